@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# jvs build driver. Run as root on a Debian 12 host (see README.md):
+#   ./build.sh demo    install what jvs needs, build it, bring up guest "demo" on the busybox template
+#   ./build.sh test    install what jvs needs, build it and run the whole test suite
+#   ./build.sh build   install and build only (target/jvs.jar, target/jvs-init; ./jvs runs the CLI)
+#   ./build.sh setup   install Debian packages only
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+JAVA_HOME=${JVS_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+
+# Debian packages the build, the runtime and the tests use.
+PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps)
+
+setup() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "build.sh: run as root (jvs creates namespaces, cgroups and mounts)" >&2
+    exit 1
+  fi
+  if [ ! -x "$JAVA_HOME/bin/java" ]; then
+    echo "build.sh: Temurin 25 not found at $JAVA_HOME (set JVS_JAVA_HOME)" >&2
+    exit 1
+  fi
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "build.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {
+  mvn -B -q -DskipTests package
+}
+
+case "${1:-build}" in
+  setup) setup ;;
+  build) setup; build ;;
+  demo)
+    setup; build
+    export JVS_ROOT=${JVS_ROOT:-/var/lib/jvs} JVS_RUN=${JVS_RUN:-/run/jvs}
+    ./jvs status demo >/dev/null 2>&1 || ./jvs build demo
+    ./jvs status demo >/dev/null 2>&1 || ./jvs start demo
+    ./jvs list
+    echo "--- ps inside guest demo:"
+    ./jvs exec demo -- ps
+    echo "Guest 'demo' is up: ./jvs enter demo | ./jvs stop demo | ./jvs delete demo"
+    ;;
+  test)
+    setup
+    mvn -B package -Djvs.excludedGroups= ${JVS_TEST_ARGS:-}
+    ;;
+  *) echo "usage: $0 {demo|test|build|setup}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,59 @@
+package dev.jvs.cli;
+
+import dev.jvs.base.JvsException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The jvs command line: parses, calls the runtime, prints. One class per verb. */
+@Command(
+    name = "jvs",
+    mixinStandardHelpOptions = true,
+    version = "jvs 0.1.0",
+    description = "Container-based operating-system virtualization (Linux-VServer in Java).",
+    subcommands = {
+      BuildCommand.class,
+      StartCommand.class,
+      StopCommand.class,
+      RestartCommand.class,
+      ExecCommand.class,
+      EnterCommand.class,
+      ListCommand.class,
+      StatusCommand.class,
+      SetCommand.class,
+      DeleteCommand.class,
+      GcCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit status (tests call this in-process). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          PrintWriter err = cmd.getErr();
+          if (e instanceof JvsException || e instanceof UncheckedIOException
+              || e instanceof IllegalArgumentException) {
+            err.println("jvs: " + e.getMessage());
+          } else {
+            err.println("jvs: internal error: " + e);
+            e.printStackTrace(err);
+          }
+          err.flush();
+          return 1;
+        });
+    return cli.execute(args);
+  }
+}

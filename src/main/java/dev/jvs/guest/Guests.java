@@ -1,0 +1,490 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
+import dev.jvs.guest.config.ConfigException;
+import dev.jvs.guest.config.ConfigFile;
+import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.config.ResourceValidator;
+import dev.jvs.guest.state.ExitStatus;
+import dev.jvs.guest.state.GuestState;
+import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.Templates;
+import dev.jvs.image.Trees;
+import dev.jvs.kernel.Capability;
+import dev.jvs.kernel.FileLock;
+import dev.jvs.kernel.NetworkNamespace;
+import dev.jvs.kernel.Pidfd;
+import dev.jvs.kernel.ProcStat;
+import dev.jvs.kernel.Signal;
+import dev.jvs.launch.LaunchException;
+import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Launched;
+import dev.jvs.launch.Launcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The runtime API every front-end calls: build, start, stop, exec, delete, list, status, set,
+ * gc. Each operation on a guest holds that guest's lock, so the CLI, a daemon and OCI calls
+ * never race; state is derived from the kernel (is the monitor alive?) and reconciled on every
+ * look, so a killed CLI or monitor leaves nothing that the next command or gc does not remove.
+ */
+public final class Guests {
+  private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final JvsDirs dirs;
+  private final CgroupDriver cgroups;
+  private final Launcher launcher;
+  private final LaunchPlans plans;
+  private final Templates templates;
+  private final StateStore store = new StateStore();
+  private final ConfigFile configFile = new ConfigFile(ResourceValidator.forThisHost());
+
+  public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
+    this.dirs = dirs;
+    this.cgroups = cgroups;
+    this.launcher = new Launcher(initBinary);
+    this.plans = new LaunchPlans(seccompFilter);
+    this.templates = new Templates(dirs.templates());
+  }
+
+  public JvsDirs dirs() {
+    return dirs;
+  }
+
+  // ---- build / delete / set -------------------------------------------------------------
+
+  /** Creates a guest from a template (the built-in busybox one by default). */
+  public void build(GuestName name, String template) {
+    try (FileLock lock = lock(name)) {
+      Path dir = dirs.guest(name);
+      if (Files.exists(dir)) {
+        throw new JvsException(name + ": already exists");
+      }
+      templates.ensure(template);
+      Path staging = dirs.guests().resolve("." + name + ".build");
+      Trees.deleteIfExists(staging);
+      try {
+        Files.createDirectories(staging);
+        for (String sub : List.of("upper", "work", "rootfs")) {
+          Files.createDirectory(staging.resolve(sub));
+        }
+        configFile.create(
+            staging.resolve(ConfigFile.FILE_NAME), GuestConfig.defaults(name.value(), template));
+        Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        Trees.deleteIfExists(staging);
+        throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Removes a stopped guest and its private files; {@code force} stops it first. */
+  public void delete(GuestName name, boolean force) {
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      if (reconcile(name).isPresent()) {
+        if (!force) {
+          throw new JvsException(name + ": is running (stop it first, or delete --force)");
+        }
+        stopLocked(name, Duration.ZERO);
+      }
+      Trees.deleteIfExists(dirs.guest(name));
+      Trees.deleteIfExists(dirs.runGuest(name));
+    }
+  }
+
+  /**
+   * Validates and stores resource and config keys; a running guest gets new cgroup limits at
+   * once. A bad key or value changes nothing.
+   */
+  public GuestConfig set(GuestName name, Map<String, String> changes) {
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      for (Map.Entry<String, String> e : changes.entrySet()) {
+        try {
+          configFile.validate(e.getKey(), e.getValue());
+        } catch (IllegalArgumentException ex) {
+          throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
+        }
+      }
+      GuestConfig updated;
+      try {
+        updated = configFile.update(configPath(name), name.value(), changes);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name + ": " + e.getMessage());
+      }
+      if (reconcile(name).isPresent()) {
+        cgroups
+            .find(dirs.cgroupParent(), name.value())
+            .ifPresent(cg -> applyLimits(name, cg, updated));
+      }
+      return updated;
+    }
+  }
+
+  public GuestConfig config(GuestName name) {
+    requireExists(name);
+    return configFile.read(configPath(name), name.value());
+  }
+
+  // ---- start / stop / exec ---------------------------------------------------------------
+
+  /** How a started guest's first process relates to the caller. */
+  public enum Attach {
+    /** Runs on its own; output to console.log. */
+    DETACHED,
+    /** Shares the caller's stdio; start returns when it exits, with its exit code. */
+    FOREGROUND
+  }
+
+  /**
+   * Starts a guest. With an empty {@code command} it is a system guest running its configured
+   * init; otherwise an application guest running {@code command}. Returns the exit code of a
+   * foreground application guest, else 0.
+   */
+  public int start(GuestName name, List<String> command, Attach attach) {
+    boolean application = !command.isEmpty();
+    Launched launched;
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      GuestConfig config = configFile.read(configPath(name), name.value());
+      if (reconcile(name).isPresent()) {
+        throw new JvsException(name + ": already running");
+      }
+      checkCapabilities(name, config);
+      launched = launch(name, config, application ? command : config.init(), application, attach);
+    }
+    if (attach == Attach.DETACHED) {
+      launched.close();
+      return 0;
+    }
+    try (launched) {
+      int code = launched.awaitExit();
+      try (FileLock lock = lock(name)) {
+        reconcile(name);
+      }
+      return code;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException(name + ": interrupted while waiting for the guest");
+    }
+  }
+
+  private Launched launch(
+      GuestName name, GuestConfig config, List<String> argv, boolean application, Attach attach) {
+    Path run = dirs.runGuest(name);
+    Path guestDir = dirs.guest(name);
+    Path lower = templates.ensure(config.template());
+    try {
+      Files.createDirectories(run);
+      Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+    }
+    LaunchPlans.Layout layout =
+        new LaunchPlans.Layout(
+            lower, guestDir.resolve("upper"), guestDir.resolve("work"), guestDir.resolve("rootfs"),
+            run.resolve(StateStore.EXIT_FILE));
+    boolean detached = attach == Attach.DETACHED;
+    LaunchProgram program = plans.start(name, config, layout, argv, detached);
+    Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
+    try {
+      applyLimits(name, cgroup, config);
+      Launcher.Stdio stdio =
+          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : Launcher.Stdio.inherit();
+      return launcher.launch(
+          program,
+          socketPath(),
+          stdio,
+          (monitorPid, childPid) -> {
+            cgroup.addProcess(childPid);
+            NetworkNamespace.bringUpLoopback(childPid);
+            store.write(
+                run,
+                new GuestState(
+                    name.value(), monitorPid, startTime(monitorPid), childPid, startTime(childPid),
+                    System.currentTimeMillis(), cgroup.path(), application));
+          });
+    } catch (LaunchException | RuntimeException e) {
+      cleanup(name, cgroup);
+      if (e instanceof JvsException j) {
+        throw j;
+      }
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops a guest: its stop signal, then SIGKILL to everything in it after the timeout. */
+  public void stop(GuestName name, Duration timeout) {
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      if (reconcile(name).isEmpty()) {
+        throw new JvsException(name + ": not running");
+      }
+      stopLocked(name, timeout);
+    }
+  }
+
+  /** The configured stop timeout of a guest. */
+  public Duration stopTimeout(GuestName name) {
+    return config(name).stopTimeout();
+  }
+
+  private void stopLocked(GuestName name, Duration timeout) {
+    Path run = dirs.runGuest(name);
+    GuestState state = store.read(run).orElseThrow();
+    GuestConfig config = configFile.read(configPath(name), name.value());
+    if (ProcStat.isSame(state.initPid(), state.initStartTime())) {
+      try (Pidfd init = Pidfd.open(state.initPid()).orElse(null)) {
+        if (init != null) {
+          init.signal(config.stopSignal());
+          if (!init.awaitExit(timeout.toMillis())) {
+            init.signal(Signal.SIGKILL);
+            init.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
+          }
+        }
+      }
+    }
+    awaitMonitor(state);
+    cleanup(name, cgroups.find(dirs.cgroupParent(), name.value()).orElse(null));
+  }
+
+  /**
+   * Runs {@code argv} inside a running guest and returns its exit code; with {@code tty} on a
+   * fresh pseudo-terminal from the guest's own devpts.
+   */
+  public int exec(GuestName name, List<String> argv, boolean tty) {
+    GuestState state;
+    GuestConfig config;
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      config = configFile.read(configPath(name), name.value());
+      state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
+    }
+    Cgroup cgroup =
+        cgroups
+            .find(dirs.cgroupParent(), name.value())
+            .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
+    String term = System.getenv().getOrDefault("TERM", "xterm");
+    LaunchProgram program = plans.exec(name, config, state.initPid(), argv, tty, term);
+    try (Launched launched =
+        launcher.launch(
+            program,
+            socketPath(),
+            Launcher.Stdio.inherit(),
+            (monitorPid, childPid) -> cgroup.addProcess(childPid))) {
+      return launched.awaitExit();
+    } catch (LaunchException e) {
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException(name + ": interrupted");
+    }
+  }
+
+  // ---- list / status / gc ----------------------------------------------------------------
+
+  public List<GuestStatus> list() {
+    List<GuestStatus> out = new ArrayList<>();
+    for (GuestName name : names()) {
+      try {
+        out.add(status(name));
+      } catch (JvsException e) {
+        // deleted concurrently
+      }
+    }
+    return out;
+  }
+
+  public GuestStatus status(GuestName name) {
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      GuestConfig config = configFile.read(configPath(name), name.value());
+      Optional<GuestState> state = reconcile(name);
+      ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
+      if (state.isEmpty()) {
+        return new GuestStatus(name.value(), GuestStatus.State.STOPPED, 0, Duration.ZERO, "",
+            config.resources(), null, lastExit);
+      }
+      GuestState s = state.get();
+      var usage = cgroups.find(dirs.cgroupParent(), name.value()).map(Cgroup::usage).orElse(null);
+      return new GuestStatus(name.value(), GuestStatus.State.RUNNING, s.initPid(),
+          Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroup(),
+          config.resources(), usage, null);
+    }
+  }
+
+  /** What gc removed, one line per object. */
+  public List<String> gc() {
+    List<String> removed = new ArrayList<>();
+    for (GuestName name : runNames()) {
+      try (FileLock lock = lock(name)) {
+        if (store.read(dirs.runGuest(name)).isPresent() && reconcile(name).isEmpty()) {
+          removed.add("state of stopped guest " + name);
+        }
+      } catch (JvsException e) {
+        // a corrupt state file: remove it and whatever it described
+        store.delete(dirs.runGuest(name));
+        removed.add("corrupt state of " + name);
+      }
+    }
+    for (String child : cgroups.children(dirs.cgroupParent())) {
+      GuestName name = GuestName.of(child);
+      try (FileLock lock = lock(name)) {
+        if (reconcile(name).isEmpty()) {
+          cgroups.find(dirs.cgroupParent(), child).ifPresent(cg -> {
+            cg.destroy();
+            removed.add("cgroup " + cg.path());
+          });
+        }
+      }
+    }
+    cgroups.removeParentIfEmpty(dirs.cgroupParent());
+    removed.addAll(removeStaleSockets());
+    return removed;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * The guest's state if it is running. When its monitor is gone (stopped, crashed or killed),
+   * removes what the run left — cgroup, state file — and returns empty. Caller holds the lock.
+   */
+  private Optional<GuestState> reconcile(GuestName name) {
+    Path run = dirs.runGuest(name);
+    Optional<GuestState> state = store.read(run);
+    if (state.isPresent() && ProcStat.isSame(state.get().monitorPid(), state.get().monitorStartTime())) {
+      return state;
+    }
+    if (state.isPresent()) {
+      // The monitor is gone; its guest died with it (pdeathsig). Kill stragglers, clean up.
+      cleanup(name, cgroups.find(dirs.cgroupParent(), name.value()).orElse(null));
+    }
+    return Optional.empty();
+  }
+
+  private void cleanup(GuestName name, Cgroup cgroup) {
+    if (cgroup != null) {
+      cgroup.destroy();
+    }
+    store.delete(dirs.runGuest(name));
+    cgroups.removeParentIfEmpty(dirs.cgroupParent());
+  }
+
+  private void awaitMonitor(GuestState state) {
+    if (!ProcStat.isSame(state.monitorPid(), state.monitorStartTime())) {
+      return;
+    }
+    try (Pidfd monitor = Pidfd.open(state.monitorPid()).orElse(null)) {
+      if (monitor != null && !monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis())) {
+        monitor.signal(Signal.SIGKILL);
+        monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
+      }
+    }
+  }
+
+  private void applyLimits(GuestName name, Cgroup cgroup, GuestConfig config) {
+    try {
+      cgroup.apply(GuestResources.limits(config.resources()));
+    } catch (CgroupException e) {
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkCapabilities(GuestName name, GuestConfig config) {
+    long missing = Capability.mask(config.capabilities()) & ~Capability.hostBoundingMask();
+    for (Capability c : config.capabilities()) {
+      if ((missing & (1L << c.number())) != 0) {
+        throw new JvsException(
+            name + ": caps.add: " + c + " is not in this host's bounding set, so jvs cannot grant it");
+      }
+    }
+  }
+
+  private static long startTime(long pid) {
+    return ProcStat.startTime(pid).orElseThrow(() -> new JvsException("process " + pid + " vanished"));
+  }
+
+  private FileLock lock(GuestName name) {
+    Path lock = dirs.lock(name);
+    try {
+      Files.createDirectories(lock.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return FileLock.acquire(lock);
+  }
+
+  private void requireExists(GuestName name) {
+    if (!Files.isRegularFile(configPath(name))) {
+      throw new JvsException(name + ": no such guest");
+    }
+  }
+
+  private Path configPath(GuestName name) {
+    return dirs.guest(name).resolve(ConfigFile.FILE_NAME);
+  }
+
+  private Path socketPath() {
+    byte[] random = new byte[6];
+    ThreadLocalRandom.current().nextBytes(random);
+    return dirs.run().resolve("ctl-" + HexFormat.of().formatHex(random) + ".sock");
+  }
+
+  private List<GuestName> names() {
+    return listNames(dirs.guests());
+  }
+
+  private List<GuestName> runNames() {
+    return listNames(dirs.runGuests());
+  }
+
+  private static List<GuestName> listNames(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .map(GuestName::of)
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Control sockets of launches whose CLI was killed before jvs-init connected. */
+  private List<String> removeStaleSockets() {
+    List<String> removed = new ArrayList<>();
+    if (!Files.isDirectory(dirs.run())) {
+      return removed;
+    }
+    long cutoff = System.currentTimeMillis() - Duration.ofMinutes(1).toMillis();
+    try (Stream<Path> s = Files.list(dirs.run())) {
+      for (Path p : s.filter(p -> p.getFileName().toString().matches("ctl-.*\\.sock")).toList()) {
+        if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
+          Files.deleteIfExists(p);
+          removed.add("socket " + p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return removed;
+  }
+}

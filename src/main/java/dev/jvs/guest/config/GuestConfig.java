@@ -1,0 +1,56 @@
+package dev.jvs.guest.config;
+
+import dev.jvs.kernel.Capability;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A guest's persistent configuration, as held in guests/NAME/guest.conf (docs/guest-config.md).
+ *
+ * @param template the template its root filesystem comes from
+ * @param init the command a system guest runs as its PID 1
+ * @param hostname the UTS hostname (defaults to the guest's name)
+ * @param stopSignal sent by `jvs stop` before SIGKILL
+ * @param stopTimeout how long `jvs stop` waits before SIGKILL
+ * @param capsAdd capabilities added to the default bounding set
+ * @param capsDrop capabilities removed from it
+ * @param resources resource keys (DESIGN 5) to their validated values, in file order
+ */
+public record GuestConfig(
+    String template,
+    List<String> init,
+    String hostname,
+    int stopSignal,
+    Duration stopTimeout,
+    Set<Capability> capsAdd,
+    Set<Capability> capsDrop,
+    Map<String, String> resources) {
+
+  public static final List<String> DEFAULT_INIT = List.of("/sbin/init");
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+
+  public GuestConfig {
+    init = List.copyOf(init);
+    capsAdd = capsAdd.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capsAdd));
+    capsDrop = capsDrop.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(capsDrop));
+    resources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(resources));
+  }
+
+  public static GuestConfig defaults(String name, String template) {
+    return new GuestConfig(
+        template, DEFAULT_INIT, name, dev.jvs.kernel.Signal.SIGTERM, DEFAULT_STOP_TIMEOUT,
+        Set.of(), Set.of(), Map.of());
+  }
+
+  /** The capability bounding set: the default set, plus additions, minus drops. */
+  public Set<Capability> capabilities() {
+    EnumSet<Capability> caps = EnumSet.copyOf(Capability.guestDefault());
+    caps.addAll(capsAdd);
+    caps.removeAll(capsDrop);
+    return caps;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.jvs.guest.config;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The resource keys of `jvs set` (DESIGN 5). Each validates its value; keys whose enforcement
+ * belongs to a later component say so instead of being accepted and silently ignored.
+ */
+public enum ResourceKey {
+  CPU_SHARE("cpu.share", "fair-share weight 2..262144 (default 1024)"),
+  CPU_LIMIT("cpu.limit", "hard cap in % of one CPU, e.g. 50 or 150"),
+  CPU_CPUS("cpu.cpus", "CPUs the guest may run on, e.g. 0-1,3"),
+  CPU_RESERVE("cpu.reserve", null),
+  MEMORY_RSS("memory.rss", "resident memory limit, e.g. 256M"),
+  MEMORY_ANON("memory.anon", null),
+  MEMORY_MEMLOCK("memory.memlock", "locked-memory limit (RLIMIT_MEMLOCK), e.g. 16M"),
+  MEMORY_SWAP("memory.swap", "swap allowed beyond memory.rss, e.g. 0 or 1G"),
+  PIDS_MAX("pids.max", "maximum number of processes and threads"),
+  DISK_SPACE("disk.space", null),
+  IO_WEIGHT("io.weight", "I/O weight 1..10000"),
+  IO_RBPS("io.rbps", "read limit DEVICE:RATE, e.g. /dev/vda:10M"),
+  IO_WBPS("io.wbps", "write limit DEVICE:RATE, e.g. /dev/vda:10M"),
+  NET_RATE("net.rate", null),
+  NET_CEIL("net.ceil", null);
+
+  private final String key;
+  private final String help;
+
+  ResourceKey(String key, String help) {
+    this.key = key;
+    this.help = help;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  /** What the value means, or null while the key is not enforced yet. */
+  public String help() {
+    return help;
+  }
+
+  public boolean supported() {
+    return help != null;
+  }
+
+  public static Optional<ResourceKey> find(String key) {
+    return Arrays.stream(values()).filter(k -> k.key.equals(key)).findFirst();
+  }
+}

@@ -1,0 +1,51 @@
+package dev.jvs.guest.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jvs.base.AtomicFiles;
+import dev.jvs.base.JvsException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Reads and atomically writes state.json files. */
+public final class StateStore {
+  public static final String STATE_FILE = "state.json";
+  public static final String EXIT_FILE = "exit";
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public Optional<GuestState> read(Path guestRunDir) {
+    Path file = guestRunDir.resolve(STATE_FILE);
+    try {
+      return Optional.of(json.readValue(Files.readAllBytes(file), GuestState.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new JvsException(file + ": corrupt state (" + e.getMessage().lines().findFirst().orElse("") + ")");
+    }
+  }
+
+  public void write(Path guestRunDir, GuestState state) {
+    try {
+      Files.createDirectories(guestRunDir);
+      AtomicFiles.write(guestRunDir.resolve(STATE_FILE), json.writeValueAsString(state));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void delete(Path guestRunDir) {
+    try {
+      Files.deleteIfExists(guestRunDir.resolve(STATE_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Optional<ExitStatus> exitStatus(Path guestRunDir) {
+    return ExitStatus.read(guestRunDir.resolve(EXIT_FILE));
+  }
+}

@@ -1,0 +1,23 @@
+package dev.jvs.launch;
+
+import dev.jvs.kernel.Libc;
+
+/** A launch that failed: either an operation (with its errno) or the protocol itself. */
+public final class LaunchException extends Exception {
+  private final int errno;
+
+  public LaunchException(String message) {
+    super(message);
+    this.errno = 0;
+  }
+
+  LaunchException(Op op, int errno) {
+    super(op.description() + ": " + Libc.strerror(errno));
+    this.errno = errno;
+  }
+
+  /** The errno of the failed operation, or 0 when the failure was not an operation's. */
+  public int errno() {
+    return errno;
+  }
+}

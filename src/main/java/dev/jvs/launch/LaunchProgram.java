@@ -1,0 +1,212 @@
+package dev.jvs.launch;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A launch program: plain values only (namespaces, mounts, capabilities, seccomp bytes, ids,
+ * argv/env), never a guest's config type, so native guests and OCI containers share one launch
+ * path. Built with {@link Builder}; executed by jvs-init (docs/launch-program.md).
+ */
+public record LaunchProgram(List<Op> ops) {
+  public LaunchProgram {
+    ops = List.copyOf(ops);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Fluent builder; each method appends one operation in order. */
+  public static final class Builder {
+    private final List<Op> ops = new ArrayList<>();
+
+    private Builder add(String name, String description, String... fields) {
+      ops.add(new Op(name, List.of(fields), false, description));
+      return this;
+    }
+
+    private Builder addOptional(String name, String description, String... fields) {
+      ops.add(new Op(name, List.of(fields), true, description));
+      return this;
+    }
+
+    private static String num(long v) {
+      return Long.toString(v);
+    }
+
+    private static String hex(long v) {
+      return "0x" + Long.toHexString(v);
+    }
+
+    public Builder statusFile(String path) {
+      return add("status-file", "write status file " + path, path);
+    }
+
+    public Builder detach() {
+      return add("detach", "detach from the terminal session");
+    }
+
+    public Builder pty() {
+      return add("pty", "allocate a pseudo-terminal");
+    }
+
+    public Builder uidMap(String map) {
+      return add("uid-map", "write uid_map", map);
+    }
+
+    public Builder gidMap(String map) {
+      return add("gid-map", "write gid_map", map);
+    }
+
+    public Builder join(long pid, long nsFlags) {
+      return add("join", "join the namespaces of pid " + pid, num(pid), hex(nsFlags));
+    }
+
+    public Builder clone(long nsFlags) {
+      return add("clone", "create the guest's namespaces", hex(nsFlags));
+    }
+
+    public Builder unshare(long nsFlags) {
+      return add("unshare", "unshare namespaces " + hex(nsFlags), hex(nsFlags));
+    }
+
+    public Builder mount(String source, String target, String fstype, long flags, String data) {
+      String what = fstype.isEmpty() ? "bind " + source : fstype;
+      return add("mount", "mount " + what + " on " + target, source, target, fstype, hex(flags), data);
+    }
+
+    /** A mount whose target may be missing (masked paths on kernels without them). */
+    public Builder mountIfPresent(
+        String source, String target, String fstype, long flags, String data) {
+      String what = fstype.isEmpty() ? "bind " + source : fstype;
+      return addOptional(
+          "mount", "mount " + what + " on " + target, source, target, fstype, hex(flags), data);
+    }
+
+    public Builder umount(String target, long flags) {
+      return add("umount", "unmount " + target, target, hex(flags));
+    }
+
+    public Builder mkdir(String path, int mode) {
+      return add("mkdir", "mkdir " + path, path, "0" + Integer.toOctalString(mode));
+    }
+
+    public Builder mknod(String path, int mode, int major, int minor) {
+      return add(
+          "mknod",
+          "mknod " + path,
+          path,
+          "0" + Integer.toOctalString(mode),
+          num(major),
+          num(minor));
+    }
+
+    public Builder symlink(String target, String linkPath) {
+      return add("symlink", "symlink " + linkPath + " -> " + target, target, linkPath);
+    }
+
+    public Builder touch(String path, int mode) {
+      return add("touch", "create " + path, path, "0" + Integer.toOctalString(mode));
+    }
+
+    public Builder write(String path, String data) {
+      return add("write", "write " + path, path, data);
+    }
+
+    public Builder pivotRoot(String newRoot) {
+      return add("pivot-root", "pivot_root to " + newRoot, newRoot);
+    }
+
+    public Builder chroot(String path) {
+      return add("chroot", "chroot to " + path, path);
+    }
+
+    public Builder chdir(String path) {
+      return add("chdir", "chdir to " + path, path);
+    }
+
+    public Builder sethostname(String name) {
+      return add("sethostname", "set hostname " + name, name);
+    }
+
+    public Builder setdomainname(String name) {
+      return add("setdomainname", "set domain name " + name, name);
+    }
+
+    public Builder rlimit(int resource, long soft, long hard) {
+      return add(
+          "rlimit", "set rlimit " + resource, num(resource), Long.toUnsignedString(soft),
+          Long.toUnsignedString(hard));
+    }
+
+    public Builder setsid() {
+      return add("setsid", "start a new session");
+    }
+
+    public Builder pdeathsig(int signal) {
+      return add("pdeathsig", "set the parent-death signal", num(signal));
+    }
+
+    public Builder noNewPrivs() {
+      return add("no-new-privs", "set no_new_privs");
+    }
+
+    public Builder keepCaps() {
+      return add("keep-caps", "keep capabilities across setuid");
+    }
+
+    public Builder capBounding(long mask) {
+      return add("cap-bounding", "drop capabilities from the bounding set", hex(mask));
+    }
+
+    public Builder capset(long effective, long permitted, long inheritable) {
+      return add(
+          "capset", "set capabilities", hex(effective), hex(permitted), hex(inheritable));
+    }
+
+    public Builder capAmbient(long mask) {
+      return add("cap-ambient", "raise ambient capabilities", hex(mask));
+    }
+
+    public Builder setgroups(List<Long> groups) {
+      String list = groups.stream().map(String::valueOf).collect(Collectors.joining(","));
+      return add("setgroups", "set supplementary groups", list);
+    }
+
+    public Builder setgid(long gid) {
+      return add("setgid", "set gid " + gid, num(gid));
+    }
+
+    public Builder setuid(long uid) {
+      return add("setuid", "set uid " + uid, num(uid));
+    }
+
+    public Builder umask(int mask) {
+      return add("umask", "set umask", "0" + Integer.toOctalString(mask));
+    }
+
+    public Builder seccomp(long flags, byte[] filter) {
+      return add("seccomp", "install the seccomp filter", hex(flags), HexFormat.of().formatHex(filter));
+    }
+
+    public Builder env(Map<String, String> env) {
+      env.forEach((k, v) -> add("env", "set environment " + k, k + "=" + v));
+      return this;
+    }
+
+    public Builder exec(List<String> argv) {
+      for (String a : argv) {
+        add("arg", "argument", a);
+      }
+      return add("exec", "exec " + argv.getFirst(), argv.getFirst());
+    }
+
+    public LaunchProgram build() {
+      return new LaunchProgram(ops);
+    }
+  }
+}

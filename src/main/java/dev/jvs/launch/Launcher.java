@@ -1,0 +1,203 @@
+package dev.jvs.launch;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Starts jvs-init, hands it a launch program over a Unix socket and drives the control protocol
+ * (docs/launch-program.md): program, child pid, the caller's preparation (cgroups, network),
+ * go-ahead, then ok or the failed operation.
+ */
+public final class Launcher {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path initBinary;
+
+  public Launcher(Path initBinary) {
+    this.initBinary = initBinary;
+  }
+
+  /** Work done between the child's creation and its go-ahead (cgroup placement, networking). */
+  @FunctionalInterface
+  public interface Preparation {
+    void prepare(long monitorPid, long childPid) throws Exception;
+  }
+
+  /** How the monitor's (and so the child's, unless it gets a pty) stdio is connected. */
+  public record Stdio(
+      ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
+    public static Stdio inherit() {
+      return new Stdio(
+          ProcessBuilder.Redirect.INHERIT,
+          ProcessBuilder.Redirect.INHERIT,
+          ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /** stdin from /dev/null, stdout and stderr appended to a log file. */
+    public static Stdio toLog(Path log) {
+      return new Stdio(
+          ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+          ProcessBuilder.Redirect.appendTo(log.toFile()),
+          ProcessBuilder.Redirect.appendTo(log.toFile()));
+    }
+  }
+
+  /**
+   * Launches {@code program}. On success the child has exec'd; on failure the child and monitor
+   * are gone and a {@link LaunchException} names the failed operation.
+   */
+  public Launched launch(LaunchProgram program, Path socket, Stdio stdio, Preparation preparation)
+      throws LaunchException {
+    try {
+      Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Process monitor = null;
+    SocketChannel channel = null;
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      monitor =
+          new ProcessBuilder(initBinary.toString(), socket.toString())
+              .redirectInput(stdio.in())
+              .redirectOutput(stdio.out())
+              .redirectError(stdio.err())
+              .start();
+      channel = accept(server, monitor);
+      Files.deleteIfExists(socket);
+      BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+      send(channel, LaunchCodec.encode(program));
+      String pidLine = expectLine(reader, monitor, "pid");
+      if (pidLine.startsWith("error ")) {
+        monitor.waitFor();
+        throw failure(pidLine, program);
+      }
+      long childPid = parsePid(pidLine);
+      try {
+        preparation.prepare(monitor.pid(), childPid);
+      } catch (LaunchException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new LaunchException(e.getMessage() == null ? e.toString() : e.getMessage());
+      }
+      send(channel, "go\n");
+      String reply = expectLine(reader, monitor, "ok");
+      if (reply.startsWith("error ")) {
+        monitor.waitFor();
+        throw failure(reply, program);
+      }
+      if (!reply.equals("ok")) {
+        throw new LaunchException("jvs-init: unexpected reply '" + reply + "'");
+      }
+      Launched launched = new Launched(monitor, childPid, channel, reader);
+      monitor = null;
+      channel = null;
+      return launched;
+    } catch (IOException e) {
+      throw new LaunchException("jvs-init: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LaunchException("interrupted while launching");
+    } finally {
+      abort(monitor, channel);
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException ignored) {
+        // best effort: a stale socket is replaced at the next launch
+      }
+    }
+  }
+
+  /** On any failure before success: closing the socket makes jvs-init kill the child and exit. */
+  private static void abort(Process monitor, SocketChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing is the signal; nothing more to do
+      }
+    }
+    if (monitor != null) {
+      try {
+        if (!monitor.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+          monitor.destroyForcibly().waitFor();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static SocketChannel accept(ServerSocketChannel server, Process monitor)
+      throws IOException, LaunchException {
+    server.configureBlocking(false);
+    long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+    try (Selector selector = Selector.open()) {
+      server.register(selector, SelectionKey.OP_ACCEPT);
+      while (System.nanoTime() < deadline) {
+        selector.select(50);
+        SocketChannel channel = server.accept();
+        if (channel != null) {
+          channel.configureBlocking(true);
+          return channel;
+        }
+        if (!monitor.isAlive()) {
+          throw new LaunchException("jvs-init exited with status " + monitor.exitValue());
+        }
+      }
+    }
+    throw new LaunchException("jvs-init did not connect within " + CONNECT_TIMEOUT);
+  }
+
+  private static void send(SocketChannel channel, String text) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    while (buffer.hasRemaining()) {
+      channel.write(buffer);
+    }
+  }
+
+  private static String expectLine(BufferedReader reader, Process monitor, String what)
+      throws IOException, LaunchException, InterruptedException {
+    String line = reader.readLine();
+    if (line == null) {
+      int status = monitor.waitFor();
+      throw new LaunchException(
+          "jvs-init exited with status " + status + " before reporting '" + what + "'");
+    }
+    return line;
+  }
+
+  /** Turns "error INDEX ERRNO" into the failed operation's one-line message. */
+  private static LaunchException failure(String line, LaunchProgram program) {
+    String[] parts = line.split(" ");
+    int index = Integer.parseInt(parts[1]);
+    int errno = Integer.parseInt(parts[2]);
+    if (index < 0 || index >= program.ops().size()) {
+      return new LaunchException("jvs-init: operation " + index + " failed: errno " + errno);
+    }
+    return new LaunchException(program.ops().get(index), errno);
+  }
+
+  private static long parsePid(String line) throws LaunchException {
+    if (!line.startsWith("pid ")) {
+      throw new LaunchException("jvs-init: expected pid, got '" + line + "'");
+    }
+    return Long.parseLong(line.substring(4).trim());
+  }
+}
