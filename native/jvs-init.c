@@ -1,0 +1,990 @@
+/*
+ * jvs-init: executes a jvs launch program between fork and exec, then stays as the
+ * guest's monitor (reaps, records the exit status, forwards signals, relays a pty).
+ *
+ *   jvs-init SOCKET_PATH
+ *
+ * The contract is docs/launch-program.md. This file holds no policy, no defaults and no
+ * guest paths: Java decides everything and sends a flat list of operations.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+#define MAXF 5                 /* most fields an operation has (mount) */
+#define LINE_MAX_LEN (1 << 20) /* a longer line is a protocol error */
+
+struct op;
+enum where { MON, CLONE, CHILD };
+struct opdef {
+	const char *name;
+	int nf;       /* number of fields */
+	unsigned num; /* bit i set: field i is a number */
+	enum where where;
+	int (*run)(struct op *); /* 0, or -1 with errno set */
+};
+struct op {
+	const struct opdef *def;
+	int q;                      /* '?' prefix: ENOENT is not an error */
+	char *f[MAXF];              /* percent-decoded fields */
+	size_t len[MAXF];           /* decoded lengths (write DATA may hold NUL bytes) */
+	unsigned long long n[MAXF]; /* numeric fields, parsed when the program is read */
+};
+
+static struct op *prog;
+static int nops;
+static int sock = -1;
+
+/* What the monitor operations set up. */
+static int status_dir = -1;
+static const char *status_name;
+static int pty_idx = -1, master = -1, slave = -1;
+static struct op *uid_op, *gid_op;
+
+/* The child and the channels to it. */
+static pid_t child;
+static int reaped, child_status;
+static int go_pipe[2], err_pipe[2], sigfd;
+static sigset_t oldmask;
+static struct sigaction old_pipe, old_chld;
+static enum { WAIT_GO, WAIT_EXEC, RUNNING } state;
+
+/* argv and env, accumulated by the child. */
+static char **args, **envs;
+static int nargs, nenvs;
+
+static struct termios saved_tty;
+static int tty_raw;
+
+/* ---------- helpers ---------- */
+
+static void say(const char *fmt, ...)
+{
+	char b[80];
+	va_list ap;
+	int n;
+
+	if (sock < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof b - 1, fmt, ap);
+	va_end(ap);
+	b[n++] = '\n';
+	/* Never block or die on the socket: Java may have stopped listening. */
+	if (send(sock, b, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		sock = -1;
+}
+
+/* close(FD) without losing the errno that goes with R. */
+static int close_keep(int fd, int r)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+	return r;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EAGAIN) { /* stdout may be a caller's non-blocking file */
+			poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, -1);
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Open PATH write-only and write DATA: proc and sysfs knobs, id maps. */
+static int write_file(const char *path, const char *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	return fd < 0 ? -1 : close_keep(fd, write_all(fd, data, n));
+}
+
+static int push(char ***v, int *n, char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+
+	if (!nv)
+		return -1;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int einval(void)
+{
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---------- child operations (after `go`, in the child) ---------- */
+
+/* An id must fit uid_t/gid_t: a silently truncated 2^32 would be root. -1 (all ones)
+ * passes, meaning "unchanged" as in setresuid(2). */
+static int id_ok(unsigned long long v)
+{
+	return v <= 0xffffffffULL || v == ~0ULL ? 1 : (errno = EINVAL, 0);
+}
+
+static const char *or_null(struct op *o, int i) { return o->len[i] ? o->f[i] : NULL; }
+static int op_unshare(struct op *o) { return unshare(o->n[0]); }
+static int op_umount(struct op *o) { return umount2(o->f[0], o->n[1]); }
+static int op_symlink(struct op *o) { return symlink(o->f[0], o->f[1]); }
+static int op_write(struct op *o) { return write_file(o->f[0], o->f[1], o->len[1]); }
+static int op_chroot(struct op *o) { return chroot(o->f[0]) < 0 ? -1 : chdir("/"); }
+static int op_chdir(struct op *o) { return chdir(o->f[0]); }
+static int op_sethostname(struct op *o) { return sethostname(o->f[0], strlen(o->f[0])); }
+static int op_setdomainname(struct op *o) { return setdomainname(o->f[0], strlen(o->f[0])); }
+static int op_setsid(struct op *o) { (void)o; return setsid() < 0 ? -1 : 0; }
+static int op_pdeathsig(struct op *o) { return prctl(PR_SET_PDEATHSIG, o->n[0], 0, 0, 0); }
+static int op_no_new_privs(struct op *o) { (void)o; return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+static int op_keep_caps(struct op *o) { (void)o; return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0); }
+static int op_umask(struct op *o) { umask(o->n[0]); return 0; }
+static int op_env(struct op *o) { return push(&envs, &nenvs, o->f[0]); }
+static int op_arg(struct op *o) { return push(&args, &nargs, o->f[0]); }
+
+static int op_mount(struct op *o)
+{
+	return mount(or_null(o, 0), or_null(o, 1), or_null(o, 2), o->n[3], or_null(o, 4));
+}
+
+static int op_setgid(struct op *o)
+{
+	gid_t g = o->n[0];
+
+	return id_ok(o->n[0]) ? setresgid(g, g, g) : -1;
+}
+
+static int op_setuid(struct op *o)
+{
+	uid_t u = o->n[0];
+
+	return id_ok(o->n[0]) ? setresuid(u, u, u) : -1;
+}
+
+static int op_mknod(struct op *o)
+{
+	return mknod(o->f[0], o->n[1], makedev(o->n[2], o->n[3]));
+}
+
+static int op_mkdir(struct op *o)
+{
+	struct stat st;
+	int e;
+
+	if (mkdir(o->f[0], o->n[1]) == 0)
+		return 0;
+	e = errno;
+	if (e == EEXIST && stat(o->f[0], &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	errno = e;
+	return -1;
+}
+
+static int op_touch(struct op *o)
+{
+	/* O_EXCL: never open (and so never trigger) an existing device, nor follow a link */
+	int fd = open(o->f[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, o->n[1]);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	return close(fd);
+}
+
+static int op_pivot_root(struct op *o)
+{
+	/* pivot_root(".", ".") stacks the old root on top of the new one; detaching "."
+	 * then drops the old root without needing a directory to put it in. */
+	if (chdir(o->f[0]) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0)
+		return -1;
+	return chdir("/");
+}
+
+static int op_rlimit(struct op *o)
+{
+	struct rlimit rl = { .rlim_cur = o->n[1], .rlim_max = o->n[2] };
+
+	return setrlimit(o->n[0], &rl);
+}
+
+static int op_cap_bounding(struct op *o)
+{
+	for (int cap = 0; cap < 64; cap++)
+		if (!(o->n[0] >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return errno == EINVAL ? 0 : -1; /* EINVAL: past the kernel's last cap */
+	return 0;
+}
+
+static int op_capset(struct op *o)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	for (int i = 0; i < 2; i++) { /* v3 splits each 64-bit set into two 32-bit halves */
+		d[i].effective = o->n[0] >> 32 * i;
+		d[i].permitted = o->n[1] >> 32 * i;
+		d[i].inheritable = o->n[2] >> 32 * i;
+	}
+	return syscall(SYS_capset, &h, d);
+}
+
+static int op_cap_ambient(struct op *o)
+{
+	for (int cap = 0; cap < 64; cap++)
+		if ((o->n[0] >> cap & 1) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return -1;
+	return 0;
+}
+
+static int op_setgroups(struct op *o)
+{
+	char *s = o->f[0], *e;
+	gid_t *g = malloc((strlen(s) / 2 + 1) * sizeof *g); /* "1,2,3": at most len/2+1 ids */
+	size_t n = 0;
+
+	if (!g)
+		return -1;
+	for (; *s; s = *e ? e + 1 : e) { /* "%" decodes to "": no groups at all */
+		unsigned long long v;
+		errno = 0;
+		g[n++] = v = strtoull(s, &e, 0);
+		if (errno || e == s || (*e && *e != ',') || (*e == ',' && !e[1]) ||
+		    v > 0xffffffffULL)
+			return einval();
+	}
+	return setgroups(n, g);
+}
+
+static int op_seccomp(struct op *o)
+{
+	size_t n = o->len[1] / 2;
+	unsigned char *b = malloc(n + 1);
+	struct sock_fprog fp = { .len = n / sizeof(struct sock_filter),
+				 .filter = (struct sock_filter *)b };
+
+	if (!b)
+		return -1;
+	/* HEX is the raw struct sock_filter array, 8 bytes per instruction */
+	if (o->len[1] % (2 * sizeof(struct sock_filter)) || !n || fp.len != n / sizeof *fp.filter)
+		return einval();
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(o->f[1][2 * i]), lo = hexval(o->f[1][2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return einval();
+		b[i] = hi << 4 | lo;
+	}
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)o->n[0], &fp);
+}
+
+static int op_exec(struct op *o)
+{
+	static char *none[] = { NULL };
+	const char *file = o->f[0], *path = NULL;
+	char *buf;
+	int err = ENOENT;
+
+	if (!args) /* empty lists, never NULL pointers */
+		args = none;
+	if (!envs)
+		envs = none;
+	if (strchr(file, '/'))
+		return execve(file, args, envs);
+	/* Search the PATH of the environment given to the guest, never our own. */
+	for (int i = 0; i < nenvs; i++)
+		if (!strncmp(envs[i], "PATH=", 5))
+			path = envs[i] + 5;
+	if (!path || !*file) {
+		errno = ENOENT;
+		return -1;
+	}
+	buf = malloc(strlen(path) + strlen(file) + 2);
+	if (!buf)
+		return -1;
+	for (const char *p = path, *end;; p = end + 1) {
+		end = strchrnul(p, ':');
+		if (end == p) /* an empty entry is the current directory */
+			strcpy(buf, file);
+		else
+			sprintf(buf, "%.*s/%s", (int)(end - p), p, file);
+		execve(buf, args, envs);
+		if (errno == EACCES)
+			err = EACCES; /* as execvp: report EACCES if nothing better turns up */
+		else if (errno != ENOENT && errno != ENOTDIR)
+			return -1;
+		if (!*end)
+			break;
+	}
+	errno = err;
+	return -1;
+}
+
+/* ---------- monitor operations (before `clone`, in the monitor) ---------- */
+
+static int op_status_file(struct op *o)
+{
+	char *path = o->f[0], *slash = strrchr(path, '/');
+	const char *dir = ".";
+	int fd;
+
+	if (slash) {
+		*slash = '\0';
+		dir = slash == path ? "/" : path;
+	}
+	status_name = slash ? slash + 1 : path;
+	if (!*status_name)
+		return einval();
+	/* Open the directory now: a later `join` changes our root. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (status_dir >= 0)
+		close(status_dir);
+	status_dir = fd;
+	return 0;
+}
+
+static int op_pty(struct op *o) { pty_idx = o - prog; return 0; } /* opened at clone time */
+static int op_uid_map(struct op *o) { uid_op = o; return 0; }
+static int op_gid_map(struct op *o) { gid_op = o; return 0; }
+
+static int op_join(struct op *o)
+{
+	int fd = syscall(SYS_pidfd_open, (pid_t)o->n[0], 0); /* pidfds are always CLOEXEC */
+
+	return fd < 0 ? -1 : close_keep(fd, setns(fd, o->n[1]));
+}
+
+static const struct opdef defs[] = {
+	{ "status-file", 1, 0, MON, op_status_file },
+	{ "detach", 0, 0, MON, op_setsid },
+	{ "pty", 0, 0, MON, op_pty },
+	{ "uid-map", 1, 0, MON, op_uid_map },
+	{ "gid-map", 1, 0, MON, op_gid_map },
+	{ "join", 2, 3, MON, op_join },
+	{ "clone", 1, 1, CLONE, NULL },
+	{ "unshare", 1, 1, CHILD, op_unshare },
+	{ "mount", 5, 8, CHILD, op_mount },
+	{ "umount", 2, 2, CHILD, op_umount },
+	{ "mkdir", 2, 2, CHILD, op_mkdir },
+	{ "mknod", 4, 14, CHILD, op_mknod },
+	{ "symlink", 2, 0, CHILD, op_symlink },
+	{ "touch", 2, 2, CHILD, op_touch },
+	{ "write", 2, 0, CHILD, op_write },
+	{ "pivot-root", 1, 0, CHILD, op_pivot_root },
+	{ "chroot", 1, 0, CHILD, op_chroot },
+	{ "chdir", 1, 0, CHILD, op_chdir },
+	{ "sethostname", 1, 0, CHILD, op_sethostname },
+	{ "setdomainname", 1, 0, CHILD, op_setdomainname },
+	{ "rlimit", 3, 7, CHILD, op_rlimit },
+	{ "setsid", 0, 0, CHILD, op_setsid },
+	{ "pdeathsig", 1, 1, CHILD, op_pdeathsig },
+	{ "no-new-privs", 0, 0, CHILD, op_no_new_privs },
+	{ "keep-caps", 0, 0, CHILD, op_keep_caps },
+	{ "cap-bounding", 1, 1, CHILD, op_cap_bounding },
+	{ "capset", 3, 7, CHILD, op_capset },
+	{ "cap-ambient", 1, 1, CHILD, op_cap_ambient },
+	{ "setgroups", 1, 0, CHILD, op_setgroups },
+	{ "setgid", 1, 1, CHILD, op_setgid },
+	{ "setuid", 1, 1, CHILD, op_setuid },
+	{ "umask", 1, 1, CHILD, op_umask },
+	{ "seccomp", 2, 1, CHILD, op_seccomp },
+	{ "env", 1, 0, CHILD, op_env },
+	{ "arg", 1, 0, CHILD, op_arg },
+	{ "exec", 1, 0, CHILD, op_exec },
+};
+
+/* ---------- reading the program ---------- */
+
+static char *rbuf;
+static size_t rcap, rpos, rlen;
+
+/* A failure before the child exists. */
+static void fail_early(int idx, int err)
+{
+	say("error %d %d", idx, err);
+	exit(1);
+}
+
+/* One read() from the socket into the line buffer: > 0, 0 at EOF, -1 on error. */
+static ssize_t fill(void)
+{
+	ssize_t r;
+
+	if (rpos > 0) { /* compact: the buffer only has to hold one line */
+		memmove(rbuf, rbuf + rpos, rlen - rpos);
+		rlen -= rpos;
+		rpos = 0;
+	}
+	if (rlen == rcap) { /* grow for long lines (seccomp programs) */
+		size_t ncap = rcap ? rcap * 2 : 4096;
+		char *nb = ncap <= LINE_MAX_LEN ? realloc(rbuf, ncap) : NULL;
+		if (!nb) {
+			errno = E2BIG;
+			return -1;
+		}
+		rbuf = nb;
+		rcap = ncap;
+	}
+	do
+		r = read(sock, rbuf + rlen, rcap - rlen);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		rlen += r;
+	return r;
+}
+
+/* The next complete line already buffered (without its '\n'), or NULL. */
+static char *take_line(void)
+{
+	char *l = rbuf + rpos, *nl = rpos < rlen ? memchr(l, '\n', rlen - rpos) : NULL;
+
+	if (!nl)
+		return NULL;
+	*nl = '\0';
+	rpos = nl + 1 - rbuf;
+	return l;
+}
+
+static int decode(char *s, size_t *n)
+{
+	char *w = s;
+
+	if (!strcmp(s, "%")) /* the empty field */
+		s[1] = '\0';
+	else
+		for (char *r = s; *r; r++) {
+			int hi = *r == '%' ? hexval(r[1]) : 0, lo = hi < 0 ? -1 : hexval(r[2]);
+			if (*r != '%')
+				*w++ = *r;
+			else if (hi < 0 || lo < 0)
+				return -1;
+			else
+				*w++ = hi << 4 | lo, r += 2;
+		}
+	*n = w - s;
+	*w = '\0';
+	return 0;
+}
+
+/* Parse LINE (a private copy) into O; -1 if it is malformed. */
+static int parse(struct op *o, char *line)
+{
+	char *name = strsep(&line, " "), *tok, *e;
+	int nf = 0;
+
+	if (*name == '?') {
+		o->q = 1;
+		name++;
+	}
+	for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+		if (!strcmp(name, defs[i].name))
+			o->def = &defs[i];
+	while ((tok = strsep(&line, " "))) {
+		if (nf == MAXF || !*tok || decode(tok, &o->len[nf]) < 0)
+			return -1;
+		o->f[nf++] = tok;
+	}
+	if (!o->def || nf != o->def->nf)
+		return -1;
+	for (int i = 0; i < nf; i++) {
+		if (!(o->def->num >> i & 1))
+			continue;
+		errno = 0;
+		o->n[i] = strtoull(o->f[i], &e, 0); /* "-1" wraps to all ones, as intended */
+		if (errno || e == o->f[i] || *e)
+			return -1;
+	}
+	return 0;
+}
+
+/* Index of the first misplaced operation (monitor ops, clone, child ops, exec), or -1. */
+static int check_order(void)
+{
+	int i = 0;
+
+	while (i < nops && prog[i].def->where == MON)
+		i++;
+	if (i == nops || prog[i].def->where != CLONE)
+		return i;
+	for (i++; i < nops; i++)
+		if (prog[i].def->where != CHILD || (prog[i].def->run == op_exec && i != nops - 1))
+			return i;
+	return prog[nops - 1].def->run == op_exec ? -1 : nops;
+}
+
+/* Read operations up to `end`. A malformed operation is reported only after `end`, so
+ * that Java is never cut off while it is still writing. */
+static void read_program(void)
+{
+	int bad = -1;
+	char *l;
+
+	for (;;) {
+		while (!(l = take_line())) {
+			ssize_t r = fill();
+			if (r < 0 && errno == E2BIG)
+				fail_early(nops, E2BIG);
+			if (r <= 0)
+				exit(1); /* Java went away before `end`: nobody to tell */
+		}
+		if (!strcmp(l, "end"))
+			break;
+		struct op *np = realloc(prog, (nops + 1) * sizeof *np);
+		char *copy = strdup(l);
+		if (!np || !copy)
+			fail_early(nops, ENOMEM);
+		prog = np;
+		memset(&prog[nops], 0, sizeof *prog);
+		if (parse(&prog[nops], copy) < 0 && bad < 0)
+			bad = nops;
+		nops++;
+	}
+	if (bad < 0)
+		bad = check_order();
+	if (bad >= 0)
+		fail_early(bad, EINVAL);
+}
+
+/* ---------- the child ---------- */
+
+static void child_fail(int idx)
+{
+	int msg[2] = { idx, errno }; /* 8 bytes: one atomic pipe write */
+
+	if (write(err_pipe[1], msg, sizeof msg) < 0) {
+		/* the monitor is gone: nobody to tell */
+	}
+	_exit(127);
+}
+
+static int take_tty(void)
+{
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return -1;
+	return slave > 2 ? close(slave) : 0;
+}
+
+static void run_child(int first)
+{
+	ssize_t r;
+	char c;
+
+	/* The guest gets the signal state we were started with, not the monitor's. */
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	close(go_pipe[1]); /* so that the monitor's death reads as EOF */
+	close(err_pipe[0]);
+	do
+		r = read(go_pipe[0], &c, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(127); /* no go-ahead: the launch was aborted */
+	close(go_pipe[0]);
+	if (pty_idx >= 0 && take_tty() < 0)
+		child_fail(pty_idx);
+	for (int i = first; i < nops; i++)
+		if (prog[i].def->run(&prog[i]) < 0 && !(prog[i].q && errno == ENOENT))
+			child_fail(i);
+	child_fail(nops - 1); /* only `?exec` failing with ENOENT gets here */
+}
+
+/* ---------- the monitor ---------- */
+
+static void restore_tty(void)
+{
+	if (tty_raw)
+		tcsetattr(0, TCSANOW, &saved_tty);
+	tty_raw = 0;
+}
+
+static void reap(int block)
+{
+	while (!reaped) {
+		pid_t p = waitpid(child, &child_status, block ? 0 : WNOHANG);
+		if (p == child)
+			reaped = 1;
+		else if (!(p < 0 && errno == EINTR))
+			return;
+	}
+}
+
+/* Record the reaped child's end in the status file (atomically: PATH.tmp, fsync,
+ * rename) and return the exit code the monitor passes on. */
+static int record_exit(void)
+{
+	int sig = WIFSIGNALED(child_status) ? WTERMSIG(child_status) : 0;
+	int code = sig ? 128 + sig : WEXITSTATUS(child_status);
+	char text[32], tmp[4096];
+	int fd = -1, n;
+
+	if (status_dir < 0)
+		return code;
+	n = snprintf(text, sizeof text, sig ? "signaled %d\n" : "exited %d\n", sig ? sig : code);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", status_name) >= (int)sizeof tmp)
+		errno = ENAMETOOLONG;
+	else if ((fd = openat(status_dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+					       O_NOFOLLOW, 0644)) >= 0 &&
+		 write_all(fd, text, n) == 0 && fsync(fd) == 0 && close(fd) == 0 &&
+		 renameat(status_dir, tmp, status_dir, status_name) == 0)
+		return fsync(status_dir), code; /* make the rename itself durable */
+	dprintf(2, "jvs-init: status file %s: %s\n", status_name, strerror(errno));
+	return code;
+}
+
+/* The launch failed or was aborted: the child goes, we record, report and exit 1. */
+static void abort_child(int idx, int err)
+{
+	if (!reaped)
+		kill(child, SIGKILL);
+	reap(1);
+	record_exit();
+	restore_tty();
+	if (idx >= 0)
+		say("error %d %d", idx, err);
+	exit(1);
+}
+
+static void copy_winsize(void)
+{
+	struct winsize ws;
+
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0 || ioctl(1, TIOCGWINSZ, &ws) == 0)
+		ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static int open_pty(void)
+{
+	int unlock = 0;
+
+	/* /dev/ptmx as seen after `join`: the guest's devpts instance */
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return -1;
+	/* TIOCGPTPEER opens the slave without a path, which may differ in our namespace */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return -1;
+	copy_winsize();
+	return 0;
+}
+
+static int block_signals(void)
+{
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGTERM, SIGINT, SIGHUP,
+				    SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t s;
+
+	sigemptyset(&s);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&s, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &s, &oldmask) < 0)
+		return -1;
+	return sigfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Write /proc/CHILD/FILE: the text of O, or "deny" when O is NULL (setgroups). */
+static int write_proc(const char *file, struct op *o)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)child, file);
+	return o ? write_file(path, o->f[0], o->len[0]) : write_file(path, "deny", 4);
+}
+
+static void spawn(int ci)
+{
+	if (pty_idx >= 0 && open_pty() < 0)
+		fail_early(pty_idx, errno);
+	if (pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || block_signals() < 0)
+		fail_early(ci, errno);
+	/* fork-style clone (no new stack): fine, the monitor is single-threaded */
+	child = syscall(SYS_clone, (unsigned long)prog[ci].n[0] | SIGCHLD, 0, 0, 0, 0);
+	if (child < 0)
+		fail_early(ci, errno);
+	if (child == 0)
+		run_child(ci + 1);
+	close(go_pipe[0]);
+	close(err_pipe[1]);
+	if (slave >= 0)
+		close(slave); /* or the master never sees the guest hang up */
+	if (uid_op && write_proc("uid_map", uid_op) < 0)
+		abort_child(uid_op - prog, errno);
+	if (gid_op && (write_proc("setgroups", NULL) < 0 || write_proc("gid_map", gid_op) < 0))
+		abort_child(gid_op - prog, errno);
+	say("pid %d", (int)child);
+}
+
+/* ---------- the pty relay: stdin -> master, master -> stdout ---------- */
+
+struct buf {
+	size_t off, len;
+	int eof;
+	char d[4096];
+};
+static struct buf to_m, to_out;
+
+/* read() into an empty buffer; EOF or a hard error ends that direction. */
+static void fill_buf(int fd, struct buf *b)
+{
+	ssize_t n = read(fd, b->d, sizeof b->d);
+
+	if (n > 0)
+		b->off = 0, b->len = n;
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		b->eof = 1; /* EIO on the master: every holder of the slave closed it */
+}
+
+/* write() some of B; drop the data on a hard error (a gone reader or guest). */
+static void flush_buf(int fd, struct buf *b)
+{
+	ssize_t w = write(fd, b->d + b->off, b->len);
+
+	if (w > 0)
+		b->off += w, b->len -= w;
+	else if (w < 0 && errno != EINTR && errno != EAGAIN)
+		b->len = 0;
+}
+
+static void relay_in(void)
+{
+	struct termios t;
+
+	fill_buf(0, &to_m);
+	/* Our input ended: pass that on the terminal way, if the guest reads lines. */
+	if (to_m.eof && tcgetattr(master, &t) == 0 && (t.c_lflag & ICANON)) {
+		to_m.d[0] = t.c_cc[VEOF];
+		to_m.off = 0;
+		to_m.len = 1;
+	}
+}
+
+/* The child ended: pass the rest of its terminal output on before we go. */
+static void drain(void)
+{
+	ssize_t n;
+
+	write_all(1, to_out.d + to_out.off, to_out.len);
+	while ((n = read(master, to_out.d, sizeof to_out.d)) > 0)
+		write_all(1, to_out.d, n);
+}
+
+static void set_raw(void)
+{
+	struct termios t;
+
+	if (master < 0 || !isatty(0) || tcgetattr(0, &saved_tty) < 0)
+		return;
+	t = saved_tty;
+	cfmakeraw(&t);
+	tty_raw = tcsetattr(0, TCSANOW, &t) == 0;
+}
+
+/* ---------- the event loop ---------- */
+
+static void on_exec_report(void)
+{
+	int msg[2];
+	ssize_t n;
+
+	do
+		n = read(err_pipe[0], msg, sizeof msg);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof msg)
+		abort_child(msg[0], msg[1]);
+	/* EOF without a report: the CLOEXEC pipe was closed by a successful exec */
+	close(err_pipe[0]);
+	state = RUNNING;
+	say("ok");
+}
+
+static void child_ended(void)
+{
+	int code;
+
+	if (state == WAIT_EXEC)
+		on_exec_report(); /* an error report comes before the exit */
+	if (master >= 0)
+		drain();
+	code = record_exit();
+	if (WIFSIGNALED(child_status))
+		say("exit signaled %d", WTERMSIG(child_status));
+	else
+		say("exit exited %d", WEXITSTATUS(child_status));
+	restore_tty();
+	exit(code);
+}
+
+static void on_signals(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(0);
+			if (reaped)
+				child_ended();
+		} else if (si.ssi_signo == SIGWINCH) {
+			if (master >= 0)
+				copy_winsize();
+		} else {
+			kill(child, si.ssi_signo); /* safe: only we reap it, so the pid is ours */
+		}
+	}
+}
+
+/* Before `go` the only thing Java may send is `go`; EOF or anything else aborts. */
+static void on_socket_lines(void)
+{
+	char *l;
+
+	while (state == WAIT_GO && (l = take_line())) {
+		if (strcmp(l, "go"))
+			abort_child(-1, 0);
+		if (write(go_pipe[1], "g", 1) < 0) {
+			/* the child is already gone; SIGCHLD tells the rest */
+		}
+		close(go_pipe[1]);
+		state = WAIT_EXEC;
+	}
+}
+
+enum { P_SIG, P_SOCK, P_ERR, P_IN, P_MASTER, P_OUT, P_N };
+
+static void monitor_loop(void)
+{
+	struct pollfd p[P_N];
+	int m = master >= 0;
+
+	set_raw();
+	on_socket_lines(); /* `go` may already be buffered */
+	for (;;) {
+		short mev = (to_m.len ? POLLOUT : 0) | (!to_out.len && !to_out.eof ? POLLIN : 0);
+
+		/* A relay source is polled only while its buffer is empty, a sink only while
+		 * it is not: no busy loop, and a stalled side never blocks the other. */
+		p[P_SIG] = (struct pollfd){ sigfd, POLLIN, 0 };
+		p[P_SOCK] = (struct pollfd){ state == WAIT_GO ? sock : -1, POLLIN, 0 };
+		p[P_ERR] = (struct pollfd){ state == WAIT_EXEC ? err_pipe[0] : -1, POLLIN, 0 };
+		p[P_IN] = (struct pollfd){ m && !to_m.len && !to_m.eof ? 0 : -1, POLLIN, 0 };
+		p[P_MASTER] = (struct pollfd){ m && mev ? master : -1, mev, 0 };
+		p[P_OUT] = (struct pollfd){ m && to_out.len ? 1 : -1, POLLOUT, 0 };
+		if (poll(p, P_N, -1) < 0)
+			continue; /* EINTR: every fd here is valid */
+		if (p[P_SIG].revents)
+			on_signals();
+		if (p[P_SOCK].revents) {
+			if (fill() <= 0)
+				abort_child(-1, 0); /* EOF before `go` */
+			on_socket_lines();
+		}
+		if (p[P_ERR].revents)
+			on_exec_report();
+		if (p[P_IN].revents)
+			relay_in();
+		if (p[P_MASTER].revents && to_m.len)
+			flush_buf(master, &to_m);
+		if (p[P_MASTER].revents && !to_out.len && !to_out.eof)
+			fill_buf(master, &to_out);
+		if (p[P_OUT].revents)
+			flush_buf(1, &to_out);
+	}
+}
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof a.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return -1;
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+	int i;
+
+	if (argc != 2) {
+		dprintf(2, "usage: jvs-init SOCKET_PATH\n");
+		return 2;
+	}
+	/* Socket write errors are ignored, not fatal. SIGCHLD must not be SIG_IGN (which a
+	 * caller may pass on), or the kernel would reap the child before we see its status. */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	sigaction(SIGCHLD, &dfl, &old_chld);
+	sock = connect_socket(argv[1]);
+	if (sock < 0) {
+		dprintf(2, "jvs-init: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	read_program();
+	for (i = 0; prog[i].def->where == MON; i++)
+		if (prog[i].def->run(&prog[i]) < 0 && !(prog[i].q && errno == ENOENT))
+			fail_early(i, errno);
+	spawn(i);
+	monitor_loop();
+}

@@ -1,0 +1,114 @@
+package dev.jvs.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.jvs.cgroup.CgroupUsage;
+import dev.jvs.testing.TestHost;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resource limits proven by behaviour on this host's cgroup driver (issue 2, acceptance 5).
+ * Figures are read from the guest's own cgroup accounting.
+ */
+@Tag("kernel")
+class CgroupBehaviourKernelTest {
+
+  private static GuestName guest(TestHost host, String name, Map<String, String> limits) {
+    GuestName g = GuestName.of(name);
+    host.guests().build(g, "busybox");
+    host.installProbe(g);
+    if (!limits.isEmpty()) {
+      host.guests().set(g, limits);
+    }
+    host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+    return g;
+  }
+
+  private static CgroupUsage usage(TestHost host, GuestName g) {
+    return host.guests().status(g).usage();
+  }
+
+  @Test
+  void forkBombStopsAtPidsMax() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = guest(host, "bomb", Map.of("pids.max", "40"));
+      // Forks until fork fails (ash then gives up); the children stay behind under init.
+      TestHost.Run bomb = host.exec(g, "sh", "-c", "while :; do sleep 600 & done");
+      assertThat(bomb.code()).isNotZero();
+      assertThat(bomb.output()).contains("can't fork");
+      assertThat(usage(host, g).pids()).isBetween(35L, 40L);
+      // The host still forks.
+      assertThat(new ProcessBuilder("true").start().waitFor()).isZero();
+    }
+  }
+
+  @Test
+  void memoryHogIsKilledInsideItsGuestOnly() {
+    try (TestHost host = new TestHost()) {
+      GuestName hog = guest(host, "hog", Map.of("memory.rss", "32M"));
+      GuestName neighbour = guest(host, "calm", Map.of());
+      TestHost.Run run = host.exec(hog, "/probe", "hog", "128");
+      assertThat(run.code()).isEqualTo(128 + 9);
+      assertThat(usage(host, hog).oomKills()).isPositive();
+      assertThat(host.guests().status(hog).state()).isEqualTo(GuestStatus.State.RUNNING);
+      assertThat(host.exec(neighbour, "/probe", "hog", "64").output()).contains("allocated");
+      assertThat(host.exec(hog, "true").code()).isZero();
+    }
+  }
+
+  @Test
+  void cpuLimitCapsABusyLoopAtHalfACpu() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = guest(host, "capped", Map.of("cpu.limit", "50"));
+      CompletableFuture<TestHost.Run> busy = busyFor(host, g, 7);
+      Thread.sleep(1500);
+      double share = cpuShare(host, List.of(g), 4000)[0];
+      busy.join();
+      assertThat(share).isCloseTo(0.50, within(0.05));
+    }
+  }
+
+  @Test
+  void sharesSplitAContendedCpuTwoToOne() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName big = guest(host, "big", Map.of("cpu.share", "1024", "cpu.cpus", "0"));
+      GuestName small = guest(host, "small", Map.of("cpu.share", "512", "cpu.cpus", "0"));
+      CompletableFuture<TestHost.Run> a = busyFor(host, big, 9);
+      CompletableFuture<TestHost.Run> b = busyFor(host, small, 9);
+      Thread.sleep(1500);
+      double[] shares = cpuShare(host, List.of(big, small), 5000);
+      a.join();
+      b.join();
+      assertThat(shares[0] / shares[1]).isCloseTo(2.0, within(0.1));
+    }
+  }
+
+  /** One busy loop in the guest for {@code seconds}, run by exec on another thread. */
+  private static CompletableFuture<TestHost.Run> busyFor(TestHost host, GuestName g, int seconds) {
+    CompletableFuture<TestHost.Run> run = new CompletableFuture<>();
+    Thread.ofPlatform()
+        .start(() -> run.complete(
+            host.exec(g, "sh", "-c", "(while :; do :; done) & sleep " + seconds + "; kill $!")));
+    return run;
+  }
+
+  /** Fraction of one CPU each guest used over the next {@code millis}. */
+  private static double[] cpuShare(TestHost host, List<GuestName> guests, long millis)
+      throws InterruptedException {
+    long[] before = guests.stream().mapToLong(g -> usage(host, g).cpuNanos()).toArray();
+    long t0 = System.nanoTime();
+    Thread.sleep(millis);
+    long[] after = guests.stream().mapToLong(g -> usage(host, g).cpuNanos()).toArray();
+    double elapsed = System.nanoTime() - t0;
+    double[] shares = new double[guests.size()];
+    for (int i = 0; i < shares.length; i++) {
+      shares[i] = (after[i] - before[i]) / elapsed;
+    }
+    return shares;
+  }
+}
