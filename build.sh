@@ -53,7 +53,7 @@ case "${1:-build}" in
     ;;
   test)
     setup
-    mvn -B package -Djvs.excludedGroups= ${JVS_TEST_ARGS:-}
+    mvn -B verify -Djvs.excludedGroups= ${JVS_TEST_ARGS:-}
     ;;
   *) echo "usage: $0 {demo|test|build|setup}" >&2; exit 2 ;;
 esac

@@ -40,18 +40,25 @@ public final class Main implements Runnable {
 
   /** Runs the CLI and returns its exit status (tests call this in-process). */
   public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** As {@link #run(String...)}, printing to the given writers. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
-          PrintWriter err = cmd.getErr();
+          PrintWriter stderr = cmd.getErr();
           if (e instanceof JvsException || e instanceof UncheckedIOException
               || e instanceof IllegalArgumentException) {
-            err.println("jvs: " + e.getMessage());
+            stderr.println("jvs: " + e.getMessage());
           } else {
-            err.println("jvs: internal error: " + e);
-            e.printStackTrace(err);
+            stderr.println("jvs: internal error: " + e);
+            e.printStackTrace(stderr);
           }
-          err.flush();
+          stderr.flush();
           return 1;
         });
     return cli.execute(args);

@@ -75,7 +75,8 @@ class CgroupMountsTest {
   @Test
   void noCgroupsAtAllIsAnError() {
     assertThatThrownBy(
-            () -> CgroupDriver.detect(CgroupMounts.fromMountinfo("1 0 8:1 / / rw - ext4 /dev/x rw")))
+            () ->
+                CgroupDriver.detect(CgroupMounts.fromMountinfo("1 0 8:1 / / rw - ext4 /dev/x rw")))
         .isInstanceOf(CgroupException.class)
         .hasMessage("no cgroup hierarchy is mounted");
   }

@@ -157,7 +157,8 @@ class CgroupV1DriverTest {
 
     cg.apply(CgroupLimits.none().withMemoryMax(64L << 20).withMemorySwapMax(0L));
     assertThat(fs.writes())
-        .containsExactly(m + "memory.limit_in_bytes=67108864", m + "memory.memsw.limit_in_bytes=67108864");
+        .containsExactly(
+            m + "memory.limit_in_bytes=67108864", m + "memory.memsw.limit_in_bytes=67108864");
 
     fs.clearWrites();
     cg.apply(CgroupLimits.none().withMemoryMax(128L << 20).withMemorySwapMax(32L << 20));
@@ -251,8 +252,7 @@ class CgroupV1DriverTest {
     assertThatThrownBy(
             () ->
                 cg.apply(
-                    CgroupLimits.none()
-                        .withDevices(List.of(new DeviceRule('a', -1, -1, "r")))))
+                    CgroupLimits.none().withDevices(List.of(new DeviceRule('a', -1, -1, "r")))))
         .isInstanceOf(CgroupException.class)
         .hasMessageContaining("cannot express 'a *:* r'");
   }

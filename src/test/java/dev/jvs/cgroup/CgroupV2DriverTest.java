@@ -31,7 +31,9 @@ class CgroupV2DriverTest {
   void setUp() throws IOException {
     rootFiles(ALL, "");
     fs = newFs();
-    driver = new CgroupV2Driver(root, fs, (dir, rules) -> attached.add(root.relativize(dir) + " " + rules));
+    driver =
+        new CgroupV2Driver(
+            root, fs, (dir, rules) -> attached.add(root.relativize(dir) + " " + rules));
   }
 
   private void rootFiles(String controllers, String subtree) throws IOException {
@@ -154,7 +156,8 @@ class CgroupV2DriverTest {
         new FakeCgroupFs(root, CgroupV2DriverTest::kernelFiles) {
           @Override
           void check(Path file, String value) {
-            if (file.endsWith("cgroup.subtree_control") && List.of(value.split(" ")).contains("+cpu")) {
+            if (file.endsWith("cgroup.subtree_control")
+                && List.of(value.split(" ")).contains("+cpu")) {
               throw CgroupException.cannotSet("cgroup.subtree_control", value, Errno.EINVAL);
             }
           }
@@ -210,15 +213,11 @@ class CgroupV2DriverTest {
 
   @Test
   void pidsCpusetAndIoWeight() throws IOException {
-    web1()
-        .apply(
-            CgroupLimits.none().withPidsMax(10L).withCpuCpus("0-1,3").withIoWeight(500));
+    web1().apply(CgroupLimits.none().withPidsMax(10L).withCpuCpus("0-1,3").withIoWeight(500));
 
     assertThat(fs.writes())
         .containsExactly(
-            "jvs/web1/cpuset.cpus=0-1,3",
-            "jvs/web1/pids.max=10",
-            "jvs/web1/io.weight=default 500");
+            "jvs/web1/cpuset.cpus=0-1,3", "jvs/web1/pids.max=10", "jvs/web1/io.weight=default 500");
     assertThat(read("jvs/web1/pids.max")).isEqualTo("10");
   }
 
@@ -350,13 +349,33 @@ class CgroupV2DriverTest {
 
   @Test
   void namesCannotLeaveTheTree() {
-    assertThatThrownBy(() -> driver.create("..", "x"))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> driver.create("..", "x")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> driver.create("jvs", "a/b"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> driver.create("/jvs", "x"))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> driver.children("jvs/../..")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> driver.children("jvs/../.."))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void createRetriesWhenAConcurrentGcRemovedTheParent() {
+    int[] failures = {0};
+    FakeCgroupFs racing =
+        new FakeCgroupFs(root, CgroupV2DriverTest::kernelFiles) {
+          @Override
+          public boolean mkdir(Path dir) {
+            if (dir.endsWith("web1") && failures[0]++ == 0) {
+              throw new CgroupException("mkdir " + dir + ": gone", dir.toString(), Errno.ENOENT);
+            }
+            return super.mkdir(dir);
+          }
+        };
+
+    new CgroupV2Driver(root, racing, (d, r) -> {}).create("jvs", "web1");
+
+    assertThat(failures[0]).isEqualTo(2);
+    assertThat(root.resolve("jvs/web1/cgroup.procs")).exists();
   }
 
   @Test

@@ -9,8 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The v2 driver with its eBPF device program, for real: this hybrid host's cgroup2 mount has no
@@ -112,8 +112,7 @@ class DeviceBpfKernelTest {
   }
 
   private static int[] attachedPrograms(Cgroup cg) {
-    try (Fd dir =
-        Fd.open(cg.bpfDir().orElseThrow().toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
+    try (Fd dir = Fd.open(cg.bpfDir().orElseThrow().toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
       return Bpf.progQuery(dir, Bpf.ATTACH_CGROUP_DEVICE, "test");
     }
   }

@@ -71,8 +71,7 @@ class DeviceProgramTest {
   @Test
   void anAllowAllRuleEndsTheProgram() {
     byte[] p =
-        DeviceProgram.assemble(
-            List.of(new DeviceRule('a', -1, -1, "rwm"), DeviceRule.chr(1, 3)));
+        DeviceProgram.assemble(List.of(new DeviceRule('a', -1, -1, "rwm"), DeviceRule.chr(1, 3)));
 
     // 7 loads + r0 = 1 + exit: nothing unreachable for the verifier to reject.
     assertThat(p).hasSize(9 * 8);

@@ -143,8 +143,10 @@ class BpfAssemblerTest {
 
     assertThatThrownBy(() -> new BpfProgram(List.of(BpfInsn.stmt(0x20, 0))))
         .hasMessageContaining("RET");
-    assertThatThrownBy(() -> new BpfProgram(List.of(BpfInsn.jump(0x15, 0, 1, 0), BpfInsn.stmt(6, 0))))
+    assertThatThrownBy(
+            () -> new BpfProgram(List.of(BpfInsn.jump(0x15, 0, 1, 0), BpfInsn.stmt(6, 0))))
         .hasMessageContaining("jump out");
-    assertThatThrownBy(() -> new BpfInsn(0x15, 256, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new BpfInsn(0x15, 256, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A classic BPF interpreter for seccomp filters, for tests: decodes the bytes handed to the
- * kernel (so the encoding is under test too), applies the load-time checks of the kernel's
+ * A classic BPF interpreter for seccomp filters, for tests: decodes the bytes handed to the kernel
+ * (so the encoding is under test too), applies the load-time checks of the kernel's
  * bpf_check_classic and seccomp_check_filter, and runs the program over a seccomp_data.
  */
 final class BpfInterpreter {
@@ -119,7 +119,8 @@ final class BpfInterpreter {
       int code = i.code();
       int k = i.k();
       switch (Bpf.opClass(code)) {
-        case Bpf.LD -> a = (code & 0xe0) == Bpf.ABS ? call.word(k) : (code & 0xe0) == Bpf.MEM ? mem[k] : k;
+        case Bpf.LD ->
+            a = (code & 0xe0) == Bpf.ABS ? call.word(k) : (code & 0xe0) == Bpf.MEM ? mem[k] : k;
         case Bpf.LDX -> x = (code & 0xe0) == Bpf.MEM ? mem[k] : k;
         case Bpf.ST -> mem[k] = a;
         case Bpf.STX -> mem[k] = x;
@@ -167,7 +168,8 @@ final class BpfInterpreter {
       case 0x00030000 -> SeccompAction.TRAP;
       case 0x00000000 -> SeccompAction.KILL_THREAD;
       case 0x80000000 -> SeccompAction.KILL_PROCESS;
-      default -> throw new IllegalStateException("unexpected verdict 0x" + Integer.toHexString(ret));
+      default ->
+          throw new IllegalStateException("unexpected verdict 0x" + Integer.toHexString(ret));
     };
   }
 

@@ -53,8 +53,7 @@ class SeccompCompilerTest {
   void callsNewerThanTheTableGetEnosysUnderAnErrnoDefault() {
     BpfInterpreter bpf = compile(SeccompProfile.of(EPERM, List.of(SyscallRule.allow("read"))));
     assertThat(bpf.verdict(Call.x86_64(TABLE.maxNumber()))).isEqualTo(EPERM);
-    assertThat(bpf.verdict(Call.x86_64(TABLE.maxNumber() + 1)))
-        .isEqualTo(SeccompAction.errno(38));
+    assertThat(bpf.verdict(Call.x86_64(TABLE.maxNumber() + 1))).isEqualTo(SeccompAction.errno(38));
     assertThat(bpf.verdict(Call.x86_64(0x3fffffff))).isEqualTo(SeccompAction.errno(38));
 
     BpfInterpreter kill = compile(SeccompProfile.of(SeccompAction.KILL_THREAD, List.of()));
@@ -77,12 +76,13 @@ class SeccompCompilerTest {
 
   @Test
   void rejectsProfilesWithoutX86_64() {
-    SeccompProfile i386Only = new SeccompProfile(EPERM, Set.of(Arch.X86), Set.of(), List.of(), false);
-    assertThatThrownBy(() -> SeccompCompiler.compile(i386Only))
-        .hasMessageContaining("x86_64 only");
+    SeccompProfile i386Only =
+        new SeccompProfile(EPERM, Set.of(Arch.X86), Set.of(), List.of(), false);
+    assertThatThrownBy(() -> SeccompCompiler.compile(i386Only)).hasMessageContaining("x86_64 only");
     // What Docker's default lists (x86_64 with its sub-architectures) compiles.
     SeccompProfile docker =
-        new SeccompProfile(EPERM, Set.of(Arch.X86_64, Arch.X86, Arch.X32), Set.of(), List.of(), false);
+        new SeccompProfile(
+            EPERM, Set.of(Arch.X86_64, Arch.X86, Arch.X32), Set.of(), List.of(), false);
     assertThat(SeccompCompiler.program(docker).size()).isPositive();
   }
 
@@ -91,8 +91,7 @@ class SeccompCompilerTest {
     SyscallRule allowSocket = SyscallRule.allow("socket");
     SyscallRule denyVsock =
         SyscallRule.of(SeccompAction.errno(97), "socket").when(ArgCondition.eq(0, 40));
-    SyscallRule trapRaw =
-        SyscallRule.of(SeccompAction.TRAP, "socket").when(ArgCondition.eq(1, 3));
+    SyscallRule trapRaw = SyscallRule.of(SeccompAction.TRAP, "socket").when(ArgCondition.eq(1, 3));
     for (List<SyscallRule> rules :
         List.of(
             List.of(allowSocket, denyVsock, trapRaw),
@@ -125,15 +124,29 @@ class SeccompCompilerTest {
   }
 
   /**
-   * Every operator against values around the 32-bit boundaries: the compiled filter must agree
-   * with {@link ArgCondition#test} for all of them, on every argument index.
+   * Every operator against values around the 32-bit boundaries: the compiled filter must agree with
+   * {@link ArgCondition#test} for all of them, on every argument index.
    */
   @Test
   void sixtyFourBitComparisonsAgreeWithTheReference() {
     long[] interesting = {
-      0, 1, 2, 0x7fffffffL, 0x80000000L, 0xfffffffeL, 0xffffffffL, 0x100000000L, 0x100000001L,
-      0x1ffffffffL, 0x200000000L, 0x7fffffff00000000L, 0x8000000000000000L, -2, -1,
-      0xdeadbeef00000001L, 0x00000001deadbeefL
+      0,
+      1,
+      2,
+      0x7fffffffL,
+      0x80000000L,
+      0xfffffffeL,
+      0xffffffffL,
+      0x100000000L,
+      0x100000001L,
+      0x1ffffffffL,
+      0x200000000L,
+      0x7fffffff00000000L,
+      0x8000000000000000L,
+      -2,
+      -1,
+      0xdeadbeef00000001L,
+      0x00000001deadbeefL
     };
     Random random = new Random(42);
     List<Long> values = new ArrayList<>();
@@ -235,7 +248,8 @@ class SeccompCompilerTest {
   @Test
   void filterFlagsFollowTheProfile() {
     SeccompProfile profile =
-        SeccompProfile.of(EPERM, List.of()).withFlags(Set.of(FilterFlag.LOG, FilterFlag.SPEC_ALLOW));
+        SeccompProfile.of(EPERM, List.of())
+            .withFlags(Set.of(FilterFlag.LOG, FilterFlag.SPEC_ALLOW));
     assertThat(profile.filterFlags()).isEqualTo(6);
   }
 
@@ -251,7 +265,8 @@ class SeccompCompilerTest {
     assertThat(ArgOp.fromOci("SCMP_CMP_MASKED_EQ")).isEqualTo(ArgOp.MASKED_EQ);
     assertThat(Arch.fromOci("SCMP_ARCH_X32")).isEqualTo(Arch.X32);
     assertThat(FilterFlag.fromOci("SECCOMP_FILTER_FLAG_LOG").bit()).isEqualTo(2);
-    assertThatThrownBy(() -> SeccompAction.errno(4096)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SeccompAction.errno(4096))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ArgCondition.eq(6, 0)).hasMessageContaining("index 6");
   }
 }

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Loads the compiled default profile into the real kernel and makes real calls under it. A filter
  * without TSYNC binds only the calling thread, so a dedicated platform thread takes it and dies
- * afterwards; nothing it calls would harm the host if the filter failed to load (bad pointers
- * make mount and clock_settime fail with EFAULT, reboot gets a wrong magic), and the calls that
- * would change the thread are made only once the filter is known to be in place.
+ * afterwards; nothing it calls would harm the host if the filter failed to load (bad pointers make
+ * mount and clock_settime fail with EFAULT, reboot gets a wrong magic), and the calls that would
+ * change the thread are made only once the filter is known to be in place.
  */
 @Tag("kernel")
 @SuppressWarnings("restricted") // the test makes its own FFM calls, as the kernel facade does
@@ -134,8 +134,8 @@ class SeccompKernelTest {
   }
 
   /**
-   * A program long enough to need JA long jumps passes the kernel's checker and behaves: 350
-   * rules that fire only on a magic first argument, so the thread otherwise runs unfiltered.
+   * A program long enough to need JA long jumps passes the kernel's checker and behaves: 350 rules
+   * that fire only on a magic first argument, so the thread otherwise runs unfiltered.
    */
   @Test
   void kernelAcceptsProgramsWithLongJumps() throws Exception {
