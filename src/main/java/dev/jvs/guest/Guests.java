@@ -157,6 +157,11 @@ public final class Guests {
    * foreground application guest, else 0.
    */
   public int start(GuestName name, List<String> command, Attach attach) {
+    return start(name, command, attach, Launcher.Stdio.inherit());
+  }
+
+  /** As {@link #start(GuestName, List, Attach)}, with the foreground guest's stdio given. */
+  public int start(GuestName name, List<String> command, Attach attach, Launcher.Stdio stdio) {
     boolean application = !command.isEmpty();
     Launched launched;
     try (FileLock lock = lock(name)) {
@@ -166,7 +171,8 @@ public final class Guests {
         throw new JvsException(name + ": already running");
       }
       checkCapabilities(name, config);
-      launched = launch(name, config, application ? command : config.init(), application, attach);
+      List<String> argv = application ? command : config.init();
+      launched = launch(name, config, argv, application, attach, stdio);
     }
     if (attach == Attach.DETACHED) {
       launched.close();
@@ -185,7 +191,12 @@ public final class Guests {
   }
 
   private Launched launch(
-      GuestName name, GuestConfig config, List<String> argv, boolean application, Attach attach) {
+      GuestName name,
+      GuestConfig config,
+      List<String> argv,
+      boolean application,
+      Attach attach,
+      Launcher.Stdio foregroundStdio) {
     Path run = dirs.runGuest(name);
     Path guestDir = dirs.guest(name);
     Path lower = templates.ensure(config.template());
@@ -205,7 +216,7 @@ public final class Guests {
     try {
       applyLimits(name, cgroup, config);
       Launcher.Stdio stdio =
-          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : Launcher.Stdio.inherit();
+          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
       return launcher.launch(
           program,
           socketPath(),
@@ -268,6 +279,11 @@ public final class Guests {
    * fresh pseudo-terminal from the guest's own devpts.
    */
   public int exec(GuestName name, List<String> argv, boolean tty) {
+    return exec(name, argv, tty, Launcher.Stdio.inherit());
+  }
+
+  /** As {@link #exec(GuestName, List, boolean)}, with the command's stdio given. */
+  public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio) {
     GuestState state;
     GuestConfig config;
     try (FileLock lock = lock(name)) {
@@ -285,7 +301,7 @@ public final class Guests {
         launcher.launch(
             program,
             socketPath(),
-            Launcher.Stdio.inherit(),
+            stdio,
             (monitorPid, childPid) -> cgroup.addProcess(childPid))) {
       return launched.awaitExit();
     } catch (LaunchException e) {
