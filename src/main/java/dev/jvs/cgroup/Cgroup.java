@@ -1,0 +1,41 @@
+package dev.jvs.cgroup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** One guest's cgroup, in every hierarchy its driver uses. */
+public interface Cgroup {
+  /** How long {@link #destroy()} waits for the processes inside to die. */
+  Duration DESTROY_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The path below the hierarchy roots, for display: "/jvs/web1". */
+  String path();
+
+  /**
+   * Writes the non-null fields of {@code limits}; throws CgroupException naming the file and value
+   * that failed (fields before it stay applied).
+   */
+  void apply(CgroupLimits limits);
+
+  /** Moves a process (all its threads) into this cgroup in every hierarchy. */
+  void addProcess(long pid);
+
+  /** The processes inside, including those in child cgroups a guest made itself. */
+  List<Long> pids();
+
+  CgroupUsage usage();
+
+  /** SIGKILLs everything inside and waits until it is empty; throws if {@code timeout} passes. */
+  void killAll(Duration timeout);
+
+  /** killAll, then removes the cgroup everywhere. Idempotent: nothing there is no error. */
+  void destroy();
+
+  /**
+   * The cgroup2 directory where cgroup BPF programs (socket hooks) for this guest attach: the
+   * cgroup itself on v2, its twin in the cgroup2 mount on a hybrid v1 host, empty without one.
+   */
+  Optional<Path> bpfDir();
+}

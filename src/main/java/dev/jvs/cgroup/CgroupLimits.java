@@ -1,0 +1,202 @@
+package dev.jvs.cgroup;
+
+import java.util.List;
+
+/**
+ * jvs's one vocabulary of cgroup limits; each driver translates it into its own files (see
+ * docs/cgroups.md). A null field leaves the kernel's current value alone. {@link #UNLIMITED} in
+ * {@code memoryMax}, {@code memorySwapMax} or {@code pidsMax} and 0 in {@code cpuLimitPercent}
+ * remove a limit set earlier.
+ *
+ * @param cpuShares fair-share weight on the v1 cpu.shares scale 2..262144 (default 1024)
+ * @param cpuLimitPercent hard cap in percent of one CPU (150 = 1.5 CPUs), 0 = no cap
+ * @param cpuCpus cpuset list such as "0-1,3"
+ * @param memoryMax bytes of memory
+ * @param memorySwapMax bytes of swap allowed beyond memoryMax
+ * @param pidsMax number of tasks
+ * @param ioWeight 1..10000 on the v2 io.weight scale (default 100)
+ * @param ioReadBps read caps per device
+ * @param ioWriteBps write caps per device
+ * @param devices allow-list of devices; empty denies every device
+ */
+public record CgroupLimits(
+    Long cpuShares,
+    Integer cpuLimitPercent,
+    String cpuCpus,
+    Long memoryMax,
+    Long memorySwapMax,
+    Long pidsMax,
+    Integer ioWeight,
+    List<DeviceRate> ioReadBps,
+    List<DeviceRate> ioWriteBps,
+    List<DeviceRule> devices) {
+
+  /** "No limit" for memoryMax, memorySwapMax and pidsMax ("max" on v2, -1 on v1). */
+  public static final long UNLIMITED = Long.MAX_VALUE;
+
+  public CgroupLimits {
+    range("cpuShares", cpuShares, 2, 262_144);
+    range("cpuLimitPercent", cpuLimitPercent == null ? null : (long) cpuLimitPercent, 0, 1 << 20);
+    if (cpuCpus != null && !cpuCpus.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
+      throw new IllegalArgumentException("cpuCpus is not a cpu list like 0-1,3: " + cpuCpus);
+    }
+    range("memoryMax", memoryMax, 1, UNLIMITED);
+    range("memorySwapMax", memorySwapMax, 0, UNLIMITED);
+    range("pidsMax", pidsMax, 0, UNLIMITED);
+    range("ioWeight", ioWeight == null ? null : (long) ioWeight, 1, 10_000);
+    ioReadBps = ioReadBps == null ? null : List.copyOf(ioReadBps);
+    ioWriteBps = ioWriteBps == null ? null : List.copyOf(ioWriteBps);
+    devices = devices == null ? null : List.copyOf(devices);
+  }
+
+  /** Nothing set: applying it changes nothing. */
+  public static CgroupLimits none() {
+    return new CgroupLimits(null, null, null, null, null, null, null, null, null, null);
+  }
+
+  public CgroupLimits withCpuShares(Long v) {
+    return new CgroupLimits(
+        v,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withCpuLimitPercent(Integer v) {
+    return new CgroupLimits(
+        cpuShares,
+        v,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withCpuCpus(String v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        v,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withMemoryMax(Long v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        v,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withMemorySwapMax(Long v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        v,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withPidsMax(Long v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        v,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withIoWeight(Integer v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        v,
+        ioReadBps,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withIoReadBps(List<DeviceRate> v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        v,
+        ioWriteBps,
+        devices);
+  }
+
+  public CgroupLimits withIoWriteBps(List<DeviceRate> v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        v,
+        devices);
+  }
+
+  public CgroupLimits withDevices(List<DeviceRule> v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        v);
+  }
+
+  private static void range(String name, Long v, long min, long max) {
+    if (v != null && (v < min || v > max)) {
+      throw new IllegalArgumentException(name + " must be in " + min + ".." + max + ": " + v);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.jvs.cgroup;
+
+import dev.jvs.kernel.Errno;
+import dev.jvs.kernel.Libc;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** {@link CgroupFs} on the real filesystem. */
+final class KernelCgroupFs implements CgroupFs {
+  @Override
+  public String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new CgroupException(
+          name(file) + ": cannot read: no such file in " + file.getParent(),
+          name(file),
+          Errno.ENOENT);
+    } catch (IOException e) {
+      throw new CgroupException(name(file) + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Optional<String> readIfExists(Path file) {
+    try {
+      return Optional.of(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new CgroupException(name(file) + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void write(Path file, String value) {
+    Libc.Result fd = Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_TRUNC | Libc.O_CLOEXEC, 0);
+    if (fd.failed()) {
+      throw CgroupException.cannotSet(name(file), value, fd.errno());
+    }
+    try {
+      Libc.Result r = Libc.write((int) fd.value(), value.getBytes(StandardCharsets.UTF_8));
+      if (r.failed()) {
+        throw CgroupException.cannotSet(name(file), value, r.errno());
+      }
+    } finally {
+      Libc.close((int) fd.value());
+    }
+  }
+
+  @Override
+  public boolean exists(Path path) {
+    return Files.exists(path);
+  }
+
+  @Override
+  public boolean mkdir(Path dir) {
+    Libc.Result r = Libc.mkdir(dir.toString(), 0755);
+    if (r.failed() && r.errno() == Errno.EEXIST && Files.isDirectory(dir)) {
+      return false;
+    }
+    if (r.failed()) {
+      throw new CgroupException(
+          "mkdir " + dir + ": " + Libc.strerror(r.errno()), dir.toString(), r.errno());
+    }
+    return true;
+  }
+
+  @Override
+  public int rmdir(Path dir) {
+    Libc.Result r = Libc.rmdir(dir.toString());
+    return r.failed() ? r.errno() : 0;
+  }
+
+  @Override
+  public List<Path> subdirs(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isDirectory).sorted().toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new CgroupException("cannot list " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private static String name(Path file) {
+    return file.getFileName().toString();
+  }
+}

@@ -1,0 +1,289 @@
+package dev.jvs.cgroup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A guest's cgroup on v1: one directory per hierarchy (and a cgroup2 twin on hybrid hosts). */
+final class V1Cgroup implements Cgroup {
+  private static final Duration FREEZE_WAIT = Duration.ofSeconds(1);
+
+  private final CgroupFs fs;
+  private final List<V1Hierarchy> hierarchies;
+  private final CgroupPath path;
+  private final Path twin;
+
+  V1Cgroup(CgroupFs fs, List<V1Hierarchy> hierarchies, CgroupPath path, Path twin) {
+    this.fs = fs;
+    this.hierarchies = hierarchies;
+    this.path = path;
+    this.twin = twin;
+  }
+
+  @Override
+  public String path() {
+    return path.display();
+  }
+
+  @Override
+  public Optional<Path> bpfDir() {
+    return Optional.ofNullable(twin);
+  }
+
+  private Optional<Path> dir(String controller) {
+    return hierarchies.stream()
+        .filter(h -> h.has(controller))
+        .findFirst()
+        .map(h -> h.dir(path.relative()));
+  }
+
+  /** The control file, or a clear error when its controller is not mounted. */
+  private Path file(String controller, String file) {
+    return dir(controller)
+        .orElseThrow(
+            () ->
+                new CgroupException(
+                    file + ": the " + controller + " controller is not mounted", file, 0))
+        .resolve(file);
+  }
+
+  @Override
+  public void apply(CgroupLimits l) {
+    if (l.cpuCpus() != null) {
+      fs.write(file("cpuset", "cpuset.cpus"), l.cpuCpus());
+    }
+    if (l.cpuShares() != null) {
+      fs.write(file("cpu", "cpu.shares"), Long.toString(l.cpuShares()));
+    }
+    if (l.cpuLimitPercent() != null) {
+      fs.write(file("cpu", "cpu.cfs_period_us"), Long.toString(Translation.CFS_PERIOD_US));
+      int percent = l.cpuLimitPercent();
+      String quota = percent == 0 ? "-1" : Long.toString(Translation.percentToQuotaUs(percent));
+      fs.write(file("cpu", "cpu.cfs_quota_us"), quota);
+    }
+    if (l.memoryMax() != null || l.memorySwapMax() != null) {
+      applyMemory(l.memoryMax(), l.memorySwapMax());
+    }
+    if (l.pidsMax() != null) {
+      // pids.max takes "max", not -1, even on v1.
+      fs.write(file("pids", "pids.max"), Translation.v2Number(l.pidsMax()));
+    }
+    if (l.ioWeight() != null) {
+      applyIoWeight(l.ioWeight());
+    }
+    applyRates("blkio.throttle.read_bps_device", l.ioReadBps());
+    applyRates("blkio.throttle.write_bps_device", l.ioWriteBps());
+    if (l.devices() != null) {
+      applyDevices(l.devices());
+    }
+  }
+
+  /**
+   * v1 keeps memory+swap in memory.memsw.limit_in_bytes, which the kernel requires to stay >=
+   * memory.limit_in_bytes after every single write; so lower the limit first when it fits under the
+   * current memsw, else raise memsw first. A null swap keeps today's swap allowance.
+   */
+  private void applyMemory(Long memoryMax, Long swapMax) {
+    Path limitFile = file("memory", "memory.limit_in_bytes");
+    Path memswFile = limitFile.resolveSibling("memory.memsw.limit_in_bytes");
+    long currentLimit = readV1Limit(limitFile);
+    long newLimit = memoryMax != null ? memoryMax : currentLimit;
+    Optional<String> memswText = fs.readIfExists(memswFile);
+    if (memswText.isEmpty()) {
+      if (swapMax != null) {
+        throw new CgroupException(
+            "memory.memsw.limit_in_bytes: not available, so swap cannot be limited"
+                + " (the kernel accounts swap only when booted with swapaccount=1)",
+            "memory.memsw.limit_in_bytes",
+            0);
+      }
+      fs.write(limitFile, Translation.v1Number(newLimit));
+      return;
+    }
+    long currentMemsw = parseV1Limit(memswText.get());
+    long currentSwap =
+        currentMemsw == CgroupLimits.UNLIMITED || currentLimit == CgroupLimits.UNLIMITED
+            ? CgroupLimits.UNLIMITED
+            : currentMemsw - currentLimit;
+    long newMemsw = Translation.memswLimit(newLimit, swapMax != null ? swapMax : currentSwap);
+    boolean writeMemsw = swapMax != null || newMemsw != currentMemsw;
+    if (newLimit <= currentMemsw) {
+      if (memoryMax != null) {
+        fs.write(limitFile, Translation.v1Number(newLimit));
+      }
+      if (writeMemsw) {
+        fs.write(memswFile, Translation.v1Number(newMemsw));
+      }
+    } else {
+      if (writeMemsw) {
+        fs.write(memswFile, Translation.v1Number(newMemsw));
+      }
+      if (memoryMax != null) {
+        fs.write(limitFile, Translation.v1Number(newLimit));
+      }
+    }
+  }
+
+  private long readV1Limit(Path file) {
+    return parseV1Limit(fs.read(file));
+  }
+
+  private static long parseV1Limit(String text) {
+    return Translation.v1Unlimited(text) ? CgroupLimits.UNLIMITED : Long.parseLong(text.strip());
+  }
+
+  /**
+   * blkio.weight came with CFQ, which Linux 5.0 removed; BFQ offers blkio.bfq.weight (effective on
+   * devices whose scheduler is bfq). Neither present means no weight can be set.
+   */
+  private void applyIoWeight(int ioWeight) {
+    Path dir = file("blkio", "blkio.weight").getParent();
+    String weight = Long.toString(Translation.ioWeightToBlkioWeight(ioWeight));
+    for (String name : List.of("blkio.weight", "blkio.bfq.weight")) {
+      if (fs.exists(dir.resolve(name))) {
+        fs.write(dir.resolve(name), weight);
+        return;
+      }
+    }
+    throw new CgroupException(
+        "blkio.weight: not available: no I/O scheduler here offers a weight"
+            + " (load and select bfq: modprobe bfq; echo bfq > /sys/block/DEV/queue/scheduler)",
+        "blkio.weight",
+        0);
+  }
+
+  private void applyRates(String fileName, List<DeviceRate> rates) {
+    if (rates == null) {
+      return;
+    }
+    Path f = file("blkio", fileName);
+    for (DeviceRate r : rates) {
+      // One device per write; 0 removes the device's limit.
+      fs.write(f, r.device() + " " + r.bytesPerSecond());
+    }
+  }
+
+  /** Deny everything, then allow each rule: the result is exactly the allow-list. */
+  private void applyDevices(List<DeviceRule> rules) {
+    for (DeviceRule r : rules) {
+      if (r.type() == 'a' && !r.access().equals("rwm")) {
+        // The kernel reads "a" as "allow everything" and ignores the rest of the line.
+        throw new CgroupException(
+            "devices.allow: cannot express '" + r + "' on cgroup v1 (type a means all access)",
+            "devices.allow",
+            0);
+      }
+    }
+    Path deny = file("devices", "devices.deny");
+    fs.write(deny, "a");
+    for (DeviceRule r : rules) {
+      fs.write(deny.resolveSibling("devices.allow"), r.type() == 'a' ? "a" : r.toV1Line());
+    }
+  }
+
+  @Override
+  public void addProcess(long pid) {
+    for (V1Hierarchy h : hierarchies) {
+      fs.write(h.dir(path.relative()).resolve("cgroup.procs"), Long.toString(pid));
+    }
+    if (twin != null) {
+      fs.write(twin.resolve("cgroup.procs"), Long.toString(pid));
+    }
+  }
+
+  /** Reads the freezer hierarchy when there is one, as killAll does. */
+  private Path primary() {
+    return dir("freezer").orElseGet(() -> hierarchies.get(0).dir(path.relative()));
+  }
+
+  @Override
+  public List<Long> pids() {
+    return CgroupTree.pids(fs, primary());
+  }
+
+  @Override
+  public CgroupUsage usage() {
+    long cpu = number("cpuacct", "cpuacct.usage");
+    long memory = number("memory", "memory.usage_in_bytes");
+    long peak = number("memory", "memory.max_usage_in_bytes");
+    long pids = number("pids", "pids.current");
+    if (pids == CgroupUsage.UNKNOWN) {
+      pids = pids().size();
+    }
+    long oomKills =
+        dir("memory")
+            .flatMap(d -> fs.readIfExists(d.resolve("memory.oom_control")))
+            .map(text -> KeyedValues.parse(text).getOrDefault("oom_kill", CgroupUsage.UNKNOWN))
+            .orElse(CgroupUsage.UNKNOWN);
+    return new CgroupUsage(cpu, memory, peak, pids, oomKills);
+  }
+
+  private long number(String controller, String file) {
+    return dir(controller)
+        .flatMap(d -> fs.readIfExists(d.resolve(file)))
+        .map(s -> Long.parseLong(s.strip()))
+        .orElse(CgroupUsage.UNKNOWN);
+  }
+
+  /**
+   * Freeze so nothing can fork or exit (a frozen pid cannot be reused, so killing by number is
+   * safe), SIGKILL every task, thaw so the kills take effect; repeat until empty.
+   */
+  @Override
+  public void killAll(Duration timeout) {
+    Optional<Path> freezer = dir("freezer").filter(d -> fs.exists(d));
+    boolean empty =
+        Polling.await(
+            () -> {
+              if (pids().isEmpty()) {
+                return true;
+              }
+              freezer.ifPresent(this::freeze);
+              try {
+                pids().forEach(CgroupTree::sigkill);
+              } finally {
+                freezer.ifPresent(d -> fs.write(d.resolve("freezer.state"), "THAWED"));
+              }
+              return false;
+            },
+            timeout);
+    if (!empty) {
+      throw new CgroupException(
+          path() + ": processes still inside after " + timeout + ": " + pids());
+    }
+  }
+
+  /** FROZEN can take a moment (FREEZING); a task stuck in the kernel may never freeze. */
+  private void freeze(Path dir) {
+    Path state = dir.resolve("freezer.state");
+    fs.write(state, "FROZEN");
+    Polling.await(() -> fs.read(state).strip().equals("FROZEN"), FREEZE_WAIT);
+  }
+
+  @Override
+  public void destroy() {
+    if (dirs().stream().noneMatch(fs::exists)) {
+      return;
+    }
+    killAll(DESTROY_TIMEOUT);
+    for (Path dir : dirs()) {
+      CgroupTree.remove(fs, dir);
+    }
+  }
+
+  private List<Path> dirs() {
+    List<Path> dirs = new ArrayList<>();
+    hierarchies.forEach(h -> dirs.add(h.dir(path.relative())));
+    if (twin != null) {
+      dirs.add(twin);
+    }
+    return dirs;
+  }
+
+  @Override
+  public String toString() {
+    return "v1 cgroup " + path();
+  }
+}

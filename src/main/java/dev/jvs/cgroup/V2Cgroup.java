@@ -1,0 +1,201 @@
+package dev.jvs.cgroup;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** A guest's cgroup on v2: one directory. */
+final class V2Cgroup implements Cgroup {
+  private final CgroupFs fs;
+  private final DeviceAttacher devices;
+  private final Path dir;
+  private final CgroupPath path;
+
+  V2Cgroup(CgroupFs fs, DeviceAttacher devices, Path dir, CgroupPath path) {
+    this.fs = fs;
+    this.devices = devices;
+    this.dir = dir;
+    this.path = path;
+  }
+
+  @Override
+  public String path() {
+    return path.display();
+  }
+
+  @Override
+  public Optional<Path> bpfDir() {
+    return Optional.of(dir);
+  }
+
+  @Override
+  public void apply(CgroupLimits l) {
+    Set<String> controllers = CgroupV2Driver.words(fs.read(dir.resolve("cgroup.controllers")));
+    Writer w = new Writer(controllers);
+    if (l.cpuCpus() != null) {
+      w.write("cpuset", "cpuset.cpus", l.cpuCpus());
+    }
+    if (l.cpuShares() != null) {
+      w.write("cpu", "cpu.weight", Long.toString(Translation.sharesToWeight(l.cpuShares())));
+    }
+    if (l.cpuLimitPercent() != null) {
+      w.write("cpu", "cpu.max", Translation.cpuMax(l.cpuLimitPercent()));
+    }
+    // memory.max and memory.swap.max are independent on v2: no write order to keep.
+    if (l.memoryMax() != null) {
+      w.write("memory", "memory.max", Translation.v2Number(l.memoryMax()));
+    }
+    if (l.memorySwapMax() != null) {
+      w.write("memory", "memory.swap.max", Translation.v2Number(l.memorySwapMax()));
+    }
+    if (l.pidsMax() != null) {
+      w.write("pids", "pids.max", Translation.v2Number(l.pidsMax()));
+    }
+    if (l.ioWeight() != null) {
+      applyIoWeight(w, l.ioWeight());
+    }
+    for (String line : ioMaxLines(l.ioReadBps(), l.ioWriteBps())) {
+      w.write("io", "io.max", line);
+    }
+    if (l.devices() != null) {
+      devices.restrict(dir, l.devices());
+    }
+  }
+
+  /**
+   * io.weight comes from the iocost controller; without it BFQ's io.bfq.weight (1..1000, so
+   * clamped) is the weight there is.
+   */
+  private void applyIoWeight(Writer w, int weight) {
+    if (fs.exists(dir.resolve("io.weight")) || !fs.exists(dir.resolve("io.bfq.weight"))) {
+      w.write("io", "io.weight", "default " + weight);
+    } else {
+      w.write("io", "io.bfq.weight", "default " + Math.min(weight, 1000));
+    }
+  }
+
+  /** One io.max line per device ("MAJ:MIN rbps=N wbps=N"; 0 becomes "max", no cap). */
+  static List<String> ioMaxLines(List<DeviceRate> reads, List<DeviceRate> writes) {
+    Map<String, String> lines = new LinkedHashMap<>();
+    if (reads != null) {
+      reads.forEach(r -> lines.merge(r.device(), "rbps=" + bps(r), (a, b) -> a + " " + b));
+    }
+    if (writes != null) {
+      writes.forEach(r -> lines.merge(r.device(), "wbps=" + bps(r), (a, b) -> a + " " + b));
+    }
+    return lines.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList();
+  }
+
+  private static String bps(DeviceRate r) {
+    return r.bytesPerSecond() == 0 ? "max" : Long.toString(r.bytesPerSecond());
+  }
+
+  /** Writes a control file after checking its controller reaches this cgroup. */
+  private final class Writer {
+    private final Set<String> controllers;
+
+    Writer(Set<String> controllers) {
+      this.controllers = controllers;
+    }
+
+    void write(String controller, String file, String value) {
+      if (!controllers.contains(controller)) {
+        throw new CgroupException(
+            file
+                + ": cannot set "
+                + value
+                + ": the "
+                + controller
+                + " controller is not enabled for "
+                + path()
+                + " (cgroup.controllers: "
+                + String.join(" ", controllers.stream().sorted().toList())
+                + ")",
+            file,
+            0);
+      }
+      fs.write(dir.resolve(file), value);
+    }
+  }
+
+  @Override
+  public void addProcess(long pid) {
+    fs.write(dir.resolve("cgroup.procs"), Long.toString(pid));
+  }
+
+  @Override
+  public List<Long> pids() {
+    return CgroupTree.pids(fs, dir);
+  }
+
+  @Override
+  public CgroupUsage usage() {
+    long cpu =
+        fs.readIfExists(dir.resolve("cpu.stat"))
+            .map(t -> KeyedValues.parse(t).get("usage_usec"))
+            .map(us -> us * 1000)
+            .orElse(CgroupUsage.UNKNOWN);
+    long pids = number("pids.current");
+    return new CgroupUsage(
+        cpu,
+        number("memory.current"),
+        number("memory.peak"),
+        pids == CgroupUsage.UNKNOWN ? pids().size() : pids,
+        fs.readIfExists(dir.resolve("memory.events"))
+            .map(t -> KeyedValues.parse(t).getOrDefault("oom_kill", CgroupUsage.UNKNOWN))
+            .orElse(CgroupUsage.UNKNOWN));
+  }
+
+  private long number(String file) {
+    return fs.readIfExists(dir.resolve(file))
+        .map(s -> Long.parseLong(s.strip()))
+        .orElse(CgroupUsage.UNKNOWN);
+  }
+
+  /**
+   * cgroup.kill (Linux 5.14) kills the whole subtree atomically, forks included; before it, kill
+   * pid by pid until nothing is left (v2's freezer lets SIGKILL through, so no freezing needed).
+   */
+  @Override
+  public void killAll(Duration timeout) {
+    Path kill = dir.resolve("cgroup.kill");
+    boolean hasKill = fs.exists(kill);
+    boolean empty =
+        Polling.await(
+            () -> {
+              List<Long> pids = pids();
+              if (pids.isEmpty()) {
+                return true;
+              }
+              if (hasKill) {
+                fs.write(kill, "1");
+              } else {
+                pids.forEach(CgroupTree::sigkill);
+              }
+              return false;
+            },
+            timeout);
+    if (!empty) {
+      throw new CgroupException(
+          path() + ": processes still inside after " + timeout + ": " + pids());
+    }
+  }
+
+  @Override
+  public void destroy() {
+    if (!fs.exists(dir)) {
+      return;
+    }
+    killAll(DESTROY_TIMEOUT);
+    CgroupTree.remove(fs, dir);
+  }
+
+  @Override
+  public String toString() {
+    return "v2 cgroup " + path();
+  }
+}
