@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * What a test may have left on the host: mounts under its roots, its cgroup parent in any
- * hierarchy, jvs-init processes, network namespaces and links named jvs*.
+ * hierarchy, its jvs-init processes, network namespaces and links named jvs*.
  */
 public final class LeakAudit {
   private LeakAudit() {}
@@ -32,7 +32,10 @@ public final class LeakAudit {
         }
       }
       try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+        // Monitors carry their control socket's path, which lies under this test's roots.
         all.filter(p -> p.info().command().map(c -> c.endsWith("/jvs-init")).orElse(false))
+            .filter(p -> p.info().arguments().map(a -> String.join(" ", a)).orElse("")
+                .startsWith(root.toString()))
             .forEach(p -> found.add("process jvs-init " + p.pid()));
       }
       Path netns = Path.of("/run/netns");
