@@ -37,6 +37,27 @@ class LifecycleKernelTest {
   }
 
   @Test
+  void stopSendsTheStopSignalFirstThenKillsAfterTheTimeout() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName polite = host.systemGuest("polite");
+      host.guests().stop(polite, Duration.ofSeconds(10));
+      // busybox init shut down on SIGTERM by itself: its shutdown messages are in the console log.
+      assertThat(Files.readString(host.dirs().runGuest(polite).resolve("console.log")))
+          .contains("The system is going down");
+
+      GuestName stubborn = GuestName.of("stubborn");
+      host.guests().build(stubborn, "busybox");
+      host.guests().set(stubborn, java.util.Map.of("init", "/bin/sleep 1000", "stop.timeout", "300ms"));
+      host.guests().start(stubborn, List.of(), Guests.Attach.DETACHED);
+      long t0 = System.nanoTime();
+      host.guests().stop(stubborn, host.guests().stopTimeout(stubborn)); // PID 1 ignores SIGTERM
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertThat(took).isBetween(Duration.ofMillis(300), Duration.ofSeconds(5));
+      assertThat(host.guests().status(stubborn).lastExit()).isEqualTo(new ExitStatus(true, 9));
+    }
+  }
+
+  @Test
   void execPropagatesTheExitCode() {
     try (TestHost host = new TestHost()) {
       GuestName g = host.systemGuest("codes");
