@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * jvs's one vocabulary of cgroup limits; each driver translates it into its own files (see
  * docs/cgroups.md). A null field leaves the kernel's current value alone. {@link #UNLIMITED} in
- * {@code memoryMax}, {@code memorySwapMax} or {@code pidsMax} and 0 in {@code cpuLimitPercent}
- * remove a limit set earlier.
+ * {@code memoryMax}, {@code memoryHigh}, {@code memorySwapMax} or {@code pidsMax} and 0 in
+ * {@code cpuLimitPercent} remove a limit set earlier.
  *
  * @param cpuShares fair-share weight on the v1 cpu.shares scale 2..262144 (default 1024)
  * @param cpuLimitPercent hard cap in percent of one CPU (150 = 1.5 CPUs), 0 = no cap
@@ -18,6 +18,9 @@ import java.util.List;
  * @param ioReadBps read caps per device
  * @param ioWriteBps write caps per device
  * @param devices allow-list of devices; empty denies every device
+ * @param memoryHigh bytes of memory above which the guest is throttled and reclaimed, never
+ *     OOM-killed: v2 memory.high; v1 has no throttle, so memory.soft_limit_in_bytes (reclaimed
+ *     to under host memory pressure) is the nearest
  */
 public record CgroupLimits(
     Long cpuShares,
@@ -29,7 +32,8 @@ public record CgroupLimits(
     Integer ioWeight,
     List<DeviceRate> ioReadBps,
     List<DeviceRate> ioWriteBps,
-    List<DeviceRule> devices) {
+    List<DeviceRule> devices,
+    Long memoryHigh) {
 
   /** "No limit" for memoryMax, memorySwapMax and pidsMax ("max" on v2, -1 on v1). */
   public static final long UNLIMITED = Long.MAX_VALUE;
@@ -42,6 +46,7 @@ public record CgroupLimits(
     }
     range("memoryMax", memoryMax, 1, UNLIMITED);
     range("memorySwapMax", memorySwapMax, 0, UNLIMITED);
+    range("memoryHigh", memoryHigh, 1, UNLIMITED);
     range("pidsMax", pidsMax, 0, UNLIMITED);
     range("ioWeight", ioWeight == null ? null : (long) ioWeight, 1, 10_000);
     ioReadBps = ioReadBps == null ? null : List.copyOf(ioReadBps);
@@ -51,7 +56,7 @@ public record CgroupLimits(
 
   /** Nothing set: applying it changes nothing. */
   public static CgroupLimits none() {
-    return new CgroupLimits(null, null, null, null, null, null, null, null, null, null);
+    return new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public CgroupLimits withCpuShares(Long v) {
@@ -65,7 +70,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withCpuLimitPercent(Integer v) {
@@ -79,7 +85,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withCpuCpus(String v) {
@@ -93,7 +100,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withMemoryMax(Long v) {
@@ -107,7 +115,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withMemorySwapMax(Long v) {
@@ -121,7 +130,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withPidsMax(Long v) {
@@ -135,7 +145,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withIoWeight(Integer v) {
@@ -149,7 +160,8 @@ public record CgroupLimits(
         v,
         ioReadBps,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withIoReadBps(List<DeviceRate> v) {
@@ -163,7 +175,8 @@ public record CgroupLimits(
         ioWeight,
         v,
         ioWriteBps,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withIoWriteBps(List<DeviceRate> v) {
@@ -177,7 +190,8 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         v,
-        devices);
+        devices,
+        memoryHigh);
   }
 
   public CgroupLimits withDevices(List<DeviceRule> v) {
@@ -191,6 +205,22 @@ public record CgroupLimits(
         ioWeight,
         ioReadBps,
         ioWriteBps,
+        v,
+        memoryHigh);
+  }
+
+  public CgroupLimits withMemoryHigh(Long v) {
+    return new CgroupLimits(
+        cpuShares,
+        cpuLimitPercent,
+        cpuCpus,
+        memoryMax,
+        memorySwapMax,
+        pidsMax,
+        ioWeight,
+        ioReadBps,
+        ioWriteBps,
+        devices,
         v);
   }
 

@@ -66,6 +66,10 @@ final class V1Cgroup implements Cgroup {
     if (l.memoryMax() != null || l.memorySwapMax() != null) {
       applyMemory(l.memoryMax(), l.memorySwapMax());
     }
+    if (l.memoryHigh() != null) {
+      // v1 cannot throttle; its soft limit is what the kernel reclaims to under memory pressure.
+      fs.write(file("memory", "memory.soft_limit_in_bytes"), Translation.v1Number(l.memoryHigh()));
+    }
     if (l.pidsMax() != null) {
       // pids.max takes "max", not -1, even on v1.
       fs.write(file("pids", "pids.max"), Translation.v2Number(l.pidsMax()));

@@ -52,6 +52,9 @@ final class V2Cgroup implements Cgroup {
     if (l.memorySwapMax() != null) {
       w.write("memory", "memory.swap.max", Translation.v2Number(l.memorySwapMax()));
     }
+    if (l.memoryHigh() != null) {
+      w.write("memory", "memory.high", Translation.v2Number(l.memoryHigh()));
+    }
     if (l.pidsMax() != null) {
       w.write("pids", "pids.max", Translation.v2Number(l.pidsMax()));
     }

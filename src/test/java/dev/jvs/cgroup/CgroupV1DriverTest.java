@@ -86,6 +86,7 @@ class CgroupV1DriverTest {
       case "memory" -> {
         f.put("memory.limit_in_bytes", UNLIMITED + "\n");
         f.put("memory.memsw.limit_in_bytes", UNLIMITED + "\n");
+        f.put("memory.soft_limit_in_bytes", UNLIMITED + "\n");
         f.put("memory.usage_in_bytes", "0\n");
         f.put("memory.max_usage_in_bytes", "0\n");
         f.put("memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
@@ -148,6 +149,17 @@ class CgroupV1DriverTest {
             "cpu/jvs/web1/cpu.shares=512",
             "cpu/jvs/web1/cpu.cfs_period_us=100000",
             "cpu/jvs/web1/cpu.cfs_quota_us=150000");
+  }
+
+  @Test
+  void memoryHighIsTheSoftLimit() {
+    Cgroup cg = web1();
+    cg.apply(CgroupLimits.none().withMemoryHigh(48L << 20));
+    cg.apply(CgroupLimits.none().withMemoryHigh(CgroupLimits.UNLIMITED));
+    assertThat(fs.writes())
+        .containsExactly(
+            "memory/jvs/web1/memory.soft_limit_in_bytes=50331648",
+            "memory/jvs/web1/memory.soft_limit_in_bytes=-1");
   }
 
   @Test

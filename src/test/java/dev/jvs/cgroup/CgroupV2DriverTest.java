@@ -82,6 +82,7 @@ class CgroupV2DriverTest {
     if (on.contains("memory")) {
       f.put("memory.max", "max\n");
       f.put("memory.swap.max", "max\n");
+      f.put("memory.high", "max\n");
       f.put("memory.current", "0\n");
       f.put("memory.peak", "0\n");
       f.put("memory.events", "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n");
@@ -189,6 +190,16 @@ class CgroupV2DriverTest {
     web1().apply(CgroupLimits.none().withCpuShares(shares));
 
     assertThat(fs.writes()).containsExactly("jvs/web1/cpu.weight=" + weight);
+  }
+
+  @Test
+  void memoryHighIsItsOwnFile() throws IOException {
+    Cgroup cg = web1();
+    cg.apply(CgroupLimits.none().withMemoryHigh(48L << 20));
+    assertThat(read("jvs/web1/memory.high")).isEqualTo("50331648");
+    cg.apply(CgroupLimits.none().withMemoryHigh(CgroupLimits.UNLIMITED));
+    assertThat(read("jvs/web1/memory.high")).isEqualTo("max");
+    assertThat(read("jvs/web1/memory.max")).isEqualTo("max");
   }
 
   @Test

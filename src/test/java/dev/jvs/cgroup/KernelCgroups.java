@@ -34,8 +34,9 @@ final class KernelCgroups {
 
   static void assertNoCgroupNamed(String parent) throws IOException {
     List<Path> hierarchies;
+    // v1: a hierarchy per directory; v2 (the cgroup v2 test host): /sys/fs/cgroup itself.
     try (Stream<Path> s = Files.list(CGROUP_FS)) {
-      hierarchies = s.filter(Files::isDirectory).toList();
+      hierarchies = Stream.concat(Stream.of(CGROUP_FS), s.filter(Files::isDirectory)).toList();
     }
     for (Path h : hierarchies) {
       assertThat(h.resolve(parent)).as("leftover cgroup").doesNotExist();

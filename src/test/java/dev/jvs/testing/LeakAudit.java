@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /**
  * What a test may have left on the host: mounts under its roots, its cgroup parent in any
- * hierarchy, its jvs-init processes, network namespaces and links named jvs*.
+ * hierarchy, its jvs-init processes, network namespaces named jvs*, its links and nft tables.
  */
 public final class LeakAudit {
   private LeakAudit() {}
@@ -24,8 +24,9 @@ public final class LeakAudit {
           found.add("mount " + mountPoint);
         }
       }
+      // v1: one hierarchy per directory of /sys/fs/cgroup; v2: /sys/fs/cgroup is the hierarchy.
       try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-        for (Path h : hierarchies.toList()) {
+        for (Path h : Stream.concat(Stream.of(Path.of("/sys/fs/cgroup")), hierarchies).toList()) {
           if (Files.isDirectory(h.resolve(cgroupParent))) {
             found.add("cgroup " + h.resolve(cgroupParent));
           }
@@ -38,19 +39,37 @@ public final class LeakAudit {
                 .startsWith(root.toString()))
             .forEach(p -> found.add("process jvs-init " + p.pid()));
       }
+      // Names of this root only (docs/networking.md), so that another test running at the same
+      // time on this machine does not fail this one.
+      dev.jvs.net.NetNames net = dev.jvs.net.NetNames.of(root.resolve("root"));
       Path netns = Path.of("/run/netns");
       if (Files.isDirectory(netns)) {
         try (Stream<Path> s = Files.list(netns)) {
           s.filter(p -> p.getFileName().toString().startsWith("jvs"))
+              .filter(p -> p.getFileName().toString().endsWith(net.tag()))
               .forEach(p -> found.add("netns " + p.getFileName()));
         }
       }
+      // bridge, veths, dummy, ifb (their qdiscs go with them)
       try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
         s.filter(p -> p.getFileName().toString().startsWith("jvs"))
+            .filter(p -> net.owns(p.getFileName().toString()))
             .forEach(p -> found.add("link " + p.getFileName()));
+      }
+      boolean hasNft = Files.isExecutable(Path.of("/usr/sbin/nft"));
+      for (String family : hasNft ? List.of("ip", "bridge") : List.<String>of()) {
+        Process nft = new ProcessBuilder("nft", "list", "table", family, net.table())
+            .redirectErrorStream(true).start();
+        nft.getInputStream().readAllBytes();
+        if (nft.waitFor() == 0) {
+          found.add("nft table " + family + " " + net.table());
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
     return found;
   }

@@ -1,0 +1,37 @@
+package dev.jvs.testing;
+
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupV1Driver;
+import dev.jvs.cgroup.CgroupV2Driver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Reads what landed in a guest's cgroup control file on whichever driver this host uses, so one
+ * test body checks the kernel on a v1 host and on the cgroup v2 test host.
+ */
+public final class CgroupFiles {
+  private CgroupFiles() {}
+
+  /**
+   * The stripped content of the control file.
+   *
+   * @param cgroup the guest's cgroup as {@code GuestStatus.cgroup()} shows it: "/jvs-1a2b/web1"
+   * @param v1Controller the v1 hierarchy holding {@code v1File}, e.g. "memory"
+   */
+  public static String read(String cgroup, String v1Controller, String v1File, String v2File) {
+    String relative = cgroup.startsWith("/") ? cgroup.substring(1) : cgroup;
+    Path file =
+        switch (CgroupDriver.detect()) {
+          case CgroupV1Driver v1 -> Path.of("/sys/fs/cgroup", v1Controller, relative, v1File);
+          case CgroupV2Driver v2 -> v2.root().resolve(relative).resolve(v2File);
+        };
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
