@@ -1,0 +1,4 @@
+package dev.jvs.image;
+
+/** Used and total bytes of a guest's disk.space filesystem. */
+public record DiskUsage(long used, long size) {}
