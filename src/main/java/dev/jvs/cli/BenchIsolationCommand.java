@@ -1,0 +1,55 @@
+package dev.jvs.cli;
+
+import dev.jvs.bench.BenchHost;
+import dev.jvs.bench.IsolationBench;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "isolation",
+    description = {
+      "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and",
+      "while guest B runs a fork bomb, a memory hog, a disk writer (each within B's limits).",
+      "Prints A's median time, interleaved with B frozen and running, and the slowdown. Needs root; leaves nothing behind."
+    })
+final class BenchIsolationCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--runs", defaultValue = "5", description = "timed runs per row (${DEFAULT-VALUE})")
+  int runs;
+
+  @Override
+  public Integer call() throws Exception {
+    if (runs < 1) {
+      throw new IllegalArgumentException("--runs must be at least 1");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    IsolationBench.Result r;
+    try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
+      r = new IsolationBench(host, line -> {
+        err.println("bench: " + line);
+        err.flush();
+      }).run(runs);
+    }
+    PrintWriter o = spec.commandLine().getOut();
+    String format = "%-36s %14s %14s %9s %6s%n";
+    o.printf(format, "", "B frozen", "B running", "slowdown", "goal");
+    for (int i = 0; i < r.labels().size(); i++) {
+      Duration p = r.paused().get(i);
+      Duration a = r.attacked().get(i);
+      o.printf(format, r.labels().get(i), i == 0 ? "-" : p.toMillis() + " ms", a.toMillis() + " ms",
+          i == 0 ? "-" : String.format("%+.1f %%", 100.0 * (a.toNanos() - p.toNanos()) / p.toNanos()),
+          i == 0 ? "" : "≤ 5 %");
+    }
+    o.println("medians of " + runs + " interleaved runs: B frozen (cgroup freezer) / B running;"
+        + " slowdown = running vs frozen");
+    o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
+    o.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.JvsException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Rlimits a guest asks for that this host cannot give: raising a hard limit needs
+ * CAP_SYS_RESOURCE, which root may lack (DESIGN 3), and the kernel's EPERM would not say why.
+ */
+final class HostLimits {
+  private static final int CAP_SYS_RESOURCE = 24;
+
+  private HostLimits() {}
+
+  static void checkMemlock(GuestName name, Map<String, String> resources) {
+    OptionalLong wanted = GuestResources.memlock(resources);
+    if (wanted.isEmpty() || hasEffectiveCap(CAP_SYS_RESOURCE)) {
+      return;
+    }
+    long hard = hardLimit("Max locked memory");
+    if (hard >= 0 && wanted.getAsLong() > hard) {
+      throw new JvsException(name + ": memory.memlock: " + resources.get("memory.memlock")
+          + " is above this host's hard RLIMIT_MEMLOCK (" + (hard >> 10) + "K) and jvs lacks"
+          + " CAP_SYS_RESOURCE to raise it");
+    }
+  }
+
+  /** The hard limit of a /proc/self/limits row in its unit, -1 when unlimited. */
+  private static long hardLimit(String row) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith(row)) {
+          String hard = line.substring(row.length()).strip().split("\\s+")[1];
+          return hard.equals("unlimited") ? -1 : Long.parseLong(hard);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return -1;
+  }
+
+  private static boolean hasEffectiveCap(int cap) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("CapEff:")) {
+          return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << cap)) != 0;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return false;
+  }
+}

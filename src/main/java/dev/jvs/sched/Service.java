@@ -1,0 +1,163 @@
+package dev.jvs.sched;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
+import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.guest.config.Values;
+import dev.jvs.guest.state.StateStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The jvs service (`jvs serve`): every tick it re-weights CPU so reservations hold, enforces
+ * memory.anon, and runs the overbooking watchdog. It keeps no state of its own that matters:
+ * each tick derives everything from guest.conf, state.json and the cgroups, so a restarted
+ * service rebuilds its view, and guests (supervised by their own monitors) never depend on it.
+ */
+public final class Service implements AutoCloseable {
+  private final Guests guests;
+  private final CgroupDriver cgroups;
+  private final MemoryBudget budget;
+  private final Watchdog watchdog;
+  private final Consumer<String> log;
+  private final CgroupFiles files = CgroupFiles.probe();
+  private final AnonLimit anon = new AnonLimit(files);
+  private final Map<String, Long> applied = new HashMap<>();
+  private final int hostCpus = Runtime.getRuntime().availableProcessors();
+  private volatile boolean stopped;
+
+  public Service(
+      Guests guests, CgroupDriver cgroups, MemoryBudget budget, Watchdog watchdog,
+      Consumer<String> log) {
+    this.guests = guests;
+    this.cgroups = cgroups;
+    this.budget = budget;
+    this.watchdog = watchdog;
+    this.log = log;
+  }
+
+  /** Ticks until {@link #close()} (or interruption). */
+  public void run(Duration tick) {
+    log.accept("serving " + guests.dirs().root() + ": tick " + tick.toMillis() + " ms, watchdog on "
+        + budget.describe() + " below " + Watchdog.mib(watchdog.thresholdBytes()));
+    while (!stopped) {
+      try {
+        tick();
+      } catch (RuntimeException e) {
+        // A guest deleted or stopped mid-tick: log and go on; the next tick sees it anew.
+        log.accept("tick failed: " + e.getMessage());
+      }
+      try {
+        Thread.sleep(tick);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+  }
+
+  /** One pass over all running guests. */
+  public void tick() {
+    List<GuestStatus> running =
+        guests.list().stream().filter(s -> s.state() == GuestStatus.State.RUNNING).toList();
+    applied.keySet().retainAll(running.stream().map(GuestStatus::name).toList());
+    scheduleCpu(running);
+    for (GuestStatus s : running) {
+      String limit = s.resources().get("memory.anon");
+      if (limit != null) {
+        cgroup(s.name())
+            .flatMap(cg -> anon.enforce(s.name(), cg, Values.size(limit)))
+            .ifPresent(log);
+      }
+    }
+    guardMemory(running);
+  }
+
+  private void scheduleCpu(List<GuestStatus> running) {
+    List<CpuClaim> claims = new ArrayList<>();
+    for (GuestStatus s : running) {
+      Map<String, String> r = s.resources();
+      BitSet cpus = new BitSet();
+      String list = r.get("cpu.cpus");
+      if (list == null) {
+        cpus.set(0, hostCpus);
+      } else {
+        for (String range : list.split(",")) {
+          String[] ends = range.split("-");
+          cpus.set(Integer.parseInt(ends[0]), Integer.parseInt(ends[ends.length - 1]) + 1);
+        }
+      }
+      claims.add(new CpuClaim(s.name(),
+          r.containsKey("cpu.share") ? Long.parseLong(r.get("cpu.share")) : CpuClaim.DEFAULT_SHARE,
+          r.containsKey("cpu.reserve") ? Values.percent(r.get("cpu.reserve"), 0, Integer.MAX_VALUE) : 0,
+          cpus));
+    }
+    // Written every tick, not only on change: `jvs set` and `jvs start` write the plain share,
+    // and the next tick must restore the plan. Logged only when the plan changes.
+    CpuPlanner.weights(claims).forEach((guest, weight) -> {
+      Optional<Cgroup> cg = cgroup(guest);
+      if (cg.isPresent()) {
+        try {
+          cg.get().apply(CgroupLimits.none().withCpuShares(weight));
+        } catch (CgroupException e) {
+          return; // stopped meanwhile
+        }
+        if (!weight.equals(applied.put(guest, weight))) {
+          CpuClaim c = claims.stream().filter(x -> x.guest().equals(guest)).findFirst().orElseThrow();
+          log.accept(String.format("cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
+              guest, weight, c.share(), c.reservePercent(), claims.size()));
+        }
+      }
+    });
+  }
+
+  private void guardMemory(List<GuestStatus> running) {
+    List<GuestMemory> memory = new ArrayList<>();
+    for (GuestStatus s : running) {
+      if (s.usage() != null && s.usage().memoryBytes() >= 0) {
+        memory.add(new GuestMemory(s.name(), s.usage().memoryBytes(),
+            "restart".equals(s.resources().get("memory.reset"))));
+      }
+    }
+    Optional<Reset> reset = watchdog.decide(budget.availableBytes(), budget.totalBytes(), memory);
+    if (reset.isEmpty()) {
+      return;
+    }
+    Reset r = reset.get();
+    GuestName name = GuestName.of(r.guest());
+    boolean application = new StateStore().read(guests.dirs().runGuest(name))
+        .map(dev.jvs.guest.state.GuestState::application).orElse(false);
+    boolean restart = r.restart() && !application;
+    log.accept("watchdog: " + (restart ? "restarting " : "stopping ") + r.guest() + ": " + r.reason()
+        + (r.restart() && application ? " (an application guest cannot restart: stopped)" : ""));
+    try {
+      guests.stop(name, Duration.ZERO);
+      if (restart) {
+        guests.start(name, List.of(), Guests.Attach.DETACHED);
+      }
+    } catch (JvsException e) {
+      log.accept("watchdog: " + e.getMessage());
+    }
+    applied.remove(r.guest());
+  }
+
+  private Optional<Cgroup> cgroup(String guest) {
+    return cgroups.find(guests.dirs().cgroupParent(), guest);
+  }
+}

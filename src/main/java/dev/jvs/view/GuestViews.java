@@ -1,0 +1,70 @@
+package dev.jvs.view;
+
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.sched.CgroupFiles;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Per-guest and per-process figures for `jvs stat`, `jvs ps` and `jvs top`, from the cgroups. */
+public final class GuestViews {
+  private final Guests guests;
+  private final CgroupDriver cgroups;
+  private final CgroupFiles files;
+
+  public GuestViews(Guests guests, CgroupDriver cgroups, CgroupFiles files) {
+    this.guests = guests;
+    this.cgroups = cgroups;
+    this.files = files;
+  }
+
+  /** Running guests only, like vserver-stat. */
+  public List<GuestStat> stats() {
+    List<GuestStat> out = new ArrayList<>();
+    for (GuestStatus s : guests.list()) {
+      Optional<Cgroup> cg = running(s);
+      if (cg.isEmpty()) {
+        continue;
+      }
+      long vsz = 0;
+      long rss = 0;
+      List<Long> pids = cg.get().pids();
+      for (long pid : pids) {
+        Optional<ProcFiles> p = ProcFiles.read(pid);
+        vsz += p.map(ProcFiles::vszBytes).orElse(0L);
+        rss += p.map(ProcFiles::rssBytes).orElse(0L);
+      }
+      long[] us = files.userSystemNanos(s.cgroup());
+      out.add(new GuestStat(s.name(), s.initPid(), pids.size(), vsz, rss, us[0], us[1],
+          s.usage() == null ? 0 : s.usage().cpuNanos(),
+          s.usage() == null ? 0 : s.usage().memoryBytes(), s.uptime()));
+    }
+    return out;
+  }
+
+  /** Every process of every running guest, by guest then pid. */
+  public List<GuestProcess> processes() {
+    List<GuestProcess> out = new ArrayList<>();
+    for (GuestStatus s : guests.list()) {
+      Optional<Cgroup> cg = running(s);
+      if (cg.isEmpty()) {
+        continue;
+      }
+      for (long pid : cg.get().pids().stream().sorted().toList()) {
+        ProcFiles.read(pid).ifPresent(p -> out.add(new GuestProcess(
+            s.name(), pid, p.guestPid(), p.state(), p.rssBytes(), p.cpuTicks(), p.command())));
+      }
+    }
+    return out;
+  }
+
+  private Optional<Cgroup> running(GuestStatus s) {
+    if (s.state() != GuestStatus.State.RUNNING) {
+      return Optional.empty();
+    }
+    return cgroups.find(guests.dirs().cgroupParent(), s.name());
+  }
+}
