@@ -11,12 +11,12 @@ import java.nio.charset.StandardCharsets;
  * The bpf(2) commands cgroup programs need, with union bpf_attr laid out by hand (offsets from
  * include/uapi/linux/bpf.h). Every returned fd belongs to the caller.
  */
-final class Bpf {
+public final class Bpf {
   static final int PROG_TYPE_CGROUP_DEVICE = 15;
   static final int ATTACH_CGROUP_DEVICE = 6;
 
   /** Programs of descendants run too (all must allow), and a guest may add its own below. */
-  static final int F_ALLOW_MULTI = 2;
+  public static final int F_ALLOW_MULTI = 2;
 
   private static final int CMD_PROG_LOAD = 5;
   private static final int CMD_PROG_ATTACH = 8;
@@ -35,7 +35,7 @@ final class Bpf {
   private Bpf() {}
 
   /** BPF_PROG_LOAD; on rejection the verifier's log ends the exception's message. */
-  static Fd progLoad(int progType, int expectedAttachType, byte[] insns, String name) {
+  public static Fd progLoad(int progType, int expectedAttachType, byte[] insns, String name) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment code = arena.allocate(insns.length, 8);
       MemorySegment.copy(insns, 0, code, ValueLayout.JAVA_BYTE, 0, insns.length);
@@ -70,7 +70,7 @@ final class Bpf {
   }
 
   /** BPF_PROG_ATTACH of {@code prog} to the cgroup directory {@code cgroup}. */
-  static void progAttach(Fd cgroup, Fd prog, int attachType, int flags, String what) {
+  public static void progAttach(Fd cgroup, Fd prog, int attachType, int flags, String what) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
       attr.set(ValueLayout.JAVA_INT, 0, cgroup.value());
@@ -82,7 +82,7 @@ final class Bpf {
   }
 
   /** BPF_PROG_DETACH of one program from a cgroup (attached with BPF_F_ALLOW_MULTI). */
-  static void progDetach(Fd cgroup, Fd prog, int attachType, String what) {
+  public static void progDetach(Fd cgroup, Fd prog, int attachType, String what) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
       attr.set(ValueLayout.JAVA_INT, 0, cgroup.value());
@@ -93,7 +93,7 @@ final class Bpf {
   }
 
   /** BPF_PROG_QUERY: ids of the programs attached directly to the cgroup (not inherited). */
-  static int[] progQuery(Fd cgroup, int attachType, String what) {
+  public static int[] progQuery(Fd cgroup, int attachType, String what) {
     try (Arena arena = Arena.ofConfined()) {
       int capacity = 64;
       MemorySegment ids = arena.allocate(4L * capacity, 8);
@@ -109,7 +109,7 @@ final class Bpf {
   }
 
   /** BPF_PROG_GET_FD_BY_ID. */
-  static Fd progFdById(int id) {
+  public static Fd progFdById(int id) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
       attr.set(ValueLayout.JAVA_INT, 0, id);

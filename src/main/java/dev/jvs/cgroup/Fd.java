@@ -3,9 +3,9 @@ package dev.jvs.cgroup;
 import dev.jvs.kernel.Libc;
 
 /** An owned file descriptor, for try-with-resources. */
-record Fd(int value) implements AutoCloseable {
+public record Fd(int value) implements AutoCloseable {
   /** open(2), throwing KernelException naming the path. */
-  static Fd open(String path, int flags) {
+  public static Fd open(String path, int flags) {
     return new Fd((int) Libc.open(path, flags | Libc.O_CLOEXEC, 0).orThrow("open", path));
   }
 

@@ -1,0 +1,52 @@
+package dev.jvs.cli;
+
+import dev.jvs.net.bench.NetBench;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `jvs bench net`: network throughput, RTT, plumbing time and HTB sharing (docs/networking.md). */
+@Command(
+    name = "net",
+    description = {
+      "Throughput and RTT per net.mode against the host's own (iperf3 to an outside namespace),",
+      "start time added by bridge networking, HTB sharing between guests. Needs root; leaves",
+      "nothing behind."
+    })
+final class NetBenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "per iperf3 run (${DEFAULT-VALUE})")
+  int seconds;
+
+  @Option(names = "--guests", defaultValue = "3", description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
+  int guests;
+
+  @Option(names = "--runs", defaultValue = "15", description = "timed starts per mode (${DEFAULT-VALUE})")
+  int runs;
+
+  @Option(names = "--bandwidth", defaultValue = "1000",
+      description = "HTB tree bandwidth in Mbit/s (${DEFAULT-VALUE})")
+  long bandwidth;
+
+  @Override
+  public Integer call() {
+    if (seconds < 1 || guests < 2 || guests > 4 || runs < 1 || bandwidth < 10) {
+      throw new IllegalArgumentException(
+          "--seconds >= 1, --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = spec.commandLine().getOut();
+    try (NetBench bench = new NetBench(Runtime.initBinary(System.getenv()), line -> {
+      err.println("bench net: " + line);
+      err.flush();
+    })) {
+      bench.run(seconds, guests, runs, bandwidth).forEach(out::println);
+    }
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,138 @@
+package dev.jvs.net;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * bridge mode: eth0 of the guest's own stack is one end of a veth pair whose other end is a port
+ * of the root's bridge; the host masquerades the subnet and forwards published ports. The bridge
+ * and tables exist while at least one guest uses them.
+ */
+final class BridgeNetwork {
+  private final NetNames names;
+  private final NftTables nft;
+  private final Shaper shaper;
+
+  BridgeNetwork(NetNames names) {
+    this.names = names;
+    this.nft = new NftTables(names);
+    this.shaper = new Shaper(names);
+  }
+
+  /** Checks what can be checked before anything is created: the subnet and published ports. */
+  void check(String guest, HostNetConfig host, NetConfig config) {
+    HostRoutes.overlap(host.subnet(), names.bridge())
+        .ifPresent(r -> {
+          throw new NetException("net.conf: subnet " + host.subnet() + " overlaps the host's route "
+              + r);
+        });
+    for (PortMapping p : config.publish()) {
+      List<String> owners = nft.publishedBy(guest, p);
+      if (!owners.isEmpty()) {
+        throw new NetException("net.publish: host port " + p.hostPort() + "/" + p.protocol()
+            + " is already published by guest " + owners.getFirst());
+      }
+      if (!free(p)) {
+        throw new NetException("net.publish: host port " + p.hostPort() + "/" + p.protocol()
+            + " is already in use on the host");
+      }
+    }
+  }
+
+  void plumb(String guest, String hostname, HostNetConfig host, NetConfig config, Ipv4 ip,
+      long pid, Path upper) {
+    Subnet subnet = host.subnet();
+    String bridge = names.bridge();
+    if (!Links.exists(bridge)) {
+      Commands.ip(List.of("link add " + bridge + " type bridge",
+          "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
+          "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
+          "link set " + bridge + " up"));
+      nft.create(subnet, bridge);
+      IpForward.enable();
+    }
+    String veth = names.veth(guest);
+    if (Links.exists(veth)) {
+      Commands.ip(List.of("link del " + veth));
+    }
+    Commands.ip(List.of("link add " + veth + " type veth peer name eth0 netns " + pid,
+        "link set " + veth + " master " + bridge, "link set " + veth + " up"));
+    Commands.ipIn(pid, List.of("addr add " + ip + "/" + subnet.prefix() + " dev eth0",
+        "addr add " + ipv6(subnet, ip) + "/64 dev eth0 nodad",
+        "link set eth0 up", "link set lo up", "route add default via " + subnet.gateway(),
+        "route add ::/0 via " + names.ula() + "1"));
+    nft.addGuest(guest, ip, veth, config.publish(), config.isolate());
+    if (config.shaped()) {
+      shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
+    }
+    EtcFiles.write(upper, hostname, ip, ipv6(subnet, ip), subnet.gateway());
+  }
+
+  /** The guest's IPv6 address in the root's ULA prefix (guest-to-guest and guest-to-host). */
+  String ipv6(Subnet subnet, Ipv4 ip) {
+    return names.ula() + Integer.toHexString(ip.bits() - subnet.network().bits());
+  }
+
+  void unplumb(String guest, HostNetConfig host, Optional<Ipv4> ip) {
+    if (!Links.exists(names.bridge())) {
+      return; // nothing of the guest can be left without the bridge (gc removes stray tables)
+    }
+    String veth = names.veth(guest);
+    if (Links.exists(veth)) {
+      Commands.tryRun(null, "ip", "link", "del", veth); // gone already if its namespace died
+    }
+    nft.removeGuest(guest);
+    ip.filter(host.subnet()::contains).ifPresent(a -> shaper.unshape(host.subnet(), a));
+  }
+
+  /**
+   * Removes the bridge, its tables and the shaper once no guest is on the bridge. Without a
+   * bridge, only a {@code thorough} pass (jvs gc) looks for tables a crash left, which costs an
+   * nft process; stop and failed starts of guests that never had a bridge spawn nothing.
+   */
+  List<String> gc(boolean thorough) {
+    List<String> removed = new ArrayList<>();
+    String bridge = names.bridge();
+    boolean had = Links.exists(bridge);
+    if (had && Links.ports(bridge) == 0) {
+      Commands.ip(List.of("link del " + bridge));
+      removed.add("link " + bridge);
+    }
+    if (!Links.exists(bridge) && (had || thorough)) {
+      if (nft.exist()) {
+        nft.delete();
+        removed.add("nft table " + names.table());
+      }
+      removed.addAll(shaper.remove());
+      if (IpForward.restoreIfLast()) {
+        removed.add("ip_forward restored");
+      }
+    }
+    return removed;
+  }
+
+  /** Whether nothing on the host has the port bound (checked by binding it for a moment). */
+  private static boolean free(PortMapping p) {
+    try {
+      if (p.protocol().equals("udp")) {
+        new DatagramSocket(new InetSocketAddress(p.hostPort())).close();
+      } else {
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress(p.hostPort()));
+        }
+      }
+      return true;
+    } catch (SocketException e) {
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.jvs.net;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs iproute2, nft and tc (docs/networking.md says why commands, and what they cost). A failure
+ * becomes one line: the command and the tool's first line of complaint.
+ */
+final class Commands {
+  private Commands() {}
+
+  /** Output of a command that must succeed; {@code input} goes to its stdin (null: none). */
+  static String feed(String input, String... argv) {
+    Result r = tryRun(input, argv);
+    if (r.code != 0) {
+      String why = r.output.strip().lines().findFirst().orElse("exit " + r.code);
+      throw new NetException(argv[0] + " " + argv[1] + ": " + why);
+    }
+    return r.output;
+  }
+
+  static String run(String... argv) {
+    return feed(null, argv);
+  }
+
+  record Result(int code, String output) {}
+
+  static Result tryRun(String input, String... argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      if (input != null) {
+        p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+      }
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return new Result(p.waitFor(), out);
+    } catch (IOException e) {
+      throw new NetException(argv[0] + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NetException(argv[0] + ": interrupted");
+    }
+  }
+
+  /** `ip -batch -` with one command per element. */
+  static void ip(List<String> commands) {
+    feed(String.join("\n", commands) + "\n", "ip", "-batch", "-");
+  }
+
+  /** `ip -batch -` inside the network namespace of {@code pid}. */
+  static void ipIn(long pid, List<String> commands) {
+    feed(String.join("\n", commands) + "\n",
+        "nsenter", "--net=/proc/" + pid + "/ns/net", "ip", "-batch", "-");
+  }
+
+  /** `nft -f -` with a script. */
+  static void nft(String script) {
+    feed(script, "nft", "-f", "-");
+  }
+
+  static List<String> args(String... a) {
+    return new ArrayList<>(List.of(a));
+  }
+}

@@ -1,0 +1,37 @@
+package dev.jvs.net;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The seam between the guest runtime and networking. {@link #plumb} runs between the guest's
+ * creation and its go-ahead; {@link #unplumb} and {@link #gc} run on every cleanup path (stop,
+ * reconcile after a killed monitor, gc, failed start). Both are idempotent and work from names
+ * alone, so they need no state from the run that created things.
+ */
+public interface GuestNetwork {
+  /**
+   * Gives a new guest its network context.
+   *
+   * @param guest the guest's name
+   * @param hostname its hostname, for its /etc/hosts
+   * @param config its net.* settings
+   * @param childPid its first process, not yet running the guest's program
+   * @param bpfDir its cgroup2 directory for socket hooks, if the host has one
+   * @param upper its private filesystem layer, where /etc/hosts and /etc/resolv.conf go
+   */
+  void plumb(String guest, String hostname, NetConfig config, long childPid,
+      Optional<Path> bpfDir, Path upper);
+
+  /** Removes everything {@link #plumb} made for the guest, then what no guest uses any more. */
+  void unplumb(String guest, Optional<Path> bpfDir);
+
+  /** Removes shared objects (bridge, tables, links) no running guest uses; what it removed. */
+  List<String> gc();
+
+  /** The implementation for a JVS_ROOT; {@code run} holds the lock that serializes plumbing. */
+  static GuestNetwork forRoot(Path root, Path run) {
+    return new LinuxGuestNetwork(root, run);
+  }
+}

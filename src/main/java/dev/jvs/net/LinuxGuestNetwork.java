@@ -1,0 +1,98 @@
+package dev.jvs.net;
+
+import dev.jvs.kernel.FileLock;
+import dev.jvs.kernel.NetworkNamespace;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Networking by mode. Plumbing of one root is serialized by a lock file, since guests share the
+ * bridge, its tables and its address leases.
+ */
+final class LinuxGuestNetwork implements GuestNetwork {
+  private static final Subnet ANY = new Subnet(new Ipv4(0), 0);
+
+  private final Path root;
+  private final Path lockFile;
+  private final Leases leases;
+  private final BridgeNetwork bridge;
+  private final HostIpNetwork hostIp;
+
+  LinuxGuestNetwork(Path root, Path run) {
+    this.root = root;
+    this.lockFile = run.resolve("locks").resolve(".net.lock");
+    NetNames names = NetNames.of(root);
+    this.leases = new Leases(root);
+    this.bridge = new BridgeNetwork(names);
+    this.hostIp = new HostIpNetwork(names);
+  }
+
+  @Override
+  public void plumb(String guest, String hostname, NetConfig config, long childPid,
+      Optional<Path> bpfDir, Path upper) {
+    switch (config.mode()) {
+      case NONE -> NetworkNamespace.bringUpLoopback(childPid);
+      case HOST -> {}
+      case BRIDGE -> {
+        try (FileLock lock = lock()) {
+          HostNetConfig host = HostNetConfig.read(root);
+          bridge.check(guest, host, config);
+          Ipv4 ip = leases.acquire(guest, host.subnet(), config.ip());
+          bridge.plumb(guest, hostname, host, config, ip, childPid, upper);
+        }
+      }
+      case HOST_IP -> {
+        try (FileLock lock = lock()) {
+          Ipv4 ip = leases.acquire(guest, ANY, config.ip());
+          hostIp.plumb(guest, ip, bpfDir);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void unplumb(String guest, Optional<Path> bpfDir) {
+    try (FileLock lock = lock()) {
+      Optional<Ipv4> ip = leases.of(guest);
+      bridge.unplumb(guest, hostConfigOrDefault(), ip);
+      hostIp.unplumb(ip, bpfDir);
+      gcLocked(false);
+    }
+  }
+
+  @Override
+  public List<String> gc() {
+    try (FileLock lock = lock()) {
+      return gcLocked(true);
+    }
+  }
+
+  private List<String> gcLocked(boolean thorough) {
+    List<String> removed = new ArrayList<>(bridge.gc(thorough));
+    removed.addAll(hostIp.gc());
+    return removed;
+  }
+
+  /** A broken net.conf must not keep a guest's rules from being removed. */
+  private HostNetConfig hostConfigOrDefault() {
+    try {
+      return HostNetConfig.read(root);
+    } catch (NetException e) {
+      return HostNetConfig.DEFAULT;
+    }
+  }
+
+  private FileLock lock() {
+    try {
+      Files.createDirectories(lockFile.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return FileLock.acquire(lockFile);
+  }
+}

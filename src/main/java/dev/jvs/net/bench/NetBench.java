@@ -1,0 +1,310 @@
+package dev.jvs.net.bench;
+
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.guest.JvsDirs;
+import dev.jvs.image.Trees;
+import dev.jvs.kernel.seccomp.SeccompCompiler;
+import dev.jvs.kernel.seccomp.SeccompProfiles;
+import dev.jvs.launch.Launcher;
+import dev.jvs.net.NetNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * `jvs bench net`: throughput and RTT per network mode against the host's own (native), the
+ * time bridge plumbing adds to a start, HTB sharing between guests, and a leak check. Runs
+ * under its own /tmp/jvs-netbench-* root with its own bridge and outside namespace.
+ */
+public final class NetBench implements AutoCloseable {
+  private static final int FIRST_PORT = 5201;
+
+  private final Path base;
+  private final JvsDirs dirs;
+  private final Guests guests;
+  private final Outside outside;
+  private final Consumer<String> progress;
+  private final List<String> out = new ArrayList<>();
+
+  public NetBench(Path initBinary, Consumer<String> progress) {
+    try {
+      base = Files.createTempDirectory(Path.of("/tmp"), "jvs-netbench-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.progress = progress;
+    dirs = new JvsDirs(base.resolve("root"), base.resolve("run"));
+    guests = new Guests(dirs, initBinary.toAbsolutePath(), CgroupDriver.detect(),
+        SeccompCompiler.compile(SeccompProfiles.defaultProfile()));
+    outside = new Outside(NetNames.of(dirs.root()).tag());
+  }
+
+  /** Runs everything; the report's lines. */
+  public List<String> run(int seconds, int shapedGuests, int startRuns, long bandwidthMbit) {
+    try {
+      Files.createDirectories(dirs.root());
+      Files.writeString(dirs.root().resolve("net.conf"),
+          "subnet = 10.214." + outside.n() + ".0/24\nbandwidth = " + bandwidthMbit + "mbit\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (int i = 0; i <= shapedGuests; i++) {
+      outside.start("iperf3", "-s", "-p", Integer.toString(FIRST_PORT + i));
+    }
+    modes(seconds);
+    plumbing(startRuns);
+    shaping(seconds, shapedGuests, bandwidthMbit);
+    stopAll();
+    out.add("");
+    List<String> left = leftovers();
+    out.add("Left on the host after every guest stopped: " + (left.isEmpty() ? "nothing" : left));
+    return out;
+  }
+
+  private void modes(int seconds) {
+    progress.accept("throughput per mode");
+    GuestName bridge = guest("bridge", Map.of("net.mode", "bridge"));
+    GuestName hostIp = guest("hostip", Map.of("net.mode", "host-ip",
+        "net.ip", "10.215." + outside.n() + ".5"));
+    GuestName host = guest("host", Map.of("net.mode", "host"));
+    List<Iperf> nat = new ArrayList<>();
+    List<Iperf> br = new ArrayList<>();
+    List<Iperf> hi = new ArrayList<>();
+    List<Iperf> ho = new ArrayList<>();
+    for (int round = 0; round < 3; round++) { // interleaved, so drift hits every mode alike
+      nat.add(Iperf.parse(Outside.sh("iperf3 -J -c " + outside.address() + " -p " + FIRST_PORT
+          + " -t " + seconds)));
+      br.add(iperf(bridge, FIRST_PORT, seconds));
+      hi.add(iperf(hostIp, FIRST_PORT, seconds));
+      ho.add(iperf(host, FIRST_PORT, seconds));
+    }
+    Iperf n = median(nat);
+    out.add("Throughput and RTT to the outside host, one TCP stream, median of 3 interleaved runs"
+        + " of " + seconds + " s (iperf3; RTT = mean tcp_info RTT under load)");
+    out.add(String.format("  %-22s %12s %8s %10s %8s", "", "Gbit/s", "x native", "RTT us",
+        "x native"));
+    row("native (host)", n, n);
+    row("bridge (veth+NAT)", median(br), n);
+    row("host-ip (BPF hooks)", median(hi), n);
+    row("host", median(ho), n);
+    for (GuestName g : List.of(bridge, hostIp, host)) {
+      guests.stop(g, Duration.ZERO);
+    }
+  }
+
+  private void row(String label, Iperf x, Iperf n) {
+    out.add(String.format("  %-22s %12.2f %8.2f %10d %8.2f", label, x.bitsPerSecond() / 1e9,
+        x.bitsPerSecond() / n.bitsPerSecond(), x.meanRttMicros(),
+        n.meanRttMicros() == 0 ? 0.0 : (double) x.meanRttMicros() / n.meanRttMicros()));
+  }
+
+  private void plumbing(int runs) {
+    progress.accept("start time none vs bridge");
+    GuestName none = GuestName.of("pnone");
+    GuestName bridge = GuestName.of("pbridge");
+    guests.build(none, "busybox");
+    guests.build(bridge, "busybox");
+    guests.set(bridge, Map.of("net.mode", "bridge"));
+    long[] tNone = new long[runs];
+    long[] tBridge = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      tNone[i] = timeStart(none);
+      tBridge[i] = timeStart(bridge);
+    }
+    // Again with another bridge guest running: the bridge and tables exist already.
+    GuestName resident = guest("resident", Map.of("net.mode", "bridge"));
+    long[] tWarm = new long[runs];
+    long[] tNoneWarm = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      tNoneWarm[i] = timeStart(none);
+      tWarm[i] = timeStart(bridge);
+    }
+    guests.stop(resident, Duration.ZERO);
+    double mNone = medianMillis(tNone);
+    double mBridge = medianMillis(tBridge);
+    double mNoneWarm = medianMillis(tNoneWarm);
+    double mWarm = medianMillis(tWarm);
+    long[] tIp = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      long t0 = System.nanoTime();
+      Outside.sh("ip link show dev lo >/dev/null");
+      tIp[i] = System.nanoTime() - t0;
+    }
+    out.add("");
+    out.add("Start-to-exit of an application guest running /bin/true, median of " + runs
+        + " interleaved runs");
+    out.add(String.format("  %-40s %8.1f ms", "net.mode=none (loopback only)", mNone));
+    out.add(String.format("  %-40s %8.1f ms", "net.mode=bridge (only guest: + bridge)", mBridge));
+    out.add(String.format("  %-40s %8.1f ms  (x%.2f)", "added by bridge networking", mBridge - mNone,
+        mBridge / mNone));
+    out.add(String.format("  %-40s %8.1f ms", "with a bridge guest running: none", mNoneWarm));
+    out.add(String.format("  %-40s %8.1f ms", "with a bridge guest running: bridge", mWarm));
+    out.add(String.format("  %-40s %8.1f ms  (x%.2f)", "added by bridge networking (bridge up)",
+        mWarm - mNoneWarm, mWarm / mNoneWarm));
+    out.add(String.format("  %-40s %8.1f ms", "one exec of `ip` (cost per command)", medianMillis(tIp)));
+  }
+
+  private long timeStart(GuestName g) {
+    long t0 = System.nanoTime();
+    guests.start(g, List.of("/bin/true"), Guests.Attach.FOREGROUND, quiet());
+    return System.nanoTime() - t0;
+  }
+
+  private void shaping(int seconds, int n, long bandwidthMbit) {
+    progress.accept("HTB sharing between " + n + " guests");
+    List<GuestName> gs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      gs.add(guest("htb" + i, Map.of("net.mode", "bridge", "net.rate", "10mbit")));
+    }
+    out.add("");
+    out.add("HTB egress shaping, tree bandwidth " + bandwidthMbit + "mbit, " + n
+        + " guests sending at once for " + seconds + " s (Mbit/s per guest)");
+    double[] equal = together(gs, seconds);
+    double mean = Arrays.stream(equal).average().orElse(0);
+    double spread = Arrays.stream(equal).map(x -> Math.abs(x / mean - 1)).max().orElse(0);
+    out.add(String.format("  equal rates (10mbit each):    %s   max deviation from equal %.1f %%",
+        fmt(equal), spread * 100));
+
+    long reserve = bandwidthMbit / 2;
+    restart(gs.getFirst(), Map.of("net.rate", reserve + "mbit"));
+    double[] reserved = together(gs, seconds);
+    out.add(String.format("  guest 0 reserves %dmbit:     %s   guest 0 gets %.1f %% of its reservation",
+        reserve, fmt(reserved), reserved[0] / reserve * 100));
+
+    long ceil = bandwidthMbit / 5;
+    restart(gs.getFirst(), Map.of("net.rate", "10mbit", "net.ceil", ceil + "mbit"));
+    double[] capped = together(gs, seconds);
+    double alone = iperf(gs.getFirst(), FIRST_PORT, seconds).mbit();
+    out.add(String.format("  guest 0 ceil %dmbit:         %s   guest 0 alone %.1f = %.1f %% of ceil",
+        ceil, fmt(capped), alone, alone / ceil * 100));
+  }
+
+  private static String fmt(double[] xs) {
+    StringBuilder s = new StringBuilder();
+    for (double x : xs) {
+      s.append(String.format("%7.1f", x));
+    }
+    return s.toString();
+  }
+
+  /**
+   * Mbit/s of each guest sending at once. Launching an exec takes a variable time on a busy
+   * host, so every client waits for the same wall-clock second before it starts: averages of
+   * runs that overlap only partly would add up to more than the tree's bandwidth.
+   */
+  private double[] together(List<GuestName> gs, int seconds) {
+    long startAt = System.currentTimeMillis() / 1000 + 3;
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<CompletableFuture<Double>> fs = new ArrayList<>();
+      for (int i = 0; i < gs.size(); i++) {
+        GuestName g = gs.get(i);
+        int port = FIRST_PORT + 1 + i;
+        fs.add(CompletableFuture.supplyAsync(
+            () -> iperf(g, port, seconds, "while [ $(date +%s) -lt " + startAt
+                + " ]; do usleep 10000; done; ").mbit(), pool));
+      }
+      return fs.stream().mapToDouble(CompletableFuture::join).toArray();
+    }
+  }
+
+  private void restart(GuestName g, Map<String, String> keys) {
+    guests.stop(g, Duration.ZERO);
+    guests.set(g, keys);
+    guests.start(g, List.of(), Guests.Attach.DETACHED);
+  }
+
+  private GuestName guest(String name, Map<String, String> keys) {
+    GuestName g = GuestName.of(name);
+    guests.build(g, "busybox");
+    HostBinaries.install(dirs.guest(g).resolve("upper"), "/usr/bin/iperf3");
+    guests.set(g, keys);
+    guests.start(g, List.of(), Guests.Attach.DETACHED);
+    return g;
+  }
+
+  private Iperf iperf(GuestName g, int port, int seconds) {
+    return iperf(g, port, seconds, "");
+  }
+
+  private Iperf iperf(GuestName g, int port, int seconds, String before) {
+    Path file = base.resolve("iperf-" + g + "-" + port + ".json");
+    Launcher.Stdio stdio = new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+        ProcessBuilder.Redirect.to(file.toFile()), ProcessBuilder.Redirect.appendTo(file.toFile()));
+    guests.exec(g, List.of("sh", "-c", before + "exec iperf3 -J -c " + outside.address() + " -p "
+        + port + " -t " + seconds), false, stdio);
+    try {
+      return Iperf.parse(Files.readString(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Launcher.Stdio quiet() {
+    return new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+        ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
+  }
+
+  private static Iperf median(List<Iperf> xs) {
+    List<Iperf> sorted = new ArrayList<>(xs);
+    sorted.sort((a, b) -> Double.compare(a.bitsPerSecond(), b.bitsPerSecond()));
+    long[] rtts = xs.stream().mapToLong(Iperf::meanRttMicros).sorted().toArray();
+    return new Iperf(sorted.get(sorted.size() / 2).bitsPerSecond(), rtts[rtts.length / 2]);
+  }
+
+  private static double medianMillis(long[] nanos) {
+    long[] s = nanos.clone();
+    Arrays.sort(s);
+    return s[s.length / 2] / 1e6;
+  }
+
+  private void stopAll() {
+    for (GuestStatus s : guests.list()) {
+      if (s.state() == GuestStatus.State.RUNNING) {
+        guests.stop(GuestName.of(s.name()), Duration.ZERO);
+      }
+    }
+  }
+
+  /** This root's links and nft tables still on the host. */
+  private List<String> leftovers() {
+    NetNames names = NetNames.of(dirs.root());
+    List<String> left = new ArrayList<>();
+    try (var s = Files.list(Path.of("/sys/class/net"))) {
+      s.map(p -> p.getFileName().toString()).filter(names::owns).forEach(l -> left.add("link " + l));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (String family : List.of("ip", "bridge")) {
+      try {
+        Outside.sh("nft list table " + family + " " + names.table() + " >/dev/null 2>&1");
+        left.add("nft table " + family + " " + names.table());
+      } catch (IllegalStateException e) {
+        // absent, as it should be
+      }
+    }
+    return left;
+  }
+
+  @Override
+  public void close() {
+    try {
+      stopAll();
+      guests.gc();
+    } finally {
+      outside.close();
+      Trees.deleteIfExists(base);
+    }
+  }
+}

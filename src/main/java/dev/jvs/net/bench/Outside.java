@@ -1,0 +1,109 @@
+package dev.jvs.net.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * "The internet" for a test or benchmark: a network namespace ("jvst" + tag) joined to the host
+ * by a veth pair ("jvsx" + tag), addresses 198.18.N.1 (host end) and 198.18.N.2 (outside end)
+ * from the benchmarking range, so no traffic leaves the machine.
+ */
+public final class Outside implements AutoCloseable {
+  private final String netns;
+  private final String link;
+  private final int n;
+  private final List<Process> servers = new ArrayList<>();
+
+  /** {@code tag}: 8 hex digits (a root's NetNames tag) naming the namespace and link. */
+  public Outside(String tag) {
+    netns = "jvst" + tag;
+    link = "jvsx" + tag;
+    n = Integer.parseInt(tag.substring(0, 2), 16);
+    try {
+      sh("ip netns add " + netns);
+      sh("ip link add " + link + " type veth peer name eth0 netns " + netns);
+      sh("ip addr add " + hostAddress() + "/30 dev " + link);
+      sh("ip link set " + link + " up");
+      inside("ip link set lo up");
+      inside("ip addr add " + address() + "/30 dev eth0");
+      inside("ip link set eth0 up");
+      inside("ip route add default via " + hostAddress());
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  public int n() {
+    return n;
+  }
+
+  public String address() {
+    return "198.18." + n + ".2";
+  }
+
+  public String hostAddress() {
+    return "198.18." + n + ".1";
+  }
+
+  /** Starts a server process inside (killed at close). */
+  public void start(String... argv) {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+    cmd.addAll(List.of(argv));
+    try {
+      servers.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+      Thread.sleep(300);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs a shell command inside; its output. */
+  public String inside(String command) {
+    return sh("ip netns exec " + netns + " " + command);
+  }
+
+  /** Runs a shell command on the host; its output, or an exception naming it. */
+  public static String sh(String command) {
+    try {
+      Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (p.waitFor() != 0) {
+        throw new IllegalStateException(command + ": " + out.strip());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process p : servers) {
+      p.destroyForcibly();
+      try {
+        p.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (String c : List.of("ip link del " + link, "ip netns del " + netns)) {
+      try {
+        sh(c);
+      } catch (IllegalStateException e) {
+        // already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package dev.jvs.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.Guests;
+import dev.jvs.testing.TestHost;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** bridge mode (issue 3, acceptance 1, 3 and 5), on the real kernel. */
+@Tag("kernel")
+class BridgeKernelTest {
+
+  private static GuestName bridged(TestHost host, String name, Map<String, String> extra) {
+    GuestName g = GuestName.of(name);
+    host.guests().build(g, "busybox");
+    Map<String, String> keys = new java.util.LinkedHashMap<>(Map.of("net.mode", "bridge"));
+    keys.putAll(extra);
+    host.guests().set(g, keys);
+    host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+    return g;
+  }
+
+  private static String ipOf(TestHost host, GuestName g) {
+    String out = host.exec(g, "ip", "-o", "-4", "addr", "show", "dev", "eth0").output();
+    return out.replaceAll("(?s).*inet (\\S+)/.*", "$1").strip();
+  }
+
+  private static void serveHttp(TestHost host, GuestName g, String body) {
+    TestHost.Run r = host.exec(g, "sh", "-c",
+        "mkdir -p /www && echo " + body + " > /www/index.html && httpd -p 80 -h /www");
+    assertThat(r.code()).as(r.output()).isZero();
+  }
+
+  private static String wget(TestHost host, GuestName g, String url) {
+    return host.exec(g, "timeout", "5", "wget", "-q", "-O", "-", url).output().strip();
+  }
+
+  @Test
+  void guestsReachEachOtherTheHostAndTheOutsideAndPublishedPortsWork() throws Exception {
+    try (TestHost host = new TestHost()) {
+      Subnet subnet = OutsideHost.useOwnSubnet(host, "");
+      try (OutsideHost out = new OutsideHost(host)) {
+        out.serve(9000, "hello-outside");
+        int published = 20000 + out.n;
+        GuestName a = bridged(host, "bra", Map.of("net.publish", published + ":80/tcp"));
+        GuestName b = bridged(host, "brb", Map.of());
+        String ipA = ipOf(host, a);
+        String ipB = ipOf(host, b);
+        assertThat(subnet.assignable(Ipv4.parse(ipA))).as(ipA).isTrue();
+        assertThat(subnet.assignable(Ipv4.parse(ipB))).as(ipB).isTrue();
+        assertThat(ipA).isNotEqualTo(ipB);
+        assertThat(host.exec(a, "ip", "route").output())
+            .contains("default via " + subnet.gateway());
+        assertThat(host.exec(a, "cat", "/etc/hosts").output()).contains(ipA + "\tbra");
+        assertThat(host.exec(a, "cat", "/etc/resolv.conf").output()).contains("written by jvs");
+
+        serveHttp(host, a, "hello-a");
+        assertThat(wget(host, b, "http://" + ipA + "/")).isEqualTo("hello-a");
+        String v6A = NetNames.of(host.dirs().root()).ula()
+            + Integer.toHexString(Ipv4.parse(ipA).bits() - subnet.network().bits());
+        // Compared as addresses: `ip` prints the canonical text, which may differ in zeros.
+        assertThat(host.exec(a, "ip", "-6", "-o", "addr", "show", "dev", "eth0").output().lines()
+                .map(l -> l.replaceAll(".* inet6 ([0-9a-f:]+)/.*", "$1"))
+                .map(BridgeKernelTest::inet6))
+            .contains(inet6(v6A));
+        assertThat(wget(host, b, "http://[" + v6A + "]/")).isEqualTo("hello-a");
+        assertThat(wget(host, a, "http://" + out.address() + ":9000/")).isEqualTo("hello-outside");
+
+        // guest -> host: a listener on the host's bridge address
+        try (ServerSocket server = new ServerSocket()) {
+          server.bind(new InetSocketAddress(InetAddress.getByName(subnet.gateway().toString()), 0));
+          Thread t = Thread.ofVirtual().start(() -> answer(server, "hello-host"));
+          assertThat(wget(host, b, "http://" + subnet.gateway() + ":" + server.getLocalPort() + "/"))
+              .isEqualTo("hello-host");
+          t.join(5000);
+        }
+
+        // published: from the outside and from the host itself
+        assertThat(out.inside("busybox timeout 5 busybox wget -q -O - http://" + out.hostAddress() + ":"
+            + published + "/").strip()).isEqualTo("hello-a");
+        assertThat(OutsideHost.sh("busybox timeout 5 busybox wget -q -O - http://" + out.hostAddress() + ":"
+            + published + "/").strip()).isEqualTo("hello-a");
+
+        // addresses survive restarts, whatever the order
+        host.guests().stop(a, java.time.Duration.ZERO);
+        host.guests().stop(b, java.time.Duration.ZERO);
+        assertThat(Links.exists(NetNames.of(host.dirs().root()).bridge())).isFalse();
+        host.guests().start(b, List.of(), Guests.Attach.DETACHED);
+        host.guests().start(a, List.of(), Guests.Attach.DETACHED);
+        assertThat(ipOf(host, a)).isEqualTo(ipA);
+        assertThat(ipOf(host, b)).isEqualTo(ipB);
+      }
+    }
+  }
+
+  private static void answer(ServerSocket server, String body) {
+    try (Socket s = server.accept(); OutputStream o = s.getOutputStream()) {
+      s.getInputStream().read(new byte[1024]);
+      o.write(("HTTP/1.0 200 OK\r\nContent-Length: " + (body.length() + 1) + "\r\n\r\n" + body
+          + "\n").getBytes(StandardCharsets.US_ASCII));
+    } catch (java.io.IOException e) {
+      // the test's assertion reports the failure
+    }
+  }
+
+  @Test
+  void isolatedGuestReachesTheOutsideButNoOtherGuest() throws Exception {
+    try (TestHost host = new TestHost()) {
+      OutsideHost.useOwnSubnet(host, "");
+      try (OutsideHost out = new OutsideHost(host)) {
+        out.serve(9000, "hello-outside");
+        GuestName open = bridged(host, "open", Map.of());
+        GuestName iso = bridged(host, "iso", Map.of("net.isolate", "true"));
+        serveHttp(host, open, "hello-open");
+        serveHttp(host, iso, "hello-iso");
+        assertThat(wget(host, iso, "http://" + ipOf(host, open) + "/")).doesNotContain("hello");
+        assertThat(wget(host, open, "http://" + ipOf(host, iso) + "/")).doesNotContain("hello");
+        assertThat(wget(host, iso, "http://" + out.address() + ":9000/")).isEqualTo("hello-outside");
+      }
+    }
+  }
+
+  @Test
+  void nothingIsLeftAfterAKilledMonitorAndGc() throws Exception {
+    try (TestHost host = new TestHost()) {
+      OutsideHost.useOwnSubnet(host, "");
+      GuestName g = bridged(host, "killed", Map.of("net.publish", "20999:80", "net.rate", "10mbit"));
+      long monitor = host.guests().status(g).initPid();
+      String state = java.nio.file.Files.readString(
+          host.dirs().runGuest(g).resolve("state.json"));
+      long monitorPid = Long.parseLong(state.replaceAll("(?s).*\"monitorPid\"\\s*:\\s*(\\d+).*", "$1"));
+      assertThat(monitorPid).isNotEqualTo(monitor);
+      new ProcessBuilder("kill", "-9", Long.toString(monitorPid)).start().waitFor();
+      Thread.sleep(300);
+      host.guests().gc();
+      assertThat(dev.jvs.testing.LeakAudit.leftovers(host.base(), host.dirs().cgroupParent()))
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void badInputIsOneLineAndChangesNothing() throws Exception {
+    try (TestHost host = new TestHost()) {
+      Subnet subnet = OutsideHost.useOwnSubnet(host, "");
+      GuestName g = GuestName.of("bad");
+      host.guests().build(g, "busybox");
+      for (Map.Entry<String, String> e : Map.of(
+              "net.mode", "bridgee", "net.rate", "2gbit", "net.ip", "10.1.2", "net.publish",
+              "80:99999")
+          .entrySet()) {
+        Map<String, String> keys = new java.util.LinkedHashMap<>(Map.of("net.mode", "bridge",
+            "net.ceil", "1gbit"));
+        keys.put(e.getKey(), e.getValue());
+        assertThatThrownBy(() -> host.guests().set(g, keys))
+            .isInstanceOf(JvsException.class)
+            .satisfies(x -> assertThat(x.getMessage()).doesNotContain("\n"));
+      }
+      assertThat(host.guests().config(g).resources()).doesNotContainKey("net.mode");
+
+      // start-time refusals: address outside the subnet, address taken, port in use
+      host.guests().set(g, Map.of("net.mode", "bridge", "net.ip", "10.9.9.9"));
+      assertStartFails(host, g, "not a guest address in the subnet");
+      GuestName other = bridged(host, "owner", Map.of("net.ip", subnet.network().plus(7).toString()));
+      host.guests().set(g, Map.of("net.ip", subnet.network().plus(7).toString()));
+      assertStartFails(host, g, "is taken by guest owner", false);
+      host.guests().stop(other, java.time.Duration.ZERO);
+      try (ServerSocket busy = new ServerSocket(0)) {
+        host.guests().set(g, Map.of("net.ip", subnet.network().plus(8).toString(),
+            "net.publish", busy.getLocalPort() + ":80"));
+        assertStartFails(host, g, "already in use on the host");
+      }
+      // the host's subnet: malformed, and overlapping the host's own route
+      host.guests().set(g, Map.of("net.publish", "21000:80"));
+      OutsideHost.useOwnSubnet(host, "");
+      java.nio.file.Files.writeString(host.dirs().root().resolve("net.conf"), "subnet = 10.1.2.3/24\n");
+      assertStartFails(host, g, "host bits set");
+      String eth0 = OutsideHost.sh("ip -o -4 route show dev eth0 scope link").split("\\s+")[0];
+      java.nio.file.Files.writeString(host.dirs().root().resolve("net.conf"), "subnet = " + eth0 + "\n");
+      host.guests().set(g, Map.of("net.ip", Subnet.parse(eth0).network().plus(9).toString()));
+      assertStartFails(host, g, "overlaps the host's route");
+    }
+  }
+
+  private static void assertStartFails(TestHost host, GuestName g, String why) {
+    assertStartFails(host, g, why, true);
+  }
+
+  private static void assertStartFails(TestHost host, GuestName g, String why, boolean audit) {
+    assertThatThrownBy(() -> host.guests().start(g, List.of(), Guests.Attach.DETACHED))
+        .isInstanceOf(JvsException.class)
+        .satisfies(x -> assertThat(x.getMessage()).contains(why).doesNotContain("\n"));
+    if (audit) {
+      assertThat(dev.jvs.testing.LeakAudit.leftovers(host.base(), host.dirs().cgroupParent()))
+          .isEmpty();
+    }
+  }
+
+  private static java.net.InetAddress inet6(String text) {
+    try {
+      return java.net.InetAddress.getByName(text);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException(text, e);
+    }
+  }
+}
