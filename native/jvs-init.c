@@ -71,6 +71,9 @@ static int status_dir = -1;
 static const char *status_name;
 static int pty_idx = -1, master = -1, slave = -1;
 static struct op *uid_op, *gid_op;
+static int release; /* `release`: exit once the child reports `wait` or `ok` */
+static struct op *console_op; /* `console-socket`: hand the pty master over, no relay */
+static int console_fd = -1;   /* connected when the operation runs, before any `join` */
 
 /* The child and the channels to it. */
 static pid_t child;
@@ -329,6 +332,20 @@ static int op_seccomp(struct op *o)
 	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)o->n[0], &fp);
 }
 
+/* Tell the monitor we are about to block (it says `wait INDEX`), then open the FIFO for
+ * writing, which blocks until a reader opens it: the caller's "start" signal. */
+static int op_wait_fifo(struct op *o)
+{
+	int msg[2] = { o - prog, -1 }, fd;
+
+	if (write(err_pipe[1], msg, sizeof msg) < 0)
+		return -1;
+	do
+		fd = open(o->f[0], O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -1 : close(fd);
+}
+
 static int op_exec(struct op *o)
 {
 	static char *none[] = { NULL };
@@ -407,6 +424,47 @@ static int op_join(struct op *o)
 	return fd < 0 ? -1 : close_keep(fd, setns(fd, o->n[1]));
 }
 
+/* Join one namespace by the path of its nsfs file (/proc/PID/ns/net, a bind mount). */
+static int op_setns(struct op *o)
+{
+	int fd = open(o->f[0], O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -1 : close_keep(fd, setns(fd, o->n[1]));
+}
+
+static int op_release(struct op *o) { (void)o; release = 1; return 0; }
+static int op_console_socket(struct op *o)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+	if (strlen(o->f[0]) >= sizeof a.sun_path)
+		return errno = ENAMETOOLONG, -1;
+	strcpy(a.sun_path, o->f[0]);
+	console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&a, sizeof a) < 0)
+		return -1;
+	console_op = o;
+	return 0;
+}
+
+/* Send FD over the connected socket S (SCM_RIGHTS, a name as payload), then close S. */
+static int send_fd(int s, int fd)
+{
+	char name[] = "/dev/ptmx", ctl[CMSG_SPACE(sizeof fd)] = { 0 };
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof ctl };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof fd);
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	if (sendmsg(s, &m, 0) < 0)
+		return close_keep(s, -1);
+	return close(s);
+}
+
 static const struct opdef defs[] = {
 	{ "status-file", 1, 0, MON, op_status_file },
 	{ "detach", 0, 0, MON, op_setsid },
@@ -414,6 +472,9 @@ static const struct opdef defs[] = {
 	{ "uid-map", 1, 0, MON, op_uid_map },
 	{ "gid-map", 1, 0, MON, op_gid_map },
 	{ "join", 2, 3, MON, op_join },
+	{ "setns", 2, 2, MON, op_setns },
+	{ "release", 0, 0, MON, op_release },
+	{ "console-socket", 1, 0, MON, op_console_socket },
 	{ "clone", 1, 1, CLONE, NULL },
 	{ "unshare", 1, 1, CHILD, op_unshare },
 	{ "mount", 5, 8, CHILD, op_mount },
@@ -440,6 +501,7 @@ static const struct opdef defs[] = {
 	{ "setgid", 1, 1, CHILD, op_setgid },
 	{ "setuid", 1, 1, CHILD, op_setuid },
 	{ "umask", 1, 1, CHILD, op_umask },
+	{ "wait-fifo", 1, 0, CHILD, op_wait_fifo },
 	{ "seccomp", 2, 1, CHILD, op_seccomp },
 	{ "env", 1, 0, CHILD, op_env },
 	{ "arg", 1, 0, CHILD, op_arg },
@@ -604,9 +666,10 @@ static void child_fail(int idx)
 {
 	int msg[2] = { idx, errno }; /* 8 bytes: one atomic pipe write */
 
-	if (write(err_pipe[1], msg, sizeof msg) < 0) {
-		/* the monitor is gone: nobody to tell */
-	}
+	signal(SIGPIPE, SIG_IGN); /* a released monitor is gone: EPIPE, not death */
+	if (write(err_pipe[1], msg, sizeof msg) < 0) /* nobody listens: say it on stderr */
+		dprintf(2, "jvs-init: %s %s: %s\n", prog[idx].def->name,
+			prog[idx].def->nf ? prog[idx].f[0] : "", strerror(msg[1]));
 	_exit(127);
 }
 
@@ -752,6 +815,12 @@ static void spawn(int ci)
 {
 	if (pty_idx >= 0 && open_pty() < 0)
 		fail_early(pty_idx, errno);
+	if (console_op && master >= 0) { /* the caller relays the terminal itself */
+		if (send_fd(console_fd, master) < 0)
+			fail_early(console_op - prog, errno);
+		close(master);
+		master = -1;
+	}
 	if (pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || block_signals() < 0)
 		fail_early(ci, errno);
 	/* fork-style clone (no new stack): fine, the monitor is single-threaded */
@@ -846,12 +915,20 @@ static void on_exec_report(void)
 	do
 		n = read(err_pipe[0], msg, sizeof msg);
 	while (n < 0 && errno == EINTR);
+	if (n == sizeof msg && msg[1] == -1) { /* `wait-fifo`: blocked until a reader comes */
+		say("wait %d", msg[0]);
+		if (release)
+			exit(0);
+		return;
+	}
 	if (n == sizeof msg)
 		abort_child(msg[0], msg[1]);
 	/* EOF without a report: the CLOEXEC pipe was closed by a successful exec */
 	close(err_pipe[0]);
 	state = RUNNING;
 	say("ok");
+	if (release)
+		exit(0);
 }
 
 static void child_ended(void)
@@ -877,6 +954,10 @@ static void on_signals(void)
 
 	while (read(sigfd, &si, sizeof si) == sizeof si) {
 		if (si.ssi_signo == SIGCHLD) {
+			/* Released: the caller (a shim) must reap a child that exec'd and ended at
+			 * once, or its exit is lost; learn the outcome from the error pipe instead. */
+			if (release && state == WAIT_EXEC)
+				on_exec_report();
 			reap(0);
 			if (reaped)
 				child_ended();

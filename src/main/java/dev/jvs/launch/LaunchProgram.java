@@ -66,6 +66,21 @@ public record LaunchProgram(List<Op> ops) {
       return add("join", "join the namespaces of pid " + pid, num(pid), hex(nsFlags));
     }
 
+    /** Joins one namespace by the path of its nsfs file (OCI namespaces given by path). */
+    public Builder setns(String path, long nsType) {
+      return add("setns", "join namespace " + path, path, hex(nsType));
+    }
+
+    /** The monitor exits once the child waits or has exec'd (the caller supervises it). */
+    public Builder release() {
+      return add("release", "release the child to its caller");
+    }
+
+    /** With {@link #pty()}: send the master to the Unix socket PATH instead of relaying it. */
+    public Builder consoleSocket(String path) {
+      return add("console-socket", "send the terminal to " + path, path);
+    }
+
     public Builder clone(long nsFlags) {
       return add("clone", "create the guest's namespaces", hex(nsFlags));
     }
@@ -191,6 +206,11 @@ public record LaunchProgram(List<Op> ops) {
 
     public Builder seccomp(long flags, byte[] filter) {
       return add("seccomp", "install the seccomp filter", hex(flags), HexFormat.of().formatHex(filter));
+    }
+
+    /** Blocks until a reader opens the FIFO at {@code path} (OCI create, then start). */
+    public Builder waitFifo(String path) {
+      return add("wait-fifo", "wait for start on " + path, path);
     }
 
     public Builder env(Map<String, String> env) {

@@ -102,7 +102,8 @@ public final class Launcher {
         monitor.waitFor();
         throw failure(reply, program);
       }
-      if (!reply.equals("ok")) {
+      // "wait INDEX": the child blocks in wait-fifo until its caller's start (OCI create).
+      if (!reply.equals("ok") && !reply.startsWith("wait ")) {
         throw new LaunchException("jvs-init: unexpected reply '" + reply + "'");
       }
       Launched launched = new Launched(monitor, childPid, channel, reader);

@@ -15,7 +15,9 @@ public record Op(String name, List<String> fields, boolean optional, String desc
   /** Whether the monitor (rather than the child) executes this operation. */
   public boolean runsInMonitor() {
     return switch (name) {
-      case "status-file", "detach", "pty", "uid-map", "gid-map", "join", "clone" -> true;
+      case "status-file", "detach", "pty", "uid-map", "gid-map", "join", "setns", "release", "console-socket",
+          "clone" ->
+          true;
       default -> false;
     };
   }

@@ -1,0 +1,39 @@
+package dev.jvs.oci;
+
+import dev.jvs.kernel.Libc;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** The start FIFO: init blocks opening it for writing; {@code start} opens it for reading. */
+final class Fifo {
+  private static final long SYS_MKNODAT = 259;
+  private static final long AT_FDCWD = -100;
+  private static final int S_IFIFO = 0010000;
+  private static final int O_NONBLOCK = 04000;
+
+  private Fifo() {}
+
+  static void create(Path path) {
+    try (Arena arena = Arena.ofConfined()) {
+      Libc.syscall(SYS_MKNODAT, AT_FDCWD, arena.allocateFrom(path.toString()).address(),
+              S_IFIFO | 0622, 0)
+          .orThrow("mkfifo", path.toString());
+    }
+    try {
+      // writable by any uid the container's init may have switched to (a user namespace's root)
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw--w--w-"));
+    } catch (IOException e) {
+      throw new OciException("chmod " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens for reading without blocking: a writer blocked in open() proceeds at once. */
+  static void release(Path path) {
+    int fd = (int) Libc.open(path.toString(), Libc.O_RDONLY | O_NONBLOCK | Libc.O_CLOEXEC, 0)
+        .orThrow("open", path.toString());
+    Libc.close(fd);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.jvs.oci;
+
+import dev.jvs.launch.Ns;
+
+/** Checks of a parsed config.json that the JSON shape alone cannot express. */
+final class OciValidator {
+  private OciValidator() {}
+
+  static void check(OciConfig c) {
+    if (c.ociVersion() == null || !c.ociVersion().startsWith("1.")) {
+      throw new OciException("unsupported ociVersion " + c.ociVersion() + " (jvs implements 1.x)");
+    }
+    if (c.root() == null || c.root().path() == null || c.root().path().isEmpty()) {
+      throw new OciException("root.path is required");
+    }
+    if (c.linux() == null) {
+      throw new OciException("the linux section is required");
+    }
+    ProcessPlan.validate(c.process());
+    if (c.linux().mountLabel() != null && !c.linux().mountLabel().isEmpty()) {
+      throw new OciException("linux.mountLabel (SELinux) is not supported by jvs");
+    }
+    OciConfig.Hooks h = c.hooks();
+    if (h != null && h.createContainer() != null && !h.createContainer().isEmpty()) {
+      throw new OciException("hooks.createContainer is not supported by jvs yet");
+    }
+    if (h != null && h.startContainer() != null && !h.startContainer().isEmpty()) {
+      throw new OciException("hooks.startContainer is not supported by jvs yet");
+    }
+  }
+
+  static void checkNamespaces(OciConfig c, Namespaces ns) {
+    if (!ns.creates(Ns.MOUNT)) {
+      throw new OciException("jvs needs a new mount namespace (linux.namespaces: mount)");
+    }
+    if (c.hostname() != null && !c.hostname().isEmpty() && !ns.has(Ns.UTS)) {
+      throw new OciException("unable to set hostname without a private UTS namespace");
+    }
+    if (c.domainname() != null && !c.domainname().isEmpty() && !ns.has(Ns.UTS)) {
+      throw new OciException("unable to set domainname without a private UTS namespace");
+    }
+    boolean maps = c.linux().uidMappings() != null && !c.linux().uidMappings().isEmpty()
+        || c.linux().gidMappings() != null && !c.linux().gidMappings().isEmpty();
+    if (maps && !ns.creates(Ns.USER)) {
+      throw new OciException("user namespaces mappings are specified without a new user namespace");
+    }
+    if (c.linux().sysctl() != null && !c.linux().sysctl().isEmpty()) {
+      for (String key : c.linux().sysctl().keySet()) {
+        boolean net = key.startsWith("net.");
+        boolean ipc = key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
+            || key.startsWith("kernel.shm") || key.startsWith("fs.mqueue.");
+        boolean uts = key.equals("kernel.hostname") || key.equals("kernel.domainname");
+        if (!(net && ns.has(Ns.NET) || ipc && ns.has(Ns.IPC) || uts && ns.has(Ns.UTS))) {
+          throw new OciException("sysctl \"" + key + "\" is not in a separate kernel namespace");
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.jvs.oci.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "delete", description = "Remove a stopped (or, with --force, any) container.")
+final class DeleteCommand implements Runnable {
+  @ParentCommand OciMain main;
+
+  @Parameters(index = "0", paramLabel = "ID") String id;
+
+  @Option(names = {"--force", "-f"}) boolean force;
+
+  @Override
+  public void run() {
+    Runtime.containers(main).delete(id, force);
+  }
+}

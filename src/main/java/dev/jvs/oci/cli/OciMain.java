@@ -1,0 +1,100 @@
+package dev.jvs.oci.cli;
+
+import dev.jvs.base.JvsException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * jvs-oci: a runc-compatible command line (containerd, Podman, Kubernetes call it). Global options
+ * come before the verb, as runc's callers pass them. Errors go to stderr as one line and, with
+ * {@code --log}, to the log file (JSON with {@code --log-format json}), where containerd reads them.
+ */
+@Command(
+    name = "jvs-oci",
+    mixinStandardHelpOptions = true,
+    version = {"jvs-oci version 0.1.0", "spec: 1.2.0"},
+    description = "OCI runtime (runc-compatible) on the jvs launch path.",
+    subcommands = {
+      CreateCommand.class,
+      StartCommand.class,
+      StateCommand.class,
+      KillCommand.class,
+      DeleteCommand.class,
+      ListCommand.class,
+      ExecCommand.class,
+      PsCommand.class,
+      PauseCommand.class,
+      ResumeCommand.class,
+      UpdateCommand.class,
+      SpecCommand.class,
+      FeaturesCommand.class
+    })
+public final class OciMain implements Runnable {
+  @Option(names = "--root", description = "state directory (default /run/jvs-oci)")
+  String root = "/run/jvs-oci";
+
+  @Option(names = "--log", description = "log file (containerd reads errors from it)")
+  String log;
+
+  @Option(names = "--log-format", description = "text or json")
+  String logFormat = "text";
+
+  @Option(names = "--debug", description = "log debug messages")
+  boolean debug;
+
+  @Option(names = "--systemd-cgroup", description = "unsupported: refused when set")
+  boolean systemdCgroup;
+
+  @Option(names = "--rootless", description = "auto, true or false; jvs runs as root only")
+  String rootless;
+
+  @Option(names = "--criu", hidden = true)
+  String criu;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
+    OciMain main = new OciMain();
+    CommandLine cli = new CommandLine(main);
+    cli.setOut(out);
+    cli.setErr(err);
+    // runc exec ID CMD ARGS…: everything after the id belongs to the command, "-c" included
+    cli.getSubcommands().get("exec").setStopAtPositional(true);
+    // a wrapper may pass --root and its caller again: the last one wins, as with runc
+    cli.setOverwrittenOptionsAllowed(true);
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          String message =
+              e instanceof JvsException || e instanceof UncheckedIOException
+                      || e instanceof IllegalArgumentException
+                  ? e.getMessage()
+                  : "internal error: " + e;
+          OciLog log = new OciLog(main.log, main.logFormat);
+          log.error(message);
+          // as runc: without --log the logrus-style line goes to stderr, with it the bare message
+          cmd.getErr().println(main.log == null ? OciLog.textLine(message) : message);
+          if (main.debug || !(e instanceof JvsException)) {
+            e.printStackTrace(cmd.getErr());
+          }
+          cmd.getErr().flush();
+          return 1;
+        });
+    return cli.execute(args);
+  }
+}

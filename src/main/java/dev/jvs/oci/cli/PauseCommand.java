@@ -1,0 +1,17 @@
+package dev.jvs.oci.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "pause", description = "Freeze every process of a container.")
+final class PauseCommand implements Runnable {
+  @ParentCommand OciMain main;
+
+  @Parameters(index = "0", paramLabel = "ID") String id;
+
+  @Override
+  public void run() {
+    Runtime.containers(main).pause(id, true);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.jvs.oci.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "start", description = "Run the user program of a created container.")
+final class StartCommand implements Runnable {
+  @ParentCommand OciMain main;
+
+  @Parameters(index = "0", paramLabel = "ID") String id;
+
+  @Override
+  public void run() {
+    Runtime.containers(main).start(id);
+  }
+}

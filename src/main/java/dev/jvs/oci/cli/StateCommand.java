@@ -1,0 +1,21 @@
+package dev.jvs.oci.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "state", description = "Print a container's state (runtime-spec JSON).")
+final class StateCommand implements Runnable {
+  @ParentCommand OciMain main;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "ID") String id;
+
+  @Override
+  public void run() {
+    Json.print(spec, Runtime.containers(main).state(id));
+  }
+}
