@@ -1,0 +1,164 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.Guests;
+import dev.jvs.launch.Launcher;
+import dev.jvs.sched.CgroupFiles;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * `jvs bench isolation`, the paper's "under attack" experiment: a CPU-bound reference workload in
+ * guest A, timed alone and while guest B runs a fork bomb, a memory hog and a disk writer, each
+ * held by B's own limits (pids.max, memory.rss, cpu.share).
+ */
+public final class IsolationBench {
+  /** The guests' limits: equal shares, and B's attacks stop at its own ceilings. */
+  static final Map<String, String> LIMITS =
+      Map.of("pids.max", "128", "memory.rss", "256M", "memory.swap", "0");
+
+  static final List<Attack> ATTACKS = List.of(
+      new Attack("fork bomb", "f() { f & f & }; while :; do f 2>/dev/null; sleep 0.01; done"),
+      new Attack("memory hog", "while :; do head -c 600M /dev/zero | tail -c 500M >/dev/null; done"),
+      new Attack("disk writer",
+          "while :; do dd if=/dev/zero of=/jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
+              + " rm -f /jvs-bench.dat; done"));
+
+  /** Busybox shell arithmetic: CPU-bound, no I/O, about a second on the development machine. */
+  static final String REFERENCE = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
+
+  private static final Launcher.Stdio QUIET = new Launcher.Stdio(
+      ProcessBuilder.Redirect.from(new File("/dev/null")), ProcessBuilder.Redirect.DISCARD,
+      ProcessBuilder.Redirect.DISCARD);
+
+  /** One attack by a shell script in guest B. */
+  public record Attack(String name, String script) {}
+
+  /**
+   * A's median times, per row: with B idle (the baseline), and for each attack with B frozen
+   * (cgroup freezer) and running, interleaved run by run so that drifting load elsewhere on the
+   * host hits both columns alike.
+   */
+  public record Result(List<String> labels, List<Duration> paused, List<Duration> attacked) {}
+
+  private final BenchHost host;
+  private final Consumer<String> progress;
+
+  public IsolationBench(BenchHost host, Consumer<String> progress) {
+    this.host = host;
+    this.progress = progress;
+  }
+
+  public Result run(int runs) throws InterruptedException {
+    Guests guests = host.guests();
+    GuestName a = GuestName.of("jvs-ref");
+    GuestName b = GuestName.of("jvs-attacker");
+    for (GuestName g : List.of(a, b)) {
+      guests.build(g, "busybox");
+      guests.set(g, LIMITS);
+      guests.start(g, List.of(), Guests.Attach.DETACHED);
+    }
+    outweighTheHost();
+    List<String> labels = new ArrayList<>();
+    List<Duration> paused = new ArrayList<>();
+    List<Duration> attacked = new ArrayList<>();
+    median(a, 2); // warm-up
+    labels.add("A alone (B idle)");
+    Duration alone = median(a, runs);
+    paused.add(alone);
+    attacked.add(alone);
+    progress.accept("A alone: " + alone.toMillis() + " ms");
+    for (Attack attack : ATTACKS) {
+      host.checkOpen();
+      Thread t = Thread.ofPlatform().start(() -> {
+        try {
+          guests.exec(b, List.of("sh", "-c", attack.script()), false, QUIET);
+        } catch (JvsException ignored) {
+          // ended by the restart below
+        }
+      });
+      Thread.sleep(3000);
+      long[] frozen = new long[runs];
+      long[] running = new long[runs];
+      String cgroup = guests.status(b).cgroup();
+      for (int i = 0; i < runs; i++) {
+        freeze(cgroup, true);
+        Thread.sleep(1000); // let B's in-flight work (writeback) drain
+        frozen[i] = once(a);
+        freeze(cgroup, false);
+        Thread.sleep(1000);
+        running[i] = once(a);
+      }
+      labels.add("A while B runs a " + attack.name());
+      paused.add(median(frozen));
+      attacked.add(median(running));
+      progress.accept(labels.getLast() + ": " + attacked.getLast().toMillis() + " ms (B frozen: "
+          + paused.getLast().toMillis() + " ms)");
+      guests.stop(b, Duration.ZERO); // ends every process of the attack
+      t.join(10_000);
+      guests.start(b, List.of(), Guests.Attach.DETACHED);
+    }
+    return new Result(labels, paused, attacked);
+  }
+
+  /** Pauses or resumes every process of a guest: v1 freezer.state, v2 cgroup.freeze. */
+  private static void freeze(String cgroup, boolean frozen) {
+    CgroupFiles files = CgroupFiles.probe();
+    try {
+      if (files.v2()) {
+        Files.writeString(files.dir("cpu", cgroup).orElseThrow().resolve("cgroup.freeze"),
+            frozen ? "1" : "0");
+      } else {
+        Files.writeString(files.dir("freezer", cgroup).orElseThrow().resolve("freezer.state"),
+            frozen ? "FROZEN" : "THAWED");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(cgroup + ": freeze: " + e.getMessage(), e);
+    }
+  }
+
+  private Duration median(GuestName g, int runs) {
+    long[] nanos = new long[runs];
+    for (int i = 0; i < runs; i++) {
+      nanos[i] = once(g);
+    }
+    return median(nanos);
+  }
+
+  private static Duration median(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return Duration.ofNanos(sorted[sorted.length / 2]);
+  }
+
+  private long once(GuestName g) {
+    long t0 = System.nanoTime();
+    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, QUIET);
+    if (code != 0) {
+      throw new JvsException("reference workload exited with " + code);
+    }
+    return System.nanoTime() - t0;
+  }
+
+  /** As for the cap: the run's own parent cgroup outweighs other load on a shared host. */
+  private void outweighTheHost() {
+    CgroupFiles files = CgroupFiles.probe();
+    files.dir("cpu", "/" + host.dirs().cgroupParent()).ifPresent(dir -> {
+      try {
+        Files.writeString(dir.resolve(files.v2() ? "cpu.weight" : "cpu.shares"),
+            files.v2() ? "10000" : "262144");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+}

@@ -1,0 +1,46 @@
+package dev.jvs.bench;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The jvs CLI as a user runs it: a fresh JVM on the very jar that runs this benchmark, with the
+ * flags the ./jvs script passes, so the cold-start rows time what a user types.
+ */
+record JvmCli(Path java, Path jar, Path init) {
+  /** The JVM flags of ./jvs; keep in step with that script. */
+  static final List<String> SCRIPT_FLAGS =
+      List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+  /** The CLI on the running jar, or empty when this code was not loaded from a jar. */
+  static Optional<JvmCli> ofRunningJar(Path init) {
+    Path jar;
+    try {
+      jar = Path.of(JvmCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException | SecurityException | NullPointerException e) {
+      return Optional.empty();
+    }
+    if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+      return Optional.empty();
+    }
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    return Optional.of(new JvmCli(java, jar, init.toAbsolutePath()));
+  }
+
+  /** The command line: java, ./jvs's flags, {@code extraFlags}, -jar, then the jvs arguments. */
+  List<String> command(List<String> extraFlags, List<String> args) {
+    List<String> argv = new ArrayList<>();
+    argv.add(java.toString());
+    argv.addAll(SCRIPT_FLAGS);
+    argv.add("-Djvs.init=" + init);
+    argv.addAll(extraFlags);
+    argv.add("-jar");
+    argv.add(jar.toString());
+    argv.addAll(args);
+    return argv;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.jvs.bench;
+
+import java.time.Duration;
+
+/**
+ * Host memory taken by idle running guests.
+ *
+ * @param guests how many busybox system guests ran
+ * @param memAvailableBefore /proc/meminfo MemAvailable before starting them, in bytes
+ * @param memAvailableAfter the same once they idled; the fall counts user pages plus kernel
+ *     objects (namespaces, cgroups, mounts, page tables), and any noise from other work on the
+ *     host, which can even make it negative
+ * @param kernelGrowth growth of unreclaimable slab, kernel stacks and page tables, in bytes:
+ *     the kernel's share, far less disturbed by other programs than MemAvailable
+ * @param monitorPss summed Pss of the guests' jvs-init monitors, in bytes
+ * @param guestPss summed Pss of the processes in the guests' cgroups, in bytes
+ * @param processes how many guest processes (monitors excluded) were found
+ * @param startAll wall time to start all of them through the in-process API
+ */
+public record MemoryReport(
+    int guests,
+    long memAvailableBefore,
+    long memAvailableAfter,
+    long kernelGrowth,
+    long monitorPss,
+    long guestPss,
+    int processes,
+    Duration startAll) {
+
+  /** Negative when other work on the host freed more memory than the guests took. */
+  public long memAvailableDropPerGuest() {
+    return (memAvailableBefore - memAvailableAfter) / guests;
+  }
+
+  public long kernelPerGuest() {
+    return kernelGrowth / guests;
+  }
+
+  public long pssPerGuest() {
+    return (monitorPss + guestPss) / guests;
+  }
+
+  public long monitorPssPerGuest() {
+    return monitorPss / guests;
+  }
+
+  public long guestPssPerGuest() {
+    return guestPss / guests;
+  }
+}

@@ -1,0 +1,83 @@
+package dev.jvs.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** Memory figures from /proc, in bytes. */
+final class ProcMemory {
+  private static final int SAMPLES = 5;
+
+  private ProcMemory() {}
+
+  /**
+   * Host-wide figures of /proc/meminfo.
+   *
+   * @param available MemAvailable: what the host could still give without swapping
+   * @param kernel SUnreclaim + KernelStack + PageTables: kernel memory that guests' namespaces,
+   *     cgroups, mounts and processes pin, and that other programs' heaps do not swing
+   */
+  record Meminfo(long available, long kernel) {}
+
+  /**
+   * Each field's median over a few samples a quarter second apart: damps the swings that other
+   * programs' allocations cause on a shared host (a lasting change it cannot remove).
+   */
+  static Meminfo settled() throws InterruptedException {
+    long[] available = new long[SAMPLES];
+    long[] kernel = new long[SAMPLES];
+    for (int i = 0; i < SAMPLES; i++) {
+      if (i > 0) {
+        Thread.sleep(250);
+      }
+      String text = read(Path.of("/proc/meminfo"));
+      available[i] = kib(text, "MemAvailable:");
+      kernel[i] = kib(text, "SUnreclaim:") + kib(text, "KernelStack:") + kib(text, "PageTables:");
+    }
+    return new Meminfo(median(available), median(kernel));
+  }
+
+  /**
+   * Proportional set size of a process (/proc/PID/smaps_rollup): its private pages plus its share
+   * of pages mapped by others, so summing it over processes does not count shared pages twice.
+   * Zero when the process is gone.
+   */
+  static long pss(long pid) {
+    try {
+      return kib(Files.readString(Path.of("/proc/" + pid + "/smaps_rollup")), "Pss:");
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      // ESRCH while reading: the process exited between open and read.
+      return 0;
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  /** A "Name:   123 kB" field, in bytes. */
+  private static long kib(String text, String name) {
+    return text.lines()
+        .filter(l -> l.startsWith(name))
+        .map(l -> l.substring(name.length()).replace("kB", "").strip())
+        .mapToLong(Long::parseLong)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no " + name + " line"))
+        * 1024;
+  }
+}

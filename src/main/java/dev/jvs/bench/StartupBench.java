@@ -1,0 +1,213 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.Guests;
+import dev.jvs.launch.Launcher;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Start-to-exit latency of `/bin/true` in a fresh jvs guest and in a running one, against runc,
+ * crun, unshare+chroot and the bare binary, all on the same busybox rootfs, interleaved.
+ */
+public final class StartupBench {
+  /** Untimed rounds first: page cache, the template's dentries, and this JVM's JIT warm up. */
+  public static final int WARMUP_ROUNDS = 2;
+
+  private static final List<String> TRUE = List.of("/bin/true");
+  private static final GuestName APP = GuestName.of("app");
+  private static final GuestName SYS = GuestName.of("sys");
+  private static final List<String> CLI_START = List.of("start", APP.value(), "--", "/bin/true");
+  private static final List<String> CLI_EXEC = List.of("exec", SYS.value(), "--", "/bin/true");
+
+  private final BenchHost host;
+  private final Consumer<String> progress;
+  private final List<Runnable> teardown = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  public StartupBench(BenchHost host, Consumer<String> progress) {
+    this.host = host;
+    this.progress = progress;
+  }
+
+  /** A table line to be: a contender to time, or why one cannot run here (exactly one is set). */
+  private record Slot(Contender contender, Row.Skipped skipped) {
+    static Slot of(Row.Group group, String label, Contender.Trial trial) {
+      return new Slot(new Contender(group, label, false, trial), null);
+    }
+
+    static Slot reference(Row.Group group, String label, Contender.Trial trial) {
+      return new Slot(new Contender(group, label, true, trial), null);
+    }
+
+    static Slot skip(Row.Group group, String label, String reason) {
+      return new Slot(null, new Row.Skipped(group, label, reason));
+    }
+  }
+
+  /** Prepares, times {@code runs} interleaved rounds and tears down; once per instance. */
+  public StartupReport run(int runs) {
+    String loadBefore = HostLoad.oneMinute();
+    progress.accept("preparing guests, bundles and caches in " + host.base());
+    Path rootfs = host.templateRootfs();
+    Guests guests = host.guests();
+    guests.build(APP, "busybox");
+    guests.build(SYS, "busybox");
+    guests.start(SYS, List.of(), Guests.Attach.DETACHED);
+
+    // Display order: each group's jvs rows, then runc (the reference), then the rest.
+    List<Slot> start = new ArrayList<>();
+    List<Slot> exec = new ArrayList<>();
+    addCliRows(start, exec);
+    addApiRows(start, exec);
+    addRuncRows(rootfs, start, exec);
+    addCrunRow(rootfs, start);
+    addUnshareRow(rootfs, start);
+    start.add(Slot.of(Row.Group.START, "/bin/true (native floor)",
+        () -> host.commands().run(TRUE)));
+    List<Slot> slots = new ArrayList<>(start);
+    slots.addAll(exec);
+
+    List<Contender> contenders =
+        slots.stream().map(Slot::contender).filter(c -> c != null).toList();
+    progress.accept("timing " + contenders.size() + " contenders: " + WARMUP_ROUNDS
+        + " warm-up rounds, then " + runs + " interleaved rounds");
+    List<Latency> latencies =
+        new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
+
+    List<Row> rows = new ArrayList<>();
+    int next = 0;
+    for (Slot s : slots) {
+      if (s.skipped() != null) {
+        rows.add(s.skipped());
+      } else {
+        Contender c = s.contender();
+        rows.add(new Row.Measured(c.group(), c.label(), c.reference(), latencies.get(next++)));
+      }
+    }
+    notes.add("process rows include this JVM's cost of spawning and reaping a child; "
+        + "the /bin/true row is that floor");
+    notes.add("in-process rows ran in this JVM: "
+        + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    notes.add("1-minute load average " + loadBefore + " before, " + HostLoad.oneMinute()
+        + " after, on " + Runtime.getRuntime().availableProcessors() + " CPUs");
+
+    // Leave the host as found for the memory phase; BenchHost.close() covers the failure paths.
+    teardown.forEach(Runnable::run);
+    guests.delete(SYS, true);
+    guests.delete(APP, false);
+    return new StartupReport(runs, WARMUP_ROUNDS, rows, notes);
+  }
+
+  /** The CLI as a user types it, cold, and with an AOT cache trained in the scratch directory. */
+  private void addCliRows(List<Slot> start, List<Slot> exec) {
+    Optional<JvmCli> found = JvmCli.ofRunningJar(host.initBinary());
+    if (found.isEmpty()) {
+      start.add(Slot.skip(Row.Group.START, "jvs CLI", "not running from a jar"));
+      exec.add(Slot.skip(Row.Group.EXEC, "jvs CLI", "not running from a jar"));
+      return;
+    }
+    JvmCli cli = found.get();
+    Commands commands = host.commands();
+    start.add(Slot.of(Row.Group.START, "jvs start app -- /bin/true (CLI, cold JVM)",
+        () -> commands.run(cli.command(List.of(), CLI_START))));
+    exec.add(Slot.of(Row.Group.EXEC, "jvs exec sys -- /bin/true (CLI, cold JVM)",
+        () -> commands.run(cli.command(List.of(), CLI_EXEC))));
+    try {
+      progress.accept("training the AOT cache with `jvs start app -- /bin/true`");
+      List<String> aot =
+          AotCache.train(cli, commands, host.scratch().resolve("jvs.aot"), CLI_START);
+      start.add(Slot.of(Row.Group.START, "jvs start app -- /bin/true (CLI with AOT cache)",
+          () -> commands.run(cli.command(aot, CLI_START))));
+      exec.add(Slot.of(Row.Group.EXEC, "jvs exec sys -- /bin/true (CLI with AOT cache)",
+          () -> commands.run(cli.command(aot, CLI_EXEC))));
+      notes.add("AOT rows: one cache, trained by a single `jvs start app -- /bin/true` run with "
+          + "-XX:AOTCacheOutput=FILE, then -XX:AOTCache=FILE on both rows");
+    } catch (JvsException e) {
+      start.add(Slot.skip(Row.Group.START, "CLI with AOT cache", e.getMessage()));
+    }
+  }
+
+  /** What a warm daemon pays per request: the runtime API called in this JVM. */
+  private void addApiRows(List<Slot> start, List<Slot> exec) {
+    Guests guests = host.guests();
+    Launcher.Stdio quiet =
+        new Launcher.Stdio(
+            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+            ProcessBuilder.Redirect.DISCARD,
+            ProcessBuilder.Redirect.DISCARD);
+    start.add(Slot.of(Row.Group.START, "Guests.start(app, [/bin/true], FOREGROUND)",
+        () -> expectZero(guests.start(APP, TRUE, Guests.Attach.FOREGROUND, quiet))));
+    exec.add(Slot.of(Row.Group.EXEC, "Guests.exec(sys, [/bin/true])",
+        () -> expectZero(guests.exec(SYS, TRUE, false, quiet))));
+  }
+
+  private void addRuncRows(Path rootfs, List<Slot> start, List<Slot> exec) {
+    Optional<OciRuntime> found =
+        OciRuntime.find("runc", host.scratch().resolve("runc-state"), host.commands());
+    if (found.isEmpty()) {
+      start.add(Slot.skip(Row.Group.START, "runc", "not installed (runc run row skipped)"));
+      exec.add(Slot.skip(Row.Group.EXEC, "runc", "not installed (runc exec row skipped)"));
+      return;
+    }
+    OciRuntime runc = found.get();
+    host.onClose(runc::deleteAll);
+    teardown.add(runc::deleteAll);
+    Path trueBundle = runc.bundle(host.scratch().resolve("runc-true"), rootfs, TRUE);
+    Path sleepBundle =
+        runc.bundle(host.scratch().resolve("runc-sleep"), rootfs, List.of("/bin/sleep", "1000"));
+    String target = runc.newId("exec-target");
+    runc.runDetached(target, sleepBundle);
+    start.add(Slot.reference(Row.Group.START, "runc run (busybox rootfs, /bin/true)",
+        () -> runc.run(runc.newId("run"), trueBundle)));
+    exec.add(Slot.reference(Row.Group.EXEC, "runc exec CTR /bin/true (CTR runs sleep 1000)",
+        () -> runc.exec(target, TRUE)));
+  }
+
+  /** crun refuses hybrid cgroup hosts outright; then the table says so instead of a row. */
+  private void addCrunRow(Path rootfs, List<Slot> start) {
+    Optional<OciRuntime> found =
+        OciRuntime.find("crun", host.scratch().resolve("crun-state"), host.commands());
+    if (found.isEmpty()) {
+      start.add(Slot.skip(Row.Group.START, "crun", "not installed"));
+      return;
+    }
+    OciRuntime crun = found.get();
+    host.onClose(crun::deleteAll);
+    teardown.add(crun::deleteAll);
+    Path bundle = crun.bundle(host.scratch().resolve("crun-true"), rootfs, TRUE);
+    Optional<String> error = crun.probe(crun.newId("probe"), bundle);
+    if (error.isPresent()) {
+      start.add(Slot.skip(Row.Group.START, "crun", "not runnable here (" + error.get() + ")"));
+      return;
+    }
+    start.add(Slot.of(Row.Group.START, "crun run (busybox rootfs, /bin/true)",
+        () -> crun.run(crun.newId("run"), bundle)));
+  }
+
+  /** The same namespaces as a guest, no cgroup, no monitor: the kernel's floor for isolation. */
+  private void addUnshareRow(Path rootfs, List<Slot> start) {
+    Optional<Path> unshare = Executables.find("unshare");
+    Optional<Path> chroot = Executables.find("chroot");
+    if (unshare.isEmpty() || chroot.isEmpty()) {
+      start.add(Slot.skip(Row.Group.START, "unshare … chroot", "not installed (util-linux)"));
+      return;
+    }
+    List<String> argv =
+        List.of(unshare.get().toString(), "--fork", "--pid", "--mount", "--uts", "--ipc", "--net",
+            "--mount-proc", chroot.get().toString(), rootfs.toString(), "/bin/true");
+    start.add(Slot.of(Row.Group.START, "unshare -fpmuin --mount-proc chroot ROOTFS /bin/true",
+        () -> host.commands().run(argv)));
+  }
+
+  private static void expectZero(int exitCode) {
+    if (exitCode != 0) {
+      throw new JvsException("/bin/true exited " + exitCode);
+    }
+  }
+}
