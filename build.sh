@@ -12,7 +12,12 @@ export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 
 # Debian packages the build, the runtime and the tests use.
-PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps)
+# lxcfs: guest-local /proc views; fontconfig, fonts-dejavu-core: the PNG plots of `jvs bench cpu`.
+# qemu-system-x86, e2fsprogs: the cgroup v2 test host (tools/v2host); its kernel is fetched with
+# apt-get download into /var/cache/jvs-v2host, not installed.
+# debootstrap: Debian templates (docs/templates.md); e2fsprogs also makes disk.space images.
+PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps podman containerd qemu-system-x86 e2fsprogs lxcfs
+  nftables iperf3 fontconfig fonts-dejavu-core debootstrap)
 
 setup() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -53,6 +58,8 @@ case "${1:-build}" in
     ;;
   test)
     setup
+    # An empty excludedGroups runs the "slow" tests too, among them the cgroup v2 test host
+    # (dev.jvs.v2host.CgroupV2HostKernelTest: a QEMU VM, killed after 13 minutes at most).
     mvn -B verify -Djvs.excludedGroups= ${JVS_TEST_ARGS:-}
     ;;
   *) echo "usage: $0 {demo|test|build|setup}" >&2; exit 2 ;;

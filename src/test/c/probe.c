@@ -49,6 +49,18 @@ static int hog(long mib) {
   return 0;
 }
 
+/* Grows by step MiB every ms milliseconds up to max MiB, touching every page, then holds it. */
+static int grow(long step, long max, long ms) {
+  for (long total = 0; total < max; total += step) {
+    char *p = malloc(step << 20);
+    if (!p) return result(-1);
+    for (long i = 0; i < (step << 20); i += 4096) p[i] = 1;
+    printf("grown %ld\n", total + step);
+    usleep(ms * 1000);
+  }
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: probe CHECK\n");
@@ -96,6 +108,7 @@ int main(int argc, char **argv) {
     return result(p ? mlock(p, size) : -1);
   }
   if (!strcmp(c, "hog") && argc > 2) return hog(atol(argv[2]));
+  if (!strcmp(c, "grow") && argc > 4) return grow(atol(argv[2]), atol(argv[3]), atol(argv[4]));
   fprintf(stderr, "probe: unknown check %s\n", c);
   return 2;
 }

@@ -24,6 +24,15 @@ import picocli.CommandLine.Command;
       SetCommand.class,
       DeleteCommand.class,
       GcCommand.class,
+      TemplateCommand.class,
+      CloneCommand.class,
+      UnifyCommand.class,
+      OciCommand.class,
+      ServeCommand.class,
+      StatCommand.class,
+      PsCommand.class,
+      TopCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
     name = "set",
     description = {
       "Set config and resource keys; a running guest gets new limits at once.",
-      "Keys: cpu.share cpu.limit cpu.cpus memory.rss memory.swap memory.memlock pids.max",
+      "Keys: cpu.share cpu.limit cpu.cpus cpu.reserve memory.rss memory.anon memory.swap",
+      "      memory.memlock memory.reset pids.max",
       "      io.weight io.rbps io.wbps init hostname stop.signal stop.timeout caps.add caps.drop"
     })
 final class SetCommand implements Callable<Integer> {

@@ -36,6 +36,8 @@ final class StatusCommand implements Callable<Integer> {
           Format.duration(java.time.Duration.ofNanos(u.cpuNanos())), Format.bytes(u.memoryBytes()),
           Format.bytes(u.memoryPeakBytes()), u.pids(), u.oomKills());
     }
+    Runtime.guests().diskUsage(Runtime.name(name)).ifPresent(d -> out.printf(
+        "disk:     %s used of %s%n", Format.bytes(d.used()), Format.bytes(d.size())));
     out.flush();
     return s.state() == GuestStatus.State.RUNNING ? 0 : 3; // like `systemctl status`
   }

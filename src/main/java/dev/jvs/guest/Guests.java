@@ -11,11 +11,17 @@ import dev.jvs.guest.config.ResourceValidator;
 import dev.jvs.guest.state.ExitStatus;
 import dev.jvs.guest.state.GuestState;
 import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.DiskImage;
+import dev.jvs.image.DiskUsage;
+import dev.jvs.image.GuestUser;
+import dev.jvs.image.ImageConfig;
+import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
 import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.FileLock;
-import dev.jvs.kernel.NetworkNamespace;
+import dev.jvs.net.GuestNetwork;
+import dev.jvs.net.NetConfig;
 import dev.jvs.kernel.Pidfd;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
@@ -52,13 +58,15 @@ public final class Guests {
   private final Templates templates;
   private final StateStore store = new StateStore();
   private final ConfigFile configFile = new ConfigFile(ResourceValidator.forThisHost());
+  private final GuestNetwork network;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this.dirs = dirs;
     this.cgroups = cgroups;
     this.launcher = new Launcher(initBinary);
-    this.plans = new LaunchPlans(seccompFilter);
+    this.plans = new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()));
     this.templates = new Templates(dirs.templates());
+    this.network = GuestNetwork.forRoot(dirs.root(), dirs.run());
   }
 
   public JvsDirs dirs() {
@@ -69,12 +77,14 @@ public final class Guests {
 
   /** Creates a guest from a template (the built-in busybox one by default). */
   public void build(GuestName name, String template) {
-    try (FileLock lock = lock(name)) {
+    templates.ensure(template);
+    // The store's lock: `template rm` cannot remove the template while this guest appears.
+    try (FileLock lock = lock(name); FileLock store = templates.lock()) {
       Path dir = dirs.guest(name);
       if (Files.exists(dir)) {
         throw new JvsException(name + ": already exists");
       }
-      templates.ensure(template);
+      templates.existing(template);
       Path staging = dirs.guests().resolve("." + name + ".build");
       Trees.deleteIfExists(staging);
       try {
@@ -121,6 +131,9 @@ public final class Guests {
           throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
         }
       }
+      if (changes.containsKey("cpu.reserve")) {
+        checkReservations(name, changes.get("cpu.reserve"));
+      }
       GuestConfig updated;
       try {
         updated = configFile.update(configPath(name), name.value(), changes);
@@ -133,6 +146,68 @@ public final class Guests {
             .ifPresent(cg -> applyLimits(name, cg, updated));
       }
       return updated;
+    }
+  }
+
+  /** Guests built on {@code template} (whose overlay needs it as lower layer). */
+  public List<String> templateUsers(String template) {
+    List<String> users = new ArrayList<>();
+    for (GuestName g : names()) {
+      try {
+        if (configFile.read(configPath(g), g.value()).template().equals(template)) {
+          users.add(g.value());
+        }
+      } catch (RuntimeException e) {
+        users.add(g.value() + " (unreadable guest.conf)"); // err on the side of keeping it
+      }
+    }
+    return users;
+  }
+
+  /** Copies a stopped guest: config, private layer (or disk image); a new hostname. */
+  public void clone(GuestName source, GuestName target) {
+    boolean ordered = source.value().compareTo(target.value()) < 0; // one lock order: no deadlock
+    try (FileLock a = lock(ordered ? source : target); FileLock b = lock(ordered ? target : source);
+        FileLock store = templates.lock()) {
+      requireExists(source);
+      if (Files.exists(dirs.guest(target))) {
+        throw new JvsException(target + ": already exists");
+      }
+      if (reconcile(source).isPresent()) {
+        throw new JvsException(source + ": is running (stop it before cloning)");
+      }
+      GuestConfig config = configFile.read(configPath(source), source.value());
+      Path staging = dirs.guests().resolve("." + target + ".build");
+      Trees.deleteIfExists(staging);
+      try {
+        dev.jvs.image.GuestCopy.copy(dirs.guest(source), staging);
+        if (config.hostname().equals(source.value())) {
+          configFile.update(staging.resolve(ConfigFile.FILE_NAME), target.value(),
+              Map.of("hostname", target.value()));
+        }
+        Files.move(staging, dirs.guest(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        Trees.deleteIfExists(staging);
+        if (e instanceof JvsException j) {
+          throw j;
+        }
+        throw new JvsException(target + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Used and total bytes of a running guest's disk.space filesystem. */
+  public Optional<DiskUsage> diskUsage(GuestName name) {
+    try (FileLock lock = lock(name)) {
+      requireExists(name);
+      if (!Files.exists(DiskImage.file(dirs.guest(name)))) {
+        return Optional.empty();
+      }
+      // statfs of an overlay reports its upper filesystem: the guest's image.
+      return reconcile(name).map(s -> {
+        java.io.File root = new java.io.File("/proc/" + s.initPid() + "/root/");
+        return new DiskUsage(root.getTotalSpace() - root.getFreeSpace(), root.getTotalSpace());
+      });
     }
   }
 
@@ -171,8 +246,12 @@ public final class Guests {
         throw new JvsException(name + ": already running");
       }
       checkCapabilities(name, config);
-      List<String> argv = application ? command : config.init();
-      launched = launch(name, config, argv, application, attach, stdio);
+      HostLimits.checkMemlock(name, config.resources());
+      // An imported OCI image brings its command, env, cwd and user (templates/NAME/config.json).
+      ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
+      boolean app = application || image.hasCommand();
+      List<String> argv = app ? image.command(command) : config.init();
+      launched = launch(name, config, argv, app, attach, stdio, image);
     }
     if (attach == Attach.DETACHED) {
       launched.close();
@@ -196,25 +275,56 @@ public final class Guests {
       List<String> argv,
       boolean application,
       Attach attach,
-      Launcher.Stdio foregroundStdio) {
+      Launcher.Stdio foregroundStdio,
+      ImageConfig image) {
     Path run = dirs.runGuest(name);
     Path guestDir = dirs.guest(name);
     Path lower = templates.ensure(config.template());
+    // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
+    String space = config.resources().get("disk.space");
+    try (LoopDevice disk = space == null ? null
+        : LoopDevice.attach(DiskImage.ensure(guestDir, dev.jvs.guest.config.Values.size(space)))) {
+      return launch(name, config, argv, application, attach, foregroundStdio, image, run, guestDir,
+          lower, disk);
+    }
+  }
+
+  private Launched launch(
+      GuestName name,
+      GuestConfig config,
+      List<String> argv,
+      boolean application,
+      Attach attach,
+      Launcher.Stdio foregroundStdio,
+      ImageConfig image,
+      Path run,
+      Path guestDir,
+      Path lower,
+      LoopDevice disk) {
+    Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
     try {
       Files.createDirectories(run);
+      Files.createDirectories(upperRoot);
       Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
     LaunchPlans.Layout layout =
         new LaunchPlans.Layout(
-            lower, guestDir.resolve("upper"), guestDir.resolve("work"), guestDir.resolve("rootfs"),
-            run.resolve(StateStore.EXIT_FILE));
+            lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
+            run.resolve(StateStore.EXIT_FILE), disk == null ? null : disk.path(),
+            disk == null ? null : upperRoot);
     boolean detached = attach == Attach.DETACHED;
-    LaunchProgram program = plans.start(name, config, layout, argv, detached);
+    GuestUser user = GuestUser.resolve(image.user(), lower);
+    LaunchProgram program = plans.start(name, config, layout, argv, detached,
+        new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
     Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
     try {
       applyLimits(name, cgroup, config);
+      if (disk != null) {
+        cgroup.apply(dev.jvs.cgroup.CgroupLimits.none()
+            .withDevices(disk.allowedWith(GuestResources.DEVICES)));
+      }
       Launcher.Stdio stdio =
           detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
       return launcher.launch(
@@ -223,7 +333,8 @@ public final class Guests {
           stdio,
           (monitorPid, childPid) -> {
             cgroup.addProcess(childPid);
-            NetworkNamespace.bringUpLoopback(childPid);
+            network.plumb(name.value(), config.hostname(), NetConfig.from(config.resources()),
+                childPid, cgroup.bpfDir(), guestDir.resolve("upper"));
             store.write(
                 run,
                 new GuestState(
@@ -371,6 +482,7 @@ public final class Guests {
     }
     cgroups.removeParentIfEmpty(dirs.cgroupParent());
     removed.addAll(removeStaleSockets());
+    removed.addAll(network.gc());
     return removed;
   }
 
@@ -394,8 +506,12 @@ public final class Guests {
   }
 
   private void cleanup(GuestName name, Cgroup cgroup) {
-    if (cgroup != null) {
-      cgroup.destroy();
+    try {
+      network.unplumb(name.value(), cgroup == null ? Optional.empty() : cgroup.bpfDir());
+    } finally {
+      if (cgroup != null) {
+        cgroup.destroy();
+      }
     }
     store.delete(dirs.runGuest(name));
     cgroups.removeParentIfEmpty(dirs.cgroupParent());
@@ -418,6 +534,26 @@ public final class Guests {
       cgroup.apply(GuestResources.limits(config.resources()));
     } catch (CgroupException e) {
       throw new JvsException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reservations are promises: their sum over all guests must fit the host's CPUs. */
+  private void checkReservations(GuestName name, String value) {
+    int capacity = 100 * java.lang.Runtime.getRuntime().availableProcessors();
+    int total = dev.jvs.guest.config.Values.percent(value, 0, Integer.MAX_VALUE);
+    for (GuestName other : names()) {
+      if (!other.equals(name)) {
+        try {
+          String r = configFile.read(configPath(other), other.value()).resources().get("cpu.reserve");
+          total += r == null ? 0 : dev.jvs.guest.config.Values.percent(r, 0, Integer.MAX_VALUE);
+        } catch (RuntimeException e) {
+          // a guest deleted or broken meanwhile reserves nothing
+        }
+      }
+    }
+    if (total > capacity) {
+      throw new ConfigException(name + ": cpu.reserve: " + value + " would bring all guests' "
+          + "reservations to " + total + "%, above this host's capacity of " + capacity + "%");
     }
   }
 

@@ -6,6 +6,7 @@ import dev.jvs.kernel.Signal;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.MountFlags;
 import dev.jvs.launch.Ns;
+import dev.jvs.net.NetConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,13 +40,38 @@ public final class LaunchPlans {
           new Node("random", 1, 8), new Node("urandom", 1, 9), new Node("tty", 5, 0));
 
   private final byte[] seccompFilter;
+  private final Path lxcfs;
 
   public LaunchPlans(byte[] seccompFilter) {
+    this(seccompFilter, null);
+  }
+
+  /** With {@code lxcfs}, the mount point of an lxcfs instance for guest-local views (or null). */
+  public LaunchPlans(byte[] seccompFilter, Path lxcfs) {
     this.seccompFilter = seccompFilter.clone();
+    this.lxcfs = lxcfs;
   }
 
   /** Where a guest's filesystem comes from and where its monitor records the exit. */
-  public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile) {}
+  public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile,
+      String disk, Path diskMount) {
+    public Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile) {
+      this(lower, upper, work, mountPoint, statusFile, null, null);
+    }
+  }
+
+  /**
+   * An image's process defaults (OCI Env, WorkingDir, User resolved to ids); {@link #ROOT}
+   * when the template has none.
+   */
+  public record Process(List<String> env, String cwd, long uid, long gid) {
+    public static final Process ROOT = new Process(List.of(), "", 0, 0);
+  }
+
+  public LaunchProgram start(
+      GuestName name, GuestConfig config, Layout layout, List<String> argv, boolean detached) {
+    return start(name, config, layout, argv, detached, Process.ROOT);
+  }
 
   /**
    * Starting a guest: new namespaces, the overlay root mounted inside its own mount namespace
@@ -55,19 +81,25 @@ public final class LaunchPlans {
    * @param detached whether the guest leaves the caller's terminal session (system guests and
    *     background application guests)
    */
-  public LaunchProgram start(
-      GuestName name, GuestConfig config, Layout layout, List<String> argv, boolean detached) {
+  public LaunchProgram start(GuestName name, GuestConfig config, Layout layout, List<String> argv,
+      boolean detached, Process process) {
     LaunchProgram.Builder p = LaunchProgram.builder().statusFile(layout.statusFile().toString());
     if (detached) {
       p.detach();
     }
-    p.clone(GUEST_NAMESPACES);
+    // host and host-ip guests share the host's network stack (docs/networking.md)
+    p.clone(NetConfig.from(config.resources()).mode().ownStack()
+        ? GUEST_NAMESPACES : GUEST_NAMESPACES & ~Ns.NET);
     p.pdeathsig(Signal.SIGKILL);
     if (detached) {
       p.setsid();
     }
     String root = layout.mountPoint().toString();
     p.mount("", "/", "", MountFlags.REC | MountFlags.PRIVATE, "");
+    if (layout.disk() != null) {
+      // disk.space: the private layer's own filesystem, mounted in the guest's namespace only.
+      p.mount(layout.disk(), layout.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
+    }
     p.mount("overlay", root, "overlay", 0,
         "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work());
     p.mkdir(root + "/proc", 0555);
@@ -76,15 +108,26 @@ public final class LaunchPlans {
     p.mkdir(root + "/sys", 0555);
     p.mount("sysfs", root + "/sys", "sysfs",
         MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
+    LxcfsView.bind(p, root, lxcfs);
     maskAndProtect(p, root);
     p.pivotRoot(root);
     p.sethostname(config.hostname());
     p.unshare(Ns.CGROUP); // after the caller placed us: the guest's cgroup becomes its "/"
     GuestResources.memlock(config.resources())
         .ifPresent(bytes -> p.rlimit(RLIMIT_MEMLOCK, bytes, bytes));
-    p.chdir("/");
-    restrict(p, config);
-    p.env(environment(config.hostname(), null));
+    if (!process.cwd().isEmpty()) {
+      p.mkdir(process.cwd(), 0755);
+    }
+    p.chdir(process.cwd().isEmpty() ? "/" : process.cwd());
+    restrict(p, config, process);
+    Map<String, String> env = environment(config.hostname(), null);
+    for (String e : process.env()) {
+      int eq = e.indexOf('=');
+      if (eq > 0) {
+        env.put(e.substring(0, eq), e.substring(eq + 1));
+      }
+    }
+    p.env(env);
     p.exec(argv);
     return p.build();
   }
@@ -155,10 +198,20 @@ public final class LaunchPlans {
 
   /** Restricted root: bounding set, no_new_privs, capabilities, then the seccomp filter last. */
   private void restrict(LaunchProgram.Builder p, GuestConfig config) {
+    restrict(p, config, Process.ROOT);
+  }
+
+  private void restrict(LaunchProgram.Builder p, GuestConfig config, Process process) {
     long caps = Capability.mask(config.capabilities());
     p.capBounding(caps);
     p.noNewPrivs();
     p.capset(caps, caps, 0);
+    if (process.uid() != 0 || process.gid() != 0) {
+      // An image's User: leaving uid 0 clears the capability sets (no keepcaps).
+      p.setgroups(List.of(process.gid()));
+      p.setgid(process.gid());
+      p.setuid(process.uid());
+    }
     p.seccomp(0, seccompFilter);
   }
 

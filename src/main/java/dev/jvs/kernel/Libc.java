@@ -26,31 +26,77 @@ public final class Libc {
   static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
   static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-  private static final MethodHandle SYSCALL6 =
-      downcall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG));
-  private static final MethodHandle STRERROR =
-      LINKER.downcallHandle(
-          LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(PTR, INT));
-  private static final MethodHandle FLOCK = downcall("flock", FunctionDescriptor.of(INT, INT, INT));
-  private static final MethodHandle OPEN =
-      downcall("open", FunctionDescriptor.of(INT, PTR, INT, INT));
-  private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(INT, INT));
-  private static final MethodHandle KILL = downcall("kill", FunctionDescriptor.of(INT, INT, INT));
-  private static final MethodHandle POLL =
-      downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
-  private static final MethodHandle WRITE =
-      downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
-  private static final MethodHandle MKDIR = downcall("mkdir", FunctionDescriptor.of(INT, PTR, INT));
-  private static final MethodHandle RMDIR = downcall("rmdir", FunctionDescriptor.of(INT, PTR));
-  private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(INT, INT, INT));
-  private static final MethodHandle SOCKET =
-      downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
-  private static final MethodHandle IOCTL_PTR =
-      LINKER.downcallHandle(
-          LIBC.find("ioctl").orElseThrow(),
-          FunctionDescriptor.of(INT, INT, LONG, PTR),
-          CAPTURE,
-          Linker.Option.firstVariadicArg(2));
+
+  // Each native handle sits in its own holder class, so only the calls a command uses are
+  // linked: eager linking of every handle cost ~0.5 s of a cold CLI start.
+  private static final class Syscall6Handle {
+    static final MethodHandle H =
+        downcall("syscall", FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG));
+  }
+
+  private static final class StrerrorHandle {
+    static final MethodHandle H =
+        LINKER.downcallHandle(LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(PTR, INT));
+  }
+
+  private static final class FlockHandle {
+    static final MethodHandle H =
+        downcall("flock", FunctionDescriptor.of(INT, INT, INT));
+  }
+
+  private static final class OpenHandle {
+    static final MethodHandle H =
+        downcall("open", FunctionDescriptor.of(INT, PTR, INT, INT));
+  }
+
+  private static final class CloseHandle {
+    static final MethodHandle H =
+        downcall("close", FunctionDescriptor.of(INT, INT));
+  }
+
+  private static final class KillHandle {
+    static final MethodHandle H =
+        downcall("kill", FunctionDescriptor.of(INT, INT, INT));
+  }
+
+  private static final class PollHandle {
+    static final MethodHandle H =
+        downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+  }
+
+  private static final class WriteHandle {
+    static final MethodHandle H =
+        downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+  }
+
+  private static final class MkdirHandle {
+    static final MethodHandle H =
+        downcall("mkdir", FunctionDescriptor.of(INT, PTR, INT));
+  }
+
+  private static final class RmdirHandle {
+    static final MethodHandle H =
+        downcall("rmdir", FunctionDescriptor.of(INT, PTR));
+  }
+
+  private static final class SetnsHandle {
+    static final MethodHandle H =
+        downcall("setns", FunctionDescriptor.of(INT, INT, INT));
+  }
+
+  private static final class SocketHandle {
+    static final MethodHandle H =
+        downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+  }
+
+  private static final class IoctlPtrHandle {
+    static final MethodHandle H =
+        LINKER.downcallHandle(
+            LIBC.find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(INT, INT, LONG, PTR),
+            CAPTURE,
+            Linker.Option.firstVariadicArg(2));
+  }
 
   // x86_64 syscall numbers used directly (no glibc wrapper on older glibc).
   public static final long SYS_PIDFD_SEND_SIGNAL = 424;
@@ -79,7 +125,7 @@ public final class Libc {
   /** The message for an errno value, as strerror(3) gives it. */
   public static String strerror(int errno) {
     try {
-      MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+      MemorySegment s = (MemorySegment) StrerrorHandle.H.invokeExact(errno);
       return s.reinterpret(256).getString(0);
     } catch (Throwable t) {
       return "errno " + errno;
@@ -110,7 +156,7 @@ public final class Libc {
     System.arraycopy(args, 0, a, 0, args.length);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      long r = (long) SYSCALL6.invokeExact(state, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+      long r = (long) Syscall6Handle.H.invokeExact(state, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -120,7 +166,7 @@ public final class Libc {
   public static Result open(String path, int flags, int mode) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, mode);
+      int r = (int) OpenHandle.H.invokeExact(state, arena.allocateFrom(path), flags, mode);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -129,7 +175,7 @@ public final class Libc {
 
   public static void close(int fd) {
     try (Arena arena = Arena.ofConfined()) {
-      int unused = (int) CLOSE.invokeExact(arena.allocate(CAPTURE_LAYOUT), fd);
+      int unused = (int) CloseHandle.H.invokeExact(arena.allocate(CAPTURE_LAYOUT), fd);
     } catch (Throwable t) {
       throw rethrow(t);
     }
@@ -138,7 +184,7 @@ public final class Libc {
   public static Result flock(int fd, int op) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) FLOCK.invokeExact(state, fd, op);
+      int r = (int) FlockHandle.H.invokeExact(state, fd, op);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -148,7 +194,7 @@ public final class Libc {
   public static Result kill(int pid, int signal) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) KILL.invokeExact(state, pid, signal);
+      int r = (int) KillHandle.H.invokeExact(state, pid, signal);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -164,7 +210,7 @@ public final class Libc {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment buf = arena.allocate(Math.max(1, data.length));
       MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
-      long r = (long) WRITE.invokeExact(state, fd, buf, (long) data.length);
+      long r = (long) WriteHandle.H.invokeExact(state, fd, buf, (long) data.length);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -174,7 +220,7 @@ public final class Libc {
   public static Result mkdir(String path, int mode) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) MKDIR.invokeExact(state, arena.allocateFrom(path), mode);
+      int r = (int) MkdirHandle.H.invokeExact(state, arena.allocateFrom(path), mode);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -184,7 +230,7 @@ public final class Libc {
   public static Result rmdir(String path) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) RMDIR.invokeExact(state, arena.allocateFrom(path));
+      int r = (int) RmdirHandle.H.invokeExact(state, arena.allocateFrom(path));
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -198,7 +244,7 @@ public final class Libc {
       MemorySegment pfd = arena.allocate(8, 4);
       pfd.set(INT, 0, fd);
       pfd.set(ValueLayout.JAVA_SHORT, 4, POLLIN);
-      int r = (int) POLL.invokeExact(state, pfd, 1L, timeoutMillis);
+      int r = (int) PollHandle.H.invokeExact(state, pfd, 1L, timeoutMillis);
       if (r == -1) {
         int e = errno(state);
         if (e == Errno.EINTR) {
@@ -217,7 +263,7 @@ public final class Libc {
   public static Result setns(int fd, int nstype) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) SETNS.invokeExact(state, fd, nstype);
+      int r = (int) SetnsHandle.H.invokeExact(state, fd, nstype);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -227,7 +273,7 @@ public final class Libc {
   public static Result socket(int domain, int type, int protocol) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) SOCKET.invokeExact(state, domain, type, protocol);
+      int r = (int) SocketHandle.H.invokeExact(state, domain, type, protocol);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -238,7 +284,7 @@ public final class Libc {
   public static Result ioctl(int fd, long request, MemorySegment arg) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-      int r = (int) IOCTL_PTR.invokeExact(state, fd, request, arg);
+      int r = (int) IoctlPtrHandle.H.invokeExact(state, fd, request, arg);
       return new Result(r, r == -1 ? errno(state) : 0);
     } catch (Throwable t) {
       throw rethrow(t);

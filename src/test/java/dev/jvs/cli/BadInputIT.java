@@ -84,7 +84,7 @@ class BadInputIT {
       assertThat(fails(host, "set", "web1", "pids.max=100", "cpu.share=0"))
           .isEqualTo("jvs: web1: cpu.share: 0 is out of range 2..262144");
       assertThat(fails(host, "set", "web1", "cpu.cpus=0-99")).contains("web1: cpu.cpus: CPU 99 does not exist");
-      assertThat(fails(host, "set", "web1", "cpu.reserve=25")).contains("web1: cpu.reserve: not supported yet");
+      assertThat(fails(host, "set", "web1", "disk.space=1M")).contains("web1: disk.space: must be at least 16M");
       assertThat(fails(host, "set", "web1", "noequals")).isEqualTo("jvs: web1: expected key=value, found 'noequals'");
     }
   }

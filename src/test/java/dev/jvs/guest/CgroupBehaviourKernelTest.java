@@ -16,7 +16,13 @@ import org.junit.jupiter.api.Test;
  * Figures are read from the guest's own cgroup accounting.
  */
 @Tag("kernel")
+@Tag("v2host") // every test here also runs on the cgroup v2 test host (dev.jvs.v2host)
 class CgroupBehaviourKernelTest {
+  /**
+   * Stretches the CPU tests' busy loops, warm-up and sampling windows on slow hosts (the v2 test
+   * host is emulated and shares its host's CPUs): more samples, the same bounds.
+   */
+  private static final int SAMPLE_SCALE = Integer.getInteger("jvs.test.sampleScale", 1);
 
   private static GuestName guest(TestHost host, String name, Map<String, String> limits) {
     GuestName g = GuestName.of(name);
@@ -65,9 +71,9 @@ class CgroupBehaviourKernelTest {
   void cpuLimitCapsABusyLoopAtHalfACpu() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = guest(host, "capped", Map.of("cpu.limit", "50"));
-      CompletableFuture<TestHost.Run> busy = busyFor(host, g, 7);
-      Thread.sleep(1500);
-      double share = cpuShare(host, List.of(g), 4000)[0];
+      CompletableFuture<TestHost.Run> busy = busyFor(host, g, 7 * SAMPLE_SCALE);
+      Thread.sleep(1500L * SAMPLE_SCALE);
+      double share = cpuShare(host, List.of(g), 4000L * SAMPLE_SCALE)[0];
       busy.join();
       assertThat(share).isCloseTo(0.50, within(0.05));
     }
@@ -78,10 +84,10 @@ class CgroupBehaviourKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName big = guest(host, "big", Map.of("cpu.share", "1024", "cpu.cpus", "0"));
       GuestName small = guest(host, "small", Map.of("cpu.share", "512", "cpu.cpus", "0"));
-      CompletableFuture<TestHost.Run> a = busyFor(host, big, 9);
-      CompletableFuture<TestHost.Run> b = busyFor(host, small, 9);
-      Thread.sleep(1500);
-      double[] shares = cpuShare(host, List.of(big, small), 5000);
+      CompletableFuture<TestHost.Run> a = busyFor(host, big, 9 * SAMPLE_SCALE);
+      CompletableFuture<TestHost.Run> b = busyFor(host, small, 9 * SAMPLE_SCALE);
+      Thread.sleep(1500L * SAMPLE_SCALE);
+      double[] shares = cpuShare(host, List.of(big, small), 5000L * SAMPLE_SCALE);
       a.join();
       b.join();
       assertThat(shares[0] / shares[1]).isCloseTo(2.0, within(0.1));

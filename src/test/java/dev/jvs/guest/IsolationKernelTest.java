@@ -60,6 +60,7 @@ class IsolationKernelTest {
   }
 
   @Test
+  @Tag("v2host") // the cgroup namespace view, also on the cgroup v2 test host (dev.jvs.v2host)
   void utsIpcAndCgroupNamespacesAreTheGuests() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = GuestName.of("uts1");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.state.ExitStatus;
+import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -114,14 +115,14 @@ class LifecycleKernelTest {
   }
 
   @Test
+  @Tag("v2host") // also runs on the cgroup v2 test host (dev.jvs.v2host)
   void setAppliesLimitsToARunningGuestAndPersistsThem() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = host.systemGuest("limits");
       host.guests().set(g, java.util.Map.of("pids.max", "100", "memory.rss", "64M"));
-      String parent = host.dirs().cgroupParent();
-      assertThat(Files.readString(java.nio.file.Path.of("/sys/fs/cgroup/pids", parent, "limits/pids.max")).strip())
-          .isEqualTo("100");
-      assertThat(Files.readString(java.nio.file.Path.of("/sys/fs/cgroup/memory", parent, "limits/memory.limit_in_bytes")).strip())
+      String cgroup = host.guests().status(g).cgroup();
+      assertThat(CgroupFiles.read(cgroup, "pids", "pids.max", "pids.max")).isEqualTo("100");
+      assertThat(CgroupFiles.read(cgroup, "memory", "memory.limit_in_bytes", "memory.max"))
           .isEqualTo(Long.toString(64L << 20));
       assertThat(host.guests().config(g).resources()).containsEntry("pids.max", "100");
     }

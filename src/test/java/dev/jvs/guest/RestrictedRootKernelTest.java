@@ -77,6 +77,7 @@ class RestrictedRootKernelTest {
   }
 
   @Test
+  @Tag("v2host") // the device filter (BPF on v2), also on the cgroup v2 test host (dev.jvs.v2host)
   void devIsMinimalAndProcAndSysAreProtected() {
     try (TestHost host = new TestHost()) {
       GuestName g = probed(host, "dev1");

@@ -11,18 +11,23 @@ public enum ResourceKey {
   CPU_SHARE("cpu.share", "fair-share weight 2..262144 (default 1024)"),
   CPU_LIMIT("cpu.limit", "hard cap in % of one CPU, e.g. 50 or 150"),
   CPU_CPUS("cpu.cpus", "CPUs the guest may run on, e.g. 0-1,3"),
-  CPU_RESERVE("cpu.reserve", null),
+  CPU_RESERVE("cpu.reserve", "guaranteed minimum in % of one CPU, e.g. 25 (held by jvs serve)"),
   MEMORY_RSS("memory.rss", "resident memory limit, e.g. 256M"),
-  MEMORY_ANON("memory.anon", null),
+  MEMORY_ANON("memory.anon", "anonymous-memory limit, e.g. 128M (enforced by jvs serve)"),
   MEMORY_MEMLOCK("memory.memlock", "locked-memory limit (RLIMIT_MEMLOCK), e.g. 16M"),
   MEMORY_SWAP("memory.swap", "swap allowed beyond memory.rss, e.g. 0 or 1G"),
   PIDS_MAX("pids.max", "maximum number of processes and threads"),
-  DISK_SPACE("disk.space", null),
+  DISK_SPACE("disk.space", "size of the guest's private layer (own ext4 image), e.g. 2G; min 16M"),
   IO_WEIGHT("io.weight", "I/O weight 1..10000"),
   IO_RBPS("io.rbps", "read limit DEVICE:RATE, e.g. /dev/vda:10M"),
   IO_WBPS("io.wbps", "write limit DEVICE:RATE, e.g. /dev/vda:10M"),
-  NET_RATE("net.rate", null),
-  NET_CEIL("net.ceil", null);
+  NET_RATE("net.rate", "guaranteed egress of a bridge guest, e.g. 20mbit"),
+  NET_CEIL("net.ceil", "egress cap of a bridge guest, e.g. 100mbit"),
+  NET_MODE("net.mode", "none (default), host, bridge or host-ip"),
+  NET_IP("net.ip", "the guest's IPv4 address (bridge: optional; host-ip: required)"),
+  NET_PUBLISH("net.publish", "host ports forwarded to a bridge guest, e.g. 8080:80/tcp"),
+  NET_ISOLATE("net.isolate", "true: no traffic to other guests on the bridge"),
+  MEMORY_RESET("memory.reset", "what the overbooking watchdog does to this guest: stop or restart");
 
   private final String key;
   private final String help;

@@ -1,5 +1,6 @@
 package dev.jvs.guest.config;
 
+import dev.jvs.net.NetConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +29,23 @@ public final class ResourceValidator {
       case CPU_SHARE -> Values.integer(v, 2, 262144);
       case CPU_LIMIT -> Values.percent(v, 1, 100 * hostCpus);
       case CPU_CPUS -> Values.cpuList(v, hostCpus);
-      case MEMORY_RSS, MEMORY_MEMLOCK -> {
+      case CPU_RESERVE -> Values.percent(v, 1, 100 * hostCpus);
+      case MEMORY_RESET -> {
+        if (!v.equals("stop") && !v.equals("restart")) {
+          throw new IllegalArgumentException("expected stop or restart, found '" + v + "'");
+        }
+      }
+      case MEMORY_RSS, MEMORY_MEMLOCK, MEMORY_ANON -> {
         if (Values.size(v) < 1) {
           throw new IllegalArgumentException("must be more than 0");
         }
       }
       case MEMORY_SWAP -> Values.size(v);
+      case DISK_SPACE -> {
+        if (Values.size(v) < 16L << 20) {
+          throw new IllegalArgumentException("must be at least 16M (ext4 needs room for itself)");
+        }
+      }
       case PIDS_MAX -> Values.integer(v, 1, 4194304);
       case IO_WEIGHT -> Values.integer(v, 1, 10000);
       case IO_RBPS, IO_WBPS -> {
@@ -41,6 +53,8 @@ public final class ResourceValidator {
           deviceRate(part.strip());
         }
       }
+      case NET_RATE, NET_CEIL, NET_MODE, NET_IP, NET_PUBLISH, NET_ISOLATE ->
+          NetConfig.validate(key.key(), v);
       default -> throw new IllegalArgumentException("not supported yet");
     }
     return v;
@@ -50,6 +64,29 @@ public final class ResourceValidator {
   public void validateTogether(Map<String, String> values) {
     if (values.containsKey("memory.swap") && !values.containsKey("memory.rss")) {
       throw new IllegalArgumentException("memory.swap needs memory.rss to be set");
+    }
+    NetConfig.from(values);
+    String anon = values.get("memory.anon");
+    String rss = values.get("memory.rss");
+    if (anon != null && rss != null && Values.size(anon) > Values.size(rss)) {
+      throw new IllegalArgumentException(
+          "memory.anon (" + anon + ") above memory.rss (" + rss + ") is meaningless: anonymous"
+              + " memory is part of resident memory");
+    }
+    String reserve = values.get("cpu.reserve");
+    if (reserve != null) {
+      int r = Values.percent(reserve, 1, Integer.MAX_VALUE);
+      String limit = values.get("cpu.limit");
+      if (limit != null && Values.percent(limit, 0, Integer.MAX_VALUE) < r) {
+        throw new IllegalArgumentException(
+            "cpu.reserve (" + reserve + ") above cpu.limit (" + limit + ") cannot be held");
+      }
+      String cpus = values.get("cpu.cpus");
+      if (cpus != null && r > 100 * Values.cpuCount(cpus)) {
+        throw new IllegalArgumentException(
+            "cpu.reserve (" + reserve + ") above what cpu.cpus " + cpus + " can give ("
+                + 100 * Values.cpuCount(cpus) + "%)");
+      }
     }
   }
 

@@ -83,6 +83,18 @@ public final class Values {
     return (int) integer(t, min, max);
   }
 
+  /** How many CPUs a valid cpuset list "0-1,3" names. */
+  public static int cpuCount(String list) {
+    java.util.BitSet cpus = new java.util.BitSet();
+    for (String range : list.trim().split(",")) {
+      String[] ends = range.split("-");
+      int from = Integer.parseInt(ends[0]);
+      int to = ends.length > 1 ? Integer.parseInt(ends[1]) : from;
+      cpus.set(from, to + 1);
+    }
+    return cpus.cardinality();
+  }
+
   /** A cpuset list "0-1,3" whose CPUs all exist (below {@code cpuCount}). */
   public static String cpuList(String text, int cpuCount) {
     String t = text.trim();

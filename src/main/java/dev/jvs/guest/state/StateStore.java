@@ -15,12 +15,19 @@ import java.util.Optional;
 public final class StateStore {
   public static final String STATE_FILE = "state.json";
   public static final String EXIT_FILE = "exit";
-  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Jackson loads ~370 classes: only commands that touch state pay for them. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   public Optional<GuestState> read(Path guestRunDir) {
     Path file = guestRunDir.resolve(STATE_FILE);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
     try {
-      return Optional.of(json.readValue(Files.readAllBytes(file), GuestState.class));
+      return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(file), GuestState.class));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
@@ -31,7 +38,7 @@ public final class StateStore {
   public void write(Path guestRunDir, GuestState state) {
     try {
       Files.createDirectories(guestRunDir);
-      AtomicFiles.write(guestRunDir.resolve(STATE_FILE), json.writeValueAsString(state));
+      AtomicFiles.write(guestRunDir.resolve(STATE_FILE), Json.MAPPER.writeValueAsString(state));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

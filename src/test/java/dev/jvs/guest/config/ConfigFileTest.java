@@ -50,7 +50,7 @@ class ConfigFileTest {
     assertThatThrownBy(() -> file.parse("g.conf", List.of("cpu.cpus = 7"), "w"))
         .hasMessage("g.conf:1: cpu.cpus: CPU 7 does not exist (this host has CPUs 0-3)");
     assertThatThrownBy(() -> file.parse("g.conf", List.of("net.rate = 10mbit"), "w"))
-        .hasMessageContaining("net.rate: not supported yet");
+        .hasMessageContaining("need net.mode=bridge");
   }
 
   @Test
