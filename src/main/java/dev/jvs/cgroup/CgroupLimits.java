@@ -60,168 +60,89 @@ public record CgroupLimits(
   }
 
   public CgroupLimits withCpuShares(Long v) {
-    return new CgroupLimits(
-        v,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.cpuShares = v);
   }
 
   public CgroupLimits withCpuLimitPercent(Integer v) {
-    return new CgroupLimits(
-        cpuShares,
-        v,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.cpuLimitPercent = v);
   }
 
   public CgroupLimits withCpuCpus(String v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        v,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.cpuCpus = v);
   }
 
   public CgroupLimits withMemoryMax(Long v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        v,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.memoryMax = v);
   }
 
   public CgroupLimits withMemorySwapMax(Long v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        v,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.memorySwapMax = v);
   }
 
   public CgroupLimits withPidsMax(Long v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        v,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.pidsMax = v);
   }
 
   public CgroupLimits withIoWeight(Integer v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        v,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.ioWeight = v);
   }
 
   public CgroupLimits withIoReadBps(List<DeviceRate> v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        v,
-        ioWriteBps,
-        devices,
-        memoryHigh);
+    return edit(d -> d.ioReadBps = v);
   }
 
   public CgroupLimits withIoWriteBps(List<DeviceRate> v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        v,
-        devices,
-        memoryHigh);
+    return edit(d -> d.ioWriteBps = v);
   }
 
   public CgroupLimits withDevices(List<DeviceRule> v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        v,
-        memoryHigh);
+    return edit(d -> d.devices = v);
   }
 
   public CgroupLimits withMemoryHigh(Long v) {
-    return new CgroupLimits(
-        cpuShares,
-        cpuLimitPercent,
-        cpuCpus,
-        memoryMax,
-        memorySwapMax,
-        pidsMax,
-        ioWeight,
-        ioReadBps,
-        ioWriteBps,
-        devices,
-        v);
+    return edit(d -> d.memoryHigh = v);
+  }
+
+  /** A copy with one field changed: the withers' one shared path (the checks run again). */
+  private CgroupLimits edit(java.util.function.Consumer<Draft> change) {
+    Draft d = new Draft(this);
+    change.accept(d);
+    return d.build();
+  }
+
+  /** The fields as mutable values, so each wither names only the field it changes. */
+  private static final class Draft {
+    Long cpuShares;
+    Integer cpuLimitPercent;
+    String cpuCpus;
+    Long memoryMax;
+    Long memorySwapMax;
+    Long pidsMax;
+    Integer ioWeight;
+    List<DeviceRate> ioReadBps;
+    List<DeviceRate> ioWriteBps;
+    List<DeviceRule> devices;
+    Long memoryHigh;
+
+    Draft(CgroupLimits l) {
+      cpuShares = l.cpuShares;
+      cpuLimitPercent = l.cpuLimitPercent;
+      cpuCpus = l.cpuCpus;
+      memoryMax = l.memoryMax;
+      memorySwapMax = l.memorySwapMax;
+      pidsMax = l.pidsMax;
+      ioWeight = l.ioWeight;
+      ioReadBps = l.ioReadBps;
+      ioWriteBps = l.ioWriteBps;
+      devices = l.devices;
+      memoryHigh = l.memoryHigh;
+    }
+
+    CgroupLimits build() {
+      return new CgroupLimits(
+          cpuShares, cpuLimitPercent, cpuCpus, memoryMax, memorySwapMax, pidsMax, ioWeight,
+          ioReadBps, ioWriteBps, devices, memoryHigh);
+    }
   }
 
   private static void range(String name, Long v, long min, long max) {
