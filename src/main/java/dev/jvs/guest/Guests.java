@@ -4,6 +4,7 @@ import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
+import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
@@ -143,7 +144,7 @@ public final class Guests {
       if (reconcile(name).isPresent()) {
         cgroups
             .find(dirs.cgroupParent(), name.value())
-            .ifPresent(cg -> applyLimits(name, cg, updated));
+            .ifPresent(cg -> applyLimits(name, cg, GuestResources.limits(updated.resources())));
       }
       return updated;
     }
@@ -277,18 +278,16 @@ public final class Guests {
       Attach attach,
       Launcher.Stdio foregroundStdio,
       ImageConfig image) {
-    Path run = dirs.runGuest(name);
     Path guestDir = dirs.guest(name);
-    Path lower = templates.ensure(config.template());
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
     try (LoopDevice disk = space == null ? null
         : LoopDevice.attach(DiskImage.ensure(guestDir, dev.jvs.guest.config.Values.size(space)))) {
-      return launch(name, config, argv, application, attach, foregroundStdio, image, run, guestDir,
-          lower, disk);
+      return launch(name, config, argv, application, attach, foregroundStdio, image, disk);
     }
   }
 
+  /** The launch proper, with the guest's disk.space device attached (or null without one). */
   private Launched launch(
       GuestName name,
       GuestConfig config,
@@ -297,10 +296,10 @@ public final class Guests {
       Attach attach,
       Launcher.Stdio foregroundStdio,
       ImageConfig image,
-      Path run,
-      Path guestDir,
-      Path lower,
       LoopDevice disk) {
+    Path run = dirs.runGuest(name);
+    Path guestDir = dirs.guest(name);
+    Path lower = templates.ensure(config.template());
     Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
     try {
       Files.createDirectories(run);
@@ -320,11 +319,11 @@ public final class Guests {
         new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
     Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
     try {
-      applyLimits(name, cgroup, config);
-      if (disk != null) {
-        cgroup.apply(dev.jvs.cgroup.CgroupLimits.none()
-            .withDevices(disk.allowedWith(GuestResources.DEVICES)));
+      CgroupLimits limits = GuestResources.limits(config.resources());
+      if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
+        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
       }
+      applyLimits(name, cgroup, limits);
       Launcher.Stdio stdio =
           detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
       return launcher.launch(
@@ -529,9 +528,9 @@ public final class Guests {
     }
   }
 
-  private void applyLimits(GuestName name, Cgroup cgroup, GuestConfig config) {
+  private void applyLimits(GuestName name, Cgroup cgroup, CgroupLimits limits) {
     try {
-      cgroup.apply(GuestResources.limits(config.resources()));
+      cgroup.apply(limits);
     } catch (CgroupException e) {
       throw new JvsException(name + ": " + e.getMessage(), e);
     }
