@@ -51,7 +51,7 @@ final class BridgeNetwork {
     Subnet subnet = host.subnet();
     String bridge = names.bridge();
     if (!Links.exists(bridge)) {
-      Commands.ip(List.of("link add " + bridge + " type bridge",
+      Commands.ip(List.of("link add " + bridge + " address " + names.bridgeMac() + " type bridge",
           "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
           "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
           "link set " + bridge + " up"));

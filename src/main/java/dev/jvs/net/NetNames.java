@@ -25,6 +25,15 @@ public record NetNames(String tag, boolean defaultRoot) {
     return defaultRoot ? "jvs0" : "jvsb" + tag;
   }
 
+  /**
+   * The bridge's MAC: fixed (locally administered, from the tag), because a bridge left to itself
+   * takes the lowest MAC of its ports and changes it when a guest's veth comes or goes, and the
+   * other guests' cached gateway entry then points nowhere until it expires.
+   */
+  public String bridgeMac() {
+    return "02:" + String.join(":", tag.split("(?<=\\G..)")) + ":01";
+  }
+
   /** The nft tables (ip and bridge family): jvs, or jvs- + tag. */
   public String table() {
     return defaultRoot ? "jvs" : "jvs-" + tag;

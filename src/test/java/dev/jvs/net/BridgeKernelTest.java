@@ -115,6 +115,36 @@ class BridgeKernelTest {
     }
   }
 
+  /**
+   * A bridge left to itself takes its lowest port MAC, so a restarting guest changed the gateway
+   * MAC the other guests had cached, and their traffic went nowhere until the entry expired.
+   */
+  @Test
+  void otherGuestsKeepTheirGatewayWhileOneRestarts() throws Exception {
+    try (TestHost host = new TestHost()) {
+      OutsideHost.useOwnSubnet(host, "");
+      try (OutsideHost out = new OutsideHost(host)) {
+        out.serve(9000, "hello-outside");
+        GuestName a = bridged(host, "rsa", Map.of());
+        GuestName b = bridged(host, "rsb", Map.of());
+        NetNames names = NetNames.of(host.dirs().root());
+        assertThat(wget(host, b, "http://" + out.address() + ":9000/")).isEqualTo("hello-outside");
+        for (int i = 0; i < 3; i++) {
+          host.guests().stop(a, java.time.Duration.ZERO);
+          host.guests().start(a, List.of(), Guests.Attach.DETACHED);
+          assertThat(linkMac(names.bridge())).isEqualTo(names.bridgeMac());
+          assertThat(wget(host, b, "http://" + out.address() + ":9000/")).as("after restart " + i)
+              .isEqualTo("hello-outside");
+        }
+      }
+    }
+  }
+
+  private static String linkMac(String link) throws java.io.IOException {
+    return java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", link, "address"))
+        .strip();
+  }
+
   @Test
   void isolatedGuestReachesTheOutsideButNoOtherGuest() throws Exception {
     try (TestHost host = new TestHost()) {

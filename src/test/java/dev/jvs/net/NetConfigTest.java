@@ -70,5 +70,6 @@ class NetConfigTest {
     assertThat(test.veth("web1")).isEqualTo(test.veth("web1")).isNotEqualTo(test.veth("web2"));
     assertThat(test.owns(test.veth("web1"))).isTrue();
     assertThat(def.owns(test.veth("web1"))).isFalse();
+    assertThat(test.bridgeMac()).matches("02(:[0-9a-f]{2}){4}:01").isNotEqualTo(def.bridgeMac());
   }
 }

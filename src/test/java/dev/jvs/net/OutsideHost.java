@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The outside host ({@link Outside}) of one test, named after its root; and its own subnet. */
 final class OutsideHost implements AutoCloseable {
   private final Outside outside;
+  private final List<Path> servedDirs = new ArrayList<>();
   final int n;
 
   OutsideHost(TestHost host) {
@@ -42,6 +45,7 @@ final class OutsideHost implements AutoCloseable {
   /** A busybox httpd on the outside at {@code port}, serving index.html with {@code body}. */
   void serve(int port, String body) throws IOException {
     Path www = Files.createTempDirectory("jvs-www");
+    servedDirs.add(www);
     Files.writeString(www.resolve("index.html"), body + "\n");
     outside.start("busybox", "httpd", "-f", "-p", Integer.toString(port), "-h", www.toString());
   }
@@ -61,5 +65,13 @@ final class OutsideHost implements AutoCloseable {
   @Override
   public void close() {
     outside.close();
+    for (Path www : servedDirs) {
+      try {
+        Files.deleteIfExists(www.resolve("index.html"));
+        Files.deleteIfExists(www);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }
