@@ -48,7 +48,24 @@ public final class IsolationBench {
    * (cgroup freezer) and running, interleaved run by run so that drifting load elsewhere on the
    * host hits both columns alike.
    */
-  public record Result(List<String> labels, List<Duration> paused, List<Duration> attacked) {}
+  public record Result(List<String> labels, List<Duration> paused, List<Duration> attacked,
+      List<Slowdown> slowdowns) {}
+
+  /**
+   * A's slowdown from the pairs (B frozen, B running) run back to back: the median of the
+   * pairs' ratios and their quartiles. Pairing cancels what drifts between rows on a shared
+   * or virtualized host (the same workload alone varies by tens of percent from minute to minute).
+   */
+  public record Slowdown(double median, double lowerQuartile, double upperQuartile) {
+    static Slowdown of(long[] frozen, long[] running) {
+      double[] r = new double[frozen.length];
+      for (int i = 0; i < r.length; i++) {
+        r[i] = (double) running[i] / frozen[i] - 1;
+      }
+      Arrays.sort(r);
+      return new Slowdown(r[r.length / 2], r[(r.length - 1) / 4], r[r.length - 1 - (r.length - 1) / 4]);
+    }
+  }
 
   private final BenchHost host;
   private final Consumer<String> progress;
@@ -71,11 +88,13 @@ public final class IsolationBench {
     List<String> labels = new ArrayList<>();
     List<Duration> paused = new ArrayList<>();
     List<Duration> attacked = new ArrayList<>();
+    List<Slowdown> slowdowns = new ArrayList<>();
     median(a, 2); // warm-up
     labels.add("A alone (B idle)");
     Duration alone = median(a, runs);
     paused.add(alone);
     attacked.add(alone);
+    slowdowns.add(new Slowdown(0, 0, 0));
     progress.accept("A alone: " + alone.toMillis() + " ms");
     for (Attack attack : ATTACKS) {
       host.checkOpen();
@@ -91,23 +110,25 @@ public final class IsolationBench {
       long[] running = new long[runs];
       String cgroup = guests.status(b).cgroup();
       for (int i = 0; i < runs; i++) {
-        freeze(cgroup, true);
-        Thread.sleep(1000); // let B's in-flight work (writeback) drain
-        frozen[i] = once(a);
-        freeze(cgroup, false);
-        Thread.sleep(1000);
-        running[i] = once(a);
+        // Alternating which half of a pair goes first cancels a trend within the pair.
+        for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
+          freeze(cgroup, frozenTurn);
+          Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
+          (frozenTurn ? frozen : running)[i] = once(a);
+        }
       }
+      freeze(cgroup, false);
       labels.add("A while B runs a " + attack.name());
       paused.add(median(frozen));
       attacked.add(median(running));
+      slowdowns.add(Slowdown.of(frozen, running));
       progress.accept(labels.getLast() + ": " + attacked.getLast().toMillis() + " ms (B frozen: "
           + paused.getLast().toMillis() + " ms)");
       guests.stop(b, Duration.ZERO); // ends every process of the attack
       t.join(10_000);
       guests.start(b, List.of(), Guests.Attach.DETACHED);
     }
-    return new Result(labels, paused, attacked);
+    return new Result(labels, paused, attacked, slowdowns);
   }
 
   /** Pauses or resumes every process of a guest: v1 freezer.state, v2 cgroup.freeze. */

@@ -15,12 +15,12 @@ import picocli.CommandLine.Spec;
     description = {
       "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and",
       "while guest B runs a fork bomb, a memory hog, a disk writer (each within B's limits).",
-      "Prints A's median time, interleaved with B frozen and running, and the slowdown. Needs root; leaves nothing behind."
+      "Prints A's median times with B frozen and running, paired, and the slowdown. Needs root; leaves nothing behind."
     })
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--runs", defaultValue = "5", description = "timed runs per row (${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "9", description = "timed pairs per row (${DEFAULT-VALUE})")
   int runs;
 
   @Override
@@ -37,19 +37,26 @@ final class BenchIsolationCommand implements Callable<Integer> {
       }).run(runs);
     }
     PrintWriter o = spec.commandLine().getOut();
-    String format = "%-36s %14s %14s %9s %6s%n";
-    o.printf(format, "", "B frozen", "B running", "slowdown", "goal");
+    String format = "%-36s %10s %10s %9s %18s %6s%n";
+    o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal");
     for (int i = 0; i < r.labels().size(); i++) {
       Duration p = r.paused().get(i);
       Duration a = r.attacked().get(i);
+      IsolationBench.Slowdown s = r.slowdowns().get(i);
       o.printf(format, r.labels().get(i), i == 0 ? "-" : p.toMillis() + " ms", a.toMillis() + " ms",
-          i == 0 ? "-" : String.format("%+.1f %%", 100.0 * (a.toNanos() - p.toNanos()) / p.toNanos()),
+          i == 0 ? "-" : percent(s.median()),
+          i == 0 ? "" : percent(s.lowerQuartile()) + " .. " + percent(s.upperQuartile()),
           i == 0 ? "" : "≤ 5 %");
     }
-    o.println("medians of " + runs + " interleaved runs: B frozen (cgroup freezer) / B running;"
-        + " slowdown = running vs frozen");
+    o.println("A's median times over " + runs + " pairs run back to back with B frozen (cgroup"
+        + " freezer) and B running, in alternating order;");
+    o.println("slowdown = median of the pairs' running/frozen ratios, with their quartiles");
     o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
     o.flush();
     return 0;
+  }
+
+  private static String percent(double fraction) {
+    return String.format("%+.1f %%", 100 * fraction);
   }
 }
