@@ -21,6 +21,9 @@ import java.util.List;
  * @param memoryHigh bytes of memory above which the guest is throttled and reclaimed, never
  *     OOM-killed: v2 memory.high; v1 has no throttle, so memory.soft_limit_in_bytes (reclaimed
  *     to under host memory pressure) is the nearest
+ * @param cpuBurstPercent CPU a capped cgroup may save up while idle and spend above its cap in
+ *     one period, in percent of one CPU per period (the token bucket's depth); at most
+ *     cpuLimitPercent (the kernel's rule), 0 = none
  */
 public record CgroupLimits(
     Long cpuShares,
@@ -33,7 +36,8 @@ public record CgroupLimits(
     List<DeviceRate> ioReadBps,
     List<DeviceRate> ioWriteBps,
     List<DeviceRule> devices,
-    Long memoryHigh) {
+    Long memoryHigh,
+    Integer cpuBurstPercent) {
 
   /** "No limit" for memoryMax, memorySwapMax and pidsMax ("max" on v2, -1 on v1). */
   public static final long UNLIMITED = Long.MAX_VALUE;
@@ -41,6 +45,7 @@ public record CgroupLimits(
   public CgroupLimits {
     range("cpuShares", cpuShares, 2, 262_144);
     range("cpuLimitPercent", cpuLimitPercent == null ? null : (long) cpuLimitPercent, 0, 1 << 20);
+    range("cpuBurstPercent", cpuBurstPercent == null ? null : (long) cpuBurstPercent, 0, 1 << 20);
     if (cpuCpus != null && !cpuCpus.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
       throw new IllegalArgumentException("cpuCpus is not a cpu list like 0-1,3: " + cpuCpus);
     }
@@ -56,7 +61,8 @@ public record CgroupLimits(
 
   /** Nothing set: applying it changes nothing. */
   public static CgroupLimits none() {
-    return new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null);
+    return new CgroupLimits(
+        null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public CgroupLimits withCpuShares(Long v) {
@@ -65,6 +71,10 @@ public record CgroupLimits(
 
   public CgroupLimits withCpuLimitPercent(Integer v) {
     return edit(d -> d.cpuLimitPercent = v);
+  }
+
+  public CgroupLimits withCpuBurstPercent(Integer v) {
+    return edit(d -> d.cpuBurstPercent = v);
   }
 
   public CgroupLimits withCpuCpus(String v) {
@@ -123,6 +133,7 @@ public record CgroupLimits(
     List<DeviceRate> ioWriteBps;
     List<DeviceRule> devices;
     Long memoryHigh;
+    Integer cpuBurstPercent;
 
     Draft(CgroupLimits l) {
       cpuShares = l.cpuShares;
@@ -136,12 +147,13 @@ public record CgroupLimits(
       ioWriteBps = l.ioWriteBps;
       devices = l.devices;
       memoryHigh = l.memoryHigh;
+      cpuBurstPercent = l.cpuBurstPercent;
     }
 
     CgroupLimits build() {
       return new CgroupLimits(
           cpuShares, cpuLimitPercent, cpuCpus, memoryMax, memorySwapMax, pidsMax, ioWeight,
-          ioReadBps, ioWriteBps, devices, memoryHigh);
+          ioReadBps, ioWriteBps, devices, memoryHigh, cpuBurstPercent);
     }
   }
 

@@ -49,6 +49,32 @@ final class V1Cgroup implements Cgroup {
         .resolve(file);
   }
 
+  /**
+   * The kernel refuses a burst above the quota, checked at each write: the burst is cleared
+   * first, so lowering both in one apply cannot fail half-way.
+   */
+  private void applyCpuBandwidth(Integer limitPercent, Integer burstPercent) {
+    Path burst = file("cpu", "cpu.cfs_burst_us");
+    boolean canBurst = fs.exists(burst);
+    if (burstPercent != null && burstPercent > 0 && !canBurst) {
+      throw new CgroupException(
+          "cpu.cfs_burst_us: not available (this kernel is older than 5.14)", "cpu.cfs_burst_us",
+          0);
+    }
+    if (canBurst) {
+      fs.write(burst, "0");
+    }
+    if (limitPercent != null) {
+      fs.write(file("cpu", "cpu.cfs_period_us"), Long.toString(Translation.CFS_PERIOD_US));
+      String quota =
+          limitPercent == 0 ? "-1" : Long.toString(Translation.percentToQuotaUs(limitPercent));
+      fs.write(file("cpu", "cpu.cfs_quota_us"), quota);
+    }
+    if (burstPercent != null && burstPercent > 0) {
+      fs.write(burst, Long.toString(Translation.percentToQuotaUs(burstPercent)));
+    }
+  }
+
   @Override
   public void apply(CgroupLimits l) {
     if (l.cpuCpus() != null) {
@@ -57,11 +83,8 @@ final class V1Cgroup implements Cgroup {
     if (l.cpuShares() != null) {
       fs.write(file("cpu", "cpu.shares"), Long.toString(l.cpuShares()));
     }
-    if (l.cpuLimitPercent() != null) {
-      fs.write(file("cpu", "cpu.cfs_period_us"), Long.toString(Translation.CFS_PERIOD_US));
-      int percent = l.cpuLimitPercent();
-      String quota = percent == 0 ? "-1" : Long.toString(Translation.percentToQuotaUs(percent));
-      fs.write(file("cpu", "cpu.cfs_quota_us"), quota);
+    if (l.cpuLimitPercent() != null || l.cpuBurstPercent() != null) {
+      applyCpuBandwidth(l.cpuLimitPercent(), l.cpuBurstPercent());
     }
     if (l.memoryMax() != null || l.memorySwapMax() != null) {
       applyMemory(l.memoryMax(), l.memorySwapMax());

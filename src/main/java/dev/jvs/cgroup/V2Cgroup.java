@@ -42,8 +42,24 @@ final class V2Cgroup implements Cgroup {
     if (l.cpuShares() != null) {
       w.write("cpu", "cpu.weight", Long.toString(Translation.sharesToWeight(l.cpuShares())));
     }
-    if (l.cpuLimitPercent() != null) {
-      w.write("cpu", "cpu.max", Translation.cpuMax(l.cpuLimitPercent()));
+    if (l.cpuLimitPercent() != null || l.cpuBurstPercent() != null) {
+      // The kernel refuses a burst above the quota at each write: clear it, then set both.
+      boolean canBurst = fs.exists(dir.resolve("cpu.max.burst"));
+      boolean burst = l.cpuBurstPercent() != null && l.cpuBurstPercent() > 0;
+      if (burst && !canBurst) {
+        throw new CgroupException(
+            "cpu.max.burst: not available (this kernel is older than 5.14)", "cpu.max.burst", 0);
+      }
+      if (canBurst) {
+        w.write("cpu", "cpu.max.burst", "0");
+      }
+      if (l.cpuLimitPercent() != null) {
+        w.write("cpu", "cpu.max", Translation.cpuMax(l.cpuLimitPercent()));
+      }
+      if (burst) {
+        w.write("cpu", "cpu.max.burst",
+            Long.toString(Translation.percentToQuotaUs(l.cpuBurstPercent())));
+      }
     }
     // memory.max and memory.swap.max are independent on v2: no write order to keep.
     if (l.memoryMax() != null) {
@@ -70,13 +86,16 @@ final class V2Cgroup implements Cgroup {
   }
 
   /**
-   * io.weight comes from the iocost controller; without it BFQ's io.bfq.weight (1..1000, so
-   * clamped) is the weight there is.
+   * io.weight belongs to the iocost controller, which weighs only devices it is enabled on
+   * (io.cost.qos); BFQ weighs devices whose scheduler is bfq by io.bfq.weight (1..1000, so
+   * clamped). A kernel may offer both, and a device uses one or the other, so both are written.
    */
   private void applyIoWeight(Writer w, int weight) {
-    if (fs.exists(dir.resolve("io.weight")) || !fs.exists(dir.resolve("io.bfq.weight"))) {
+    boolean bfq = fs.exists(dir.resolve("io.bfq.weight"));
+    if (fs.exists(dir.resolve("io.weight")) || !bfq) {
       w.write("io", "io.weight", "default " + weight);
-    } else {
+    }
+    if (bfq) {
       w.write("io", "io.bfq.weight", "default " + Math.min(weight, 1000));
     }
   }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
     name = "set",
     description = {
       "Set config and resource keys; a running guest gets new limits at once.",
-      "Keys: cpu.share cpu.limit cpu.cpus cpu.reserve memory.rss memory.anon memory.swap",
+      "Keys: cpu.share cpu.limit cpu.burst cpu.cpus cpu.reserve memory.rss memory.anon memory.swap",
       "      memory.memlock memory.reset pids.max",
       "      io.weight io.rbps io.wbps init hostname stop.signal stop.timeout caps.add caps.drop"
     })

@@ -39,6 +39,7 @@ public final class GuestResources {
           switch (e.getKey()) {
             case "cpu.share" -> limits.withCpuShares(Long.parseLong(v));
             case "cpu.limit" -> limits.withCpuLimitPercent(Values.percent(v, 0, Integer.MAX_VALUE));
+            case "cpu.burst" -> limits.withCpuBurstPercent(Values.percent(v, 0, Integer.MAX_VALUE));
             case "cpu.cpus" -> limits.withCpuCpus(v);
             case "memory.rss" -> limits.withMemoryMax(Values.size(v));
             case "memory.swap" -> limits.withMemorySwapMax(Values.size(v));

@@ -24,7 +24,8 @@ class CgroupLimitsTest {
             .withDevices(List.of(DeviceRule.chr(1, 3)));
 
     assertThat(CgroupLimits.none())
-        .isEqualTo(new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null));
+        .isEqualTo(
+            new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null, null));
     assertThat(l)
         .isEqualTo(
             new CgroupLimits(
@@ -38,10 +39,12 @@ class CgroupLimitsTest {
                 List.of(new DeviceRate(8, 0, 1)),
                 List.of(new DeviceRate(8, 0, 2)),
                 List.of(DeviceRule.chr(1, 3)),
+                null,
                 null));
     assertThat(l.withCpuShares(null).cpuShares()).isNull();
     assertThat(l.withMemoryHigh(48L << 20).memoryHigh()).isEqualTo(48L << 20);
     assertThat(l.withMemoryHigh(48L << 20).withPidsMax(7L).memoryHigh()).isEqualTo(48L << 20);
+    assertThat(l.withCpuBurstPercent(50).withCpuShares(2L).cpuBurstPercent()).isEqualTo(50);
   }
 
   @Test

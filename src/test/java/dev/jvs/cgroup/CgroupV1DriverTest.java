@@ -152,6 +152,19 @@ class CgroupV1DriverTest {
   }
 
   @Test
+  void burstIsClearedBeforeTheQuotaAndSetAfterIt() throws IOException {
+    Cgroup cg = web1();
+    Files.writeString(root.resolve("cpu/jvs/web1/cpu.cfs_burst_us"), "0\n");
+    cg.apply(CgroupLimits.none().withCpuLimitPercent(50).withCpuBurstPercent(20));
+    assertThat(fs.writes())
+        .containsExactly(
+            "cpu/jvs/web1/cpu.cfs_burst_us=0",
+            "cpu/jvs/web1/cpu.cfs_period_us=100000",
+            "cpu/jvs/web1/cpu.cfs_quota_us=50000",
+            "cpu/jvs/web1/cpu.cfs_burst_us=20000");
+  }
+
+  @Test
   void memoryHighIsTheSoftLimit() {
     Cgroup cg = web1();
     cg.apply(CgroupLimits.none().withMemoryHigh(48L << 20));

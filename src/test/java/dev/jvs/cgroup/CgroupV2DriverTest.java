@@ -184,6 +184,16 @@ class CgroupV2DriverTest {
     assertThat(read("jvs/web1/cpu.max")).isEqualTo(cpuMax);
   }
 
+  @Test
+  void burstIsClearedBeforeTheQuotaAndSetAfterIt() throws IOException {
+    Cgroup cg = web1();
+    Files.writeString(root.resolve("jvs/web1/cpu.max.burst"), "0\n");
+    cg.apply(CgroupLimits.none().withCpuLimitPercent(50).withCpuBurstPercent(20));
+    assertThat(fs.writes())
+        .containsExactly(
+            "jvs/web1/cpu.max.burst=0", "jvs/web1/cpu.max=50000 100000", "jvs/web1/cpu.max.burst=20000");
+  }
+
   @ParameterizedTest
   @CsvSource({"2, 1", "512, 20", "1024, 39", "262144, 10000"})
   void cpuSharesBecomeCpuWeight(long shares, String weight) {
@@ -241,6 +251,17 @@ class CgroupV2DriverTest {
     cg.apply(CgroupLimits.none().withIoWeight(5000));
 
     assertThat(fs.writes()).containsExactly("jvs/web1/io.bfq.weight=default 1000");
+  }
+
+  @Test
+  void ioWeightGoesToIocostAndBfqWhenTheKernelHasBoth() throws IOException {
+    Cgroup cg = web1();
+    Files.writeString(root.resolve("jvs/web1/io.bfq.weight"), "default 100\n");
+
+    cg.apply(CgroupLimits.none().withIoWeight(5000));
+
+    assertThat(fs.writes())
+        .containsExactly("jvs/web1/io.weight=default 5000", "jvs/web1/io.bfq.weight=default 1000");
   }
 
   @Test

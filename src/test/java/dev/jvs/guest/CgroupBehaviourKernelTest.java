@@ -79,6 +79,33 @@ class CgroupBehaviourKernelTest {
     }
   }
 
+  /**
+   * The token bucket's depth: a capped guest that idled may run above its cap for a period; the
+   * kernel counts such periods in cpu.stat nr_bursts. A guest with the same cap and no burst never
+   * bursts.
+   */
+  @Test
+  void cpuBurstLetsAnIdleCappedGuestRunAboveItsCapBriefly() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName bursty = guest(host, "bursty", Map.of("cpu.limit", "20", "cpu.burst", "20"));
+      GuestName flat = guest(host, "flat", Map.of("cpu.limit", "20"));
+      for (GuestName g : List.of(bursty, flat)) {
+        host.exec(g, "sh", "-c", "sleep 1; (while :; do :; done) & sleep 1; kill $!");
+      }
+      assertThat(cpuStat(host, bursty, "nr_bursts")).isPositive();
+      assertThat(cpuStat(host, flat, "nr_bursts")).isZero();
+      assertThat(cpuStat(host, flat, "nr_throttled")).isPositive();
+    }
+  }
+
+  private static long cpuStat(TestHost host, GuestName g, String key) throws java.io.IOException {
+    dev.jvs.sched.CgroupFiles files = dev.jvs.sched.CgroupFiles.probe();
+    java.nio.file.Path dir = files.dir("cpu", host.guests().status(g).cgroup()).orElseThrow();
+    return java.nio.file.Files.readAllLines(dir.resolve("cpu.stat")).stream()
+        .filter(l -> l.startsWith(key + " ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
+        .findFirst().orElseThrow(() -> new AssertionError(key + " missing in cpu.stat"));
+  }
+
   @Test
   void sharesSplitAContendedCpuTwoToOne() throws Exception {
     try (TestHost host = new TestHost()) {

@@ -10,6 +10,8 @@ import java.util.Optional;
 public enum ResourceKey {
   CPU_SHARE("cpu.share", "fair-share weight 2..262144 (default 1024)"),
   CPU_LIMIT("cpu.limit", "hard cap in % of one CPU, e.g. 50 or 150"),
+  CPU_BURST("cpu.burst", "CPU a capped guest may save while idle and spend above cpu.limit in one"
+      + " 100 ms period, in % of one CPU, at most cpu.limit"),
   CPU_CPUS("cpu.cpus", "CPUs the guest may run on, e.g. 0-1,3"),
   CPU_RESERVE("cpu.reserve", "guaranteed minimum in % of one CPU, e.g. 25 (held by jvs serve)"),
   MEMORY_RSS("memory.rss", "resident memory limit, e.g. 256M"),

@@ -28,6 +28,7 @@ public final class ResourceValidator {
     switch (key) {
       case CPU_SHARE -> Values.integer(v, 2, 262144);
       case CPU_LIMIT -> Values.percent(v, 1, 100 * hostCpus);
+      case CPU_BURST -> Values.percent(v, 0, 100 * hostCpus);
       case CPU_CPUS -> Values.cpuList(v, hostCpus);
       case CPU_RESERVE -> Values.percent(v, 1, 100 * hostCpus);
       case MEMORY_RESET -> {
@@ -72,6 +73,19 @@ public final class ResourceValidator {
       throw new IllegalArgumentException(
           "memory.anon (" + anon + ") above memory.rss (" + rss + ") is meaningless: anonymous"
               + " memory is part of resident memory");
+    }
+    String burst = values.get("cpu.burst");
+    if (burst != null) {
+      String limit = values.get("cpu.limit");
+      if (limit == null) {
+        throw new IllegalArgumentException(
+            "cpu.burst needs cpu.limit: only a capped guest has a bucket to save into");
+      }
+      if (Values.percent(burst, 0, Integer.MAX_VALUE) > Values.percent(limit, 0, Integer.MAX_VALUE)) {
+        throw new IllegalArgumentException(
+            "cpu.burst (" + burst + ") above cpu.limit (" + limit + "): the kernel allows a burst"
+                + " of at most one period's quota");
+      }
     }
     String reserve = values.get("cpu.reserve");
     if (reserve != null) {

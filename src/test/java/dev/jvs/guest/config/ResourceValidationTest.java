@@ -55,6 +55,17 @@ class ResourceValidationTest {
   }
 
   @Test
+  void aBurstNeedsACapAndFitsInIt() {
+    assertThat(parse("cpu.limit = 50", "cpu.burst = 50").resources()).containsEntry("cpu.burst", "50");
+    assertThatThrownBy(() -> parse("cpu.burst = 20"))
+        .hasMessageContaining("cpu.burst needs cpu.limit");
+    assertThatThrownBy(() -> parse("cpu.limit = 20", "cpu.burst = 30"))
+        .hasMessageContaining("cpu.burst (30) above cpu.limit (20)");
+    assertThatThrownBy(() -> file.validate("cpu.burst", "-1"))
+        .hasMessage("-1 is out of range 0..200");
+  }
+
+  @Test
   void cpuCountCountsRanges() {
     assertThat(Values.cpuCount("0-1,3")).isEqualTo(3);
     assertThat(Values.cpuCount("2")).isEqualTo(1);
