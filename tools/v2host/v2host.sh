@@ -21,7 +21,7 @@ MODULES=(
   drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
   drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci
   net/9p/9pnet net/9p/9pnet_virtio fs/netfs/netfs fs/fscache/fscache fs/9p/9p
-  fs/overlayfs/overlay drivers/block/virtio_blk block/bfq
+  fs/overlayfs/overlay drivers/block/virtio_blk block/bfq drivers/block/loop
   lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4
 )
 

@@ -312,7 +312,7 @@ public final class Guests {
         new LaunchPlans.Layout(
             lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
             run.resolve(StateStore.EXIT_FILE), disk == null ? null : disk.path(),
-            disk == null ? null : upperRoot);
+            disk == null ? null : upperRoot, run.resolve("etc"));
     boolean detached = attach == Attach.DETACHED;
     GuestUser user = GuestUser.resolve(image.user(), lower);
     LaunchProgram program = plans.start(name, config, layout, argv, detached,
@@ -333,7 +333,7 @@ public final class Guests {
           (monitorPid, childPid) -> {
             cgroup.addProcess(childPid);
             network.plumb(name.value(), config.hostname(), NetConfig.from(config.resources()),
-                childPid, cgroup.bpfDir(), guestDir.resolve("upper"));
+                childPid, cgroup.bpfDir(), layout.etc());
             store.write(
                 run,
                 new GuestState(

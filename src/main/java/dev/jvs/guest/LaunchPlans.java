@@ -6,6 +6,7 @@ import dev.jvs.kernel.Signal;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.MountFlags;
 import dev.jvs.launch.Ns;
+import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,11 +53,14 @@ public final class LaunchPlans {
     this.lxcfs = lxcfs;
   }
 
-  /** Where a guest's filesystem comes from and where its monitor records the exit. */
+  /**
+   * Where a guest's filesystem comes from and where its monitor records the exit; {@code etc}
+   * holds the files networking writes for the guest's /etc (see {@link EtcBinds}), or null.
+   */
   public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile,
-      String disk, Path diskMount) {
+      String disk, Path diskMount, Path etc) {
     public Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile) {
-      this(lower, upper, work, mountPoint, statusFile, null, null);
+      this(lower, upper, work, mountPoint, statusFile, null, null, null);
     }
   }
 
@@ -110,7 +114,10 @@ public final class LaunchPlans {
         MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
     LxcfsView.bind(p, root, lxcfs);
     maskAndProtect(p, root);
+    List<String> etcFiles = GuestNetwork.etcFiles(NetConfig.from(config.resources()));
+    EtcBinds.stage(p, root, layout.etc(), etcFiles);
     p.pivotRoot(root);
+    EtcBinds.bind(p, layout.etc(), etcFiles);
     p.sethostname(config.hostname());
     p.unshare(Ns.CGROUP); // after the caller placed us: the guest's cgroup becomes its "/"
     GuestResources.memlock(config.resources())

@@ -47,7 +47,7 @@ final class BridgeNetwork {
   }
 
   void plumb(String guest, String hostname, HostNetConfig host, NetConfig config, Ipv4 ip,
-      long pid, Path upper) {
+      long pid, Path etc) {
     Subnet subnet = host.subnet();
     String bridge = names.bridge();
     if (!Links.exists(bridge)) {
@@ -72,7 +72,7 @@ final class BridgeNetwork {
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
     }
-    EtcFiles.write(upper, hostname, ip, ipv6(subnet, ip), subnet.gateway());
+    EtcFiles.write(etc, hostname, ip, ipv6(subnet, ip), subnet.gateway());
   }
 
   /** The guest's IPv6 address in the root's ULA prefix (guest-to-guest and guest-to-host). */

@@ -5,30 +5,50 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 
 /**
- * /etc/hosts and /etc/resolv.conf of a bridge guest, written into its private layer before it
- * starts (so they replace the template's copies, as Docker's do).
+ * /etc/hosts and /etc/resolv.conf of a bridge guest, written at each start into a directory jvs
+ * owns (the guest's run directory), from where the guest's launch program binds them over the
+ * guest's own (as Docker does). Never into the guest's private layer: that may be a filesystem
+ * only the guest's mount namespace has (disk.space), and a guest can plant symlinks there.
  */
 final class EtcFiles {
+  /** The files, by name in /etc. */
+  static final List<String> NAMES = List.of("hosts", "resolv.conf");
+
+  private static final Set<PosixFilePermission> READABLE =
+      PosixFilePermissions.fromString("rw-r--r--");
+
   private EtcFiles() {}
 
-  static void write(Path upper, String hostname, Ipv4 ip, String ipv6, Ipv4 gateway) {
-    Path etc = upper.resolve("etc");
+  static void write(Path etc, String hostname, Ipv4 ip, String ipv6, Ipv4 gateway) {
     try {
       Files.createDirectories(etc);
     } catch (IOException e) {
       throw new UncheckedIOException(etc + ": " + e.getMessage(), e);
     }
-    AtomicFiles.write(etc.resolve("hosts"),
+    write(etc.resolve("hosts"),
         "# written by jvs at each start (net.mode=bridge)\n"
             + "127.0.0.1\tlocalhost\n"
             + "::1\tlocalhost ip6-localhost ip6-loopback\n"
             + ip + "\t" + hostname + "\n"
             + ipv6 + "\t" + hostname + "\n"
             + gateway + "\tjvs-host\n");
-    AtomicFiles.write(etc.resolve("resolv.conf"), resolvConf());
+    write(etc.resolve("resolv.conf"), resolvConf());
+  }
+
+  /** Readable by every user in the guest, whatever the umask of the writing process. */
+  private static void write(Path file, String content) {
+    AtomicFiles.write(file, content);
+    try {
+      Files.setPosixFilePermissions(file, READABLE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
   }
 
   /** The host's nameservers, except loopback ones, which a guest's own stack cannot reach. */

@@ -19,10 +19,16 @@ public interface GuestNetwork {
    * @param config its net.* settings
    * @param childPid its first process, not yet running the guest's program
    * @param bpfDir its cgroup2 directory for socket hooks, if the host has one
-   * @param upper its private filesystem layer, where /etc/hosts and /etc/resolv.conf go
+   * @param etc a directory jvs owns where the files of {@link #etcFiles} are written, for the
+   *     guest's launch program to bind over its /etc (written before the go-ahead)
    */
   void plumb(String guest, String hostname, NetConfig config, long childPid,
-      Optional<Path> bpfDir, Path upper);
+      Optional<Path> bpfDir, Path etc);
+
+  /** The files {@link #plumb} writes for a guest's /etc in this mode (hosts, resolv.conf). */
+  static List<String> etcFiles(NetConfig config) {
+    return config.mode() == NetMode.BRIDGE ? EtcFiles.NAMES : List.of();
+  }
 
   /** Removes everything {@link #plumb} made for the guest, then what no guest uses any more. */
   void unplumb(String guest, Optional<Path> bpfDir);

@@ -34,7 +34,7 @@ final class LinuxGuestNetwork implements GuestNetwork {
 
   @Override
   public void plumb(String guest, String hostname, NetConfig config, long childPid,
-      Optional<Path> bpfDir, Path upper) {
+      Optional<Path> bpfDir, Path etc) {
     switch (config.mode()) {
       case NONE -> NetworkNamespace.bringUpLoopback(childPid);
       case HOST -> {}
@@ -43,7 +43,7 @@ final class LinuxGuestNetwork implements GuestNetwork {
           HostNetConfig host = HostNetConfig.read(root);
           bridge.check(guest, host, config);
           Ipv4 ip = leases.acquire(guest, host.subnet(), config.ip());
-          bridge.plumb(guest, hostname, host, config, ip, childPid, upper);
+          bridge.plumb(guest, hostname, host, config, ip, childPid, etc);
         }
       }
       case HOST_IP -> {
