@@ -26,6 +26,7 @@ import dev.jvs.net.NetConfig;
 import dev.jvs.kernel.Pidfd;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
+import dev.jvs.kernel.SignalHandlers;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Launched;
@@ -372,8 +373,12 @@ public final class Guests {
     if (ProcStat.isSame(state.initPid(), state.initStartTime())) {
       try (Pidfd init = Pidfd.open(state.initPid()).orElse(null)) {
         if (init != null) {
+          long start = System.nanoTime();
+          // A stop right after start could otherwise signal an init not yet able to receive it.
+          awaitHandler(state.initPid(), config.stopSignal(), timeout);
           init.signal(config.stopSignal());
-          if (!init.awaitExit(timeout.toMillis())) {
+          long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
+          if (!init.awaitExit(Math.max(0, left))) {
             init.signal(Signal.SIGKILL);
             init.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
           }
@@ -382,6 +387,14 @@ public final class Guests {
     }
     awaitMonitor(state);
     cleanup(name, cgroups.find(dirs.cgroupParent(), name.value()).orElse(null));
+  }
+
+  private static void awaitHandler(long pid, int signal, Duration timeout) {
+    try {
+      SignalHandlers.await(pid, signal, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

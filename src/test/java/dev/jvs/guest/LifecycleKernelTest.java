@@ -37,6 +37,29 @@ class LifecycleKernelTest {
     }
   }
 
+  /**
+   * A PID namespace's init gets only the signals it has a handler for: a stop signal sent before
+   * init installed its handler was lost, and the stop waited out its whole timeout and killed.
+   */
+  @Test
+  void aStopRightAfterStartWaitsForInitsHandler() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName slow = GuestName.of("slowtrap");
+      host.guests().build(slow, "busybox");
+      java.nio.file.Path init = host.dirs().guest(slow).resolve("upper/slowinit");
+      Files.writeString(init,
+          "#!/bin/sh\nsleep 1\ntrap 'exit 7' TERM\nwhile :; do sleep 0.1; done\n");
+      Files.setPosixFilePermissions(init, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      host.guests().set(slow, java.util.Map.of("init", "/slowinit"));
+      host.guests().start(slow, List.of(), Guests.Attach.DETACHED);
+      long t0 = System.nanoTime();
+      host.guests().stop(slow, Duration.ofSeconds(20));
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      assertThat(host.guests().status(slow).lastExit()).isEqualTo(new ExitStatus(false, 7));
+      assertThat(took).isLessThan(Duration.ofSeconds(10));
+    }
+  }
+
   @Test
   void stopSendsTheStopSignalFirstThenKillsAfterTheTimeout() throws Exception {
     try (TestHost host = new TestHost()) {
