@@ -3,9 +3,11 @@
  * guest's monitor (reaps, records the exit status, forwards signals, relays a pty).
  *
  *   jvs-init SOCKET_PATH
+ *   jvs-init --oci-client SERVICE_SOCKET FALLBACK [ARGS...]
  *
  * The contract is docs/launch-program.md. This file holds no policy, no defaults and no
- * guest paths: Java decides everything and sends a flat list of operations.
+ * guest paths: Java decides everything and sends a flat list of operations. The second
+ * form is the small client of the warm jvs-oci service (docs/oci.md, "Start-up").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,7 +73,8 @@ static int status_dir = -1;
 static const char *status_name;
 static int pty_idx = -1, master = -1, slave = -1;
 static struct op *uid_op, *gid_op;
-static int release; /* `release`: exit once the child reports `wait` or `ok` */
+static int release; /* `release`: let go of the child once it reports `wait` or `ok` */
+static int parent_fd = -1; /* with `release`: a pidfd of our parent, the runtime process */
 static struct op *console_op; /* `console-socket`: hand the pty master over, no relay */
 static int console_fd = -1;   /* connected when the operation runs, before any `join` */
 
@@ -81,7 +84,7 @@ static int reaped, child_status;
 static int go_pipe[2], err_pipe[2], sigfd;
 static sigset_t oldmask;
 static struct sigaction old_pipe, old_chld;
-static enum { WAIT_GO, WAIT_EXEC, RUNNING } state;
+static enum { WAIT_GO, WAIT_EXEC, RUNNING, RELEASED } state;
 
 /* argv and env, accumulated by the child. */
 static char **args, **envs;
@@ -346,6 +349,92 @@ static int op_wait_fifo(struct op *o)
 	return fd < 0 ? -1 : close(fd);
 }
 
+/* `hook-state PATH`: read the container state that hooks get on stdin, while PATH is
+ * reachable (before `pivot-root`). */
+static char *hook_state;
+static size_t hook_state_len;
+
+static int op_hook_state(struct op *o)
+{
+	int fd = open(o->f[0], O_RDONLY | O_CLOEXEC);
+	char *b = NULL;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		char *nb = realloc(b, n + 4096);
+		ssize_t r;
+		if (!nb)
+			return close_keep(fd, -1);
+		b = nb;
+		do
+			r = read(fd, b + n, 4096);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return close_keep(fd, -1);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	free(hook_state);
+	hook_state = b;
+	hook_state_len = n;
+	return close(fd);
+}
+
+/* `hook PATH TIMEOUT`: run PATH with the argv and environment given since the last hook
+ * (it consumes them) and the hook state on stdin, in our namespaces. A non-zero exit fails
+ * with ECANCELED; a hook still running after TIMEOUT seconds (0: no limit) is killed and
+ * fails with ETIMEDOUT. */
+static int op_hook(struct op *o)
+{
+	static char *none[] = { NULL };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	unsigned long long waited = 0; /* milliseconds */
+	int in[2], status;
+	pid_t pid, w;
+
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return close_keep(in[0], close_keep(in[1], -1));
+	if (pid == 0) {
+		if (in[0] == 0 ? fcntl(0, F_SETFD, 0) < 0 : dup2(in[0], 0) < 0)
+			_exit(127);
+		execve(o->f[0], args ? args : none, envs ? envs : none);
+		_exit(127);
+	}
+	close(in[0]);
+	sigaction(SIGPIPE, &ign, &old); /* a hook need not read its stdin */
+	if (hook_state_len)
+		write_all(in[1], hook_state, hook_state_len); /* small: fits the pipe */
+	sigaction(SIGPIPE, &old, NULL);
+	close(in[1]);
+	free(args);
+	free(envs);
+	args = envs = NULL;
+	nargs = nenvs = 0;
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+		if (o->n[1] && waited >= o->n[1] * 1000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		poll(NULL, 0, 10);
+		waited += 10;
+	}
+	if (w < 0)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		errno = ECANCELED;
+		return -1;
+	}
+	return 0;
+}
+
 static int op_exec(struct op *o)
 {
 	static char *none[] = { NULL };
@@ -432,7 +521,16 @@ static int op_setns(struct op *o)
 	return fd < 0 ? -1 : close_keep(fd, setns(fd, o->n[1]));
 }
 
-static int op_release(struct op *o) { (void)o; release = 1; return 0; }
+static int op_release(struct op *o)
+{
+	pid_t parent = getppid();
+
+	(void)o;
+	release = 1;
+	/* No pidfd (an old kernel, or our parent is already gone): let go at once. */
+	parent_fd = parent > 1 ? syscall(SYS_pidfd_open, parent, 0) : -1;
+	return 0;
+}
 static int op_console_socket(struct op *o)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -502,6 +600,8 @@ static const struct opdef defs[] = {
 	{ "setuid", 1, 1, CHILD, op_setuid },
 	{ "umask", 1, 1, CHILD, op_umask },
 	{ "wait-fifo", 1, 0, CHILD, op_wait_fifo },
+	{ "hook-state", 1, 0, CHILD, op_hook_state },
+	{ "hook", 2, 2, CHILD, op_hook },
 	{ "seccomp", 2, 1, CHILD, op_seccomp },
 	{ "env", 1, 0, CHILD, op_env },
 	{ "arg", 1, 0, CHILD, op_arg },
@@ -907,6 +1007,22 @@ static void set_raw(void)
 
 /* ---------- the event loop ---------- */
 
+/* `release`: the child is our caller's to supervise, but we stay its parent, neither
+ * reaping nor recording it, until our own parent (the runtime process: jvs-oci's JVM, or the
+ * warm service's client) has exited; then we exit and the child passes to the caller's
+ * subreaper. runc's process ordering: a shim learns the pid from the pid file after the
+ * runtime has exited, and only then can it reap a child that ended at once. */
+static void let_go(void)
+{
+	if (parent_fd < 0)
+		exit(0);
+	if (state == WAIT_EXEC) { /* `wait`: errors after the FIFO go to the child's stderr */
+		close(err_pipe[0]);
+		err_pipe[0] = -1;
+	}
+	state = RELEASED;
+}
+
 static void on_exec_report(void)
 {
 	int msg[2];
@@ -918,7 +1034,7 @@ static void on_exec_report(void)
 	if (n == sizeof msg && msg[1] == -1) { /* `wait-fifo`: blocked until a reader comes */
 		say("wait %d", msg[0]);
 		if (release)
-			exit(0);
+			let_go();
 		return;
 	}
 	if (n == sizeof msg)
@@ -928,7 +1044,7 @@ static void on_exec_report(void)
 	state = RUNNING;
 	say("ok");
 	if (release)
-		exit(0);
+		let_go();
 }
 
 static void child_ended(void)
@@ -958,6 +1074,8 @@ static void on_signals(void)
 			 * once, or its exit is lost; learn the outcome from the error pipe instead. */
 			if (release && state == WAIT_EXEC)
 				on_exec_report();
+			if (state == RELEASED)
+				continue; /* not ours to reap: it goes to our caller's subreaper */
 			reap(0);
 			if (reaped)
 				child_ended();
@@ -986,7 +1104,7 @@ static void on_socket_lines(void)
 	}
 }
 
-enum { P_SIG, P_SOCK, P_ERR, P_IN, P_MASTER, P_OUT, P_N };
+enum { P_SIG, P_SOCK, P_ERR, P_IN, P_MASTER, P_OUT, P_PARENT, P_N };
 
 static void monitor_loop(void)
 {
@@ -1006,8 +1124,11 @@ static void monitor_loop(void)
 		p[P_IN] = (struct pollfd){ m && !to_m.len && !to_m.eof ? 0 : -1, POLLIN, 0 };
 		p[P_MASTER] = (struct pollfd){ m && mev ? master : -1, mev, 0 };
 		p[P_OUT] = (struct pollfd){ m && to_out.len ? 1 : -1, POLLOUT, 0 };
+		p[P_PARENT] = (struct pollfd){ state == RELEASED ? parent_fd : -1, POLLIN, 0 };
 		if (poll(p, P_N, -1) < 0)
 			continue; /* EINTR: every fd here is valid */
+		if (p[P_PARENT].revents)
+			exit(0); /* the runtime process has exited: the child is its subreaper's now */
 		if (p[P_SIG].revents)
 			on_signals();
 		if (p[P_SOCK].revents) {
@@ -1044,22 +1165,14 @@ static int connect_socket(const char *path)
 	return fd;
 }
 
-int main(int argc, char **argv)
+/* The monitor: connect to Java at PATH, run the program's monitor part, then monitor. */
+static int monitor_main(const char *path)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
 	int i;
 
-	if (argc != 2) {
-		dprintf(2, "usage: jvs-init SOCKET_PATH\n");
-		return 2;
-	}
-	/* Socket write errors are ignored, not fatal. SIGCHLD must not be SIG_IGN (which a
-	 * caller may pass on), or the kernel would reap the child before we see its status. */
-	sigaction(SIGPIPE, &ign, &old_pipe);
-	sigaction(SIGCHLD, &dfl, &old_chld);
-	sock = connect_socket(argv[1]);
+	sock = connect_socket(path);
 	if (sock < 0) {
-		dprintf(2, "jvs-init: %s: %s\n", argv[1], strerror(errno));
+		dprintf(2, "jvs-init: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	read_program();
@@ -1068,4 +1181,228 @@ int main(int argc, char **argv)
 			fail_early(i, errno);
 	spawn(i);
 	monitor_loop();
+	return 1; /* not reached: the monitor exits with its child */
+}
+
+/* ---------- the warm jvs-oci service's client ----------
+ *
+ * Sends the command line and cwd to the service and reproduces what it answers: `out`
+ * and `err` bytes, then `exit CODE`. For a verb that launches, the service says
+ * `spawn PATH`: we fork the monitor (which connects to PATH as `jvs-init PATH` would), so
+ * that the container stays a descendant of our caller (a shim, conmon) exactly as in the
+ * cold path, report `spawned PID`, and later `reaped CODE` with its exit status. */
+
+static const char *service;
+static pid_t mon = -1; /* the monitor forked for the current launch */
+static int mon_fd = -1; /* its pidfd: readable once it has ended */
+
+/* Send "NAME FIELD\n", FIELD percent-encoded as in a launch program. */
+static int send_line(const char *name, const char *field, size_t n)
+{
+	static const char safe[] = "._/:=,+@-";
+	char *b = malloc(strlen(name) + 3 * n + 4), *w = b;
+	int r;
+
+	if (!b)
+		return -1;
+	w += sprintf(w, "%s ", name);
+	if (!n)
+		*w++ = '%';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = field[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    (c && strchr(safe, c)))
+			*w++ = c;
+		else
+			w += sprintf(w, "%%%02X", c);
+	}
+	*w++ = '\n';
+	r = write_all(sock, b, w - b);
+	free(b);
+	return r;
+}
+
+static int send_number(const char *name, long v)
+{
+	char b[24];
+
+	return send_line(name, b, snprintf(b, sizeof b, "%ld", v));
+}
+
+static int send_request(char **args)
+{
+	char *cwd = getcwd(NULL, 0);
+	int r = cwd ? send_line("cwd", cwd, strlen(cwd)) : -1;
+
+	free(cwd);
+	for (; r == 0 && *args; args++)
+		r = send_line("arg", *args, strlen(*args));
+	return r < 0 ? -1 : write_all(sock, "end\n", 4);
+}
+
+/* `spawn PATH`: fork the monitor; the child forgets the service's connection. */
+static int client_spawn(const char *path)
+{
+	static const char busy[] = "a monitor is already running";
+
+	if (mon > 0)
+		return send_line("spawn-error", busy, sizeof busy - 1);
+	mon = fork();
+	if (mon == 0) {
+		close(sock);
+		rpos = rlen = 0;
+		exit(monitor_main(path));
+	}
+	if (mon > 0)
+		mon_fd = syscall(SYS_pidfd_open, mon, 0);
+	if (mon < 0 || mon_fd < 0) {
+		const char *e = strerror(errno);
+		return send_line("spawn-error", e, strlen(e));
+	}
+	return send_number("spawned", mon);
+}
+
+/* `read-stdin` (update --resources -): send all of our stdin as one `stdin` line. */
+static int client_stdin(void)
+{
+	size_t n = 0, cap = 0;
+	char *b = NULL;
+	ssize_t r;
+	int ret;
+
+	for (;;) {
+		if (n == cap) {
+			char *nb = cap < LINE_MAX_LEN / 4 ? realloc(b, cap = cap ? cap * 2 : 4096) : NULL;
+			if (!nb) { /* too big: the verb gets nothing and fails on it */
+				free(b);
+				return send_line("stdin", "", 0);
+			}
+			b = nb;
+		}
+		r = read(0, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	ret = send_line("stdin", b ? b : "", n);
+	free(b);
+	return ret;
+}
+
+/* The monitor ended (its pidfd is readable): reap it and tell the service its status. */
+static int client_reap(void)
+{
+	int st;
+
+	while (waitpid(mon, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	close(mon_fd);
+	mon_fd = -1;
+	mon = -1;
+	/* A failed send is not fatal here: a vanished service shows as EOF on the socket. */
+	send_number("reaped", WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
+	return 0;
+}
+
+/* One line from the service: the exit code once it says `exit`, -1 to go on, -2 if bad. */
+static int client_line(char *l)
+{
+	char *name = strsep(&l, " ");
+	size_t n = 0;
+
+	if (l && decode(l, &n) < 0)
+		return -2;
+	if (!strcmp(name, "out") && l)
+		write_all(1, l, n); /* a closed stdout loses the text, as it would for the JVM */
+	else if (!strcmp(name, "err") && l)
+		write_all(2, l, n);
+	else if (!strcmp(name, "read-stdin"))
+		return client_stdin() < 0 ? -2 : -1;
+	else if (!strcmp(name, "spawn") && l)
+		return client_spawn(l) < 0 ? -2 : -1;
+	else if (!strcmp(name, "kill") && mon > 0)
+		kill(mon, SIGKILL); /* ours until reaped, so never a recycled pid */
+	else if (!strcmp(name, "kill"))
+		return -1; /* already reaped: nothing to kill */
+	else if (!strcmp(name, "exit") && l)
+		return atoi(l) & 0xff;
+	else
+		return -2;
+	return -1;
+}
+
+/* The service went away mid-request (or spoke nonsense): one line, a non-zero exit. */
+static int client_lost(void)
+{
+	dprintf(2, "jvs-oci: the jvs-oci service at %s ended the request before its result\n",
+		service);
+	return 1;
+}
+
+/* No service there: run the cold path instead, told not to try the service again. */
+static int client_fallback(char **argv)
+{
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigaction(SIGCHLD, &old_chld, NULL);
+	setenv("JVS_OCI_SOCKET", "", 1);
+	execv(argv[0], argv);
+	dprintf(2, "jvs-oci: %s: %s\n", argv[0], strerror(errno));
+	return 1;
+}
+
+/* argv: SERVICE_SOCKET FALLBACK ARGS... */
+static int client_main(char **argv)
+{
+	int code = -1;
+	char *l;
+
+	service = argv[0];
+	sock = connect_socket(service);
+	if (sock < 0)
+		return client_fallback(argv + 1);
+	/* As runc's process ordering: a released monitor stays until we have exited, and should
+	 * it die first, its container process becomes our child until we exit; either way our
+	 * caller (a shim) reaps it only after it has our answer and the pid file. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (send_request(argv + 2) < 0)
+		return client_lost();
+	while (code == -1) {
+		struct pollfd p[2] = { { sock, POLLIN, 0 }, { mon_fd, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0)
+			continue; /* EINTR */
+		/* The socket first: an `exit` already sent ends the request before any report. */
+		if (p[0].revents && fill() <= 0)
+			return client_lost();
+		while (code == -1 && (l = take_line()))
+			code = client_line(l);
+		if (code == -1 && p[1].revents && client_reap() < 0)
+			return client_lost();
+	}
+	if (code == -2)
+		return client_lost();
+	/* A released monitor stays until we have exited (`release`: runc's process ordering);
+	 * our caller's subreaper reaps it and the container process after us. */
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+
+	/* Socket write errors are ignored, not fatal. SIGCHLD must not be SIG_IGN (which a
+	 * caller may pass on), or the kernel would reap the child before we see its status. */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	sigaction(SIGCHLD, &dfl, &old_chld);
+	if (argc >= 4 && !strcmp(argv[1], "--oci-client"))
+		return client_main(argv + 2);
+	if (argc != 2) {
+		dprintf(2, "usage: jvs-init SOCKET_PATH\n"
+			   "       jvs-init --oci-client SERVICE_SOCKET FALLBACK [ARGS...]\n");
+		return 2;
+	}
+	return monitor_main(argv[1]);
 }

@@ -19,6 +19,12 @@ public interface Cgroup {
    */
   void apply(CgroupLimits limits);
 
+  /**
+   * Writes the non-null knobs of {@code tuning} (the OCI runtime-spec's exact values); throws
+   * CgroupException naming a knob this cgroup version lacks.
+   */
+  void tune(CgroupTuning tuning);
+
   /** Moves a process (all its threads) into this cgroup in every hierarchy. */
   void addProcess(long pid);
 

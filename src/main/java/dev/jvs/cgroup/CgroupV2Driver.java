@@ -59,7 +59,7 @@ public final class CgroupV2Driver implements CgroupDriver {
   private void mkdirs(CgroupPath path) {
     Path dir = root;
     enableControllers(dir);
-    for (String c : path.parent().split("/")) {
+    for (String c : path.parent().isEmpty() ? new String[0] : path.parent().split("/")) {
       dir = dir.resolve(c);
       fs.mkdir(dir);
       enableControllers(dir);

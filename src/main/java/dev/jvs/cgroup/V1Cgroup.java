@@ -210,6 +210,62 @@ final class V1Cgroup implements Cgroup {
     }
   }
 
+  /**
+   * The OCI knobs beside {@link CgroupLimits}. Huge page limits go to a v1 hugetlb hierarchy when
+   * one is mounted, else to the cgroup2 twin on a hybrid host (where this host has hugetlb).
+   */
+  @Override
+  public void tune(CgroupTuning t) {
+    if (t.cpuPeriodUs() != null) {
+      fs.write(file("cpu", "cpu.cfs_period_us"), Long.toString(t.cpuPeriodUs()));
+    }
+    if (t.cpuQuotaUs() != null) {
+      fs.write(file("cpu", "cpu.cfs_quota_us"), Long.toString(t.cpuQuotaUs()));
+    }
+    if (t.cpuMems() != null) {
+      fs.write(file("cpuset", "cpuset.mems"), t.cpuMems());
+    }
+    if (t.memoryReservation() != null) {
+      fs.write(file("memory", "memory.soft_limit_in_bytes"),
+          Translation.v1Number(t.memoryReservation()));
+    }
+    if (t.memorySwappiness() != null) {
+      fs.write(file("memory", "memory.swappiness"), Long.toString(t.memorySwappiness()));
+    }
+    if (t.oomKillDisable() != null) {
+      fs.write(file("memory", "memory.oom_control"), t.oomKillDisable() ? "1" : "0");
+    }
+    if (t.kernelTcpMemory() != null) {
+      fs.write(file("memory", "memory.kmem.tcp.limit_in_bytes"),
+          Translation.v1Number(t.kernelTcpMemory()));
+    }
+    t.hugepageLimits().forEach(this::hugepageLimit);
+  }
+
+  private void hugepageLimit(String size, long bytes) {
+    Optional<Path> v1 = dir("hugetlb");
+    if (v1.isPresent()) {
+      writeExisting(v1.get().resolve("hugetlb." + size + ".limit_in_bytes"),
+          Translation.v1Number(bytes));
+    } else if (twin != null) {
+      V2Hugetlb.enable(fs, twin, path.relative());
+      writeExisting(twin.resolve("hugetlb." + size + ".max"), Translation.v2Number(bytes));
+    } else {
+      throw new CgroupException(
+          "hugetlb: no hugetlb controller on this host (neither a v1 hierarchy nor cgroup2)",
+          "hugetlb", 0);
+    }
+  }
+
+  /** A huge page size the kernel does not offer has no control file: say so, not ENOENT. */
+  private void writeExisting(Path file, String value) {
+    if (!fs.exists(file)) {
+      throw new CgroupException(file.getFileName() + ": this kernel offers no such huge page"
+          + " size (see /sys/kernel/mm/hugepages)", file.getFileName().toString(), 0);
+    }
+    fs.write(file, value);
+  }
+
   @Override
   public void addProcess(long pid) {
     for (V1Hierarchy h : hierarchies) {

@@ -116,6 +116,47 @@ final class V2Cgroup implements Cgroup {
     return r.bytesPerSecond() == 0 ? "max" : Long.toString(r.bytesPerSecond());
   }
 
+  @Override
+  public void tune(CgroupTuning t) {
+    Set<String> controllers = CgroupV2Driver.words(fs.read(dir.resolve("cgroup.controllers")));
+    Writer w = new Writer(controllers);
+    if (t.cpuPeriodUs() != null || t.cpuQuotaUs() != null) {
+      // cpu.max holds both: keep the half not being changed
+      String[] now = fs.read(dir.resolve("cpu.max")).strip().split("\\s+");
+      String quota = t.cpuQuotaUs() == null ? now[0]
+          : t.cpuQuotaUs() == -1 ? "max" : Long.toString(t.cpuQuotaUs());
+      String period = t.cpuPeriodUs() == null ? now[1] : Long.toString(t.cpuPeriodUs());
+      w.write("cpu", "cpu.max", quota + " " + period);
+    }
+    if (t.cpuMems() != null) {
+      w.write("cpuset", "cpuset.mems", t.cpuMems());
+    }
+    if (t.memoryReservation() != null) {
+      w.write("memory", "memory.low", Translation.v2Number(t.memoryReservation()));
+    }
+    refuseV1Only(t.memorySwappiness() != null, "memory.swappiness");
+    refuseV1Only(Boolean.TRUE.equals(t.oomKillDisable()), "memory.oom_control");
+    refuseV1Only(t.kernelTcpMemory() != null, "memory.kmem.tcp.limit_in_bytes");
+    if (!t.hugepageLimits().isEmpty()) {
+      V2Hugetlb.enable(fs, dir, path.relative());
+      Set<String> now = CgroupV2Driver.words(fs.read(dir.resolve("cgroup.controllers")));
+      Writer hw = new Writer(now);
+      t.hugepageLimits().forEach((size, bytes) -> {
+        if (!fs.exists(dir.resolve("hugetlb." + size + ".max"))) {
+          throw new CgroupException("hugetlb." + size + ".max: this kernel offers no such huge"
+              + " page size (see /sys/kernel/mm/hugepages)", "hugetlb." + size + ".max", 0);
+        }
+        hw.write("hugetlb", "hugetlb." + size + ".max", Translation.v2Number(bytes));
+      });
+    }
+  }
+
+  private static void refuseV1Only(boolean asked, String file) {
+    if (asked) {
+      throw new CgroupException(file + ": cgroup v2 has no such knob (cgroup v1 only)", file, 0);
+    }
+  }
+
   /** Writes a control file after checking its controller reaches this cgroup. */
   private final class Writer {
     private final Set<String> controllers;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     description = "Benchmarks that print tables (they run under their own temporary JVS_ROOT).",
     subcommands = {BenchCommand.Start.class, BenchCpuCommand.class, BenchIsolationCommand.class,
-      NetBenchCommand.class, BenchSharingCommand.class,
+      NetBenchCommand.class, BenchSharingCommand.class, BenchOciCommand.class,
       CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;

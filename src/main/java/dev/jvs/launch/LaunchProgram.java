@@ -213,6 +213,27 @@ public record LaunchProgram(List<Op> ops) {
       return add("wait-fifo", "wait for start on " + path, path);
     }
 
+    /** Reads the file at {@code path} now (while reachable); later {@code hook}s get it on stdin. */
+    public Builder hookState(String path) {
+      return add("hook-state", "read the hook state " + path, path);
+    }
+
+    /**
+     * Runs {@code path} with {@code argv} (argv[0] included) and {@code env} (NAME=VALUE) in the
+     * child's namespaces, the hook state on stdin, and waits: a non-zero exit fails with ECANCELED,
+     * a hook running longer than {@code timeoutSeconds} (0: no limit) is killed (ETIMEDOUT).
+     */
+    public Builder hook(
+        String what, String path, List<String> argv, List<String> env, long timeoutSeconds) {
+      for (String a : argv) {
+        add("arg", "argument", a);
+      }
+      for (String e : env) {
+        add("env", "set hook environment", e);
+      }
+      return add("hook", what + " (" + path + ")", path, num(timeoutSeconds));
+    }
+
     public Builder env(Map<String, String> env) {
       env.forEach((k, v) -> add("env", "set environment " + k, k + "=" + v));
       return this;

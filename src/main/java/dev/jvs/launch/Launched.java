@@ -9,12 +9,12 @@ import java.nio.channels.SocketChannel;
  * and the child keep running.
  */
 public final class Launched implements AutoCloseable {
-  private final Process monitor;
+  private final Monitor monitor;
   private final long childPid;
   private final SocketChannel channel;
   private final BufferedReader reader;
 
-  Launched(Process monitor, long childPid, SocketChannel channel, BufferedReader reader) {
+  Launched(Monitor monitor, long childPid, SocketChannel channel, BufferedReader reader) {
     this.monitor = monitor;
     this.childPid = childPid;
     this.channel = channel;

@@ -25,10 +25,15 @@ import java.time.Duration;
 public final class Launcher {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
 
-  private final Path initBinary;
+  private final Monitor.Starter starter;
 
   public Launcher(Path initBinary) {
-    this.initBinary = initBinary;
+    this(Monitor.Starter.process(initBinary));
+  }
+
+  /** A launcher whose monitors {@code starter} starts (a warm service's clients fork them). */
+  public Launcher(Monitor.Starter starter) {
+    this.starter = starter;
   }
 
   /** Work done between the child's creation and its go-ahead (cgroup placement, networking). */
@@ -67,16 +72,11 @@ public final class Launcher {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Process monitor = null;
+    Monitor monitor = null;
     SocketChannel channel = null;
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
-      monitor =
-          new ProcessBuilder(initBinary.toString(), socket.toString())
-              .redirectInput(stdio.in())
-              .redirectOutput(stdio.out())
-              .redirectError(stdio.err())
-              .start();
+      monitor = starter.start(socket, stdio);
       channel = accept(server, monitor);
       Files.deleteIfExists(socket);
       BufferedReader reader =
@@ -126,7 +126,7 @@ public final class Launcher {
   }
 
   /** On any failure before success: closing the socket makes jvs-init kill the child and exit. */
-  private static void abort(Process monitor, SocketChannel channel) {
+  private static void abort(Monitor monitor, SocketChannel channel) {
     if (channel != null) {
       try {
         channel.close();
@@ -137,7 +137,8 @@ public final class Launcher {
     if (monitor != null) {
       try {
         if (!monitor.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-          monitor.destroyForcibly().waitFor();
+          monitor.destroyForcibly();
+          monitor.waitFor();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -145,7 +146,7 @@ public final class Launcher {
     }
   }
 
-  private static SocketChannel accept(ServerSocketChannel server, Process monitor)
+  private static SocketChannel accept(ServerSocketChannel server, Monitor monitor)
       throws IOException, LaunchException {
     server.configureBlocking(false);
     long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
@@ -173,7 +174,7 @@ public final class Launcher {
     }
   }
 
-  private static String expectLine(BufferedReader reader, Process monitor, String what)
+  private static String expectLine(BufferedReader reader, Monitor monitor, String what)
       throws IOException, LaunchException, InterruptedException {
     String line = reader.readLine();
     if (line == null) {

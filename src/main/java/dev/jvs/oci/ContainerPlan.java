@@ -59,8 +59,17 @@ final class ContainerPlan {
       b.write("/proc/self/oom_score_adj", c.process().oomScoreAdj().toString());
     }
     String root = w.rootfs().toString();
-    b.mount("", "/", "", MountOptions.rootPropagation(linux.rootfsPropagation()), "");
+    // No mount namespace, neither new nor joined: the container inherits the runtime's (as the
+    // spec says), so its mounts land on the host (`delete` removes them), the host's / keeps its
+    // propagation, and chroot replaces pivot_root, which would move every host process's root.
+    boolean hostMounts = !ns.has(Ns.MOUNT);
+    if (!hostMounts) {
+      b.mount("", "/", "", MountOptions.rootPropagationBeforePivot(linux.rootfsPropagation()), "");
+    }
     b.mount(root, root, "", MountFlags.BIND | MountFlags.REC, "");
+    if (needsHookState(c)) {
+      b.hookState(hookStateFile(w.fifo()).toString()); // read now: after pivot-root it is gone
+    }
     boolean devTmpfs = false;
     for (OciConfig.Mount m : c.mounts() == null ? List.<OciConfig.Mount>of() : c.mounts()) {
       mount(b, w.rootfs(), m);
@@ -94,18 +103,50 @@ final class ContainerPlan {
     if (c.domainname() != null && !c.domainname().isEmpty()) {
       b.setdomainname(c.domainname());
     }
+    // runtime-spec: after createRuntime, in the container's namespaces, before pivot_root
+    hooks(b, "createContainer", c.hooks() == null ? null : c.hooks().createContainer());
     ProcessPlan.rlimits(b, c.process());
     b.waitFifo(w.fifo().toString());
-    if (w.noPivot()) {
+    if (w.noPivot() || hostMounts) {
       b.chroot(root);
     } else {
       b.pivotRoot(root);
     }
+    long after = MountOptions.rootPropagationAfterPivot(linux.rootfsPropagation());
+    if (!hostMounts && after != 0) {
+      b.mount("", "/", "", after, "");
+    }
     if (Boolean.TRUE.equals(c.root().readonly())) {
       b.mount("", "/", "", MountFlags.BIND | MountFlags.REMOUNT | MountFlags.RDONLY, "");
     }
+    // runtime-spec: part of start, in the container (path resolved there), before the program
+    hooks(b, "startContainer", c.hooks() == null ? null : c.hooks().startContainer());
     ProcessPlan.append(b, c.process(), seccomp, ns.has(Ns.USER), false);
     return b.build();
+  }
+
+  /** Whether the init reads the hook state file: it runs createContainer/startContainer hooks. */
+  static boolean needsHookState(OciConfig c) {
+    OciConfig.Hooks h = c.hooks();
+    return h != null && (h.createContainer() != null && !h.createContainer().isEmpty()
+        || h.startContainer() != null && !h.startContainer().isEmpty());
+  }
+
+  /** The container's state as hooks get it on stdin, next to the start FIFO. */
+  static Path hookStateFile(Path fifo) {
+    return fifo.resolveSibling("hook-state.json");
+  }
+
+  private static void hooks(LaunchProgram.Builder b, String kind, List<OciConfig.Hook> hooks) {
+    for (int i = 0; hooks != null && i < hooks.size(); i++) {
+      OciConfig.Hook h = hooks.get(i);
+      if (h.path() == null || !h.path().startsWith("/")) {
+        throw new OciException("hooks." + kind + "[" + i + "].path must be absolute");
+      }
+      List<String> argv = h.args() == null || h.args().isEmpty() ? List.of(h.path()) : h.args();
+      b.hook(kind + " hook #" + i, h.path(), argv, h.env() == null ? List.of() : h.env(),
+          h.timeout() == null ? 0 : h.timeout());
+    }
   }
 
   private static void mount(LaunchProgram.Builder b, Path rootfs, OciConfig.Mount m) {

@@ -7,6 +7,7 @@ import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.Pidfd;
 import dev.jvs.kernel.ProcStat;
@@ -39,8 +40,13 @@ public final class Containers {
   private final CgroupDriver cgroups;
 
   public Containers(Path root, Path initBinary, CgroupDriver cgroups) {
+    this(root, new Launcher(initBinary), cgroups);
+  }
+
+  /** With a launcher of the caller's choosing (the warm service's clients fork the monitors). */
+  public Containers(Path root, Launcher launcher, CgroupDriver cgroups) {
     this.dirs = new StateDir(root);
-    this.launcher = new Launcher(initBinary);
+    this.launcher = launcher;
     this.cgroups = cgroups;
   }
 
@@ -73,6 +79,7 @@ public final class Containers {
       OciValidator.checkNamespaces(config, ns);
       Seccomp.Filter seccomp = Seccomp.compile(config.linux().seccomp());
       CgroupLimits limits = Resources.limits(config.linux().resources(), config.linux().devices());
+      CgroupTuning tuning = Resources.tuning(config.linux().resources());
       String[] cg = cgroupPath(id, config.linux().cgroupsPath());
       Path dir = dirs.dir(id);
       LaunchProgram program =
@@ -83,8 +90,12 @@ public final class Containers {
       try {
         Files.createDirectories(dir);
         Fifo.create(dirs.fifo(id));
+        if (!ns.has(Ns.MOUNT)) {
+          HostMounts.record(dir, rootfs); // its mounts land on the host: note what was there
+        }
         cgroup = cgroups.create(cg[0], cg[1]);
         cgroup.apply(limits);
+        cgroup.tune(tuning);
         Cgroup placed = cgroup;
         try (Launched launched =
             launcher.launch(program, dirs.socket(id), Launcher.Stdio.inherit(),
@@ -96,7 +107,12 @@ public final class Containers {
                           | ns.join().keySet().stream().mapToLong(Long::longValue).reduce(0, (a, b) -> a | b),
                       config.annotations(), config.hooks());
                   dirs.write(s);
-                  String json = stateJson(s, "creating");
+                  // runtime-spec lifecycle: create's hooks run once the environment exists
+                  // (after step 2), when the status is "created"
+                  String json = stateJson(s, "created");
+                  if (ContainerPlan.needsHookState(config)) {
+                    AtomicFiles.write(ContainerPlan.hookStateFile(dirs.fifo(id)), json);
+                  }
                   Hooks.run("prestart", hooks(config).prestart(), json);
                   Hooks.run("createRuntime", hooks(config).createRuntime(), json);
                   writePidFile(opts.pidFile(), childPid);
@@ -104,20 +120,28 @@ public final class Containers {
           // the child waits on the FIFO: nothing more to do with its monitor
         }
       } catch (LaunchException e) {
-        cleanup(id, cgroup, cg[0], opts.pidFile());
+        cleanup(id, cgroup, cg[0], opts.pidFile(), rootfs);
         throw new OciException(describe(e), e);
       } catch (IOException e) {
-        cleanup(id, cgroup, cg[0], opts.pidFile());
+        cleanup(id, cgroup, cg[0], opts.pidFile(), rootfs);
         throw new OciException(e.getMessage(), e);
       } catch (RuntimeException e) {
-        cleanup(id, cgroup, cg[0], opts.pidFile());
+        cleanup(id, cgroup, cg[0], opts.pidFile(), rootfs);
         throw e;
       }
     }
   }
 
+  private static final int ETIMEDOUT = 110;
+  private static final int ECANCELED = 125;
+
   private static String describe(LaunchException e) {
     String m = e.getMessage();
+    if (e.errno() == ECANCELED || e.errno() == ETIMEDOUT) { // jvs-init's `hook` (launch-program.md)
+      int cut = m.lastIndexOf(": ");
+      m = m.substring(0, cut < 0 ? m.length() : cut)
+          + (e.errno() == ECANCELED ? ": exited with a non-zero status" : ": timed out");
+    }
     if (m.startsWith("exec ") && m.endsWith("No such file or directory")) {
       String file = m.substring(5, m.lastIndexOf(':'));
       return "exec: \"" + file + "\": executable file not found in $PATH";
@@ -141,12 +165,13 @@ public final class Containers {
     }
   }
 
-  private void cleanup(String id, Cgroup cgroup, String parent, Path pidFile) {
+  private void cleanup(String id, Cgroup cgroup, String parent, Path pidFile, Path rootfs) {
     deletePidFile(pidFile);
+    HostMounts.unmountNew(dirs.dir(id), rootfs);
     if (cgroup != null) {
       try {
         cgroup.destroy();
-        cgroups.removeParentIfEmpty(parent);
+        removeParentIfEmpty(parent);
       } catch (CgroupException ignored) {
         // the original error matters more; `delete` retries
       }
@@ -164,7 +189,8 @@ public final class Containers {
         case "stopped" -> throw new OciException("cannot start a container that has stopped");
         default -> throw new OciException("cannot start an already " + status + " container");
       }
-      Fifo.release(dirs.fifo(id));
+      ContainerState created = s;
+      Fifo.release(dirs.fifo(id), () -> !status(created).equals("stopped"));
       try {
         Files.deleteIfExists(dirs.fifo(id));
       } catch (IOException e) {
@@ -252,7 +278,8 @@ public final class Containers {
         });
       }
       cgroupOf(s).ifPresent(Cgroup::destroy);
-      cgroups.removeParentIfEmpty(s.cgroupParent());
+      removeParentIfEmpty(s.cgroupParent());
+      HostMounts.unmountNew(dirs.dir(id), Path.of(s.rootfs()));
       dirs.remove(id);
     }
     try {
@@ -277,8 +304,10 @@ public final class Containers {
       if (status(s).equals("stopped")) {
         throw new OciException("container not running");
       }
-      cgroupOf(s).orElseThrow(() -> new OciException("container " + id + " has no cgroup"))
-          .apply(Resources.updates(resources));
+      Cgroup cgroup =
+          cgroupOf(s).orElseThrow(() -> new OciException("container " + id + " has no cgroup"));
+      cgroup.apply(Resources.updates(resources));
+      cgroup.tune(Resources.tuning(resources));
     }
   }
 
@@ -364,6 +393,13 @@ public final class Containers {
     }
   }
 
+  /** A top-level cgroup (cgroupsPath "/name") has no parent of jvs's to remove. */
+  private void removeParentIfEmpty(String parent) {
+    if (!parent.isEmpty()) {
+      cgroups.removeParentIfEmpty(parent);
+    }
+  }
+
   private Optional<Cgroup> cgroupOf(ContainerState s) {
     return cgroups.find(s.cgroupParent(), s.cgroupName());
   }
@@ -388,7 +424,11 @@ public final class Containers {
     }
   }
 
-  /** cgroupsPath "/a/b/c" or "a/b/c" → parent "a/b", name "c"; none → jvs-oci/ID. */
+  /**
+   * cgroupsPath "/a/b/c" or "a/b/c" → parent "a/b", name "c"; "/c" → parent "" (c directly below
+   * the hierarchy roots: runtime-spec takes an absolute path relative to the cgroup mount);
+   * "c" → jvs-oci/c; none → jvs-oci/ID.
+   */
   static String[] cgroupPath(String id, String cgroupsPath) {
     if (cgroupsPath == null || cgroupsPath.isEmpty()) {
       return new String[] {DEFAULT_CGROUP_PARENT, id};
@@ -400,7 +440,7 @@ public final class Containers {
     String p = cgroupsPath.replaceAll("^/+", "").replaceAll("/+$", "");
     int slash = p.lastIndexOf('/');
     if (slash <= 0) {
-      return new String[] {DEFAULT_CGROUP_PARENT, p};
+      return new String[] {cgroupsPath.startsWith("/") ? "" : DEFAULT_CGROUP_PARENT, p};
     }
     return new String[] {p.substring(0, slash), p.substring(slash + 1)};
   }

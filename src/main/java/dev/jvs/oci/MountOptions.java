@@ -91,6 +91,22 @@ record MountOptions(long flags, long clearedFlags, long propagation, boolean bin
     return flags & ~(MountFlags.REC | MountFlags.REMOUNT);
   }
 
+  /**
+   * The propagation of the tree before pivot_root: the one asked for, except that pivot_root
+   * refuses a shared root (EINVAL) and an unbindable rootfs cannot be bind-mounted onto itself,
+   * so shared and unbindable start as rslave and are set on the new root after the pivot.
+   */
+  static long rootPropagationBeforePivot(String value) {
+    long p = rootPropagation(value);
+    return (p & (SHARED | UNBINDABLE)) != 0 ? MountFlags.SLAVE | MountFlags.REC : p;
+  }
+
+  /** What to set on / after pivot_root; 0 when the tree already has it. */
+  static long rootPropagationAfterPivot(String value) {
+    long p = rootPropagation(value);
+    return (p & (SHARED | UNBINDABLE)) != 0 ? p : 0;
+  }
+
   /** Propagation flags mapped from OCI's rootfsPropagation ("" = rslave, as runc). */
   static long rootPropagation(String value) {
     if (value == null || value.isEmpty()) {

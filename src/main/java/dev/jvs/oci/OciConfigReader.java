@@ -3,6 +3,7 @@ package dev.jvs.oci;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -12,11 +13,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 
-/** Reads a bundle's config.json (or an exec's process.json) strictly: unknown fields are errors. */
+/**
+ * Reads a bundle's config.json (or an exec's process.json). runtime-spec config.md: properties a
+ * runtime does not know MUST be ignored (so the format can grow), but one it knows and cannot
+ * honour is an error ({@link UnsupportedFields}), never silently dropped.
+ */
 public final class OciConfigReader {
   private static final ObjectMapper MAPPER =
       new ObjectMapper()
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private OciConfigReader() {}
@@ -31,11 +36,13 @@ public final class OciConfigReader {
 
   static <T> T read(Path file, Class<T> type) {
     try {
-      T value = MAPPER.readValue(Files.readAllBytes(file), type);
-      if (value == null) {
+      JsonNode tree = MAPPER.readTree(Files.readAllBytes(file));
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
         throw new OciException(file.getFileName() + ": empty JSON document");
       }
-      return value;
+      UnsupportedFields.check(tree, file.getFileName().toString(),
+          type == OciConfig.Process.class);
+      return MAPPER.treeToValue(tree, type);
     } catch (NoSuchFileException e) {
       throw new OciException("JSON specification file " + file.getFileName() + " not found");
     } catch (UnrecognizedPropertyException e) {

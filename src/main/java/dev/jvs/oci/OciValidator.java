@@ -20,19 +20,9 @@ final class OciValidator {
     if (c.linux().mountLabel() != null && !c.linux().mountLabel().isEmpty()) {
       throw new OciException("linux.mountLabel (SELinux) is not supported by jvs");
     }
-    OciConfig.Hooks h = c.hooks();
-    if (h != null && h.createContainer() != null && !h.createContainer().isEmpty()) {
-      throw new OciException("hooks.createContainer is not supported by jvs yet");
-    }
-    if (h != null && h.startContainer() != null && !h.startContainer().isEmpty()) {
-      throw new OciException("hooks.startContainer is not supported by jvs yet");
-    }
   }
 
   static void checkNamespaces(OciConfig c, Namespaces ns) {
-    if (!ns.creates(Ns.MOUNT)) {
-      throw new OciException("jvs needs a new mount namespace (linux.namespaces: mount)");
-    }
     if (c.hostname() != null && !c.hostname().isEmpty() && !ns.has(Ns.UTS)) {
       throw new OciException("unable to set hostname without a private UTS namespace");
     }

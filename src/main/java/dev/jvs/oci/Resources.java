@@ -1,13 +1,25 @@
 package dev.jvs.oci;
 
 import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.cgroup.DeviceRate;
 import dev.jvs.cgroup.DeviceRule;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** linux.resources → CgroupLimits; a field jvs cannot honour is an error, never ignored. */
+/**
+ * linux.resources → CgroupLimits plus the exact knobs of CgroupTuning; a field jvs cannot honour
+ * is an error, never ignored (memory.kernel excepted: see {@link #limits}).
+ */
 final class Resources {
+  private static final Pattern PAGE_SIZE = Pattern.compile("([1-9][0-9]*)([KMG])B");
+  private static final Path HUGEPAGES = Path.of("/sys/kernel/mm/hugepages");
   /** What runc allows every container besides its config's list (the runtime-spec defaults). */
   private static final List<DeviceRule> DEFAULT_ALLOWED =
       List.of(
@@ -24,7 +36,6 @@ final class Resources {
     if (r == null) {
       return l;
     }
-    refuse(r.hugepageLimits() != null && !r.hugepageLimits().isEmpty(), "hugepageLimits");
     refuse(r.network() != null, "network");
     refuse(r.rdma() != null, "rdma");
     refuse(r.unified() != null && !r.unified().isEmpty(), "unified");
@@ -66,11 +77,12 @@ final class Resources {
     if (m == null) {
       return l;
     }
-    refuse(m.reservation() != null, "memory.reservation");
-    refuse(m.kernel() != null, "memory.kernel");
-    refuse(m.kernelTCP() != null, "memory.kernelTCP");
-    refuse(m.swappiness() != null, "memory.swappiness");
-    refuse(Boolean.TRUE.equals(m.disableOOMKiller()), "memory.disableOOMKiller");
+    if (m.kernel() != null) {
+      // runtime-spec: NOT RECOMMENDED; Linux 5.4 deprecated the knob and later kernels accept
+      // the write but enforce nothing, so ignore it (as runc does) and say so.
+      System.getLogger("jvs-oci").log(System.Logger.Level.WARNING,
+          "linux.resources.memory.kernel is ignored: kernel memory limits are deprecated");
+    }
     refuse(m.checkBeforeUpdate() != null, "memory.checkBeforeUpdate");
     if (m.limit() != null) {
       l = l.withMemoryMax(m.limit() <= 0 ? CgroupLimits.UNLIMITED : m.limit());
@@ -95,23 +107,88 @@ final class Resources {
     refuse(c.burst() != null, "cpu.burst");
     refuse(c.realtimeRuntime() != null && c.realtimeRuntime() != 0, "cpu.realtimeRuntime");
     refuse(c.realtimePeriod() != null && c.realtimePeriod() != 0, "cpu.realtimePeriod");
-    refuse(c.mems() != null && !c.mems().isEmpty(), "cpu.mems");
     refuse(c.idle() != null && c.idle() != 0, "cpu.idle");
     if (c.shares() != null && c.shares() != 0) {
       l = l.withCpuShares(Math.max(2, Math.min(262_144, c.shares())));
     }
-    if (c.quota() != null) {
-      long period = c.period() == null || c.period() == 0 ? 100_000 : c.period();
-      l = l.withCpuLimitPercent(c.quota() <= 0 ? 0 : (int) Math.max(1, c.quota() * 100 / period));
-    }
+    // quota and period go through tuning() as given: a percentage would round them
     if (c.cpus() != null && !c.cpus().isEmpty()) {
       l = l.withCpuCpus(c.cpus());
     }
     return l;
   }
 
+  /**
+   * The knobs CgroupLimits has no word for, exactly as config.json gives them: CFS quota and
+   * period, memory nodes, the memory reservation (soft limit), swappiness, the OOM killer switch,
+   * kernelTCP and huge page limits.
+   */
+  static CgroupTuning tuning(OciConfig.Resources r) {
+    if (r == null) {
+      return CgroupTuning.none();
+    }
+    Long period = null;
+    Long quota = null;
+    String mems = null;
+    OciConfig.Cpu c = r.cpu();
+    if (c != null) {
+      period = c.period() == null || c.period() == 0 ? null : c.period();
+      quota = c.quota() == null || c.quota() == 0 ? null : c.quota() < 0 ? -1L : c.quota();
+      mems = c.mems() == null || c.mems().isEmpty() ? null : c.mems();
+    }
+    Long reservation = null;
+    Long swappiness = null;
+    Boolean oomKillDisable = null;
+    Long kernelTcp = null;
+    OciConfig.Memory m = r.memory();
+    if (m != null) {
+      reservation = m.reservation() == null ? null
+          : m.reservation() <= 0 ? CgroupLimits.UNLIMITED : m.reservation();
+      swappiness = m.swappiness();
+      oomKillDisable = Boolean.TRUE.equals(m.disableOOMKiller()) ? Boolean.TRUE : null;
+      kernelTcp = m.kernelTCP() == null ? null
+          : m.kernelTCP() <= 0 ? CgroupLimits.UNLIMITED : m.kernelTCP();
+    }
+    Map<String, Long> pages = new LinkedHashMap<>();
+    for (OciConfig.HugepageLimit h : r.hugepageLimits() == null
+        ? List.<OciConfig.HugepageLimit>of() : r.hugepageLimits()) {
+      checkPageSize(h.pageSize());
+      if (h.limit() == null || h.limit() < 0) {
+        throw new OciException("linux.resources.hugepageLimits: " + h.pageSize()
+            + " needs a limit in bytes");
+      }
+      pages.put(h.pageSize(), h.limit());
+    }
+    try {
+      return new CgroupTuning(period, quota, mems, reservation, swappiness, oomKillDisable,
+          kernelTcp, pages);
+    } catch (IllegalArgumentException e) {
+      throw new OciException("linux.resources: " + e.getMessage(), e);
+    }
+  }
+
+  /** "2MB" must name a huge page size of this host (/sys/kernel/mm/hugepages/hugepages-2048kB). */
+  private static void checkPageSize(String size) {
+    Matcher m = PAGE_SIZE.matcher(size == null ? "" : size);
+    if (!m.matches()) {
+      throw new OciException("linux.resources.hugepageLimits: invalid page size '" + size
+          + "' (a size like 2MB)");
+    }
+    long kb = Long.parseLong(m.group(1)) * switch (m.group(2)) {
+      case "K" -> 1L;
+      case "M" -> 1024L;
+      default -> 1024L * 1024;
+    };
+    if (!Files.isDirectory(HUGEPAGES.resolve("hugepages-" + kb + "kB"))) {
+      throw new OciException("linux.resources.hugepageLimits: this host has no " + size
+          + " huge pages (see " + HUGEPAGES + ")");
+    }
+  }
+
   private static List<DeviceRule> deviceRules(OciConfig.Resources r, List<OciConfig.Device> devs) {
-    List<DeviceRule> allow = new ArrayList<>(DEFAULT_ALLOWED);
+    // The config's rules first, in their order, then runc's defaults: allow rules after a deny-all
+    // commute, and the kernel lists them as written (runtime-spec: apply in the listed order).
+    List<DeviceRule> allow = new ArrayList<>();
     List<OciConfig.DeviceCgroup> rules = r == null || r.devices() == null ? List.of() : r.devices();
     for (int i = 0; i < rules.size(); i++) {
       OciConfig.DeviceCgroup d = rules.get(i);
@@ -119,7 +196,6 @@ final class Resources {
       if (!Boolean.TRUE.equals(d.allow())) {
         if (any && (d.access() == null || d.access().equals("rwm"))) {
           allow.clear(); // deny everything: a fresh allow-list (the usual first rule)
-          allow.addAll(DEFAULT_ALLOWED);
           continue;
         }
         throw new OciException("linux.resources.devices[" + i + "]: only a deny-all rule can deny;"
@@ -141,6 +217,7 @@ final class Resources {
         allow.add(new DeviceRule(t, d.major(), d.minor(), "rwm"));
       }
     }
+    allow.addAll(DEFAULT_ALLOWED);
     return allow;
   }
 

@@ -47,11 +47,14 @@ public final class StateDir {
 
   /**
    * A control socket for one launch: short (a Unix socket path has 107 bytes, a containerd id
-   * alone 64), unique per caller, directly under the root; the launcher removes it at once.
+   * alone 64), unique per caller and thread (the warm service runs verbs side by side),
+   * directly under the root; the launcher removes it at once.
    */
   Path socket(String id) {
-    String tag = Integer.toHexString((id + "/" + ProcessHandle.current().pid()).hashCode());
-    return root.resolve(".s" + tag + "-" + ProcessHandle.current().pid());
+    long pid = ProcessHandle.current().pid();
+    long thread = Thread.currentThread().threadId();
+    String tag = Integer.toHexString((id + "/" + pid + "/" + thread).hashCode());
+    return root.resolve(".s" + tag + "-" + pid + "-" + thread);
   }
 
   /** One lock for the whole root: verbs are short, and no two can race on one container. */

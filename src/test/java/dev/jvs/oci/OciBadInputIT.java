@@ -38,9 +38,9 @@ class OciBadInputIT {
       assertFails(host, n, "ns", "namespace {\"foo\" \"\"} does not exist");
 
       OciTestHost.Bundle r = host.bundle("res", "true");
-      r.linux().putObject("resources").putObject("memory").put("swappiness", 10);
+      r.linux().putObject("resources").putObject("cpu").put("realtimeRuntime", 950000);
       r.save();
-      assertFails(host, r, "res", "linux.resources.memory.swappiness is not supported");
+      assertFails(host, r, "res", "linux.resources.cpu.realtimeRuntime is not supported");
     }
   }
 

@@ -127,7 +127,7 @@ class OciConfigIT {
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "h1");
       assertThat(Files.readString(Path.of(log + "-prestart"))).contains("\"id\":\"h1\"")
-          .contains("\"status\":\"creating\"");
+          .contains("\"status\":\"created\"");
       assertThat(Files.readString(Path.of(log + "-createRuntime"))).contains("\"id\":\"h1\"");
       assertThat(Files.exists(Path.of(log + "-poststart"))).isFalse();
       host.ok("start", "h1");

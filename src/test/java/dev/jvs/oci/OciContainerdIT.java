@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class OciContainerdIT {
+  private static final int EXECS = 10;
+  private static final int EXEC_TIMEOUT_S = 30;
+
   @Test
   void ctrRunExecKillAndDelete() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
@@ -56,10 +59,14 @@ class OciContainerdIT {
             List.of("--cgroup", "/" + host.cgroupParent + "/t2", b.rootfs().toString(), "t2",
                 "sleep", "1000"))).code()).isZero();
         assertThat(ctr(sock, List.of("task", "ls")).out()).containsPattern("t2\\s+\\d+\\s+RUNNING");
-        OciTestHost.Result exec = ctr(sock, List.of("task", "exec", "--exec-id", "e1", "t2",
-            "sh", "-c", "echo in-t2; exit 4"));
-        assertThat(exec.out()).isEqualTo("in-t2\n");
-        assertThat(exec.code()).isEqualTo(4);
+        // A command that ends at once, several times: its exit must reach ctr even when the
+        // shim reaps it right after jvs-oci exec returns (a lost exit hangs ctr; 124 = timeout)
+        for (int i = 1; i <= EXECS; i++) {
+          OciTestHost.Result exec = ctr(sock, List.of("task", "exec", "--exec-id", "e" + i, "t2",
+              "sh", "-c", "echo in-t2; exit 4"), EXEC_TIMEOUT_S);
+          assertThat(exec.code()).as("exec #%d (%s)", i, exec.err()).isEqualTo(4);
+          assertThat(exec.out()).isEqualTo("in-t2\n");
+        }
         assertThat(ctr(sock, List.of("task", "kill", "-s", "KILL", "t2")).code()).isZero();
         for (int i = 0; i < 200 && !ctr(sock, List.of("task", "ls")).out().contains("STOPPED"); i++) {
           Thread.sleep(20);
@@ -88,6 +95,14 @@ class OciContainerdIT {
 
   private static OciTestHost.Result ctr(Path sock, List<String> args) {
     List<String> cmd = new ArrayList<>(List.of("ctr", "-a", sock.toString()));
+    cmd.addAll(args);
+    return OciPodmanIT.run(cmd);
+  }
+
+  /** ctr under timeout(1): a hung call fails fast with exit code 124 instead of blocking. */
+  private static OciTestHost.Result ctr(Path sock, List<String> args, int seconds) {
+    List<String> cmd = new ArrayList<>(List.of("timeout", Integer.toString(seconds)));
+    cmd.addAll(List.of("ctr", "-a", sock.toString()));
     cmd.addAll(args);
     return OciPodmanIT.run(cmd);
   }

@@ -110,14 +110,15 @@ class OciTranslationTest {
     assertThat(l.memoryMax()).isEqualTo(1048576);
     assertThat(l.memorySwapMax()).isEqualTo(1048576);
     assertThat(l.cpuShares()).isEqualTo(512);
-    assertThat(l.cpuLimitPercent()).isEqualTo(150);
+    assertThat(l.cpuLimitPercent()).isNull(); // quota and period: Resources.tuning, exactly
+    assertThat(Resources.tuning(c.linux().resources()).cpuQuotaUs()).isEqualTo(150000);
     assertThat(l.cpuCpus()).isEqualTo("0");
     assertThat(l.pidsMax()).isEqualTo(64);
     assertThat(l.ioWeight()).isBetween(4900, 5000);
     assertThat(l.devices()).anyMatch(d -> d.major() == 10 && d.minor() == 200);
-    OciConfig bad = config(", \"resources\": {\"memory\": {\"kernel\": 1}}", "");
+    OciConfig bad = config(", \"resources\": {\"cpu\": {\"realtimeRuntime\": 1}}", "");
     assertThatThrownBy(() -> Resources.limits(bad.linux().resources(), null))
-        .hasMessageContaining("memory.kernel is not supported");
+        .hasMessageContaining("cpu.realtimeRuntime is not supported");
   }
 
   @Test

@@ -13,8 +13,8 @@ final class CreateCommand implements Runnable {
 
   @Parameters(index = "0", paramLabel = "ID") String id;
 
-  @Option(names = {"--bundle", "-b"}, description = "bundle directory (default: .)")
-  Path bundle = Path.of(".");
+  @Option(names = {"--bundle", "-b"}, defaultValue = ".", description = "bundle directory (default: .)")
+  Path bundle;
 
   @Option(names = "--pid-file") Path pidFile;
 

@@ -19,7 +19,8 @@ final class FeaturesCommand implements Runnable {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("ociVersionMin", "1.0.0");
     f.put("ociVersionMax", "1.2.0");
-    f.put("hooks", List.of("prestart", "createRuntime", "poststart", "poststop"));
+    f.put("hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer",
+        "poststart", "poststop"));
     f.put("mountOptions", List.of("async", "atime", "bind", "defaults", "dev", "diratime",
         "dirsync", "exec", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand",
         "norelatime", "nostrictatime", "nosuid", "private", "rbind", "relatime", "remount", "ro",

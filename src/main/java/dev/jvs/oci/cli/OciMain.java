@@ -1,8 +1,10 @@
 package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.oci.serve.Caller;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Option;
       ResumeCommand.class,
       UpdateCommand.class,
       SpecCommand.class,
-      FeaturesCommand.class
+      FeaturesCommand.class,
+      ServeCommand.class
     })
 public final class OciMain implements Runnable {
   @Option(names = "--root", description = "state directory (default /run/jvs-oci)")
@@ -56,9 +59,17 @@ public final class OciMain implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Who runs this command line: this process, or a client of the warm service. */
+  Caller caller = Caller.self();
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A path given on the command line, resolved against the caller's working directory. */
+  Path path(String given) {
+    return caller.cwd().resolve(given);
   }
 
   public static void main(String[] args) {
@@ -70,8 +81,16 @@ public final class OciMain implements Runnable {
   }
 
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(Caller.self(), out, err, args);
+  }
+
+  /** Runs one command line for {@code caller}; never exits the JVM (the service runs many). */
+  public static int run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
     OciMain main = new OciMain();
+    main.caller = caller;
     CommandLine cli = new CommandLine(main);
+    // relative paths (--bundle, --pid-file, --process, …) are the caller's, not this JVM's
+    cli.registerConverter(Path.class, s -> caller.cwd().resolve(s));
     cli.setOut(out);
     cli.setErr(err);
     // runc exec ID CMD ARGS…: everything after the id belongs to the command, "-c" included
@@ -85,7 +104,8 @@ public final class OciMain implements Runnable {
                       || e instanceof IllegalArgumentException
                   ? e.getMessage()
                   : "internal error: " + e;
-          OciLog log = new OciLog(main.log, main.logFormat);
+          OciLog log = new OciLog(main.log == null ? null : main.path(main.log).toString(),
+              main.logFormat);
           log.error(message);
           // as runc: without --log the logrus-style line goes to stderr, with it the bare message
           cmd.getErr().println(main.log == null ? OciLog.textLine(message) : message);

@@ -2,6 +2,7 @@ package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.launch.Launcher;
 import dev.jvs.oci.Containers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +15,11 @@ final class Runtime {
     if (main.systemdCgroup) {
       throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
     }
-    return new Containers(Path.of(main.root), initBinary(), CgroupDriver.detect());
+    // A service's client forks the monitors, so containers stay descendants of the caller.
+    Launcher launcher = main.caller.viaService()
+        ? new Launcher(main.caller.monitors())
+        : new Launcher(initBinary());
+    return new Containers(main.path(main.root), launcher, CgroupDriver.detect());
   }
 
   /** -Djvs.init, then $JVS_INIT, then jvs-init beside the jar. */

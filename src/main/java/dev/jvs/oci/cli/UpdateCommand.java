@@ -41,8 +41,8 @@ final class UpdateCommand implements Runnable {
     if (resources != null) {
       ObjectMapper m = OciConfigReader.mapper();
       try {
-        byte[] json = resources.equals("-") ? System.in.readAllBytes()
-            : Files.readAllBytes(Path.of(resources));
+        byte[] json = resources.equals("-") ? main.caller.stdin().get().readAllBytes()
+            : Files.readAllBytes(main.path(resources));
         r = m.readValue(json, OciConfig.Resources.class);
       } catch (IOException e) {
         throw new UncheckedIOException("--resources: " + e.getMessage(), e);

@@ -1,0 +1,202 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * {@code ctr run --rm IMAGE ID /bin/true} end to end through a containerd of the benchmark's own,
+ * with runc, jvs-oci cold (a JVM per call), jvs-oci warm (forwarded to {@code jvs-oci serve}) and
+ * crun where it runs, interleaved. containerd calls the runtime four times per container
+ * (create, start, delete, delete --force), which is what the JVM's start-up multiplies.
+ */
+public final class OciBench {
+  /** Untimed rounds first: page cache, containerd's and the service's warm-up. */
+  public static final int WARMUP_ROUNDS = 1;
+
+  /**
+   * Untimed runs through the service before the rounds: a service runs for days, so its hot paths
+   * are JIT-compiled; the rounds alone would time it half interpreted.
+   */
+  public static final int SERVICE_WARMUP_RUNS = 40;
+
+  private static final String IMAGE = "docker.io/library/jvs-bench-busybox:latest";
+  private static final List<String> TRUE = List.of("/bin/true");
+
+  private final BenchHost host;
+  private final Consumer<String> progress;
+  private final List<String> notes = new ArrayList<>();
+  private int nextId;
+
+  public OciBench(BenchHost host, Consumer<String> progress) {
+    this.host = host;
+    this.progress = progress;
+  }
+
+  /** A contender to time, or why one cannot run here (exactly one is set). */
+  private record Slot(Contender contender, Row.Skipped skipped) {}
+
+  /** Prepares, times {@code runs} interleaved rounds and tears down; once per instance. */
+  public StartupReport run(int runs) {
+    String loadBefore = HostLoad.oneMinute();
+    JvmCli cli = JvmCli.ofRunningJar(host.initBinary())
+        .orElseThrow(() -> new JvsException("bench oci: run from the jar (./jvs bench oci)"));
+    Path work = host.scratch().resolve("oci");
+    Commands commands = host.commands();
+    String cgroupParent = "jvs-bench-oci-" + host.base().getFileName().toString()
+        .substring("jvs-bench-".length());
+    host.onClose(() -> removeCgroups(cgroupParent));
+
+    progress.accept("starting containerd and importing a busybox image in " + work);
+    Containerd containerd = Containerd.start(work.resolve("containerd"), commands);
+    host.onClose(containerd::close);
+    containerd.importImage(
+        OciImage.archive(host.templateRootfs(), work.resolve("image"), IMAGE, commands), IMAGE);
+    WarmOciService service = WarmOciService.start(cli, work.resolve("jvs-oci.sock"),
+        work.resolve("serve.log"));
+    host.onClose(service::close);
+
+    Path cold = script(work.resolve("jvs-oci-cold"), cli, "");
+    Path warm = script(work.resolve("jvs-oci-warm"), cli, service.socket().toString());
+    List<Slot> slots = new ArrayList<>();
+    slots.add(ctrRun(containerd, "jvs-oci, warm (forwarded to jvs-oci serve)", warm, work,
+        cgroupParent, false));
+    slots.add(ctrRun(containerd, "jvs-oci, cold (a JVM per call)", cold, work, cgroupParent,
+        false));
+    Optional<Path> runc = Executables.find("runc");
+    slots.add(runc.isPresent()
+        ? ctrRun(containerd, "runc", runc.get(), work, cgroupParent, true)
+        : new Slot(null, new Row.Skipped(Row.Group.START, "runc", "not installed")));
+    slots.add(crun(containerd, work, cgroupParent));
+
+    List<Contender> contenders = slots.stream().map(Slot::contender).filter(c -> c != null)
+        .toList();
+    progress.accept("warming the service up with " + SERVICE_WARMUP_RUNS + " untimed runs");
+    Contender.Trial warmRun = slots.getFirst().contender().trial();
+    for (int i = 0; i < SERVICE_WARMUP_RUNS; i++) {
+      host.checkOpen();
+      try {
+        warmRun.run();
+      } catch (Exception e) {
+        throw new JvsException("service warm-up: " + e.getMessage(), e);
+      }
+    }
+    progress.accept("timing " + contenders.size() + " runtimes: " + WARMUP_ROUNDS
+        + " warm-up round, then " + runs + " interleaved rounds");
+    long servedBefore = service.requestsServed();
+    List<Latency> latencies =
+        new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
+    long served = service.requestsServed() - servedBefore;
+
+    List<Row> rows = new ArrayList<>();
+    int next = 0;
+    for (Slot s : slots) {
+      if (s.skipped() != null) {
+        rows.add(s.skipped());
+      } else {
+        Contender c = s.contender();
+        rows.add(new Row.Measured(c.group(), c.label(), c.reference(), latencies.get(next++)));
+      }
+    }
+    notes.add("each row: `ctr run --rm --runc-binary X --runc-root R --cgroup /P/ID " + IMAGE
+        + " ID /bin/true` against a containerd of this benchmark's own (overlayfs snapshots;"
+        + " its state, the runtimes' roots and pid files on a tmpfs, as /run normally is)");
+    notes.add("the service had " + SERVICE_WARMUP_RUNS + " untimed warm-up runs first (JIT)");
+    notes.add("the warm service answered " + served + " runtime calls during the "
+        + (runs + WARMUP_ROUNDS) + " timed and warm-up-round ctr runs of its row");
+    notes.add("jvs-oci rows go through the same shell script as ./jvs-oci (cold: without an AOT"
+        + " cache; the service is a JVM with default JIT flags)");
+    notes.add("1-minute load average " + loadBefore + " before, " + HostLoad.oneMinute()
+        + " after, on " + Runtime.getRuntime().availableProcessors() + " CPUs");
+    return new StartupReport(runs, WARMUP_ROUNDS, rows, notes);
+  }
+
+  private Slot ctrRun(Containerd containerd, String label, Path binary, Path work,
+      String cgroupParent, boolean reference) {
+    Path root = containerd.runtimeRoot(Integer.toString(nextId++));
+    Contender.Trial trial = () -> host.commands().run(containerd.runRm(binary, root,
+        cgroupParent, IMAGE, OciRuntime.ID_PREFIX + nextId++, TRUE));
+    return new Slot(new Contender(Row.Group.START, label, reference, trial), null);
+  }
+
+  /** crun refuses hybrid cgroup hosts outright; then the table says so instead of a row. */
+  private Slot crun(Containerd containerd, Path work, String cgroupParent) {
+    Optional<Path> crun = Executables.find("crun");
+    if (crun.isEmpty()) {
+      return new Slot(null, new Row.Skipped(Row.Group.START, "crun", "not installed"));
+    }
+    Path root = containerd.runtimeRoot("crun");
+    Commands.Result probe = host.commands().capture(containerd.runRm(crun.get(), root,
+        cgroupParent, IMAGE, OciRuntime.ID_PREFIX + "crun-probe", TRUE),
+        java.time.Duration.ofSeconds(60));
+    if (probe.exitCode() != 0) {
+      host.commands().capture(containerd.ctr("task", "delete", "-f", OciRuntime.ID_PREFIX
+          + "crun-probe"), java.time.Duration.ofSeconds(60));
+      host.commands().capture(containerd.ctr("containers", "delete", OciRuntime.ID_PREFIX
+          + "crun-probe"), java.time.Duration.ofSeconds(60));
+      return new Slot(null, new Row.Skipped(Row.Group.START, "crun",
+          "not runnable here (" + probe.firstLine() + ")"));
+    }
+    return ctrRun(containerd, "crun", crun.get(), work, cgroupParent, false);
+  }
+
+  /**
+   * A runtime script doing what ./jvs-oci does for this jar: forward to the service at {@code
+   * socket} while it listens there (empty: never), else run the verb in a fresh JVM.
+   */
+  private static Path script(Path file, JvmCli cli, String socket) {
+    String java = String.join(" ", cli.java().toString(),
+        String.join(" ", JvmCli.SCRIPT_FLAGS), "-Djvs.init=" + cli.init(),
+        "-cp", cli.jar().toString(), "dev.jvs.oci.cli.OciMain");
+    String text = """
+        #!/bin/sh
+        sock=${JVS_OCI_SOCKET-%1$s}
+        if [ -n "$sock" ] && [ "$1" != serve ] && [ -S "$sock" ]; then
+          exec %2$s --oci-client "$sock" "$0" "$@"
+        fi
+        exec %3$s "$@"
+        """.formatted(socket, cli.init(), java);
+    try {
+      Files.writeString(file, text);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The containers' parent cgroup in every hierarchy (runc leaves it; jvs-oci removes it). */
+  private static void removeCgroups(String parent) {
+    List<String> left = new ArrayList<>();
+    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+      for (Path h : hierarchies.toList()) {
+        Path dir = h.resolve(parent);
+        if (!Files.isDirectory(dir)) {
+          continue;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+          for (Path d : s.filter(Files::isDirectory).sorted((a, b) -> b.compareTo(a)).toList()) {
+            try {
+              Files.deleteIfExists(d); // rmdir: only an empty cgroup goes
+            } catch (IOException e) {
+              left.add(d.toString());
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!left.isEmpty()) {
+      throw new JvsException("cgroups left: " + left);
+    }
+  }
+}

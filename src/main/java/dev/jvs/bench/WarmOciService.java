@@ -1,0 +1,87 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code jvs-oci serve} as a separate JVM on the running jar, as systemd would start it (full
+ * JIT, no per-call flags), its log in a file; {@link #close()} stops it with SIGTERM.
+ */
+final class WarmOciService implements AutoCloseable {
+  private final Path socket;
+  private final Path log;
+  private final Process process;
+
+  private WarmOciService(Path socket, Path log, Process process) {
+    this.socket = socket;
+    this.log = log;
+    this.process = process;
+  }
+
+  static WarmOciService start(JvmCli cli, Path socket, Path log) {
+    List<String> argv = new ArrayList<>(List.of(cli.java().toString(),
+        "--enable-native-access=ALL-UNNAMED", "-Djvs.init=" + cli.init(),
+        "-cp", cli.jar().toString(), "dev.jvs.oci.cli.OciMain", "serve", "--socket",
+        socket.toString()));
+    try {
+      Process p = new ProcessBuilder(argv)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+      WarmOciService s = new WarmOciService(socket, log, p);
+      for (int i = 0; i < 1500 && !Files.exists(socket); i++) {
+        if (!p.isAlive()) {
+          throw new JvsException("jvs-oci serve exited " + p.exitValue() + ": see " + log);
+        }
+        Thread.sleep(20);
+      }
+      if (!Files.exists(socket)) {
+        s.close();
+        throw new JvsException("jvs-oci serve did not listen within 30 s: see " + log);
+      }
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException("jvs-oci serve: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException("interrupted while jvs-oci serve started");
+    }
+  }
+
+  Path socket() {
+    return socket;
+  }
+
+  /** Requests the service logged ("jvs-oci serve: #N …" lines). */
+  long requestsServed() {
+    try {
+      return Files.readAllLines(log).stream().filter(l -> l.startsWith("jvs-oci serve: #"))
+          .count();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+      Files.deleteIfExists(socket); // gone already unless SIGTERM did not get through
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

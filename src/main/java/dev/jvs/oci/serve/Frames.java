@@ -1,0 +1,65 @@
+package dev.jvs.oci.serve;
+
+import java.io.ByteArrayOutputStream;
+
+/**
+ * The service's line format, the launch program's (docs/launch-program.md, "Encoding"): a name,
+ * a space and one field in which every byte outside {@code [A-Za-z0-9._/:=,+@-]} is {@code %XX};
+ * the empty field is a lone {@code %}. jvs-init's client reads and writes it with the same code
+ * it reads programs with.
+ */
+final class Frames {
+  private Frames() {}
+
+  /** The line {@code NAME FIELD\n} for raw bytes. */
+  static byte[] line(String name, byte[] field) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(name.length() + field.length * 3 + 3);
+    out.writeBytes(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.write(' ');
+    if (field.length == 0) {
+      out.write('%');
+    }
+    for (byte b : field) {
+      int c = b & 0xff;
+      if (isSafe(c)) {
+        out.write(c);
+      } else {
+        out.write('%');
+        out.write(Character.toUpperCase(Character.forDigit(c >> 4, 16)));
+        out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    out.write('\n');
+    return out.toByteArray();
+  }
+
+  /** Decodes one field; throws IllegalArgumentException on a malformed escape. */
+  static byte[] decode(String field) {
+    if (field.equals("%")) {
+      return new byte[0];
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(field.length());
+    for (int i = 0; i < field.length(); i++) {
+      char c = field.charAt(i);
+      if (c != '%') {
+        out.write(c);
+        continue;
+      }
+      int hi = i + 2 < field.length() ? Character.digit(field.charAt(i + 1), 16) : -1;
+      int lo = hi < 0 ? -1 : Character.digit(field.charAt(i + 2), 16);
+      if (lo < 0) {
+        throw new IllegalArgumentException("malformed %-escape in '" + field + "'");
+      }
+      out.write(hi << 4 | lo);
+      i += 2;
+    }
+    return out.toByteArray();
+  }
+
+  private static boolean isSafe(int c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || ".-_/:=,+@".indexOf(c) >= 0;
+  }
+}
