@@ -97,8 +97,8 @@ class ServeIT {
       try (BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         r.lines().forEach(log::add);
-      } catch (java.io.IOException ignored) {
-        // the process ended
+      } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+        // the process ended (lines() wraps the closed stream's IOException)
       }
     });
     return p;
