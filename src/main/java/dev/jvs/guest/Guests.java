@@ -3,8 +3,6 @@ package dev.jvs.guest;
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
-import dev.jvs.cgroup.CgroupException;
-import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
@@ -14,21 +12,12 @@ import dev.jvs.guest.state.GuestState;
 import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.DiskImage;
 import dev.jvs.image.DiskUsage;
-import dev.jvs.image.GuestUser;
 import dev.jvs.image.ImageConfig;
-import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
-import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.net.GuestNetwork;
-import dev.jvs.net.NetConfig;
-import dev.jvs.kernel.Pidfd;
-import dev.jvs.kernel.ProcStat;
-import dev.jvs.kernel.Signal;
-import dev.jvs.kernel.SignalHandlers;
 import dev.jvs.launch.LaunchException;
-import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
 import java.io.IOException;
@@ -37,11 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -51,24 +38,25 @@ import java.util.stream.Stream;
  * look, so a killed CLI or monitor leaves nothing that the next command or gc does not remove.
  */
 public final class Guests {
-  private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
-
   private final JvsDirs dirs;
   private final CgroupDriver cgroups;
-  private final Launcher launcher;
-  private final LaunchPlans plans;
   private final Templates templates;
   private final StateStore store = new StateStore();
-  private final ConfigFile configFile = new ConfigFile(ResourceValidator.forThisHost());
+  private final GuestFiles files;
+  private final GuestRuns runs;
+  private final GuestLaunch launch;
   private final GuestNetwork network;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this.dirs = dirs;
     this.cgroups = cgroups;
-    this.launcher = new Launcher(initBinary);
-    this.plans = new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()));
     this.templates = new Templates(dirs.templates());
     this.network = GuestNetwork.forRoot(dirs.root(), dirs.run());
+    this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
+    this.runs = new GuestRuns(dirs, cgroups, store, network);
+    this.launch = new GuestLaunch(dirs, cgroups, new Launcher(initBinary),
+        new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run())), templates, store,
+        network, runs);
   }
 
   public JvsDirs dirs() {
@@ -94,7 +82,7 @@ public final class Guests {
         for (String sub : List.of("upper", "work", "rootfs")) {
           Files.createDirectory(staging.resolve(sub));
         }
-        configFile.create(
+        files.configFile().create(
             staging.resolve(ConfigFile.FILE_NAME), GuestConfig.defaults(name.value(), template));
         Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException e) {
@@ -128,7 +116,7 @@ public final class Guests {
       requireExists(name);
       for (Map.Entry<String, String> e : changes.entrySet()) {
         try {
-          configFile.validate(e.getKey(), e.getValue());
+          files.configFile().validate(e.getKey(), e.getValue());
         } catch (IllegalArgumentException ex) {
           throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
         }
@@ -138,14 +126,15 @@ public final class Guests {
       }
       GuestConfig updated;
       try {
-        updated = configFile.update(configPath(name), name.value(), changes);
+        updated = files.configFile().update(configPath(name), name.value(), changes);
       } catch (IllegalArgumentException e) {
         throw new ConfigException(name + ": " + e.getMessage());
       }
       if (reconcile(name).isPresent()) {
         cgroups
             .find(dirs.cgroupParent(), name.value())
-            .ifPresent(cg -> applyLimits(name, cg, GuestResources.limits(updated.resources())));
+            .ifPresent(cg -> GuestLaunch.applyLimits(
+                name, cg, GuestResources.limits(updated.resources())));
       }
       return updated;
     }
@@ -156,7 +145,7 @@ public final class Guests {
     List<String> users = new ArrayList<>();
     for (GuestName g : names()) {
       try {
-        if (configFile.read(configPath(g), g.value()).template().equals(template)) {
+        if (files.config(g).template().equals(template)) {
           users.add(g.value());
         }
       } catch (RuntimeException e) {
@@ -178,13 +167,13 @@ public final class Guests {
       if (reconcile(source).isPresent()) {
         throw new JvsException(source + ": is running (stop it before cloning)");
       }
-      GuestConfig config = configFile.read(configPath(source), source.value());
+      GuestConfig config = files.config(source);
       Path staging = dirs.guests().resolve("." + target + ".build");
       Trees.deleteIfExists(staging);
       try {
         dev.jvs.image.GuestCopy.copy(dirs.guest(source), staging);
         if (config.hostname().equals(source.value())) {
-          configFile.update(staging.resolve(ConfigFile.FILE_NAME), target.value(),
+          files.configFile().update(staging.resolve(ConfigFile.FILE_NAME), target.value(),
               Map.of("hostname", target.value()));
         }
         Files.move(staging, dirs.guest(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -215,7 +204,7 @@ public final class Guests {
 
   public GuestConfig config(GuestName name) {
     requireExists(name);
-    return configFile.read(configPath(name), name.value());
+    return files.config(name);
   }
 
   // ---- start / stop / exec ---------------------------------------------------------------
@@ -243,17 +232,15 @@ public final class Guests {
     Launched launched;
     try (FileLock lock = lock(name)) {
       requireExists(name);
-      GuestConfig config = configFile.read(configPath(name), name.value());
+      GuestConfig config = files.config(name);
       if (reconcile(name).isPresent()) {
         throw new JvsException(name + ": already running");
       }
-      checkCapabilities(name, config);
-      HostLimits.checkMemlock(name, config.resources());
       // An imported OCI image brings its command, env, cwd and user (templates/NAME/config.json).
       ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
       boolean app = application || image.hasCommand();
       List<String> argv = app ? image.command(command) : config.init();
-      launched = launch(name, config, argv, app, attach, stdio, image);
+      launched = launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
     }
     if (attach == Attach.DETACHED) {
       launched.close();
@@ -268,85 +255,6 @@ public final class Guests {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JvsException(name + ": interrupted while waiting for the guest");
-    }
-  }
-
-  private Launched launch(
-      GuestName name,
-      GuestConfig config,
-      List<String> argv,
-      boolean application,
-      Attach attach,
-      Launcher.Stdio foregroundStdio,
-      ImageConfig image) {
-    Path guestDir = dirs.guest(name);
-    // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
-    String space = config.resources().get("disk.space");
-    try (LoopDevice disk = space == null ? null
-        : LoopDevice.attach(DiskImage.ensure(guestDir, dev.jvs.guest.config.Values.size(space)))) {
-      return launch(name, config, argv, application, attach, foregroundStdio, image, disk);
-    }
-  }
-
-  /** The launch proper, with the guest's disk.space device attached (or null without one). */
-  private Launched launch(
-      GuestName name,
-      GuestConfig config,
-      List<String> argv,
-      boolean application,
-      Attach attach,
-      Launcher.Stdio foregroundStdio,
-      ImageConfig image,
-      LoopDevice disk) {
-    Path run = dirs.runGuest(name);
-    Path guestDir = dirs.guest(name);
-    Path lower = templates.ensure(config.template());
-    Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
-    try {
-      Files.createDirectories(run);
-      Files.createDirectories(upperRoot);
-      Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
-    } catch (IOException e) {
-      throw new UncheckedIOException(name + ": " + e.getMessage(), e);
-    }
-    LaunchPlans.Layout layout =
-        new LaunchPlans.Layout(
-            lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
-            run.resolve(StateStore.EXIT_FILE), disk == null ? null : disk.path(),
-            disk == null ? null : upperRoot, run.resolve("etc"));
-    boolean detached = attach == Attach.DETACHED;
-    GuestUser user = GuestUser.resolve(image.user(), lower);
-    LaunchProgram program = plans.start(name, config, layout, argv, detached,
-        new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
-    Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
-    try {
-      CgroupLimits limits = GuestResources.limits(config.resources());
-      if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
-        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
-      }
-      applyLimits(name, cgroup, limits);
-      Launcher.Stdio stdio =
-          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
-      return launcher.launch(
-          program,
-          socketPath(),
-          stdio,
-          (monitorPid, childPid) -> {
-            cgroup.addProcess(childPid);
-            network.plumb(name.value(), config.hostname(), NetConfig.from(config.resources()),
-                childPid, cgroup.bpfDir(), layout.etc());
-            store.write(
-                run,
-                new GuestState(
-                    name.value(), monitorPid, startTime(monitorPid), childPid, startTime(childPid),
-                    System.currentTimeMillis(), cgroup.path(), application));
-          });
-    } catch (LaunchException | RuntimeException e) {
-      cleanup(name, cgroup);
-      if (e instanceof JvsException j) {
-        throw j;
-      }
-      throw new JvsException(name + ": " + e.getMessage(), e);
     }
   }
 
@@ -367,34 +275,7 @@ public final class Guests {
   }
 
   private void stopLocked(GuestName name, Duration timeout) {
-    Path run = dirs.runGuest(name);
-    GuestState state = store.read(run).orElseThrow();
-    GuestConfig config = configFile.read(configPath(name), name.value());
-    if (ProcStat.isSame(state.initPid(), state.initStartTime())) {
-      try (Pidfd init = Pidfd.open(state.initPid()).orElse(null)) {
-        if (init != null) {
-          long start = System.nanoTime();
-          // A stop right after start could otherwise signal an init not yet able to receive it.
-          awaitHandler(state.initPid(), config.stopSignal(), timeout);
-          init.signal(config.stopSignal());
-          long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
-          if (!init.awaitExit(Math.max(0, left))) {
-            init.signal(Signal.SIGKILL);
-            init.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
-          }
-        }
-      }
-    }
-    awaitMonitor(state);
-    cleanup(name, cgroups.find(dirs.cgroupParent(), name.value()).orElse(null));
-  }
-
-  private static void awaitHandler(long pid, int signal, Duration timeout) {
-    try {
-      SignalHandlers.await(pid, signal, timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    runs.stop(name, files.config(name), timeout);
   }
 
   /**
@@ -411,21 +292,10 @@ public final class Guests {
     GuestConfig config;
     try (FileLock lock = lock(name)) {
       requireExists(name);
-      config = configFile.read(configPath(name), name.value());
+      config = files.config(name);
       state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
     }
-    Cgroup cgroup =
-        cgroups
-            .find(dirs.cgroupParent(), name.value())
-            .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
-    String term = System.getenv().getOrDefault("TERM", "xterm");
-    LaunchProgram program = plans.exec(name, config, state.initPid(), argv, tty, term);
-    try (Launched launched =
-        launcher.launch(
-            program,
-            socketPath(),
-            stdio,
-            (monitorPid, childPid) -> cgroup.addProcess(childPid))) {
+    try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
       return launched.awaitExit();
     } catch (LaunchException e) {
       throw new JvsException(name + ": " + e.getMessage(), e);
@@ -452,7 +322,7 @@ public final class Guests {
   public GuestStatus status(GuestName name) {
     try (FileLock lock = lock(name)) {
       requireExists(name);
-      GuestConfig config = configFile.read(configPath(name), name.value());
+      GuestConfig config = files.config(name);
       Optional<GuestState> state = reconcile(name);
       ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
       if (state.isEmpty()) {
@@ -470,7 +340,7 @@ public final class Guests {
   /** What gc removed, one line per object. */
   public List<String> gc() {
     List<String> removed = new ArrayList<>();
-    for (GuestName name : runNames()) {
+    for (GuestName name : files.runNames()) {
       try (FileLock lock = lock(name)) {
         if (store.read(dirs.runGuest(name)).isPresent() && reconcile(name).isEmpty()) {
           removed.add("state of stopped guest " + name);
@@ -500,53 +370,8 @@ public final class Guests {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /**
-   * The guest's state if it is running. When its monitor is gone (stopped, crashed or killed),
-   * removes what the run left — cgroup, state file — and returns empty. Caller holds the lock.
-   */
   private Optional<GuestState> reconcile(GuestName name) {
-    Path run = dirs.runGuest(name);
-    Optional<GuestState> state = store.read(run);
-    if (state.isPresent() && ProcStat.isSame(state.get().monitorPid(), state.get().monitorStartTime())) {
-      return state;
-    }
-    if (state.isPresent()) {
-      // The monitor is gone; its guest died with it (pdeathsig). Kill stragglers, clean up.
-      cleanup(name, cgroups.find(dirs.cgroupParent(), name.value()).orElse(null));
-    }
-    return Optional.empty();
-  }
-
-  private void cleanup(GuestName name, Cgroup cgroup) {
-    try {
-      network.unplumb(name.value(), cgroup == null ? Optional.empty() : cgroup.bpfDir());
-    } finally {
-      if (cgroup != null) {
-        cgroup.destroy();
-      }
-    }
-    store.delete(dirs.runGuest(name));
-    cgroups.removeParentIfEmpty(dirs.cgroupParent());
-  }
-
-  private void awaitMonitor(GuestState state) {
-    if (!ProcStat.isSame(state.monitorPid(), state.monitorStartTime())) {
-      return;
-    }
-    try (Pidfd monitor = Pidfd.open(state.monitorPid()).orElse(null)) {
-      if (monitor != null && !monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis())) {
-        monitor.signal(Signal.SIGKILL);
-        monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
-      }
-    }
-  }
-
-  private void applyLimits(GuestName name, Cgroup cgroup, CgroupLimits limits) {
-    try {
-      cgroup.apply(limits);
-    } catch (CgroupException e) {
-      throw new JvsException(name + ": " + e.getMessage(), e);
-    }
+    return runs.reconcile(name);
   }
 
   /** Reservations are promises: their sum over all guests must fit the host's CPUs. */
@@ -556,7 +381,7 @@ public final class Guests {
     for (GuestName other : names()) {
       if (!other.equals(name)) {
         try {
-          String r = configFile.read(configPath(other), other.value()).resources().get("cpu.reserve");
+          String r = files.config(other).resources().get("cpu.reserve");
           total += r == null ? 0 : dev.jvs.guest.config.Values.percent(r, 0, Integer.MAX_VALUE);
         } catch (RuntimeException e) {
           // a guest deleted or broken meanwhile reserves nothing
@@ -569,67 +394,20 @@ public final class Guests {
     }
   }
 
-  private static void checkCapabilities(GuestName name, GuestConfig config) {
-    long missing = Capability.mask(config.capabilities()) & ~Capability.hostBoundingMask();
-    for (Capability c : config.capabilities()) {
-      if ((missing & (1L << c.number())) != 0) {
-        throw new JvsException(
-            name + ": caps.add: " + c + " is not in this host's bounding set, so jvs cannot grant it");
-      }
-    }
-  }
-
-  private static long startTime(long pid) {
-    return ProcStat.startTime(pid).orElseThrow(() -> new JvsException("process " + pid + " vanished"));
-  }
-
   private FileLock lock(GuestName name) {
-    Path lock = dirs.lock(name);
-    try {
-      Files.createDirectories(lock.getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return FileLock.acquire(lock);
+    return files.lock(name);
   }
 
   private void requireExists(GuestName name) {
-    if (!Files.isRegularFile(configPath(name))) {
-      throw new JvsException(name + ": no such guest");
-    }
+    files.requireExists(name);
   }
 
   private Path configPath(GuestName name) {
-    return dirs.guest(name).resolve(ConfigFile.FILE_NAME);
-  }
-
-  private Path socketPath() {
-    byte[] random = new byte[6];
-    ThreadLocalRandom.current().nextBytes(random);
-    return dirs.run().resolve("ctl-" + HexFormat.of().formatHex(random) + ".sock");
+    return files.configPath(name);
   }
 
   private List<GuestName> names() {
-    return listNames(dirs.guests());
-  }
-
-  private List<GuestName> runNames() {
-    return listNames(dirs.runGuests());
-  }
-
-  private static List<GuestName> listNames(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith("."))
-          .sorted()
-          .map(GuestName::of)
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return files.names();
   }
 
   /** Control sockets of launches whose CLI was killed before jvs-init connected. */

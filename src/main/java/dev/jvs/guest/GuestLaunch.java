@@ -1,0 +1,169 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
+import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.config.Values;
+import dev.jvs.guest.state.GuestState;
+import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.DiskImage;
+import dev.jvs.image.GuestUser;
+import dev.jvs.image.ImageConfig;
+import dev.jvs.image.LoopDevice;
+import dev.jvs.image.Templates;
+import dev.jvs.kernel.Capability;
+import dev.jvs.kernel.ProcStat;
+import dev.jvs.launch.LaunchException;
+import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Launched;
+import dev.jvs.launch.Launcher;
+import dev.jvs.net.GuestNetwork;
+import dev.jvs.net.NetConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Turns a guest's config into a running process: disk image, cgroup and limits, launch
+ * program, networking and state, all undone if any step fails. Callers hold the guest's lock.
+ */
+final class GuestLaunch {
+  private final JvsDirs dirs;
+  private final CgroupDriver cgroups;
+  private final Launcher launcher;
+  private final LaunchPlans plans;
+  private final Templates templates;
+  private final StateStore store;
+  private final GuestNetwork network;
+  private final GuestRuns runs;
+
+  GuestLaunch(JvsDirs dirs, CgroupDriver cgroups, Launcher launcher, LaunchPlans plans,
+      Templates templates, StateStore store, GuestNetwork network, GuestRuns runs) {
+    this.dirs = dirs;
+    this.cgroups = cgroups;
+    this.launcher = launcher;
+    this.plans = plans;
+    this.templates = templates;
+    this.store = store;
+    this.network = network;
+    this.runs = runs;
+  }
+
+  /** Starts the guest's first process ({@code argv}); on failure nothing of it is left. */
+  Launched start(GuestName name, GuestConfig config, List<String> argv, boolean application,
+      boolean detached, Launcher.Stdio foregroundStdio, ImageConfig image) {
+    checkCapabilities(name, config);
+    HostLimits.checkMemlock(name, config.resources());
+    Path guestDir = dirs.guest(name);
+    // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
+    String space = config.resources().get("disk.space");
+    try (LoopDevice disk = space == null ? null
+        : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
+      return start(name, config, argv, application, detached, foregroundStdio, image, disk);
+    }
+  }
+
+  /** The launch proper, with the guest's disk.space device attached (or null without one). */
+  private Launched start(GuestName name, GuestConfig config, List<String> argv,
+      boolean application, boolean detached, Launcher.Stdio foregroundStdio, ImageConfig image,
+      LoopDevice disk) {
+    Path run = dirs.runGuest(name);
+    Path guestDir = dirs.guest(name);
+    Path lower = templates.ensure(config.template());
+    Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
+    try {
+      Files.createDirectories(run);
+      Files.createDirectories(upperRoot);
+      Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+    }
+    LaunchPlans.Layout layout =
+        new LaunchPlans.Layout(
+            lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
+            run.resolve(StateStore.EXIT_FILE), disk == null ? null : disk.path(),
+            disk == null ? null : upperRoot, run.resolve("etc"));
+    GuestUser user = GuestUser.resolve(image.user(), lower);
+    LaunchProgram program = plans.start(name, config, layout, argv, detached,
+        new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
+    Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
+    try {
+      CgroupLimits limits = GuestResources.limits(config.resources());
+      if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
+        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
+      }
+      applyLimits(name, cgroup, limits);
+      Launcher.Stdio stdio =
+          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
+      return launcher.launch(
+          program,
+          socketPath(),
+          stdio,
+          (monitorPid, childPid) -> {
+            cgroup.addProcess(childPid);
+            network.plumb(name.value(), config.hostname(), NetConfig.from(config.resources()),
+                childPid, cgroup.bpfDir(), layout.etc());
+            store.write(
+                run,
+                new GuestState(
+                    name.value(), monitorPid, startTime(monitorPid), childPid, startTime(childPid),
+                    System.currentTimeMillis(), cgroup.path(), application));
+          });
+    } catch (LaunchException | RuntimeException e) {
+      runs.cleanup(name, cgroup);
+      if (e instanceof JvsException j) {
+        throw j;
+      }
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code argv} in the running guest whose init is {@code initPid}, in its cgroup. */
+  Launched exec(GuestName name, GuestConfig config, long initPid, List<String> argv, boolean tty,
+      Launcher.Stdio stdio) throws LaunchException {
+    Cgroup cgroup =
+        cgroups
+            .find(dirs.cgroupParent(), name.value())
+            .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
+    String term = System.getenv().getOrDefault("TERM", "xterm");
+    LaunchProgram program = plans.exec(name, config, initPid, argv, tty, term);
+    return launcher.launch(
+        program, socketPath(), stdio, (monitorPid, childPid) -> cgroup.addProcess(childPid));
+  }
+
+  static void applyLimits(GuestName name, Cgroup cgroup, CgroupLimits limits) {
+    try {
+      cgroup.apply(limits);
+    } catch (CgroupException e) {
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkCapabilities(GuestName name, GuestConfig config) {
+    long missing = Capability.mask(config.capabilities()) & ~Capability.hostBoundingMask();
+    for (Capability c : config.capabilities()) {
+      if ((missing & (1L << c.number())) != 0) {
+        throw new JvsException(
+            name + ": caps.add: " + c + " is not in this host's bounding set, so jvs cannot grant it");
+      }
+    }
+  }
+
+  private static long startTime(long pid) {
+    return ProcStat.startTime(pid).orElseThrow(() -> new JvsException("process " + pid + " vanished"));
+  }
+
+  /** A fresh control socket for one launch (several may run at once). */
+  private Path socketPath() {
+    byte[] random = new byte[6];
+    ThreadLocalRandom.current().nextBytes(random);
+    return dirs.run().resolve("ctl-" + HexFormat.of().formatHex(random) + ".sock");
+  }
+}
