@@ -102,7 +102,7 @@ class OciWarmServiceIT {
   @Test
   void containerdRunsContainersThroughTheServiceAndFallsBackWithoutIt() throws Exception {
     try (OciTestHost host = new OciTestHost(); Service service = Service.start(host);
-        Containerd containerd = Containerd.start(host)) {
+        TestContainerd containerd = TestContainerd.start(host)) {
       Path script = warmScript(host, service.socket);
       OciTestHost.Bundle b = host.bundle("image", "true");
       List<String> runc = List.of("--runc-binary", script.toString(),
@@ -313,47 +313,6 @@ class OciWarmServiceIT {
         process.destroyForcibly().waitFor();
       }
       Files.deleteIfExists(socket);
-    }
-  }
-
-  /** containerd with its own config, root, state and socket, as OciContainerdIT starts it. */
-  private record Containerd(Path socket, Process process) implements AutoCloseable {
-    static Containerd start(OciTestHost host) throws IOException, InterruptedException {
-      Path cd = Files.createDirectories(host.base.resolve("containerd"));
-      Path sock = cd.resolve("c.sock");
-      Files.writeString(cd.resolve("config.toml"), """
-          version = 2
-          root = "%1$s/root"
-          state = "%1$s/state"
-          disabled_plugins = ["io.containerd.grpc.v1.cri"]
-          [grpc]
-            address = "%2$s"
-          [ttrpc]
-            address = "%2$s.ttrpc"
-          """.formatted(cd, sock));
-      Process p = new ProcessBuilder("containerd", "--config", cd.resolve("config.toml").toString())
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(cd.resolve("containerd.log").toFile())
-          .start();
-      for (int i = 0; i < 300 && !Files.exists(sock); i++) {
-        Thread.sleep(20);
-      }
-      return new Containerd(sock, p);
-    }
-
-    OciTestHost.Result ctr(List<String> args) {
-      List<String> cmd = new ArrayList<>(List.of("ctr", "-a", socket.toString()));
-      cmd.addAll(args);
-      return OciPodmanIT.run(cmd);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-      }
     }
   }
 }
