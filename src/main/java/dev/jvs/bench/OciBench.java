@@ -41,9 +41,6 @@ public final class OciBench {
     this.progress = progress;
   }
 
-  /** A contender to time, or why one cannot run here (exactly one is set). */
-  private record Slot(Contender contender, Row.Skipped skipped) {}
-
   /** Prepares, times {@code runs} interleaved rounds and tears down; once per instance. */
   public StartupReport run(int runs) {
     String loadBefore = HostLoad.oneMinute();
@@ -74,11 +71,10 @@ public final class OciBench {
     Optional<Path> runc = Executables.find("runc");
     slots.add(runc.isPresent()
         ? ctrRun(containerd, "runc", runc.get(), work, cgroupParent, true)
-        : new Slot(null, new Row.Skipped(Row.Group.START, "runc", "not installed")));
+        : Slot.skip(Row.Group.START, "runc", "not installed"));
     slots.add(crun(containerd, work, cgroupParent));
 
-    List<Contender> contenders = slots.stream().map(Slot::contender).filter(c -> c != null)
-        .toList();
+    List<Contender> contenders = Slot.contenders(slots);
     progress.accept("warming the service up with " + SERVICE_WARMUP_RUNS + " untimed runs");
     Contender.Trial warmRun = slots.getFirst().contender().trial();
     for (int i = 0; i < SERVICE_WARMUP_RUNS; i++) {
@@ -96,16 +92,7 @@ public final class OciBench {
         new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
     long served = service.requestsServed() - servedBefore;
 
-    List<Row> rows = new ArrayList<>();
-    int next = 0;
-    for (Slot s : slots) {
-      if (s.skipped() != null) {
-        rows.add(s.skipped());
-      } else {
-        Contender c = s.contender();
-        rows.add(new Row.Measured(c.group(), c.label(), c.reference(), latencies.get(next++)));
-      }
-    }
+    List<Row> rows = Slot.rows(slots, latencies);
     notes.add("each row: `ctr run --rm --runc-binary X --runc-root R --cgroup /P/ID " + IMAGE
         + " ID /bin/true` against a containerd of this benchmark's own (overlayfs snapshots;"
         + " its state, the runtimes' roots and pid files on a tmpfs, as /run normally is)");
@@ -124,14 +111,15 @@ public final class OciBench {
     Path root = containerd.runtimeRoot(Integer.toString(nextId++));
     Contender.Trial trial = () -> host.commands().run(containerd.runRm(binary, root,
         cgroupParent, IMAGE, OciRuntime.ID_PREFIX + nextId++, TRUE));
-    return new Slot(new Contender(Row.Group.START, label, reference, trial), null);
+    return reference ? Slot.reference(Row.Group.START, label, trial)
+        : Slot.of(Row.Group.START, label, trial);
   }
 
   /** crun refuses hybrid cgroup hosts outright; then the table says so instead of a row. */
   private Slot crun(Containerd containerd, Path work, String cgroupParent) {
     Optional<Path> crun = Executables.find("crun");
     if (crun.isEmpty()) {
-      return new Slot(null, new Row.Skipped(Row.Group.START, "crun", "not installed"));
+      return Slot.skip(Row.Group.START, "crun", "not installed");
     }
     Path root = containerd.runtimeRoot("crun");
     Commands.Result probe = host.commands().capture(containerd.runRm(crun.get(), root,
@@ -142,8 +130,7 @@ public final class OciBench {
           + "crun-probe"), java.time.Duration.ofSeconds(60));
       host.commands().capture(containerd.ctr("containers", "delete", OciRuntime.ID_PREFIX
           + "crun-probe"), java.time.Duration.ofSeconds(60));
-      return new Slot(null, new Row.Skipped(Row.Group.START, "crun",
-          "not runnable here (" + probe.firstLine() + ")"));
+      return Slot.skip(Row.Group.START, "crun", "not runnable here (" + probe.firstLine() + ")");
     }
     return ctrRun(containerd, "crun", crun.get(), work, cgroupParent, false);
   }

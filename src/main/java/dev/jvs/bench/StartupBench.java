@@ -35,21 +35,6 @@ public final class StartupBench {
     this.progress = progress;
   }
 
-  /** A table line to be: a contender to time, or why one cannot run here (exactly one is set). */
-  private record Slot(Contender contender, Row.Skipped skipped) {
-    static Slot of(Row.Group group, String label, Contender.Trial trial) {
-      return new Slot(new Contender(group, label, false, trial), null);
-    }
-
-    static Slot reference(Row.Group group, String label, Contender.Trial trial) {
-      return new Slot(new Contender(group, label, true, trial), null);
-    }
-
-    static Slot skip(Row.Group group, String label, String reason) {
-      return new Slot(null, new Row.Skipped(group, label, reason));
-    }
-  }
-
   /** Prepares, times {@code runs} interleaved rounds and tears down; once per instance. */
   public StartupReport run(int runs) {
     String loadBefore = HostLoad.oneMinute();
@@ -73,23 +58,13 @@ public final class StartupBench {
     List<Slot> slots = new ArrayList<>(start);
     slots.addAll(exec);
 
-    List<Contender> contenders =
-        slots.stream().map(Slot::contender).filter(c -> c != null).toList();
+    List<Contender> contenders = Slot.contenders(slots);
     progress.accept("timing " + contenders.size() + " contenders: " + WARMUP_ROUNDS
         + " warm-up rounds, then " + runs + " interleaved rounds");
     List<Latency> latencies =
         new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
 
-    List<Row> rows = new ArrayList<>();
-    int next = 0;
-    for (Slot s : slots) {
-      if (s.skipped() != null) {
-        rows.add(s.skipped());
-      } else {
-        Contender c = s.contender();
-        rows.add(new Row.Measured(c.group(), c.label(), c.reference(), latencies.get(next++)));
-      }
-    }
+    List<Row> rows = Slot.rows(slots, latencies);
     notes.add("process rows include this JVM's cost of spawning and reaping a child; "
         + "the /bin/true row is that floor");
     notes.add("in-process rows ran in this JVM: "
