@@ -19,6 +19,12 @@ import java.util.Optional;
  */
 final class GuestRuns {
   private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long a stop waits for init to be able to receive its stop signal before sending it
+   * anyway: an init may never show it (it ignores the signal, or /proc hides its wait channel),
+   * and the rest of the timeout is its time to exit.
+   */
+  private static final Duration READY_GRACE = Duration.ofSeconds(2);
 
   private final JvsDirs dirs;
   private final CgroupDriver cgroups;
@@ -56,7 +62,8 @@ final class GuestRuns {
         if (init != null) {
           long start = System.nanoTime();
           // A stop right after start could otherwise signal an init not yet able to receive it.
-          awaitHandler(state.initPid(), config.stopSignal(), timeout);
+          awaitHandler(state.initPid(), config.stopSignal(),
+              timeout.compareTo(READY_GRACE) < 0 ? timeout : READY_GRACE);
           init.signal(config.stopSignal());
           long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
           if (!init.awaitExit(Math.max(0, left))) {
