@@ -62,8 +62,8 @@ public final class IsolationBench {
       for (int i = 0; i < r.length; i++) {
         r[i] = (double) running[i] / frozen[i] - 1;
       }
-      Arrays.sort(r);
-      return new Slowdown(r[r.length / 2], r[(r.length - 1) / 4], r[r.length - 1 - (r.length - 1) / 4]);
+      Quartiles q = Quartiles.of(r);
+      return new Slowdown(q.median(), q.lower(), q.upper());
     }
   }
 

@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "net",
     description = {
-      "Throughput and RTT per net.mode against the host's own (iperf3 to an outside namespace),",
+      "Throughput, RTT and CPU per byte per net.mode against the host's own (iperf3 to an outside",
+      "namespace, paired rounds; unshaped and at a line rate),",
       "start time added by bridge networking, HTB sharing between guests. Needs root; leaves",
       "nothing behind."
     })
@@ -21,6 +22,14 @@ final class NetBenchCommand implements Callable<Integer> {
 
   @Option(names = "--seconds", defaultValue = "5", description = "per iperf3 run (${DEFAULT-VALUE})")
   int seconds;
+
+  @Option(names = "--rounds", defaultValue = "7",
+      description = "paired rounds of every mode, per link (${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--link", defaultValue = "1000",
+      description = "line rate of the second throughput table in Mbit/s, 0 for none (${DEFAULT-VALUE})")
+  long link;
 
   @Option(names = "--guests", defaultValue = "3", description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
   int guests;
@@ -34,9 +43,10 @@ final class NetBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (seconds < 1 || guests < 2 || guests > 4 || runs < 1 || bandwidth < 10) {
-      throw new IllegalArgumentException(
-          "--seconds >= 1, --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
+    if (seconds < 1 || rounds < 1 || link < 0 || guests < 2 || guests > 4 || runs < 1
+        || bandwidth < 10) {
+      throw new IllegalArgumentException("--seconds >= 1, --rounds >= 1, --link >= 0, --guests 2..4,"
+          + " --runs >= 1 and --bandwidth >= 10 please");
     }
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
@@ -44,7 +54,7 @@ final class NetBenchCommand implements Callable<Integer> {
       err.println("bench net: " + line);
       err.flush();
     })) {
-      bench.run(seconds, guests, runs, bandwidth).forEach(out::println);
+      bench.run(seconds, rounds, link, guests, runs, bandwidth).forEach(out::println);
     }
     out.flush();
     return 0;

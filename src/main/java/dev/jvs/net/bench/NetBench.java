@@ -52,7 +52,8 @@ public final class NetBench implements AutoCloseable {
   }
 
   /** Runs everything; the report's lines. */
-  public List<String> run(int seconds, int shapedGuests, int startRuns, long bandwidthMbit) {
+  public List<String> run(int seconds, int rounds, long linkMbit, int shapedGuests, int startRuns,
+      long bandwidthMbit) {
     try {
       Files.createDirectories(dirs.root());
       Files.writeString(dirs.root().resolve("net.conf"),
@@ -63,7 +64,7 @@ public final class NetBench implements AutoCloseable {
     for (int i = 0; i <= shapedGuests; i++) {
       outside.start("iperf3", "-s", "-p", Integer.toString(FIRST_PORT + i));
     }
-    modes(seconds);
+    modes(seconds, rounds, linkMbit);
     plumbing(startRuns);
     shaping(seconds, shapedGuests, bandwidthMbit);
     stopAll();
@@ -73,41 +74,37 @@ public final class NetBench implements AutoCloseable {
     return out;
   }
 
-  private void modes(int seconds) {
+  private void modes(int seconds, int rounds, long linkMbit) {
     progress.accept("throughput per mode");
     GuestName bridge = guest("bridge", Map.of("net.mode", "bridge"));
     GuestName hostIp = guest("hostip", Map.of("net.mode", "host-ip",
         "net.ip", "10.215." + outside.n() + ".5"));
     GuestName host = guest("host", Map.of("net.mode", "host"));
-    List<Iperf> nat = new ArrayList<>();
-    List<Iperf> br = new ArrayList<>();
-    List<Iperf> hi = new ArrayList<>();
-    List<Iperf> ho = new ArrayList<>();
-    for (int round = 0; round < 3; round++) { // interleaved, so drift hits every mode alike
-      nat.add(Iperf.parse(Outside.sh("iperf3 -J -c " + outside.address() + " -p " + FIRST_PORT
-          + " -t " + seconds)));
-      br.add(iperf(bridge, FIRST_PORT, seconds));
-      hi.add(iperf(hostIp, FIRST_PORT, seconds));
-      ho.add(iperf(host, FIRST_PORT, seconds));
+    ModeThroughput modes = new ModeThroughput(List.of(
+        new ModeThroughput.Mode("native (host)", () -> Iperf.parse(Outside.sh("iperf3 -J -c "
+            + outside.address() + " -p " + FIRST_PORT + " -t " + seconds))),
+        new ModeThroughput.Mode("bridge (veth+NAT)", () -> iperf(bridge, FIRST_PORT, seconds)),
+        new ModeThroughput.Mode("host-ip (BPF hooks)", () -> iperf(hostIp, FIRST_PORT, seconds)),
+        new ModeThroughput.Mode("host", () -> iperf(host, FIRST_PORT, seconds))), seconds);
+    out.add("Throughput, RTT and host CPU per GB to the outside host, one TCP stream (iperf3, " + seconds
+        + " s runs): medians of " + rounds + " rounds' ratios to native, each round running every"
+        + " mode back to back (RTT = mean tcp_info RTT under load)");
+    out.add("Link unshaped (a veth: as fast as the CPU, so a mode's extra work shows as throughput):");
+    out.addAll(ModeThroughput.table(modes.measure(rounds)));
+    if (linkMbit > 0) {
+      progress.accept("throughput per mode, link at " + linkMbit + " Mbit/s");
+      outside.capLink(linkMbit);
+      try {
+        out.add("Link with a line rate of " + linkMbit
+            + " Mbit/s (HTB on the host's end, like a NIC; extra work shows as CPU):");
+        out.addAll(ModeThroughput.table(modes.measure(rounds)));
+      } finally {
+        outside.capLink(0);
+      }
     }
-    Iperf n = median(nat);
-    out.add("Throughput and RTT to the outside host, one TCP stream, median of 3 interleaved runs"
-        + " of " + seconds + " s (iperf3; RTT = mean tcp_info RTT under load)");
-    out.add(String.format("  %-22s %12s %8s %10s %8s", "", "Gbit/s", "x native", "RTT us",
-        "x native"));
-    row("native (host)", n, n);
-    row("bridge (veth+NAT)", median(br), n);
-    row("host-ip (BPF hooks)", median(hi), n);
-    row("host", median(ho), n);
     for (GuestName g : List.of(bridge, hostIp, host)) {
       guests.stop(g, Duration.ZERO);
     }
-  }
-
-  private void row(String label, Iperf x, Iperf n) {
-    out.add(String.format("  %-22s %12.2f %8.2f %10d %8.2f", label, x.bitsPerSecond() / 1e9,
-        x.bitsPerSecond() / n.bitsPerSecond(), x.meanRttMicros(),
-        n.meanRttMicros() == 0 ? 0.0 : (double) x.meanRttMicros() / n.meanRttMicros()));
   }
 
   private void plumbing(int runs) {
@@ -254,13 +251,6 @@ public final class NetBench implements AutoCloseable {
   private static Launcher.Stdio quiet() {
     return new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
         ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
-  }
-
-  private static Iperf median(List<Iperf> xs) {
-    List<Iperf> sorted = new ArrayList<>(xs);
-    sorted.sort((a, b) -> Double.compare(a.bitsPerSecond(), b.bitsPerSecond()));
-    long[] rtts = xs.stream().mapToLong(Iperf::meanRttMicros).sorted().toArray();
-    return new Iperf(sorted.get(sorted.size() / 2).bitsPerSecond(), rtts[rtts.length / 2]);
   }
 
   private static double medianMillis(long[] nanos) {

@@ -50,6 +50,20 @@ public final class Outside implements AutoCloseable {
     return "198.18." + n + ".1";
   }
 
+  /**
+   * Gives the host's link to the outside a line rate, as a NIC has (HTB on the host end, which
+   * every mode's traffic to the outside leaves by); {@code mbit} 0 takes it away.
+   */
+  public void capLink(long mbit) {
+    if (mbit == 0) {
+      sh("tc qdisc del dev " + link + " root 2>/dev/null || true");
+      return;
+    }
+    sh("tc qdisc replace dev " + link + " root handle 1: htb default 1");
+    sh("tc class replace dev " + link + " parent 1: classid 1:1 htb rate " + mbit + "mbit ceil "
+        + mbit + "mbit quantum 60000");
+  }
+
   /** Starts a server process inside (killed at close). */
   public void start(String... argv) {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
