@@ -31,6 +31,12 @@ import java.util.function.Consumer;
 public final class NetBench implements AutoCloseable {
   private static final int FIRST_PORT = 5201;
 
+  /**
+   * iperf3 counts TCP payload; HTB counts whole frames. A full segment at MTU 1500 carries 1448
+   * payload bytes (TCP timestamps on) in a 1514-byte Ethernet frame.
+   */
+  private static final double FRAME_PER_PAYLOAD = 1514.0 / 1448.0;
+
   private final Path base;
   private final JvsDirs dirs;
   private final Guests guests;
@@ -184,8 +190,9 @@ public final class NetBench implements AutoCloseable {
     restart(gs.getFirst(), Map.of("net.rate", "10mbit", "net.ceil", ceil + "mbit"));
     double[] capped = together(gs, seconds);
     double alone = iperf(gs.getFirst(), FIRST_PORT, seconds).mbit();
-    out.add(String.format("  guest 0 ceil %dmbit:         %s   guest 0 alone %.1f = %.1f %% of ceil",
-        ceil, fmt(capped), alone, alone / ceil * 100));
+    out.add(String.format("  guest 0 ceil %dmbit:         %s   guest 0 alone %.1f = %.1f %% of ceil"
+        + " (%.1f %% in frame bytes, which HTB counts)", ceil, fmt(capped), alone,
+        alone / ceil * 100, alone * FRAME_PER_PAYLOAD / ceil * 100));
   }
 
   private static String fmt(double[] xs) {
