@@ -3,7 +3,6 @@ package dev.jvs.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,18 +22,13 @@ class OciContainerdIT {
       Path runtime = OciPodmanIT.runtimeScript(host);
       OciTestHost.Bundle b = host.bundle("image", "true");
       try (TestContainerd containerd = TestContainerd.start(host)) {
-        List<String> runc = List.of("--runc-binary", runtime.toString(),
-            "--runc-root", host.base.resolve("ctr-runc").toString());
-
-        OciTestHost.Result hi = containerd.ctr(concat(List.of("run", "--rm", "--rootfs"), runc,
-            List.of("--cgroup", "/" + host.cgroupParent + "/t1", b.rootfs().toString(), "t1",
-                "sh", "-c", "echo hi; exit 3")));
+        OciTestHost.Result hi = containerd.run(host, runtime, b.rootfs(), "--rm", "t1",
+            "sh", "-c", "echo hi; exit 3");
         assertThat(hi.out()).as(hi.err()).isEqualTo("hi\n");
         assertThat(hi.code()).isEqualTo(3);
 
-        assertThat(containerd.ctr(concat(List.of("run", "-d", "--rootfs"), runc,
-            List.of("--cgroup", "/" + host.cgroupParent + "/t2", b.rootfs().toString(), "t2",
-                "sleep", "1000"))).code()).isZero();
+        assertThat(containerd.run(host, runtime, b.rootfs(), "-d", "t2", "sleep", "1000").code())
+            .isZero();
         assertThat(containerd.ctr(List.of("task", "ls")).out()).containsPattern("t2\\s+\\d+\\s+RUNNING");
         // A command that ends at once, several times: its exit must reach ctr even when the
         // shim reaps it right after jvs-oci exec returns (a lost exit hangs ctr; 124 = timeout)
@@ -44,24 +38,9 @@ class OciContainerdIT {
           assertThat(exec.code()).as("exec #%d (%s)", i, exec.err()).isEqualTo(4);
           assertThat(exec.out()).isEqualTo("in-t2\n");
         }
-        assertThat(containerd.ctr(List.of("task", "kill", "-s", "KILL", "t2")).code()).isZero();
-        for (int i = 0; i < 200 && !containerd.ctr(List.of("task", "ls")).out().contains("STOPPED"); i++) {
-          Thread.sleep(20);
-        }
-        assertThat(containerd.ctr(List.of("task", "ls")).out()).containsPattern("t2\\s+\\d+\\s+STOPPED");
-        assertThat(containerd.ctr(List.of("task", "delete", "t2")).code()).isZero();
-        assertThat(containerd.ctr(List.of("container", "delete", "t2")).code()).isZero();
+        containerd.killAndDelete("t2");
         assertThat(host.stateLeft()).isEmpty();
       }
     }
-  }
-
-  @SafeVarargs
-  private static List<String> concat(List<String>... parts) {
-    List<String> all = new ArrayList<>();
-    for (List<String> p : parts) {
-      all.addAll(p);
-    }
-    return all;
   }
 }

@@ -105,29 +105,18 @@ class OciWarmServiceIT {
         TestContainerd containerd = TestContainerd.start(host)) {
       Path script = warmScript(host, service.socket);
       OciTestHost.Bundle b = host.bundle("image", "true");
-      List<String> runc = List.of("--runc-binary", script.toString(),
-          "--runc-root", host.base.resolve("ctr-runc").toString());
-
-      OciTestHost.Result hi = containerd.ctr(concat(List.of("run", "--rm", "--rootfs"), runc,
-          List.of("--cgroup", "/" + host.cgroupParent + "/t1", b.rootfs().toString(), "t1",
-              "sh", "-c", "echo hi; exit 3")));
+      OciTestHost.Result hi = containerd.run(host, script, b.rootfs(), "--rm", "t1",
+          "sh", "-c", "echo hi; exit 3");
       assertThat(hi.out()).as(hi.err()).isEqualTo("hi\n");
       assertThat(hi.code()).isEqualTo(3);
 
-      assertThat(containerd.ctr(concat(List.of("run", "-d", "--rootfs"), runc,
-          List.of("--cgroup", "/" + host.cgroupParent + "/t2", b.rootfs().toString(), "t2",
-              "sleep", "1000"))).code()).isZero();
+      assertThat(containerd.run(host, script, b.rootfs(), "-d", "t2", "sleep", "1000").code())
+          .isZero();
       OciTestHost.Result exec = containerd.ctr(List.of("task", "exec", "--exec-id", "e1", "t2",
           "sh", "-c", "echo in-t2; exit 4"));
       assertThat(exec.out()).isEqualTo("in-t2\n");
       assertThat(exec.code()).isEqualTo(4);
-      assertThat(containerd.ctr(List.of("task", "kill", "-s", "KILL", "t2")).code()).isZero();
-      for (int i = 0; i < 200
-          && !containerd.ctr(List.of("task", "ls")).out().contains("STOPPED"); i++) {
-        Thread.sleep(20);
-      }
-      assertThat(containerd.ctr(List.of("task", "delete", "t2")).code()).isZero();
-      assertThat(containerd.ctr(List.of("container", "delete", "t2")).code()).isZero();
+      containerd.killAndDelete("t2");
 
       List<String> served = service.served();
       for (String verb : List.of("create", "start", "delete", "exec", "kill")) {
@@ -137,9 +126,7 @@ class OciWarmServiceIT {
       // SIGKILL leaves a stale socket: the client finds nobody there and runs the cold path
       service.kill();
       assertThat(service.socket).exists();
-      OciTestHost.Result cold = containerd.ctr(concat(List.of("run", "--rm", "--rootfs"), runc,
-          List.of("--cgroup", "/" + host.cgroupParent + "/t3", b.rootfs().toString(), "t3",
-              "echo", "cold")));
+      OciTestHost.Result cold = containerd.run(host, script, b.rootfs(), "--rm", "t3", "echo", "cold");
       assertThat(cold.out()).as(cold.err()).isEqualTo("cold\n");
       assertThat(cold.code()).isZero();
       assertThat(service.served()).hasSameSizeAs(served);

@@ -1,5 +1,7 @@
 package dev.jvs.oci;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,6 +48,30 @@ record TestContainerd(Path socket, Process process) implements AutoCloseable {
     cmd.addAll(List.of("ctr", "-a", socket.toString()));
     cmd.addAll(args);
     return OciPodmanIT.run(cmd);
+  }
+
+  /**
+   * `ctr run` ({@code mode} "--rm" or "-d") of {@code rootfs}, with {@code runtime} as the runc
+   * binary of the shim, in a cgroup below the test host's parent named after the container.
+   */
+  OciTestHost.Result run(OciTestHost host, Path runtime, Path rootfs, String mode, String id,
+      String... argv) {
+    List<String> args = new ArrayList<>(List.of("run", mode, "--rootfs", "--runc-binary",
+        runtime.toString(), "--runc-root", host.base.resolve("ctr-runc").toString(), "--cgroup",
+        "/" + host.cgroupParent + "/" + id, rootfs.toString(), id));
+    args.addAll(List.of(argv));
+    return ctr(args);
+  }
+
+  /** SIGKILL to a task, then, once containerd reports it stopped, delete it and its container. */
+  void killAndDelete(String id) throws InterruptedException {
+    assertThat(ctr(List.of("task", "kill", "-s", "KILL", id)).code()).isZero();
+    for (int i = 0; i < 200 && !ctr(List.of("task", "ls")).out().contains("STOPPED"); i++) {
+      Thread.sleep(20);
+    }
+    assertThat(ctr(List.of("task", "ls")).out()).containsPattern(id + "\\s+\\d+\\s+STOPPED");
+    assertThat(ctr(List.of("task", "delete", id)).code()).isZero();
+    assertThat(ctr(List.of("container", "delete", id)).code()).isZero();
   }
 
   @Override
