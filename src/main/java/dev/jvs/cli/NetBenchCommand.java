@@ -28,7 +28,8 @@ final class NetBenchCommand implements Callable<Integer> {
   int rounds;
 
   @Option(names = "--link", defaultValue = "1000",
-      description = "line rate of the second throughput table in Mbit/s, 0 for none (${DEFAULT-VALUE})")
+      description = "line rate of the second throughput table in Mbit/s, 0 for none"
+          + " (${DEFAULT-VALUE})")
   long link;
 
   @Option(names = "--guests", defaultValue = "3", description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
@@ -45,8 +46,8 @@ final class NetBenchCommand implements Callable<Integer> {
   public Integer call() {
     if (seconds < 1 || rounds < 1 || link < 0 || guests < 2 || guests > 4 || runs < 1
         || bandwidth < 10) {
-      throw new IllegalArgumentException("--seconds >= 1, --rounds >= 1, --link >= 0, --guests 2..4,"
-          + " --runs >= 1 and --bandwidth >= 10 please");
+      throw new IllegalArgumentException("--seconds >= 1, --rounds >= 1, --link >= 0,"
+          + " --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
     }
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();

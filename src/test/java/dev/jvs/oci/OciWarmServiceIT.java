@@ -126,7 +126,8 @@ class OciWarmServiceIT {
       // SIGKILL leaves a stale socket: the client finds nobody there and runs the cold path
       service.kill();
       assertThat(service.socket).exists();
-      OciTestHost.Result cold = containerd.run(host, script, b.rootfs(), "--rm", "t3", "echo", "cold");
+      OciTestHost.Result cold = containerd.run(host, script, b.rootfs(), "--rm", "t3",
+          "echo", "cold");
       assertThat(cold.out()).as(cold.err()).isEqualTo("cold\n");
       assertThat(cold.code()).isZero();
       assertThat(service.served()).hasSameSizeAs(served);

@@ -92,10 +92,11 @@ public final class NetBench implements AutoCloseable {
         new ModeThroughput.Mode("bridge (veth+NAT)", () -> iperf(bridge, FIRST_PORT, seconds)),
         new ModeThroughput.Mode("host-ip (BPF hooks)", () -> iperf(hostIp, FIRST_PORT, seconds)),
         new ModeThroughput.Mode("host", () -> iperf(host, FIRST_PORT, seconds))), seconds);
-    out.add("Throughput, RTT and host CPU per GB to the outside host, one TCP stream (iperf3, " + seconds
-        + " s runs): medians of " + rounds + " rounds' ratios to native, each round running every"
+    out.add("Throughput, RTT and host CPU per GB to the outside host, one TCP stream (iperf3, "
+        + seconds + " s runs): medians of " + rounds + " rounds' ratios to native, each round running every"
         + " mode back to back (RTT = mean tcp_info RTT under load)");
-    out.add("Link unshaped (a veth: as fast as the CPU, so a mode's extra work shows as throughput):");
+    out.add("Link unshaped (a veth: as fast as the CPU, so a mode's extra work shows as"
+        + " throughput):");
     out.addAll(ModeThroughput.table(modes.measure(rounds)));
     if (linkMbit > 0) {
       progress.accept("throughput per mode, link at " + linkMbit + " Mbit/s");
