@@ -24,11 +24,20 @@ public final class LaunchCodec {
 
   /** Percent-encodes every byte outside the safe set; the empty field is a lone '%'. */
   static String encodeField(String field) {
-    if (field.isEmpty()) {
-      return "%";
+    ByteArrayOutputStream out = new ByteArrayOutputStream(field.length() + 1);
+    writeField(field.getBytes(StandardCharsets.UTF_8), out);
+    return out.toString(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Appends one field in the line format's encoding: every byte outside the safe set as
+   * {@code %XX}, the empty field as a lone '%'. The OCI service's frames use it too.
+   */
+  public static void writeField(byte[] field, ByteArrayOutputStream out) {
+    if (field.length == 0) {
+      out.write('%');
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte b : field.getBytes(StandardCharsets.UTF_8)) {
+    for (byte b : field) {
       int c = b & 0xff;
       if (isSafe(c)) {
         out.write(c);
@@ -38,7 +47,6 @@ public final class LaunchCodec {
         out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }
-    return out.toString(StandardCharsets.US_ASCII);
   }
 
   private static boolean isSafe(int c) {

@@ -39,11 +39,6 @@ class IoWeightKernelTest {
     KernelCgroups.cleanUpAndAudit(driver, parent);
   }
 
-  /** A real disk, not tmpfs: /var/tmp here, the virtio disk on the cgroup v2 test host. */
-  private static Path diskDir() {
-    return Path.of(System.getProperty("jvs.test.diskDir", "/var/tmp"));
-  }
-
   /** Bytes read by each of two cgroups with these io.weight values in the same window. */
   private record Split(int weightA, int weightB, long bytesA, long bytesB) {
     double ratio() {
@@ -59,7 +54,7 @@ class IoWeightKernelTest {
 
   @Test
   void theHeavierWeightReadsClearlyMoreOfAContendedDevice() throws Exception {
-    try (WeighedLoopDevice dev = WeighedLoopDevice.create(diskDir(), 64L << 20)) {
+    try (WeighedLoopDevice dev = WeighedLoopDevice.create(KernelCgroups.diskDir(), 64L << 20)) {
       String mechanism =
           switch (driver) {
             case CgroupV1Driver v1 -> dev.useBfq() ? "bfq" : null;

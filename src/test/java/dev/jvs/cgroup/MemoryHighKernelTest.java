@@ -29,11 +29,6 @@ class MemoryHighKernelTest {
     KernelCgroups.cleanUpAndAudit(driver, parent);
   }
 
-  /** A directory on a disk-backed filesystem: the v2 test host mounts its virtio disk at /mnt. */
-  private static Path diskDir() {
-    return Path.of(System.getProperty("jvs.test.diskDir", "/var/tmp"));
-  }
-
   @Test
   void pageCacheBeyondMemoryHighIsNeverOomKilled() throws Exception {
     Cgroup cg = driver.create(parent, "soft");
@@ -49,7 +44,7 @@ class MemoryHighKernelTest {
 
     // A file on a disk-backed filesystem written with O_DIRECT (so not cached), then read
     // through the page cache inside the cgroup: fresh, reclaimable cache charged there.
-    Path file = Files.createTempFile(diskDir(), "jvs-memory-high", ".bin");
+    Path file = Files.createTempFile(KernelCgroups.diskDir(), "jvs-memory-high", ".bin");
     CgroupUsage u;
     try {
       Process write =

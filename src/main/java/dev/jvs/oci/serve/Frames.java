@@ -1,12 +1,14 @@
 package dev.jvs.oci.serve;
 
+import dev.jvs.launch.LaunchCodec;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The service's line format, the launch program's (docs/launch-program.md, "Encoding"): a name,
  * a space and one field in which every byte outside {@code [A-Za-z0-9._/:=,+@-]} is {@code %XX};
- * the empty field is a lone {@code %}. jvs-init's client reads and writes it with the same code
- * it reads programs with.
+ * the empty field is a lone {@code %}. Fields are encoded by {@link LaunchCodec}; jvs-init's
+ * client reads and writes them with the same code it reads programs with.
  */
 final class Frames {
   private Frames() {}
@@ -14,21 +16,9 @@ final class Frames {
   /** The line {@code NAME FIELD\n} for raw bytes. */
   static byte[] line(String name, byte[] field) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(name.length() + field.length * 3 + 3);
-    out.writeBytes(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
     out.write(' ');
-    if (field.length == 0) {
-      out.write('%');
-    }
-    for (byte b : field) {
-      int c = b & 0xff;
-      if (isSafe(c)) {
-        out.write(c);
-      } else {
-        out.write('%');
-        out.write(Character.toUpperCase(Character.forDigit(c >> 4, 16)));
-        out.write(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
+    LaunchCodec.writeField(field, out);
     out.write('\n');
     return out.toByteArray();
   }
@@ -54,12 +44,5 @@ final class Frames {
       i += 2;
     }
     return out.toByteArray();
-  }
-
-  private static boolean isSafe(int c) {
-    return (c >= 'a' && c <= 'z')
-        || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9')
-        || ".-_/:=,+@".indexOf(c) >= 0;
   }
 }
