@@ -3,15 +3,12 @@ package dev.jvs.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvs.image.Trees;
-import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -103,32 +100,7 @@ class OciPodmanIT {
   }
 
   static OciTestHost.Result run(List<String> cmd) {
-    try {
-      // output to files, so that a hung command fails the test after a timeout instead of
-      // blocking a read forever
-      Path out = Files.createTempFile("jvs-it-oci-out", ".txt");
-      Path err = Files.createTempFile("jvs-it-oci-err", ".txt");
-      try {
-        Process p = new ProcessBuilder(cmd)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor();
-          throw new IllegalStateException(cmd + " hung");
-        }
-        return new OciTestHost.Result(p.exitValue(), Files.readString(out), Files.readString(err));
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OciTestHost.run(new ProcessBuilder(cmd), null, 120);
   }
 
   /** podman with storage, run root and tmpdir under the test's base. */

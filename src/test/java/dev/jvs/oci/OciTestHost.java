@@ -63,26 +63,45 @@ final class OciTestHost implements AutoCloseable {
   Result oci(String... args) {
     List<String> full = new ArrayList<>(List.of("--root", root.toString()));
     full.addAll(List.of(args));
+    return run(new ProcessBuilder(command(full.toArray(String[]::new))), null, 60);
+  }
+
+  /**
+   * Runs a command with {@code stdin} (null: /dev/null) as its input and its output in files, so
+   * that a hung command fails the test after {@code seconds} instead of blocking a read forever.
+   * The files are read when the command exits, even if what it started still holds them open (a
+   * created container does).
+   */
+  static Result run(ProcessBuilder pb, String stdin, int seconds) {
+    Path out = null;
+    Path err = null;
+    Path in = null;
     try {
-      Path out = Files.createTempFile(base, "out", ".txt");
-      Path err = Files.createTempFile(base, "err", ".txt");
-      Process p = new ProcessBuilder(command(full.toArray(String[]::new)))
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+      out = Files.createTempFile("jvs-it-oci-out", ".txt");
+      err = Files.createTempFile("jvs-it-oci-err", ".txt");
+      in = Files.createTempFile("jvs-it-oci-in", ".txt");
+      Files.writeString(in, stdin == null ? "" : stdin);
+      File input = stdin == null ? new File("/dev/null") : in.toFile();
+      Process p = pb.redirectInput(ProcessBuilder.Redirect.from(input))
           .redirectOutput(out.toFile())
           .redirectError(err.toFile())
           .start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException("jvs-oci " + String.join(" ", args) + " hung");
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor();
+        throw new IllegalStateException(String.join(" ", pb.command()) + " hung");
       }
-      // create returns while the container keeps the files open: read what is there now
-      Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
-      return r;
+      return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    } finally {
+      for (Path f : new Path[] {out, err, in}) {
+        if (f != null) {
+          f.toFile().delete();
+        }
+      }
     }
   }
 

@@ -206,33 +206,7 @@ class OciWarmServiceIT {
       String... args) {
     List<String> cmd = new ArrayList<>(List.of(script.toString()));
     cmd.addAll(List.of(args));
-    try {
-      Path out = Files.createTempFile(dir, "out", ".txt");
-      Path err = Files.createTempFile(dir, "err", ".txt");
-      Path input = Files.createTempFile(dir, "in", ".txt");
-      Files.writeString(input, stdin == null ? "" : stdin);
-      Process p = new ProcessBuilder(cmd).directory(dir.toFile())
-          .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-              : ProcessBuilder.Redirect.from(input.toFile()))
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor();
-        throw new IllegalStateException(cmd + " hung");
-      }
-      OciTestHost.Result r =
-          new OciTestHost.Result(p.exitValue(), Files.readString(out), Files.readString(err));
-      Files.delete(out);
-      Files.delete(err);
-      Files.delete(input);
-      return r;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return OciTestHost.run(new ProcessBuilder(cmd).directory(dir.toFile()), stdin, 120);
   }
 
   /** ./jvs-oci's logic for the test's jar and root: forward while the service listens. */
