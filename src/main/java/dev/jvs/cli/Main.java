@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The jvs command line: parses, calls the runtime, prints. One class per verb. */
 @Command(
@@ -36,7 +38,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandSpec spec;
 
   @Override
   public void run() {
@@ -57,12 +59,14 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
+    addHelp(cli);
+    cli.setParameterExceptionHandler(new ParameterErrors());
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           PrintWriter stderr = cmd.getErr();
           if (e instanceof JvsException || e instanceof UncheckedIOException
               || e instanceof IllegalArgumentException) {
-            stderr.println("jvs: " + e.getMessage());
+            stderr.println(ErrorLine.of("jvs: " + e.getMessage()));
           } else {
             stderr.println("jvs: internal error: " + e);
             e.printStackTrace(stderr);
@@ -71,5 +75,19 @@ public final class Main implements Runnable {
           return 1;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * Gives every command -h/--help (the standard mixin covers jvs itself only), except one that
+   * passes unknown arguments on: `jvs oci --help` is the OCI front-end's own help.
+   */
+  private static void addHelp(CommandLine cmd) {
+    CommandSpec spec = cmd.getCommandSpec();
+    if (spec.findOption("-h") == null && spec.findOption("--help") == null
+        && spec.unmatchedArgsBindings().isEmpty()) {
+      spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Show this help message and exit.").build());
+    }
+    cmd.getSubcommands().values().forEach(Main::addHelp);
   }
 }

@@ -44,7 +44,15 @@ public final class Templates {
   public record Info(String name, String source, boolean imageConfig) {}
 
   public Path rootfs(String name) {
-    return dir.resolve(name).resolve("rootfs");
+    return templateDir(name).resolve("rootfs");
+  }
+
+  /**
+   * The one place a name becomes a path: it refuses anything that is not a template name, so a
+   * caller that skipped validation still cannot reach outside templates/.
+   */
+  private Path templateDir(String name) {
+    return dir.resolve(TemplateName.check(name));
   }
 
   public boolean exists(String name) {
@@ -98,7 +106,7 @@ public final class Templates {
   }
 
   private void createLocked(String name, String source, Builder builder) {
-    if (Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+    if (Files.exists(templateDir(name), LinkOption.NOFOLLOW_LINKS)) {
       throw new JvsException("template " + name + ": already exists (jvs template rm " + name
           + " first)");
     }
@@ -111,7 +119,7 @@ public final class Templates {
         JSON.writeValue(staging.resolve(IMAGE_CONFIG).toFile(), config);
       }
       Files.writeString(staging.resolve(SOURCE), source + "\n");
-      Files.move(staging, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(staging, templateDir(name), StandardCopyOption.ATOMIC_MOVE);
       staging = null;
     } catch (IOException e) {
       throw new ImageException("template " + name + ": " + Layers.ioMessage(e), e);
@@ -129,9 +137,9 @@ public final class Templates {
    * removal (their overlay's lower layer would vanish).
    */
   public void remove(String name, Supplier<List<String>> users) {
-    TemplateName.check(name);
+    Path template = templateDir(name);
     try (FileLock lock = lock()) {
-      if (!Files.isDirectory(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isDirectory(template, LinkOption.NOFOLLOW_LINKS)) {
         throw new JvsException("template " + name + ": no such template");
       }
       List<String> in = users.get();
@@ -140,7 +148,7 @@ public final class Templates {
             + String.join(", ", in) + " (delete " + (in.size() > 1 ? "them" : "it") + " first)");
       }
       Path away = Files.createTempDirectory(dir, "." + name + ".rm-");
-      Files.move(dir.resolve(name), away.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(template, away.resolve(name), StandardCopyOption.ATOMIC_MOVE);
       Trees.deleteIfExists(away);
     } catch (IOException e) {
       throw new UncheckedIOException("template " + name + ": " + e.getMessage(), e);
@@ -149,7 +157,7 @@ public final class Templates {
 
   /** The image's process defaults, for a template imported from an OCI image. */
   public Optional<ImageConfig> imageConfig(String name) {
-    Path file = dir.resolve(name).resolve(IMAGE_CONFIG);
+    Path file = templateDir(name).resolve(IMAGE_CONFIG);
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
@@ -165,24 +173,24 @@ public final class Templates {
     for (String name : names()) {
       String source = "";
       try {
-        Path s = dir.resolve(name).resolve(SOURCE);
+        Path s = templateDir(name).resolve(SOURCE);
         source = Files.isRegularFile(s) ? Files.readString(s).strip() : "";
       } catch (IOException e) {
         source = "(unreadable)";
       }
-      out.add(new Info(name, source, Files.isRegularFile(dir.resolve(name).resolve(IMAGE_CONFIG))));
+      out.add(new Info(name, source, Files.isRegularFile(templateDir(name).resolve(IMAGE_CONFIG))));
     }
     return out;
   }
 
-  /** Names of complete templates, sorted. */
+  /** Names of complete templates, sorted (a directory not named like a template is none). */
   public List<String> names() {
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".") && exists(n))
+          .filter(n -> TemplateName.isValid(n) && exists(n))
           .sorted()
           .toList();
     } catch (IOException e) {

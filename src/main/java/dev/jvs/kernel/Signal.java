@@ -14,6 +14,9 @@ public final class Signal {
   public static final int SIGTERM = 15;
   public static final int SIGCONT = 18;
   public static final int SIGSTOP = 19;
+  public static final int SIGTSTP = 20;
+  public static final int SIGTTIN = 21;
+  public static final int SIGTTOU = 22;
   public static final int SIGPWR = 30;
 
   private static final Map<String, Integer> BY_NAME =
@@ -27,6 +30,9 @@ public final class Signal {
           Map.entry("TERM", SIGTERM),
           Map.entry("CONT", SIGCONT),
           Map.entry("STOP", SIGSTOP),
+          Map.entry("TSTP", SIGTSTP),
+          Map.entry("TTIN", SIGTTIN),
+          Map.entry("TTOU", SIGTTOU),
           Map.entry("PWR", SIGPWR));
 
   private Signal() {}

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,28 @@ class TemplatesTest {
         .hasMessageStartingWith("invalid template name '../x'");
     t.remove("web", List::of);
     assertThat(entries()).containsExactly(".lock");
+  }
+
+  /**
+   * The last line of defence: whatever a caller skipped, no name resolves outside the store, even
+   * where a directory is waiting there (templates/../decoy/rootfs).
+   */
+  @Test
+  void namesThatLeaveTheStoreNeverResolve() throws IOException {
+    Path store = dir.resolve("templates");
+    Files.createDirectories(dir.resolve("decoy/rootfs"));
+    Files.writeString(dir.resolve("decoy/config.json"), "{}");
+    Files.createDirectories(store.resolve("Upper/rootfs")); // made by hand, not a template name
+    Templates t = new Templates(store);
+    for (String bad : List.of("../decoy", "..", "/", "", "a/../../decoy", dir + "/decoy")) {
+      for (ThrowingCallable use : List.<ThrowingCallable>of(() -> t.rootfs(bad),
+          () -> t.ensure(bad), () -> t.existing(bad), () -> t.imageConfig(bad),
+          () -> t.remove(bad, List::of))) {
+        assertThatThrownBy(use).as(bad).hasMessageStartingWith("invalid template name '" + bad);
+      }
+    }
+    assertThat(t.names()).isEmpty();
+    assertThat(dir.resolve("decoy/rootfs")).isDirectory();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.jvs.guest.config;
 
 import dev.jvs.base.AtomicFiles;
+import dev.jvs.image.TemplateName;
 import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Signal;
 import java.io.IOException;
@@ -130,7 +131,7 @@ public final class ConfigFile {
 
     void set(String key, String value) {
       switch (key) {
-        case "template" -> template = nonEmpty(value);
+        case "template" -> template = TemplateName.validate(value);
         case "init" -> {
           init = CommandLine.split(value);
           if (init.isEmpty()) {
@@ -138,7 +139,7 @@ public final class ConfigFile {
           }
         }
         case "hostname" -> hostname = hostname(value);
-        case "stop.signal" -> stopSignal = Signal.parse(value);
+        case "stop.signal" -> stopSignal = StopSignal.parse(value);
         case "stop.timeout" -> stopTimeout = Values.duration(value);
         case "caps.add" -> capsAdd = capabilities(value);
         case "caps.drop" -> capsDrop = capabilities(value);
@@ -156,13 +157,6 @@ public final class ConfigFile {
       return new GuestConfig(
           template, init, hostname, stopSignal, stopTimeout, capsAdd, capsDrop, resourceValues);
     }
-  }
-
-  private static String nonEmpty(String value) {
-    if (value.isEmpty()) {
-      throw new IllegalArgumentException("a value is required");
-    }
-    return value;
   }
 
   private static String hostname(String value) {

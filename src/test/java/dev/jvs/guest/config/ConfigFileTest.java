@@ -53,6 +53,52 @@ class ConfigFileTest {
         .hasMessageContaining("need net.mode=bridge");
   }
 
+  /** A template name becomes a path under templates/: one that climbs out is never accepted. */
+  @Test
+  void templateMustBeATemplateName() {
+    String rule = "(lower-case letters, digits, '.', '_' and '-', starting with a letter or digit,"
+        + " at most 63 characters)";
+    assertThatThrownBy(() -> file.parse("g.conf", List.of("# x", "template = ../../x"), "w"))
+        .hasMessage("g.conf:2: template: invalid template name '../../x' " + rule);
+    assertThatThrownBy(() -> file.parse("g.conf", List.of("template = /"), "w"))
+        .hasMessage("g.conf:1: template: invalid template name '/' " + rule);
+    assertThatThrownBy(() -> file.parse("g.conf", List.of("template ="), "w"))
+        .hasMessage("g.conf:1: template: invalid template name '': a name is required");
+    for (String bad : List.of("..", ".", "a/b", "/etc", "x/../../y", ".hidden", "Deb12", "a b",
+        "x".repeat(64))) {
+      assertThatThrownBy(() -> file.validate("template", bad))
+          .as(bad).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("invalid template name '" + bad + "'");
+    }
+    assertThat(file.parse("g.conf", List.of("template = deb12.x_1-a"), "w").template())
+        .isEqualTo("deb12.x_1-a");
+  }
+
+  /** SIGKILL is the escalation; the others cannot make an init shut down. */
+  @Test
+  void stopSignalMustBeAbleToStopTheGuest() {
+    assertThatThrownBy(() -> file.parse("g.conf", List.of("stop.signal = SIGKILL"), "w"))
+        .hasMessage("g.conf:1: stop.signal: SIGKILL is what jvs stop sends after stop.timeout,"
+            + " not a stop signal (use one the guest's init shuts down on; default SIGTERM)");
+    assertThatThrownBy(() -> file.parse("g.conf", List.of("stop.signal = 19"), "w"))
+        .hasMessage("g.conf:1: stop.signal: SIGSTOP cannot be caught and only suspends the"
+            + " guest's init, so it cannot stop the guest (default SIGTERM)");
+    assertThatThrownBy(() -> file.validate("stop.signal", "SIGTSTP"))
+        .hasMessage("SIGTSTP suspends or resumes processes rather than ending them, so it cannot"
+            + " stop the guest (default SIGTERM)");
+    for (String bad : List.of("9", "KILL", "sigkill", "STOP", "SIGCONT", "18", "20", "TTIN",
+        "22")) {
+      assertThatThrownBy(() -> file.validate("stop.signal", bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("stop");
+    }
+    for (String good : List.of("SIGTERM", "SIGHUP", "SIGINT", "SIGPWR", "USR1", "28", "37")) {
+      file.validate("stop.signal", good);
+    }
+    assertThat(file.parse("g.conf", List.of("stop.signal = SIGPWR"), "w").stopSignal())
+        .isEqualTo(Signal.SIGPWR);
+  }
+
   @Test
   void updateKeepsCommentsAndReplacesInPlace(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("guest.conf");
