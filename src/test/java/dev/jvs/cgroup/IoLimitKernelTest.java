@@ -3,6 +3,7 @@ package dev.jvs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jvs.testing.CgroupFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,7 @@ class IoLimitKernelTest {
 
   @Test
   void ioWeightLandsInTheFileThisKernelWeighsBy() throws Exception {
+    assumeTrue(CgroupFiles.ioWeightAvailable(), "this kernel has no I/O scheduler with a weight");
     Cgroup cg = driver.create(parent, "weighted");
     cg.apply(CgroupLimits.none().withIoWeight(500));
     switch (driver) {

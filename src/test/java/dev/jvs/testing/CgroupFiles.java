@@ -16,6 +16,17 @@ public final class CgroupFiles {
   private CgroupFiles() {}
 
   /**
+   * Whether a v1 host's kernel offers an I/O weight at all (BFQ's blkio.bfq.weight or CFQ's
+   * blkio.weight); on a kernel without either, jvs refuses io.weight, and the tests of where the
+   * weight lands have nothing to look at. The v2 drivers always offer io.weight.
+   */
+  public static boolean ioWeightAvailable() {
+    return !(CgroupDriver.detect() instanceof CgroupV1Driver)
+        || Files.exists(Path.of("/sys/fs/cgroup/blkio/blkio.bfq.weight"))
+        || Files.exists(Path.of("/sys/fs/cgroup/blkio/blkio.weight"));
+  }
+
+  /**
    * The stripped content of the control file.
    *
    * @param cgroup the guest's cgroup as {@code GuestStatus.cgroup()} shows it: "/jvs-1a2b/web1"
