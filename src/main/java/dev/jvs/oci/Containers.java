@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * The OCI runtime: runc's lifecycle (create, start, state, kill, delete) and its extras (exec,
@@ -38,16 +39,22 @@ public final class Containers {
   private final StateDir dirs;
   private final Launcher launcher;
   private final CgroupDriver cgroups;
+  private final Consumer<String> warnings;
 
   public Containers(Path root, Path initBinary, CgroupDriver cgroups) {
-    this(root, new Launcher(initBinary), cgroups);
+    this(root, new Launcher(initBinary), cgroups,
+        w -> System.getLogger("jvs-oci").log(System.Logger.Level.WARNING, w));
   }
 
-  /** With a launcher of the caller's choosing (the warm service's clients fork the monitors). */
-  public Containers(Path root, Launcher launcher, CgroupDriver cgroups) {
+  /**
+   * With a launcher of the caller's choosing (the warm service's clients fork the monitors) and
+   * where warnings go (the front-end prints them to its caller).
+   */
+  public Containers(Path root, Launcher launcher, CgroupDriver cgroups, Consumer<String> warnings) {
     this.dirs = new StateDir(root);
     this.launcher = launcher;
     this.cgroups = cgroups;
+    this.warnings = warnings;
   }
 
   /** Options of {@code create} besides the id and bundle. */
@@ -67,6 +74,7 @@ public final class Containers {
         throw new OciException("invalid rootfs: stat " + rootfs + ": no such file or directory");
       }
       Executable.check(rootfs, config.process());
+      warnUnraisableAmbient(config.process());
       boolean terminal = Boolean.TRUE.equals(config.process().terminal());
       if (terminal && opts.consoleSocket() == null) {
         throw new OciException(
@@ -314,11 +322,14 @@ public final class Containers {
   /** Options of {@code exec}. */
   public record ExecOptions(boolean detach, boolean tty, Path pidFile, Path consoleSocket) {}
 
-  /** Runs a process in the container; returns its exit code (0 when detached). */
-  public int exec(String id, OciConfig.Process process, ExecOptions opts) {
-    ProcessPlan.validate(process);
+  /**
+   * Runs a process in the container; returns its exit code (0 when detached). {@code what} is
+   * resolved against the container's process, so an exec inherits its restrictions.
+   */
+  public int exec(String id, ExecProcess what, ExecOptions opts) {
     ContainerState s;
     Seccomp.Filter seccomp;
+    OciConfig.Process process;
     try (FileLock lock = dirs.lock()) {
       s = dirs.read(id);
       String status = status(s);
@@ -326,25 +337,29 @@ public final class Containers {
         throw new OciException("cannot exec in a " + status + " container");
       }
       OciConfig config = OciConfigReader.readBundle(Path.of(s.bundle()));
+      process = what.resolve(config.process());
       seccomp = Seccomp.compile(config.linux() == null ? null : config.linux().seccomp());
     }
+    ProcessPlan.validate(process);
+    warnUnraisableAmbient(process);
+    boolean tty = opts.tty() || Boolean.TRUE.equals(process.terminal());
     long join = s.namespaces() & (Ns.PID | Ns.NET | Ns.MOUNT | Ns.IPC | Ns.UTS | Ns.CGROUP | Ns.USER);
     LaunchProgram.Builder b = LaunchProgram.builder();
     if (opts.detach()) {
       b.release();
     }
-    if (opts.tty() && opts.consoleSocket() != null) {
+    if (tty && opts.consoleSocket() != null) {
       b.consoleSocket(opts.consoleSocket().toAbsolutePath().toString()); // a host path: before join
-    } else if (opts.tty() && opts.detach()) {
+    } else if (tty && opts.detach()) {
       throw new OciException(
           "cannot allocate tty if jvs-oci will detach without setting console socket");
     }
     b.join(s.pid(), join);
-    if (opts.tty()) {
+    if (tty) {
       b.pty();
     }
     b.clone(0);
-    if (!opts.tty()) {
+    if (!tty) {
       b.setsid();
     }
     ProcessPlan.append(b, process, seccomp, (join & Ns.USER) != 0);
@@ -355,6 +370,11 @@ public final class Containers {
     try (Launched launched = launcher.launch(b.build(), sock, Launcher.Stdio.inherit(),
         (monitorPid, childPid) -> {
           cgroup.ifPresent(c -> c.addProcess(childPid));
+          if (process.oomScoreAdj() != null) {
+            // through the host's /proc: the container's own /proc is the container's to replace
+            Files.writeString(Path.of("/proc", Long.toString(childPid), "oom_score_adj"),
+                process.oomScoreAdj().toString());
+          }
           writePidFile(opts.pidFile(), childPid);
         })) {
       return opts.detach() ? 0 : launched.awaitExit();
@@ -364,6 +384,14 @@ public final class Containers {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OciException("interrupted");
+    }
+  }
+
+  private void warnUnraisableAmbient(OciConfig.Process p) {
+    List<String> dropped = ProcessPlan.unraisableAmbient(p);
+    if (!dropped.isEmpty()) {
+      warnings.accept("ambient capabilities " + String.join(", ", dropped)
+          + " dropped: not in both the permitted and inheritable sets");
     }
   }
 

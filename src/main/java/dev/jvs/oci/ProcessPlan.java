@@ -126,7 +126,10 @@ final class ProcessPlan {
     return m;
   }
 
-  /** bounding, effective, permitted, inheritable, ambient. */
+  /**
+   * bounding, effective, permitted, inheritable, ambient; the ambient set only with what the
+   * kernel lets us raise (see {@link #unraisableAmbient}).
+   */
   private static long[] masks(OciConfig.Capabilities c) {
     if (c == null) {
       return null;
@@ -136,7 +139,25 @@ final class ProcessPlan {
       mask(c.bounding(), host), mask(c.effective(), host), mask(c.permitted(), host),
       mask(c.inheritable(), host), mask(c.ambient(), host)
     };
+    m[4] &= m[2] & m[3];
     return m;
+  }
+
+  /**
+   * The ambient capabilities {@code p} lists that are not both permitted and inheritable:
+   * PR_CAP_AMBIENT_RAISE refuses them (EPERM), so they are dropped, as runc does, rather than
+   * failing the process. `runc spec` lists ambient capabilities but no inheritable set.
+   */
+  static List<String> unraisableAmbient(OciConfig.Process p) {
+    OciConfig.Capabilities c = p == null ? null : p.capabilities();
+    if (c == null || c.ambient() == null) {
+      return List.of();
+    }
+    long host = Capability.hostBoundingMask();
+    long raisable = mask(c.permitted(), host) & mask(c.inheritable(), host);
+    return c.ambient().stream()
+        .filter(n -> (mask(List.of(n), host) & ~raisable) != 0)
+        .toList();
   }
 
   private static long mask(List<String> names, long host) {

@@ -185,6 +185,59 @@ class OciConfigIT {
     }
   }
 
+  @Test
+  void ambientCapabilitiesTheKernelCannotRaiseAreDroppedWithAWarning() throws Exception {
+    String caps = "grep -E '^Cap(Eff|Amb):' /proc/self/status > /out/caps; exec sleep 1000";
+    try (OciTestHost host = new OciTestHost()) {
+      // `runc spec`'s process: ambient capabilities listed, no inheritable set
+      OciTestHost.Bundle r = host.bundle("r", "sh", "-c", caps);
+      ((ObjectNode) r.process().get("capabilities")).putArray("ambient").add("CAP_AUDIT_WRITE")
+          .add("CAP_KILL").add("CAP_NET_BIND_SERVICE");
+      r.save();
+      String warning = "ambient capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE"
+          + " dropped: not in both the permitted and inheritable sets";
+      String created = host.ok("create", "--bundle", r.dir().toString(), "r").err();
+      host.ok("start", "r");
+      assertThat(OciTestHost.await(r, "/out/caps"))
+          .isEqualTo("CapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n");
+      assertThat(host.status("r")).isEqualTo("running");
+      assertThat(created).contains("level=warning msg=\"" + warning + "\"");
+      OciTestHost.Result exec = host.ok("exec", "r", "grep", "CapEff", "/proc/self/status");
+      assertThat(exec.out()).isEqualTo("CapEff:\t0000000020000420\n");
+      assertThat(exec.err()).contains(warning);
+
+      // one that is inheritable too is raised: a non-root program keeps exactly it across exec
+      OciTestHost.Bundle a = host.bundle("a", "sh", "-c", caps);
+      ObjectNode c = (ObjectNode) a.process().get("capabilities");
+      c.putArray("inheritable").add("CAP_KILL");
+      c.putArray("ambient").add("CAP_AUDIT_WRITE").add("CAP_KILL");
+      a.process().putObject("user").put("uid", 1000).put("gid", 1000);
+      a.save();
+      assertThat(host.ok("create", "--bundle", a.dir().toString(), "a").err())
+          .contains("ambient capabilities CAP_AUDIT_WRITE dropped");
+      host.ok("start", "a");
+      assertThat(OciTestHost.await(a, "/out/caps"))
+          .isEqualTo("CapEff:\t0000000000000020\nCapAmb:\t0000000000000020\n");
+
+      // `jvs-oci spec`'s process runs as is (only its program and cgroup changed)
+      OciTestHost.Bundle s = host.bundle("s");
+      Files.delete(s.dir().resolve("config.json"));
+      host.ok("spec", "--bundle", s.dir().toString());
+      ObjectNode spec = (ObjectNode) OciTestHost.JSON.readTree(
+          Files.readString(s.dir().resolve("config.json")));
+      ((ObjectNode) spec.get("process")).putArray("args").add("sleep").add("1000");
+      ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/" + host.cgroupParent + "/s");
+      new OciTestHost.Bundle(s.dir(), spec).save();
+      assertThat(host.ok("create", "--bundle", s.dir().toString(), "s").err()).isEmpty();
+      host.ok("start", "s");
+      assertThat(host.ok("exec", "s", "sh", "-c", "echo ok").out()).isEqualTo("ok\n");
+      assertThat(host.status("s")).isEqualTo("running");
+      for (String id : new String[] {"r", "a", "s"}) {
+        host.ok("delete", "--force", id);
+      }
+    }
+  }
+
   private static String read(Path dir, String name) throws Exception {
     return Files.readString(dir.resolve(name)).trim();
   }

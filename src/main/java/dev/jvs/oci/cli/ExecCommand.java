@@ -1,7 +1,7 @@
 package dev.jvs.oci.cli;
 
 import dev.jvs.oci.Containers;
-import dev.jvs.oci.OciConfig;
+import dev.jvs.oci.ExecProcess;
 import dev.jvs.oci.OciConfigReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,24 +30,36 @@ final class ExecCommand implements java.util.concurrent.Callable<Integer> {
 
   @Option(names = "--console-socket") Path consoleSocket;
 
-  @Option(names = "--cwd") String cwd = "/";
+  @Option(names = "--cwd", description = "working directory (default: the container's)")
+  String cwd;
 
-  @Option(names = {"--env", "-e"}) List<String> env = new ArrayList<>();
+  @Option(names = {"--env", "-e"}, description = "K=V, added to the container's environment")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = {"--user", "-u"}, description = "UID[:GID] (default: the container's)")
+  String user;
+
+  @Option(names = {"--additional-gids", "-g"}, description = "added to the container's")
+  List<Long> additionalGids = new ArrayList<>();
+
+  @Option(names = {"--cap", "-c"}, description = "a capability to add to the container's")
+  List<String> caps = new ArrayList<>();
+
+  @Option(names = "--no-new-privs", description = "set no_new_privs (default: the container's)")
+  boolean noNewPrivs;
 
   @Override
   public Integer call() {
-    OciConfig.Process p;
+    ExecProcess what;
     if (process != null) {
-      p = OciConfigReader.readProcess(process);
+      what = new ExecProcess.Given(OciConfigReader.readProcess(process));
+    } else if (command.isEmpty()) {
+      throw new IllegalArgumentException("exec: a command or --process is required");
     } else {
-      if (command.isEmpty()) {
-        throw new IllegalArgumentException("exec: a command or --process is required");
-      }
-      List<String> e = new ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-      e.addAll(env);
-      p = new OciConfig.Process(tty, null, null, command, e, cwd, null, null, null, null, null, null);
+      what = new ExecProcess.Inherited(
+          command, cwd, env, user, additionalGids, caps, noNewPrivs, tty);
     }
-    boolean terminal = tty || Boolean.TRUE.equals(p.terminal());
-    return Runtime.containers(main).exec(id, p, new Containers.ExecOptions(detach, terminal, pidFile, consoleSocket));
+    return Runtime.containers(main)
+        .exec(id, what, new Containers.ExecOptions(detach, tty, pidFile, consoleSocket));
   }
 }

@@ -14,11 +14,23 @@ import java.util.Map;
 /** runc's --log/--log-format: one line per entry, logrus-style text or JSON. */
 record OciLog(String file, String format) {
   static String textLine(String message) {
-    return "time=\"" + Instant.now() + "\" level=error msg=\""
+    return textLine("error", message);
+  }
+
+  static String textLine(String level, String message) {
+    return "time=\"" + Instant.now() + "\" level=" + level + " msg=\""
         + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   void error(String message) {
+    append("error", message);
+  }
+
+  void warning(String message) {
+    append("warning", message);
+  }
+
+  private void append(String level, String message) {
     if (file == null || file.isEmpty()) {
       return;
     }
@@ -26,7 +38,7 @@ record OciLog(String file, String format) {
     String line;
     if ("json".equals(format)) {
       Map<String, String> entry = new LinkedHashMap<>();
-      entry.put("level", "error");
+      entry.put("level", level);
       entry.put("msg", message);
       entry.put("time", time);
       try {
@@ -35,7 +47,7 @@ record OciLog(String file, String format) {
         return;
       }
     } else {
-      line = textLine(message);
+      line = textLine(level, message);
     }
     try {
       Files.writeString(Path.of(file), line + "\n", StandardCharsets.UTF_8,

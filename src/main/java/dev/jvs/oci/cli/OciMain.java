@@ -67,6 +67,17 @@ public final class OciMain implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** As runc's logrus does: to the --log file when there is one, else a line on stderr. */
+  void warn(String message) {
+    if (log != null) {
+      new OciLog(path(log).toString(), logFormat).warning(message);
+    } else {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(OciLog.textLine("warning", message));
+      err.flush();
+    }
+  }
+
   /** A path given on the command line, resolved against the caller's working directory. */
   Path path(String given) {
     return caller.cwd().resolve(given);

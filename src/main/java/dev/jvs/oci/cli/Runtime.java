@@ -19,7 +19,7 @@ final class Runtime {
     Launcher launcher = main.caller.viaService()
         ? new Launcher(main.caller.monitors())
         : new Launcher(initBinary());
-    return new Containers(main.path(main.root), launcher, CgroupDriver.detect());
+    return new Containers(main.path(main.root), launcher, CgroupDriver.detect(), main::warn);
   }
 
   /** -Djvs.init, then $JVS_INIT, then jvs-init beside the jar. */
