@@ -36,6 +36,9 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <linux/openat2.h>
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -43,6 +46,17 @@
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_restrict_self 446
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 #define MAXF 5                 /* most fields an operation has (mount) */
 #define LINE_MAX_LEN (1 << 20) /* a longer line is a protocol error */
@@ -174,6 +188,100 @@ static int einval(void)
 	return -1;
 }
 
+/* ---------- paths inside the guest's root ----------
+ *
+ * A path that does not start with '/' lies inside the root opened by the last `root`
+ * operation and is resolved as the guest would see it: symlinks, ".." and absolute link
+ * targets stay inside that root (openat2 RESOLVE_IN_ROOT) and /proc magic links are refused,
+ * so nothing a guest planted in its tree can steer an operation onto the host. */
+
+static int root_fd = -1;
+
+static int open_in_root_how(const char *path, int flags, mode_t mode, unsigned long long resolve)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC, .mode = mode,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve };
+	int fd;
+
+	if (root_fd < 0)
+		return einval(); /* a relative path without a `root`: a program error */
+	do /* EAGAIN: a rename or mount raced with the walk; try again */
+		fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+	return fd;
+}
+
+static int open_in_root(const char *path, int flags, mode_t mode)
+{
+	return open_in_root_how(path, flags, mode, 0);
+}
+
+/* The directory PATH (relative) inside the root, made (0755) with its missing parents when
+ * CREATE is set. An existing non-directory fails with EEXIST, as mkdir(2) would. */
+static int dir_in_root(char *path, int create)
+{
+	int fd = open_in_root(path, O_PATH | O_DIRECTORY, 0), parent;
+	char *slash;
+
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		parent = dir_in_root(path, 1);
+		*slash = '/';
+	} else {
+		parent = dup(root_fd);
+	}
+	if (parent < 0)
+		return -1;
+	if (mkdirat(parent, slash ? slash + 1 : path, 0755) < 0 && errno != EEXIST)
+		return close_keep(parent, -1);
+	close(parent);
+	fd = open_in_root(path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0 && errno == ENOENT)
+		errno = EEXIST; /* a dangling symlink where a directory belongs */
+	return fd;
+}
+
+/* The directory holding PATH's last component (made with its parents), that component in
+ * *NAME; for PATH relative to the root. */
+static int parent_in_root(char *path, const char **name)
+{
+	char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash) {
+		*name = path;
+		return dup(root_fd);
+	}
+	*slash = '\0';
+	fd = dir_in_root(path, 1);
+	*slash = '/';
+	*name = slash + 1;
+	return fd;
+}
+
+/* A path the kernel can be handed for PATH: itself when absolute (a host path, or after
+ * `pivot-root`), else /proc/self/fd/N of PATH opened inside the root (*FD, to close); with
+ * STRICT no symlink may lie on the way (ELOOP). */
+static const char *in_root_how(const char *path, char *buf, size_t n, int *fd, int strict)
+{
+	*fd = -1;
+	if (path[0] == '/')
+		return path;
+	*fd = open_in_root_how(path, O_PATH, 0, strict ? RESOLVE_NO_SYMLINKS : 0);
+	if (*fd < 0)
+		return NULL;
+	snprintf(buf, n, "/proc/self/fd/%d", *fd);
+	return buf;
+}
+
+static const char *in_root(const char *path, char *buf, size_t n, int *fd)
+{
+	return in_root_how(path, buf, n, fd, 0);
+}
+
 /* ---------- child operations (after `go`, in the child) ---------- */
 
 /* An id must fit uid_t/gid_t: a silently truncated 2^32 would be root. -1 (all ones)
@@ -185,11 +293,6 @@ static int id_ok(unsigned long long v)
 
 static const char *or_null(struct op *o, int i) { return o->len[i] ? o->f[i] : NULL; }
 static int op_unshare(struct op *o) { return unshare(o->n[0]); }
-static int op_umount(struct op *o) { return umount2(o->f[0], o->n[1]); }
-static int op_symlink(struct op *o) { return symlink(o->f[0], o->f[1]); }
-static int op_write(struct op *o) { return write_file(o->f[0], o->f[1], o->len[1]); }
-static int op_chroot(struct op *o) { return chroot(o->f[0]) < 0 ? -1 : chdir("/"); }
-static int op_chdir(struct op *o) { return chdir(o->f[0]); }
 static int op_sethostname(struct op *o) { return sethostname(o->f[0], strlen(o->f[0])); }
 static int op_setdomainname(struct op *o) { return setdomainname(o->f[0], strlen(o->f[0])); }
 static int op_setsid(struct op *o) { (void)o; return setsid() < 0 ? -1 : 0; }
@@ -200,59 +303,171 @@ static int op_umask(struct op *o) { umask(o->n[0]); return 0; }
 static int op_env(struct op *o) { return push(&envs, &nenvs, o->f[0]); }
 static int op_arg(struct op *o) { return push(&args, &nargs, o->f[0]); }
 
+/* Changed credentials may make us dumpable again (fs.suid_dumpable): nobody may ptrace or
+ * open /proc/self/{exe,fd} of this host process until the guest's program has replaced it. */
+static int undumpable(int r)
+{
+	int e = errno;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	errno = e;
+	return r;
+}
+
+/* `root PATH`: the root that relative paths of later operations resolve in. */
+static int op_root(struct op *o)
+{
+	int fd = open(o->f[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = fd;
+	return 0;
+}
+
 static int op_mount(struct op *o)
 {
-	return mount(or_null(o, 0), or_null(o, 1), or_null(o, 2), o->n[3], or_null(o, 4));
+	char sbuf[32], tbuf[32];
+	const char *src = or_null(o, 0), *target;
+	int sfd = -1, tfd, r;
+
+	/* only a bind or move takes a path as its source; others take a name ("proc") */
+	if (src && (o->n[3] & (MS_BIND | MS_MOVE)) && !(src = in_root(src, sbuf, sizeof sbuf, &sfd)))
+		return -1;
+	/* procfs and sysfs only on a path without symlinks (runc's rule since CVE-2019-19921):
+	 * the masks and read-only binds that follow must land on them, not beside them. */
+	target = in_root_how(o->f[1], tbuf, sizeof tbuf, &tfd,
+			     o->len[2] && (!strcmp(o->f[2], "proc") || !strcmp(o->f[2], "sysfs")));
+	r = target ? mount(src, target, or_null(o, 2), o->n[3], or_null(o, 4)) : -1;
+	if (tfd >= 0)
+		close_keep(tfd, 0);
+	if (sfd >= 0)
+		close_keep(sfd, 0);
+	return r;
+}
+
+static int op_umount(struct op *o)
+{
+	char buf[32];
+	int fd, r;
+	const char *target = in_root(o->f[0], buf, sizeof buf, &fd);
+
+	r = target ? umount2(target, o->n[1]) : -1;
+	return fd >= 0 ? close_keep(fd, r) : r;
 }
 
 static int op_setgid(struct op *o)
 {
 	gid_t g = o->n[0];
 
-	return id_ok(o->n[0]) ? setresgid(g, g, g) : -1;
+	return undumpable(id_ok(o->n[0]) ? setresgid(g, g, g) : -1);
 }
 
 static int op_setuid(struct op *o)
 {
 	uid_t u = o->n[0];
 
-	return id_ok(o->n[0]) ? setresuid(u, u, u) : -1;
+	return undumpable(id_ok(o->n[0]) ? setresuid(u, u, u) : -1);
 }
 
-static int op_mknod(struct op *o)
+/* Run AT(dirfd, name, o) on PATH: the host path itself, or its parent inside the root. */
+static int at_path(struct op *o, char *path, int (*at)(int, const char *, struct op *))
 {
-	return mknod(o->f[0], o->n[1], makedev(o->n[2], o->n[3]));
+	const char *name;
+	int dir, r;
+
+	if (path[0] == '/')
+		return at(AT_FDCWD, path, o);
+	dir = parent_in_root(path, &name);
+	if (dir < 0)
+		return -1;
+	r = at(dir, name, o);
+	return close_keep(dir, r);
 }
 
-static int op_mkdir(struct op *o)
+static int mknod_at(int dir, const char *name, struct op *o)
 {
-	struct stat st;
-	int e;
-
-	if (mkdir(o->f[0], o->n[1]) == 0)
-		return 0;
-	e = errno;
-	if (e == EEXIST && stat(o->f[0], &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	errno = e;
-	return -1;
+	return mknodat(dir, name, o->n[1], makedev(o->n[2], o->n[3]));
 }
 
-static int op_touch(struct op *o)
+static int symlink_at(int dir, const char *name, struct op *o)
+{
+	return symlinkat(o->f[0], dir, name);
+}
+
+static int mkdir_at(int dir, const char *name, struct op *o)
+{
+	return mkdirat(dir, name, o->n[1]);
+}
+
+static int touch_at(int dir, const char *name, struct op *o)
 {
 	/* O_EXCL: never open (and so never trigger) an existing device, nor follow a link */
-	int fd = open(o->f[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, o->n[1]);
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, o->n[1]);
 
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -1;
 	return close(fd);
 }
 
+static int op_mknod(struct op *o) { return at_path(o, o->f[0], mknod_at); }
+static int op_symlink(struct op *o) { return at_path(o, o->f[1], symlink_at); }
+static int op_touch(struct op *o) { return at_path(o, o->f[0], touch_at); }
+
+static int op_mkdir(struct op *o)
+{
+	struct stat st;
+	int r = at_path(o, o->f[0], mkdir_at), fd;
+
+	if (r == 0 || errno != EEXIST)
+		return r;
+	/* It exists: fine if it is a directory, inside the root also a symlink to one there. */
+	if (o->f[0][0] == '/')
+		return stat(o->f[0], &st) == 0 && S_ISDIR(st.st_mode) ? 0 : (errno = EEXIST, -1);
+	fd = open_in_root(o->f[0], O_PATH | O_DIRECTORY, 0);
+	return fd < 0 ? (errno = EEXIST, -1) : close(fd);
+}
+
+static int op_write(struct op *o)
+{
+	int fd;
+
+	if (o->f[0][0] == '/')
+		return write_file(o->f[0], o->f[1], o->len[1]);
+	fd = open_in_root(o->f[0], O_WRONLY | O_NOCTTY, 0);
+	return fd < 0 ? -1 : close_keep(fd, write_all(fd, o->f[1], o->len[1]));
+}
+
+/* Change to PATH: a host path, or inside the root ("." being the root itself). */
+static int chdir_to(const char *path)
+{
+	int fd, r;
+
+	if (path[0] == '/')
+		return chdir(path);
+	if (!strcmp(path, "."))
+		return root_fd < 0 ? einval() : fchdir(root_fd);
+	fd = open_in_root(path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return -1;
+	r = fchdir(fd);
+	return close_keep(fd, r);
+}
+
+static int op_chdir(struct op *o) { return chdir_to(o->f[0]); }
+
+static int op_chroot(struct op *o)
+{
+	return chdir_to(o->f[0]) < 0 || chroot(".") < 0 ? -1 : chdir("/");
+}
+
 static int op_pivot_root(struct op *o)
 {
 	/* pivot_root(".", ".") stacks the old root on top of the new one; detaching "."
 	 * then drops the old root without needing a directory to put it in. */
-	if (chdir(o->f[0]) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	if (chdir_to(o->f[0]) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0)
 		return -1;
 	return chdir("/");
@@ -283,7 +498,7 @@ static int op_capset(struct op *o)
 		d[i].permitted = o->n[1] >> 32 * i;
 		d[i].inheritable = o->n[2] >> 32 * i;
 	}
-	return syscall(SYS_capset, &h, d);
+	return undumpable(syscall(SYS_capset, &h, d));
 }
 
 static int op_cap_ambient(struct op *o)
@@ -293,6 +508,17 @@ static int op_cap_ambient(struct op *o)
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return -1;
 	return 0;
+}
+
+/* `landlock-scope SCOPES`: the monitor enters a Landlock domain that restricts nothing but IPC
+ * scopes (e.g. abstract unix sockets of processes outside it); the child, and every exec the
+ * monitor serves (`exec-socket`), are born in it, so they reach each other's sockets. */
+static int op_landlock_scope(struct op *o)
+{
+	struct { __u64 fs, net, scoped; } attr = { .scoped = o->n[0] }; /* Landlock ABI 6 */
+	int fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+
+	return fd < 0 ? -1 : close_keep(fd, syscall(SYS_landlock_restrict_self, fd, 0));
 }
 
 static int op_setgroups(struct op *o)
@@ -479,21 +705,27 @@ static int op_exec(struct op *o)
 
 /* ---------- monitor operations (before `clone`, in the monitor) ---------- */
 
-static int op_status_file(struct op *o)
+/* Open the directory of PATH (split in place; its last component in *NAME) now: a later
+ * `join` changes our root. */
+static int open_dir_of(char *path, const char **name)
 {
-	char *path = o->f[0], *slash = strrchr(path, '/');
+	char *slash = strrchr(path, '/');
 	const char *dir = ".";
-	int fd;
 
 	if (slash) {
 		*slash = '\0';
 		dir = slash == path ? "/" : path;
 	}
-	status_name = slash ? slash + 1 : path;
-	if (!*status_name)
+	*name = slash ? slash + 1 : path;
+	if (!**name)
 		return einval();
-	/* Open the directory now: a later `join` changes our root. */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int op_status_file(struct op *o)
+{
+	int fd = open_dir_of(o->f[0], &status_name);
+
 	if (fd < 0)
 		return -1;
 	if (status_dir >= 0)
@@ -502,7 +734,212 @@ static int op_status_file(struct op *o)
 	return 0;
 }
 
+/* ---------- the console log: `log PATH SIZE FILES` ----------
+ *
+ * The child's stdout and stderr are a pipe that the monitor copies into PATH, so a guest
+ * never holds a host file. When PATH reaches SIZE bytes (0: no limit) it is renamed PATH.1
+ * (PATH.1 to PATH.2, …) and a new PATH begun; FILES files are kept in all, so the log takes
+ * at most SIZE × FILES bytes of the host's disk. */
+
+static int log_dir = -1, log_fd = -1, log_pipe[2] = { -1, -1 };
+static const char *log_name;
+static unsigned long long log_max, log_files, log_size;
+
+static void log_open(int flags)
+{
+	struct stat st;
+
+	log_fd = openat(log_dir, log_name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+			O_CLOEXEC | O_NOCTTY | flags, 0640);
+	log_size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? st.st_size : 0;
+	if (log_fd >= 0) { /* the monitor's own messages go there too */
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+	}
+}
+
+static void log_rotate(void)
+{
+	char from[4096], to[4096];
+
+	if (log_fd >= 0)
+		close(log_fd);
+	for (unsigned long long i = log_files - 1; i >= 1; i--) {
+		if (i == 1)
+			snprintf(from, sizeof from, "%s", log_name);
+		else
+			snprintf(from, sizeof from, "%s.%llu", log_name, i - 1);
+		snprintf(to, sizeof to, "%s.%llu", log_name, i);
+		renameat(log_dir, from, log_dir, to); /* ENOENT: not that many files yet */
+	}
+	log_open(log_files <= 1 ? O_TRUNC : 0);
+}
+
+static void log_write(const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t chunk = n;
+		if (log_max) {
+			if (log_size >= log_max)
+				log_rotate();
+			if (chunk > log_max - log_size)
+				chunk = log_max - log_size;
+		}
+		if (log_fd >= 0 && write_all(log_fd, p, chunk) < 0) { /* ENOSPC: drop, go on */
+			close(log_fd);
+			log_fd = -1;
+		}
+		log_size += chunk;
+		p += chunk;
+		n -= chunk;
+	}
+}
+
+/* Copy what the pipe holds; 0 at EOF (every writer gone). */
+static int log_relay(void)
+{
+	char b[65536];
+	ssize_t n;
+
+	while ((n = read(log_pipe[0], b, sizeof b)) > 0)
+		log_write(b, n);
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(log_pipe[0]);
+		log_pipe[0] = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static int op_log(struct op *o)
+{
+	log_dir = open_dir_of(o->f[0], &log_name);
+	if (log_dir < 0)
+		return -1;
+	log_max = o->n[1];
+	log_files = o->n[2] ? o->n[2] : 1;
+	log_open(0);
+	if (log_fd < 0 || pipe2(log_pipe, O_CLOEXEC) < 0)
+		return -1;
+	return fcntl(log_pipe[0], F_SETFL, O_NONBLOCK);
+}
+
+/* ---------- `exec-socket NAME`: runs for `jvs exec` come from the monitor ----------
+ *
+ * The monitor listens on NAME in its status file's directory (mode 0600). A caller (root only) connects and sends the path of
+ * its control socket with three fds, the new process's stdin, stdout and stderr (SCM_RIGHTS);
+ * the monitor forks a fresh jvs-init on those fds, `jvs-init CONTROL_PATH`, which runs the
+ * caller's exec program as usual, and answers `pid PID`. The exec is thus a descendant of the
+ * guest's monitor: in its Landlock domain, never the caller's. */
+
+static int exec_sock = -1;
+
+/* `exec-socket NAME`: in the status file's directory, whatever the length of its path. */
+static int op_exec_socket(struct op *o)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	mode_t old;
+	int r;
+
+	if (status_dir < 0 || strchr(o->f[0], '/'))
+		return einval();
+	if (snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/%s", status_dir, o->f[0]) >=
+	    (int)sizeof a.sun_path)
+		return errno = ENAMETOOLONG, -1;
+	exec_sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (exec_sock < 0 || (unlinkat(status_dir, o->f[0], 0) < 0 && errno != ENOENT))
+		return -1;
+	old = umask(077);
+	r = bind(exec_sock, (struct sockaddr *)&a, sizeof a);
+	umask(old);
+	return r < 0 ? -1 : listen(exec_sock, 16);
+}
+
+/* One caller: its control path and three fds; -1 if it is not root or says nonsense. */
+static int read_exec_request(int conn, char *path, size_t n, int fds[3])
+{
+	char ctl[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov = { .iov_base = path, .iov_len = n - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof ctl };
+	struct timeval tv = { .tv_sec = 2 }; /* a stalled caller must not stall the guest */
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	struct cmsghdr *c;
+	ssize_t r;
+
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
+	    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		return -1;
+	r = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
+	c = r > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(3 * sizeof(int))) {
+		if (c && c->cmsg_type == SCM_RIGHTS) /* the wrong number: close what came */
+			for (int *f = (int *)CMSG_DATA(c);
+			     (char *)f < (char *)c + c->cmsg_len; f++)
+				close(*f);
+		return -1;
+	}
+	memcpy(fds, CMSG_DATA(c), 3 * sizeof(int));
+	path[r] = '\0';
+	if (memchr(path, '\0', r) || path[0] != '/') { /* one absolute path, no NUL in it */
+		for (int i = 0; i < 3; i++)
+			close(fds[i]);
+		return -1;
+	}
+	return 0;
+}
+
+static void serve_exec(void)
+{
+	extern char **environ;
+	char path[4096], reply[32];
+	int conn = accept4(exec_sock, NULL, NULL, SOCK_CLOEXEC), fds[3];
+	pid_t pid;
+
+	if (conn < 0)
+		return;
+	if (read_exec_request(conn, path, sizeof path, fds) < 0) {
+		close(conn);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "jvs-init", path, NULL };
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+		sigaction(SIGPIPE, &old_pipe, NULL);
+		sigaction(SIGCHLD, &old_chld, NULL);
+		for (int i = 0; i < 3; i++)
+			if (dup2(fds[i], i) < 0) /* dup2 clears close-on-exec on 0..2 */
+				_exit(127);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		/* our sealed copy, with the domain and none of the guest's namespaces */
+		execve("/proc/self/exe", argv, environ);
+		_exit(127);
+	}
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	snprintf(reply, sizeof reply, "pid %d\n", pid < 0 ? -1 : (int)pid);
+	write_all(conn, reply, strlen(reply));
+	close(conn);
+}
+
 static int op_pty(struct op *o) { pty_idx = o - prog; return 0; } /* opened at clone time */
+
+/* The relays between our stdio and the child's terminal or pipes (see "relays" below). */
+struct relay {
+	int from, to; /* `to` -1: that direction is over */
+	size_t off, len;
+	int eof;
+	char d[4096];
+};
+enum { R_IN, R_OUT, R_ERR, R_N };
+static struct relay relays[R_N] = { { -1, -1, 0, 0, 1, "" }, { -1, -1, 0, 0, 1, "" },
+				    { -1, -1, 0, 0, 1, "" } };
+static int pipes_idx = -1, child_stdio[3] = { -1, -1, -1 };
+
+static int op_stdio_pipes(struct op *o) { pipes_idx = o - prog; return 0; } /* made at clone */
+
 static int op_uid_map(struct op *o) { uid_op = o; return 0; }
 static int op_gid_map(struct op *o) { gid_op = o; return 0; }
 
@@ -565,15 +1002,20 @@ static int send_fd(int s, int fd)
 
 static const struct opdef defs[] = {
 	{ "status-file", 1, 0, MON, op_status_file },
+	{ "log", 3, 6, MON, op_log },
 	{ "detach", 0, 0, MON, op_setsid },
 	{ "pty", 0, 0, MON, op_pty },
+	{ "stdio-pipes", 0, 0, MON, op_stdio_pipes },
 	{ "uid-map", 1, 0, MON, op_uid_map },
 	{ "gid-map", 1, 0, MON, op_gid_map },
 	{ "join", 2, 3, MON, op_join },
 	{ "setns", 2, 2, MON, op_setns },
 	{ "release", 0, 0, MON, op_release },
+	{ "landlock-scope", 1, 1, MON, op_landlock_scope },
+	{ "exec-socket", 1, 0, MON, op_exec_socket },
 	{ "console-socket", 1, 0, MON, op_console_socket },
 	{ "clone", 1, 1, CLONE, NULL },
+	{ "root", 1, 0, CHILD, op_root },
 	{ "unshare", 1, 1, CHILD, op_unshare },
 	{ "mount", 5, 8, CHILD, op_mount },
 	{ "umount", 2, 2, CHILD, op_umount },
@@ -794,6 +1236,23 @@ static void run_child(int first)
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	close(go_pipe[1]); /* so that the monitor's death reads as EOF */
 	close(err_pipe[0]);
+	/* No host fd beyond stdio may reach the guest's program, nor be there for the taking
+	 * before it runs: the control socket, the host directories, the pty master. */
+	for (int *fd = (int[]){ sock, status_dir, console_fd, sigfd, master, parent_fd, log_dir,
+				log_fd, log_pipe[0], exec_sock, -2 }; *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	sock = -1;
+	if (log_pipe[1] >= 0 && (dup2(log_pipe[1], 1) < 0 || dup2(log_pipe[1], 2) < 0))
+		_exit(127);
+	for (int i = 0; i < 3; i++) {
+		if (child_stdio[i] >= 0 && dup2(child_stdio[i], i) < 0)
+			_exit(127);
+		if (relays[i].from > 2) /* the monitor's ends */
+			close(relays[i].from);
+		if (relays[i].to > 2)
+			close(relays[i].to);
+	}
 	do
 		r = read(go_pipe[0], &c, 1);
 	while (r < 0 && errno == EINTR);
@@ -826,6 +1285,19 @@ static void reap(int block)
 		else if (!(p < 0 && errno == EINTR))
 			return;
 	}
+}
+
+/* Reap every ended child: the guest's first process, and exec monitors we forked. */
+static void reap_all(void)
+{
+	int st;
+	pid_t p;
+
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
+		if (p == child) {
+			child_status = st;
+			reaped = 1;
+		}
 }
 
 /* Record the reaped child's end in the status file (atomically: PATH.tmp, fsync,
@@ -911,13 +1383,100 @@ static int write_proc(const char *file, struct op *o)
 	return o ? write_file(path, o->f[0], o->len[0]) : write_file(path, "deny", 4);
 }
 
+/* ---------- relays: our stdio <-> the child's terminal or pipes ----------
+ *
+ * With `pty` the child's stdio is a terminal from the guest's devpts; with `stdio-pipes`, three
+ * pipes. Either way the guest holds no fd of the caller's (a file, a terminal, a socket) that it
+ * could reopen through /proc/PID/fd: the monitor copies between them. */
+
+static void relay_set(int i, int from, int to)
+{
+	relays[i].from = from;
+	relays[i].to = to;
+	relays[i].eof = 0;
+}
+
+/* read() into an empty buffer; EOF or a hard error ends that direction. */
+static void fill_buf(struct relay *r)
+{
+	ssize_t n = read(r->from, r->d, sizeof r->d);
+
+	if (n > 0)
+		r->off = 0, r->len = n;
+	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+		r->eof = 1; /* EIO on the master: every holder of the slave closed it */
+}
+
+/* write() some of the buffer; drop the data on a hard error (a gone reader or guest). */
+static void flush_buf(struct relay *r)
+{
+	ssize_t w = write(r->to, r->d + r->off, r->len);
+
+	if (w > 0)
+		r->off += w, r->len -= w;
+	else if (w < 0 && errno != EINTR && errno != EAGAIN)
+		r->len = 0;
+}
+
+/* Our input ended: a pipe is closed; a terminal that reads lines gets its EOF character. */
+static void input_ended(void)
+{
+	struct relay *r = &relays[R_IN];
+	struct termios t;
+
+	if (master < 0) {
+		close(r->to);
+		r->to = -1;
+	} else if (tcgetattr(master, &t) == 0 && (t.c_lflag & ICANON)) {
+		r->d[0] = t.c_cc[VEOF];
+		r->off = 0;
+		r->len = 1;
+	}
+}
+
+/* The child ended: pass on the rest of its output (its daemons may keep the pipes open). */
+static void drain(void)
+{
+	for (int i = R_OUT; i < R_N; i++) {
+		struct relay *r = &relays[i];
+		ssize_t n;
+
+		if (r->to < 0)
+			continue;
+		write_all(r->to, r->d + r->off, r->len);
+		while (!r->eof && (n = read(r->from, r->d, sizeof r->d)) > 0)
+			write_all(r->to, r->d, n);
+	}
+}
+
+/* At clone time: the child's end of each pipe (in child_stdio), ours non-blocking. */
+static int open_pipes(void)
+{
+	int p[3][2];
+
+	for (int i = 0; i < 3; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0)
+			return -1;
+	child_stdio[0] = p[0][0];
+	child_stdio[1] = p[1][1];
+	child_stdio[2] = p[2][1];
+	relay_set(R_IN, 0, p[0][1]);
+	relay_set(R_OUT, p[1][0], 1);
+	relay_set(R_ERR, p[2][0], 2);
+	return fcntl(p[1][0], F_SETFL, O_NONBLOCK) < 0 || fcntl(p[2][0], F_SETFL, O_NONBLOCK) < 0
+		       ? -1 : 0;
+}
+
 static void spawn(int ci)
 {
 	if (pty_idx >= 0 && open_pty() < 0)
 		fail_early(pty_idx, errno);
+	if (pipes_idx >= 0 && open_pipes() < 0)
+		fail_early(pipes_idx, errno);
 	if (console_op && master >= 0) { /* the caller relays the terminal itself */
 		if (send_fd(console_fd, master) < 0)
 			fail_early(console_op - prog, errno);
+		console_fd = -1; /* send_fd closed it: its number is free for the pipes below */
 		close(master);
 		master = -1;
 	}
@@ -933,65 +1492,20 @@ static void spawn(int ci)
 	close(err_pipe[1]);
 	if (slave >= 0)
 		close(slave); /* or the master never sees the guest hang up */
+	if (master >= 0) {
+		relay_set(R_IN, 0, master);
+		relay_set(R_OUT, master, 1);
+	}
+	for (int i = 0; i < 3; i++)
+		if (child_stdio[i] >= 0)
+			close(child_stdio[i]); /* the child's ends: EOF once it and its heirs are gone */
+	if (log_pipe[1] >= 0)
+		close(log_pipe[1]); /* EOF once the guest's last writer is gone */
 	if (uid_op && write_proc("uid_map", uid_op) < 0)
 		abort_child(uid_op - prog, errno);
 	if (gid_op && (write_proc("setgroups", NULL) < 0 || write_proc("gid_map", gid_op) < 0))
 		abort_child(gid_op - prog, errno);
 	say("pid %d", (int)child);
-}
-
-/* ---------- the pty relay: stdin -> master, master -> stdout ---------- */
-
-struct buf {
-	size_t off, len;
-	int eof;
-	char d[4096];
-};
-static struct buf to_m, to_out;
-
-/* read() into an empty buffer; EOF or a hard error ends that direction. */
-static void fill_buf(int fd, struct buf *b)
-{
-	ssize_t n = read(fd, b->d, sizeof b->d);
-
-	if (n > 0)
-		b->off = 0, b->len = n;
-	else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-		b->eof = 1; /* EIO on the master: every holder of the slave closed it */
-}
-
-/* write() some of B; drop the data on a hard error (a gone reader or guest). */
-static void flush_buf(int fd, struct buf *b)
-{
-	ssize_t w = write(fd, b->d + b->off, b->len);
-
-	if (w > 0)
-		b->off += w, b->len -= w;
-	else if (w < 0 && errno != EINTR && errno != EAGAIN)
-		b->len = 0;
-}
-
-static void relay_in(void)
-{
-	struct termios t;
-
-	fill_buf(0, &to_m);
-	/* Our input ended: pass that on the terminal way, if the guest reads lines. */
-	if (to_m.eof && tcgetattr(master, &t) == 0 && (t.c_lflag & ICANON)) {
-		to_m.d[0] = t.c_cc[VEOF];
-		to_m.off = 0;
-		to_m.len = 1;
-	}
-}
-
-/* The child ended: pass the rest of its terminal output on before we go. */
-static void drain(void)
-{
-	ssize_t n;
-
-	write_all(1, to_out.d + to_out.off, to_out.len);
-	while ((n = read(master, to_out.d, sizeof to_out.d)) > 0)
-		write_all(1, to_out.d, n);
 }
 
 static void set_raw(void)
@@ -1053,8 +1567,9 @@ static void child_ended(void)
 
 	if (state == WAIT_EXEC)
 		on_exec_report(); /* an error report comes before the exit */
-	if (master >= 0)
-		drain();
+	drain();
+	if (log_pipe[0] >= 0)
+		log_relay(); /* what the guest wrote last; its daemons may keep the pipe open */
 	code = record_exit();
 	if (WIFSIGNALED(child_status))
 		say("exit signaled %d", WTERMSIG(child_status));
@@ -1076,7 +1591,7 @@ static void on_signals(void)
 				on_exec_report();
 			if (state == RELEASED)
 				continue; /* not ours to reap: it goes to our caller's subreaper */
-			reap(0);
+			reap_all();
 			if (reaped)
 				child_ended();
 		} else if (si.ssi_signo == SIGWINCH) {
@@ -1104,31 +1619,38 @@ static void on_socket_lines(void)
 	}
 }
 
-enum { P_SIG, P_SOCK, P_ERR, P_IN, P_MASTER, P_OUT, P_PARENT, P_N };
+enum { P_SIG, P_SOCK, P_ERR, P_PARENT, P_LOG, P_EXEC, P_RELAY, P_N = P_RELAY + 2 * R_N };
 
 static void monitor_loop(void)
 {
 	struct pollfd p[P_N];
-	int m = master >= 0;
 
 	set_raw();
 	on_socket_lines(); /* `go` may already be buffered */
 	for (;;) {
-		short mev = (to_m.len ? POLLOUT : 0) | (!to_out.len && !to_out.eof ? POLLIN : 0);
-
-		/* A relay source is polled only while its buffer is empty, a sink only while
-		 * it is not: no busy loop, and a stalled side never blocks the other. */
 		p[P_SIG] = (struct pollfd){ sigfd, POLLIN, 0 };
 		p[P_SOCK] = (struct pollfd){ state == WAIT_GO ? sock : -1, POLLIN, 0 };
 		p[P_ERR] = (struct pollfd){ state == WAIT_EXEC ? err_pipe[0] : -1, POLLIN, 0 };
-		p[P_IN] = (struct pollfd){ m && !to_m.len && !to_m.eof ? 0 : -1, POLLIN, 0 };
-		p[P_MASTER] = (struct pollfd){ m && mev ? master : -1, mev, 0 };
-		p[P_OUT] = (struct pollfd){ m && to_out.len ? 1 : -1, POLLOUT, 0 };
 		p[P_PARENT] = (struct pollfd){ state == RELEASED ? parent_fd : -1, POLLIN, 0 };
+		p[P_LOG] = (struct pollfd){ log_pipe[0], POLLIN, 0 };
+		p[P_EXEC] = (struct pollfd){ state == RUNNING ? exec_sock : -1, POLLIN, 0 };
+		/* A relay's source is polled only while its buffer is empty, its sink only while it
+		 * is not: no busy loop, and a stalled side never blocks another. */
+		for (int i = 0; i < R_N; i++) {
+			struct relay *r = &relays[i];
+			int live = r->to >= 0;
+			p[P_RELAY + 2 * i] = (struct pollfd){ live && !r->len && !r->eof ? r->from : -1,
+							       POLLIN, 0 };
+			p[P_RELAY + 2 * i + 1] = (struct pollfd){ live && r->len ? r->to : -1, POLLOUT, 0 };
+		}
 		if (poll(p, P_N, -1) < 0)
 			continue; /* EINTR: every fd here is valid */
 		if (p[P_PARENT].revents)
 			exit(0); /* the runtime process has exited: the child is its subreaper's now */
+		if (p[P_LOG].revents)
+			log_relay();
+		if (p[P_EXEC].revents)
+			serve_exec();
 		if (p[P_SIG].revents)
 			on_signals();
 		if (p[P_SOCK].revents) {
@@ -1138,14 +1660,16 @@ static void monitor_loop(void)
 		}
 		if (p[P_ERR].revents)
 			on_exec_report();
-		if (p[P_IN].revents)
-			relay_in();
-		if (p[P_MASTER].revents && to_m.len)
-			flush_buf(master, &to_m);
-		if (p[P_MASTER].revents && !to_out.len && !to_out.eof)
-			fill_buf(master, &to_out);
-		if (p[P_OUT].revents)
-			flush_buf(1, &to_out);
+		for (int i = 0; i < R_N; i++) {
+			struct relay *r = &relays[i];
+			if (p[P_RELAY + 2 * i].revents) {
+				fill_buf(r);
+				if (r->eof && i == R_IN)
+					input_ended();
+			}
+			if (p[P_RELAY + 2 * i + 1].revents)
+				flush_buf(r);
+		}
 	}
 }
 
@@ -1389,9 +1913,49 @@ static int client_main(char **argv)
 	return code;
 }
 
+/* Re-exec this program from a sealed, anonymous copy (as runc does since CVE-2019-5736): what
+ * /proc/PID/exe of a monitor or its pre-exec child leads to is then that copy, which nobody
+ * can write, never the host's binary. Without memfds (or /proc) we go on as we are: being
+ * undumpable already keeps /proc/PID/exe from a guest. */
+static void run_sealed_copy(char **argv)
+{
+	extern char **environ;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), copy = -1, seals;
+	struct stat st;
+	off_t off = 0;
+
+	if (self < 0)
+		return;
+	seals = fcntl(self, F_GET_SEALS); /* EINVAL: a plain file */
+	if (seals >= 0 && (seals & SEALS) == SEALS) { /* we are the copy */
+		close(self);
+		prctl(PR_SET_NAME, "jvs-init", 0, 0, 0); /* not the fd number execveat gave us */
+		return;
+	}
+	copy = memfd_create("jvs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (copy < 0 && errno == EINVAL) /* a kernel before 6.3 has no MFD_EXEC */
+		copy = memfd_create("jvs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0 || fstat(self, &st) < 0)
+		goto out;
+	while (off < st.st_size)
+		if (sendfile(copy, self, &off, st.st_size - off) <= 0)
+			goto out;
+	if (fcntl(copy, F_ADD_SEALS, SEALS) == 0)
+		syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+out:
+	if (copy >= 0)
+		close(copy);
+	close(self);
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+
+	/* First of all: no guest may ptrace us or open our /proc files (exe, fds). Inherited
+	 * by the child, re-asserted after its credential changes, undone only by its exec. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	run_sealed_copy(argv);
 
 	/* Socket write errors are ignored, not fatal. SIGCHLD must not be SIG_IGN (which a
 	 * caller may pass on), or the kernel would reap the child before we see its status. */

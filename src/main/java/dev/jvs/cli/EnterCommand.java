@@ -1,5 +1,6 @@
 package dev.jvs.cli;
 
+import dev.jvs.launch.Launcher;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ final class EnterCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return Runtime.guests().exec(Runtime.name(name), List.of("/bin/sh", "-l"), true);
+    return Runtime.guests().exec(Runtime.name(name), List.of("/bin/sh", "-l"), true,
+        Launcher.Stdio.inherit(), SignalRelay::to);
   }
 }

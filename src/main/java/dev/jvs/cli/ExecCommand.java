@@ -1,5 +1,6 @@
 package dev.jvs.cli;
 
+import dev.jvs.launch.Launcher;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ final class ExecCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return Runtime.guests().exec(Runtime.name(name), command, tty);
+    return Runtime.guests().exec(Runtime.name(name), command, tty, Launcher.Stdio.inherit(),
+        SignalRelay::to);
   }
 }

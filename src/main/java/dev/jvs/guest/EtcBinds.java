@@ -13,22 +13,23 @@ import java.util.List;
  * into a directory jvs owns ($JVS_RUN/guests/NAME/etc), never into the guest's tree.
  *
  * <p>The directory is staged inside the guest's /dev (jvs's own tmpfs) before pivot_root and the
- * binds are made after it, so every path in the guest's tree resolves inside the guest: a guest
- * that made its /etc a symlink to a host path cannot make a start create or cover anything there.
- * The staging mount is removed again; an empty /dev/.jvs-etc stays.
+ * binds are made after it; every path is resolved inside the guest's root (launch-program.md,
+ * "Paths inside the root"), so a guest that made its /etc a symlink to a host path cannot make
+ * a start create or cover anything there. The staging mount is removed again; an empty
+ * /dev/.jvs-etc stays.
  */
 final class EtcBinds {
-  static final String STAGE = "/dev/.jvs-etc";
+  static final String STAGE = "dev/.jvs-etc";
 
   private EtcBinds() {}
 
   /** Before pivot_root: {@code dir} mounted at the staging point in the new root's /dev. */
-  static void stage(LaunchProgram.Builder p, String root, Path dir, List<String> files) {
+  static void stage(LaunchProgram.Builder p, Path dir, List<String> files) {
     if (files.isEmpty() || dir == null) {
       return;
     }
-    p.mkdir(root + STAGE, 0700);
-    p.mount(dir.toString(), root + STAGE, "", MountFlags.BIND, "");
+    p.mkdir(STAGE, 0700);
+    p.mount(dir.toString(), STAGE, "", MountFlags.BIND, "");
   }
 
   /**
@@ -39,10 +40,10 @@ final class EtcBinds {
     if (files.isEmpty() || dir == null) {
       return;
     }
-    p.mkdir("/etc", 0755);
+    p.mkdir("etc", 0755);
     for (String f : files) {
-      p.touch("/etc/" + f, 0644);
-      p.mountIfPresent(STAGE + "/" + f, "/etc/" + f, "", MountFlags.BIND, "");
+      p.touch("etc/" + f, 0644);
+      p.mountIfPresent(STAGE + "/" + f, "etc/" + f, "", MountFlags.BIND, "");
     }
     p.umount(STAGE, MountFlags.DETACH);
   }

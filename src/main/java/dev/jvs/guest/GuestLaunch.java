@@ -15,11 +15,13 @@ import dev.jvs.image.ImageConfig;
 import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
 import dev.jvs.kernel.Capability;
+import dev.jvs.kernel.Errno;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
+import dev.jvs.launch.Monitor;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
 import java.io.IOException;
@@ -61,6 +63,7 @@ final class GuestLaunch {
       boolean detached, Launcher.Stdio foregroundStdio, ImageConfig image) {
     checkCapabilities(name, config);
     HostLimits.checkMemlock(name, config.resources());
+    RootQuotas.raise();
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
@@ -88,8 +91,7 @@ final class GuestLaunch {
     LaunchPlans.Layout layout =
         new LaunchPlans.Layout(
             lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
-            run.resolve(StateStore.EXIT_FILE), disk == null ? null : disk.path(),
-            disk == null ? null : upperRoot, run.resolve("etc"));
+            run, disk == null ? null : disk.path(), disk == null ? null : upperRoot);
     GuestUser user = GuestUser.resolve(image.user(), lower);
     LaunchProgram program = plans.start(name, config, layout, argv, detached,
         new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
@@ -101,7 +103,7 @@ final class GuestLaunch {
       }
       applyLimits(name, cgroup, limits);
       Launcher.Stdio stdio =
-          detached ? Launcher.Stdio.toLog(run.resolve("console.log")) : foregroundStdio;
+          detached ? Launcher.Stdio.none() : foregroundStdio; // the monitor writes the log
       return launcher.launch(
           program,
           socketPath(),
@@ -121,7 +123,7 @@ final class GuestLaunch {
       if (e instanceof JvsException j) {
         throw j;
       }
-      throw new JvsException(name + ": " + e.getMessage(), e);
+      throw new JvsException(name + ": " + e.getMessage() + repairHint(e, layout), e);
     }
   }
 
@@ -134,9 +136,35 @@ final class GuestLaunch {
             .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
     String term = System.getenv().getOrDefault("TERM", "xterm");
     LaunchProgram program = plans.exec(name, config, initPid, argv, tty, term);
-    return launcher.launch(
+    // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
+    // predates exec sockets gets one of this process's.
+    Path served = dirs.runGuest(name).resolve(StateStore.EXEC_SOCKET);
+    Launcher via = Files.exists(served) ? new Launcher(Monitor.Starter.servedBy(served)) : launcher;
+    return via.launch(
         program, socketPath(), stdio, (monitorPid, childPid) -> cgroup.addProcess(childPid));
   }
+
+  /**
+   * What to do when a directory jvs mounts on (/etc, /proc, /dev, …) is something else in the
+   * guest's tree: the guest made it so, and only the host can repair it.
+   */
+  private static String repairHint(Exception e, LaunchPlans.Layout layout) {
+    if (!(e instanceof LaunchException l) || l.op() == null) {
+      return "";
+    }
+    String path;
+    if (l.op().name().equals("mkdir") && l.errno() == Errno.EEXIST) {
+      path = l.op().fields().getFirst();
+    } else if (l.op().name().equals("mount") && l.errno() == Errno.ELOOP) { // proc, sysfs
+      path = l.op().fields().get(1);
+    } else {
+      return "";
+    }
+    return " (the guest's /" + path + " is a symlink or a file, not a directory; to repair it,"
+        + " remove " + layout.upper().resolve(path) + " on the host"
+        + (layout.disk() == null ? "" : ", inside the guest's disk image") + ")";
+  }
+
 
   static void applyLimits(GuestName name, Cgroup cgroup, CgroupLimits limits) {
     try {

@@ -53,6 +53,20 @@ public final class GuestResources {
     return limits;
   }
 
+  /** How much of the host's disk a detached guest's console.log may take: size × files. */
+  public record ConsoleLog(long maxBytes, int files) {
+    public static final ConsoleLog DEFAULT = new ConsoleLog(1L << 20, 2);
+  }
+
+  /** console.size and console.files, or their defaults. */
+  public static ConsoleLog console(Map<String, String> resources) {
+    String size = resources.get("console.size");
+    String files = resources.get("console.files");
+    return new ConsoleLog(
+        size == null ? ConsoleLog.DEFAULT.maxBytes() : Values.size(size),
+        files == null ? ConsoleLog.DEFAULT.files() : Integer.parseInt(files));
+  }
+
   /** RLIMIT_MEMLOCK in bytes when memory.memlock is set. */
   public static OptionalLong memlock(Map<String, String> resources) {
     String v = resources.get("memory.memlock");

@@ -10,6 +10,9 @@ import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SignalHandlers;
 import dev.jvs.net.GuestNetwork;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -91,6 +94,11 @@ final class GuestRuns {
       }
     }
     store.delete(dirs.runGuest(name));
+    try {
+      Files.deleteIfExists(dirs.runGuest(name).resolve(StateStore.EXEC_SOCKET)); // its monitor's
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     cgroups.removeParentIfEmpty(dirs.cgroupParent());
   }
 

@@ -55,7 +55,8 @@ public final class Guests {
     this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
     this.runs = new GuestRuns(dirs, cgroups, store, network);
     this.launch = new GuestLaunch(dirs, cgroups, new Launcher(initBinary),
-        new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run())), templates, store,
+        new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
+        templates, store,
         network, runs);
   }
 
@@ -288,6 +289,15 @@ public final class Guests {
 
   /** As {@link #exec(GuestName, List, boolean)}, with the command's stdio given. */
   public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio) {
+    return exec(name, argv, tty, stdio, monitor -> {});
+  }
+
+  /**
+   * As above; {@code started} learns the pid of the exec's monitor once the command runs (a
+   * terminal's signals are the caller's to pass on: the monitor is the guest monitor's child).
+   */
+  public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio,
+      java.util.function.LongConsumer started) {
     GuestState state;
     GuestConfig config;
     try (FileLock lock = lock(name)) {
@@ -296,6 +306,7 @@ public final class Guests {
       state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
     }
     try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
+      started.accept(launched.monitorPid());
       return launched.awaitExit();
     } catch (LaunchException e) {
       throw new JvsException(name + ": " + e.getMessage(), e);

@@ -30,13 +30,32 @@ final class HostLimits {
     }
   }
 
+  /**
+   * The per-user quotas guest root shares with host root that the kernel checks against an
+   * rlimit of the process using them (docs/security.md, "Kernel quotas"): guests get half of
+   * what jvs itself has, so all guests together can never take the whole of host root's.
+   */
+  static LaunchPlans.SharedQuotas sharedQuotas() {
+    return new LaunchPlans.SharedQuotas(half(limit("Max msgqueue size", 0)),
+        half(limit("Max pending signals", 0)));
+  }
+
+  private static long half(long limit) {
+    return limit < 0 ? -1 : limit / 2; // unlimited stays unlimited: nothing to protect
+  }
+
   /** The hard limit of a /proc/self/limits row in its unit, -1 when unlimited. */
   private static long hardLimit(String row) {
+    return limit(row, 1);
+  }
+
+  /** Column {@code column} (0 soft, 1 hard) of a /proc/self/limits row, -1 when unlimited. */
+  private static long limit(String row, int column) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
         if (line.startsWith(row)) {
-          String hard = line.substring(row.length()).strip().split("\\s+")[1];
-          return hard.equals("unlimited") ? -1 : Long.parseLong(hard);
+          String value = line.substring(row.length()).strip().split("\\s+")[column];
+          return value.equals("unlimited") ? -1 : Long.parseLong(value);
         }
       }
     } catch (IOException e) {

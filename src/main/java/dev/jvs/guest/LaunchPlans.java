@@ -1,7 +1,9 @@
 package dev.jvs.guest;
 
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.state.StateStore;
 import dev.jvs.kernel.Capability;
+import dev.jvs.kernel.Landlock;
 import dev.jvs.kernel.Signal;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.MountFlags;
@@ -22,6 +24,8 @@ public final class LaunchPlans {
   static final long JOIN_NAMESPACES = GUEST_NAMESPACES | Ns.CGROUP;
   private static final int S_IFCHR = 0020000;
   private static final int RLIMIT_MEMLOCK = 8;
+  private static final int RLIMIT_SIGPENDING = 11;
+  private static final int RLIMIT_MSGQUEUE = 12;
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /** Files masked with /dev/null and directories masked with an empty read-only tmpfs. */
@@ -42,25 +46,49 @@ public final class LaunchPlans {
 
   private final byte[] seccompFilter;
   private final Path lxcfs;
+  private final SharedQuotas quotas;
+
+  /**
+   * Per-user kernel quotas of host root that the kernel checks against the using process's
+   * rlimit: guests get these limits (-1: unlimited), below host root's own.
+   */
+  public record SharedQuotas(long msgqueueBytes, long pendingSignals) {
+    public static final SharedQuotas NONE = new SharedQuotas(-1, -1);
+  }
 
   public LaunchPlans(byte[] seccompFilter) {
-    this(seccompFilter, null);
+    this(seccompFilter, null, SharedQuotas.NONE);
   }
 
   /** With {@code lxcfs}, the mount point of an lxcfs instance for guest-local views (or null). */
-  public LaunchPlans(byte[] seccompFilter, Path lxcfs) {
+  public LaunchPlans(byte[] seccompFilter, Path lxcfs, SharedQuotas quotas) {
     this.seccompFilter = seccompFilter.clone();
     this.lxcfs = lxcfs;
+    this.quotas = quotas;
   }
 
   /**
-   * Where a guest's filesystem comes from and where its monitor records the exit; {@code etc}
-   * holds the files networking writes for the guest's /etc (see {@link EtcBinds}), or null.
+   * Where a guest's filesystem comes from ({@code disk}: the block device of its disk.space
+   * image, mounted at {@code diskMount}, or null) and its run directory on the host, where the
+   * monitor keeps the exit status, the console log, the exec socket and the files networking
+   * writes for the guest's /etc (see {@link EtcBinds}).
    */
-  public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile,
-      String disk, Path diskMount, Path etc) {
-    public Layout(Path lower, Path upper, Path work, Path mountPoint, Path statusFile) {
-      this(lower, upper, work, mountPoint, statusFile, null, null, null);
+  public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path run, String disk,
+      Path diskMount) {
+    public Layout(Path lower, Path upper, Path work, Path mountPoint, Path run) {
+      this(lower, upper, work, mountPoint, run, null, null);
+    }
+
+    public Path statusFile() {
+      return run.resolve(StateStore.EXIT_FILE);
+    }
+
+    public Path console() {
+      return run.resolve(StateStore.CONSOLE_LOG);
+    }
+
+    public Path etc() {
+      return run.resolve("etc");
     }
   }
 
@@ -88,9 +116,20 @@ public final class LaunchPlans {
   public LaunchProgram start(GuestName name, GuestConfig config, Layout layout, List<String> argv,
       boolean detached, Process process) {
     LaunchProgram.Builder p = LaunchProgram.builder().statusFile(layout.statusFile().toString());
+    // Through the monitor: a guest never holds a host file it could reopen or grow unbounded.
     if (detached) {
       p.detach();
+      GuestResources.ConsoleLog log = GuestResources.console(config.resources());
+      p.log(layout.console().toString(), log.maxBytes(), log.files());
+    } else {
+      p.stdioPipes();
     }
+    if (!NetConfig.from(config.resources()).mode().ownStack() && Landlock.scopesAbstractSockets()) {
+      // The host's network namespace holds the host's abstract unix sockets: out of reach for
+      // the guest and for every exec, which the monitor forks inside this domain.
+      p.landlockScope(Landlock.SCOPE_ABSTRACT_UNIX_SOCKET);
+    }
+    p.execSocket(StateStore.EXEC_SOCKET);
     // host and host-ip guests share the host's network stack (docs/networking.md)
     p.clone(NetConfig.from(config.resources()).mode().ownStack()
         ? GUEST_NAMESPACES : GUEST_NAMESPACES & ~Ns.NET);
@@ -106,26 +145,29 @@ public final class LaunchPlans {
     }
     p.mount("overlay", root, "overlay", 0,
         "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work());
-    p.mkdir(root + "/proc", 0555);
-    p.mount("proc", root + "/proc", "proc", MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
-    mountDev(p, root);
-    p.mkdir(root + "/sys", 0555);
-    p.mount("sysfs", root + "/sys", "sysfs",
+    // From here on every path is relative: inside the guest's tree, whatever it planted there.
+    p.root(root);
+    p.mkdir("proc", 0555);
+    p.mount("proc", "proc", "proc", MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
+    mountDev(p);
+    p.mkdir("sys", 0555);
+    p.mount("sysfs", "sys", "sysfs",
         MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
-    LxcfsView.bind(p, root, lxcfs);
-    maskAndProtect(p, root);
+    LxcfsView.bind(p, lxcfs);
+    maskAndProtect(p);
     List<String> etcFiles = GuestNetwork.etcFiles(NetConfig.from(config.resources()));
-    EtcBinds.stage(p, root, layout.etc(), etcFiles);
-    p.pivotRoot(root);
+    EtcBinds.stage(p, layout.etc(), etcFiles);
+    p.pivotRoot(".");
     EtcBinds.bind(p, layout.etc(), etcFiles);
     p.sethostname(config.hostname());
     p.unshare(Ns.CGROUP); // after the caller placed us: the guest's cgroup becomes its "/"
     GuestResources.memlock(config.resources())
         .ifPresent(bytes -> p.rlimit(RLIMIT_MEMLOCK, bytes, bytes));
-    if (!process.cwd().isEmpty()) {
-      p.mkdir(process.cwd(), 0755);
+    String cwd = relative(process.cwd());
+    if (!cwd.equals(".")) {
+      p.mkdir(cwd, 0755);
     }
-    p.chdir(process.cwd().isEmpty() ? "/" : process.cwd());
+    p.chdir(cwd);
     restrict(p, config, process);
     Map<String, String> env = environment(config.hostname(), null);
     for (String e : process.env()) {
@@ -149,6 +191,8 @@ public final class LaunchPlans {
     p.join(initPid, JOIN_NAMESPACES);
     if (tty) {
       p.pty();
+    } else {
+      p.stdioPipes(); // the caller's files stay out of the guest's reach
     }
     p.clone(0);
     p.pdeathsig(Signal.SIGKILL);
@@ -161,43 +205,49 @@ public final class LaunchPlans {
     return p.build();
   }
 
-  private static void mountDev(LaunchProgram.Builder p, String root) {
-    String dev = root + "/dev";
-    p.mkdir(dev, 0755);
-    p.mount("tmpfs", dev, "tmpfs", MountFlags.NOSUID | MountFlags.STRICTATIME, "mode=755,size=65536k");
-    for (Node n : DEV_NODES) {
-      p.mknod(dev + "/" + n.name(), S_IFCHR | 0666, n.major(), n.minor());
-    }
-    p.mkdir(dev + "/pts", 0755);
-    p.mount("devpts", dev + "/pts", "devpts", MountFlags.NOSUID | MountFlags.NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620,gid=5");
-    p.symlink("pts/ptmx", dev + "/ptmx");
-    p.mkdir(dev + "/shm", 01777);
-    p.mount("shm", dev + "/shm", "tmpfs", MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC,
-        "mode=1777,size=65536k");
-    p.mkdir(dev + "/mqueue", 0755);
-    p.mount("mqueue", dev + "/mqueue", "mqueue",
-        MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
-    // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
-    // which the monitor sends to $JVS_RUN/guests/NAME/console.log.
-    p.touch(dev + "/console", 0600);
-    p.mount(dev + "/null", dev + "/console", "", MountFlags.BIND, "");
-    p.symlink("/proc/self/fd", dev + "/fd");
-    p.symlink("/proc/self/fd/0", dev + "/stdin");
-    p.symlink("/proc/self/fd/1", dev + "/stdout");
-    p.symlink("/proc/self/fd/2", dev + "/stderr");
+  /** A guest path as an operation inside the root takes it ("." for the root itself). */
+  static String relative(String guestPath) {
+    String r = guestPath.replaceAll("^/+", "");
+    return r.isEmpty() ? "." : r;
   }
 
-  private static void maskAndProtect(LaunchProgram.Builder p, String root) {
+  private static void mountDev(LaunchProgram.Builder p) {
+    p.mkdir("dev", 0755);
+    p.mount("tmpfs", "dev", "tmpfs", MountFlags.NOSUID | MountFlags.STRICTATIME, "mode=755,size=65536k");
+    for (Node n : DEV_NODES) {
+      p.mknod("dev/" + n.name(), S_IFCHR | 0666, n.major(), n.minor());
+    }
+    p.mkdir("dev/pts", 0755);
+    p.mount("devpts", "dev/pts", "devpts", MountFlags.NOSUID | MountFlags.NOEXEC,
+        "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    p.symlink("pts/ptmx", "dev/ptmx");
+    p.mkdir("dev/shm", 01777);
+    p.mount("shm", "dev/shm", "tmpfs", MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC,
+        "mode=1777,size=65536k");
+    p.mkdir("dev/mqueue", 0755);
+    p.mount("mqueue", "dev/mqueue", "mqueue",
+        MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
+    // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
+    // which the monitor copies to $JVS_RUN/guests/NAME/console.log.
+    p.touch("dev/console", 0600);
+    p.mount("dev/null", "dev/console", "", MountFlags.BIND, "");
+    p.symlink("/proc/self/fd", "dev/fd");
+    p.symlink("/proc/self/fd/0", "dev/stdin");
+    p.symlink("/proc/self/fd/1", "dev/stdout");
+    p.symlink("/proc/self/fd/2", "dev/stderr");
+  }
+
+  private static void maskAndProtect(LaunchProgram.Builder p) {
     for (String file : MASKED_FILES) {
-      p.mountIfPresent(root + "/dev/null", root + file, "", MountFlags.BIND, "");
+      p.mountIfPresent("dev/null", relative(file), "", MountFlags.BIND, "");
     }
     for (String dir : MASKED_DIRS) {
-      p.mountIfPresent("tmpfs", root + dir, "tmpfs", MountFlags.RDONLY, "size=0");
+      p.mountIfPresent("tmpfs", relative(dir), "tmpfs", MountFlags.RDONLY, "size=0");
     }
     for (String path : READONLY) {
-      p.mountIfPresent(root + path, root + path, "", MountFlags.BIND | MountFlags.REC, "");
-      p.mountIfPresent(root + path, root + path, "",
+      String rel = relative(path);
+      p.mountIfPresent(rel, rel, "", MountFlags.BIND | MountFlags.REC, "");
+      p.mountIfPresent(rel, rel, "",
           MountFlags.BIND | MountFlags.REMOUNT | MountFlags.RDONLY | MountFlags.NOSUID
               | MountFlags.NODEV | MountFlags.NOEXEC, "");
     }
@@ -210,6 +260,11 @@ public final class LaunchPlans {
 
   private void restrict(LaunchProgram.Builder p, GuestConfig config, Process process) {
     long caps = Capability.mask(config.capabilities());
+    // Guest root is host root, so host root's per-user mqueue bytes and pending signals are the
+    // guests' too; the kernel checks those totals against the user's (or receiver's) limit, so
+    // guests below host root's limits can never take the whole (docs/security.md).
+    p.rlimit(RLIMIT_MSGQUEUE, quotas.msgqueueBytes(), quotas.msgqueueBytes());
+    p.rlimit(RLIMIT_SIGPENDING, quotas.pendingSignals(), quotas.pendingSignals());
     p.capBounding(caps);
     p.noNewPrivs();
     p.capset(caps, caps, 0);

@@ -32,12 +32,12 @@ public final class LxcfsView {
   }
 
   /** Bind mounts of lxcfs's files over the guest's, before pivot_root; none if lxcfs is not live. */
-  static void bind(LaunchProgram.Builder p, String root, Path mount) {
+  static void bind(LaunchProgram.Builder p, Path mount) {
     if (mount == null || !live(mount)) {
       return;
     }
     for (String file : FILES) {
-      p.mountIfPresent(mount + file, root + file, "", MountFlags.BIND, "");
+      p.mountIfPresent(mount + file, LaunchPlans.relative(file), "", MountFlags.BIND, "");
     }
   }
 }

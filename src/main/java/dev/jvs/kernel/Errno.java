@@ -17,8 +17,10 @@ public final class Errno {
   public static final int EINVAL = 22;
   public static final int ENOSPC = 28;
   public static final int EROFS = 30;
+  public static final int ENAMETOOLONG = 36;
   public static final int ENOSYS = 38;
   public static final int ENOTEMPTY = 39;
+  public static final int ELOOP = 40;
   public static final int EWOULDBLOCK = EAGAIN;
 
   private Errno() {}

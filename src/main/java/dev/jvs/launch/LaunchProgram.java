@@ -42,6 +42,11 @@ public record LaunchProgram(List<Op> ops) {
       return "0x" + Long.toHexString(v);
     }
 
+    /** A path as the guest sees it: a relative one lies inside the root. */
+    private static String shown(String path) {
+      return path.startsWith("/") ? path : path.equals(".") ? "/" : "/" + path;
+    }
+
     public Builder statusFile(String path) {
       return add("status-file", "write status file " + path, path);
     }
@@ -52,6 +57,14 @@ public record LaunchProgram(List<Op> ops) {
 
     public Builder pty() {
       return add("pty", "allocate a pseudo-terminal");
+    }
+
+    /**
+     * The child's stdin, stdout and stderr become pipes the monitor relays to its own, so the
+     * child never holds the caller's files (which it could reopen through /proc).
+     */
+    public Builder stdioPipes() {
+      return add("stdio-pipes", "relay stdio through pipes");
     }
 
     public Builder uidMap(String map) {
@@ -81,8 +94,24 @@ public record LaunchProgram(List<Op> ops) {
       return add("console-socket", "send the terminal to " + path, path);
     }
 
+    /**
+     * Rotates the child's stdout and stderr through the monitor into {@code path}: at most
+     * {@code maxBytes} per file (0: unbounded), {@code files} files kept in all.
+     */
+    public Builder log(String path, long maxBytes, int files) {
+      return add("log", "open the log " + path, path, num(maxBytes), num(files));
+    }
+
     public Builder clone(long nsFlags) {
       return add("clone", "create the guest's namespaces", hex(nsFlags));
+    }
+
+    /**
+     * Opens {@code path} as the root in which every later relative path resolves, never leaving
+     * it (docs/launch-program.md, "Paths inside the root").
+     */
+    public Builder root(String path) {
+      return add("root", "open the root " + path, path);
     }
 
     public Builder unshare(long nsFlags) {
@@ -90,30 +119,30 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     public Builder mount(String source, String target, String fstype, long flags, String data) {
-      String what = fstype.isEmpty() ? "bind " + source : fstype;
-      return add("mount", "mount " + what + " on " + target, source, target, fstype, hex(flags), data);
+      String what = fstype.isEmpty() ? "bind " + shown(source) : fstype;
+      return add("mount", "mount " + what + " on " + shown(target), source, target, fstype, hex(flags), data);
     }
 
     /** A mount whose target may be missing (masked paths on kernels without them). */
     public Builder mountIfPresent(
         String source, String target, String fstype, long flags, String data) {
-      String what = fstype.isEmpty() ? "bind " + source : fstype;
+      String what = fstype.isEmpty() ? "bind " + shown(source) : fstype;
       return addOptional(
-          "mount", "mount " + what + " on " + target, source, target, fstype, hex(flags), data);
+          "mount", "mount " + what + " on " + shown(target), source, target, fstype, hex(flags), data);
     }
 
     public Builder umount(String target, long flags) {
-      return add("umount", "unmount " + target, target, hex(flags));
+      return add("umount", "unmount " + shown(target), target, hex(flags));
     }
 
     public Builder mkdir(String path, int mode) {
-      return add("mkdir", "mkdir " + path, path, "0" + Integer.toOctalString(mode));
+      return add("mkdir", "mkdir " + shown(path), path, "0" + Integer.toOctalString(mode));
     }
 
     public Builder mknod(String path, int mode, int major, int minor) {
       return add(
           "mknod",
-          "mknod " + path,
+          "mknod " + shown(path),
           path,
           "0" + Integer.toOctalString(mode),
           num(major),
@@ -121,27 +150,27 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     public Builder symlink(String target, String linkPath) {
-      return add("symlink", "symlink " + linkPath + " -> " + target, target, linkPath);
+      return add("symlink", "symlink " + shown(linkPath) + " -> " + target, target, linkPath);
     }
 
     public Builder touch(String path, int mode) {
-      return add("touch", "create " + path, path, "0" + Integer.toOctalString(mode));
+      return add("touch", "create " + shown(path), path, "0" + Integer.toOctalString(mode));
     }
 
     public Builder write(String path, String data) {
-      return add("write", "write " + path, path, data);
+      return add("write", "write " + shown(path), path, data);
     }
 
     public Builder pivotRoot(String newRoot) {
-      return add("pivot-root", "pivot_root to " + newRoot, newRoot);
+      return add("pivot-root", "pivot_root to " + shown(newRoot), newRoot);
     }
 
     public Builder chroot(String path) {
-      return add("chroot", "chroot to " + path, path);
+      return add("chroot", "chroot to " + shown(path), path);
     }
 
     public Builder chdir(String path) {
-      return add("chdir", "chdir to " + path, path);
+      return add("chdir", "chdir to " + shown(path), path);
     }
 
     public Builder sethostname(String name) {
@@ -202,6 +231,22 @@ public record LaunchProgram(List<Op> ops) {
 
     public Builder umask(int mask) {
       return add("umask", "set umask", "0" + Integer.toOctalString(mask));
+    }
+
+    /**
+     * The monitor, and so the child and every exec it serves, enter a Landlock domain confining
+     * only the IPC {@code scopes} (e.g. abstract unix sockets).
+     */
+    public Builder landlockScope(long scopes) {
+      return add("landlock-scope", "confine IPC to the guest (Landlock)", hex(scopes));
+    }
+
+    /**
+     * The monitor serves exec requests on the socket {@code name} beside its status file (after
+     * {@link #statusFile}): see {@link ExecRequest}.
+     */
+    public Builder execSocket(String name) {
+      return add("exec-socket", "listen for exec requests on " + name, name);
     }
 
     public Builder seccomp(long flags, byte[] filter) {

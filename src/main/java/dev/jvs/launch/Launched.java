@@ -31,20 +31,28 @@ public final class Launched implements AutoCloseable {
 
   /**
    * Waits for the child to end and returns its exit code (128 + signal when killed), as the
-   * monitor reports it and as its own exit status repeats.
+   * monitor reports it ("exit exited N", "exit signaled S") or, without a report, as its own exit
+   * status repeats.
    */
   public int awaitExit() throws InterruptedException {
+    String report = null;
     try {
       String line;
-      while ((line = reader.readLine()) != null) {
+      while (report == null && (line = reader.readLine()) != null) {
         if (line.startsWith("exit ")) {
-          break;
+          report = line;
         }
       }
     } catch (IOException e) {
       // the monitor's exit status below still tells the outcome
     }
-    return monitor.waitFor();
+    int status = monitor.waitFor();
+    if (report == null) {
+      return status;
+    }
+    String[] words = report.split(" ");
+    int value = Integer.parseInt(words[2]);
+    return words[1].equals("signaled") ? 128 + value : value;
   }
 
   @Override
@@ -54,5 +62,6 @@ public final class Launched implements AutoCloseable {
     } catch (IOException ignored) {
       // the monitor ignores a vanished caller
     }
+    monitor.close();
   }
 }

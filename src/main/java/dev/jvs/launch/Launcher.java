@@ -52,12 +52,13 @@ public final class Launcher {
           ProcessBuilder.Redirect.INHERIT);
     }
 
-    /** stdin from /dev/null, stdout and stderr appended to a log file. */
-    public static Stdio toLog(Path log) {
+    /** /dev/null for all three (a detached guest's output goes to its `log`). */
+    public static Stdio none() {
+      java.io.File devNull = Path.of("/dev/null").toFile();
       return new Stdio(
-          ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-          ProcessBuilder.Redirect.appendTo(log.toFile()),
-          ProcessBuilder.Redirect.appendTo(log.toFile()));
+          ProcessBuilder.Redirect.from(devNull),
+          ProcessBuilder.Redirect.to(devNull),
+          ProcessBuilder.Redirect.to(devNull));
     }
   }
 
@@ -142,6 +143,8 @@ public final class Launcher {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        monitor.close();
       }
     }
   }

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * service instead has the monitor forked by its client (docs/oci.md, "Start-up"), so that the
  * container stays a descendant of the caller, and learns its pid and exit from that client.
  */
-public interface Monitor {
+public interface Monitor extends AutoCloseable {
   long pid();
 
   boolean isAlive();
@@ -24,10 +24,19 @@ public interface Monitor {
 
   void destroyForcibly();
 
+  /** Lets go of what holds the monitor (not the monitor itself). */
+  @Override
+  default void close() {}
+
   /** Starts a monitor that connects to {@code socket} ({@code jvs-init SOCKET}). */
   @FunctionalInterface
   interface Starter {
     Monitor start(Path socket, Launcher.Stdio stdio) throws IOException, LaunchException;
+
+    /** Monitors a running guest's monitor forks for execs, listening on {@code execSocket}. */
+    static Starter servedBy(Path execSocket) {
+      return ServedMonitor.starter(execSocket);
+    }
 
     /** jvs-init as a child process of this JVM, its stdio redirected as {@code stdio} says. */
     static Starter process(Path initBinary) {

@@ -15,8 +15,8 @@ public record Op(String name, List<String> fields, boolean optional, String desc
   /** Whether the monitor (rather than the child) executes this operation. */
   public boolean runsInMonitor() {
     return switch (name) {
-      case "status-file", "detach", "pty", "uid-map", "gid-map", "join", "setns", "release", "console-socket",
-          "clone" ->
+      case "status-file", "log", "detach", "pty", "stdio-pipes", "uid-map", "gid-map", "join",
+          "setns", "release", "console-socket", "landlock-scope", "exec-socket", "clone" ->
           true;
       default -> false;
     };

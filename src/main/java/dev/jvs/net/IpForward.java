@@ -1,6 +1,7 @@
 package dev.jvs.net;
 
 import dev.jvs.kernel.FileLock;
+import dev.jvs.kernel.Sysctl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ final class IpForward {
 
   static void enable() {
     try (FileLock lock = FileLock.acquire(LOCK)) {
-      String now = Files.readString(SYSCTL).strip();
+      String now = Sysctl.read(SYSCTL);
       if (!now.equals("1")) {
         if (!Files.exists(RECORD)) {
           Files.writeString(RECORD, now + "\n");

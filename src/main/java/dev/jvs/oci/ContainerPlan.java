@@ -4,6 +4,7 @@ import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.MountFlags;
 import dev.jvs.launch.Ns;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,7 +28,8 @@ final class ContainerPlan {
   private ContainerPlan() {}
 
   /** Inputs beside the config: where the bundle, rootfs and start FIFO are; the CLI flags. */
-  record Where(Path rootfs, Path fifo, boolean noPivot, boolean terminal, Path consoleSocket) {}
+  record Where(Path bundle, Path rootfs, Path fifo, boolean noPivot, boolean terminal,
+      Path consoleSocket) {}
 
   static LaunchProgram build(OciConfig c, Namespaces ns, Seccomp.Filter seccomp, Where w) {
     LaunchProgram.Builder b = LaunchProgram.builder();
@@ -67,35 +69,36 @@ final class ContainerPlan {
       b.mount("", "/", "", MountOptions.rootPropagationBeforePivot(linux.rootfsPropagation()), "");
     }
     b.mount(root, root, "", MountFlags.BIND | MountFlags.REC, "");
+    // From here on every container path is relative: jvs-init resolves it inside the rootfs as
+    // it stands after the earlier mounts, never following a symlink out of it (CVE-2021-30465).
+    b.root(root);
     if (needsHookState(c)) {
       b.hookState(hookStateFile(w.fifo()).toString()); // read now: after pivot-root it is gone
     }
     boolean devTmpfs = false;
     for (OciConfig.Mount m : c.mounts() == null ? List.<OciConfig.Mount>of() : c.mounts()) {
-      mount(b, w.rootfs(), m);
+      mount(b, w.bundle(), m);
       devTmpfs |= normalize(m.destination()).equals("/dev");
     }
     devices(b, w.rootfs(), linux.devices(), devTmpfs, ns.creates(Ns.USER));
     if (linux.sysctl() != null) {
-      linux.sysctl().forEach((k, v) -> b.write(root + "/proc/sys/" + k.replace('.', '/'), v));
+      linux.sysctl().forEach((k, v) -> b.write("proc/sys/" + k.replace('.', '/'), v));
     }
     for (String p : linux.maskedPaths() == null ? List.<String>of() : linux.maskedPaths()) {
-      String target = RootfsPath.resolve(w.rootfs(), p).host().toString();
-      if (Files.isDirectory(w.rootfs().resolve(p.substring(1))) || Files.isDirectory(Path.of(p))) {
+      String target = inRoot(p);
+      if (Files.isDirectory(RootfsPath.resolve(w.rootfs(), p).host()) || Files.isDirectory(Path.of(p))) {
         b.mountIfPresent("tmpfs", target, "tmpfs", MountFlags.RDONLY, "size=0");
       } else {
         b.mountIfPresent("/dev/null", target, "", MountFlags.BIND, "");
       }
     }
     for (String p : linux.readonlyPaths() == null ? List.<String>of() : linux.readonlyPaths()) {
-      String target = RootfsPath.resolve(w.rootfs(), p).host().toString();
+      String target = inRoot(p);
       b.mountIfPresent(target, target, "", MountFlags.BIND | MountFlags.REC, "");
       b.mountIfPresent(target, target, "", MountFlags.BIND | MountFlags.REMOUNT | MountFlags.RDONLY
           | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
     }
-    for (Path dir : RootfsPath.resolve(w.rootfs(), c.process().cwd()).missing()) {
-      b.mkdir(dir.toString(), 0755);
-    }
+    b.mkdir(inRoot(c.process().cwd()), 0755); // with its parents; an existing one will do
     // What may fail runs before the wait, so that `create` reports it (runc does the same).
     if (c.hostname() != null && !c.hostname().isEmpty()) {
       b.sethostname(c.hostname());
@@ -108,9 +111,9 @@ final class ContainerPlan {
     ProcessPlan.rlimits(b, c.process());
     b.waitFifo(w.fifo().toString());
     if (w.noPivot() || hostMounts) {
-      b.chroot(root);
+      b.chroot(".");
     } else {
-      b.pivotRoot(root);
+      b.pivotRoot(".");
     }
     long after = MountOptions.rootPropagationAfterPivot(linux.rootfsPropagation());
     if (!hostMounts && after != 0) {
@@ -149,7 +152,7 @@ final class ContainerPlan {
     }
   }
 
-  private static void mount(LaunchProgram.Builder b, Path rootfs, OciConfig.Mount m) {
+  private static void mount(LaunchProgram.Builder b, Path bundle, OciConfig.Mount m) {
     String dest = m.destination();
     if (dest == null || !dest.startsWith("/")) {
       throw new OciException("mount destination " + dest + " is not absolute");
@@ -158,17 +161,16 @@ final class ContainerPlan {
     String type = m.type() == null ? "" : m.type();
     boolean bind = o.bind() || type.equals("bind");
     String source = m.source() == null ? "" : m.source();
-    RootfsPath target = RootfsPath.resolve(rootfs, dest);
-    boolean file = bind && Files.exists(Path.of(source)) && !Files.isDirectory(Path.of(source));
-    List<Path> missing = target.missing();
-    for (int i = 0; i < missing.size(); i++) {
-      if (file && i == missing.size() - 1) {
-        b.touch(missing.get(i).toString(), 0644);
-      } else {
-        b.mkdir(missing.get(i).toString(), 0755);
-      }
+    if (bind) {
+      source = bundle.resolve(source).toString(); // runtime-spec: relative to the bundle
     }
-    String t = target.host().toString();
+    String t = inRoot(dest);
+    // The target and its missing parents are made inside the root by jvs-init.
+    if (bind && Files.exists(Path.of(source)) && !Files.isDirectory(Path.of(source))) {
+      b.touch(t, 0644);
+    } else {
+      b.mkdir(t, 0755);
+    }
     if (bind) {
       b.mount(source, t, "", MountFlags.BIND | (o.flags() & MountFlags.REC), "");
       if (o.remountFlags() != 0) {
@@ -187,10 +189,15 @@ final class ContainerPlan {
     }
   }
 
+  /** A container path as jvs-init takes it inside the root: relative ("." for the root). */
+  static String inRoot(String containerPath) {
+    String n = normalize(containerPath).substring(1);
+    return n.isEmpty() ? "." : n;
+  }
+
   private static void devices(
       LaunchProgram.Builder b, Path rootfs, List<OciConfig.Device> devices, boolean devTmpfs,
       boolean userNs) {
-    String root = rootfs.toString();
     List<OciConfig.Device> listed = devices == null ? List.of() : devices;
     if (devTmpfs) {
       for (Node n : DEFAULT_DEVICES) {
@@ -199,18 +206,18 @@ final class ContainerPlan {
         }
         if (userNs) {
           // mknod is refused in a user namespace: bind the host's node instead
-          b.touch(root + n.path(), 0666);
-          b.mount(n.path(), root + n.path(), "", MountFlags.BIND, "");
+          b.touch(inRoot(n.path()), 0666);
+          b.mount(n.path(), inRoot(n.path()), "", MountFlags.BIND, "");
         } else {
-          b.mknod(root + n.path(), S_IFCHR | 0666, n.major(), n.minor());
+          b.mknod(inRoot(n.path()), S_IFCHR | 0666, n.major(), n.minor());
         }
       }
-      b.symlink("/proc/self/fd", root + "/dev/fd");
-      b.symlink("/proc/self/fd/0", root + "/dev/stdin");
-      b.symlink("/proc/self/fd/1", root + "/dev/stdout");
-      b.symlink("/proc/self/fd/2", root + "/dev/stderr");
-      if (!Files.exists(rootfs.resolve("dev/ptmx"))) {
-        b.symlink("pts/ptmx", root + "/dev/ptmx");
+      b.symlink("/proc/self/fd", "dev/fd");
+      b.symlink("/proc/self/fd/0", "dev/stdin");
+      b.symlink("/proc/self/fd/1", "dev/stdout");
+      b.symlink("/proc/self/fd/2", "dev/stderr");
+      if (!Files.exists(rootfs.resolve("dev/ptmx"), LinkOption.NOFOLLOW_LINKS)) {
+        b.symlink("pts/ptmx", "dev/ptmx");
       }
     }
     for (OciConfig.Device d : listed) {
@@ -227,21 +234,17 @@ final class ContainerPlan {
         throw new OciException("device " + d.path() + ": uid/gid other than 0 are not supported by jvs");
       }
       int mode = d.fileMode() == null ? 0666 : d.fileMode() & 07777;
-      RootfsPath target = RootfsPath.resolve(rootfs, d.path());
-      List<Path> missing = target.missing();
-      for (int i = 0; i < missing.size() - 1; i++) {
-        b.mkdir(missing.get(i).toString(), 0755);
-      }
       int major = d.major() == null ? 0 : d.major().intValue();
       int minor = d.minor() == null ? 0 : d.minor().intValue();
-      if (!devTmpfs && missing.isEmpty()) {
+      if (!devTmpfs && RootfsPath.resolve(rootfs, d.path()).missing().isEmpty()) {
         continue; // the rootfs already has it; mknod would fail with EEXIST
       }
+      String target = inRoot(d.path()); // its missing parents are made inside the root
       if (userNs) {
-        b.touch(target.host().toString(), 0666);
-        b.mount(d.path(), target.host().toString(), "", MountFlags.BIND, "");
+        b.touch(target, 0666);
+        b.mount(d.path(), target, "", MountFlags.BIND, "");
       } else {
-        b.mknod(target.host().toString(), type | mode, major, minor);
+        b.mknod(target, type | mode, major, minor);
       }
     }
   }

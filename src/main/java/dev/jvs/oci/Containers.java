@@ -92,7 +92,7 @@ public final class Containers {
       Path dir = dirs.dir(id);
       LaunchProgram program =
           ContainerPlan.build(config, ns, seccomp,
-              new ContainerPlan.Where(rootfs, dirs.fifo(id), opts.noPivot(), terminal,
+              new ContainerPlan.Where(absBundle, rootfs, dirs.fifo(id), opts.noPivot(), terminal,
                   opts.consoleSocket()));
       Cgroup cgroup = null;
       try {

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LxcfsViewTest {
   private static final LaunchPlans.Layout LAYOUT =
       new LaunchPlans.Layout(Path.of("/t/rootfs"), Path.of("/g/upper"), Path.of("/g/work"),
-          Path.of("/g/rootfs"), Path.of("/r/exit"));
+          Path.of("/g/rootfs"), Path.of("/r"));
 
   private static List<Op> binds(Path lxcfs) {
-    LaunchProgram p = new LaunchPlans(new byte[8], lxcfs)
+    LaunchProgram p = new LaunchPlans(new byte[8], lxcfs, LaunchPlans.SharedQuotas.NONE)
         .start(GuestName.of("web1"), GuestConfig.defaults("web1", "busybox"), LAYOUT,
             List.of("/sbin/init"), true);
     return p.ops().stream()
@@ -36,7 +36,7 @@ class LxcfsViewTest {
     assertThat(binds).hasSize(LxcfsView.FILES.size());
     assertThat(binds).allMatch(op -> op.name().equals("mount") && op.optional());
     assertThat(binds).anySatisfy(op -> assertThat(op.fields())
-        .contains(lxcfs + "/proc/meminfo", "/g/rootfs/proc/meminfo"));
+        .contains(lxcfs + "/proc/meminfo", "proc/meminfo"));
   }
 
   @Test

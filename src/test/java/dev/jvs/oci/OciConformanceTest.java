@@ -47,8 +47,8 @@ class OciConformanceTest {
     Namespaces ns = Namespaces.of(c.linux().namespaces());
     OciValidator.checkNamespaces(c, ns);
     return ContainerPlan.build(c, ns, null,
-        new ContainerPlan.Where(dir.resolve("rootfs"), dir.resolve("state/exec.fifo"), false, false,
-            null));
+        new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("state/exec.fifo"), false,
+            false, null));
   }
 
   private static List<String> names(LaunchProgram p) {

@@ -36,7 +36,8 @@ class OciTranslationTest {
   private LaunchProgram program(OciConfig c) {
     Namespaces ns = Namespaces.of(c.linux().namespaces());
     return ContainerPlan.build(c, ns, Seccomp.compile(c.linux().seccomp()),
-        new ContainerPlan.Where(dir.resolve("rootfs"), dir.resolve("fifo"), false, false, null));
+        new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("fifo"), false, false,
+            null));
   }
 
   private static List<String> names(LaunchProgram p) {

@@ -15,6 +15,15 @@ import java.util.stream.Stream;
 public final class LeakAudit {
   private LeakAudit() {}
 
+  /** Whether PID is a jvs-init process (its comm). */
+  public static boolean isMonitor(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("jvs-init");
+    } catch (IOException e) {
+      return false; // gone
+    }
+  }
+
   public static List<String> leftovers(Path root, String cgroupParent) {
     List<String> found = new ArrayList<>();
     try {
@@ -33,8 +42,9 @@ public final class LeakAudit {
         }
       }
       try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-        // Monitors carry their control socket's path, which lies under this test's roots.
-        all.filter(p -> p.info().command().map(c -> c.endsWith("/jvs-init")).orElse(false))
+        // Monitors carry their control socket's path, which lies under this test's roots. They run
+        // from a sealed copy of jvs-init, so their name tells them, not their executable.
+        all.filter(p -> isMonitor(p.pid()))
             .filter(p -> p.info().arguments().map(a -> String.join(" ", a)).orElse("")
                 .startsWith(root.toString()))
             .forEach(p -> found.add("process jvs-init " + p.pid()));

@@ -4,28 +4,39 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
-/** The static test helper src/test/c/probe.c, compiled once per test run with the system gcc. */
+/**
+ * Static test helpers written in C (src/test/c/NAME.c), each compiled once per test run with the
+ * system gcc: {@code probe} (restricted-root checks, hogs) and the attack probes.
+ */
 public final class Probe {
-  private static Path binary;
+  private static final Map<String, Path> BUILT = new HashMap<>();
 
   private Probe() {}
 
-  public static synchronized Path binary() {
-    String prebuilt = System.getProperty("jvs.probe");
-    if (binary == null && prebuilt != null) {
-      binary = Path.of(prebuilt); // built on the host, e.g. for the read-only cgroup v2 test host
+  /** The general probe, src/test/c/probe.c. */
+  public static Path binary() {
+    return binary("probe");
+  }
+
+  /** src/test/c/{@code name}.c, built statically beside jvs-init (or -Djvs.probe for "probe"). */
+  public static synchronized Path binary(String name) {
+    String prebuilt = System.getProperty("jvs." + name);
+    if (!BUILT.containsKey(name) && prebuilt != null) {
+      BUILT.put(name, Path.of(prebuilt)); // built on the host, e.g. for the read-only v2 test host
     }
-    if (binary == null) {
-      Path out = Path.of(System.getProperty("jvs.init", "target/jvs-init")).resolveSibling("probe");
+    if (!BUILT.containsKey(name)) {
+      Path out = Path.of(System.getProperty("jvs.init", "target/jvs-init")).resolveSibling(name);
       try {
         Process gcc =
             new ProcessBuilder("gcc", "-static", "-O2", "-Wall", "-Werror", "-o", out.toString(),
-                    "src/test/c/probe.c")
+                    "src/test/c/" + name + ".c")
                 .inheritIO()
                 .start();
         if (gcc.waitFor() != 0 || !Files.isExecutable(out)) {
-          throw new IllegalStateException("cannot build the probe with gcc");
+          throw new IllegalStateException("cannot build the probe " + name + " with gcc");
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -33,8 +44,8 @@ public final class Probe {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      binary = out;
+      BUILT.put(name, out);
     }
-    return binary;
+    return BUILT.get(name);
   }
 }

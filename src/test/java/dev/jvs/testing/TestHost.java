@@ -71,9 +71,14 @@ public final class TestHost implements AutoCloseable {
 
   /** Copies the probe binary into a built guest's private layer as /probe. */
   public void installProbe(GuestName guest) {
+    installProbe(guest, "probe");
+  }
+
+  /** Copies the probe src/test/c/NAME.c, built, into a built guest's private layer as /NAME. */
+  public void installProbe(GuestName guest, String name) {
     try {
-      Path target = dirs.guest(guest).resolve("upper/probe");
-      Files.copy(Probe.binary(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Path target = dirs.guest(guest).resolve("upper").resolve(name);
+      Files.copy(Probe.binary(name), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -29,7 +29,9 @@ public enum ResourceKey {
   NET_IP("net.ip", "the guest's IPv4 address (bridge: optional; host-ip: required)"),
   NET_PUBLISH("net.publish", "host ports forwarded to a bridge guest, e.g. 8080:80/tcp"),
   NET_ISOLATE("net.isolate", "true: no traffic to other guests on the bridge"),
-  MEMORY_RESET("memory.reset", "what the overbooking watchdog does to this guest: stop or restart");
+  MEMORY_RESET("memory.reset", "what the overbooking watchdog does to this guest: stop or restart"),
+  CONSOLE_SIZE("console.size", "size of console.log before it is rotated, e.g. 1M (default 1M)"),
+  CONSOLE_FILES("console.files", "console log files kept, console.log included, 1..100 (default 2)");
 
   private final String key;
   private final String help;

@@ -48,6 +48,12 @@ public final class ResourceValidator {
         }
       }
       case PIDS_MAX -> Values.integer(v, 1, 4194304);
+      case CONSOLE_SIZE -> {
+        if (Values.size(v) < 4096) {
+          throw new IllegalArgumentException("must be at least 4K");
+        }
+      }
+      case CONSOLE_FILES -> Values.integer(v, 1, 100);
       case IO_WEIGHT -> Values.integer(v, 1, 10000);
       case IO_RBPS, IO_WBPS -> {
         for (String part : v.split(",")) {

@@ -15,6 +15,10 @@ import java.util.Optional;
 public final class StateStore {
   public static final String STATE_FILE = "state.json";
   public static final String EXIT_FILE = "exit";
+  /** A detached guest's output, written by its monitor (rotated: console.log.1, …). */
+  public static final String CONSOLE_LOG = "console.log";
+  /** Where the guest's monitor takes `jvs exec` requests (docs/launch-program.md). */
+  public static final String EXEC_SOCKET = "exec.sock";
 
   /** Jackson loads ~370 classes: only commands that touch state pay for them. */
   private static final class Json {
