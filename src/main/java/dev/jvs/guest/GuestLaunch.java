@@ -24,6 +24,7 @@ import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
+import dev.jvs.runtime.PlanProgram;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,13 +41,13 @@ final class GuestLaunch {
   private final JvsDirs dirs;
   private final CgroupDriver cgroups;
   private final Launcher launcher;
-  private final LaunchPlans plans;
+  private final GuestPlans plans;
   private final Templates templates;
   private final StateStore store;
   private final GuestNetwork network;
   private final GuestRuns runs;
 
-  GuestLaunch(JvsDirs dirs, CgroupDriver cgroups, Launcher launcher, LaunchPlans plans,
+  GuestLaunch(JvsDirs dirs, CgroupDriver cgroups, Launcher launcher, GuestPlans plans,
       Templates templates, StateStore store, GuestNetwork network, GuestRuns runs) {
     this.dirs = dirs;
     this.cgroups = cgroups;
@@ -88,13 +89,13 @@ final class GuestLaunch {
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
-    LaunchPlans.Layout layout =
-        new LaunchPlans.Layout(
+    GuestPlans.Layout layout =
+        new GuestPlans.Layout(
             lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
             run, disk == null ? null : disk.path(), disk == null ? null : upperRoot);
     GuestUser user = GuestUser.resolve(image.user(), lower);
-    LaunchProgram program = plans.start(name, config, layout, argv, detached,
-        new LaunchPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()));
+    LaunchProgram program = PlanProgram.start(plans.start(config, layout, argv, detached,
+        new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())));
     Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
     try {
       CgroupLimits limits = GuestResources.limits(config.resources());
@@ -135,7 +136,7 @@ final class GuestLaunch {
             .find(dirs.cgroupParent(), name.value())
             .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
     String term = System.getenv().getOrDefault("TERM", "xterm");
-    LaunchProgram program = plans.exec(name, config, initPid, argv, tty, term);
+    LaunchProgram program = PlanProgram.exec(plans.exec(config, initPid, argv, tty, term));
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
     Path served = dirs.runGuest(name).resolve(StateStore.EXEC_SOCKET);
@@ -148,7 +149,7 @@ final class GuestLaunch {
    * What to do when a directory jvs mounts on (/etc, /proc, /dev, …) is something else in the
    * guest's tree: the guest made it so, and only the host can repair it.
    */
-  private static String repairHint(Exception e, LaunchPlans.Layout layout) {
+  private static String repairHint(Exception e, GuestPlans.Layout layout) {
     if (!(e instanceof LaunchException l) || l.op() == null) {
       return "";
     }

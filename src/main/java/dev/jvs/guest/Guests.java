@@ -55,7 +55,7 @@ public final class Guests {
     this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
     this.runs = new GuestRuns(dirs, cgroups, store, network);
     this.launch = new GuestLaunch(dirs, cgroups, new Launcher(initBinary),
-        new LaunchPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
+        new GuestPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
         templates, store,
         network, runs);
   }

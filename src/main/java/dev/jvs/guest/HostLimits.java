@@ -35,8 +35,8 @@ final class HostLimits {
    * rlimit of the process using them (docs/security.md, "Kernel quotas"): guests get half of
    * what jvs itself has, so all guests together can never take the whole of host root's.
    */
-  static LaunchPlans.SharedQuotas sharedQuotas() {
-    return new LaunchPlans.SharedQuotas(half(limit("Max msgqueue size", 0)),
+  static GuestPlans.SharedQuotas sharedQuotas() {
+    return new GuestPlans.SharedQuotas(half(limit("Max msgqueue size", 0)),
         half(limit("Max pending signals", 0)));
   }
 

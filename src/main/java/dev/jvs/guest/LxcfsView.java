@@ -1,7 +1,6 @@
 package dev.jvs.guest;
 
-import dev.jvs.launch.LaunchProgram;
-import dev.jvs.launch.MountFlags;
+import dev.jvs.runtime.Plan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,13 +30,13 @@ public final class LxcfsView {
         && Files.isDirectory(mount.resolve("sys/devices/system/cpu"));
   }
 
-  /** Bind mounts of lxcfs's files over the guest's, before pivot_root; none if lxcfs is not live. */
-  static void bind(LaunchProgram.Builder p, Path mount) {
+  /** Bind mounts of lxcfs's files over the guest's; none if lxcfs is not live. */
+  static List<Plan.Mount> mounts(Path mount) {
     if (mount == null || !live(mount)) {
-      return;
+      return List.of();
     }
-    for (String file : FILES) {
-      p.mountIfPresent(mount + file, LaunchPlans.relative(file), "", MountFlags.BIND, "");
-    }
+    return FILES.stream()
+        .map(f -> Plan.Mount.bind(mount + f, f, 0, Plan.Target.EXISTING).ifPresent())
+        .toList();
   }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * instances. Before a start jvs raises these two limits (never lowers them) to the values Incus
  * recommends for container hosts; what then bounds a guest is the kernel memory each instance
  * costs, charged to the guest's memory cgroup. Keys and user namespaces are refused by the
- * seccomp profile, POSIX mqueue bytes by the guest's RLIMIT_MSGQUEUE (LaunchPlans).
+ * seccomp profile, POSIX mqueue bytes by the guest's RLIMIT_MSGQUEUE (GuestPlans).
  */
 final class RootQuotas {
   static final long FLOOR = 1_048_576;

@@ -16,7 +16,9 @@ import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
-import dev.jvs.launch.Ns;
+import dev.jvs.runtime.Namespace;
+import dev.jvs.runtime.Plan;
+import dev.jvs.runtime.PlanProgram;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,7 +26,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
 
@@ -83,22 +87,22 @@ public final class Containers {
       if (!terminal && opts.consoleSocket() != null) {
         throw new OciException("cannot use console socket if jvs-oci will not detach or allocate tty");
       }
-      Namespaces ns = Namespaces.of(config.linux().namespaces());
+      Plan.Namespaces ns = Namespaces.of(config.linux());
       OciValidator.checkNamespaces(config, ns);
       Seccomp.Filter seccomp = Seccomp.compile(config.linux().seccomp());
       CgroupLimits limits = Resources.limits(config.linux().resources(), config.linux().devices());
       CgroupTuning tuning = Resources.tuning(config.linux().resources());
       String[] cg = cgroupPath(id, config.linux().cgroupsPath());
       Path dir = dirs.dir(id);
-      LaunchProgram program =
+      LaunchProgram program = PlanProgram.start(
           ContainerPlan.build(config, ns, seccomp,
               new ContainerPlan.Where(absBundle, rootfs, dirs.fifo(id), opts.noPivot(), terminal,
-                  opts.consoleSocket()));
+                  opts.consoleSocket())));
       Cgroup cgroup = null;
       try {
         Files.createDirectories(dir);
         Fifo.create(dirs.fifo(id));
-        if (!ns.has(Ns.MOUNT)) {
+        if (!ns.has(Namespace.MOUNT)) {
           HostMounts.record(dir, rootfs); // its mounts land on the host: note what was there
         }
         cgroup = cgroups.create(cg[0], cg[1]);
@@ -111,8 +115,8 @@ public final class Containers {
                   placed.addProcess(childPid);
                   ContainerState s = new ContainerState(id, childPid,
                       ProcStat.startTime(childPid).orElse(0), absBundle.toString(),
-                      rootfs.toString(), Instant.now().toString(), cg[0], cg[1], ns.create()
-                          | ns.join().keySet().stream().mapToLong(Long::longValue).reduce(0, (a, b) -> a | b),
+                      rootfs.toString(), Instant.now().toString(), cg[0], cg[1],
+                      Namespace.flags(ns.create()) | Namespace.flags(ns.join().keySet()),
                       config.annotations(), config.hooks());
                   dirs.write(s);
                   // runtime-spec lifecycle: create's hooks run once the environment exists
@@ -343,31 +347,26 @@ public final class Containers {
     ProcessPlan.validate(process);
     warnUnraisableAmbient(process);
     boolean tty = opts.tty() || Boolean.TRUE.equals(process.terminal());
-    long join = s.namespaces() & (Ns.PID | Ns.NET | Ns.MOUNT | Ns.IPC | Ns.UTS | Ns.CGROUP | Ns.USER);
-    LaunchProgram.Builder b = LaunchProgram.builder();
-    if (opts.detach()) {
-      b.release();
-    }
-    if (tty && opts.consoleSocket() != null) {
-      b.consoleSocket(opts.consoleSocket().toAbsolutePath().toString()); // a host path: before join
-    } else if (tty && opts.detach()) {
+    if (tty && opts.consoleSocket() == null && opts.detach()) {
       throw new OciException(
           "cannot allocate tty if jvs-oci will detach without setting console socket");
     }
-    b.join(s.pid(), join);
-    if (tty) {
-      b.pty();
+    Set<Namespace> join = EnumSet.noneOf(Namespace.class);
+    for (Namespace n : Namespace.values()) {
+      if ((s.namespaces() & n.flag()) != 0) {
+        join.add(n);
+      }
     }
-    b.clone(0);
-    if (!tty) {
-      b.setsid();
-    }
-    ProcessPlan.append(b, process, seccomp, (join & Ns.USER) != 0);
+    Plan.Io io = !tty ? new Plan.Inherit()
+        : opts.consoleSocket() != null ? new Plan.ConsoleSocket(opts.consoleSocket())
+        : new Plan.Terminal();
+    LaunchProgram program = PlanProgram.exec(new PlanProgram.Exec(s.pid(), join,
+        ProcessPlan.spec(process, seccomp), io, opts.detach(), false));
     Path sock = dirs.socket(id);
     Optional<Cgroup> cgroup = cgroupOf(s);
     // The pid file is written before the go-ahead: a shim reaping a quick process must already
     // know its pid (containerd 1.6 waits forever for an exit it could not attribute).
-    try (Launched launched = launcher.launch(b.build(), sock, Launcher.Stdio.inherit(),
+    try (Launched launched = launcher.launch(program, sock, Launcher.Stdio.inherit(),
         (monitorPid, childPid) -> {
           cgroup.ifPresent(c -> c.addProcess(childPid));
           if (process.oomScoreAdj() != null) {

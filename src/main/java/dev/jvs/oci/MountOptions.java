@@ -1,6 +1,6 @@
 package dev.jvs.oci;
 
-import dev.jvs.launch.MountFlags;
+import dev.jvs.runtime.MountFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +10,8 @@ import java.util.Map;
  * the filesystem gets (what mount(8) calls fs-specific options).
  */
 record MountOptions(long flags, long clearedFlags, long propagation, boolean bind, String data) {
-  private static final long SHARED = 1L << 20;
-  private static final long UNBINDABLE = 1L << 17;
+  private static final long SHARED = MountFlags.SHARED;
+  private static final long UNBINDABLE = MountFlags.UNBINDABLE;
   private static final long SYNCHRONOUS = 16;
   private static final long MANDLOCK = 64;
   private static final long DIRSYNC = 128;

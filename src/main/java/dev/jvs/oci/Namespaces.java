@@ -1,59 +1,70 @@
 package dev.jvs.oci;
 
-import dev.jvs.launch.Ns;
+import dev.jvs.runtime.Namespace;
+import dev.jvs.runtime.Plan;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** linux.namespaces: which to create (clone flags) and which to join by path. */
-record Namespaces(long create, Map<Long, String> join) {
-  static final Map<String, Long> TYPES =
+/** linux.namespaces (and the id mappings of a new user namespace) as the core's namespaces. */
+final class Namespaces {
+  static final Map<String, Namespace> TYPES =
       Map.of(
-          "pid", Ns.PID,
-          "network", Ns.NET,
-          "mount", Ns.MOUNT,
-          "ipc", Ns.IPC,
-          "uts", Ns.UTS,
-          "user", Ns.USER,
-          "cgroup", Ns.CGROUP);
+          "pid", Namespace.PID,
+          "network", Namespace.NET,
+          "mount", Namespace.MOUNT,
+          "ipc", Namespace.IPC,
+          "uts", Namespace.UTS,
+          "user", Namespace.USER,
+          "cgroup", Namespace.CGROUP);
 
-  static Namespaces of(List<OciConfig.Namespace> list) {
-    long create = 0;
-    Map<Long, String> join = new LinkedHashMap<>();
-    long seen = 0;
+  private Namespaces() {}
+
+  static Plan.Namespaces of(OciConfig.Linux linux) {
+    Plan.Namespaces ns = of(linux.namespaces());
+    if (!ns.creates(Namespace.USER)) {
+      return ns;
+    }
+    return new Plan.Namespaces(ns.create(), ns.join(), idMap(linux.uidMappings(), "uidMappings"),
+        idMap(linux.gidMappings(), "gidMappings"));
+  }
+
+  static Plan.Namespaces of(List<OciConfig.Namespace> list) {
+    Set<Namespace> create = EnumSet.noneOf(Namespace.class);
+    Map<Namespace, String> join = new LinkedHashMap<>();
+    Set<Namespace> seen = EnumSet.noneOf(Namespace.class);
     for (OciConfig.Namespace n : list == null ? List.<OciConfig.Namespace>of() : list) {
       if ("time".equals(n.type())) {
         throw new OciException("namespace type \"time\" is not supported by jvs");
       }
-      Long flag = n.type() == null ? null : TYPES.get(n.type());
-      if (flag == null) {
+      Namespace type = n.type() == null ? null : TYPES.get(n.type());
+      if (type == null) {
         throw new OciException("namespace {\"" + n.type() + "\" \"" + (n.path() == null ? "" : n.path())
             + "\"} does not exist");
       }
-      if ((seen & flag) != 0) {
+      if (!seen.add(type)) {
         throw new OciException("malformed spec file: duplicated ns \"" + n.type() + "\"");
       }
-      seen |= flag;
       if (n.path() == null || n.path().isEmpty()) {
-        create |= flag;
+        create.add(type);
       } else {
-        join.put(flag, n.path());
+        join.put(type, n.path());
       }
     }
-    // The user namespace is joined first: it grants the rights to join the others.
-    Map<Long, String> ordered = new LinkedHashMap<>();
-    if (join.containsKey(Ns.USER)) {
-      ordered.put(Ns.USER, join.get(Ns.USER));
+    return new Plan.Namespaces(create, join, null, null);
+  }
+
+  private static String idMap(List<OciConfig.IdMapping> maps, String field) {
+    if (maps == null || maps.isEmpty()) {
+      throw new OciException("user namespace requires linux." + field);
     }
-    join.forEach(ordered::putIfAbsent);
-    return new Namespaces(create, ordered);
-  }
-
-  boolean has(long flag) {
-    return (create & flag) != 0 || join.containsKey(flag);
-  }
-
-  boolean creates(long flag) {
-    return (create & flag) != 0;
+    StringBuilder s = new StringBuilder();
+    for (OciConfig.IdMapping m : maps) {
+      s.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size())
+          .append('\n');
+    }
+    return s.toString();
   }
 }

@@ -1,6 +1,7 @@
 package dev.jvs.oci;
 
-import dev.jvs.launch.Ns;
+import dev.jvs.runtime.Namespace;
+import dev.jvs.runtime.Plan;
 
 /** Checks of a parsed config.json that the JSON shape alone cannot express. */
 final class OciValidator {
@@ -22,16 +23,16 @@ final class OciValidator {
     }
   }
 
-  static void checkNamespaces(OciConfig c, Namespaces ns) {
-    if (c.hostname() != null && !c.hostname().isEmpty() && !ns.has(Ns.UTS)) {
+  static void checkNamespaces(OciConfig c, Plan.Namespaces ns) {
+    if (c.hostname() != null && !c.hostname().isEmpty() && !ns.has(Namespace.UTS)) {
       throw new OciException("unable to set hostname without a private UTS namespace");
     }
-    if (c.domainname() != null && !c.domainname().isEmpty() && !ns.has(Ns.UTS)) {
+    if (c.domainname() != null && !c.domainname().isEmpty() && !ns.has(Namespace.UTS)) {
       throw new OciException("unable to set domainname without a private UTS namespace");
     }
     boolean maps = c.linux().uidMappings() != null && !c.linux().uidMappings().isEmpty()
         || c.linux().gidMappings() != null && !c.linux().gidMappings().isEmpty();
-    if (maps && !ns.creates(Ns.USER)) {
+    if (maps && !ns.creates(Namespace.USER)) {
       throw new OciException("user namespaces mappings are specified without a new user namespace");
     }
     if (c.linux().sysctl() != null && !c.linux().sysctl().isEmpty()) {
@@ -40,7 +41,7 @@ final class OciValidator {
         boolean ipc = key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
             || key.startsWith("kernel.shm") || key.startsWith("fs.mqueue.");
         boolean uts = key.equals("kernel.hostname") || key.equals("kernel.domainname");
-        if (!(net && ns.has(Ns.NET) || ipc && ns.has(Ns.IPC) || uts && ns.has(Ns.UTS))) {
+        if (!(net && ns.has(Namespace.NET) || ipc && ns.has(Namespace.IPC) || uts && ns.has(Namespace.UTS))) {
           throw new OciException("sysctl \"" + key + "\" is not in a separate kernel namespace");
         }
       }

@@ -1,16 +1,15 @@
 package dev.jvs.oci;
 
 import dev.jvs.kernel.Capability;
-import dev.jvs.launch.LaunchProgram;
+import dev.jvs.runtime.ProcessSpec;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The tail of a launch program every OCI process shares, container init and exec alike: rlimits,
- * umask, capabilities, ids, seccomp, cwd, environment and the exec. Order follows the kernel's
- * rules: bounding set first, ids with keep-caps, capset after setuid, and the seccomp filter as
- * late as the no_new_privs setting allows.
+ * config.json's process, container init and exec alike, as the runtime core's ProcessSpec
+ * (rlimits, umask, capabilities, ids, seccomp, cwd, environment), checked as runc checks it.
  */
 final class ProcessPlan {
   private static final Map<String, Integer> RLIMITS = rlimits();
@@ -46,65 +45,30 @@ final class ProcessPlan {
     masks(p.capabilities());
   }
 
-  /** Appends the process part; {@code seccomp} is the compiled filter or null. */
-  static void append(
-      LaunchProgram.Builder b, OciConfig.Process p, Seccomp.Filter seccomp, boolean userNs) {
-    append(b, p, seccomp, userNs, true);
-  }
-
   /**
-   * As above; {@code rlimits} false when the caller set them earlier (container init sets them
-   * before waiting for start, so a limit the host refuses fails `create`, as with runc).
+   * The process as the runtime core takes it; {@code seccomp} is the compiled filter or null.
+   * Without a capabilities field it keeps what it has: all of root's (an exec never gets here
+   * without the container's, see {@link ExecProcess}).
    */
-  static void append(LaunchProgram.Builder b, OciConfig.Process p, Seccomp.Filter seccomp,
-      boolean userNs, boolean rlimits) {
-    if (rlimits) {
-      rlimits(b, p);
-    }
+  static ProcessSpec spec(OciConfig.Process p, Seccomp.Filter seccomp) {
     OciConfig.User user = p.user();
     long uid = user == null || user.uid() == null ? 0 : user.uid();
     long gid = user == null || user.gid() == null ? 0 : user.gid();
-    b.umask(user == null || user.umask() == null ? 0022 : user.umask());
-    b.chdir(p.cwd());
+    List<Long> groups =
+        user == null || user.additionalGids() == null ? List.of() : user.additionalGids();
+    int umask = user == null || user.umask() == null ? 0022 : user.umask().intValue();
     long[] caps = p.capabilities() == null ? null : masks(p.capabilities());
-    if (caps != null) {
-      b.capBounding(caps[0]);
+    List<ProcessSpec.Rlimit> rlimits = new ArrayList<>();
+    for (OciConfig.Rlimit r : p.rlimits() == null ? List.<OciConfig.Rlimit>of() : p.rlimits()) {
+      rlimits.add(
+          new ProcessSpec.Rlimit(RLIMITS.get(r.type()), orZero(r.soft()), orZero(r.hard())));
     }
-    boolean nnp = Boolean.TRUE.equals(p.noNewPrivileges());
-    if (nnp) {
-      b.noNewPrivs();
-    }
-    if (seccomp != null && !nnp) {
-      b.seccomp(seccomp.flags(), seccomp.bytes()); // still root with CAP_SYS_ADMIN
-    }
-    if (caps != null) {
-      b.keepCaps();
-    }
-    List<Long> groups = user == null || user.additionalGids() == null ? List.of() : user.additionalGids();
-    if (!userNs || !groups.isEmpty()) {
-      b.setgroups(groups);
-    }
-    b.setgid(gid);
-    b.setuid(uid);
-    if (caps != null) {
-      b.capset(caps[1], caps[2], caps[3]);
-      if (caps[4] != 0) {
-        b.capAmbient(caps[4]);
-      }
-    }
-    if (seccomp != null && nnp) {
-      b.seccomp(seccomp.flags(), seccomp.bytes());
-    }
-    b.env(environment(p.env()));
-    b.exec(p.args());
-  }
-
-  static void rlimits(LaunchProgram.Builder b, OciConfig.Process p) {
-    if (p.rlimits() != null) {
-      for (OciConfig.Rlimit r : p.rlimits()) {
-        b.rlimit(RLIMITS.get(r.type()), orZero(r.soft()), orZero(r.hard()));
-      }
-    }
+    return new ProcessSpec(p.args(), environment(p.env()), p.cwd(),
+        new ProcessSpec.User(uid, gid, groups, umask),
+        caps == null ? null : new ProcessSpec.Caps(caps[0], caps[1], caps[2], caps[3], caps[4]),
+        Boolean.TRUE.equals(p.noNewPrivileges()),
+        seccomp == null ? null : new ProcessSpec.Seccomp(seccomp.flags(), seccomp.bytes()),
+        rlimits, p.oomScoreAdj());
   }
 
   static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -2,6 +2,8 @@ package dev.jvs.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.runtime.MountFlags;
+import dev.jvs.runtime.Namespace;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,7 @@ class LaunchCodecTest {
   void programIsOneLinePerOperationEndingWithEnd() {
     LaunchProgram p =
         LaunchProgram.builder()
-            .clone(Ns.PID | Ns.MOUNT)
+            .clone(Namespace.PID.flag() | Namespace.MOUNT.flag())
             .mountIfPresent("/dev/null", "/r/proc/kcore", "", MountFlags.BIND, "")
             .env(Map.of("PATH", "/bin"))
             .exec(List.of("/bin/sh", "-c", "echo hi"))

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.testing.TestHost;
+import dev.jvs.runtime.MountFlags;
+import dev.jvs.runtime.Namespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +29,7 @@ class LauncherKernelTest {
   void runsTheProgramAndReportsTheExitCode(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
     LaunchProgram p = LaunchProgram.builder().statusFile(dir.resolve("exit").toString())
-        .clone(Ns.UTS).sethostname("probe-host").env(Map.of("PATH", "/bin:/usr/bin"))
+        .clone(Namespace.UTS.flag()).sethostname("probe-host").env(Map.of("PATH", "/bin:/usr/bin"))
         .exec(List.of("sh", "-c", "hostname; exit 9")).build();
     AtomicLong placed = new AtomicLong();
     try (Launched l = launcher.launch(p, dir.resolve("s.sock"), toFile(out),
@@ -41,7 +43,7 @@ class LauncherKernelTest {
 
   @Test
   void aFailedOperationIsNamedWithItsPathAndErrno(@TempDir Path dir) {
-    LaunchProgram p = LaunchProgram.builder().clone(Ns.MOUNT)
+    LaunchProgram p = LaunchProgram.builder().clone(Namespace.MOUNT.flag())
         .mount("", "/", "", MountFlags.REC | MountFlags.PRIVATE, "")
         .mount("proc", dir.resolve("missing/proc").toString(), "proc", 0, "")
         .exec(List.of("/bin/true")).build();
@@ -54,7 +56,7 @@ class LauncherKernelTest {
 
   @Test
   void optionalOperationsTolerateMissingPaths(@TempDir Path dir) throws Exception {
-    LaunchProgram p = LaunchProgram.builder().clone(Ns.MOUNT)
+    LaunchProgram p = LaunchProgram.builder().clone(Namespace.MOUNT.flag())
         .mount("", "/", "", MountFlags.REC | MountFlags.PRIVATE, "")
         .mountIfPresent("/dev/null", dir.resolve("nothing-here").toString(), "", MountFlags.BIND, "")
         .exec(List.of("/bin/true")).build();
@@ -66,7 +68,7 @@ class LauncherKernelTest {
   @Test
   void aFailedPreparationKillsTheChildBeforeItRuns(@TempDir Path dir) throws Exception {
     Path marker = dir.resolve("ran");
-    LaunchProgram p = LaunchProgram.builder().clone(Ns.PID)
+    LaunchProgram p = LaunchProgram.builder().clone(Namespace.PID.flag())
         .exec(List.of("/bin/touch", marker.toString())).build();
     AtomicLong child = new AtomicLong();
     assertThatThrownBy(() -> launcher.launch(p, dir.resolve("s.sock"), toFile(dir.resolve("o")),

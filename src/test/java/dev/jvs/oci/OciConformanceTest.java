@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.launch.LaunchProgram;
-import dev.jvs.launch.MountFlags;
-import dev.jvs.launch.Ns;
+import dev.jvs.runtime.MountFlags;
+import dev.jvs.runtime.Namespace;
+import dev.jvs.runtime.Plan;
+import dev.jvs.runtime.PlanProgram;
 import dev.jvs.launch.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +46,11 @@ class OciConformanceTest {
   }
 
   private LaunchProgram program(OciConfig c) {
-    Namespaces ns = Namespaces.of(c.linux().namespaces());
+    Plan.Namespaces ns = Namespaces.of(c.linux());
     OciValidator.checkNamespaces(c, ns);
-    return ContainerPlan.build(c, ns, null,
+    return PlanProgram.start(ContainerPlan.build(c, ns, null,
         new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("state/exec.fifo"), false,
-            false, null));
+            false, null)));
   }
 
   private static List<String> names(LaunchProgram p) {
@@ -205,8 +207,8 @@ class OciConformanceTest {
         "[{\"type\": \"pid\"}, {\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]"));
     List<String> j = names(joined);
     assertThat(j).containsSubsequence("setns", "clone", "pivot-root", "exec");
-    assertThat(Long.decode(joined.ops().get(j.indexOf("clone")).fields().getFirst()) & Ns.MOUNT)
-        .isZero();
+    assertThat(Long.decode(joined.ops().get(j.indexOf("clone")).fields().getFirst())
+        & Namespace.MOUNT.flag()).isZero();
 
     LaunchProgram inherited = program(config(", \"x\": 0", "[{\"type\": \"pid\"}]"));
     List<String> h = names(inherited);

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.launch.LaunchProgram;
-import dev.jvs.launch.MountFlags;
-import dev.jvs.launch.Ns;
+import dev.jvs.runtime.MountFlags;
+import dev.jvs.runtime.Namespace;
+import dev.jvs.runtime.Plan;
+import dev.jvs.runtime.PlanProgram;
 import dev.jvs.launch.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +36,10 @@ class OciTranslationTest {
   }
 
   private LaunchProgram program(OciConfig c) {
-    Namespaces ns = Namespaces.of(c.linux().namespaces());
-    return ContainerPlan.build(c, ns, Seccomp.compile(c.linux().seccomp()),
+    Plan.Namespaces ns = Namespaces.of(c.linux());
+    return PlanProgram.start(ContainerPlan.build(c, ns, Seccomp.compile(c.linux().seccomp()),
         new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("fifo"), false, false,
-            null));
+            null)));
   }
 
   private static List<String> names(LaunchProgram p) {
@@ -52,10 +54,13 @@ class OciTranslationTest {
     assertThat(names).containsSubsequence("setns", "clone", "unshare", "mount", "sethostname",
         "wait-fifo", "pivot-root", "exec");
     Op setns = p.ops().get(names.indexOf("setns"));
-    assertThat(setns.fields()).containsExactly("/proc/1/ns/net", "0x" + Long.toHexString(Ns.NET));
+    assertThat(setns.fields())
+        .containsExactly("/proc/1/ns/net", "0x" + Long.toHexString(Namespace.NET.flag()));
     Op clone = p.ops().get(names.indexOf("clone"));
     long flags = Long.decode(clone.fields().getFirst());
-    assertThat(flags).isEqualTo(Ns.PID | Ns.MOUNT | Ns.UTS); // cgroup: unshared after placement
+    // cgroup: unshared after placement
+    assertThat(flags)
+        .isEqualTo(Namespace.PID.flag() | Namespace.MOUNT.flag() | Namespace.UTS.flag());
     assertThat(p.ops().get(names.indexOf("wait-fifo")).fields()).containsExactly(
         dir.resolve("fifo").toString());
   }
