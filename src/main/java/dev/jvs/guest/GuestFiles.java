@@ -3,7 +3,6 @@ package dev.jvs.guest;
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
-import dev.jvs.kernel.FileLock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Where a root keeps its guests on disk: their locks, guest.conf files and names. */
+/** Where a root keeps its guests on disk: their guest.conf files and names. */
 final class GuestFiles {
   private final JvsDirs dirs;
   private final ConfigFile configFile;
@@ -23,17 +22,6 @@ final class GuestFiles {
 
   ConfigFile configFile() {
     return configFile;
-  }
-
-  /** The guest's lock; every operation on one guest holds it. */
-  FileLock lock(GuestName name) {
-    Path lock = dirs.lock(name);
-    try {
-      Files.createDirectories(lock.getParent());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return FileLock.acquire(lock);
   }
 
   void requireExists(GuestName name) {

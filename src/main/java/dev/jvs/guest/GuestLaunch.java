@@ -1,10 +1,8 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.cgroup.Cgroup;
-import dev.jvs.cgroup.CgroupDriver;
-import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.GuestState;
@@ -16,45 +14,37 @@ import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
 import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Errno;
-import dev.jvs.kernel.ProcStat;
 import dev.jvs.launch.LaunchException;
-import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
-import dev.jvs.launch.Monitor;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
-import dev.jvs.runtime.PlanProgram;
+import dev.jvs.runtime.Instances;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Map;
 
 /**
- * Turns a guest's config into a running process: disk image, cgroup and limits, launch
- * program, networking and state, all undone if any step fails. Callers hold the guest's lock.
+ * Turns a guest's config into a running process through the runtime core: disk image, plan,
+ * limits, networking, all undone if any step fails. Callers hold the guest's lock.
  */
 final class GuestLaunch {
   private final JvsDirs dirs;
-  private final CgroupDriver cgroups;
-  private final Launcher launcher;
+  private final Instances instances;
   private final GuestPlans plans;
   private final Templates templates;
-  private final StateStore store;
   private final GuestNetwork network;
   private final GuestRuns runs;
 
-  GuestLaunch(JvsDirs dirs, CgroupDriver cgroups, Launcher launcher, GuestPlans plans,
-      Templates templates, StateStore store, GuestNetwork network, GuestRuns runs) {
+  GuestLaunch(JvsDirs dirs, Instances instances, GuestPlans plans, Templates templates,
+      GuestNetwork network, GuestRuns runs) {
     this.dirs = dirs;
-    this.cgroups = cgroups;
-    this.launcher = launcher;
+    this.instances = instances;
     this.plans = plans;
     this.templates = templates;
-    this.store = store;
     this.network = network;
     this.runs = runs;
   }
@@ -94,34 +84,23 @@ final class GuestLaunch {
             lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
             run, disk == null ? null : disk.path(), disk == null ? null : upperRoot);
     GuestUser user = GuestUser.resolve(image.user(), lower);
-    LaunchProgram program = PlanProgram.start(plans.start(config, layout, argv, detached,
-        new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())));
-    Cgroup cgroup = cgroups.create(dirs.cgroupParent(), name.value());
+    CgroupLimits limits = GuestResources.limits(config.resources());
+    if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
+      limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
+    }
+    NetConfig net = NetConfig.from(config.resources());
     try {
-      CgroupLimits limits = GuestResources.limits(config.resources());
-      if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
-        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
-      }
-      applyLimits(name, cgroup, limits);
-      Launcher.Stdio stdio =
-          detached ? Launcher.Stdio.none() : foregroundStdio; // the monitor writes the log
-      return launcher.launch(
-          program,
-          socketPath(),
-          stdio,
-          (monitorPid, childPid) -> {
-            cgroup.addProcess(childPid);
-            network.plumb(name.value(), config.hostname(), NetConfig.from(config.resources()),
-                childPid, cgroup.bpfDir(), layout.etc());
-            store.write(
-                run,
-                new GuestState(
-                    name.value(), monitorPid, startTime(monitorPid), childPid, startTime(childPid),
-                    System.currentTimeMillis(), cgroup.path(), application));
-          });
+      return instances.start(runs.instance(name),
+          plans.start(config, layout, argv, detached,
+              new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())),
+          limits, CgroupTuning.none(),
+          detached ? Launcher.Stdio.none() : foregroundStdio, // the monitor writes the log
+          Map.of(GuestState.APPLICATION, Boolean.toString(application)),
+          started -> network.plumb(name.value(), config.hostname(), net, started.childPid(),
+              started.bpfDir(), layout.etc()),
+          bpfDir -> network.unplumb(name.value(), bpfDir));
     } catch (LaunchException | RuntimeException e) {
-      runs.cleanup(name, cgroup);
-      if (e instanceof JvsException j) {
+      if (e instanceof JvsException j && j.getMessage().startsWith(name + ":")) {
         throw j;
       }
       throw new JvsException(name + ": " + e.getMessage() + repairHint(e, layout), e);
@@ -131,18 +110,11 @@ final class GuestLaunch {
   /** Runs {@code argv} in the running guest whose init is {@code initPid}, in its cgroup. */
   Launched exec(GuestName name, GuestConfig config, long initPid, List<String> argv, boolean tty,
       Launcher.Stdio stdio) throws LaunchException {
-    Cgroup cgroup =
-        cgroups
-            .find(dirs.cgroupParent(), name.value())
-            .orElseThrow(() -> new JvsException(name + ": cgroup is missing"));
     String term = System.getenv().getOrDefault("TERM", "xterm");
-    LaunchProgram program = PlanProgram.exec(plans.exec(config, initPid, argv, tty, term));
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
-    Path served = dirs.runGuest(name).resolve(StateStore.EXEC_SOCKET);
-    Launcher via = Files.exists(served) ? new Launcher(Monitor.Starter.servedBy(served)) : launcher;
-    return via.launch(
-        program, socketPath(), stdio, (monitorPid, childPid) -> cgroup.addProcess(childPid));
+    return instances.exec(runs.instance(name), plans.exec(config, initPid, argv, tty, term), stdio,
+        instances.servedExecs(runs.instance(name)).orElse(null), started -> {});
   }
 
   /**
@@ -166,15 +138,6 @@ final class GuestLaunch {
         + (layout.disk() == null ? "" : ", inside the guest's disk image") + ")";
   }
 
-
-  static void applyLimits(GuestName name, Cgroup cgroup, CgroupLimits limits) {
-    try {
-      cgroup.apply(limits);
-    } catch (CgroupException e) {
-      throw new JvsException(name + ": " + e.getMessage(), e);
-    }
-  }
-
   private static void checkCapabilities(GuestName name, GuestConfig config) {
     long missing = Capability.mask(config.capabilities()) & ~Capability.hostBoundingMask();
     for (Capability c : config.capabilities()) {
@@ -183,16 +146,5 @@ final class GuestLaunch {
             name + ": caps.add: " + c + " is not in this host's bounding set, so jvs cannot grant it");
       }
     }
-  }
-
-  private static long startTime(long pid) {
-    return ProcStat.startTime(pid).orElseThrow(() -> new JvsException("process " + pid + " vanished"));
-  }
-
-  /** A fresh control socket for one launch (several may run at once). */
-  private Path socketPath() {
-    byte[] random = new byte[6];
-    ThreadLocalRandom.current().nextBytes(random);
-    return dirs.run().resolve("ctl-" + HexFormat.of().formatHex(random) + ".sock");
   }
 }

@@ -9,6 +9,7 @@ import dev.jvs.net.NetConfig;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
+import dev.jvs.runtime.Instances;
 import dev.jvs.runtime.PlanProgram;
 import dev.jvs.runtime.ProcessSpec;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ public final class GuestPlans {
                 : new ProcessSpec.User(process.uid(), process.gid(), List.of(process.gid()), 0022),
             restricted(config, root), true, seccomp, rlimits(config), null),
         detached ? new Plan.Log(layout.console(), log.maxBytes(), log.files()) : new Plan.Relay(),
-        new Plan.Monitored(layout.statusFile(), StateStore.EXEC_SOCKET, true),
+        new Plan.Monitored(layout.statusFile(), Instances.EXEC_SOCKET, true),
         // The host's network namespace holds the host's abstract unix sockets: out of reach for
         // the guest and for every exec, which the monitor forks inside its domain.
         !net.mode().ownStack() && Landlock.scopesAbstractSockets()

@@ -1,14 +1,13 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.ResourceValidator;
 import dev.jvs.guest.state.ExitStatus;
-import dev.jvs.guest.state.GuestState;
 import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.DiskImage;
 import dev.jvs.image.DiskUsage;
@@ -20,6 +19,9 @@ import dev.jvs.net.GuestNetwork;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
+import dev.jvs.launch.Monitor;
+import dev.jvs.runtime.InstanceState;
+import dev.jvs.runtime.Instances;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,25 +41,30 @@ import java.util.stream.Stream;
  */
 public final class Guests {
   private final JvsDirs dirs;
-  private final CgroupDriver cgroups;
   private final Templates templates;
   private final StateStore store = new StateStore();
+  private final Instances instances;
   private final GuestFiles files;
   private final GuestRuns runs;
   private final GuestLaunch launch;
   private final GuestNetwork network;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
+    this(dirs, Monitor.Starter.process(initBinary), cgroups, seccompFilter);
+  }
+
+  /** With monitors of the caller's choosing (a service's client forks those of foreground runs). */
+  public Guests(JvsDirs dirs, Monitor.Starter monitors, CgroupDriver cgroups,
+      byte[] seccompFilter) {
     this.dirs = dirs;
-    this.cgroups = cgroups;
     this.templates = new Templates(dirs.templates());
     this.network = GuestNetwork.forRoot(dirs.root(), dirs.run());
     this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
-    this.runs = new GuestRuns(dirs, cgroups, store, network);
-    this.launch = new GuestLaunch(dirs, cgroups, new Launcher(initBinary),
+    this.instances = new Instances(cgroups, monitors);
+    this.runs = new GuestRuns(dirs, instances, network);
+    this.launch = new GuestLaunch(dirs, instances,
         new GuestPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
-        templates, store,
-        network, runs);
+        templates, network, runs);
   }
 
   public JvsDirs dirs() {
@@ -132,10 +139,8 @@ public final class Guests {
         throw new ConfigException(name + ": " + e.getMessage());
       }
       if (reconcile(name).isPresent()) {
-        cgroups
-            .find(dirs.cgroupParent(), name.value())
-            .ifPresent(cg -> GuestLaunch.applyLimits(
-                name, cg, GuestResources.limits(updated.resources())));
+        instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
+            CgroupTuning.none());
       }
       return updated;
     }
@@ -298,7 +303,7 @@ public final class Guests {
    */
   public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio,
       java.util.function.LongConsumer started) {
-    GuestState state;
+    InstanceState state;
     GuestConfig config;
     try (FileLock lock = lock(name)) {
       requireExists(name);
@@ -334,17 +339,16 @@ public final class Guests {
     try (FileLock lock = lock(name)) {
       requireExists(name);
       GuestConfig config = files.config(name);
-      Optional<GuestState> state = reconcile(name);
+      Optional<InstanceState> state = reconcile(name);
       ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
       if (state.isEmpty()) {
         return new GuestStatus(name.value(), GuestStatus.State.STOPPED, 0, Duration.ZERO, "",
             config.resources(), null, lastExit);
       }
-      GuestState s = state.get();
-      var usage = cgroups.find(dirs.cgroupParent(), name.value()).map(Cgroup::usage).orElse(null);
+      InstanceState s = state.get();
       return new GuestStatus(name.value(), GuestStatus.State.RUNNING, s.initPid(),
-          Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroup(),
-          config.resources(), usage, null);
+          Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroupPath(),
+          config.resources(), instances.usage(runs.instance(name)).orElse(null), null);
     }
   }
 
@@ -353,27 +357,26 @@ public final class Guests {
     List<String> removed = new ArrayList<>();
     for (GuestName name : files.runNames()) {
       try (FileLock lock = lock(name)) {
-        if (store.read(dirs.runGuest(name)).isPresent() && reconcile(name).isEmpty()) {
+        if (instances.state(runs.instance(name)).isPresent() && reconcile(name).isEmpty()) {
           removed.add("state of stopped guest " + name);
         }
       } catch (JvsException e) {
         // a corrupt state file: remove it and whatever it described
         store.delete(dirs.runGuest(name));
+        runs.cleanup(name);
         removed.add("corrupt state of " + name);
       }
     }
-    for (String child : cgroups.children(dirs.cgroupParent())) {
+    for (String child : instances.cgroupChildren(dirs.cgroupParent())) {
       GuestName name = GuestName.of(child);
       try (FileLock lock = lock(name)) {
-        if (reconcile(name).isEmpty()) {
-          cgroups.find(dirs.cgroupParent(), child).ifPresent(cg -> {
-            cg.destroy();
-            removed.add("cgroup " + cg.path());
-          });
+        if (reconcile(name).isEmpty() && instances.cgroup(runs.instance(name)).isPresent()) {
+          runs.cleanup(name); // left by a killed process: no state said it was there
+          removed.add("cgroup " + runs.instance(name).cgroupPath());
         }
       }
     }
-    cgroups.removeParentIfEmpty(dirs.cgroupParent());
+    instances.removeParentIfEmpty(dirs.cgroupParent());
     removed.addAll(removeStaleSockets());
     removed.addAll(network.gc());
     return removed;
@@ -381,7 +384,7 @@ public final class Guests {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private Optional<GuestState> reconcile(GuestName name) {
+  private Optional<InstanceState> reconcile(GuestName name) {
     return runs.reconcile(name);
   }
 
@@ -406,7 +409,7 @@ public final class Guests {
   }
 
   private FileLock lock(GuestName name) {
-    return files.lock(name);
+    return instances.lock(runs.instance(name));
   }
 
   private void requireExists(GuestName name) {

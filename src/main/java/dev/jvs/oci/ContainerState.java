@@ -1,30 +1,21 @@
 package dev.jvs.oci;
 
+import dev.jvs.runtime.InstanceState;
 import java.util.Map;
 
 /**
- * What {@code create} records in {@code <root>/<id>/state.json}: enough to find the container's
- * init (pid + start time, so a recycled pid is never taken for it), its cgroup and its hooks.
- * The status is never stored; it is derived from the process and the start FIFO.
+ * A container's state as runtime-spec "state" shows it: the core's {@link InstanceState} with the
+ * labels {@code create} recorded (bundle, rootfs, created) and the annotations of its saved
+ * config.json. The status is never stored: it is derived from the process and the start FIFO.
  */
-public record ContainerState(
-    String id,
-    long pid,
-    long pidStartTime,
-    String bundle,
-    String rootfs,
-    String created,
-    String cgroupParent,
-    String cgroupName,
-    long namespaces,
-    Map<String, String> annotations,
-    OciConfig.Hooks hooks) {
+public final class ContainerState {
+  static final String BUNDLE = "bundle";
+  static final String ROOTFS = "rootfs";
+  static final String CREATED = "created";
 
-  public ContainerState {
-    annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
-  }
+  private ContainerState() {}
 
-  /** The state as runtime-spec "state" defines it (plus runc's rootfs, created and owner). */
+  /** The state as runtime-spec defines it (plus runc's rootfs, created and owner). */
   public record Oci(
       String ociVersion,
       String id,
@@ -36,8 +27,9 @@ public record ContainerState(
       String owner,
       Map<String, String> annotations) {}
 
-  public Oci toOci(String status) {
-    long shown = status.equals("stopped") ? 0 : pid;
-    return new Oci("1.2.0", id, status, shown, bundle, rootfs, created, "", annotations);
+  static Oci of(InstanceState s, String status, Map<String, String> annotations) {
+    long shown = status.equals("stopped") ? 0 : s.initPid();
+    return new Oci("1.2.0", s.id(), status, shown, s.labels().get(BUNDLE), s.labels().get(ROOTFS),
+        s.labels().get(CREATED), "", annotations == null ? Map.of() : annotations);
   }
 }

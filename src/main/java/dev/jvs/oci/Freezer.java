@@ -1,5 +1,6 @@
 package dev.jvs.oci;
 
+import dev.jvs.runtime.InstanceState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.util.Optional;
 final class Freezer {
   private Freezer() {}
 
-  static boolean isFrozen(ContainerState s) {
+  static boolean isFrozen(InstanceState s) {
     Optional<Path> file = file(s);
     if (file.isEmpty() || !Files.exists(file.get())) {
       return false;
@@ -23,7 +24,7 @@ final class Freezer {
     }
   }
 
-  static void set(ContainerState s, boolean freeze) {
+  static void set(InstanceState s, boolean freeze) {
     Path f = file(s).orElseThrow(() -> new OciException("no freezer cgroup on this host"));
     boolean v1 = f.getFileName().toString().equals("freezer.state");
     try {
@@ -43,7 +44,7 @@ final class Freezer {
     }
   }
 
-  private static Optional<Path> file(ContainerState s) {
+  private static Optional<Path> file(InstanceState s) {
     String rel = s.cgroupParent() + "/" + s.cgroupName();
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {

@@ -1,24 +1,24 @@
 package dev.jvs.oci;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jvs.base.AtomicFiles;
 import dev.jvs.image.Trees;
-import dev.jvs.kernel.FileLock;
+import dev.jvs.runtime.Instance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** The OCI runtime root ({@code --root}, default /run/jvs-oci): one directory per container. */
+/**
+ * The OCI runtime root ({@code --root}, default /run/jvs-oci): one directory per container with
+ * the core's state.json, a copy of the config.json it was created from and, until start, its
+ * FIFO; one lock file per container under {@code .locks}.
+ */
 public final class StateDir {
   private static final Pattern ID = Pattern.compile("[\\w+.-]+");
-  private static final ObjectMapper JSON = OciConfigReader.mapper();
+  static final String CONFIG = "config.json";
 
   private final Path root;
 
@@ -46,57 +46,27 @@ public final class StateDir {
   }
 
   /**
-   * A control socket for one launch: short (a Unix socket path has 107 bytes, a containerd id
-   * alone 64), unique per caller and thread (the warm service runs verbs side by side),
-   * directly under the root; the launcher removes it at once.
+   * The container as the runtime core knows it; its cgroup from its state (or, at create, its
+   * config). Control sockets go straight under the root: a containerd id alone has 64 bytes.
    */
-  Path socket(String id) {
-    long pid = ProcessHandle.current().pid();
-    long thread = Thread.currentThread().threadId();
-    String tag = Integer.toHexString((id + "/" + pid + "/" + thread).hashCode());
-    return root.resolve(".s" + tag + "-" + pid + "-" + thread);
-  }
-
-  /** One lock for the whole root: verbs are short, and no two can race on one container. */
-  FileLock lock() {
-    try {
-      Files.createDirectories(root);
-    } catch (IOException e) {
-      throw new OciException("cannot create root " + root + ": " + e.getMessage(), e);
-    }
-    return FileLock.acquire(root.resolve(".lock"));
+  Instance instance(String id, String cgroupParent, String cgroupName) {
+    return new Instance(id, dir(id), root.resolve(".locks").resolve(id + ".lock"), root,
+        cgroupParent, cgroupName);
   }
 
   boolean exists(String id) {
     return Files.isDirectory(dir(id));
   }
 
-  /** The recorded state; "container does not exist" as runc says it, or the corruption found. */
-  ContainerState read(String id) {
-    Path file = dir(id).resolve("state.json");
-    try {
-      return JSON.readValue(Files.readAllBytes(file), ContainerState.class);
-    } catch (NoSuchFileException e) {
-      if (Files.isDirectory(dir(id))) {
-        throw new OciException("container " + id + ": state.json is missing (corrupt state)");
-      }
-      throw new OciException("container does not exist");
-    } catch (IOException e) {
-      throw new OciException("container " + id + ": corrupt state: " + e.getMessage(), e);
-    }
+  /** The config.json the container was created from, as saved by create. */
+  OciConfig config(String id) {
+    return OciConfigReader.readBundle(dir(id));
   }
 
-  Optional<ContainerState> tryRead(String id) {
+  void saveConfig(String id, Path bundleConfig) {
     try {
-      return Optional.of(read(id));
-    } catch (OciException e) {
-      return Optional.empty();
-    }
-  }
-
-  void write(ContainerState state) {
-    try {
-      AtomicFiles.write(dir(state.id()).resolve("state.json"), JSON.writeValueAsString(state));
+      Files.createDirectories(dir(id));
+      Files.copy(bundleConfig, dir(id).resolve(CONFIG));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -112,7 +82,8 @@ public final class StateDir {
     }
     try (Stream<Path> s = Files.list(root)) {
       List<String> ids = new ArrayList<>();
-      s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(ids::add);
+      s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith(".")).sorted().forEach(ids::add);
       return ids;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

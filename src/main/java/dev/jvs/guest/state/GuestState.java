@@ -1,8 +1,10 @@
 package dev.jvs.guest.state;
 
+import dev.jvs.runtime.InstanceState;
+
 /**
- * Runtime state of a started guest ($JVS_RUN/guests/NAME/state.json). Start times (clock ticks
- * since boot) let jvs tell its processes from recycled pids.
+ * A started guest as its readers see it, from the runtime core's state.json. Start times (clock
+ * ticks since boot) let jvs tell its processes from recycled pids.
  *
  * @param application whether the guest runs one command (true) or an init (false)
  */
@@ -14,4 +16,14 @@ public record GuestState(
     long initStartTime,
     long startedAtMillis,
     String cgroup,
-    boolean application) {}
+    boolean application) {
+
+  /** The label GuestLaunch records for an application guest. */
+  public static final String APPLICATION = "application";
+
+  static GuestState of(InstanceState s) {
+    return new GuestState(s.id(), s.monitorPid(), s.monitorStartTime(), s.initPid(),
+        s.initStartTime(), s.startedAtMillis(), s.cgroupPath(),
+        Boolean.parseBoolean(s.labels().get(APPLICATION)));
+  }
+}

@@ -1,56 +1,27 @@
 package dev.jvs.guest.state;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jvs.base.AtomicFiles;
-import dev.jvs.base.JvsException;
+import dev.jvs.runtime.StateFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Reads and atomically writes state.json files. */
+/** A guest's run directory as its readers see it: the core's state.json, the exit status. */
 public final class StateStore {
-  public static final String STATE_FILE = "state.json";
   public static final String EXIT_FILE = "exit";
   /** A detached guest's output, written by its monitor (rotated: console.log.1, …). */
   public static final String CONSOLE_LOG = "console.log";
-  /** Where the guest's monitor takes `jvs exec` requests (docs/launch-program.md). */
-  public static final String EXEC_SOCKET = "exec.sock";
 
-  /** Jackson loads ~370 classes: only commands that touch state pay for them. */
-  private static final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  }
-
+  /** The guest's view of the state the runtime core recorded; empty when not started. */
   public Optional<GuestState> read(Path guestRunDir) {
-    Path file = guestRunDir.resolve(STATE_FILE);
-    if (!Files.exists(file)) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(file), GuestState.class));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new JvsException(file + ": corrupt state (" + e.getMessage().lines().findFirst().orElse("") + ")");
-    }
+    return StateFile.read(guestRunDir).map(GuestState::of);
   }
 
-  public void write(Path guestRunDir, GuestState state) {
-    try {
-      Files.createDirectories(guestRunDir);
-      AtomicFiles.write(guestRunDir.resolve(STATE_FILE), Json.MAPPER.writeValueAsString(state));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
+  /** Removes a corrupt state file, whatever it said. */
   public void delete(Path guestRunDir) {
     try {
-      Files.deleteIfExists(guestRunDir.resolve(STATE_FILE));
+      Files.deleteIfExists(guestRunDir.resolve(StateFile.NAME));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

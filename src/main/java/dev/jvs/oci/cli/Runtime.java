@@ -2,7 +2,7 @@ package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
-import dev.jvs.launch.Launcher;
+import dev.jvs.launch.Monitor;
 import dev.jvs.oci.Containers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,10 +16,10 @@ final class Runtime {
       throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
     }
     // A service's client forks the monitors, so containers stay descendants of the caller.
-    Launcher launcher = main.caller.viaService()
-        ? new Launcher(main.caller.monitors())
-        : new Launcher(initBinary());
-    return new Containers(main.path(main.root), launcher, CgroupDriver.detect(), main::warn);
+    Monitor.Starter monitors = main.caller.viaService()
+        ? main.caller.monitors()
+        : Monitor.Starter.process(initBinary());
+    return new Containers(main.path(main.root), monitors, CgroupDriver.detect(), main::warn);
   }
 
   /** -Djvs.init, then $JVS_INIT, then jvs-init beside the jar. */

@@ -1,4 +1,4 @@
-package dev.jvs.oci;
+package dev.jvs.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,29 +20,34 @@ final class HostMounts {
 
   private HostMounts() {}
 
-  /** Records the ids of the mounts at or below {@code rootfs} in {@code stateDir}. */
+  /** Records {@code rootfs} and the ids of the mounts at or below it in {@code stateDir}. */
   static void record(Path stateDir, Path rootfs) {
     try {
-      Files.write(stateDir.resolve(FILE), below(rootfs).stream().map(m -> m.id).toList());
+      Files.createDirectories(stateDir);
+      List<String> lines = new ArrayList<>(List.of(rootfs.toAbsolutePath().normalize().toString()));
+      below(rootfs).forEach(m -> lines.add(m.id));
+      Files.write(stateDir.resolve(FILE), lines);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Unmounts what appeared below {@code rootfs} since {@link #record}; nothing if never recorded. */
-  static void unmountNew(Path stateDir, Path rootfs) {
+  /** Unmounts what appeared below the recorded rootfs since {@link #record}; nothing if never. */
+  static void unmountNew(Path stateDir) {
     Path file = stateDir.resolve(FILE);
     if (!Files.exists(file)) {
       return;
     }
     try {
-      Set<String> before = new TreeSet<>(Files.readAllLines(file));
-      List<Mount> now = below(rootfs);
+      List<String> lines = Files.readAllLines(file);
+      Set<String> before = new TreeSet<>(lines.subList(1, lines.size()));
+      List<Mount> now = below(Path.of(lines.getFirst()));
       for (int i = now.size() - 1; i >= 0; i--) {
         if (!before.contains(now.get(i).id)) {
           umount(now.get(i).point);
         }
       }
+      Files.delete(file);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

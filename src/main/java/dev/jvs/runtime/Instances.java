@@ -1,0 +1,298 @@
+package dev.jvs.runtime;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
+import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.cgroup.CgroupTuning;
+import dev.jvs.cgroup.CgroupUsage;
+import dev.jvs.kernel.FileLock;
+import dev.jvs.kernel.Pidfd;
+import dev.jvs.kernel.ProcStat;
+import dev.jvs.kernel.Signal;
+import dev.jvs.kernel.SignalHandlers;
+import dev.jvs.launch.LaunchException;
+import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Launched;
+import dev.jvs.launch.Launcher;
+import dev.jvs.launch.Monitor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The runtime core: the lifecycle of guests and containers alike — launch through jvs-init,
+ * cgroup placement and limits, state, liveness, signals and stop, exec, cleanup, locks. The
+ * front-ends (jvs's guests, jvs-oci's containers) decide what to launch ({@link Plan}), where it
+ * lives ({@link Instance}) and when to clean up; everything here exists once.
+ */
+public final class Instances {
+  /** Where a supervised instance's monitor serves execs (docs/launch-program.md). */
+  public static final String EXEC_SOCKET = "exec.sock";
+  private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long a stop waits for init to be able to receive its stop signal before sending it
+   * anyway: an init may never show it (it ignores the signal, or /proc hides its wait channel),
+   * and the rest of the timeout is its time to exit.
+   */
+  private static final Duration READY_GRACE = Duration.ofSeconds(2);
+
+  private final CgroupDriver cgroups;
+  private final Monitor.Starter monitors;
+
+  /** With jvs-init monitors that {@code monitors} starts (child processes, or a client's). */
+  public Instances(CgroupDriver cgroups, Monitor.Starter monitors) {
+    this.cgroups = cgroups;
+    this.monitors = monitors;
+  }
+
+  /** What a launch knows once the child exists, before its go-ahead. */
+  public record Started(long monitorPid, long childPid, Optional<Path> bpfDir) {}
+
+  /** Front-end work between the child's creation and its go-ahead (networking, hooks). */
+  @FunctionalInterface
+  public interface Preparation {
+    void prepare(Started started) throws Exception;
+  }
+
+  /** Front-end teardown done while the cgroup still exists (its socket hooks, for one). */
+  @FunctionalInterface
+  public interface Teardown {
+    void teardown(Optional<Path> bpfDir);
+  }
+
+  // ---- locks and state ---------------------------------------------------------------------
+
+  /** The instance's lock; every operation on one instance holds it. */
+  public FileLock lock(Instance i) {
+    try {
+      Files.createDirectories(i.lockFile().getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
+    }
+    return FileLock.acquire(i.lockFile());
+  }
+
+  /** The recorded state, empty when there is none; a corrupt file is an error naming it. */
+  public Optional<InstanceState> state(Instance i) {
+    return StateFile.read(i.stateDir());
+  }
+
+  /**
+   * Whether the instance still runs: a supervised one while its monitor lives (its process dies
+   * with it), a released one while its first process does.
+   */
+  public boolean alive(InstanceState s) {
+    return s.supervised()
+        ? ProcStat.isSame(s.monitorPid(), s.monitorStartTime())
+        : ProcStat.isSame(s.initPid(), s.initStartTime());
+  }
+
+  // ---- launch and exec ---------------------------------------------------------------------
+
+  /**
+   * Launches {@code plan}'s first process in a fresh cgroup with {@code limits} and
+   * {@code tuning}, records its state (with {@code labels}), lets {@code prepare} do the
+   * front-end's part, then says go. On failure nothing of it is left (the front-end's
+   * {@code teardown} included) and the LaunchException names what failed.
+   */
+  public Launched start(Instance i, Plan plan, CgroupLimits limits, CgroupTuning tuning,
+      Launcher.Stdio stdio, Map<String, String> labels, Preparation prepare, Teardown teardown)
+      throws LaunchException {
+    LaunchProgram program = PlanProgram.start(plan);
+    if (!plan.namespaces().has(Namespace.MOUNT)) {
+      HostMounts.record(i.stateDir(), plan.root().mountPoint()); // they will land on the host
+    }
+    Cgroup cgroup = cgroups.create(i.cgroupParent(), i.cgroupName());
+    try {
+      cgroup.apply(limits);
+      cgroup.tune(tuning);
+      long namespaces = Namespace.flags(plan.namespaces().create())
+          | Namespace.flags(plan.namespaces().join().keySet());
+      boolean supervised = plan.supervision() instanceof Plan.Monitored;
+      return new Launcher(monitors).launch(program, controlSocket(i), stdio,
+          (monitorPid, childPid) -> {
+            cgroup.addProcess(childPid);
+            StateFile.write(i.stateDir(), new InstanceState(i.id(), supervised ? monitorPid : 0,
+                supervised ? startTime(monitorPid) : 0, childPid, startTime(childPid),
+                System.currentTimeMillis(), i.cgroupParent(), i.cgroupName(), namespaces,
+                labels));
+            prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+          });
+    } catch (LaunchException | RuntimeException e) {
+      cleanup(i, cgroup, teardown);
+      throw e;
+    }
+  }
+
+  /**
+   * Runs {@code exec} in the running instance: in its cgroup, through {@code via} (a guest
+   * monitor's exec socket, a client's fork) or this runtime's monitors when null.
+   */
+  public Launched exec(Instance i, PlanProgram.Exec exec, Launcher.Stdio stdio,
+      Monitor.Starter via, Preparation prepare) throws LaunchException {
+    Cgroup cgroup = cgroups.find(i.cgroupParent(), i.cgroupName())
+        .orElseThrow(() -> new JvsException(i.id() + ": its cgroup is missing"));
+    return new Launcher(via == null ? monitors : via).launch(PlanProgram.exec(exec),
+        controlSocket(i), stdio, (monitorPid, childPid) -> {
+          cgroup.addProcess(childPid);
+          prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+        });
+  }
+
+  /** The exec socket of a supervised instance whose monitor serves execs, if it has one. */
+  public Optional<Monitor.Starter> servedExecs(Instance i) {
+    Path socket = i.stateDir().resolve(EXEC_SOCKET);
+    return Files.exists(socket) ? Optional.of(Monitor.Starter.servedBy(socket)) : Optional.empty();
+  }
+
+  // ---- signals ----------------------------------------------------------------------------
+
+  /** Signals the first process; false when it is gone. */
+  public boolean signal(InstanceState s, int signal) {
+    if (!ProcStat.isSame(s.initPid(), s.initStartTime())) {
+      return false;
+    }
+    try (Pidfd init = Pidfd.open(s.initPid()).orElse(null)) {
+      return init != null && init.signal(signal);
+    }
+  }
+
+  /** Signals every process in the instance's cgroup (runc kill --all). */
+  public void signalAll(Instance i, int signal) {
+    for (long pid : pids(i)) {
+      Pidfd.open(pid).ifPresent(p -> {
+        try (p) {
+          p.signal(signal);
+        }
+      });
+    }
+  }
+
+  /**
+   * Stops the instance: {@code signal} to its first process once it can receive it, SIGKILL after
+   * {@code timeout}, then waits for a supervising monitor to record the end.
+   */
+  public void stop(InstanceState s, int signal, Duration timeout) {
+    if (ProcStat.isSame(s.initPid(), s.initStartTime())) {
+      try (Pidfd init = Pidfd.open(s.initPid()).orElse(null)) {
+        if (init != null) {
+          long start = System.nanoTime();
+          // A stop right after start could otherwise signal an init not yet able to receive it.
+          awaitHandler(s.initPid(), signal, timeout.compareTo(READY_GRACE) < 0 ? timeout : READY_GRACE);
+          init.signal(signal);
+          long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
+          if (!init.awaitExit(Math.max(0, left))) {
+            init.signal(Signal.SIGKILL);
+            init.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
+          }
+        }
+      }
+    }
+    if (s.supervised() && ProcStat.isSame(s.monitorPid(), s.monitorStartTime())) {
+      try (Pidfd monitor = Pidfd.open(s.monitorPid()).orElse(null)) {
+        if (monitor != null && !monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis())) {
+          monitor.signal(Signal.SIGKILL);
+          monitor.awaitExit(MONITOR_EXIT_TIMEOUT.toMillis());
+        }
+      }
+    }
+  }
+
+  // ---- cgroup ------------------------------------------------------------------------------
+
+  public Optional<Cgroup> cgroup(Instance i) {
+    return cgroups.find(i.cgroupParent(), i.cgroupName());
+  }
+
+  /** The instance's processes (host pids), including those in cgroups it made itself. */
+  public List<Long> pids(Instance i) {
+    return cgroup(i).map(Cgroup::pids).orElse(List.of());
+  }
+
+  public Optional<CgroupUsage> usage(Instance i) {
+    return cgroup(i).map(Cgroup::usage);
+  }
+
+  /** New limits and tuning for a running instance; a value the kernel refuses names itself. */
+  public void apply(Instance i, CgroupLimits limits, CgroupTuning tuning) {
+    Cgroup cgroup = cgroup(i).orElseThrow(() -> new JvsException(i.id() + ": has no cgroup"));
+    try {
+      cgroup.apply(limits);
+      cgroup.tune(tuning);
+    } catch (CgroupException e) {
+      throw new JvsException(i.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- cleanup -----------------------------------------------------------------------------
+
+  /**
+   * Removes what a run left: the front-end's part ({@code teardown}), its cgroup (killing what
+   * is still inside), mounts it made on the host, its state and exec socket, and the parent
+   * cgroup once empty. Idempotent.
+   */
+  public void cleanup(Instance i, Teardown teardown) {
+    cleanup(i, cgroup(i).orElse(null), teardown);
+  }
+
+  private void cleanup(Instance i, Cgroup cgroup, Teardown teardown) {
+    try {
+      teardown.teardown(cgroup == null ? Optional.empty() : cgroup.bpfDir());
+    } finally {
+      if (cgroup != null) {
+        cgroup.destroy();
+      }
+    }
+    HostMounts.unmountNew(i.stateDir());
+    StateFile.delete(i.stateDir());
+    try {
+      Files.deleteIfExists(i.stateDir().resolve(EXEC_SOCKET)); // its monitor's
+    } catch (IOException e) {
+      throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
+    }
+    if (!i.cgroupParent().isEmpty()) {
+      cgroups.removeParentIfEmpty(i.cgroupParent());
+    }
+  }
+
+  /** Names of the cgroups below {@code parent}: instances a killed process may have left. */
+  public List<String> cgroupChildren(String parent) {
+    return cgroups.children(parent);
+  }
+
+  /** Removes {@code parent} where it has no children. */
+  public void removeParentIfEmpty(String parent) {
+    cgroups.removeParentIfEmpty(parent);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private static long startTime(long pid) {
+    return ProcStat.startTime(pid)
+        .orElseThrow(() -> new JvsException("process " + pid + " vanished"));
+  }
+
+  private static void awaitHandler(long pid, int signal, Duration timeout) {
+    try {
+      SignalHandlers.await(pid, signal, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A fresh control socket for one launch: several may run at once. */
+  private static Path controlSocket(Instance i) {
+    byte[] random = new byte[6];
+    ThreadLocalRandom.current().nextBytes(random);
+    return i.controlDir().resolve("ctl-" + HexFormat.of().formatHex(random) + ".sock");
+  }
+}
