@@ -19,11 +19,12 @@ final class AotCache {
    * Trains a cache at {@code cache} by running the CLI with {@code trainingArgs}, checks that a
    * JVM accepts it, and returns the flags that use it. Throws with a one-line reason otherwise.
    */
-  static List<String> train(JvmCli cli, Commands commands, Path cache, List<String> trainingArgs) {
+  static List<String> train(
+      JvmCli cli, HostCommands commands, Path cache, List<String> trainingArgs) {
     // The training run logs a warning per class it cannot archive; only failure matters here.
     List<String> training =
         cli.command(List.of("-XX:AOTCacheOutput=" + cache, "-Xlog:aot=error"), trainingArgs);
-    Commands.Result r = commands.capture(training, TRAINING_TIMEOUT);
+    HostCommands.Result r = commands.capture(training, TRAINING_TIMEOUT);
     if (r.exitCode() != 0 || !Files.isRegularFile(cache)) {
       throw new JvsException(
           "AOT training run exited " + r.exitCode() + ": " + r.output().strip().lines()
@@ -31,7 +32,7 @@ final class AotCache {
     }
     List<String> flags = List.of("-XX:AOTCache=" + cache);
     // AOTMode=on makes the JVM fail rather than silently run without an unusable cache.
-    Commands.Result check =
+    HostCommands.Result check =
         commands.capture(cli.command(List.of("-XX:AOTMode=on", flags.getFirst()),
             List.of("--version")), TRAINING_TIMEOUT);
     if (check.exitCode() != 0) {

@@ -2,6 +2,7 @@ package dev.jvs.bench;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
@@ -16,12 +17,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * A private jvs installation for one benchmark run: JVS_ROOT, JVS_RUN and scratch space under a
@@ -30,12 +31,15 @@ import java.util.stream.Stream;
  * foreign container and file the run made, and fails loudly if something stays.
  */
 public final class BenchHost implements AutoCloseable {
+  /** The largest cpu.share a guest can have (the v1 scale jvs speaks). */
+  private static final long MAX_CPU_SHARES = 262_144;
+
   private final Path base;
   private final JvsDirs dirs;
   private final Path initBinary;
   private final CgroupDriver cgroups;
   private final Guests guests;
-  private final Commands commands;
+  private final HostCommands commands;
   // Filled by the benchmark thread, drained by close(), which the shutdown hook may run.
   private final Deque<Runnable> cleanups = new ConcurrentLinkedDeque<>();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,7 +54,7 @@ public final class BenchHost implements AutoCloseable {
     this.guests = new Guests(dirs, this.initBinary, cgroups, seccomp);
     Files.createDirectories(scratch());
     this.commands =
-        new Commands(
+        new HostCommands(
             Map.of("JVS_ROOT", dirs.root().toString(), "JVS_RUN", dirs.run().toString()),
             scratch().resolve("stderr.log"));
   }
@@ -77,7 +81,7 @@ public final class BenchHost implements AutoCloseable {
     return base;
   }
 
-  JvsDirs dirs() {
+  public JvsDirs dirs() {
     return dirs;
   }
 
@@ -89,16 +93,16 @@ public final class BenchHost implements AutoCloseable {
     return cgroups;
   }
 
-  Guests guests() {
+  public Guests guests() {
     return guests;
   }
 
-  Commands commands() {
+  HostCommands commands() {
     return commands;
   }
 
   /** Where bundles, OCI runtime state, AOT caches and logs go. */
-  Path scratch() {
+  public Path scratch() {
     return base.resolve("work");
   }
 
@@ -107,13 +111,26 @@ public final class BenchHost implements AutoCloseable {
     return new Templates(dirs.templates()).ensure(BusyboxTemplate.NAME);
   }
 
+  /**
+   * Gives this run's parent cgroup the highest CPU weight for the run, so other load on a shared
+   * host does not eat into what its guests measure.
+   */
+  void outweighTheHost() {
+    outweighTheHost(dirs);
+  }
+
+  /** As {@link #outweighTheHost()}, for the guests of {@code dirs} (a test's runtime too). */
+  static void outweighTheHost(JvsDirs dirs) {
+    Hierarchies.probe().setCpuShares("/" + dirs.cgroupParent(), MAX_CPU_SHARES);
+  }
+
   /** Runs {@code cleanup} at close, before guests are removed; later registrations run first. */
-  void onClose(Runnable cleanup) {
+  public void onClose(Runnable cleanup) {
     cleanups.push(cleanup);
   }
 
   /** Throws once cleanup has begun (Ctrl-C), so a benchmark stops instead of racing it. */
-  void checkOpen() {
+  public void checkOpen() {
     if (closed.get()) {
       throw new JvsException("benchmark interrupted: cleaning up");
     }
@@ -156,25 +173,29 @@ public final class BenchHost implements AutoCloseable {
   private List<String> leftovers() {
     List<String> found = new ArrayList<>();
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-        String mountPoint = line.split(" ")[4];
-        if (mountPoint.startsWith(base.toString())) {
-          found.add("mount " + mountPoint);
-        }
-      }
-    } catch (IOException e) {
+      mountsUnder(base).forEach(m -> found.add("mount " + m));
+    } catch (UncheckedIOException e) {
       found.add("unreadable /proc/self/mountinfo");
     }
-    // The parent cgroup at the top of every hierarchy: /sys/fs/cgroup/* on v1, the root on v2.
-    Path cgroupRoot = Path.of("/sys/fs/cgroup");
-    List<Path> candidates = new ArrayList<>(List.of(cgroupRoot.resolve(dirs.cgroupParent())));
-    try (Stream<Path> hierarchies = Files.list(cgroupRoot)) {
-      hierarchies.forEach(h -> candidates.add(h.resolve(dirs.cgroupParent())));
-    } catch (IOException e) {
-      found.add("unreadable " + cgroupRoot);
+    try {
+      Hierarchies.probe().existing(dirs.cgroupParent()).forEach(d -> found.add("cgroup " + d));
+    } catch (RuntimeException e) {
+      found.add("cgroups unreadable: " + e.getMessage());
     }
-    candidates.stream().filter(Files::isDirectory).forEach(d -> found.add("cgroup " + d));
     return found;
+  }
+
+  /** Mount points at or below {@code dir}, deepest first. */
+  static List<String> mountsUnder(Path dir) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+          .map(l -> l.split(" ")[4])
+          .filter(m -> m.equals(dir.toString()) || m.startsWith(dir + "/"))
+          .sorted(Comparator.comparing(String::length).reversed())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void attempt(List<String> failures, Runnable step) {

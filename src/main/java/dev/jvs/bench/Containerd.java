@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,9 +25,9 @@ final class Containerd implements AutoCloseable {
   private final Path dir;
   private final Path socket;
   private final Process process;
-  private final Commands commands;
+  private final HostCommands commands;
 
-  private Containerd(Path dir, Path socket, Process process, Commands commands) {
+  private Containerd(Path dir, Path socket, Process process, HostCommands commands) {
     this.dir = dir;
     this.socket = socket;
     this.process = process;
@@ -36,7 +35,7 @@ final class Containerd implements AutoCloseable {
   }
 
   /** Starts containerd (throws if it is not installed or does not listen within 30 s). */
-  static Containerd start(Path dir, Commands commands) {
+  static Containerd start(Path dir, HostCommands commands) {
     Path binary = Executables.find("containerd")
         .orElseThrow(() -> new JvsException("containerd is not installed (apt-get install containerd)"));
     Executables.find("ctr").orElseThrow(() -> new JvsException("ctr is not installed"));
@@ -98,12 +97,12 @@ final class Containerd implements AutoCloseable {
     }
   }
 
-  /** ctr against this containerd, with {@code args}. */
   /** Where runtime roots go: on the tmpfs, like containerd's own /run/containerd/runc. */
   Path runtimeRoot(String name) {
     return dir.resolve("run").resolve("runtime-" + name);
   }
 
+  /** ctr against this containerd, with {@code args}. */
   List<String> ctr(String... args) {
     List<String> argv = new ArrayList<>(List.of("ctr", "-a", socket.toString()));
     argv.addAll(List.of(args));
@@ -156,27 +155,14 @@ final class Containerd implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    for (String mount : mountsUnder(dir)) {
-      Commands.Result r = commands.capture(List.of("umount", "-l", mount), SETUP);
+    for (String mount : BenchHost.mountsUnder(dir)) {
+      HostCommands.Result r = commands.capture(List.of("umount", "-l", mount), SETUP);
       if (r.exitCode() != 0) {
         failures.add("umount " + mount + ": " + r.firstLine());
       }
     }
     if (!failures.isEmpty()) {
       throw new JvsException(String.join("; ", failures));
-    }
-  }
-
-  /** Mount points at or below {@code dir}, deepest first. */
-  static List<String> mountsUnder(Path dir) {
-    try {
-      return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-          .map(l -> l.split(" ")[4])
-          .filter(m -> m.equals(dir.toString()) || m.startsWith(dir + "/"))
-          .sorted(Comparator.comparing(String::length).reversed())
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -5,10 +5,6 @@ import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
 import dev.jvs.launch.Launcher;
-import dev.jvs.sched.CgroupFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import dev.jvs.sched.MemoryBudget;
 import dev.jvs.sched.Service;
 import dev.jvs.sched.Watchdog;
@@ -23,9 +19,6 @@ import java.util.function.Consumer;
  * guest's cgroup CPU time, then stops and deletes the guests.
  */
 public final class CpuExperiments {
-  private static final Launcher.Stdio QUIET = new Launcher.Stdio(
-      ProcessBuilder.Redirect.from(new java.io.File("/dev/null")), ProcessBuilder.Redirect.DISCARD,
-      ProcessBuilder.Redirect.DISCARD);
   private final Guests guests;
   private final CgroupDriver cgroups;
   private final Consumer<String> progress;
@@ -50,7 +43,8 @@ public final class CpuExperiments {
         guests.start(g, List.of(), Guests.Attach.DETACHED);
       }
       if (e.ofWallTime()) {
-        outweighTheHost();
+        // A cap is measured against wall time, so other load on the host must not eat into it.
+        BenchHost.outweighTheHost(guests.dirs());
       }
       if (e.serve()) {
         Service s = new Service(guests, cgroups, new MemoryBudget.Host(), new Watchdog(0),
@@ -64,7 +58,7 @@ public final class CpuExperiments {
         GuestName g = GuestName.of(l.guest());
         loads.add(Thread.ofPlatform().start(() -> {
           try {
-            guests.exec(g, List.of("sh", "-c", script), false, QUIET);
+            guests.exec(g, List.of("sh", "-c", script), false, Launcher.Stdio.none());
           } catch (JvsException ignored) {
             // the guest was stopped under it: the end of the run
           }
@@ -112,25 +106,6 @@ public final class CpuExperiments {
     if (first != null) {
       throw first;
     }
-  }
-
-  /**
-   * A cap is measured against wall time, so other load on the host must not eat into it: the
-   * guests' parent cgroup (this run's own) gets the highest weight for the run.
-   */
-  private void outweighTheHost() {
-    CgroupFiles files = CgroupFiles.probe();
-    files.dir("cpu", "/" + guests.dirs().cgroupParent()).ifPresent(dir -> {
-      try {
-        if (files.v2()) {
-          Files.writeString(dir.resolve("cpu.weight"), "10000");
-        } else {
-          Files.writeString(dir.resolve("cpu.shares"), "262144");
-        }
-      } catch (IOException ex) {
-        throw new UncheckedIOException(dir + ": " + ex.getMessage(), ex);
-      }
-    });
   }
 
   private CpuRun sample(CpuExperiment e, List<GuestName> names, Duration measure, Duration interval)

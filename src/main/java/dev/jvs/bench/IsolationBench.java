@@ -1,17 +1,12 @@
 package dev.jvs.bench;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
 import dev.jvs.launch.Launcher;
-import dev.jvs.sched.CgroupFiles;
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -35,10 +30,6 @@ public final class IsolationBench {
 
   /** Busybox shell arithmetic: CPU-bound, no I/O, about a second on the development machine. */
   static final String REFERENCE = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
-
-  private static final Launcher.Stdio QUIET = new Launcher.Stdio(
-      ProcessBuilder.Redirect.from(new File("/dev/null")), ProcessBuilder.Redirect.DISCARD,
-      ProcessBuilder.Redirect.DISCARD);
 
   /** One attack by a shell script in guest B. */
   public record Attack(String name, String script) {}
@@ -84,7 +75,7 @@ public final class IsolationBench {
       guests.set(g, LIMITS);
       guests.start(g, List.of(), Guests.Attach.DETACHED);
     }
-    outweighTheHost();
+    host.outweighTheHost();
     List<String> labels = new ArrayList<>();
     List<Duration> paused = new ArrayList<>();
     List<Duration> attacked = new ArrayList<>();
@@ -100,7 +91,7 @@ public final class IsolationBench {
       host.checkOpen();
       Thread t = Thread.ofPlatform().start(() -> {
         try {
-          guests.exec(b, List.of("sh", "-c", attack.script()), false, QUIET);
+          guests.exec(b, List.of("sh", "-c", attack.script()), false, Launcher.Stdio.none());
         } catch (JvsException ignored) {
           // ended by the restart below
         }
@@ -109,15 +100,16 @@ public final class IsolationBench {
       long[] frozen = new long[runs];
       long[] running = new long[runs];
       String cgroup = guests.status(b).cgroup();
+      Hierarchies hierarchies = Hierarchies.probe();
       for (int i = 0; i < runs; i++) {
         // Alternating which half of a pair goes first cancels a trend within the pair.
         for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
-          freeze(cgroup, frozenTurn);
+          hierarchies.freeze(cgroup, frozenTurn);
           Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
           (frozenTurn ? frozen : running)[i] = once(a);
         }
       }
-      freeze(cgroup, false);
+      hierarchies.freeze(cgroup, false);
       labels.add("A while B runs a " + attack.name());
       paused.add(median(frozen));
       attacked.add(median(running));
@@ -131,22 +123,6 @@ public final class IsolationBench {
     return new Result(labels, paused, attacked, slowdowns);
   }
 
-  /** Pauses or resumes every process of a guest: v1 freezer.state, v2 cgroup.freeze. */
-  private static void freeze(String cgroup, boolean frozen) {
-    CgroupFiles files = CgroupFiles.probe();
-    try {
-      if (files.v2()) {
-        Files.writeString(files.dir("cpu", cgroup).orElseThrow().resolve("cgroup.freeze"),
-            frozen ? "1" : "0");
-      } else {
-        Files.writeString(files.dir("freezer", cgroup).orElseThrow().resolve("freezer.state"),
-            frozen ? "FROZEN" : "THAWED");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(cgroup + ": freeze: " + e.getMessage(), e);
-    }
-  }
-
   private Duration median(GuestName g, int runs) {
     long[] nanos = new long[runs];
     for (int i = 0; i < runs; i++) {
@@ -156,30 +132,15 @@ public final class IsolationBench {
   }
 
   private static Duration median(long[] nanos) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    return Duration.ofNanos(sorted[sorted.length / 2]);
+    return Duration.ofNanos(Quartiles.median(nanos));
   }
 
   private long once(GuestName g) {
     long t0 = System.nanoTime();
-    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, QUIET);
+    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, Launcher.Stdio.none());
     if (code != 0) {
       throw new JvsException("reference workload exited with " + code);
     }
     return System.nanoTime() - t0;
-  }
-
-  /** As for the cap: the run's own parent cgroup outweighs other load on a shared host. */
-  private void outweighTheHost() {
-    CgroupFiles files = CgroupFiles.probe();
-    files.dir("cpu", "/" + host.dirs().cgroupParent()).ifPresent(dir -> {
-      try {
-        Files.writeString(dir.resolve(files.v2() ? "cpu.weight" : "cpu.shares"),
-            files.v2() ? "10000" : "262144");
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
   }
 }

@@ -1,6 +1,7 @@
 package dev.jvs.bench;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Hierarchies;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code ctr run --rm IMAGE ID /bin/true} end to end through a containerd of the benchmark's own,
@@ -47,7 +47,7 @@ public final class OciBench {
     JvmCli cli = JvmCli.ofRunningJar(host.initBinary())
         .orElseThrow(() -> new JvsException("bench oci: run from the jar (./jvs bench oci)"));
     Path work = host.scratch().resolve("oci");
-    Commands commands = host.commands();
+    HostCommands commands = host.commands();
     String cgroupParent = "jvs-bench-oci-" + host.base().getFileName().toString()
         .substring("jvs-bench-".length());
     host.onClose(() -> removeCgroups(cgroupParent));
@@ -56,7 +56,8 @@ public final class OciBench {
     Containerd containerd = Containerd.start(work.resolve("containerd"), commands);
     host.onClose(containerd::close);
     containerd.importImage(
-        OciImage.archive(host.templateRootfs(), work.resolve("image"), IMAGE, commands), IMAGE);
+        OciImageArchive.write(host.templateRootfs(), work.resolve("image"), IMAGE, commands),
+        IMAGE);
     WarmOciService service = WarmOciService.start(cli, work.resolve("jvs-oci.sock"),
         work.resolve("serve.log"));
     host.onClose(service::close);
@@ -122,7 +123,7 @@ public final class OciBench {
       return Slot.skip(Row.Group.START, "crun", "not installed");
     }
     Path root = containerd.runtimeRoot("crun");
-    Commands.Result probe = host.commands().capture(containerd.runRm(crun.get(), root,
+    HostCommands.Result probe = host.commands().capture(containerd.runRm(crun.get(), root,
         cgroupParent, IMAGE, OciRuntime.ID_PREFIX + "crun-probe", TRUE),
         java.time.Duration.ofSeconds(60));
     if (probe.exitCode() != 0) {
@@ -162,26 +163,7 @@ public final class OciBench {
 
   /** The containers' parent cgroup in every hierarchy (runc leaves it; jvs-oci removes it). */
   private static void removeCgroups(String parent) {
-    List<String> left = new ArrayList<>();
-    try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
-      for (Path h : hierarchies.toList()) {
-        Path dir = h.resolve(parent);
-        if (!Files.isDirectory(dir)) {
-          continue;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-          for (Path d : s.filter(Files::isDirectory).sorted((a, b) -> b.compareTo(a)).toList()) {
-            try {
-              Files.deleteIfExists(d); // rmdir: only an empty cgroup goes
-            } catch (IOException e) {
-              left.add(d.toString());
-            }
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<Path> left = Hierarchies.probe().removeEmpty(parent);
     if (!left.isEmpty()) {
       throw new JvsException("cgroups left: " + left);
     }

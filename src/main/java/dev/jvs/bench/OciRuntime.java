@@ -25,10 +25,10 @@ final class OciRuntime {
   private final String name;
   private final Path binary;
   private final Path root;
-  private final Commands commands;
+  private final HostCommands commands;
   private int nextId;
 
-  private OciRuntime(String name, Path binary, Path root, Commands commands) {
+  private OciRuntime(String name, Path binary, Path root, HostCommands commands) {
     this.name = name;
     this.binary = binary;
     this.root = root;
@@ -36,7 +36,7 @@ final class OciRuntime {
   }
 
   /** The runtime called {@code name} if installed, keeping its state under {@code root}. */
-  static Optional<OciRuntime> find(String name, Path root, Commands commands) {
+  static Optional<OciRuntime> find(String name, Path root, HostCommands commands) {
     return Executables.find(name).map(b -> new OciRuntime(name, b, root, commands));
   }
 
@@ -81,7 +81,7 @@ final class OciRuntime {
 
   /** `run` once, outside any timing, returning its error line if it fails (for probing). */
   Optional<String> probe(String id, Path bundle) {
-    Commands.Result r =
+    HostCommands.Result r =
         commands.capture(base("run", "--bundle", bundle.toString(), id), SETUP_TIMEOUT);
     return r.exitCode() == 0 ? Optional.empty() : Optional.of(r.firstLine());
   }
@@ -127,7 +127,7 @@ final class OciRuntime {
   }
 
   private List<String> list() {
-    Commands.Result r = commands.capture(base("list", "-q"), SETUP_TIMEOUT);
+    HostCommands.Result r = commands.capture(base("list", "-q"), SETUP_TIMEOUT);
     if (r.exitCode() != 0) {
       throw new JvsException(name + " list: " + r.firstLine());
     }

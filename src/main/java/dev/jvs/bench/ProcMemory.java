@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /** Memory figures from /proc, in bytes. */
 final class ProcMemory {
@@ -37,7 +36,12 @@ final class ProcMemory {
       available[i] = kib(text, "MemAvailable:");
       kernel[i] = kib(text, "SUnreclaim:") + kib(text, "KernelStack:") + kib(text, "PageTables:");
     }
-    return new Meminfo(median(available), median(kernel));
+    return new Meminfo(Quartiles.median(available), Quartiles.median(kernel));
+  }
+
+  /** The host's page cache (Cached: of /proc/meminfo), in bytes. */
+  static long pageCache() {
+    return kib(read(Path.of("/proc/meminfo")), "Cached:");
   }
 
   /**
@@ -62,12 +66,6 @@ final class ProcMemory {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
   }
 
   /** A "Name:   123 kB" field, in bytes. */

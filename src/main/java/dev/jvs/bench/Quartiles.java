@@ -16,4 +16,14 @@ public record Quartiles(double median, double lower, double upper) {
     int q = (s.length - 1) / 4;
     return new Quartiles(s[s.length / 2], s[q], s[s.length - 1 - q]);
   }
+
+  /** The middle value of a sample (the upper one of an even sample), as {@link #of} takes it. */
+  public static long median(long[] sample) {
+    if (sample.length == 0) {
+      throw new IllegalArgumentException("no sample");
+    }
+    long[] s = sample.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
 }

@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  */
 public final class SharingBench {
   private static final Duration SETTLE = Duration.ofSeconds(2);
+  private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
   /** One half: memory cgroup usage summed over guests, Pss of their processes, page cache growth. */
   public record Memory(long cgroupBytes, long pssBytes, long cacheGrowth) {}
@@ -54,7 +55,8 @@ public final class SharingBench {
       host.checkOpen();
       String copy = "copy" + i;
       templates.create(copy, "bench copy", (staging, rootfs) -> {
-        run(List.of("cp", "-a", template.toString(), rootfs.toString()));
+        host.commands().check(List.of("cp", "-a", template.toString(), rootfs.toString()),
+            COMMAND_TIMEOUT);
         return ImageConfig.NONE;
       });
       GuestName g = GuestName.of("separate" + i);
@@ -70,13 +72,13 @@ public final class SharingBench {
   private Memory measure(List<GuestName> guests) throws InterruptedException {
     Guests runtime = host.guests();
     dropPageCache();
-    long before = cached();
+    long before = ProcMemory.pageCache();
     for (GuestName g : guests) {
       host.checkOpen();
       runtime.start(g, List.of(), Guests.Attach.DETACHED);
     }
     Thread.sleep(SETTLE.toMillis());
-    long growth = cached() - before;
+    long growth = ProcMemory.pageCache() - before;
     long cgroupBytes = 0;
     long pss = 0;
     for (GuestName g : guests) {
@@ -92,21 +94,9 @@ public final class SharingBench {
     return new Memory(cgroupBytes, pss, growth);
   }
 
-  /** The host's page cache (Cached: of /proc/meminfo), in bytes. */
-  private static long cached() {
+  private void dropPageCache() {
+    host.commands().check(List.of("sync"), COMMAND_TIMEOUT);
     try {
-      return Files.readAllLines(Path.of("/proc/meminfo")).stream()
-          .filter(l -> l.startsWith("Cached:"))
-          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024)
-          .findFirst().orElseThrow();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void dropPageCache() {
-    try {
-      run(List.of("sync"));
       Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "1");
     } catch (IOException e) {
       throw new UncheckedIOException("drop_caches: " + e.getMessage(), e);
@@ -114,32 +104,9 @@ public final class SharingBench {
   }
 
   /** Allocated bytes of a tree, each inode once (du). */
-  static long diskUsage(Path root) {
-    try {
-      Process p = new ProcessBuilder("du", "-s", "-B1", root.toString()).start();
-      String out = new String(p.getInputStream().readAllBytes()).strip();
-      if (p.waitFor() != 0) {
-        throw new IOException("du " + root + " failed");
-      }
-      return Long.parseLong(out.split("\\s+")[0]);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void run(List<String> cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-    try {
-      if (p.waitFor() != 0) {
-        throw new IOException(String.join(" ", cmd) + " failed");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
-    }
+  private long diskUsage(Path root) {
+    String out = host.commands().check(List.of("du", "-s", "-B1", root.toString()),
+        COMMAND_TIMEOUT);
+    return Long.parseLong(out.strip().split("\\s+")[0]);
   }
 }

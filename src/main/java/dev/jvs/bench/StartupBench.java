@@ -88,7 +88,7 @@ public final class StartupBench {
       return;
     }
     JvmCli cli = found.get();
-    Commands commands = host.commands();
+    HostCommands commands = host.commands();
     start.add(Slot.of(Row.Group.START, "jvs start app -- /bin/true (CLI, cold JVM)",
         () -> commands.run(cli.command(List.of(), CLI_START))));
     exec.add(Slot.of(Row.Group.EXEC, "jvs exec sys -- /bin/true (CLI, cold JVM)",
@@ -111,11 +111,7 @@ public final class StartupBench {
   /** What a warm daemon pays per request: the runtime API called in this JVM. */
   private void addApiRows(List<Slot> start, List<Slot> exec) {
     Guests guests = host.guests();
-    Launcher.Stdio quiet =
-        new Launcher.Stdio(
-            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-            ProcessBuilder.Redirect.DISCARD,
-            ProcessBuilder.Redirect.DISCARD);
+    Launcher.Stdio quiet = Launcher.Stdio.none();
     start.add(Slot.of(Row.Group.START, "Guests.start(app, [/bin/true], FOREGROUND)",
         () -> expectZero(guests.start(APP, TRUE, Guests.Attach.FOREGROUND, quiet))));
     exec.add(Slot.of(Row.Group.EXEC, "Guests.exec(sys, [/bin/true])",
@@ -123,16 +119,13 @@ public final class StartupBench {
   }
 
   private void addRuncRows(Path rootfs, List<Slot> start, List<Slot> exec) {
-    Optional<OciRuntime> found =
-        OciRuntime.find("runc", host.scratch().resolve("runc-state"), host.commands());
+    Optional<OciRuntime> found = runtime("runc");
     if (found.isEmpty()) {
       start.add(Slot.skip(Row.Group.START, "runc", "not installed (runc run row skipped)"));
       exec.add(Slot.skip(Row.Group.EXEC, "runc", "not installed (runc exec row skipped)"));
       return;
     }
     OciRuntime runc = found.get();
-    host.onClose(runc::deleteAll);
-    teardown.add(runc::deleteAll);
     Path trueBundle = runc.bundle(host.scratch().resolve("runc-true"), rootfs, TRUE);
     Path sleepBundle =
         runc.bundle(host.scratch().resolve("runc-sleep"), rootfs, List.of("/bin/sleep", "1000"));
@@ -144,17 +137,28 @@ public final class StartupBench {
         () -> runc.exec(target, TRUE)));
   }
 
+  /**
+   * The OCI runtime {@code name} if installed, its state in the scratch directory; its containers
+   * are deleted at teardown, and at close should the run fail before.
+   */
+  private Optional<OciRuntime> runtime(String name) {
+    Optional<OciRuntime> found =
+        OciRuntime.find(name, host.scratch().resolve(name + "-state"), host.commands());
+    found.ifPresent(r -> {
+      host.onClose(r::deleteAll);
+      teardown.add(r::deleteAll);
+    });
+    return found;
+  }
+
   /** crun refuses hybrid cgroup hosts outright; then the table says so instead of a row. */
   private void addCrunRow(Path rootfs, List<Slot> start) {
-    Optional<OciRuntime> found =
-        OciRuntime.find("crun", host.scratch().resolve("crun-state"), host.commands());
+    Optional<OciRuntime> found = runtime("crun");
     if (found.isEmpty()) {
       start.add(Slot.skip(Row.Group.START, "crun", "not installed"));
       return;
     }
     OciRuntime crun = found.get();
-    host.onClose(crun::deleteAll);
-    teardown.add(crun::deleteAll);
     Path bundle = crun.bundle(host.scratch().resolve("crun-true"), rootfs, TRUE);
     Optional<String> error = crun.probe(crun.newId("probe"), bundle);
     if (error.isPresent()) {

@@ -14,18 +14,19 @@ final class BpfDeviceAttacher implements DeviceAttacher {
   public void restrict(Path cgroupDir, List<DeviceRule> rules) {
     String what = "device program on " + cgroupDir;
     try (Fd cgroup = Fd.open(cgroupDir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
-      int[] old = Bpf.progQuery(cgroup, Bpf.ATTACH_CGROUP_DEVICE, what);
+      int[] old = BpfSyscall.progQuery(cgroup, BpfSyscall.ATTACH_CGROUP_DEVICE, what);
       try (Fd prog =
-          Bpf.progLoad(
-              Bpf.PROG_TYPE_CGROUP_DEVICE,
-              Bpf.ATTACH_CGROUP_DEVICE,
+          BpfSyscall.progLoad(
+              BpfSyscall.PROG_TYPE_CGROUP_DEVICE,
+              BpfSyscall.ATTACH_CGROUP_DEVICE,
               DeviceProgram.assemble(rules),
               "jvs_devices")) {
-        Bpf.progAttach(cgroup, prog, Bpf.ATTACH_CGROUP_DEVICE, Bpf.F_ALLOW_MULTI, what);
+        BpfSyscall.progAttach(
+            cgroup, prog, BpfSyscall.ATTACH_CGROUP_DEVICE, BpfSyscall.F_ALLOW_MULTI, what);
       }
       for (int id : old) {
-        try (Fd prog = Bpf.progFdById(id)) {
-          Bpf.progDetach(cgroup, prog, Bpf.ATTACH_CGROUP_DEVICE, what);
+        try (Fd prog = BpfSyscall.progFdById(id)) {
+          BpfSyscall.progDetach(cgroup, prog, BpfSyscall.ATTACH_CGROUP_DEVICE, what);
         }
       }
     } catch (KernelException e) {

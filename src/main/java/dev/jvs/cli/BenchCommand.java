@@ -1,26 +1,22 @@
 package dev.jvs.cli;
 
 import dev.jvs.bench.BenchHost;
-import dev.jvs.bench.MemoryBench;
-import dev.jvs.bench.MemoryReport;
-import dev.jvs.bench.Row;
-import dev.jvs.bench.StartupBench;
-import dev.jvs.bench.StartupReport;
 import java.io.PrintWriter;
-import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/**
+ * `jvs bench`: the benchmarks' command group. Each Bench*Command parses its options, runs its
+ * benchmark (dev.jvs.bench) on a fresh {@link BenchHost} and prints the table.
+ */
 @Command(
     name = "bench",
     description = "Benchmarks that print tables (they run under their own temporary JVS_ROOT).",
-    subcommands = {BenchCommand.Start.class, BenchCpuCommand.class, BenchIsolationCommand.class,
-      NetBenchCommand.class, BenchSharingCommand.class, BenchOciCommand.class,
+    subcommands = {BenchStartCommand.class, BenchCpuCommand.class, BenchIsolationCommand.class,
+      BenchNetCommand.class, BenchSharingCommand.class, BenchOciCommand.class,
       CommandLine.HelpCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -30,115 +26,17 @@ final class BenchCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(
-      name = "start",
-      mixinStandardHelpOptions = true,
-      description = {
-        "Start-up latency against runc, crun and unshare; memory per idle guest.",
-        "Median and p90 start-to-exit time of /bin/true in a fresh guest (jvs",
-        "start) and a running one (jvs exec), through the CLI and the in-process",
-        "API, interleaved with runc, crun, unshare+chroot and the bare binary.",
-        "Needs root; leaves nothing behind."
-      })
-  static final class Start implements Callable<Integer> {
-    private static final int LABEL_WIDTH = 57;
+  /** A private jvs installation for one run, its guests launched by the configured jvs-init. */
+  static BenchHost host() {
+    return BenchHost.create(Runtime.initBinary(System.getenv()));
+  }
 
-    @Spec CommandSpec spec;
-
-    @Option(names = "--runs", defaultValue = "30",
-        description = "timed runs per row (${DEFAULT-VALUE})")
-    int runs;
-
-    @Option(names = "--guests", defaultValue = "100",
-        description = "idle guests for the memory figures, 0 to skip (${DEFAULT-VALUE})")
-    int guests;
-
-    @Override
-    public Integer call() throws InterruptedException {
-      if (runs < 1 || guests < 0) {
-        throw new IllegalArgumentException("--runs must be at least 1 and --guests at least 0");
-      }
-      PrintWriter err = spec.commandLine().getErr();
-      StartupReport startup;
-      Optional<MemoryReport> memory = Optional.empty();
-      try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
-        startup = new StartupBench(host, line -> progress(err, line)).run(runs);
-        if (guests > 0) {
-          memory = Optional.of(new MemoryBench(host, line -> progress(err, line)).run(guests));
-        }
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      printStartup(out, startup);
-      memory.ifPresent(m -> printMemory(out, m));
-      out.flush();
-      return 0;
-    }
-
-    private static void progress(PrintWriter err, String line) {
-      err.println("bench: " + line);
+  /** Progress lines on the command's stderr, each after {@code prefix}, flushed at once. */
+  static Consumer<String> progress(CommandSpec spec, String prefix) {
+    PrintWriter err = spec.commandLine().getErr();
+    return line -> {
+      err.println(prefix + line);
       err.flush();
-    }
-
-    private static void printStartup(PrintWriter out, StartupReport r) {
-      out.printf("Start-to-exit latency of /bin/true: %d interleaved runs per row (after %d warm-up"
-          + " rounds)%n", r.runs(), r.warmupRounds());
-      out.printf("%-" + LABEL_WIDTH + "s %10s %10s %8s%n", "", "median", "p90", "x runc");
-      for (Row.Group group : Row.Group.values()) {
-        out.println(group == Row.Group.START
-            ? "fresh guest / container running /bin/true (ratio to runc run):"
-            : "/bin/true in a running guest / container (ratio to runc exec):");
-        for (Row row : r.rows()) {
-          if (row.group() != group) {
-            continue;
-          }
-          switch (row) {
-            case Row.Measured m -> {
-              OptionalDouble ratio = r.ratioToRunc(m);
-              out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10s %10s %8s%n", m.label(),
-                  millis(m.latency().medianMillis()), millis(m.latency().p90Millis()),
-                  ratio.isPresent() ? ratio(ratio.getAsDouble()) : "-");
-            }
-            case Row.Skipped s -> out.printf("  %s: %s%n", s.label(), s.reason());
-          }
-        }
-      }
-      r.notes().forEach(n -> out.println("note: " + n));
-    }
-
-    private static void printMemory(PrintWriter out, MemoryReport m) {
-      out.println();
-      out.printf("Host memory per idle guest: %d busybox system guests (started in %.1f s"
-          + " in-process, then idle 2 s)%n", m.guests(), m.startAll().toMillis() / 1000.0);
-      memoryLine(out, "MemAvailable drop / guests", signedBytes(m.memAvailableDropPerGuest()),
-          "(MemAvailable " + Format.bytes(m.memAvailableBefore()) + " before, "
-              + Format.bytes(m.memAvailableAfter()) + " after)");
-      memoryLine(out, "SUnreclaim + KernelStack + PageTables growth / guests",
-          signedBytes(m.kernelPerGuest()), "");
-      memoryLine(out, "Pss (monitor + guest processes) / guests", Format.bytes(m.pssPerGuest()),
-          "");
-      memoryLine(out, "  of which jvs-init monitor", Format.bytes(m.monitorPssPerGuest()), "");
-      memoryLine(out, "  of which guest processes", Format.bytes(m.guestPssPerGuest()),
-          "(" + m.processes() + " processes in " + m.guests() + " cgroups)");
-      out.println("note: MemAvailable also counts kernel memory (namespaces, cgroups, mounts, page"
-          + " tables) and whatever else ran on the host meanwhile (negative: others freed more"
-          + " than the guests took); Pss counts user pages only");
-    }
-
-    private static void memoryLine(PrintWriter out, String label, String value, String extra) {
-      String line = String.format("  %-" + (LABEL_WIDTH - 2) + "s %10s  %s", label, value, extra);
-      out.println(line.stripTrailing());
-    }
-
-    private static String signedBytes(long b) {
-      return b < 0 ? "-" + Format.bytes(-b) : Format.bytes(b);
-    }
-
-    private static String millis(double ms) {
-      return ms < 10 ? String.format("%.2f ms", ms) : String.format("%.1f ms", ms);
-    }
-
-    private static String ratio(double x) {
-      return x < 10 ? String.format("%.2fx", x) : String.format("%.1fx", x);
-    }
+    };
   }
 }

@@ -9,21 +9,25 @@ import dev.jvs.guest.config.Values;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** `jvs bench cpu`: the paper's fair-share, reservation and cap experiments. */
 @Command(
     name = "cpu",
     description = {
-      "The paper's CPU experiments with busy loops (no I/O): (a) fair share of 3 guests running",
-      "1, 4 and 16 processes, (b) a 25 % reservation against 3 greedy guests (with the jvs",
-      "service's scheduler), (c) a 50 % cap. Prints a table and writes one PNG plot per",
-      "experiment. Needs root; leaves nothing behind."
+      "The paper's CPU experiments: fair share, a reservation, a cap.",
+      "Busy loops (no I/O): (a) fair share of 3 guests running 1, 4 and 16 processes, (b) a 25 %%"
+          + " reservation against 3 greedy guests (with the jvs service's scheduler), (c) a 50 %%"
+          + " cap. Prints a table and writes one PNG plot per experiment. Needs root; leaves"
+          + " nothing behind."
     })
 final class BenchCpuCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -43,13 +47,10 @@ final class BenchCpuCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--seconds must be at least 1");
     }
     Files.createDirectories(out);
-    PrintWriter err = spec.commandLine().getErr();
+    Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     List<CpuRun> runs;
-    try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
-      runs = new CpuBench(host, line -> {
-        err.println("bench: " + line);
-        err.flush();
-      }).run(java.time.Duration.ofSeconds(3), java.time.Duration.ofSeconds(seconds),
+    try (BenchHost host = BenchCommand.host()) {
+      runs = new CpuBench(host, progress).run(Duration.ofSeconds(3), Duration.ofSeconds(seconds),
           Values.duration(interval));
     }
     PrintWriter o = spec.commandLine().getOut();

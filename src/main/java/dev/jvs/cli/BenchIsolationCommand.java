@@ -5,17 +5,21 @@ import dev.jvs.bench.IsolationBench;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** `jvs bench isolation`: the paper's performance isolation under attack. */
 @Command(
     name = "isolation",
     description = {
-      "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and",
-      "while guest B runs a fork bomb, a memory hog, a disk writer (each within B's limits).",
-      "Prints A's median times with B frozen and running, paired, and the slowdown. Needs root; leaves nothing behind."
+      "Guest A's slowdown while guest B attacks within its own limits.",
+      "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and"
+          + " while guest B runs a fork bomb, a memory hog, a disk writer (each within B's"
+          + " limits). Prints A's median times with B frozen and running, paired, and the"
+          + " slowdown. Needs root; leaves nothing behind."
     })
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -28,13 +32,10 @@ final class BenchIsolationCommand implements Callable<Integer> {
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1");
     }
-    PrintWriter err = spec.commandLine().getErr();
+    Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     IsolationBench.Result r;
-    try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
-      r = new IsolationBench(host, line -> {
-        err.println("bench: " + line);
-        err.flush();
-      }).run(runs);
+    try (BenchHost host = BenchCommand.host()) {
+      r = new IsolationBench(host, progress).run(runs);
     }
     PrintWriter o = spec.commandLine().getOut();
     String format = "%-36s %10s %10s %9s %18s %6s%n";

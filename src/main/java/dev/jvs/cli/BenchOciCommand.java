@@ -7,20 +7,21 @@ import dev.jvs.bench.StartupReport;
 import java.io.PrintWriter;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** `jvs bench oci`: containerd's `ctr run --rm` with runc, jvs-oci and crun. */
 @Command(
     name = "oci",
-    mixinStandardHelpOptions = true,
     description = {
-      "`ctr run --rm IMAGE ID /bin/true` end to end with runc, jvs-oci",
-      "cold (a JVM per call), jvs-oci warm (forwarded to `jvs-oci serve`)",
-      "and crun where it runs, interleaved, through a containerd the",
-      "benchmark starts with its own config, root and socket. Needs root,",
-      "containerd and ctr; leaves nothing behind."
+      "`ctr run --rm IMAGE ID /bin/true` with runc, jvs-oci and crun.",
+      "End to end with runc, jvs-oci cold (a JVM per call), jvs-oci warm (forwarded to `jvs-oci"
+          + " serve`) and crun where it runs, interleaved, through a containerd the benchmark"
+          + " starts with its own config, root and socket. Needs root, containerd and ctr; leaves"
+          + " nothing behind."
     })
 final class BenchOciCommand implements Callable<Integer> {
   private static final int LABEL_WIDTH = 50;
@@ -35,13 +36,10 @@ final class BenchOciCommand implements Callable<Integer> {
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1");
     }
-    PrintWriter err = spec.commandLine().getErr();
+    Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     StartupReport r;
-    try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
-      r = new OciBench(host, line -> {
-        err.println("bench: " + line);
-        err.flush();
-      }).run(runs);
+    try (BenchHost host = BenchCommand.host()) {
+      r = new OciBench(host, progress).run(runs);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("ctr run --rm IMAGE ID /bin/true, end to end: %d interleaved runs per row (after %d"

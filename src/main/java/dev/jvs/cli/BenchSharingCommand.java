@@ -4,17 +4,20 @@ import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.SharingBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** `jvs bench sharing`: what template sharing saves in disk and memory. */
 @Command(
     name = "sharing",
     description = {
-      "What template sharing saves: disk added by the Nth guest of one template, and host memory",
-      "for N guests running the same program from one template vs from N separate copies.",
-      "Drops the host's page cache before each half. Needs root; leaves nothing behind."
+      "What template sharing saves: disk per guest, memory of N guests.",
+      "Disk added by the Nth guest of one template, and host memory for N guests running the same"
+          + " program from one template vs from N separate copies. Drops the host's page cache"
+          + " before each half. Needs root; leaves nothing behind."
     })
 final class BenchSharingCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -27,13 +30,10 @@ final class BenchSharingCommand implements Callable<Integer> {
     if (guests < 2) {
       throw new IllegalArgumentException("--guests must be at least 2");
     }
-    PrintWriter err = spec.commandLine().getErr();
+    Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     SharingBench.Report r;
-    try (BenchHost host = BenchHost.create(Runtime.initBinary(System.getenv()))) {
-      r = new SharingBench(host, line -> {
-        err.println("bench: " + line);
-        err.flush();
-      }).run(guests);
+    try (BenchHost host = BenchCommand.host()) {
+      r = new SharingBench(host, progress).run(guests);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("Disk: busybox template %s; guest %d of it adds %s  (ratio %.4f of a full copy)%n",

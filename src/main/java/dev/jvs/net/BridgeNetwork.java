@@ -51,7 +51,7 @@ final class BridgeNetwork {
     Subnet subnet = host.subnet();
     String bridge = names.bridge();
     if (!Links.exists(bridge)) {
-      Commands.ip(List.of("link add " + bridge + " address " + names.bridgeMac() + " type bridge",
+      NetTools.ip(List.of("link add " + bridge + " address " + names.bridgeMac() + " type bridge",
           "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
           "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
           "link set " + bridge + " up"));
@@ -60,11 +60,11 @@ final class BridgeNetwork {
     }
     String veth = names.veth(guest);
     if (Links.exists(veth)) {
-      Commands.ip(List.of("link del " + veth));
+      NetTools.ip(List.of("link del " + veth));
     }
-    Commands.ip(List.of("link add " + veth + " type veth peer name eth0 netns " + pid,
+    NetTools.ip(List.of("link add " + veth + " type veth peer name eth0 netns " + pid,
         "link set " + veth + " master " + bridge, "link set " + veth + " up"));
-    Commands.ipIn(pid, List.of("addr add " + ip + "/" + subnet.prefix() + " dev eth0",
+    NetTools.ipIn(pid, List.of("addr add " + ip + "/" + subnet.prefix() + " dev eth0",
         "addr add " + ipv6(subnet, ip) + "/64 dev eth0 nodad",
         "link set eth0 up", "link set lo up", "route add default via " + subnet.gateway(),
         "route add ::/0 via " + names.ula() + "1"));
@@ -86,7 +86,7 @@ final class BridgeNetwork {
     }
     String veth = names.veth(guest);
     if (Links.exists(veth)) {
-      Commands.tryRun(null, "ip", "link", "del", veth); // gone already if its namespace died
+      NetTools.tryRun(null, "ip", "link", "del", veth); // gone already if its namespace died
     }
     nft.removeGuest(guest);
     ip.filter(host.subnet()::contains).ifPresent(a -> shaper.unshape(host.subnet(), a));
@@ -102,7 +102,7 @@ final class BridgeNetwork {
     String bridge = names.bridge();
     boolean had = Links.exists(bridge);
     if (had && Links.ports(bridge) == 0) {
-      Commands.ip(List.of("link del " + bridge));
+      NetTools.ip(List.of("link del " + bridge));
       removed.add("link " + bridge);
     }
     if (!Links.exists(bridge) && (had || thorough)) {

@@ -1,6 +1,6 @@
 package dev.jvs.net;
 
-import dev.jvs.cgroup.Bpf;
+import dev.jvs.cgroup.BpfSyscall;
 import dev.jvs.cgroup.Fd;
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
@@ -26,11 +26,11 @@ final class HostIpNetwork {
         bpfDir.orElseThrow(
             () -> new NetException("net.mode=host-ip needs a cgroup2 mount for its socket hooks"));
     if (!Links.exists(names.hostIpLink())) {
-      Commands.ip(List.of("link add " + names.hostIpLink() + " type bridge",
+      NetTools.ip(List.of("link add " + names.hostIpLink() + " type bridge",
           "link set " + names.hostIpLink() + " up"));
     }
     if (!isLocal(ip)) {
-      Commands.ip(List.of("addr add " + ip + "/32 dev " + names.hostIpLink()));
+      NetTools.ip(List.of("addr add " + ip + "/32 dev " + names.hostIpLink()));
     }
     attach(dir, ip);
   }
@@ -38,9 +38,9 @@ final class HostIpNetwork {
   /** Removes the guest's address from jvs's link and its hooks from its cgroup. */
   void unplumb(Optional<Ipv4> ip, Optional<Path> bpfDir) {
     if (ip.isPresent() && Links.exists(names.hostIpLink())
-        && !Commands.run("ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink(), "to",
+        && !NetTools.run("ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink(), "to",
             ip.get() + "/32").isBlank()) {
-      Commands.ip(List.of("addr del " + ip.get() + "/32 dev " + names.hostIpLink()));
+      NetTools.ip(List.of("addr del " + ip.get() + "/32 dev " + names.hostIpLink()));
     }
     bpfDir.filter(Files::isDirectory).ifPresent(HostIpNetwork::detachAll);
   }
@@ -48,23 +48,23 @@ final class HostIpNetwork {
   /** Removes jvs's address link once no guest address is left on it. */
   List<String> gc() {
     if (Links.exists(names.hostIpLink())
-        && Commands.run("ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink()).isBlank()) {
-      Commands.ip(List.of("link del " + names.hostIpLink()));
+        && NetTools.run("ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink()).isBlank()) {
+      NetTools.ip(List.of("link del " + names.hostIpLink()));
       return List.of("link " + names.hostIpLink());
     }
     return List.of();
   }
 
   private static boolean isLocal(Ipv4 ip) {
-    return !Commands.run("ip", "-o", "-4", "addr", "show", "to", ip + "/32").isBlank();
+    return !NetTools.run("ip", "-o", "-4", "addr", "show", "to", ip + "/32").isBlank();
   }
 
   private static void attach(Path dir, Ipv4 ip) {
     String what = "socket hooks on " + dir;
     try (Fd cgroup = Fd.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
       for (HostIpPrograms.Hook h : HostIpPrograms.hooks(ip)) {
-        try (Fd prog = Bpf.progLoad(h.progType(), h.attachType(), h.code(), h.name())) {
-          Bpf.progAttach(cgroup, prog, h.attachType(), Bpf.F_ALLOW_MULTI, what);
+        try (Fd prog = BpfSyscall.progLoad(h.progType(), h.attachType(), h.code(), h.name())) {
+          BpfSyscall.progAttach(cgroup, prog, h.attachType(), BpfSyscall.F_ALLOW_MULTI, what);
         }
       }
     } catch (KernelException e) {
@@ -77,9 +77,9 @@ final class HostIpNetwork {
     String what = "socket hooks on " + dir;
     try (Fd cgroup = Fd.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
       for (HostIpPrograms.Hook h : HostIpPrograms.hooks(new Ipv4(0))) {
-        for (int id : Bpf.progQuery(cgroup, h.attachType(), what)) {
-          try (Fd prog = Bpf.progFdById(id)) {
-            Bpf.progDetach(cgroup, prog, h.attachType(), what);
+        for (int id : BpfSyscall.progQuery(cgroup, h.attachType(), what)) {
+          try (Fd prog = BpfSyscall.progFdById(id)) {
+            BpfSyscall.progDetach(cgroup, prog, h.attachType(), what);
           }
         }
       }
@@ -93,7 +93,7 @@ final class HostIpNetwork {
     int n = 0;
     try (Fd cgroup = Fd.open(dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
       for (HostIpPrograms.Hook h : HostIpPrograms.hooks(new Ipv4(0))) {
-        n += Bpf.progQuery(cgroup, h.attachType(), "audit").length;
+        n += BpfSyscall.progQuery(cgroup, h.attachType(), "audit").length;
       }
     }
     return n;

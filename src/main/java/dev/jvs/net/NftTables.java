@@ -23,7 +23,7 @@ final class NftTables {
   boolean exist() {
     try {
       for (String family : List.of("ip", "bridge")) {
-        if (Commands.tryRun(null, "nft", "list", "table", family, table).code() == 0) {
+        if (NetTools.tryRun(null, "nft", "list", "table", family, table).code() == 0) {
           return true;
         }
       }
@@ -36,7 +36,7 @@ final class NftTables {
   /** Creates both tables with their base chains and the subnet's masquerade rule. */
   void create(Subnet subnet, String bridge) {
     delete();
-    Commands.nft(
+    NetTools.nft(
         "table ip " + table + " {\n"
             + "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
             + "  chain output { type nat hook output priority -100; policy accept; }\n"
@@ -51,8 +51,8 @@ final class NftTables {
 
   void delete() {
     for (String family : List.of("ip", "bridge")) {
-      if (Commands.tryRun(null, "nft", "list", "table", family, table).code() == 0) {
-        Commands.run("nft", "delete", "table", family, table);
+      if (NetTools.tryRun(null, "nft", "list", "table", family, table).code() == 0) {
+        NetTools.run("nft", "delete", "table", family, table);
       }
     }
   }
@@ -74,7 +74,7 @@ final class NftTables {
           .append("\" drop").append(tag);
     }
     if (!s.isEmpty()) {
-      Commands.nft(s.toString());
+      NetTools.nft(s.toString());
     }
   }
 
@@ -82,7 +82,7 @@ final class NftTables {
   void removeGuest(String guest) {
     StringBuilder s = new StringBuilder();
     for (String family : List.of("ip", "bridge")) {
-      Commands.Result r = Commands.tryRun(null, "nft", "-a", "list", "table", family, table);
+      NetTools.Result r = NetTools.tryRun(null, "nft", "-a", "list", "table", family, table);
       if (r.code() != 0) {
         continue;
       }
@@ -100,14 +100,15 @@ final class NftTables {
       }
     }
     if (!s.isEmpty()) {
-      Commands.nft(s.toString());
+      NetTools.nft(s.toString());
     }
   }
 
   /** "8080/tcp" → guest, for every port published by a guest other than {@code except}. */
   List<String> publishedBy(String except, PortMapping p) {
     List<String> owners = new ArrayList<>();
-    Commands.Result r = Commands.tryRun(null, "nft", "-a", "list", "chain", "ip", table, "prerouting");
+    NetTools.Result r =
+        NetTools.tryRun(null, "nft", "-a", "list", "chain", "ip", table, "prerouting");
     if (r.code() != 0) {
       return owners;
     }

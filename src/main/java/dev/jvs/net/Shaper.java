@@ -26,9 +26,9 @@ final class Shaper {
   void shape(String veth, Subnet subnet, Ipv4 ip, long rate, long ceil, long bandwidth) {
     String ifb = names.ifb();
     if (!Links.exists(ifb)) {
-      Commands.ip(List.of("link add " + ifb + " type ifb", "link set " + ifb + " up"));
-      Commands.run("tc", "qdisc", "add", "dev", ifb, "root", "handle", "1:", "htb");
-      Commands.run("tc", "class", "add", "dev", ifb, "parent", "1:", "classid", "1:1", "htb",
+      NetTools.ip(List.of("link add " + ifb + " type ifb", "link set " + ifb + " up"));
+      NetTools.run("tc", "qdisc", "add", "dev", ifb, "root", "handle", "1:", "htb");
+      NetTools.run("tc", "class", "add", "dev", ifb, "parent", "1:", "classid", "1:1", "htb",
           "rate", Rate.tc(bandwidth), "ceil", Rate.tc(bandwidth));
     }
     long c = ceil > 0 ? Math.min(ceil, bandwidth) : bandwidth;
@@ -36,13 +36,13 @@ final class Shaper {
     String classid = "1:" + Integer.toHexString(minor(subnet, ip));
     String prio = Integer.toString(minor(subnet, ip));
     unshape(subnet, ip);
-    Commands.run("tc", "class", "add", "dev", ifb, "parent", "1:1", "classid", classid, "htb",
+    NetTools.run("tc", "class", "add", "dev", ifb, "parent", "1:1", "classid", classid, "htb",
         "rate", Rate.tc(r), "ceil", Rate.tc(c), "quantum", Integer.toString(QUANTUM));
     // Classified by source address: on the veth's ingress it is still the guest's own (pre-NAT).
-    Commands.run("tc", "filter", "add", "dev", ifb, "parent", "1:", "prio", prio, "protocol",
+    NetTools.run("tc", "filter", "add", "dev", ifb, "parent", "1:", "prio", prio, "protocol",
         "ip", "u32", "match", "ip", "src", ip + "/32", "flowid", classid);
-    Commands.run("tc", "qdisc", "add", "dev", veth, "handle", "ffff:", "ingress");
-    Commands.run("tc", "filter", "add", "dev", veth, "parent", "ffff:", "protocol", "all", "u32",
+    NetTools.run("tc", "qdisc", "add", "dev", veth, "handle", "ffff:", "ingress");
+    NetTools.run("tc", "filter", "add", "dev", veth, "parent", "ffff:", "protocol", "all", "u32",
         "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb);
   }
 
@@ -50,16 +50,16 @@ final class Shaper {
   void unshape(Subnet subnet, Ipv4 ip) {
     if (Links.exists(names.ifb())) {
       int minor = minor(subnet, ip);
-      Commands.tryRun(null, "tc", "filter", "del", "dev", names.ifb(), "parent", "1:", "prio",
+      NetTools.tryRun(null, "tc", "filter", "del", "dev", names.ifb(), "parent", "1:", "prio",
           Integer.toString(minor));
-      Commands.tryRun(null, "tc", "class", "del", "dev", names.ifb(), "classid",
+      NetTools.tryRun(null, "tc", "class", "del", "dev", names.ifb(), "classid",
           "1:" + Integer.toHexString(minor));
     }
   }
 
   List<String> remove() {
     if (Links.exists(names.ifb())) {
-      Commands.ip(List.of("link del " + names.ifb()));
+      NetTools.ip(List.of("link del " + names.ifb()));
       return List.of("link " + names.ifb());
     }
     return List.of();

@@ -1,6 +1,7 @@
 package dev.jvs.sched;
 
 import dev.jvs.cgroup.Cgroup;
+import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.kernel.Pidfd;
 import dev.jvs.kernel.Signal;
 import java.io.IOException;
@@ -10,21 +11,21 @@ import java.util.Optional;
 
 /**
  * Enforces memory.anon. Neither cgroup version limits anonymous memory alone (v1's and v2's
- * memory limits charge page cache too), so the service reads the guest's anonymous memory from
- * memory.stat every tick and, above the limit, SIGKILLs the guest's process holding the most
- * anonymous memory (RssAnon in /proc/PID/status): a guest-local OOM kill by the guest's own
- * rule. memory.rss stays the kernel-enforced ceiling between ticks.
+ * memory limits charge page cache too), so the service reads the guest's anonymous memory every
+ * tick and, above the limit, SIGKILLs the guest's process holding the most anonymous memory
+ * (RssAnon in /proc/PID/status): a guest-local OOM kill by the guest's own rule. memory.rss stays
+ * the kernel-enforced ceiling between ticks.
  */
 final class AnonLimit {
-  private final CgroupFiles files;
+  private final Hierarchies hierarchies;
 
-  AnonLimit(CgroupFiles files) {
-    this.files = files;
+  AnonLimit(Hierarchies hierarchies) {
+    this.hierarchies = hierarchies;
   }
 
   /** Kills one process of the guest if it is over its limit; returns what it did. */
   Optional<String> enforce(String guest, Cgroup cgroup, long limitBytes) {
-    long anon = files.anonBytes(cgroup.path());
+    long anon = hierarchies.anonBytes(cgroup.path());
     if (anon <= limitBytes) {
       return Optional.empty();
     }

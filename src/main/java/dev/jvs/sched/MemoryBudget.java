@@ -1,5 +1,6 @@
 package dev.jvs.sched;
 
+import dev.jvs.cgroup.Hierarchies;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -54,34 +55,21 @@ public sealed interface MemoryBudget permits MemoryBudget.Host, MemoryBudget.Cgr
     }
   }
 
-  /**
-   * A memory cgroup with a limit: available = limit − usage. On v1 memory.limit_in_bytes and
-   * memory.usage_in_bytes, on v2 memory.max and memory.current.
-   */
+  /** A memory cgroup with a limit (its directory): available = limit − usage. */
   record CgroupScoped(Path dir) implements MemoryBudget {
     @Override
     public long availableBytes() {
-      return totalBytes() - read(Files.exists(dir.resolve("memory.current")) ? "memory.current"
-          : "memory.usage_in_bytes");
+      return totalBytes() - Hierarchies.memoryUsageBytes(dir);
     }
 
     @Override
     public long totalBytes() {
-      return read(Files.exists(dir.resolve("memory.max")) ? "memory.max" : "memory.limit_in_bytes");
+      return Hierarchies.memoryLimitBytes(dir);
     }
 
     @Override
     public String describe() {
       return "memory cgroup " + dir;
-    }
-
-    private long read(String file) {
-      try {
-        String v = Files.readString(dir.resolve(file)).strip();
-        return v.equals("max") ? Long.MAX_VALUE : Long.parseLong(v);
-      } catch (IOException e) {
-        throw new UncheckedIOException(dir.resolve(file) + ": " + e.getMessage(), e);
-      }
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupLimits;
+import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
@@ -31,8 +32,7 @@ public final class Service implements AutoCloseable {
   private final MemoryBudget budget;
   private final Watchdog watchdog;
   private final Consumer<String> log;
-  private final CgroupFiles files = CgroupFiles.probe();
-  private final AnonLimit anon = new AnonLimit(files);
+  private final AnonLimit anon = new AnonLimit(Hierarchies.probe());
   private final Map<String, Long> applied = new HashMap<>();
   private final int hostCpus = Runtime.getRuntime().availableProcessors();
   private volatile boolean stopped;

@@ -2,9 +2,9 @@ package dev.jvs.view;
 
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
-import dev.jvs.sched.CgroupFiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,12 +13,12 @@ import java.util.Optional;
 public final class GuestViews {
   private final Guests guests;
   private final CgroupDriver cgroups;
-  private final CgroupFiles files;
+  private final Hierarchies hierarchies;
 
-  public GuestViews(Guests guests, CgroupDriver cgroups, CgroupFiles files) {
+  public GuestViews(Guests guests, CgroupDriver cgroups, Hierarchies hierarchies) {
     this.guests = guests;
     this.cgroups = cgroups;
-    this.files = files;
+    this.hierarchies = hierarchies;
   }
 
   /** Running guests only, like vserver-stat. */
@@ -37,9 +37,9 @@ public final class GuestViews {
         vsz += p.map(ProcFiles::vszBytes).orElse(0L);
         rss += p.map(ProcFiles::rssBytes).orElse(0L);
       }
-      long[] us = files.userSystemNanos(s.cgroup());
-      out.add(new GuestStat(s.name(), s.initPid(), pids.size(), vsz, rss, us[0], us[1],
-          s.usage() == null ? 0 : s.usage().cpuNanos(),
+      Hierarchies.CpuTimes cpu = hierarchies.cpuTimes(s.cgroup());
+      out.add(new GuestStat(s.name(), s.initPid(), pids.size(), vsz, rss, cpu.userNanos(),
+          cpu.systemNanos(), s.usage() == null ? 0 : s.usage().cpuNanos(),
           s.usage() == null ? 0 : s.usage().memoryBytes(), s.uptime()));
     }
     return out;

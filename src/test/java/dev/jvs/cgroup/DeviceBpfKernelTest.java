@@ -52,9 +52,9 @@ class DeviceBpfKernelTest {
                 new DeviceRule('c', DeviceRule.ANY, DeviceRule.ANY, "m")));
     for (List<DeviceRule> rules : lists) {
       try (Fd prog =
-          Bpf.progLoad(
-              Bpf.PROG_TYPE_CGROUP_DEVICE,
-              Bpf.ATTACH_CGROUP_DEVICE,
+          BpfSyscall.progLoad(
+              BpfSyscall.PROG_TYPE_CGROUP_DEVICE,
+              BpfSyscall.ATTACH_CGROUP_DEVICE,
               DeviceProgram.assemble(rules),
               "jvs_test")) {
         assertThat(prog.value()).as(rules.toString()).isPositive();
@@ -113,7 +113,7 @@ class DeviceBpfKernelTest {
 
   private static int[] attachedPrograms(Cgroup cg) {
     try (Fd dir = Fd.open(cg.bpfDir().orElseThrow().toString(), Libc.O_RDONLY | Libc.O_DIRECTORY)) {
-      return Bpf.progQuery(dir, Bpf.ATTACH_CGROUP_DEVICE, "test");
+      return BpfSyscall.progQuery(dir, BpfSyscall.ATTACH_CGROUP_DEVICE, "test");
     }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.jvs.cgroup.CgroupUsage;
+import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.util.List;
 import java.util.Map;
@@ -99,8 +100,7 @@ class CgroupBehaviourKernelTest {
   }
 
   private static long cpuStat(TestHost host, GuestName g, String key) throws java.io.IOException {
-    dev.jvs.sched.CgroupFiles files = dev.jvs.sched.CgroupFiles.probe();
-    java.nio.file.Path dir = files.dir("cpu", host.guests().status(g).cgroup()).orElseThrow();
+    java.nio.file.Path dir = CgroupFiles.dir(host.guests().status(g).cgroup(), "cpu");
     return java.nio.file.Files.readAllLines(dir.resolve("cpu.stat")).stream()
         .filter(l -> l.startsWith(key + " ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
         .findFirst().orElseThrow(() -> new AssertionError(key + " missing in cpu.stat"));

@@ -1,6 +1,6 @@
 package dev.jvs.net;
 
-import dev.jvs.net.bench.Outside;
+import dev.jvs.bench.net.Outside;
 import dev.jvs.testing.TestHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
-import dev.jvs.net.bench.HostBinaries;
-import dev.jvs.net.bench.Iperf;
+import dev.jvs.bench.net.HostBinaries;
+import dev.jvs.bench.net.Iperf;
 import dev.jvs.testing.TestHost;
 import java.time.Duration;
 import java.util.List;

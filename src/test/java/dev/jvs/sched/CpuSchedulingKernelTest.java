@@ -10,6 +10,7 @@ import dev.jvs.bench.CpuRun;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
+import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.time.Duration;
 import java.util.Arrays;
@@ -89,13 +90,6 @@ class CpuSchedulingKernelTest {
 
   private static long weightOf(TestHost host, GuestName g) {
     String cgroup = host.guests().status(g).cgroup();
-    CgroupFiles files = CgroupFiles.probe();
-    try {
-      var dir = files.dir("cpu", cgroup).orElseThrow();
-      return Long.parseLong(java.nio.file.Files.readString(
-          dir.resolve(files.v2() ? "cpu.weight" : "cpu.shares")).strip());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return Long.parseLong(CgroupFiles.read(cgroup, "cpu", "cpu.shares", "cpu.weight"));
   }
 }

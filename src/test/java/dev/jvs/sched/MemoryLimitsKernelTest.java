@@ -7,11 +7,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
-import java.util.List;
+import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Tag;
@@ -74,7 +75,7 @@ class MemoryLimitsKernelTest {
       GuestName tight = guest(host, "tight", Map.of("memory.rss", "32M", "memory.swap", "0"));
       GuestName calm = guest(host, "calm", Map.of());
       String cgroup = host.guests().status(tight).cgroup();
-      Path dir = CgroupFiles.probe().dir("memory", cgroup).orElseThrow();
+      Path dir = CgroupFiles.dir(cgroup, "memory");
       if (Files.exists(dir.resolve("memory.memsw.limit_in_bytes"))) {
         assertThat(Files.readString(dir.resolve("memory.memsw.limit_in_bytes")).strip())
             .isEqualTo(Long.toString(32 * MIB));

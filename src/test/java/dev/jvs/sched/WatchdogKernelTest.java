@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
+import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class WatchdogKernelTest {
           Map.of("memory.rss", "256M", "memory.swap", "0", "memory.reset", "restart"));
       GuestName calm = guest(host, "calm", Map.of("memory.rss", "256M", "memory.swap", "0"));
       GuestName idle = guest(host, "idle", Map.of("memory.rss", "256M", "memory.swap", "0"));
-      Path parent = CgroupFiles.probe().dir("memory", "/" + host.dirs().cgroupParent()).orElseThrow();
+      Path parent = CgroupFiles.dir("/" + host.dirs().cgroupParent(), "memory");
       boolean v1 = Files.exists(parent.resolve("memory.limit_in_bytes"));
       Files.writeString(parent.resolve(v1 ? "memory.limit_in_bytes" : "memory.max"),
           Long.toString(320 * MIB));

@@ -33,16 +33,25 @@ public final class CgroupFiles {
    * @param v1Controller the v1 hierarchy holding {@code v1File}, e.g. "memory"
    */
   public static String read(String cgroup, String v1Controller, String v1File, String v2File) {
-    String relative = cgroup.startsWith("/") ? cgroup.substring(1) : cgroup;
-    Path file =
-        switch (CgroupDriver.detect()) {
-          case CgroupV1Driver v1 -> Path.of("/sys/fs/cgroup", v1Controller, relative, v1File);
-          case CgroupV2Driver v2 -> v2.root().resolve(relative).resolve(v2File);
-        };
+    boolean v1 = CgroupDriver.detect() instanceof CgroupV1Driver;
+    Path file = dir(cgroup, v1Controller).resolve(v1 ? v1File : v2File);
     try {
       return Files.readString(file).strip();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * The cgroup's directory: in the v1 hierarchy of {@code v1Controller}, or the one on v2.
+   *
+   * @param cgroup as {@code GuestStatus.cgroup()} shows it, or "/" + a parent: "/jvs-1a2b"
+   */
+  public static Path dir(String cgroup, String v1Controller) {
+    String relative = cgroup.startsWith("/") ? cgroup.substring(1) : cgroup;
+    return switch (CgroupDriver.detect()) {
+      case CgroupV1Driver v1 -> Path.of("/sys/fs/cgroup", v1Controller, relative);
+      case CgroupV2Driver v2 -> v2.root().resolve(relative);
+    };
   }
 }

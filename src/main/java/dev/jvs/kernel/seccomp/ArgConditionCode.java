@@ -20,21 +20,27 @@ final class ArgConditionCode {
     Label pass = asm.newLabel();
     switch (c.op()) {
       case EQ -> {
-        asm.load(hiOffset).jump(Bpf.JEQ, hi, NEXT, fail);
-        asm.load(loOffset).jump(Bpf.JEQ, lo, NEXT, fail);
+        asm.load(hiOffset).jump(BpfOpcodes.JEQ, hi, NEXT, fail);
+        asm.load(loOffset).jump(BpfOpcodes.JEQ, lo, NEXT, fail);
       }
       case NE -> {
-        asm.load(hiOffset).jump(Bpf.JEQ, hi, NEXT, pass);
-        asm.load(loOffset).jump(Bpf.JEQ, lo, fail, NEXT);
+        asm.load(hiOffset).jump(BpfOpcodes.JEQ, hi, NEXT, pass);
+        asm.load(loOffset).jump(BpfOpcodes.JEQ, lo, fail, NEXT);
       }
       case GT, GE -> {
         // High half greater: holds; smaller: fails; equal: the low halves decide.
-        asm.load(hiOffset).jump(Bpf.JGT, hi, pass, NEXT).jump(Bpf.JEQ, hi, NEXT, fail);
-        asm.load(loOffset).jump(c.op() == ArgOp.GT ? Bpf.JGT : Bpf.JGE, lo, NEXT, fail);
+        asm.load(hiOffset)
+            .jump(BpfOpcodes.JGT, hi, pass, NEXT)
+            .jump(BpfOpcodes.JEQ, hi, NEXT, fail);
+        asm.load(loOffset)
+            .jump(c.op() == ArgOp.GT ? BpfOpcodes.JGT : BpfOpcodes.JGE, lo, NEXT, fail);
       }
       case LT, LE -> {
-        asm.load(hiOffset).jump(Bpf.JGT, hi, fail, NEXT).jump(Bpf.JEQ, hi, NEXT, pass);
-        asm.load(loOffset).jump(c.op() == ArgOp.LT ? Bpf.JGE : Bpf.JGT, lo, fail, NEXT);
+        asm.load(hiOffset)
+            .jump(BpfOpcodes.JGT, hi, fail, NEXT)
+            .jump(BpfOpcodes.JEQ, hi, NEXT, pass);
+        asm.load(loOffset)
+            .jump(c.op() == ArgOp.LT ? BpfOpcodes.JGE : BpfOpcodes.JGT, lo, fail, NEXT);
       }
       case MASKED_EQ -> {
         maskedHalf(asm, hiOffset, hi, (int) (c.valueTwo() >>> 32), fail);
@@ -56,6 +62,6 @@ final class ArgConditionCode {
     if (mask != -1) {
       asm.and(mask);
     }
-    asm.jump(Bpf.JEQ, want, NEXT, fail);
+    asm.jump(BpfOpcodes.JEQ, want, NEXT, fail);
   }
 }

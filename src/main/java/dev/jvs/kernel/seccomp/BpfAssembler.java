@@ -38,7 +38,7 @@ public final class BpfAssembler {
 
   /** A non-jump instruction, BPF_STMT(code, k). */
   public BpfAssembler stmt(int code, int k) {
-    if (Bpf.opClass(code) == Bpf.JMP) {
+    if (BpfOpcodes.opClass(code) == BpfOpcodes.JMP) {
       throw new IllegalArgumentException("use jump() for JMP opcodes");
     }
     pending.add(new Pending(code, k, null, null));
@@ -47,29 +47,29 @@ public final class BpfAssembler {
 
   /** A = the 32-bit word at {@code offset} of the input (seccomp_data). */
   public BpfAssembler load(int offset) {
-    return stmt(Bpf.LD | Bpf.W | Bpf.ABS, offset);
+    return stmt(BpfOpcodes.LD | BpfOpcodes.W | BpfOpcodes.ABS, offset);
   }
 
   /** A &= k. */
   public BpfAssembler and(int k) {
-    return stmt(Bpf.ALU | Bpf.AND | Bpf.K, k);
+    return stmt(BpfOpcodes.ALU | BpfOpcodes.AND | BpfOpcodes.K, k);
   }
 
   /** Ends the program with verdict {@code k}. */
   public BpfAssembler ret(int k) {
-    return stmt(Bpf.RET | Bpf.K, k);
+    return stmt(BpfOpcodes.RET | BpfOpcodes.K, k);
   }
 
   /** Unconditional jump. */
   public BpfAssembler jump(Label target) {
-    pending.add(new Pending(Bpf.JMP | Bpf.JA, 0, target, null));
+    pending.add(new Pending(BpfOpcodes.JMP | BpfOpcodes.JA, 0, target, null));
     return this;
   }
 
-  /** Compares A with k ({@link Bpf#JEQ}, JGT, JGE or JSET) and branches. */
+  /** Compares A with k ({@link BpfOpcodes#JEQ}, JGT, JGE or JSET) and branches. */
   public BpfAssembler jump(int op, int k, Label ifTrue, Label ifFalse) {
-    int code = Bpf.JMP | op | Bpf.K;
-    if (!Bpf.isConditionalJump(code)) {
+    int code = BpfOpcodes.JMP | op | BpfOpcodes.K;
+    if (!BpfOpcodes.isConditionalJump(code)) {
       throw new IllegalArgumentException("not a conditional jump: 0x" + Integer.toHexString(op));
     }
     pending.add(new Pending(code, k, ifTrue, ifFalse));
@@ -99,13 +99,13 @@ public final class BpfAssembler {
       layout(farTrue, farFalse, pos);
       changed = false;
       for (int i = 0; i < n; i++) {
-        if (!Bpf.isConditionalJump(pending.get(i).code())) {
+        if (!BpfOpcodes.isConditionalJump(pending.get(i).code())) {
           continue;
         }
-        if (!farTrue[i] && pos[targetTrue[i]] - pos[i] - 1 > Bpf.MAX_COND_JUMP) {
+        if (!farTrue[i] && pos[targetTrue[i]] - pos[i] - 1 > BpfOpcodes.MAX_COND_JUMP) {
           farTrue[i] = changed = true;
         }
-        if (!farFalse[i] && pos[targetFalse[i]] - pos[i] - 1 > Bpf.MAX_COND_JUMP) {
+        if (!farFalse[i] && pos[targetFalse[i]] - pos[i] - 1 > BpfOpcodes.MAX_COND_JUMP) {
           farFalse[i] = changed = true;
         }
       }
@@ -113,7 +113,7 @@ public final class BpfAssembler {
     List<BpfInsn> out = new ArrayList<>(pos[n]);
     for (int i = 0; i < n; i++) {
       Pending p = pending.get(i);
-      if (!Bpf.isConditionalJump(p.code())) {
+      if (!BpfOpcodes.isConditionalJump(p.code())) {
         int k = p.ifTrue() == null ? p.k() : pos[targetTrue[i]] - pos[i] - 1;
         out.add(BpfInsn.stmt(p.code(), k));
         continue;
@@ -122,10 +122,10 @@ public final class BpfAssembler {
       int jf = farFalse[i] ? (farTrue[i] ? 1 : 0) : pos[targetFalse[i]] - pos[i] - 1;
       out.add(BpfInsn.jump(p.code(), p.k(), jt, jf));
       if (farTrue[i]) {
-        out.add(BpfInsn.stmt(Bpf.JMP | Bpf.JA, pos[targetTrue[i]] - out.size() - 1));
+        out.add(BpfInsn.stmt(BpfOpcodes.JMP | BpfOpcodes.JA, pos[targetTrue[i]] - out.size() - 1));
       }
       if (farFalse[i]) {
-        out.add(BpfInsn.stmt(Bpf.JMP | Bpf.JA, pos[targetFalse[i]] - out.size() - 1));
+        out.add(BpfInsn.stmt(BpfOpcodes.JMP | BpfOpcodes.JA, pos[targetFalse[i]] - out.size() - 1));
       }
     }
     return new BpfProgram(out);

@@ -14,7 +14,7 @@ public record BpfInsn(int code, int jt, int jf, int k) {
     if (code < 0 || code > 0xffff) {
       throw new IllegalArgumentException("opcode out of range: " + code);
     }
-    if (jt < 0 || jt > Bpf.MAX_COND_JUMP || jf < 0 || jf > Bpf.MAX_COND_JUMP) {
+    if (jt < 0 || jt > BpfOpcodes.MAX_COND_JUMP || jf < 0 || jf > BpfOpcodes.MAX_COND_JUMP) {
       throw new IllegalArgumentException("jump offset out of range: jt=" + jt + " jf=" + jf);
     }
   }

@@ -12,23 +12,23 @@ import java.util.List;
 public record BpfProgram(List<BpfInsn> insns) {
   public BpfProgram {
     insns = List.copyOf(insns);
-    if (insns.isEmpty() || insns.size() > Bpf.MAX_INSNS) {
+    if (insns.isEmpty() || insns.size() > BpfOpcodes.MAX_INSNS) {
       throw new IllegalArgumentException(
-          "program length " + insns.size() + " outside 1.." + Bpf.MAX_INSNS);
+          "program length " + insns.size() + " outside 1.." + BpfOpcodes.MAX_INSNS);
     }
     for (int pc = 0; pc < insns.size(); pc++) {
       BpfInsn insn = insns.get(pc);
       long last = pc;
-      if (Bpf.isConditionalJump(insn.code())) {
+      if (BpfOpcodes.isConditionalJump(insn.code())) {
         last = pc + 1L + Math.max(insn.jt(), insn.jf());
-      } else if (Bpf.opClass(insn.code()) == Bpf.JMP) {
+      } else if (BpfOpcodes.opClass(insn.code()) == BpfOpcodes.JMP) {
         last = pc + 1L + Integer.toUnsignedLong(insn.k());
       }
       if (last >= insns.size()) {
         throw new IllegalArgumentException("jump out of the program at instruction " + pc);
       }
     }
-    if (Bpf.opClass(insns.getLast().code()) != Bpf.RET) {
+    if (BpfOpcodes.opClass(insns.getLast().code()) != BpfOpcodes.RET) {
       throw new IllegalArgumentException("program does not end with RET");
     }
   }

@@ -39,7 +39,7 @@ final class RangeDispatch {
     boolean rightLeaf = mid == hi;
     Label left = leftLeaf ? ranges.get(lo).target() : BpfAssembler.NEXT;
     Label right = rightLeaf ? ranges.get(hi).target() : asm.newLabel();
-    asm.jump(Bpf.JGE, ranges.get(mid).start(), right, left);
+    asm.jump(BpfOpcodes.JGE, ranges.get(mid).start(), right, left);
     if (!leftLeaf) {
       node(lo, mid - 1);
     }

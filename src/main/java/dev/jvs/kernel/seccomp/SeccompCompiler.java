@@ -142,11 +142,12 @@ public final class SeccompCompiler {
       Label fallback = label(new Fixed(defaultAction));
       Label high = asm.newLabel();
 
-      asm.load(SeccompData.ARCH).jump(Bpf.JEQ, Arch.X86_64.auditArch(), BpfAssembler.NEXT, kill);
-      asm.load(SeccompData.NR).jump(Bpf.JGE, Arch.X32_SYSCALL_BIT, high, BpfAssembler.NEXT);
+      asm.load(SeccompData.ARCH)
+          .jump(BpfOpcodes.JEQ, Arch.X86_64.auditArch(), BpfAssembler.NEXT, kill);
+      asm.load(SeccompData.NR).jump(BpfOpcodes.JGE, Arch.X32_SYSCALL_BIT, high, BpfAssembler.NEXT);
       RangeDispatch.emit(
           asm, ranges.stream().map(e -> new Range(e.getKey(), label(e.getValue()))).toList());
-      asm.bind(high).jump(Bpf.JEQ, SKIPPED_NR, fallback, kill);
+      asm.bind(high).jump(BpfOpcodes.JEQ, SKIPPED_NR, fallback, kill);
 
       // Shared RETs first: they sit right after the search tree, within short-jump reach.
       labels.forEach(

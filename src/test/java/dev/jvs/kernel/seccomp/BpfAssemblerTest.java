@@ -18,34 +18,37 @@ class BpfAssemblerTest {
 
   @Test
   void encodesSockFilterLittleEndian() {
-    BpfInsn ret = BpfInsn.stmt(Bpf.RET | Bpf.K, 0x7fff0000);
+    BpfInsn ret = BpfInsn.stmt(BpfOpcodes.RET | BpfOpcodes.K, 0x7fff0000);
     // BPF_STMT(BPF_LD|BPF_W|BPF_ABS, 4)
-    assertThat(hex(BpfInsn.stmt(Bpf.LD | Bpf.W | Bpf.ABS, 4), ret))
+    assertThat(hex(BpfInsn.stmt(BpfOpcodes.LD | BpfOpcodes.W | BpfOpcodes.ABS, 4), ret))
         .isEqualTo("20 00 00 00 04 00 00 00 06 00 00 00 00 00 ff 7f");
     // BPF_JUMP(BPF_JMP|BPF_JEQ|BPF_K, AUDIT_ARCH_X86_64, 1, 0)
-    assertThat(hex(BpfInsn.jump(Bpf.JMP | Bpf.JEQ | Bpf.K, 0xC000003E, 1, 0), ret, ret))
+    assertThat(
+            hex(BpfInsn.jump(BpfOpcodes.JMP | BpfOpcodes.JEQ | BpfOpcodes.K, 0xC000003E, 1, 0),
+                ret, ret))
         .startsWith("15 00 01 00 3e 00 00 c0");
     // BPF_STMT(BPF_RET|BPF_K, SECCOMP_RET_ERRNO | EPERM)
-    assertThat(hex(BpfInsn.stmt(Bpf.RET | Bpf.K, 0x00050001))).isEqualTo("06 00 00 00 01 00 05 00");
+    assertThat(hex(BpfInsn.stmt(BpfOpcodes.RET | BpfOpcodes.K, 0x00050001)))
+        .isEqualTo("06 00 00 00 01 00 05 00");
     // BPF_JUMP(BPF_JMP|BPF_JGE|BPF_K, 0x40000000, 255, 0) and BPF_STMT(BPF_ALU|BPF_AND|BPF_K, ~0)
     BpfInsn[] far = new BpfInsn[258];
-    far[0] = BpfInsn.jump(Bpf.JMP | Bpf.JGE | Bpf.K, 0x40000000, 255, 0);
-    far[1] = BpfInsn.stmt(Bpf.ALU | Bpf.AND | Bpf.K, -1);
+    far[0] = BpfInsn.jump(BpfOpcodes.JMP | BpfOpcodes.JGE | BpfOpcodes.K, 0x40000000, 255, 0);
+    far[1] = BpfInsn.stmt(BpfOpcodes.ALU | BpfOpcodes.AND | BpfOpcodes.K, -1);
     java.util.Arrays.fill(far, 2, far.length, ret);
     assertThat(hex(far)).startsWith("35 00 ff 00 00 00 00 40 54 00 00 00 ff ff ff ff");
   }
 
   @Test
   void opcodeConstantsMatchTheKernelHeaders() {
-    assertThat(Bpf.LD | Bpf.W | Bpf.ABS).isEqualTo(0x20);
-    assertThat(Bpf.JMP | Bpf.JEQ | Bpf.K).isEqualTo(0x15);
-    assertThat(Bpf.JMP | Bpf.JGT | Bpf.K).isEqualTo(0x25);
-    assertThat(Bpf.JMP | Bpf.JGE | Bpf.K).isEqualTo(0x35);
-    assertThat(Bpf.JMP | Bpf.JSET | Bpf.K).isEqualTo(0x45);
-    assertThat(Bpf.JMP | Bpf.JA).isEqualTo(0x05);
-    assertThat(Bpf.RET | Bpf.K).isEqualTo(0x06);
-    assertThat(Bpf.RET | Bpf.A).isEqualTo(0x16);
-    assertThat(Bpf.ALU | Bpf.AND | Bpf.K).isEqualTo(0x54);
+    assertThat(BpfOpcodes.LD | BpfOpcodes.W | BpfOpcodes.ABS).isEqualTo(0x20);
+    assertThat(BpfOpcodes.JMP | BpfOpcodes.JEQ | BpfOpcodes.K).isEqualTo(0x15);
+    assertThat(BpfOpcodes.JMP | BpfOpcodes.JGT | BpfOpcodes.K).isEqualTo(0x25);
+    assertThat(BpfOpcodes.JMP | BpfOpcodes.JGE | BpfOpcodes.K).isEqualTo(0x35);
+    assertThat(BpfOpcodes.JMP | BpfOpcodes.JSET | BpfOpcodes.K).isEqualTo(0x45);
+    assertThat(BpfOpcodes.JMP | BpfOpcodes.JA).isEqualTo(0x05);
+    assertThat(BpfOpcodes.RET | BpfOpcodes.K).isEqualTo(0x06);
+    assertThat(BpfOpcodes.RET | BpfOpcodes.A).isEqualTo(0x16);
+    assertThat(BpfOpcodes.ALU | BpfOpcodes.AND | BpfOpcodes.K).isEqualTo(0x54);
   }
 
   @Test
@@ -53,8 +56,8 @@ class BpfAssemblerTest {
     BpfAssembler asm = new BpfAssembler();
     Label allow = asm.newLabel();
     Label deny = asm.newLabel();
-    asm.load(SeccompData.NR).jump(Bpf.JEQ, 39, allow, BpfAssembler.NEXT);
-    asm.jump(Bpf.JEQ, 102, allow, deny);
+    asm.load(SeccompData.NR).jump(BpfOpcodes.JEQ, 39, allow, BpfAssembler.NEXT);
+    asm.jump(BpfOpcodes.JEQ, 102, allow, deny);
     asm.bind(deny).ret(0x00050001);
     asm.bind(allow).ret(0x7fff0000);
     BpfProgram program = asm.assemble();
@@ -80,9 +83,9 @@ class BpfAssemblerTest {
       Label far = asm.newLabel();
       Label alsoFar = asm.newLabel();
       asm.load(SeccompData.NR);
-      asm.jump(Bpf.JEQ, 1, far, BpfAssembler.NEXT); // far on true
-      asm.jump(Bpf.JGE, 5, BpfAssembler.NEXT, alsoFar); // far on false
-      asm.jump(Bpf.JGE, 7, far, alsoFar); // both far
+      asm.jump(BpfOpcodes.JEQ, 1, far, BpfAssembler.NEXT); // far on true
+      asm.jump(BpfOpcodes.JGE, 5, BpfAssembler.NEXT, alsoFar); // far on false
+      asm.jump(BpfOpcodes.JGE, 7, far, alsoFar); // both far
       for (int i = 0; i < filler; i++) {
         asm.ret(0x00050000 | i);
       }
@@ -97,7 +100,8 @@ class BpfAssemblerTest {
       assertThat(bpf.run(Call.x86_64(7))).as("filler %d", filler).isEqualTo(0x7fff0000);
       assertThat(program.insns())
           .allSatisfy(i -> assertThat(Math.max(i.jt(), i.jf())).isLessThanOrEqualTo(255));
-      long longJumps = program.insns().stream().filter(i -> i.code() == (Bpf.JMP | Bpf.JA)).count();
+      long longJumps = program.insns().stream()
+          .filter(i -> i.code() == (BpfOpcodes.JMP | BpfOpcodes.JA)).count();
       // 253: every branch fits; 254: the first two reach 256; from 255 on all four need a JA.
       long expected = filler == 253 ? 0 : filler == 254 ? 2 : 4;
       assertThat(longJumps).as("filler %d", filler).isEqualTo(expected);
@@ -112,7 +116,7 @@ class BpfAssemblerTest {
     asm.load(SeccompData.NR);
     // 200 consecutive branches to the same far target: each inserted JA lengthens the others.
     for (int i = 0; i < 200; i++) {
-      asm.jump(Bpf.JEQ, i, end, BpfAssembler.NEXT);
+      asm.jump(BpfOpcodes.JEQ, i, end, BpfAssembler.NEXT);
     }
     for (int i = 0; i < 100; i++) {
       asm.ret(0x00050000 | i);
@@ -128,7 +132,7 @@ class BpfAssemblerTest {
   @Test
   void rejectsBadLabelsAndPrograms() {
     BpfAssembler unbound = new BpfAssembler();
-    unbound.load(0).jump(Bpf.JEQ, 0, unbound.newLabel(), BpfAssembler.NEXT).ret(0);
+    unbound.load(0).jump(BpfOpcodes.JEQ, 0, unbound.newLabel(), BpfAssembler.NEXT).ret(0);
     assertThatThrownBy(unbound::assemble).hasMessageContaining("never bound");
 
     BpfAssembler backwards = new BpfAssembler();

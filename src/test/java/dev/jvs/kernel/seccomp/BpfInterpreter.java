@@ -63,33 +63,34 @@ final class BpfInterpreter {
 
   /** The kernel's load-time checks, as far as seccomp programs can trip them. */
   private static void check(List<BpfInsn> insns) {
-    if (insns.size() > Bpf.MAX_INSNS) {
+    if (insns.size() > BpfOpcodes.MAX_INSNS) {
       throw new IllegalArgumentException("too long: " + insns.size());
     }
     for (int pc = 0; pc < insns.size(); pc++) {
       BpfInsn i = insns.get(pc);
       int code = i.code();
-      switch (Bpf.opClass(code)) {
-        case Bpf.LD -> {
-          if (code == (Bpf.LD | Bpf.W | Bpf.ABS)) {
+      switch (BpfOpcodes.opClass(code)) {
+        case BpfOpcodes.LD -> {
+          if (code == (BpfOpcodes.LD | BpfOpcodes.W | BpfOpcodes.ABS)) {
             if (i.k() < 0 || i.k() >= SeccompData.SIZE || (i.k() & 3) != 0) {
               throw new IllegalArgumentException("bad seccomp_data load at " + pc);
             }
-          } else if (code != (Bpf.LD | Bpf.IMM) && code != (Bpf.LD | Bpf.MEM)) {
+          } else if (code != (BpfOpcodes.LD | BpfOpcodes.IMM)
+              && code != (BpfOpcodes.LD | BpfOpcodes.MEM)) {
             throw new IllegalArgumentException("load not allowed in seccomp at " + pc);
           }
         }
-        case Bpf.LDX, Bpf.ST, Bpf.STX, Bpf.MISC, Bpf.RET -> {}
-        case Bpf.ALU -> {
-          if ((Bpf.op(code) == Bpf.DIV || Bpf.op(code) == Bpf.MOD)
-              && (code & Bpf.X) == 0
+        case BpfOpcodes.LDX, BpfOpcodes.ST, BpfOpcodes.STX, BpfOpcodes.MISC, BpfOpcodes.RET -> {}
+        case BpfOpcodes.ALU -> {
+          if ((BpfOpcodes.op(code) == BpfOpcodes.DIV || BpfOpcodes.op(code) == BpfOpcodes.MOD)
+              && (code & BpfOpcodes.X) == 0
               && i.k() == 0) {
             throw new IllegalArgumentException("division by zero at " + pc);
           }
         }
-        case Bpf.JMP -> {
+        case BpfOpcodes.JMP -> {
           long reach =
-              Bpf.op(code) == Bpf.JA
+              BpfOpcodes.op(code) == BpfOpcodes.JA
                   ? pc + 1L + Integer.toUnsignedLong(i.k())
                   : pc + 1L + Math.max(i.jt(), i.jf());
           if (reach >= insns.size()) {
@@ -99,7 +100,7 @@ final class BpfInterpreter {
         default -> throw new IllegalArgumentException("bad class at " + pc);
       }
     }
-    if (Bpf.opClass(insns.getLast().code()) != Bpf.RET) {
+    if (BpfOpcodes.opClass(insns.getLast().code()) != BpfOpcodes.RET) {
       throw new IllegalArgumentException("last instruction is not RET");
     }
   }
@@ -118,36 +119,37 @@ final class BpfInterpreter {
       BpfInsn i = insns.get(pc++);
       int code = i.code();
       int k = i.k();
-      switch (Bpf.opClass(code)) {
-        case Bpf.LD ->
-            a = (code & 0xe0) == Bpf.ABS ? call.word(k) : (code & 0xe0) == Bpf.MEM ? mem[k] : k;
-        case Bpf.LDX -> x = (code & 0xe0) == Bpf.MEM ? mem[k] : k;
-        case Bpf.ST -> mem[k] = a;
-        case Bpf.STX -> mem[k] = x;
-        case Bpf.ALU -> a = alu(Bpf.op(code), a, (code & Bpf.X) != 0 ? x : k);
-        case Bpf.JMP -> {
-          int operand = (code & Bpf.X) != 0 ? x : k;
+      switch (BpfOpcodes.opClass(code)) {
+        case BpfOpcodes.LD ->
+            a = (code & 0xe0) == BpfOpcodes.ABS ? call.word(k)
+                : (code & 0xe0) == BpfOpcodes.MEM ? mem[k] : k;
+        case BpfOpcodes.LDX -> x = (code & 0xe0) == BpfOpcodes.MEM ? mem[k] : k;
+        case BpfOpcodes.ST -> mem[k] = a;
+        case BpfOpcodes.STX -> mem[k] = x;
+        case BpfOpcodes.ALU -> a = alu(BpfOpcodes.op(code), a, (code & BpfOpcodes.X) != 0 ? x : k);
+        case BpfOpcodes.JMP -> {
+          int operand = (code & BpfOpcodes.X) != 0 ? x : k;
           boolean taken =
-              switch (Bpf.op(code)) {
-                case Bpf.JA -> {
+              switch (BpfOpcodes.op(code)) {
+                case BpfOpcodes.JA -> {
                   pc += k;
                   yield false;
                 }
-                case Bpf.JEQ -> a == operand;
-                case Bpf.JGT -> Integer.compareUnsigned(a, operand) > 0;
-                case Bpf.JGE -> Integer.compareUnsigned(a, operand) >= 0;
-                case Bpf.JSET -> (a & operand) != 0;
+                case BpfOpcodes.JEQ -> a == operand;
+                case BpfOpcodes.JGT -> Integer.compareUnsigned(a, operand) > 0;
+                case BpfOpcodes.JGE -> Integer.compareUnsigned(a, operand) >= 0;
+                case BpfOpcodes.JSET -> (a & operand) != 0;
                 default -> throw new IllegalStateException("jump op " + code);
               };
-          if (Bpf.op(code) != Bpf.JA) {
+          if (BpfOpcodes.op(code) != BpfOpcodes.JA) {
             pc += taken ? i.jt() : i.jf();
           }
         }
-        case Bpf.RET -> {
-          return (code & Bpf.A) != 0 ? a : k;
+        case BpfOpcodes.RET -> {
+          return (code & BpfOpcodes.A) != 0 ? a : k;
         }
-        case Bpf.MISC -> {
-          if ((code & Bpf.TXA) != 0) {
+        case BpfOpcodes.MISC -> {
+          if ((code & BpfOpcodes.TXA) != 0) {
             a = x;
           } else {
             x = a;
@@ -175,17 +177,17 @@ final class BpfInterpreter {
 
   private static int alu(int op, int a, int v) {
     return switch (op) {
-      case Bpf.ADD -> a + v;
-      case Bpf.SUB -> a - v;
-      case Bpf.MUL -> a * v;
-      case Bpf.DIV -> Integer.divideUnsigned(a, v);
-      case Bpf.MOD -> Integer.remainderUnsigned(a, v);
-      case Bpf.OR -> a | v;
-      case Bpf.AND -> a & v;
-      case Bpf.XOR -> a ^ v;
-      case Bpf.LSH -> a << v;
-      case Bpf.RSH -> a >>> v;
-      case Bpf.NEG -> -a;
+      case BpfOpcodes.ADD -> a + v;
+      case BpfOpcodes.SUB -> a - v;
+      case BpfOpcodes.MUL -> a * v;
+      case BpfOpcodes.DIV -> Integer.divideUnsigned(a, v);
+      case BpfOpcodes.MOD -> Integer.remainderUnsigned(a, v);
+      case BpfOpcodes.OR -> a | v;
+      case BpfOpcodes.AND -> a & v;
+      case BpfOpcodes.XOR -> a ^ v;
+      case BpfOpcodes.LSH -> a << v;
+      case BpfOpcodes.RSH -> a >>> v;
+      case BpfOpcodes.NEG -> -a;
       default -> throw new IllegalStateException("alu op " + op);
     };
   }

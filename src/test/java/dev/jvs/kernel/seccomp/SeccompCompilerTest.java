@@ -224,7 +224,7 @@ class SeccompCompilerTest {
     SeccompProfile profile = SeccompProfile.of(SeccompAction.ALLOW, rules);
     BpfProgram program = SeccompCompiler.program(profile);
     assertThat(program.size()).isGreaterThan(1000);
-    assertThat(program.insns()).anyMatch(i -> i.code() == (Bpf.JMP | Bpf.JA));
+    assertThat(program.insns()).anyMatch(i -> i.code() == (BpfOpcodes.JMP | BpfOpcodes.JA));
 
     BpfInterpreter bpf = BpfInterpreter.load(program);
     for (int i = 0; i < names.size(); i++) {

@@ -150,7 +150,7 @@ class SeccompKernelTest {
       }
     }
     BpfProgram program = SeccompCompiler.program(SeccompProfile.of(SeccompAction.ALLOW, rules));
-    assertThat(program.insns()).anyMatch(i -> i.code() == (Bpf.JMP | Bpf.JA));
+    assertThat(program.insns()).anyMatch(i -> i.code() == (BpfOpcodes.JMP | BpfOpcodes.JA));
 
     Map<String, Long> results =
         underFilter(

@@ -1,4 +1,4 @@
-package dev.jvs.net.bench;
+package dev.jvs.bench.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,13 +1,11 @@
-package dev.jvs.net.bench;
+package dev.jvs.bench.net;
 
-import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.bench.BenchHost;
+import dev.jvs.bench.Quartiles;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.JvsDirs;
-import dev.jvs.image.Trees;
-import dev.jvs.kernel.seccomp.SeccompCompiler;
-import dev.jvs.kernel.seccomp.SeccompProfiles;
 import dev.jvs.launch.Launcher;
 import dev.jvs.net.NetNames;
 import java.io.IOException;
@@ -25,10 +23,11 @@ import java.util.function.Consumer;
 
 /**
  * `jvs bench net`: throughput and RTT per network mode against the host's own (native), the
- * time bridge plumbing adds to a start, HTB sharing between guests, and a leak check. Runs
- * under its own /tmp/jvs-netbench-* root with its own bridge and outside namespace.
+ * time bridge plumbing adds to a start, HTB sharing between guests, and a leak check. Runs on a
+ * {@link BenchHost} (its own root, so its own bridge and nft tables) with an {@link Outside}
+ * namespace of its own, which the host's close removes.
  */
-public final class NetBench implements AutoCloseable {
+public final class NetBench {
   private static final int FIRST_PORT = 5201;
 
   /**
@@ -37,24 +36,20 @@ public final class NetBench implements AutoCloseable {
    */
   private static final double FRAME_PER_PAYLOAD = 1514.0 / 1448.0;
 
-  private final Path base;
+  private final BenchHost host;
   private final JvsDirs dirs;
   private final Guests guests;
   private final Outside outside;
   private final Consumer<String> progress;
   private final List<String> out = new ArrayList<>();
 
-  public NetBench(Path initBinary, Consumer<String> progress) {
-    try {
-      base = Files.createTempDirectory(Path.of("/tmp"), "jvs-netbench-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  public NetBench(BenchHost host, Consumer<String> progress) {
+    this.host = host;
     this.progress = progress;
-    dirs = new JvsDirs(base.resolve("root"), base.resolve("run"));
-    guests = new Guests(dirs, initBinary.toAbsolutePath(), CgroupDriver.detect(),
-        SeccompCompiler.compile(SeccompProfiles.defaultProfile()));
+    dirs = host.dirs();
+    guests = host.guests();
     outside = new Outside(NetNames.of(dirs.root()).tag());
+    host.onClose(outside::close);
   }
 
   /** Runs everything; the report's lines. */
@@ -71,7 +66,9 @@ public final class NetBench implements AutoCloseable {
       outside.start("iperf3", "-s", "-p", Integer.toString(FIRST_PORT + i));
     }
     modes(seconds, rounds, linkMbit);
+    host.checkOpen();
     plumbing(startRuns);
+    host.checkOpen();
     shaping(seconds, shapedGuests, bandwidthMbit);
     stopAll();
     out.add("");
@@ -162,7 +159,7 @@ public final class NetBench implements AutoCloseable {
 
   private long timeStart(GuestName g) {
     long t0 = System.nanoTime();
-    guests.start(g, List.of("/bin/true"), Guests.Attach.FOREGROUND, quiet());
+    guests.start(g, List.of("/bin/true"), Guests.Attach.FOREGROUND, Launcher.Stdio.none());
     return System.nanoTime() - t0;
   }
 
@@ -244,7 +241,7 @@ public final class NetBench implements AutoCloseable {
   }
 
   private Iperf iperf(GuestName g, int port, int seconds, String before) {
-    Path file = base.resolve("iperf-" + g + "-" + port + ".json");
+    Path file = host.scratch().resolve("iperf-" + g + "-" + port + ".json");
     Launcher.Stdio stdio = new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
         ProcessBuilder.Redirect.to(file.toFile()), ProcessBuilder.Redirect.appendTo(file.toFile()));
     guests.exec(g, List.of("sh", "-c", before + "exec iperf3 -J -c " + outside.address() + " -p "
@@ -256,15 +253,8 @@ public final class NetBench implements AutoCloseable {
     }
   }
 
-  private static Launcher.Stdio quiet() {
-    return new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-        ProcessBuilder.Redirect.DISCARD, ProcessBuilder.Redirect.DISCARD);
-  }
-
   private static double medianMillis(long[] nanos) {
-    long[] s = nanos.clone();
-    Arrays.sort(s);
-    return s[s.length / 2] / 1e6;
+    return Quartiles.median(nanos) / 1e6;
   }
 
   private void stopAll() {
@@ -293,16 +283,5 @@ public final class NetBench implements AutoCloseable {
       }
     }
     return left;
-  }
-
-  @Override
-  public void close() {
-    try {
-      stopAll();
-      guests.gc();
-    } finally {
-      outside.close();
-      Trees.deleteIfExists(base);
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.jvs.net.bench;
+package dev.jvs.bench.net;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -9,8 +9,8 @@ import java.util.List;
  * Runs iproute2, nft and tc (docs/networking.md says why commands, and what they cost). A failure
  * becomes one line: the command and the tool's first line of complaint.
  */
-final class Commands {
-  private Commands() {}
+final class NetTools {
+  private NetTools() {}
 
   /** Output of a command that must succeed; {@code input} goes to its stdin (null: none). */
   static String feed(String input, String... argv) {

@@ -1,4 +1,4 @@
-package dev.jvs.net.bench;
+package dev.jvs.bench.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

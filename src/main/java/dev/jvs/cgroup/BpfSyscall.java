@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * The bpf(2) commands cgroup programs need, with union bpf_attr laid out by hand (offsets from
  * include/uapi/linux/bpf.h). Every returned fd belongs to the caller.
  */
-public final class Bpf {
+public final class BpfSyscall {
   static final int PROG_TYPE_CGROUP_DEVICE = 15;
   static final int ATTACH_CGROUP_DEVICE = 6;
 
@@ -32,7 +32,7 @@ public final class Bpf {
 
   private static final int LOG_SIZE = 64 * 1024;
 
-  private Bpf() {}
+  private BpfSyscall() {}
 
   /** BPF_PROG_LOAD; on rejection the verifier's log ends the exception's message. */
   public static Fd progLoad(int progType, int expectedAttachType, byte[] insns, String name) {

@@ -1,10 +1,7 @@
-package dev.jvs.sched;
+package dev.jvs.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvs.bench.CpuExperiment;
-import dev.jvs.bench.CpuRun;
-import dev.jvs.bench.SharePlot;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;

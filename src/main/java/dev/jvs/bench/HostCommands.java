@@ -17,13 +17,13 @@ import java.util.concurrent.TimeUnit;
  * runs read nothing from the child: stdout goes to /dev/null and stderr to a file that is read
  * only when the command failed, so no pipe-draining thread sits inside the measurement.
  */
-final class Commands {
+final class HostCommands {
   private static final File DEV_NULL = new File("/dev/null");
 
   private final Map<String, String> env;
   private final Path errLog;
 
-  Commands(Map<String, String> env, Path errLog) {
+  HostCommands(Map<String, String> env, Path errLog) {
     this.env = Map.copyOf(env);
     this.errLog = errLog;
   }

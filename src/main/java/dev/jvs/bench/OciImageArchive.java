@@ -17,14 +17,14 @@ import java.util.List;
  * A one-layer OCI image archive (image-spec 1.0 layout in a tar) made from a rootfs directory, so
  * containerd can import a locally made busybox image without any registry.
  */
-final class OciImage {
+final class OciImageArchive {
   private static final Duration TAR_TIMEOUT = Duration.ofMinutes(2);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private OciImage() {}
+  private OciImageArchive() {}
 
   /** Writes {@code dir}/image.tar holding {@code rootfs} as image {@code name}; returns it. */
-  static Path archive(Path rootfs, Path dir, String name, Commands commands) {
+  static Path write(Path rootfs, Path dir, String name, HostCommands commands) {
     try {
       Path layout = Files.createDirectories(dir.resolve("layout"));
       Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));

@@ -5,7 +5,7 @@ package dev.jvs.kernel.seccomp;
  * size or operation, and a source: {@code LD | W | ABS} loads a 32-bit word at an absolute offset
  * of the seccomp_data.
  */
-public final class Bpf {
+public final class BpfOpcodes {
   // Instruction classes.
   public static final int LD = 0x00;
   public static final int LDX = 0x01;
@@ -61,7 +61,7 @@ public final class Bpf {
   /** The farthest a conditional jump reaches: jt and jf are unsigned bytes. */
   public static final int MAX_COND_JUMP = 255;
 
-  private Bpf() {}
+  private BpfOpcodes() {}
 
   /** The class bits of an opcode. */
   public static int opClass(int code) {

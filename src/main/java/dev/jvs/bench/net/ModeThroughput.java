@@ -1,4 +1,4 @@
-package dev.jvs.net.bench;
+package dev.jvs.bench.net;
 
 import dev.jvs.bench.Quartiles;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.jvs.cli;
 
-import dev.jvs.net.bench.NetBench;
+import dev.jvs.bench.BenchHost;
+import dev.jvs.bench.net.NetBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,12 +13,13 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "net",
     description = {
-      "Throughput, RTT and CPU per byte per net.mode against the host's own (iperf3 to an outside",
-      "namespace, paired rounds; unshaped and at a line rate),",
-      "start time added by bridge networking, HTB sharing between guests. Needs root; leaves",
-      "nothing behind."
+      "Throughput, RTT, CPU per net.mode; bridge start time; HTB sharing.",
+      "Throughput, RTT and CPU per byte of each net.mode against the host's own (iperf3 to an"
+          + " outside namespace, paired rounds; unshaped and at a line rate), the start time"
+          + " bridge networking adds, HTB sharing between guests. Needs root; leaves nothing"
+          + " behind."
     })
-final class NetBenchCommand implements Callable<Integer> {
+final class BenchNetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--seconds", defaultValue = "5", description = "per iperf3 run (${DEFAULT-VALUE})")
@@ -49,15 +51,12 @@ final class NetBenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--seconds >= 1, --rounds >= 1, --link >= 0,"
           + " --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
     }
-    PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
-    try (NetBench bench = new NetBench(Runtime.initBinary(System.getenv()), line -> {
-      err.println("bench net: " + line);
-      err.flush();
-    })) {
-      bench.run(seconds, rounds, link, guests, runs, bandwidth).forEach(out::println);
+    try (BenchHost host = BenchCommand.host()) {
+      new NetBench(host, BenchCommand.progress(spec, "bench net: "))
+          .run(seconds, rounds, link, guests, runs, bandwidth).forEach(out::println);
+      out.flush(); // the tables, even should cleanup fail
     }
-    out.flush();
     return 0;
   }
 }

@@ -1,0 +1,124 @@
+package dev.jvs.cli;
+
+import dev.jvs.bench.BenchHost;
+import dev.jvs.bench.MemoryBench;
+import dev.jvs.bench.MemoryReport;
+import dev.jvs.bench.Row;
+import dev.jvs.bench.StartupBench;
+import dev.jvs.bench.StartupReport;
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `jvs bench start`: start-up latency against runc, crun and unshare; memory per idle guest. */
+@Command(
+    name = "start",
+    description = {
+      "Start-up latency against runc, crun and unshare; memory per guest.",
+      "Median and p90 start-to-exit time of /bin/true in a fresh guest (jvs start) and a running"
+          + " one (jvs exec), through the CLI and the in-process API, interleaved with runc, crun,"
+          + " unshare+chroot and the bare binary. Then host memory per idle guest. Needs root;"
+          + " leaves nothing behind."
+    })
+final class BenchStartCommand implements Callable<Integer> {
+  private static final int LABEL_WIDTH = 57;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--runs", defaultValue = "30",
+      description = "timed runs per row (${DEFAULT-VALUE})")
+  int runs;
+
+  @Option(names = "--guests", defaultValue = "100",
+      description = "idle guests for the memory figures, 0 to skip (${DEFAULT-VALUE})")
+  int guests;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (runs < 1 || guests < 0) {
+      throw new IllegalArgumentException("--runs must be at least 1 and --guests at least 0");
+    }
+    Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
+    StartupReport startup;
+    Optional<MemoryReport> memory = Optional.empty();
+    try (BenchHost host = BenchCommand.host()) {
+      startup = new StartupBench(host, progress).run(runs);
+      if (guests > 0) {
+        memory = Optional.of(new MemoryBench(host, progress).run(guests));
+      }
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    printStartup(out, startup);
+    memory.ifPresent(m -> printMemory(out, m));
+    out.flush();
+    return 0;
+  }
+
+  private static void printStartup(PrintWriter out, StartupReport r) {
+    out.printf("Start-to-exit latency of /bin/true: %d interleaved runs per row (after %d warm-up"
+        + " rounds)%n", r.runs(), r.warmupRounds());
+    out.printf("%-" + LABEL_WIDTH + "s %10s %10s %8s%n", "", "median", "p90", "x runc");
+    for (Row.Group group : Row.Group.values()) {
+      out.println(group == Row.Group.START
+          ? "fresh guest / container running /bin/true (ratio to runc run):"
+          : "/bin/true in a running guest / container (ratio to runc exec):");
+      for (Row row : r.rows()) {
+        if (row.group() != group) {
+          continue;
+        }
+        switch (row) {
+          case Row.Measured m -> {
+            OptionalDouble ratio = r.ratioToRunc(m);
+            out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10s %10s %8s%n", m.label(),
+                millis(m.latency().medianMillis()), millis(m.latency().p90Millis()),
+                ratio.isPresent() ? ratio(ratio.getAsDouble()) : "-");
+          }
+          case Row.Skipped s -> out.printf("  %s: %s%n", s.label(), s.reason());
+        }
+      }
+    }
+    r.notes().forEach(n -> out.println("note: " + n));
+  }
+
+  private static void printMemory(PrintWriter out, MemoryReport m) {
+    out.println();
+    out.printf("Host memory per idle guest: %d busybox system guests (started in %.1f s"
+        + " in-process, then idle 2 s)%n", m.guests(), m.startAll().toMillis() / 1000.0);
+    memoryLine(out, "MemAvailable drop / guests", signedBytes(m.memAvailableDropPerGuest()),
+        "(MemAvailable " + Format.bytes(m.memAvailableBefore()) + " before, "
+            + Format.bytes(m.memAvailableAfter()) + " after)");
+    memoryLine(out, "SUnreclaim + KernelStack + PageTables growth / guests",
+        signedBytes(m.kernelPerGuest()), "");
+    memoryLine(out, "Pss (monitor + guest processes) / guests", Format.bytes(m.pssPerGuest()),
+        "");
+    memoryLine(out, "  of which jvs-init monitor", Format.bytes(m.monitorPssPerGuest()), "");
+    memoryLine(out, "  of which guest processes", Format.bytes(m.guestPssPerGuest()),
+        "(" + m.processes() + " processes in " + m.guests() + " cgroups)");
+    out.println("note: MemAvailable also counts kernel memory (namespaces, cgroups, mounts, page"
+        + " tables) and whatever else ran on the host meanwhile (negative: others freed more"
+        + " than the guests took); Pss counts user pages only");
+  }
+
+  private static void memoryLine(PrintWriter out, String label, String value, String extra) {
+    String line = String.format("  %-" + (LABEL_WIDTH - 2) + "s %10s  %s", label, value, extra);
+    out.println(line.stripTrailing());
+  }
+
+  private static String signedBytes(long b) {
+    return b < 0 ? "-" + Format.bytes(-b) : Format.bytes(b);
+  }
+
+  private static String millis(double ms) {
+    return ms < 10 ? String.format("%.2f ms", ms) : String.format("%.1f ms", ms);
+  }
+
+  private static String ratio(double x) {
+    return x < 10 ? String.format("%.2fx", x) : String.format("%.1fx", x);
+  }
+}
