@@ -36,8 +36,6 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <linux/openat2.h>
 
 #ifndef SYS_pidfd_open
@@ -53,10 +51,6 @@
 #define SYS_landlock_create_ruleset 444
 #define SYS_landlock_restrict_self 446
 #endif
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 #define MAXF 5                 /* most fields an operation has (mount) */
 #define LINE_MAX_LEN (1 << 20) /* a longer line is a protocol error */
@@ -310,6 +304,7 @@ static int undumpable(int r)
 	int e = errno;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_NAME, "jvs-init", 0, 0, 0); /* an exec's monitor is started as /proc/self/exe */
 	errno = e;
 	return r;
 }
@@ -913,7 +908,7 @@ static void serve_exec(void)
 			if (dup2(fds[i], i) < 0) /* dup2 clears close-on-exec on 0..2 */
 				_exit(127);
 		syscall(SYS_close_range, 3, ~0U, 0);
-		/* our sealed copy, with the domain and none of the guest's namespaces */
+		/* ourselves afresh, with the domain and none of the guest's namespaces */
 		execve("/proc/self/exe", argv, environ);
 		_exit(127);
 	}
@@ -1913,49 +1908,15 @@ static int client_main(char **argv)
 	return code;
 }
 
-/* Re-exec this program from a sealed, anonymous copy (as runc does since CVE-2019-5736): what
- * /proc/PID/exe of a monitor or its pre-exec child leads to is then that copy, which nobody
- * can write, never the host's binary. Without memfds (or /proc) we go on as we are: being
- * undumpable already keeps /proc/PID/exe from a guest. */
-static void run_sealed_copy(char **argv)
-{
-	extern char **environ;
-	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), copy = -1, seals;
-	struct stat st;
-	off_t off = 0;
-
-	if (self < 0)
-		return;
-	seals = fcntl(self, F_GET_SEALS); /* EINVAL: a plain file */
-	if (seals >= 0 && (seals & SEALS) == SEALS) { /* we are the copy */
-		close(self);
-		prctl(PR_SET_NAME, "jvs-init", 0, 0, 0); /* not the fd number execveat gave us */
-		return;
-	}
-	copy = memfd_create("jvs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (copy < 0 && errno == EINVAL) /* a kernel before 6.3 has no MFD_EXEC */
-		copy = memfd_create("jvs-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (copy < 0 || fstat(self, &st) < 0)
-		goto out;
-	while (off < st.st_size)
-		if (sendfile(copy, self, &off, st.st_size - off) <= 0)
-			goto out;
-	if (fcntl(copy, F_ADD_SEALS, SEALS) == 0)
-		syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
-out:
-	if (copy >= 0)
-		close(copy);
-	close(self);
-}
-
 int main(int argc, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
 
 	/* First of all: no guest may ptrace us or open our /proc files (exe, fds). Inherited
-	 * by the child, re-asserted after its credential changes, undone only by its exec. */
+	 * by the child, re-asserted after its credential changes, undone only by its exec. Our
+	 * binary itself cannot be rewritten while any monitor runs it (ETXTBSY); we run it from
+	 * the file, not a memfd copy, so that a thousand monitors share its pages. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	run_sealed_copy(argv);
 
 	/* Socket write errors are ignored, not fatal. SIGCHLD must not be SIG_IGN (which a
 	 * caller may pass on), or the kernel would reap the child before we see its status. */

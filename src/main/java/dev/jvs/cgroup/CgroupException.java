@@ -1,5 +1,6 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.base.JvsException;
 import dev.jvs.kernel.Libc;
 
 /**
@@ -7,7 +8,7 @@ import dev.jvs.kernel.Libc;
  * memory.limit_in_bytes: cannot set 12: Device or resource busy}; {@link #errno()} is 0 when the
  * failure did not come from a system call.
  */
-public final class CgroupException extends RuntimeException {
+public final class CgroupException extends JvsException {
   private final String file;
   private final int errno;
 

@@ -1,5 +1,6 @@
 package dev.jvs.guest;
 
+import dev.jvs.base.Trace;
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.cgroup.CgroupTuning;
@@ -55,6 +56,7 @@ final class GuestLaunch {
     checkCapabilities(name, config);
     HostLimits.checkMemlock(name, config.resources());
     RootQuotas.raise();
+    Trace.mark("host checks");
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
@@ -89,6 +91,7 @@ final class GuestLaunch {
       limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
     }
     NetConfig net = NetConfig.from(config.resources());
+    Trace.mark("guest plan inputs (run dir, user, limits)");
     try {
       return instances.start(runs.instance(name),
           plans.start(config, layout, argv, detached,

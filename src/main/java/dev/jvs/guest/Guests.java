@@ -1,7 +1,9 @@
 package dev.jvs.guest;
 
+import dev.jvs.base.Trace;
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
@@ -15,6 +17,7 @@ import dev.jvs.image.ImageConfig;
 import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
 import dev.jvs.kernel.FileLock;
+import dev.jvs.kernel.KernelException;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.Launched;
@@ -75,44 +78,50 @@ public final class Guests {
 
   /** Creates a guest from a template (the built-in busybox one by default). */
   public void build(GuestName name, String template) {
-    templates.ensure(template);
-    // The store's lock: `template rm` cannot remove the template while this guest appears.
-    try (FileLock lock = lock(name); FileLock store = templates.lock()) {
-      Path dir = dirs.guest(name);
-      if (Files.exists(dir)) {
-        throw new JvsException(name + ": already exists");
-      }
-      templates.existing(template);
-      Path staging = dirs.guests().resolve("." + name + ".build");
-      Trees.deleteIfExists(staging);
-      try {
-        Files.createDirectories(staging);
-        for (String sub : List.of("upper", "work", "rootfs")) {
-          Files.createDirectory(staging.resolve(sub));
+    named(name, () -> {
+      templates.ensure(template);
+      // The store's lock: `template rm` cannot remove the template while this guest appears.
+      try (FileLock lock = lock(name); FileLock store = templates.lock()) {
+        Path dir = dirs.guest(name);
+        if (Files.exists(dir)) {
+          throw new JvsException(name + ": already exists");
         }
-        files.configFile().create(
-            staging.resolve(ConfigFile.FILE_NAME), GuestConfig.defaults(name.value(), template));
-        Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
+        templates.existing(template);
+        Path staging = dirs.guests().resolve("." + name + ".build");
         Trees.deleteIfExists(staging);
-        throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+        try {
+          Files.createDirectories(staging);
+          for (String sub : List.of("upper", "work", "rootfs")) {
+            Files.createDirectory(staging.resolve(sub));
+          }
+          files.configFile().create(
+              staging.resolve(ConfigFile.FILE_NAME), GuestConfig.defaults(name.value(), template));
+          Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+          Trees.deleteIfExists(staging);
+          throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+        }
       }
-    }
+      return null;
+    });
   }
 
   /** Removes a stopped guest and its private files; {@code force} stops it first. */
   public void delete(GuestName name, boolean force) {
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      if (reconcile(name).isPresent()) {
-        if (!force) {
-          throw new JvsException(name + ": is running (stop it first, or delete --force)");
+    named(name, () -> {
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        if (reconcile(name).isPresent()) {
+          if (!force) {
+            throw new JvsException(name + ": is running (stop it first, or delete --force)");
+          }
+          stopLocked(name, Duration.ZERO);
         }
-        stopLocked(name, Duration.ZERO);
+        Trees.deleteIfExists(dirs.guest(name));
+        Trees.deleteIfExists(dirs.runGuest(name));
       }
-      Trees.deleteIfExists(dirs.guest(name));
-      Trees.deleteIfExists(dirs.runGuest(name));
-    }
+      return null;
+    });
   }
 
   /**
@@ -120,30 +129,32 @@ public final class Guests {
    * once. A bad key or value changes nothing.
    */
   public GuestConfig set(GuestName name, Map<String, String> changes) {
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      for (Map.Entry<String, String> e : changes.entrySet()) {
-        try {
-          files.configFile().validate(e.getKey(), e.getValue());
-        } catch (IllegalArgumentException ex) {
-          throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
+    return named(name, () -> {
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        for (Map.Entry<String, String> e : changes.entrySet()) {
+          try {
+            files.configFile().validate(e.getKey(), e.getValue());
+          } catch (IllegalArgumentException ex) {
+            throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
+          }
         }
+        if (changes.containsKey("cpu.reserve")) {
+          checkReservations(name, changes.get("cpu.reserve"));
+        }
+        GuestConfig updated;
+        try {
+          updated = files.configFile().update(configPath(name), name.value(), changes);
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(name + ": " + e.getMessage());
+        }
+        if (reconcile(name).isPresent()) {
+          instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
+              CgroupTuning.none());
+        }
+        return updated;
       }
-      if (changes.containsKey("cpu.reserve")) {
-        checkReservations(name, changes.get("cpu.reserve"));
-      }
-      GuestConfig updated;
-      try {
-        updated = files.configFile().update(configPath(name), name.value(), changes);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(name + ": " + e.getMessage());
-      }
-      if (reconcile(name).isPresent()) {
-        instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
-            CgroupTuning.none());
-      }
-      return updated;
-    }
+    });
   }
 
   /** Guests built on {@code template} (whose overlay needs it as lower layer). */
@@ -195,17 +206,19 @@ public final class Guests {
 
   /** Used and total bytes of a running guest's disk.space filesystem. */
   public Optional<DiskUsage> diskUsage(GuestName name) {
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      if (!Files.exists(DiskImage.file(dirs.guest(name)))) {
-        return Optional.empty();
+    return named(name, () -> {
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        if (!Files.exists(DiskImage.file(dirs.guest(name)))) {
+          return Optional.empty();
+        }
+        // statfs of an overlay reports its upper filesystem: the guest's image.
+        return reconcile(name).map(s -> {
+          java.io.File root = new java.io.File("/proc/" + s.initPid() + "/root/");
+          return new DiskUsage(root.getTotalSpace() - root.getFreeSpace(), root.getTotalSpace());
+        });
       }
-      // statfs of an overlay reports its upper filesystem: the guest's image.
-      return reconcile(name).map(s -> {
-        java.io.File root = new java.io.File("/proc/" + s.initPid() + "/root/");
-        return new DiskUsage(root.getTotalSpace() - root.getFreeSpace(), root.getTotalSpace());
-      });
-    }
+    });
   }
 
   public GuestConfig config(GuestName name) {
@@ -234,45 +247,52 @@ public final class Guests {
 
   /** As {@link #start(GuestName, List, Attach)}, with the foreground guest's stdio given. */
   public int start(GuestName name, List<String> command, Attach attach, Launcher.Stdio stdio) {
-    boolean application = !command.isEmpty();
-    Launched launched;
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      GuestConfig config = files.config(name);
-      if (reconcile(name).isPresent()) {
-        throw new JvsException(name + ": already running");
-      }
-      // An imported OCI image brings its command, env, cwd and user (templates/NAME/config.json).
-      ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
-      boolean app = application || image.hasCommand();
-      List<String> argv = app ? image.command(command) : config.init();
-      launched = launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
-    }
-    if (attach == Attach.DETACHED) {
-      launched.close();
-      return 0;
-    }
-    try (launched) {
-      int code = launched.awaitExit();
+    return named(name, () -> {
+      boolean application = !command.isEmpty();
+      Launched launched;
       try (FileLock lock = lock(name)) {
-        reconcile(name);
+        requireExists(name);
+        GuestConfig config = files.config(name);
+        if (reconcile(name).isPresent()) {
+          throw new JvsException(name + ": already running");
+        }
+        // An imported OCI image brings its command, env, cwd and user (templates/NAME/config.json).
+        ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
+        boolean app = application || image.hasCommand();
+        List<String> argv = app ? image.command(command) : config.init();
+        Trace.mark("lock, guest.conf, state, template");
+        launched = launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
       }
-      return code;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JvsException(name + ": interrupted while waiting for the guest");
-    }
+      if (attach == Attach.DETACHED) {
+        launched.close();
+        return 0;
+      }
+      try (launched) {
+        int code = launched.awaitExit();
+        Trace.mark("program ran");
+        try (FileLock lock = lock(name)) {
+          reconcile(name);
+        }
+        return code;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JvsException(name + ": interrupted while waiting for the guest");
+      }
+    });
   }
 
   /** Stops a guest: its stop signal, then SIGKILL to everything in it after the timeout. */
   public void stop(GuestName name, Duration timeout) {
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      if (reconcile(name).isEmpty()) {
-        throw new JvsException(name + ": not running");
+    named(name, () -> {
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        if (reconcile(name).isEmpty()) {
+          throw new JvsException(name + ": not running");
+        }
+        stopLocked(name, timeout);
       }
-      stopLocked(name, timeout);
-    }
+      return null;
+    });
   }
 
   /** The configured stop timeout of a guest. */
@@ -303,22 +323,24 @@ public final class Guests {
    */
   public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio,
       java.util.function.LongConsumer started) {
-    InstanceState state;
-    GuestConfig config;
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      config = files.config(name);
-      state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
-    }
-    try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
-      started.accept(launched.monitorPid());
-      return launched.awaitExit();
-    } catch (LaunchException e) {
-      throw new JvsException(name + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JvsException(name + ": interrupted");
-    }
+    return named(name, () -> {
+      InstanceState state;
+      GuestConfig config;
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        config = files.config(name);
+        state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
+      }
+      try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
+        started.accept(launched.monitorPid());
+        return launched.awaitExit();
+      } catch (LaunchException e) {
+        throw new JvsException(name + ": " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JvsException(name + ": interrupted");
+      }
+    });
   }
 
   // ---- list / status / gc ----------------------------------------------------------------
@@ -336,20 +358,22 @@ public final class Guests {
   }
 
   public GuestStatus status(GuestName name) {
-    try (FileLock lock = lock(name)) {
-      requireExists(name);
-      GuestConfig config = files.config(name);
-      Optional<InstanceState> state = reconcile(name);
-      ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
-      if (state.isEmpty()) {
-        return new GuestStatus(name.value(), GuestStatus.State.STOPPED, 0, Duration.ZERO, "",
-            config.resources(), null, lastExit);
+    return named(name, () -> {
+      try (FileLock lock = lock(name)) {
+        requireExists(name);
+        GuestConfig config = files.config(name);
+        Optional<InstanceState> state = reconcile(name);
+        ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
+        if (state.isEmpty()) {
+          return new GuestStatus(name.value(), GuestStatus.State.STOPPED, 0, Duration.ZERO, "",
+              config.resources(), null, lastExit);
+        }
+        InstanceState s = state.get();
+        return new GuestStatus(name.value(), GuestStatus.State.RUNNING, s.initPid(),
+            Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroupPath(),
+            config.resources(), instances.usage(runs.instance(name)).orElse(null), null);
       }
-      InstanceState s = state.get();
-      return new GuestStatus(name.value(), GuestStatus.State.RUNNING, s.initPid(),
-          Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroupPath(),
-          config.resources(), instances.usage(runs.instance(name)).orElse(null), null);
-    }
+    });
   }
 
   /** What gc removed, one line per object. */
@@ -383,6 +407,20 @@ public final class Guests {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Runs an operation on one guest; a failure of a layer below (a system call, a cgroup file,
+   * an I/O error) reaches the user as one line naming the guest: "web1: what: why".
+   */
+  private static <T> T named(GuestName name, java.util.function.Supplier<T> op) {
+    try {
+      return op.get();
+    } catch (KernelException | CgroupException | UncheckedIOException e) {
+      String m = e instanceof UncheckedIOException u && u.getCause() != null
+          && !u.getMessage().startsWith(name + ":") ? u.getCause().getMessage() : e.getMessage();
+      throw new JvsException(m.startsWith(name + ":") ? m : name + ": " + m, e);
+    }
+  }
 
   private Optional<InstanceState> reconcile(GuestName name) {
     return runs.reconcile(name);

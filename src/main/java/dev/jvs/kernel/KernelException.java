@@ -1,7 +1,9 @@
 package dev.jvs.kernel;
 
+import dev.jvs.base.JvsException;
+
 /** A failed system call: which call, on which object, and the kernel's errno. */
-public final class KernelException extends RuntimeException {
+public final class KernelException extends JvsException {
   private final String call;
   private final String object;
   private final int errno;

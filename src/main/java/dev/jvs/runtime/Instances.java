@@ -1,5 +1,6 @@
 package dev.jvs.runtime;
 
+import dev.jvs.base.Trace;
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
@@ -38,6 +39,8 @@ public final class Instances {
   /** Where a supervised instance's monitor serves execs (docs/launch-program.md). */
   public static final String EXEC_SOCKET = "exec.sock";
   private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
+  /** How long a command waits for an instance's lock (-Djvs.lock.timeout, seconds). */
+  static final Duration LOCK_TIMEOUT = Duration.ofSeconds(Long.getLong("jvs.lock.timeout", 60));
   /**
    * How long a stop waits for init to be able to receive its stop signal before sending it
    * anyway: an init may never show it (it ignores the signal, or /proc hides its wait channel),
@@ -71,14 +74,20 @@ public final class Instances {
 
   // ---- locks and state ---------------------------------------------------------------------
 
-  /** The instance's lock; every operation on one instance holds it. */
+  /**
+   * The instance's lock; every operation on one instance holds it. Commands on one instance
+   * queue for it; one that waited {@link #LOCK_TIMEOUT} is refused with one line rather than
+   * hanging behind a stuck holder.
+   */
   public FileLock lock(Instance i) {
     try {
       Files.createDirectories(i.lockFile().getParent());
     } catch (IOException e) {
       throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
     }
-    return FileLock.acquire(i.lockFile());
+    return FileLock.acquire(i.lockFile(), LOCK_TIMEOUT).orElseThrow(() -> new JvsException(
+        i.id() + ": busy: another jvs command has held its lock for " + LOCK_TIMEOUT.toSeconds()
+            + " s; try again"));
   }
 
   /** The recorded state, empty when there is none; a corrupt file is an error naming it. */
@@ -108,24 +117,30 @@ public final class Instances {
       Launcher.Stdio stdio, Map<String, String> labels, Preparation prepare, Teardown teardown)
       throws LaunchException {
     LaunchProgram program = PlanProgram.start(plan);
+    Trace.mark("launch program");
     if (!plan.namespaces().has(Namespace.MOUNT)) {
       HostMounts.record(i.stateDir(), plan.root().mountPoint()); // they will land on the host
     }
     Cgroup cgroup = cgroups.create(i.cgroupParent(), i.cgroupName());
+    Trace.mark("cgroup created");
     try {
       cgroup.apply(limits);
       cgroup.tune(tuning);
+      Trace.mark("limits applied");
       long namespaces = Namespace.flags(plan.namespaces().create())
           | Namespace.flags(plan.namespaces().join().keySet());
       boolean supervised = plan.supervision() instanceof Plan.Monitored;
       return new Launcher(monitors).launch(program, controlSocket(i), stdio,
           (monitorPid, childPid) -> {
             cgroup.addProcess(childPid);
+            Trace.mark("child placed in cgroup");
             StateFile.write(i.stateDir(), new InstanceState(i.id(), supervised ? monitorPid : 0,
                 supervised ? startTime(monitorPid) : 0, childPid, startTime(childPid),
                 System.currentTimeMillis(), i.cgroupParent(), i.cgroupName(), namespaces,
                 labels));
+            Trace.mark("state written");
             prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+            Trace.mark("front-end prepared (network)");
           });
     } catch (LaunchException | RuntimeException e) {
       cleanup(i, cgroup, teardown);
@@ -247,11 +262,13 @@ public final class Instances {
   private void cleanup(Instance i, Cgroup cgroup, Teardown teardown) {
     try {
       teardown.teardown(cgroup == null ? Optional.empty() : cgroup.bpfDir());
+      Trace.mark("front-end torn down (network)");
     } finally {
       if (cgroup != null) {
         cgroup.destroy();
       }
     }
+    Trace.mark("cgroup destroyed");
     HostMounts.unmountNew(i.stateDir());
     StateFile.delete(i.stateDir());
     try {
