@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -289,6 +290,21 @@ static const char *or_null(struct op *o, int i) { return o->len[i] ? o->f[i] : N
 static int op_unshare(struct op *o) { return unshare(o->n[0]); }
 static int op_sethostname(struct op *o) { return sethostname(o->f[0], strlen(o->f[0])); }
 static int op_setdomainname(struct op *o) { return setdomainname(o->f[0], strlen(o->f[0])); }
+
+/* `loopback-up`: the new network namespace's lo up, as every network stack needs it. */
+static int op_loopback_up(struct op *o)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)o;
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return close_keep(fd, -1);
+	ifr.ifr_flags |= IFF_UP;
+	return close_keep(fd, ioctl(fd, SIOCSIFFLAGS, &ifr));
+}
 static int op_setsid(struct op *o) { (void)o; return setsid() < 0 ? -1 : 0; }
 static int op_pdeathsig(struct op *o) { return prctl(PR_SET_PDEATHSIG, o->n[0], 0, 0, 0); }
 static int op_no_new_privs(struct op *o) { (void)o; return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
@@ -1012,6 +1028,7 @@ static const struct opdef defs[] = {
 	{ "clone", 1, 1, CLONE, NULL },
 	{ "root", 1, 0, CHILD, op_root },
 	{ "unshare", 1, 1, CHILD, op_unshare },
+	{ "loopback-up", 0, 0, CHILD, op_loopback_up },
 	{ "mount", 5, 8, CHILD, op_mount },
 	{ "umount", 2, 2, CHILD, op_umount },
 	{ "mkdir", 2, 2, CHILD, op_mkdir },

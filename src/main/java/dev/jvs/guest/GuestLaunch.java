@@ -98,7 +98,8 @@ final class GuestLaunch {
               new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())),
           limits, CgroupTuning.none(),
           detached ? Launcher.Stdio.none() : foregroundStdio, // the monitor writes the log
-          Map.of(GuestState.APPLICATION, Boolean.toString(application)),
+          Map.of(GuestState.APPLICATION, Boolean.toString(application),
+              GuestRuns.NET_MODE, net.mode().value()),
           started -> network.plumb(name.value(), config.hostname(), net, started.childPid(),
               started.bpfDir(), layout.etc()),
           bpfDir -> network.unplumb(name.value(), bpfDir));

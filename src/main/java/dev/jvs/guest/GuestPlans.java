@@ -150,7 +150,8 @@ public final class GuestPlans {
         // The host's network namespace holds the host's abstract unix sockets: out of reach for
         // the guest and for every exec, which the monitor forks inside its domain.
         !net.mode().ownStack() && Landlock.scopesAbstractSockets()
-            ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET : 0);
+            ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET : 0,
+        net.mode().ownStack());
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.jvs.guest;
 
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.net.GuestNetwork;
+import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Instance;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
@@ -14,6 +15,9 @@ import java.util.Optional;
  * lock.
  */
 final class GuestRuns {
+  /** The label a guest's state carries: its net.mode when it started. */
+  static final String NET_MODE = "net";
+
   private final JvsDirs dirs;
   private final Instances instances;
   private final GuestNetwork network;
@@ -53,8 +57,24 @@ final class GuestRuns {
     cleanup(name);
   }
 
-  /** Removes the guest's network, cgroup and state, and the parent cgroup once empty. */
+  /**
+   * Removes the guest's network, cgroup and state, and the parent cgroup once empty. A run that
+   * recorded a mode with nothing plumbed on the host (none, host) skips the network's teardown;
+   * without a record (a start killed early) the teardown looks for everything.
+   */
   void cleanup(GuestName name) {
-    instances.cleanup(instance(name), bpfDir -> network.unplumb(name.value(), bpfDir));
+    Optional<String> mode = Optional.empty();
+    try {
+      mode = instances.state(instance(name)).map(s -> s.labels().get(NET_MODE));
+    } catch (RuntimeException e) {
+      // a corrupt state tells nothing: tear everything down
+    }
+    boolean plumbed = mode.map(m -> !m.equals(NetMode.NONE.value()) && !m.equals(NetMode.HOST.value()))
+        .orElse(true);
+    instances.cleanup(instance(name), bpfDir -> {
+      if (plumbed) {
+        network.unplumb(name.value(), bpfDir);
+      }
+    });
   }
 }

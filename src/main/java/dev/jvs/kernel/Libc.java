@@ -260,6 +260,31 @@ public final class Libc {
     }
   }
 
+  /** poll(2) on several fds for readability; which are readable (none after the timeout). */
+  public static boolean[] pollIn(int[] fds, int timeoutMillis) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+      MemorySegment pfds = arena.allocate(8L * fds.length, 4);
+      for (int i = 0; i < fds.length; i++) {
+        pfds.set(INT, 8L * i, fds[i]);
+        pfds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, POLLIN);
+      }
+      int r = (int) PollHandle.H.invokeExact(state, pfds, (long) fds.length, timeoutMillis);
+      boolean[] ready = new boolean[fds.length];
+      if (r == -1 && errno(state) != Errno.EINTR) {
+        throw new KernelException("poll", fds.length + " fds", errno(state));
+      }
+      for (int i = 0; r > 0 && i < fds.length; i++) {
+        ready[i] = pfds.get(ValueLayout.JAVA_SHORT, 8L * i + 6) != 0;
+      }
+      return ready;
+    } catch (KernelException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
   public static Result setns(int fd, int nstype) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CAPTURE_LAYOUT);

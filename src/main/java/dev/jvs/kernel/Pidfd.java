@@ -29,6 +29,11 @@ public final class Pidfd implements AutoCloseable {
     return pid;
   }
 
+  /** The pidfd itself, for poll(2) over several. */
+  public int fd() {
+    return fd;
+  }
+
   /** Sends {@code signal}; returns false when the process has already exited. */
   public boolean signal(int signal) {
     Libc.Result r = Libc.syscall(Libc.SYS_PIDFD_SEND_SIGNAL, fd, signal, 0, 0);
@@ -54,6 +59,37 @@ public final class Pidfd implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * Reaps the process, which must be this process's child, waiting for it unless {@code block}
+   * is false; its exit code (128 + signal when killed), or empty when it still runs.
+   */
+  public java.util.OptionalInt reap(boolean block) {
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      java.lang.foreign.MemorySegment info = arena.allocate(128, 8); // siginfo_t
+      while (true) {
+        Libc.Result r = Libc.syscall(SYS_WAITID, P_PIDFD, fd, info.address(),
+            WEXITED | (block ? 0 : WNOHANG), 0);
+        if (r.failed() && r.errno() == Errno.EINTR) {
+          continue;
+        }
+        r.orThrow("waitid", "pid " + pid);
+        int childPid = info.get(java.lang.foreign.ValueLayout.JAVA_INT, 16);
+        if (childPid == 0) {
+          return java.util.OptionalInt.empty(); // WNOHANG: still running
+        }
+        int code = info.get(java.lang.foreign.ValueLayout.JAVA_INT, 8);
+        int status = info.get(java.lang.foreign.ValueLayout.JAVA_INT, 24);
+        return java.util.OptionalInt.of(code == CLD_EXITED ? status : 128 + status);
+      }
+    }
+  }
+
+  private static final long SYS_WAITID = 247;
+  private static final int P_PIDFD = 3;
+  private static final int WEXITED = 4;
+  private static final int WNOHANG = 1;
+  private static final int CLD_EXITED = 1;
 
   @Override
   public void close() {

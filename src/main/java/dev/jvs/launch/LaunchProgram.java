@@ -114,6 +114,11 @@ public record LaunchProgram(List<Op> ops) {
       return add("root", "open the root " + path, path);
     }
 
+    /** Brings the loopback interface of the child's (new) network namespace up. */
+    public Builder loopbackUp() {
+      return add("loopback-up", "bring lo up");
+    }
+
     public Builder unshare(long nsFlags) {
       return add("unshare", "unshare namespaces " + hex(nsFlags), hex(nsFlags));
     }

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running jvs-init monitor as its launcher sees it. Usually a child {@link Process}; a warm OCI
- * service instead has the monitor forked by its client (docs/oci.md, "Start-up"), so that the
- * container stays a descendant of the caller, and learns its pid and exit from that client.
+ * A running jvs-init monitor as its launcher sees it: a child this process spawned, one a running
+ * guest's monitor forked for an exec, or one a service's client forked (so that a container stays
+ * a descendant of the caller), whose pid and exit that client reports.
  */
 public interface Monitor extends AutoCloseable {
   long pid();
@@ -38,48 +38,9 @@ public interface Monitor extends AutoCloseable {
       return ServedMonitor.starter(execSocket);
     }
 
-    /** jvs-init as a child process of this JVM, its stdio redirected as {@code stdio} says. */
+    /** jvs-init as a child of this process, spawned on the fds {@code stdio} stands for. */
     static Starter process(Path initBinary) {
-      return (socket, stdio) ->
-          new ProcessMonitor(
-              new ProcessBuilder(initBinary.toString(), socket.toString())
-                  .redirectInput(stdio.in())
-                  .redirectOutput(stdio.out())
-                  .redirectError(stdio.err())
-                  .start());
-    }
-  }
-
-  /** A monitor that is this JVM's child process. */
-  record ProcessMonitor(Process process) implements Monitor {
-    @Override
-    public long pid() {
-      return process.pid();
-    }
-
-    @Override
-    public boolean isAlive() {
-      return process.isAlive();
-    }
-
-    @Override
-    public int waitFor() throws InterruptedException {
-      return process.waitFor();
-    }
-
-    @Override
-    public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-      return process.waitFor(timeout, unit);
-    }
-
-    @Override
-    public int exitValue() {
-      return process.exitValue();
-    }
-
-    @Override
-    public void destroyForcibly() {
-      process.destroyForcibly();
+      return SpawnedMonitor.starter(initBinary);
     }
   }
 }

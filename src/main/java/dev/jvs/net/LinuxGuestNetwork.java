@@ -1,7 +1,6 @@
 package dev.jvs.net;
 
 import dev.jvs.kernel.FileLock;
-import dev.jvs.kernel.NetworkNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,8 +35,7 @@ final class LinuxGuestNetwork implements GuestNetwork {
   public void plumb(String guest, String hostname, NetConfig config, long childPid,
       Optional<Path> bpfDir, Path etc) {
     switch (config.mode()) {
-      case NONE -> NetworkNamespace.bringUpLoopback(childPid);
-      case HOST -> {}
+      case NONE, HOST -> {} // a none guest's lo comes up in its launch program
       case BRIDGE -> {
         try (FileLock lock = lock()) {
           HostNetConfig host = HostNetConfig.read(root);

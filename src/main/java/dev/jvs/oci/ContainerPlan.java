@@ -64,7 +64,7 @@ final class ContainerPlan {
         ProcessPlan.spec(c.process(), seccomp),
         w.terminal() ? new Plan.ConsoleSocket(w.consoleSocket()) : new Plan.Inherit(),
         new Plan.Released(w.fifo()),
-        0);
+        0, false);
   }
 
   /** Whether the init reads the hook state file: it runs createContainer/startContainer hooks. */

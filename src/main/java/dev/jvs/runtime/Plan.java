@@ -27,6 +27,7 @@ import java.util.Set;
  * @param io how the first process's stdio and session relate to the caller
  * @param supervision what the monitor does once the first process runs
  * @param landlockScopes Landlock IPC scopes the monitor and all it forks are confined to (0: none)
+ * @param loopback bring up lo in the new network namespace (runc leaves that to the caller)
  */
 public record Plan(
     Namespaces namespaces,
@@ -42,7 +43,8 @@ public record Plan(
     ProcessSpec process,
     Io io,
     Supervision supervision,
-    long landlockScopes) {
+    long landlockScopes,
+    boolean loopback) {
 
   public Plan {
     mounts = List.copyOf(mounts);

@@ -69,6 +69,9 @@ public final class PlanProgram {
     if (ns.creates(Namespace.CGROUP)) {
       b.unshare(Namespace.CGROUP.flag()); // our cgroup becomes the namespace's root
     }
+    if (p.loopback()) {
+      b.loopbackUp();
+    }
     if (p.process().oomScoreAdj() != null) {
       b.write("/proc/self/oom_score_adj", p.process().oomScoreAdj().toString());
     }

@@ -117,7 +117,9 @@ final class AttackHost {
         if (line.isPresent()) {
           return line.get();
         }
-        if (!alive) {
+        // Not running and no output yet may only mean it has not exec'd: `sh -c "… &"` returns
+        // once it forked, so a loaded host can look between the fork and the exec.
+        if (!alive && !text.isBlank()) {
           return "the holder was killed: " + text.strip();
         }
       } catch (JvsException e) {
