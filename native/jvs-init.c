@@ -3,11 +3,10 @@
  * guest's monitor (reaps, records the exit status, forwards signals, relays a pty).
  *
  *   jvs-init SOCKET_PATH
- *   jvs-init --oci-client SERVICE_SOCKET FALLBACK [ARGS...]
  *
  * The contract is docs/launch-program.md. This file holds no policy, no defaults and no
- * guest paths: Java decides everything and sends a flat list of operations. The second
- * form is the small client of the warm jvs-oci service (docs/oci.md, "Start-up").
+ * guest paths: Java decides everything and sends a flat list of operations. (The client of
+ * the jvs service is a program of its own: native/jvs-client.c.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1312,8 +1311,8 @@ static void reap_all(void)
 		}
 }
 
-/* Record the reaped child's end in the status file (atomically: PATH.tmp, fsync,
- * rename) and return the exit code the monitor passes on. */
+/* Record the reaped child's end in the status file (atomically: PATH.tmp, rename) and
+ * return the exit code the monitor passes on. */
 static int record_exit(void)
 {
 	int sig = WIFSIGNALED(child_status) ? WTERMSIG(child_status) : 0;
@@ -1328,9 +1327,9 @@ static int record_exit(void)
 		errno = ENAMETOOLONG;
 	else if ((fd = openat(status_dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 					       O_NOFOLLOW, 0644)) >= 0 &&
-		 write_all(fd, text, n) == 0 && fsync(fd) == 0 && close(fd) == 0 &&
+		 write_all(fd, text, n) == 0 && close(fd) == 0 &&
 		 renameat(status_dir, tmp, status_dir, status_name) == 0)
-		return fsync(status_dir), code; /* make the rename itself durable */
+		return code; /* atomic, not durable: a reboot ends every run anyway */
 	dprintf(2, "jvs-init: status file %s: %s\n", status_name, strerror(errno));
 	return code;
 }
@@ -1534,8 +1533,8 @@ static void set_raw(void)
 /* ---------- the event loop ---------- */
 
 /* `release`: the child is our caller's to supervise, but we stay its parent, neither
- * reaping nor recording it, until our own parent (the runtime process: jvs-oci's JVM, or the
- * warm service's client) has exited; then we exit and the child passes to the caller's
+ * reaping nor recording it, until our own parent (the runtime process: jvs-oci's JVM, or
+ * jvs-client for the jvs service) has exited; then we exit and the child passes to the caller's
  * subreaper. runc's process ordering: a shim learns the pid from the pid file after the
  * runtime has exited, and only then can it reap a child that ended at once. */
 static void let_go(void)
@@ -1720,211 +1719,6 @@ static int monitor_main(const char *path)
 	return 1; /* not reached: the monitor exits with its child */
 }
 
-/* ---------- the warm jvs-oci service's client ----------
- *
- * Sends the command line and cwd to the service and reproduces what it answers: `out`
- * and `err` bytes, then `exit CODE`. For a verb that launches, the service says
- * `spawn PATH`: we fork the monitor (which connects to PATH as `jvs-init PATH` would), so
- * that the container stays a descendant of our caller (a shim, conmon) exactly as in the
- * cold path, report `spawned PID`, and later `reaped CODE` with its exit status. */
-
-static const char *service;
-static pid_t mon = -1; /* the monitor forked for the current launch */
-static int mon_fd = -1; /* its pidfd: readable once it has ended */
-
-/* Send "NAME FIELD\n", FIELD percent-encoded as in a launch program. */
-static int send_line(const char *name, const char *field, size_t n)
-{
-	static const char safe[] = "._/:=,+@-";
-	char *b = malloc(strlen(name) + 3 * n + 4), *w = b;
-	int r;
-
-	if (!b)
-		return -1;
-	w += sprintf(w, "%s ", name);
-	if (!n)
-		*w++ = '%';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = field[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    (c && strchr(safe, c)))
-			*w++ = c;
-		else
-			w += sprintf(w, "%%%02X", c);
-	}
-	*w++ = '\n';
-	r = write_all(sock, b, w - b);
-	free(b);
-	return r;
-}
-
-static int send_number(const char *name, long v)
-{
-	char b[24];
-
-	return send_line(name, b, snprintf(b, sizeof b, "%ld", v));
-}
-
-static int send_request(char **args)
-{
-	char *cwd = getcwd(NULL, 0);
-	int r = cwd ? send_line("cwd", cwd, strlen(cwd)) : -1;
-
-	free(cwd);
-	for (; r == 0 && *args; args++)
-		r = send_line("arg", *args, strlen(*args));
-	return r < 0 ? -1 : write_all(sock, "end\n", 4);
-}
-
-/* `spawn PATH`: fork the monitor; the child forgets the service's connection. */
-static int client_spawn(const char *path)
-{
-	static const char busy[] = "a monitor is already running";
-
-	if (mon > 0)
-		return send_line("spawn-error", busy, sizeof busy - 1);
-	mon = fork();
-	if (mon == 0) {
-		close(sock);
-		rpos = rlen = 0;
-		exit(monitor_main(path));
-	}
-	if (mon > 0)
-		mon_fd = syscall(SYS_pidfd_open, mon, 0);
-	if (mon < 0 || mon_fd < 0) {
-		const char *e = strerror(errno);
-		return send_line("spawn-error", e, strlen(e));
-	}
-	return send_number("spawned", mon);
-}
-
-/* `read-stdin` (update --resources -): send all of our stdin as one `stdin` line. */
-static int client_stdin(void)
-{
-	size_t n = 0, cap = 0;
-	char *b = NULL;
-	ssize_t r;
-	int ret;
-
-	for (;;) {
-		if (n == cap) {
-			char *nb = cap < LINE_MAX_LEN / 4 ? realloc(b, cap = cap ? cap * 2 : 4096) : NULL;
-			if (!nb) { /* too big: the verb gets nothing and fails on it */
-				free(b);
-				return send_line("stdin", "", 0);
-			}
-			b = nb;
-		}
-		r = read(0, b + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += r;
-	}
-	ret = send_line("stdin", b ? b : "", n);
-	free(b);
-	return ret;
-}
-
-/* The monitor ended (its pidfd is readable): reap it and tell the service its status. */
-static int client_reap(void)
-{
-	int st;
-
-	while (waitpid(mon, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	close(mon_fd);
-	mon_fd = -1;
-	mon = -1;
-	/* A failed send is not fatal here: a vanished service shows as EOF on the socket. */
-	send_number("reaped", WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
-	return 0;
-}
-
-/* One line from the service: the exit code once it says `exit`, -1 to go on, -2 if bad. */
-static int client_line(char *l)
-{
-	char *name = strsep(&l, " ");
-	size_t n = 0;
-
-	if (l && decode(l, &n) < 0)
-		return -2;
-	if (!strcmp(name, "out") && l)
-		write_all(1, l, n); /* a closed stdout loses the text, as it would for the JVM */
-	else if (!strcmp(name, "err") && l)
-		write_all(2, l, n);
-	else if (!strcmp(name, "read-stdin"))
-		return client_stdin() < 0 ? -2 : -1;
-	else if (!strcmp(name, "spawn") && l)
-		return client_spawn(l) < 0 ? -2 : -1;
-	else if (!strcmp(name, "kill") && mon > 0)
-		kill(mon, SIGKILL); /* ours until reaped, so never a recycled pid */
-	else if (!strcmp(name, "kill"))
-		return -1; /* already reaped: nothing to kill */
-	else if (!strcmp(name, "exit") && l)
-		return atoi(l) & 0xff;
-	else
-		return -2;
-	return -1;
-}
-
-/* The service went away mid-request (or spoke nonsense): one line, a non-zero exit. */
-static int client_lost(void)
-{
-	dprintf(2, "jvs-oci: the jvs-oci service at %s ended the request before its result\n",
-		service);
-	return 1;
-}
-
-/* No service there: run the cold path instead, told not to try the service again. */
-static int client_fallback(char **argv)
-{
-	sigaction(SIGPIPE, &old_pipe, NULL);
-	sigaction(SIGCHLD, &old_chld, NULL);
-	setenv("JVS_OCI_SOCKET", "", 1);
-	execv(argv[0], argv);
-	dprintf(2, "jvs-oci: %s: %s\n", argv[0], strerror(errno));
-	return 1;
-}
-
-/* argv: SERVICE_SOCKET FALLBACK ARGS... */
-static int client_main(char **argv)
-{
-	int code = -1;
-	char *l;
-
-	service = argv[0];
-	sock = connect_socket(service);
-	if (sock < 0)
-		return client_fallback(argv + 1);
-	/* As runc's process ordering: a released monitor stays until we have exited, and should
-	 * it die first, its container process becomes our child until we exit; either way our
-	 * caller (a shim) reaps it only after it has our answer and the pid file. */
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (send_request(argv + 2) < 0)
-		return client_lost();
-	while (code == -1) {
-		struct pollfd p[2] = { { sock, POLLIN, 0 }, { mon_fd, POLLIN, 0 } };
-
-		if (poll(p, 2, -1) < 0)
-			continue; /* EINTR */
-		/* The socket first: an `exit` already sent ends the request before any report. */
-		if (p[0].revents && fill() <= 0)
-			return client_lost();
-		while (code == -1 && (l = take_line()))
-			code = client_line(l);
-		if (code == -1 && p[1].revents && client_reap() < 0)
-			return client_lost();
-	}
-	if (code == -2)
-		return client_lost();
-	/* A released monitor stays until we have exited (`release`: runc's process ordering);
-	 * our caller's subreaper reaps it and the container process after us. */
-	return code;
-}
-
 int main(int argc, char **argv)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
@@ -1939,11 +1733,8 @@ int main(int argc, char **argv)
 	 * caller may pass on), or the kernel would reap the child before we see its status. */
 	sigaction(SIGPIPE, &ign, &old_pipe);
 	sigaction(SIGCHLD, &dfl, &old_chld);
-	if (argc >= 4 && !strcmp(argv[1], "--oci-client"))
-		return client_main(argv + 2);
 	if (argc != 2) {
-		dprintf(2, "usage: jvs-init SOCKET_PATH\n"
-			   "       jvs-init --oci-client SERVICE_SOCKET FALLBACK [ARGS...]\n");
+		dprintf(2, "usage: jvs-init SOCKET_PATH\n");
 		return 2;
 	}
 	return monitor_main(argv[1]);

@@ -10,11 +10,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Every write is atomic: a temp file beside the target, fsync, rename (DESIGN 4). */
+/**
+ * Every write is atomic: a temp file beside the target, fsync, rename (DESIGN 4). Runtime state
+ * (under JVS_RUN: a reboot ends every run anyway) needs the atomic rename, not the fsync.
+ */
 public final class AtomicFiles {
   private AtomicFiles() {}
 
+  /** Durable: what must survive a crash of the host (guest.conf, leases). */
   public static void write(Path target, String content) {
+    write(target, content, true);
+  }
+
+  /** Atomic for every reader, not durable: runtime state, which a reboot ends anyway. */
+  public static void replace(Path target, String content) {
+    write(target, content, false);
+  }
+
+  private static void write(Path target, String content, boolean durable) {
     Path temp = target.resolveSibling("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid()
         + "-" + Thread.currentThread().threadId());
     try {
@@ -28,7 +41,9 @@ public final class AtomicFiles {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
+        if (durable) {
+          ch.force(true);
+        }
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

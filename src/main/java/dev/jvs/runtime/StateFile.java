@@ -39,7 +39,7 @@ public final class StateFile {
   static void write(Path stateDir, InstanceState s) {
     try {
       Files.createDirectories(stateDir);
-      AtomicFiles.write(stateDir.resolve(NAME), Json.MAPPER.writeValueAsString(s));
+      AtomicFiles.replace(stateDir.resolve(NAME), Json.MAPPER.writeValueAsString(s));
     } catch (IOException e) {
       throw new UncheckedIOException(s.id() + ": " + e.getMessage(), e);
     }
