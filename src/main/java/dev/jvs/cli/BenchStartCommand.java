@@ -4,9 +4,11 @@ import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.MemoryBench;
 import dev.jvs.bench.MemoryReport;
 import dev.jvs.bench.Row;
+import dev.jvs.bench.StartBreakdown;
 import dev.jvs.bench.StartupBench;
 import dev.jvs.bench.StartupReport;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -39,6 +41,10 @@ final class BenchStartCommand implements Callable<Integer> {
       description = "idle guests for the memory figures, 0 to skip (${DEFAULT-VALUE})")
   int guests;
 
+  @Option(names = "--breakdown", description = "then where an in-process start's time goes,"
+      + " phase by phase (medians over --runs starts)")
+  boolean breakdown;
+
   @Override
   public Integer call() throws InterruptedException {
     if (runs < 1 || guests < 0) {
@@ -47,14 +53,23 @@ final class BenchStartCommand implements Callable<Integer> {
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     StartupReport startup;
     Optional<MemoryReport> memory = Optional.empty();
+    List<StartBreakdown.Phase> phases = List.of();
     try (BenchHost host = BenchCommand.host()) {
       startup = new StartupBench(host, progress).run(runs);
+      if (breakdown) {
+        phases = new StartBreakdown(host, progress).run(runs);
+      }
       if (guests > 0) {
         memory = Optional.of(new MemoryBench(host, progress).run(guests));
       }
     }
     PrintWriter out = spec.commandLine().getOut();
     printStartup(out, startup);
+    if (!phases.isEmpty()) {
+      out.println("Where an in-process start's time goes (medians per phase, ms):");
+      phases.forEach(p -> out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10.2f%n", p.name(),
+          p.medianMillis()));
+    }
     memory.ifPresent(m -> printMemory(out, m));
     out.flush();
     return 0;
