@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.jvs.image.Trees;
+import dev.jvs.testing.Procfs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -136,7 +137,7 @@ class MountTargetSymlinkIT {
       assertThat(b.exists("/out/cwd")).as("B's cwd is its /vol/a/cwd").isTrue();
       assertHostUntouched(trap, "while B runs");
       Path mountinfo = Path.of("/proc/" + pid(host, "b") + "/mountinfo");
-      assertThat(unprotectedProcfs(Files.readAllLines(mountinfo))).as("B's procfs").isEmpty();
+      assertThat(Procfs.unprotected(Files.readAllLines(mountinfo))).as("B's procfs").isEmpty();
       host.ok("kill", "b", "KILL");
       awaitStopped(host, "b");
       host.ok("delete", "b");
@@ -237,44 +238,13 @@ class MountTargetSymlinkIT {
       host.ok("start", "masks");
       OciTestHost.await(b, "/out/up");
       Path mountinfo = Path.of("/proc/" + pid(host, "masks") + "/mountinfo");
-      assertThat(unprotectedProcfs(Files.readAllLines(mountinfo)))
+      assertThat(Procfs.unprotected(Files.readAllLines(mountinfo)))
           .as("procfs mounts the container sees without their masks:\n"
               + Files.readString(mountinfo)).isEmpty();
       host.ok("delete", "--force", "masks");
     }
   }
 
-  /**
-   * Procfs instances in a mountinfo (their whole tree, not binds of a part) whose sys is not a
-   * read-only mount or whose kcore, keys or timer_list (those this kernel has) is not covered.
-   */
-  static List<String> unprotectedProcfs(List<String> mountinfo) {
-    List<String> found = new ArrayList<>();
-    for (String line : mountinfo) {
-      String[] f = line.split(" ");
-      if (!line.substring(line.indexOf(" - ") + 3).startsWith("proc ") || !f[3].equals("/")) {
-        continue;
-      }
-      String point = f[4].equals("/") ? "" : f[4];
-      List<String> covered = new ArrayList<>();
-      for (String other : mountinfo) {
-        String[] o = other.split(" ");
-        if (o[4].equals(point + "/sys")) {
-          if (List.of(o[5].split(",")).contains("ro")) {
-            covered.add("sys");
-          }
-        } else if (o[4].startsWith(point + "/")) {
-          covered.add(o[4].substring(point.length() + 1));
-        }
-      }
-      for (String name : List.of("sys", "kcore", "keys", "timer_list")) {
-        if (!covered.contains(name) && Files.exists(Path.of("/proc", name))) {
-          found.add(point + "/" + name + (name.equals("sys") ? " is writable" : " is not masked"));
-        }
-      }
-    }
-    return found;
-  }
 
   private static void bindVolume(OciTestHost.Bundle b, Path vol) {
     ((ArrayNode) b.config().get("mounts")).addObject().put("destination", "/vol")

@@ -7,6 +7,7 @@ import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
 import dev.jvs.image.Trees;
 import dev.jvs.net.NetNames;
+import dev.jvs.testing.Procfs;
 import dev.jvs.testing.TestHost;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,7 +91,7 @@ class GuestMountTargetKernelTest {
           host.exec(G, "ls", "-l", "/" + point).output().strip()).isEqualTo(fstype);
       List<String> mountinfo = Files.readAllLines(
           Path.of("/proc/" + host.guests().status(G).initPid() + "/mountinfo"));
-      assertThat(unprotectedProcfs(mountinfo)).as("the guest's procfs:\n%s",
+      assertThat(Procfs.unprotected(mountinfo)).as("the guest's procfs:\n%s",
           String.join("\n", mountinfo)).isEmpty();
       host.guests().stop(G, Duration.ZERO);
       assertHostUntouched(trap, "after the stop");
@@ -162,8 +163,8 @@ class GuestMountTargetKernelTest {
       }
       long pid = host.guests().status(G).initPid();
       List<String> mountinfo = Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"));
-      List<String> unprotected = unprotectedProcfs(mountinfo);
-      for (String point : procfsMounts(mountinfo)) {
+      List<String> unprotected = Procfs.unprotected(mountinfo);
+      for (String point : Procfs.mounts(mountinfo)) {
         // Harmless proof of a writable /proc/sys: the guest's own (UTS-namespaced) domainname.
         String write = "echo jvs-probe > " + point + "/sys/kernel/domainname";
         if (host.exec(G, "sh", "-c", write).code() == 0) {
@@ -190,48 +191,7 @@ class GuestMountTargetKernelTest {
         .contains(path);
   }
 
-  /**
-   * Mount points of procfs instances (their whole tree: not the read-only binds of a part), as
-   * the process whose mountinfo it is sees them.
-   */
-  private static List<String> procfsMounts(List<String> mountinfo) {
-    List<String> points = new ArrayList<>();
-    for (String line : mountinfo) {
-      if (line.substring(line.indexOf(" - ") + 3).startsWith("proc ")
-          && line.split(" ")[3].equals("/")) {
-        points.add(line.split(" ")[4]);
-      }
-    }
-    return points;
-  }
 
-  /**
-   * Procfs instances in a mountinfo (their whole tree, not binds of a part) whose sys is not a
-   * read-only mount or whose kcore, keys or timer_list (those this kernel has) is not covered.
-   */
-  private static List<String> unprotectedProcfs(List<String> mountinfo) {
-    List<String> found = new ArrayList<>();
-    for (String point : procfsMounts(mountinfo)) {
-      String p = point.equals("/") ? "" : point;
-      List<String> covered = new ArrayList<>();
-      for (String line : mountinfo) {
-        String[] f = line.split(" ");
-        if (f[4].equals(p + "/sys")) {
-          if (List.of(f[5].split(",")).contains("ro")) {
-            covered.add("sys");
-          }
-        } else if (f[4].startsWith(p + "/")) {
-          covered.add(f[4].substring(p.length() + 1));
-        }
-      }
-      for (String name : List.of("sys", "kcore", "keys", "timer_list")) {
-        if (!covered.contains(name) && Files.exists(Path.of("/proc", name))) {
-          found.add(p + "/" + name + (name.equals("sys") ? " is writable" : " is not masked"));
-        }
-      }
-    }
-    return found;
-  }
 
   /** A subnet of this test's own, as the network tests choose it (OutsideHost.useOwnSubnet). */
   private static void useOwnSubnet(TestHost host) throws IOException {
