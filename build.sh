@@ -2,7 +2,7 @@
 # jvs build driver. Run as root on a Debian 12 host (see README.md):
 #   ./build.sh demo    install what jvs needs, build it, bring up guest "demo" on the busybox template
 #   ./build.sh test    install what jvs needs, build it and run the whole test suite
-#   ./build.sh build   install and build only (target/jvs.jar, target/jvs-init; ./jvs runs the CLI)
+#   ./build.sh build   install and build only (target/jvs.jar, jvs-init, jvs-client; ./jvs runs the CLI)
 #   ./build.sh setup   install Debian packages only
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -45,11 +45,13 @@ build() {
 }
 
 # JDK 25 AOT caches cut a cold CLI start by 25-45 % (README, "Figures"). Each is trained on a
-# real run of its front-end; ./jvs and ./jvs-oci use one only while it is newer than the jar,
-# because JDK 25.0.3 does not notice a changed jar (JDK-8377932) and would run stale classes.
+# real run of its front-end; ./jvs and ./jvs-oci (jvs-client, when no service answers) use one
+# only while it is newer than the jar, because JDK 25.0.3 does not notice a changed jar
+# (JDK-8377932) and would run stale classes. JVS_SOCKET empty: the JVM path, never a service.
 train_aot() {
   local t java=(java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1
     -Djvs.init=target/jvs-init -Xlog:aot=error -Xlog:cds=off)
+  local -x JVS_SOCKET=
   t=$(mktemp -d /tmp/jvs-aot.XXXXXX)
   rm -f target/jvs.aot target/jvs-oci.aot
   if JVS_ROOT=$t/root JVS_RUN=$t/run ./jvs build aot >/dev/null &&

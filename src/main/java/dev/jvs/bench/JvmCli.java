@@ -9,15 +9,16 @@ import java.util.Optional;
 
 /**
  * The jvs CLI as a user runs it: a fresh JVM on the very jar that runs this benchmark, with the
- * flags the ./jvs script passes, so the cold-start rows time what a user types.
+ * flags ./jvs (jvs-client) passes when no service answers, so the cold-start rows time what a
+ * user types on a machine without the service.
  */
-record JvmCli(Path java, Path jar, Path init) {
-  /** The JVM flags of ./jvs; keep in step with that script. */
+public record JvmCli(Path java, Path jar, Path init) {
+  /** The JVM flags of ./jvs; keep in step with cold() in native/jvs-client.c. */
   static final List<String> SCRIPT_FLAGS =
       List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   /** The CLI on the running jar, or empty when this code was not loaded from a jar. */
-  static Optional<JvmCli> ofRunningJar(Path init) {
+  public static Optional<JvmCli> ofRunningJar(Path init) {
     Path jar;
     try {
       jar = Path.of(JvmCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -32,7 +33,7 @@ record JvmCli(Path java, Path jar, Path init) {
   }
 
   /** The command line: java, ./jvs's flags, {@code extraFlags}, -jar, then the jvs arguments. */
-  List<String> command(List<String> extraFlags, List<String> args) {
+  public List<String> command(List<String> extraFlags, List<String> args) {
     List<String> argv = new ArrayList<>();
     argv.add(java.toString());
     argv.addAll(SCRIPT_FLAGS);

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /**
  * {@code ctr run --rm IMAGE ID /bin/true} end to end through a containerd of the benchmark's own,
- * with runc, jvs-oci cold (a JVM per call), jvs-oci warm (forwarded to {@code jvs-oci serve}) and
+ * with runc, jvs-oci cold (a JVM per call), jvs-oci warm (handed to {@code jvs serve}) and
  * crun where it runs, interleaved. containerd calls the runtime four times per container
  * (create, start, delete, delete --force), which is what the JVM's start-up multiplies.
  */
@@ -58,14 +58,15 @@ public final class OciBench {
     containerd.importImage(
         OciImageArchive.write(host.templateRootfs(), work.resolve("image"), IMAGE, commands),
         IMAGE);
-    WarmOciService service = WarmOciService.start(cli, work.resolve("jvs-oci.sock"),
+    WarmOciService service = WarmOciService.start(cli, work.resolve("service"),
         work.resolve("serve.log"));
     host.onClose(service::close);
 
-    Path cold = script(work.resolve("jvs-oci-cold"), cli, "");
-    Path warm = script(work.resolve("jvs-oci-warm"), cli, service.socket().toString());
+    Path jvsOci = link(work.resolve("bin/jvs-oci"), cli);
+    Path cold = script(work.resolve("jvs-oci-cold"), cli, jvsOci, "");
+    Path warm = script(work.resolve("jvs-oci-warm"), cli, jvsOci, service.socket().toString());
     List<Slot> slots = new ArrayList<>();
-    slots.add(ctrRun(containerd, "jvs-oci, warm (forwarded to jvs-oci serve)", warm, work,
+    slots.add(ctrRun(containerd, "jvs-oci, warm (handed to jvs serve)", warm, work,
         cgroupParent, false));
     slots.add(ctrRun(containerd, "jvs-oci, cold (a JVM per call)", cold, work, cgroupParent,
         false));
@@ -100,8 +101,9 @@ public final class OciBench {
     notes.add("the service had " + SERVICE_WARMUP_RUNS + " untimed warm-up runs first (JIT)");
     notes.add("the warm service answered " + served + " runtime calls during the "
         + (runs + WARMUP_ROUNDS) + " timed and warm-up-round ctr runs of its row");
-    notes.add("jvs-oci rows go through the same shell script as ./jvs-oci (cold: without an AOT"
-        + " cache; the service is a JVM with default JIT flags)");
+    notes.add("jvs-oci rows run jvs-client named jvs-oci (./jvs-oci) through a one-line sh"
+        + " script that sets JVS_SOCKET (cold: empty, so the client execs the JVM, without an"
+        + " AOT cache; the service is a JVM with default JIT flags)");
     notes.add("1-minute load average " + loadBefore + " before, " + HostLoad.oneMinute()
         + " after, on " + Runtime.getRuntime().availableProcessors() + " CPUs");
     return new StartupReport(runs, WARMUP_ROUNDS, rows, notes);
@@ -136,22 +138,25 @@ public final class OciBench {
     return ctrRun(containerd, "crun", crun.get(), work, cgroupParent, false);
   }
 
+  /** ./jvs-oci for this jar: a link named jvs-oci to the jvs-client beside jvs-init. */
+  private static Path link(Path file, JvmCli cli) {
+    try {
+      Files.createDirectories(file.getParent());
+      return Files.createSymbolicLink(file, cli.init().resolveSibling("jvs-client"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /**
-   * A runtime script doing what ./jvs-oci does for this jar: forward to the service at {@code
-   * socket} while it listens there (empty: never), else run the verb in a fresh JVM.
+   * The runtime containerd is given: ./jvs-oci on the service at {@code socket} (empty: none,
+   * so the client runs the verb in a fresh JVM, this JDK's).
    */
-  private static Path script(Path file, JvmCli cli, String socket) {
-    String java = String.join(" ", cli.java().toString(),
-        String.join(" ", JvmCli.SCRIPT_FLAGS), "-Djvs.init=" + cli.init(),
-        "-cp", cli.jar().toString(), "dev.jvs.oci.cli.OciMain");
+  private static Path script(Path file, JvmCli cli, Path jvsOci, String socket) {
     String text = """
         #!/bin/sh
-        sock=${JVS_OCI_SOCKET-%1$s}
-        if [ -n "$sock" ] && [ "$1" != serve ] && [ -S "$sock" ]; then
-          exec %2$s --oci-client "$sock" "$0" "$@"
-        fi
-        exec %3$s "$@"
-        """.formatted(socket, cli.init(), java);
+        JVS_SOCKET=%1$s JVS_JAVA_HOME=%2$s exec %3$s "$@"
+        """.formatted(socket, cli.java().getParent().getParent(), jvsOci);
     try {
       Files.writeString(file, text);
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));

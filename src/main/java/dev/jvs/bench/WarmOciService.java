@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code jvs-oci serve} as a separate JVM on the running jar, as systemd would start it (full
- * JIT, no per-call flags), its log in a file; {@link #close()} stops it with SIGTERM.
+ * {@code jvs serve} as a separate JVM on the running jar, as systemd would start it (full JIT,
+ * no per-call flags), with a JVS_ROOT and JVS_RUN of its own under {@code dir} and its log in a
+ * file; {@link #close()} stops it with SIGTERM.
  */
 final class WarmOciService implements AutoCloseable {
   private final Path socket;
@@ -25,34 +26,36 @@ final class WarmOciService implements AutoCloseable {
     this.process = process;
   }
 
-  static WarmOciService start(JvmCli cli, Path socket, Path log) {
+  static WarmOciService start(JvmCli cli, Path dir, Path log) {
+    Path socket = dir.resolve("run/jvs.sock");
     List<String> argv = new ArrayList<>(List.of(cli.java().toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Djvs.init=" + cli.init(),
-        "-cp", cli.jar().toString(), "dev.jvs.oci.cli.OciMain", "serve", "--socket",
-        socket.toString()));
+        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Djvs.init=" + cli.init(),
+        "-jar", cli.jar().toString(), "serve", "--no-lxcfs"));
     try {
-      Process p = new ProcessBuilder(argv)
+      ProcessBuilder pb = new ProcessBuilder(argv)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
+          .redirectOutput(log.toFile());
+      pb.environment().put("JVS_ROOT", dir.resolve("root").toString());
+      pb.environment().put("JVS_RUN", dir.resolve("run").toString());
+      Process p = pb.start();
       WarmOciService s = new WarmOciService(socket, log, p);
       for (int i = 0; i < 1500 && !Files.exists(socket); i++) {
         if (!p.isAlive()) {
-          throw new JvsException("jvs-oci serve exited " + p.exitValue() + ": see " + log);
+          throw new JvsException("jvs serve exited " + p.exitValue() + ": see " + log);
         }
         Thread.sleep(20);
       }
       if (!Files.exists(socket)) {
         s.close();
-        throw new JvsException("jvs-oci serve did not listen within 30 s: see " + log);
+        throw new JvsException("jvs serve did not listen within 30 s: see " + log);
       }
       return s;
     } catch (IOException e) {
-      throw new UncheckedIOException("jvs-oci serve: " + e.getMessage(), e);
+      throw new UncheckedIOException("jvs serve: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new JvsException("interrupted while jvs-oci serve started");
+      throw new JvsException("interrupted while jvs serve started");
     }
   }
 
@@ -60,10 +63,10 @@ final class WarmOciService implements AutoCloseable {
     return socket;
   }
 
-  /** Requests the service logged ("jvs-oci serve: #N …" lines). */
+  /** jvs-oci requests the service logged ("TIME #N jvs-oci ARGS -> CODE (T ms)" lines). */
   long requestsServed() {
     try {
-      return Files.readAllLines(log).stream().filter(l -> l.startsWith("jvs-oci serve: #"))
+      return Files.readAllLines(log).stream().filter(l -> l.matches("\\S+ #\\d+ jvs-oci .*"))
           .count();
     } catch (IOException e) {
       return 0;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     name = "oci",
     description = {
       "`ctr run --rm IMAGE ID /bin/true` with runc, jvs-oci and crun.",
-      "End to end with runc, jvs-oci cold (a JVM per call), jvs-oci warm (forwarded to `jvs-oci"
+      "End to end with runc, jvs-oci cold (a JVM per call), jvs-oci warm (handed to `jvs"
           + " serve`) and crun where it runs, interleaved, through a containerd the benchmark"
           + " starts with its own config, root and socket. Needs root, containerd and ctr; leaves"
           + " nothing behind."

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "build", description = "Create a guest from a template (default: the built-in busybox).")
-final class BuildCommand implements Callable<Integer> {
+final class BuildCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -15,7 +15,7 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Runtime.guests().build(Runtime.name(name), template);
+    guests().build(name(name), template);
     return 0;
   }
 }

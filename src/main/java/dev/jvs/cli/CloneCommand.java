@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "clone", description = "Copy a stopped guest: same template, a copy of its private files.")
-final class CloneCommand implements Callable<Integer> {
+final class CloneCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "source guest")
   String source;
 
@@ -14,7 +14,7 @@ final class CloneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Runtime.guests().clone(Runtime.name(source), Runtime.name(target));
+    guests().clone(name(source), name(target));
     return 0;
   }
 }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "delete", aliases = "rm", description = "Delete a stopped guest and its private files.")
-final class DeleteCommand implements Callable<Integer> {
+final class DeleteCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -15,7 +15,7 @@ final class DeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Runtime.guests().delete(Runtime.name(name), force);
+    guests().delete(name(name), force);
     return 0;
   }
 }

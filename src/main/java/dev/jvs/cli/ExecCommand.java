@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.launch.Launcher;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,7 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "exec", description = "Run a command inside a running guest; exits with its code.")
-final class ExecCommand implements Callable<Integer> {
+final class ExecCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -20,7 +19,6 @@ final class ExecCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return Runtime.guests().exec(Runtime.name(name), command, tty, Launcher.Stdio.inherit(),
-        SignalRelay::to);
+    return guests().exec(name(name), command, tty, caller.stdio(), caller::execStarted);
   }
 }

@@ -7,14 +7,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", aliases = "ls", description = "List guests: name, state, init pid, uptime, cgroup.")
-final class ListCommand implements Callable<Integer> {
+final class ListCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
     out.printf("%-20s %-8s %8s %10s  %s%n", "NAME", "STATE", "PID", "UPTIME", "CGROUP");
-    for (GuestStatus s : Runtime.guests().list()) {
+    for (GuestStatus s : guests().list()) {
       out.printf("%-20s %-8s %8s %10s  %s%n", s.name(), s.state(),
           s.initPid() == 0 ? "-" : Long.toString(s.initPid()),
           s.state() == GuestStatus.State.RUNNING ? Format.duration(s.uptime()) : "-",

@@ -11,14 +11,14 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code jvs oci …}: the runc-compatible front-end, the same as the jvs-oci executable. */
 @Command(name = "oci", description = "OCI runtime (runc-compatible): jvs oci --help.")
-final class OciCommand implements Callable<Integer> {
+final class OciCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Unmatched List<String> args = new ArrayList<>();
 
   @Override
   public Integer call() {
-    return OciMain.run(spec.commandLine().getOut(), spec.commandLine().getErr(),
+    return OciMain.run(caller, spec.commandLine().getOut(), spec.commandLine().getErr(),
         args.toArray(String[]::new));
   }
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "restart", description = "Stop a system guest if it runs, then start it.")
-final class RestartCommand implements Callable<Integer> {
+final class RestartCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -19,8 +19,8 @@ final class RestartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Guests guests = Runtime.guests();
-    GuestName guest = Runtime.name(name);
+    Guests guests = guests();
+    GuestName guest = name(name);
     if (guests.status(guest).state() == GuestStatus.State.RUNNING) {
       guests.stop(guest, StopCommand.timeout(guests, guest, timeout));
     }

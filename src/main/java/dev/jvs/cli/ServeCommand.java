@@ -1,17 +1,21 @@
 package dev.jvs.cli;
 
-import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.guest.Guests;
+import dev.jvs.guest.JvsDirs;
 import dev.jvs.guest.config.Values;
+import dev.jvs.oci.cli.OciMain;
 import dev.jvs.sched.Lxcfs;
 import dev.jvs.sched.MemoryBudget;
 import dev.jvs.sched.Service;
 import dev.jvs.sched.Watchdog;
+import dev.jvs.serve.JvsService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,10 +24,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     description = {
-      "Run the jvs service in the foreground: CPU scheduler (reservations), memory.anon,",
-      "overbooking watchdog, lxcfs for guest-local views. Guests keep running without it."
+      "Run the jvs service in the foreground: the warm runtime for jvs and jvs-oci on",
+      "$JVS_RUN/jvs.sock (or the socket systemd passes), CPU scheduler (reservations),",
+      "memory.anon, overbooking watchdog, lxcfs for guest-local views.",
+      "Guests and containers keep running without it."
     })
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--tick", defaultValue = "500ms", description = "how often it looks (default ${DEFAULT-VALUE})")
@@ -40,6 +46,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-lxcfs", description = "do not start lxcfs")
   boolean noLxcfs;
 
+  @Option(names = "--socket",
+      description = "the service's unix socket (default $JVS_RUN/jvs.sock; with socket"
+          + " activation, the one systemd passes)")
+  Path socket;
+
   @Option(names = "--stop-lxcfs",
       description = "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
           + " started with it lose their guest-local /proc view)")
@@ -48,14 +59,17 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
-    Guests guests = Runtime.guests();
+    JvsDirs dirs = caller.dirs();
+    Guests guests = guests();
     if (stopLxcfs) {
-      new Lxcfs(guests.dirs().run()).stop();
+      new Lxcfs(dirs.run()).stop();
       return 0;
     }
-    java.util.function.Consumer<String> log = line -> {
-      out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
-      out.flush();
+    Consumer<String> log = line -> {
+      synchronized (out) {
+        out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
+        out.flush();
+      }
     };
     try {
       // The watchdog must be the last thing the kernel's OOM killer would pick.
@@ -63,19 +77,33 @@ final class ServeCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       log.accept("cannot set oom_score_adj: " + e.getMessage());
     }
-    if (!noLxcfs) {
-      log.accept(new Lxcfs(guests.dirs().run()).ensure());
+    // The socket first (a second service is refused before it touches anything), lxcfs next (a
+    // guest started by the first call gets its views), then calls are taken.
+    JvsService warm = JvsService.open(
+        socket != null ? caller.path(socket.toString()) : dirs.run().resolve("jvs.sock"),
+        caller.env(), dirs, caller.runtime(), Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
+        log);
+    try {
+      if (!noLxcfs) {
+        log.accept(new Lxcfs(dirs.run()).ensure());
+      }
+      warm.start();
+      log.accept("jvs and jvs-oci calls on " + warm.socket()
+          + (warm.activated() ? " (passed by systemd)" : ""));
+      MemoryBudget budget = budgetCgroup == null ? new MemoryBudget.Host()
+          : new MemoryBudget.CgroupScoped(budgetCgroup);
+      Service service = new Service(guests, caller.runtime().cgroups(), budget,
+          new Watchdog(Values.size(minAvailable)), log);
+      Thread main = Thread.currentThread();
+      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        service.close();
+        main.interrupt();
+        warm.close(Duration.ofSeconds(10)); // requests under way get that long to finish
+      }));
+      service.run(Values.duration(tick));
+    } finally {
+      warm.close();
     }
-    MemoryBudget budget = budgetCgroup == null ? new MemoryBudget.Host()
-        : new MemoryBudget.CgroupScoped(budgetCgroup);
-    Service service = new Service(guests, CgroupDriver.detect(), budget,
-        new Watchdog(Values.size(minAvailable)), log);
-    Thread main = Thread.currentThread();
-    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      main.interrupt();
-    }));
-    service.run(Values.duration(tick));
     log.accept("stopped; guests keep running");
     return 0;
   }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
       "      memory.memlock memory.reset pids.max",
       "      io.weight io.rbps io.wbps init hostname stop.signal stop.timeout caps.add caps.drop"
     })
-final class SetCommand implements Callable<Integer> {
+final class SetCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -25,7 +25,7 @@ final class SetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Runtime.guests().set(Runtime.name(name), parse(name, assignments));
+    guests().set(name(name), parse(name, assignments));
     return 0;
   }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
       "Without a command: a system guest running its init until stopped.",
       "With `-- COMMAND…`: an application guest; jvs waits and exits with its code (unless -d)."
     })
-final class StartCommand implements Callable<Integer> {
+final class StartCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -29,6 +29,6 @@ final class StartCommand implements Callable<Integer> {
   public Integer call() {
     Guests.Attach attach =
         command.isEmpty() || detach ? Guests.Attach.DETACHED : Guests.Attach.FOREGROUND;
-    return Runtime.guests().start(Runtime.name(name), command, attach);
+    return guests().start(name(name), command, attach, caller.stdio());
   }
 }

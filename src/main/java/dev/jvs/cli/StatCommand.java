@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stat", description = "Running guests with their accounting (vserver-stat).")
-final class StatCommand implements Callable<Integer> {
+final class StatCommand extends Verb implements Callable<Integer> {
   static final String FORMAT = "%-16s %7s %5s %7s %7s %10s %10s %9s%n";
 
   @Spec CommandSpec spec;
@@ -16,7 +16,7 @@ final class StatCommand implements Callable<Integer> {
   public Integer call() {
     var out = spec.commandLine().getOut();
     out.printf(FORMAT, "NAME", "CTX", "PROC", "VSZ", "RSS", "userTIME", "sysTIME", "UPTIME");
-    for (GuestStat s : Views.create().stats()) {
+    for (GuestStat s : Views.create(this).stats()) {
       out.printf(FORMAT, s.name(), s.ctx(), s.processes(), Views.size(s.vszBytes()),
           Views.size(s.rssBytes()), Views.cpuTime(s.userNanos()), Views.cpuTime(s.systemNanos()),
           Format.duration(s.uptime()));

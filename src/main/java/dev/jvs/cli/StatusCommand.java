@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", description = "Show a guest's state, init pid, uptime, cgroup, limits and usage.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", description = "guest name")
@@ -16,7 +16,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    GuestStatus s = Runtime.guests().status(Runtime.name(name));
+    GuestStatus s = guests().status(name(name));
     var out = spec.commandLine().getOut();
     out.printf("name:     %s%n", s.name());
     out.printf("state:    %s%n", s.state());
@@ -36,7 +36,7 @@ final class StatusCommand implements Callable<Integer> {
           Format.duration(java.time.Duration.ofNanos(u.cpuNanos())), Format.bytes(u.memoryBytes()),
           Format.bytes(u.memoryPeakBytes()), u.pids(), u.oomKills());
     }
-    Runtime.guests().diskUsage(Runtime.name(name)).ifPresent(d -> out.printf(
+    guests().diskUsage(name(name)).ifPresent(d -> out.printf(
         "disk:     %s used of %s%n", Format.bytes(d.used()), Format.bytes(d.size())));
     out.flush();
     return s.state() == GuestStatus.State.RUNNING ? 0 : 3; // like `systemctl status`

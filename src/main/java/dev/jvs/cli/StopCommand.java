@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "stop", description = "Stop a guest: its stop signal, then SIGKILL after the timeout.")
-final class StopCommand implements Callable<Integer> {
+final class StopCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
@@ -19,8 +19,8 @@ final class StopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Guests guests = Runtime.guests();
-    GuestName guest = Runtime.name(name);
+    Guests guests = guests();
+    GuestName guest = name(name);
     guests.stop(guest, timeout(guests, guest, timeout));
     return 0;
   }

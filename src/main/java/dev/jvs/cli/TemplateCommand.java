@@ -4,7 +4,6 @@ import dev.jvs.guest.Guests;
 import dev.jvs.image.TemplateSources;
 import dev.jvs.image.Templates;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
@@ -24,7 +23,7 @@ import picocli.CommandLine.Spec;
       TemplateCommand.Remove.class,
       CommandLine.HelpCommand.class
     })
-final class TemplateCommand implements Runnable {
+final class TemplateCommand extends Verb implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
@@ -38,7 +37,7 @@ final class TemplateCommand implements Runnable {
 
   @Command(name = "build", description = "Build a template: debian:SUITE (debootstrap from the"
       + " host's apt mirror, cached), busybox, or oci:PATH.")
-  static final class Build implements Callable<Integer> {
+  static final class Build extends Verb implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", description = "template name")
@@ -50,9 +49,10 @@ final class TemplateCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter err = spec.commandLine().getErr();
-      TemplateSources.forHost(templates(Runtime.guests()), System.getenv())
-          .build(name, from, progress(err));
-      if (System.console() != null && System.console().isTerminal()) {
+      boolean terminal = caller.isTerminal(2);
+      TemplateSources.forHost(templates(guests()), caller.env())
+          .build(name, from, progress(err, terminal));
+      if (terminal) {
         err.print("\r\033[K");
         err.flush();
       }
@@ -61,8 +61,8 @@ final class TemplateCommand implements Runnable {
   }
 
   /** One updating status line on a terminal; nothing otherwise (the log stays in the cache). */
-  static Consumer<String> progress(PrintWriter err) {
-    if (System.console() == null || !System.console().isTerminal()) {
+  static Consumer<String> progress(PrintWriter err, boolean terminal) {
+    if (!terminal) {
       return line -> { };
     }
     int[] steps = {0};
@@ -78,7 +78,7 @@ final class TemplateCommand implements Runnable {
 
   @Command(name = "import", description = "Import an OCI image layout directory or a"
       + " docker-archive/oci-archive tarball as a template.")
-  static final class Import implements Callable<Integer> {
+  static final class Import extends Verb implements Callable<Integer> {
     @Parameters(index = "0", description = "template name")
     String name;
 
@@ -88,21 +88,21 @@ final class TemplateCommand implements Runnable {
     @Override
     public Integer call() {
       String path = from.startsWith("oci:") ? from.substring(4) : from;
-      TemplateSources.forHost(templates(Runtime.guests()), System.getenv())
-          .importImage(name, Path.of(path));
+      TemplateSources.forHost(templates(guests()), caller.env())
+          .importImage(name, caller.path(path));
       return 0;
     }
   }
 
   @Command(name = "list", aliases = "ls", description = "List templates and where they came from.")
-  static final class ListTemplates implements Callable<Integer> {
+  static final class ListTemplates extends Verb implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       out.printf("%-24s %-6s %s%n", "NAME", "IMAGE", "SOURCE");
-      for (Templates.Info t : templates(Runtime.guests()).list()) {
+      for (Templates.Info t : templates(guests()).list()) {
         out.printf("%-24s %-6s %s%n", t.name(), t.imageConfig() ? "yes" : "-", t.source());
       }
       out.flush();
@@ -111,13 +111,13 @@ final class TemplateCommand implements Runnable {
   }
 
   @Command(name = "rm", description = "Remove a template no guest uses.")
-  static final class Remove implements Callable<Integer> {
+  static final class Remove extends Verb implements Callable<Integer> {
     @Parameters(index = "0", description = "template name")
     String name;
 
     @Override
     public Integer call() {
-      Guests guests = Runtime.guests();
+      Guests guests = guests();
       templates(guests).remove(name, () -> guests.templateUsers(name));
       return 0;
     }

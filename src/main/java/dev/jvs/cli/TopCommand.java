@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "top", description = "Live per-guest CPU, memory and process view (vtop); Ctrl-C quits.")
-final class TopCommand implements Callable<Integer> {
+final class TopCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = {"-d", "--delay"}, defaultValue = "1", description = "seconds between updates")
@@ -28,7 +28,7 @@ final class TopCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     var out = spec.commandLine().getOut();
-    GuestViews views = Views.create();
+    GuestViews views = Views.create(this);
     Map<String, Long> lastCpu = new HashMap<>();
     long lastTime = System.nanoTime();
     String format = "%-16s %6s %9s %9s %5s %9s%n";

@@ -9,12 +9,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "unify",
     description = "Store identical files across templates once (hard links); prints bytes saved.")
-final class UnifyCommand implements Callable<Integer> {
+final class UnifyCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    Templates templates = new Templates(Runtime.guests().dirs().templates());
+    Templates templates = new Templates(guests().dirs().templates());
     Unifier.Result r = Unifier.unify(templates);
     spec.commandLine().getOut().printf("unified %d of %d files, %d bytes saved (%s)%n",
         r.filesLinked(), r.filesScanned(), r.bytesSaved(), Format.bytes(r.bytesSaved()));

@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.sched.CgroupFiles;
 import dev.jvs.view.GuestViews;
 
@@ -8,8 +7,8 @@ import dev.jvs.view.GuestViews;
 final class Views {
   private Views() {}
 
-  static GuestViews create() {
-    return new GuestViews(Runtime.guests(), CgroupDriver.detect(), CgroupFiles.probe());
+  static GuestViews create(Verb verb) {
+    return new GuestViews(verb.guests(), verb.caller.runtime().cgroups(), CgroupFiles.probe());
   }
 
   /** vserver-stat's compact sizes: 12K, 3.4M, 1.2G. */

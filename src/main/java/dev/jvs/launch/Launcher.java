@@ -1,5 +1,6 @@
 package dev.jvs.launch;
 
+import dev.jvs.base.Trace;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -42,9 +43,29 @@ public final class Launcher {
     void prepare(long monitorPid, long childPid) throws Exception;
   }
 
-  /** How the monitor's (and so the child's, unless it gets a pty) stdio is connected. */
+  /**
+   * How the monitor's (and so the child's, unless it gets a pty) stdio is connected: redirects as
+   * a {@link ProcessBuilder} takes them, and for a service's caller the three fds it handed over.
+   *
+   * @param fds null, or three fds open in this process that stand for the caller's own stdio
+   */
   public record Stdio(
-      ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
+      ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
+      Fds fds) {
+    public Stdio(
+        ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
+      this(in, out, err, null);
+    }
+
+    /**
+     * Three fds of this process (a caller's stdin, stdout and stderr, received over SCM_RIGHTS),
+     * and who forks a monitor on them as they are.
+     *
+     * @param owner starts a monitor whose stdio these very files are (the process that handed
+     *     them over and forks it), or null
+     */
+    public record Fds(int in, int out, int err, Monitor.Starter owner) {}
+
     public static Stdio inherit() {
       return new Stdio(
           ProcessBuilder.Redirect.INHERIT,
@@ -59,6 +80,24 @@ public final class Launcher {
           ProcessBuilder.Redirect.from(devNull),
           ProcessBuilder.Redirect.to(devNull),
           ProcessBuilder.Redirect.to(devNull));
+    }
+
+    /**
+     * These three fds of this process. Handed over as they are where another process forks the
+     * monitor (a guest's monitor for an exec, through {@link StdioFds}; their owner); a monitor
+     * this process starts itself gets them reopened through /proc/self/fd (a terminal, a pipe or
+     * a file; output appended), which a socket cannot be.
+     */
+    public static Stdio of(Fds fds) {
+      return new Stdio(
+          ProcessBuilder.Redirect.from(procFd(fds.in())),
+          ProcessBuilder.Redirect.appendTo(procFd(fds.out())),
+          ProcessBuilder.Redirect.appendTo(procFd(fds.err())),
+          fds);
+    }
+
+    private static java.io.File procFd(int fd) {
+      return Path.of("/proc/self/fd", Integer.toString(fd)).toFile();
     }
   }
 
@@ -78,7 +117,9 @@ public final class Launcher {
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(socket));
       monitor = starter.start(socket, stdio);
+      Trace.mark("monitor spawned");
       channel = accept(server, monitor);
+      Trace.mark("monitor connected");
       Files.deleteIfExists(socket);
       BufferedReader reader =
           new BufferedReader(
@@ -90,6 +131,7 @@ public final class Launcher {
         throw failure(pidLine, program);
       }
       long childPid = parsePid(pidLine);
+      Trace.mark("child cloned");
       try {
         preparation.prepare(monitor.pid(), childPid);
       } catch (LaunchException e) {
@@ -99,6 +141,7 @@ public final class Launcher {
       }
       send(channel, "go\n");
       String reply = expectLine(reader, monitor, "ok");
+      Trace.mark("child set up and exec'd");
       if (reply.startsWith("error ")) {
         monitor.waitFor();
         throw failure(reply, program);

@@ -17,6 +17,12 @@ final class StdioFds implements AutoCloseable {
 
   static StdioFds open(Launcher.Stdio stdio) throws LaunchException {
     StdioFds s = new StdioFds();
+    if (stdio.fds() != null) { // a caller's own fds: passed on as they are, never reopened
+      s.fds[0] = stdio.fds().in();
+      s.fds[1] = stdio.fds().out();
+      s.fds[2] = stdio.fds().err();
+      return s;
+    }
     ProcessBuilder.Redirect[] r = {stdio.in(), stdio.out(), stdio.err()};
     try {
       for (int i = 0; i < 3; i++) {

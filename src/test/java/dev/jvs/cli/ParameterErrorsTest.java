@@ -29,7 +29,7 @@ class ParameterErrorsTest {
   private static List<String> commands() {
     Set<CommandLine> seen = new LinkedHashSet<>(); // an alias maps to the same CommandLine
     List<String> out = new ArrayList<>();
-    collect(new CommandLine(new Main()), seen, out);
+    collect(Main.fullCommandLine(), seen, out);
     return out;
   }
 

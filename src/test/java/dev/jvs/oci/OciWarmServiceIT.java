@@ -2,16 +2,9 @@ package dev.jvs.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvs.testing.TestHost;
+import dev.jvs.testing.Cli;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,9 +16,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The warm path (docs/oci.md, "Start-up"): `jvs-oci serve` runs the verbs that a runtime script
- * like ./jvs-oci forwards through `jvs-init --oci-client`; the container's processes are still
- * forked by the caller. Its log proves which calls it served; without it the cold path runs.
+ * The warm path (docs/oci.md, "Start-up"; docs/service.md): `jvs serve` runs the verbs that
+ * jvs-oci (the jvs-client binary by that name) hands it; the container's processes are still
+ * forked by the caller. Its log proves which calls it served; without it the JVM path runs.
  */
 @Tag("kernel")
 class OciWarmServiceIT {
@@ -163,40 +156,6 @@ class OciWarmServiceIT {
     }
   }
 
-  @Test
-  void aServiceThatHangsUpMidRequestIsOneLineAndNonZero() throws Exception {
-    try (OciTestHost host = new OciTestHost()) {
-      Path sock = host.base.resolve("gone.sock");
-      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-        server.bind(UnixDomainSocketAddress.of(sock));
-        CompletableFuture<String> request = CompletableFuture.supplyAsync(() -> {
-          try (SocketChannel c = server.accept()) {
-            ByteBuffer buf = ByteBuffer.allocate(4096);
-            StringBuilder got = new StringBuilder();
-            while (!got.toString().endsWith("end\n") && c.read(buf.clear()) > 0) {
-              got.append(StandardCharsets.UTF_8.decode(buf.flip()));
-            }
-            return got.toString(); // then hang up without a result
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-        OciTestHost.Result r = OciPodmanIT.run(List.of(TestHost.initBinary().toString(),
-            "--oci-client", sock.toString(), "/bin/false", "state", "a b"));
-        assertThat(r.code()).isNotZero();
-        assertThat(r.err().lines().toList()).singleElement().asString()
-            .contains("ended the request before its result");
-        assertThat(request.get(10, TimeUnit.SECONDS))
-            .startsWith("cwd /").contains("arg state\narg a%20b\nend\n");
-      }
-      // nobody listening: the fallback runs with the arguments, told not to try again
-      OciTestHost.Result fallback = OciPodmanIT.run(List.of(TestHost.initBinary().toString(),
-          "--oci-client", sock.toString(), "/usr/bin/env"));
-      assertThat(fallback.code()).isZero();
-      assertThat(fallback.out().lines()).contains("JVS_OCI_SOCKET=");
-    }
-  }
-
   /** Runs the runtime script in {@code dir} with {@code args}, stdin from /dev/null. */
   private static OciTestHost.Result in(Path dir, Path script, String... args) {
     return withStdin(dir, script, null, args);
@@ -209,18 +168,21 @@ class OciWarmServiceIT {
     return OciTestHost.run(new ProcessBuilder(cmd).directory(dir.toFile()), stdin, 120);
   }
 
-  /** ./jvs-oci's logic for the test's jar and root: forward while the service listens. */
+  /**
+   * The runtime containerd and Podman are given: jvs-oci (a link to jvs-client, which picks the
+   * OCI front-end by that name) with this test's --root, on the service at {@code socket}.
+   */
   private static Path warmScript(OciTestHost host, Path socket) throws IOException {
+    Path bin = Files.createDirectories(host.base.resolve("bin"));
+    Path jvsOci = bin.resolve("jvs-oci");
+    if (!Files.exists(jvsOci, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.createSymbolicLink(jvsOci, Cli.client().orElseThrow());
+    }
     Path script = host.base.resolve("jvs-oci-warm");
-    String cold = String.join(" ", OciTestHost.command("--root", host.root.toString()));
     Files.writeString(script, """
         #!/bin/sh
-        sock=${JVS_OCI_SOCKET-%1$s}
-        if [ -n "$sock" ] && [ -S "$sock" ]; then
-          exec %2$s --oci-client "$sock" "$0" --root %3$s "$@"
-        fi
-        exec %4$s "$@"
-        """.formatted(socket, TestHost.initBinary(), host.root, cold));
+        JVS_SOCKET=%1$s JVS_JAVA_HOME=%2$s exec %3$s --root %4$s "$@"
+        """.formatted(socket, System.getProperty("java.home"), jvsOci, host.root));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }
@@ -234,22 +196,27 @@ class OciWarmServiceIT {
     return all;
   }
 
-  /** `jvs-oci serve` from the packaged jar, its log in a file. */
+  /** `jvs serve` (./jvs serve) with a JVS_ROOT and JVS_RUN of this test's, its log in a file. */
   private record Service(Path socket, Path log, Process process) implements AutoCloseable {
     static Service start(OciTestHost host) throws Exception {
-      Path socket = host.base.resolve("jvs-oci.sock");
+      Path run = host.base.resolve("jvs-run");
+      Path socket = run.resolve("jvs.sock");
       Path log = host.base.resolve("serve.log");
-      Process p = new ProcessBuilder(OciTestHost.command("serve", "--socket", socket.toString()))
+      ProcessBuilder pb = new ProcessBuilder("env", "--default-signal",
+          Cli.client().orElseThrow().toString(), "serve", "--no-lxcfs")
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
-      Service s = new Service(socket, log, p);
+          .redirectOutput(log.toFile());
+      pb.environment().remove("JVS_SOCKET");
+      pb.environment().put("JVS_JAVA_HOME", System.getProperty("java.home"));
+      pb.environment().put("JVS_ROOT", host.base.resolve("jvs-root").toString());
+      pb.environment().put("JVS_RUN", run.toString());
+      Service s = new Service(socket, log, pb.start());
       try {
-        for (int i = 0; i < 1500 && !Files.exists(socket) && p.isAlive(); i++) {
+        for (int i = 0; i < 1500 && !listening(s) && s.process.isAlive(); i++) {
           Thread.sleep(20);
         }
-        assertThat(socket).as(Files.readString(log)).exists();
+        assertThat(listening(s)).as(Files.readString(log)).isTrue();
         assertThat(Files.getPosixFilePermissions(socket))
             .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         return s;
@@ -259,8 +226,13 @@ class OciWarmServiceIT {
       }
     }
 
+    private static boolean listening(Service s) throws IOException {
+      return Files.exists(s.socket) && Files.readString(s.log).contains("jvs and jvs-oci calls");
+    }
+
+    /** The jvs-oci calls it answered ("TIME #N jvs-oci ARGS -> CODE (T ms)"). */
     List<String> served() throws IOException {
-      return Files.readAllLines(log).stream().filter(l -> l.startsWith("jvs-oci serve: #"))
+      return Files.readAllLines(log).stream().filter(l -> l.matches("\\S+ #\\d+ jvs-oci .* -> \\d+ .*"))
           .toList();
     }
 

@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the packaged CLI (jvs.jar) as its own process, as a user or script would. */
+/**
+ * Runs the packaged CLI as its own process, as a user or script would: ./jvs, i.e. the jvs-client
+ * binary (-Djvs.client), which hands the call to a `jvs serve` listening on the host's JVS_RUN
+ * and otherwise execs the JVM on jvs.jar (-Djvs.cli=jar runs the JVM directly instead).
+ */
 public final class Cli {
   private final TestHost host;
 
@@ -31,8 +35,23 @@ public final class Cli {
     return cmd;
   }
 
+  /** The jvs-client binary the tests run, or empty when only the jar is there. */
+  public static java.util.Optional<Path> client() {
+    Path client = Path.of(System.getProperty("jvs.client", "target/jvs-client"));
+    return "jar".equals(System.getProperty("jvs.cli")) || !java.nio.file.Files.isExecutable(client)
+        ? java.util.Optional.empty() : java.util.Optional.of(client.toAbsolutePath());
+  }
+
+  /** ./jvs ARGS as a user runs it (the client), falling back to {@link #command}. */
   public ProcessBuilder builder(String... args) {
-    ProcessBuilder pb = new ProcessBuilder(command(args));
+    java.util.Optional<Path> client = client();
+    List<String> cmd = new ArrayList<>();
+    client.ifPresent(c -> cmd.add(c.toString()));
+    cmd.addAll(client.isPresent() ? List.of(args) : command(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().remove("JVS_SOCKET"); // the host's own JVS_RUN decides
+    // the client's JVM path runs this very JDK
+    pb.environment().put("JVS_JAVA_HOME", System.getProperty("java.home"));
     pb.environment().putAll(host.env());
     return pb;
   }

@@ -32,7 +32,7 @@ final class CreateCommand implements Runnable {
     if (preserveFds != 0) {
       throw new IllegalArgumentException("--preserve-fds is not supported by jvs");
     }
-    Runtime.containers(main)
+    main.containers()
         .create(id, bundle, new Containers.CreateOptions(pidFile, consoleSocket, noPivot));
   }
 }

@@ -15,6 +15,6 @@ final class DeleteCommand implements Runnable {
 
   @Override
   public void run() {
-    Runtime.containers(main).delete(id, force);
+    main.containers().delete(id, force);
   }
 }

@@ -59,7 +59,7 @@ final class ExecCommand implements java.util.concurrent.Callable<Integer> {
       what = new ExecProcess.Inherited(
           command, cwd, env, user, additionalGids, caps, noNewPrivs, tty);
     }
-    return Runtime.containers(main)
+    return main.containers()
         .exec(id, what, new Containers.ExecOptions(detach, tty, pidFile, consoleSocket));
   }
 }

@@ -19,6 +19,6 @@ final class KillCommand implements Runnable {
 
   @Override
   public void run() {
-    Runtime.containers(main).kill(id, Signal.parse(signal), all);
+    main.containers().kill(id, Signal.parse(signal), all);
   }
 }

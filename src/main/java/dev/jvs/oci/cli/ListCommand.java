@@ -21,7 +21,7 @@ final class ListCommand implements Runnable {
 
   @Override
   public void run() {
-    List<ContainerState.Oci> all = Runtime.containers(main).list();
+    List<ContainerState.Oci> all = main.containers().list();
     PrintWriter out = spec.commandLine().getOut();
     if (format.equals("json")) {
       out.println(Json.compact(all));

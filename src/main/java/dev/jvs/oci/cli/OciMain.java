@@ -1,10 +1,17 @@
 package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.oci.serve.Caller;
+import dev.jvs.launch.Monitor;
+import dev.jvs.oci.Containers;
+import dev.jvs.serve.Caller;
+import dev.jvs.serve.Subcommands;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,8 +25,11 @@ import picocli.CommandLine.Option;
     name = "jvs-oci",
     mixinStandardHelpOptions = true,
     version = {"jvs-oci version 0.1.0", "spec: 1.2.0"},
-    description = "OCI runtime (runc-compatible) on the jvs launch path.",
-    subcommands = {
+    // the subcommands are VERBS, added per call: only the one a command line names is built
+    description = "OCI runtime (runc-compatible) on the jvs launch path.")
+public final class OciMain implements Runnable {
+  /** The verbs, in the order `jvs-oci --help` lists them. */
+  private static final List<Class<?>> VERBS = List.of(
       CreateCommand.class,
       StartCommand.class,
       StateCommand.class,
@@ -33,9 +43,12 @@ import picocli.CommandLine.Option;
       UpdateCommand.class,
       SpecCommand.class,
       FeaturesCommand.class,
-      ServeCommand.class
-    })
-public final class OciMain implements Runnable {
+      ServeCommand.class);
+
+  /** Global options that take a value as the next argument (runc's callers pass them so). */
+  private static final Set<String> VALUED = Set.of("--root", "--log", "--log-format", "--criu",
+      "--rootless");
+
   @Option(names = "--root", description = "state directory (default /run/jvs-oci)")
   String root = "/run/jvs-oci";
 
@@ -59,8 +72,8 @@ public final class OciMain implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** Who runs this command line: this process, or a client of the warm service. */
-  Caller caller = Caller.self();
+  /** Who runs this command line: this process, or a client of the jvs service. */
+  Caller caller;
 
   @Override
   public void run() {
@@ -80,7 +93,19 @@ public final class OciMain implements Runnable {
 
   /** A path given on the command line, resolved against the caller's working directory. */
   Path path(String given) {
-    return caller.cwd().resolve(given);
+    return caller.path(given);
+  }
+
+  /** The runtime for this command line's --root. */
+  Containers containers() {
+    if (systemdCgroup) {
+      throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
+    }
+    // A service's client forks the monitors, so containers stay descendants of the caller.
+    Monitor.Starter monitors = caller.viaService()
+        ? caller.monitors()
+        : Monitor.Starter.process(caller.runtime().initBinary());
+    return new Containers(path(root), monitors, caller.runtime().cgroups(), this::warn);
   }
 
   public static void main(String[] args) {
@@ -88,11 +113,40 @@ public final class OciMain implements Runnable {
   }
 
   public static int run(String... args) {
-    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    return run(Caller.self(), args);
+  }
+
+  /** Runs one command line for {@code caller}, printing to its stdout and stderr. */
+  public static int run(Caller caller, String... args) {
+    PrintWriter out = writer(caller.out());
+    PrintWriter err = writer(caller.err());
+    try {
+      return run(caller, out, err, args);
+    } finally { // what a verb printed without a line's end is the caller's too
+      out.flush();
+      err.flush();
+    }
   }
 
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     return run(Caller.self(), out, err, args);
+  }
+
+  private static PrintWriter writer(java.io.OutputStream stream) {
+    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+  }
+
+  /** The verb after the global options, or null (then every verb's model is built). */
+  private static String verb(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("-")) {
+        return args[i];
+      }
+      if (VALUED.contains(args[i])) {
+        i++; // its value
+      }
+    }
+    return null;
   }
 
   /** Runs one command line for {@code caller}; never exits the JVM (the service runs many). */
@@ -100,12 +154,19 @@ public final class OciMain implements Runnable {
     OciMain main = new OciMain();
     main.caller = caller;
     CommandLine cli = new CommandLine(main);
+    try { // before the settings below, which reach only the subcommands there are
+      Subcommands.add(cli, VERBS, verb(args), CommandLine.defaultFactory());
+    } catch (Exception e) {
+      throw new IllegalStateException("jvs-oci: cannot build the command line: " + e, e);
+    }
     // relative paths (--bundle, --pid-file, --process, …) are the caller's, not this JVM's
-    cli.registerConverter(Path.class, s -> caller.cwd().resolve(s));
+    cli.registerConverter(Path.class, caller::path);
     cli.setOut(out);
     cli.setErr(err);
     // runc exec ID CMD ARGS…: everything after the id belongs to the command, "-c" included
-    cli.getSubcommands().get("exec").setStopAtPositional(true);
+    if (cli.getSubcommands().containsKey("exec")) {
+      cli.getSubcommands().get("exec").setStopAtPositional(true);
+    }
     // a wrapper may pass --root and its caller again: the last one wins, as with runc
     cli.setOverwrittenOptionsAllowed(true);
     cli.setExecutionExceptionHandler(

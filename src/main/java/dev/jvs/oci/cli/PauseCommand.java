@@ -12,6 +12,6 @@ final class PauseCommand implements Runnable {
 
   @Override
   public void run() {
-    Runtime.containers(main).pause(id, true);
+    main.containers().pause(id, true);
   }
 }

@@ -28,7 +28,7 @@ final class PsCommand implements Runnable {
 
   @Override
   public void run() {
-    List<Long> pids = Runtime.containers(main).pids(id);
+    List<Long> pids = main.containers().pids(id);
     PrintWriter out = spec.commandLine().getOut();
     if (format.equals("json")) {
       out.println(Json.compact(pids));

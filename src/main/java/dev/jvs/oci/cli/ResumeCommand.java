@@ -12,6 +12,6 @@ final class ResumeCommand implements Runnable {
 
   @Override
   public void run() {
-    Runtime.containers(main).pause(id, false);
+    main.containers().pause(id, false);
   }
 }

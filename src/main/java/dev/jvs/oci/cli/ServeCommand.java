@@ -1,51 +1,28 @@
 package dev.jvs.oci.cli;
 
-import dev.jvs.oci.serve.OciService;
-import java.io.PrintWriter;
-import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /**
- * {@code jvs-oci serve}: the warm service that ./jvs-oci forwards its verbs to while the socket
- * exists (docs/oci.md, "Start-up"). Runs until SIGTERM, which removes the socket.
+ * {@code jvs-oci serve}: gone. One service, `jvs serve`, is the warm runtime of jvs and jvs-oci
+ * alike (docs/service.md); this name stays only to say so to an old unit file or script.
  */
-@Command(name = "serve", description = "Serve jvs-oci verbs to jvs-oci clients over a Unix socket.")
+@Command(name = "serve", hidden = true,
+    description = "Replaced by `jvs serve`, the one service for jvs and jvs-oci.")
 final class ServeCommand implements Callable<Integer> {
-  static final String DEFAULT_SOCKET = "/run/jvs-oci.sock";
-
-  @ParentCommand OciMain main;
-
   @Spec CommandSpec spec;
 
-  @Option(names = "--socket", description = "Unix socket (default: $JVS_OCI_SOCKET, else "
-      + DEFAULT_SOCKET + ")")
-  Path socket;
+  @Unmatched List<String> ignored;
 
   @Override
   public Integer call() {
-    if (main.caller.viaService()) {
-      throw new IllegalArgumentException("serve: this is already the jvs-oci service");
-    }
-    PrintWriter log = spec.commandLine().getErr();
-    try (OciService service = OciService.bind(socket(), OciMain::run, log)) {
-      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(service::close, "jvs-oci-serve-stop"));
-      log.println("jvs-oci serve: listening on " + service.socket());
-      log.flush();
-      service.serve();
-    }
-    return 0;
-  }
-
-  private Path socket() {
-    if (socket != null) {
-      return socket;
-    }
-    String env = System.getenv("JVS_OCI_SOCKET");
-    return Path.of(env == null || env.isEmpty() ? DEFAULT_SOCKET : env);
+    spec.commandLine().getErr().println("jvs-oci: serve: the warm runtime is `jvs serve` now, the"
+        + " one service for jvs and jvs-oci (dist/jvs.service, dist/jvs.socket; docs/service.md)");
+    spec.commandLine().getErr().flush();
+    return 2;
   }
 }

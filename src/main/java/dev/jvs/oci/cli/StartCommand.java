@@ -12,6 +12,6 @@ final class StartCommand implements Runnable {
 
   @Override
   public void run() {
-    Runtime.containers(main).start(id);
+    main.containers().start(id);
   }
 }

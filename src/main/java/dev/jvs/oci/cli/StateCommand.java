@@ -16,6 +16,6 @@ final class StateCommand implements Runnable {
 
   @Override
   public void run() {
-    Json.print(spec, Runtime.containers(main).state(id));
+    Json.print(spec, main.containers().state(id));
   }
 }

@@ -41,7 +41,7 @@ final class UpdateCommand implements Runnable {
     if (resources != null) {
       ObjectMapper m = OciConfigReader.mapper();
       try {
-        byte[] json = resources.equals("-") ? main.caller.stdin().get().readAllBytes()
+        byte[] json = resources.equals("-") ? main.caller.in().readAllBytes()
             : Files.readAllBytes(main.path(resources));
         r = m.readValue(json, OciConfig.Resources.class);
       } catch (IOException e) {
@@ -55,6 +55,6 @@ final class UpdateCommand implements Runnable {
               : new OciConfig.Cpu(cpuShares, cpuQuota, null, cpuPeriod, null, null, cpusetCpus, null, null),
           pidsLimit == null ? null : new OciConfig.Pids(pidsLimit), null, null, null, null, null);
     }
-    Runtime.containers(main).update(id, r);
+    main.containers().update(id, r);
   }
 }

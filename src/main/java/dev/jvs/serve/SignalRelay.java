@@ -1,4 +1,4 @@
-package dev.jvs.cli;
+package dev.jvs.serve;
 
 import dev.jvs.kernel.Libc;
 import java.lang.reflect.Proxy;

@@ -1,4 +1,4 @@
-package dev.jvs.oci.serve;
+package dev.jvs.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

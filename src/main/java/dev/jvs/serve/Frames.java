@@ -1,4 +1,4 @@
-package dev.jvs.oci.serve;
+package dev.jvs.serve;
 
 import dev.jvs.launch.LaunchCodec;
 import java.io.ByteArrayOutputStream;
@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The service's line format, the launch program's (docs/launch-program.md, "Encoding"): a name,
  * a space and one field in which every byte outside {@code [A-Za-z0-9._/:=,+@-]} is {@code %XX};
- * the empty field is a lone {@code %}. Fields are encoded by {@link LaunchCodec}; jvs-init's
- * client reads and writes them with the same code it reads programs with.
+ * the empty field is a lone {@code %}. Fields are encoded by {@link LaunchCodec}; jvs-client
+ * (native/jvs-client.c) reads and writes them as jvs-init reads programs.
  */
 final class Frames {
   private Frames() {}

@@ -1,4 +1,4 @@
-package dev.jvs.oci.serve;
+package dev.jvs.serve;
 
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.Monitor;
@@ -31,7 +31,7 @@ final class ClientMonitor implements Monitor {
   }
 
   void spawnFailed(String why) {
-    pid.completeExceptionally(new LaunchException("jvs-oci client: cannot fork jvs-init: " + why));
+    pid.completeExceptionally(new LaunchException("the jvs client cannot fork jvs-init: " + why));
   }
 
   void reaped(int code) {
@@ -39,7 +39,7 @@ final class ClientMonitor implements Monitor {
   }
 
   void clientGone() {
-    pid.completeExceptionally(new LaunchException("jvs-oci client went away"));
+    pid.completeExceptionally(new LaunchException("the jvs client went away"));
     exit.complete(CLIENT_GONE);
   }
 
@@ -51,7 +51,7 @@ final class ClientMonitor implements Monitor {
     } catch (ExecutionException e) {
       throw e.getCause() instanceof LaunchException l ? l : new LaunchException(e.getMessage());
     } catch (TimeoutException e) {
-      throw new LaunchException("jvs-oci client did not fork jvs-init within " + timeout);
+      throw new LaunchException("the jvs client did not fork jvs-init within " + timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new LaunchException("interrupted while the client forked jvs-init");
@@ -100,7 +100,7 @@ final class ClientMonitor implements Monitor {
   @Override
   public void destroyForcibly() {
     try {
-      session.send("kill", new byte[0]);
+      session.send("kill", "");
     } catch (IOException e) {
       // the client is gone; its monitor sees its control socket close and aborts
     }
