@@ -1,7 +1,8 @@
 package dev.jvs.guest;
 
-import dev.jvs.base.Trace;
+import dev.jvs.base.AtomicFiles;
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupTuning;
@@ -142,6 +143,7 @@ public final class Guests {
         if (changes.containsKey("cpu.reserve")) {
           checkReservations(name, changes.get("cpu.reserve"));
         }
+        String before = readConfigText(name);
         GuestConfig updated;
         try {
           updated = files.configFile().update(configPath(name), name.value(), changes);
@@ -149,8 +151,20 @@ public final class Guests {
           throw new ConfigException(name + ": " + e.getMessage());
         }
         if (reconcile(name).isPresent()) {
-          instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
-              CgroupTuning.none());
+          try {
+            instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
+                CgroupTuning.none());
+          } catch (RuntimeException refused) {
+            // the kernel said no (EBUSY, a missing controller): keep the old file and limits
+            AtomicFiles.write(configPath(name), before);
+            try {
+              instances.apply(runs.instance(name),
+                  GuestResources.limits(files.config(name).resources()), CgroupTuning.none());
+            } catch (RuntimeException again) {
+              refused.addSuppressed(again);
+            }
+            throw refused;
+          }
         }
         return updated;
       }
@@ -456,6 +470,14 @@ public final class Guests {
 
   private Path configPath(GuestName name) {
     return files.configPath(name);
+  }
+
+  private String readConfigText(GuestName name) {
+    try {
+      return Files.readString(configPath(name));
+    } catch (IOException e) {
+      throw new UncheckedIOException(configPath(name) + ": " + e.getMessage(), e);
+    }
   }
 
   private List<GuestName> names() {
