@@ -28,8 +28,14 @@ public final class AtomicFiles {
   }
 
   private static void write(Path target, String content, boolean durable) {
-    Path temp = target.resolveSibling("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid()
-        + "-" + Thread.currentThread().threadId());
+    Path temp =
+        target.resolveSibling(
+            "."
+                + target.getFileName()
+                + ".tmp"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Thread.currentThread().threadId());
     try {
       try (FileChannel ch =
           FileChannel.open(

@@ -16,8 +16,8 @@ final class AotCache {
   private AotCache() {}
 
   /**
-   * Trains a cache at {@code cache} by running the CLI with {@code trainingArgs}, checks that a
-   * JVM accepts it, and returns the flags that use it. Throws with a one-line reason otherwise.
+   * Trains a cache at {@code cache} by running the CLI with {@code trainingArgs}, checks that a JVM
+   * accepts it, and returns the flags that use it. Throws with a one-line reason otherwise.
    */
   static List<String> train(
       JvmCli cli, HostCommands commands, Path cache, List<String> trainingArgs) {
@@ -27,14 +27,17 @@ final class AotCache {
     HostCommands.Result r = commands.capture(training, TRAINING_TIMEOUT);
     if (r.exitCode() != 0 || !Files.isRegularFile(cache)) {
       throw new JvsException(
-          "AOT training run exited " + r.exitCode() + ": " + r.output().strip().lines()
-              .reduce((a, b) -> b).orElse(""));
+          "AOT training run exited "
+              + r.exitCode()
+              + ": "
+              + r.output().strip().lines().reduce((a, b) -> b).orElse(""));
     }
     List<String> flags = List.of("-XX:AOTCache=" + cache);
     // AOTMode=on makes the JVM fail rather than silently run without an unusable cache.
     HostCommands.Result check =
-        commands.capture(cli.command(List.of("-XX:AOTMode=on", flags.getFirst()),
-            List.of("--version")), TRAINING_TIMEOUT);
+        commands.capture(
+            cli.command(List.of("-XX:AOTMode=on", flags.getFirst()), List.of("--version")),
+            TRAINING_TIMEOUT);
     if (check.exitCode() != 0) {
       throw new JvsException("the JVM refuses the AOT cache: " + check.firstLine());
     }

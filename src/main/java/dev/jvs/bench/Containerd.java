@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A containerd of the benchmark's own: config, root, state and socket under one directory (as
- * OciContainerdIT starts it), CRI off. Its state directory, and with it the runtimes' roots and
- * pid files, is on a tmpfs of its own, as /run is on a standard host (not on this one), so no
- * runtime pays for a disk's fsync there. {@link #close()} removes its containers, stops it and
- * unmounts whatever is mounted under that directory.
+ * OciContainerdIT starts it), CRI off. Its state directory, and with it the runtimes' roots and pid
+ * files, is on a tmpfs of its own, as /run is on a standard host (not on this one), so no runtime
+ * pays for a disk's fsync there. {@link #close()} removes its containers, stops it and unmounts
+ * whatever is mounted under that directory.
  */
 final class Containerd implements AutoCloseable {
   private static final Duration SETUP = Duration.ofSeconds(60);
@@ -36,16 +36,28 @@ final class Containerd implements AutoCloseable {
 
   /** Starts containerd (throws if it is not installed or does not listen within 30 s). */
   static Containerd start(Path dir, HostCommands commands) {
-    Path binary = Executables.find("containerd")
-        .orElseThrow(() -> new JvsException("containerd is not installed (apt-get install containerd)"));
+    Path binary =
+        Executables.find("containerd")
+            .orElseThrow(
+                () -> new JvsException("containerd is not installed (apt-get install containerd)"));
     Executables.find("ctr").orElseThrow(() -> new JvsException("ctr is not installed"));
     try {
       Files.createDirectories(dir.resolve("run"));
-      commands.check(List.of("mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "jvs-bench-run",
-          dir.resolve("run").toString()), SETUP);
+      commands.check(
+          List.of(
+              "mount",
+              "-t",
+              "tmpfs",
+              "-o",
+              "size=64m,mode=0755",
+              "jvs-bench-run",
+              dir.resolve("run").toString()),
+          SETUP);
       Path socket = dir.resolve("c.sock");
       Path config = dir.resolve("config.toml");
-      Files.writeString(config, """
+      Files.writeString(
+          config,
+          """
           version = 2
           root = "%1$s/root"
           state = "%1$s/run/state"
@@ -54,14 +66,16 @@ final class Containerd implements AutoCloseable {
             address = "%2$s"
           [ttrpc]
             address = "%2$s.ttrpc"
-          """.formatted(dir, socket));
+          """
+              .formatted(dir, socket));
       Process p;
       try {
-        p = new ProcessBuilder(binary.toString(), "--config", config.toString())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("containerd.log").toFile())
-            .start();
+        p =
+            new ProcessBuilder(binary.toString(), "--config", config.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile())
+                .start();
       } catch (IOException e) {
         commands.capture(List.of("umount", dir.resolve("run").toString()), SETUP);
         throw e;
@@ -83,8 +97,11 @@ final class Containerd implements AutoCloseable {
     try {
       for (int i = 0; i < 1500 && !Files.exists(socket); i++) {
         if (!process.isAlive()) {
-          throw new JvsException("containerd exited " + process.exitValue() + ": see "
-              + dir.resolve("containerd.log"));
+          throw new JvsException(
+              "containerd exited "
+                  + process.exitValue()
+                  + ": see "
+                  + dir.resolve("containerd.log"));
         }
         Thread.sleep(20);
       }
@@ -93,7 +110,8 @@ final class Containerd implements AutoCloseable {
       throw new JvsException("interrupted while containerd started");
     }
     if (!Files.exists(socket)) {
-      throw new JvsException("containerd did not listen within 30 s: see " + dir.resolve("containerd.log"));
+      throw new JvsException(
+          "containerd did not listen within 30 s: see " + dir.resolve("containerd.log"));
     }
   }
 
@@ -112,11 +130,11 @@ final class Containerd implements AutoCloseable {
   /** Imports an OCI image archive; throws unless {@code name} is then listed. */
   void importImage(Path archive, String name) {
     commands.check(ctr("images", "import", archive.toString()), SETUP);
-    List<String> names = commands.check(ctr("images", "ls", "-q"), SETUP).lines()
-        .map(String::strip).toList();
+    List<String> names =
+        commands.check(ctr("images", "ls", "-q"), SETUP).lines().map(String::strip).toList();
     if (!names.contains(name)) {
-      throw new JvsException("ctr images import " + archive + " did not make " + name
-          + " (listed: " + names + ")");
+      throw new JvsException(
+          "ctr images import " + archive + " did not make " + name + " (listed: " + names + ")");
     }
   }
 
@@ -124,10 +142,25 @@ final class Containerd implements AutoCloseable {
    * {@code ctr run --rm} of {@code args} in a fresh container of {@code image} with the runtime
    * {@code binary} (state under {@code runtimeRoot}) and the cgroup {@code /cgroupParent/ID}.
    */
-  List<String> runRm(Path binary, Path runtimeRoot, String cgroupParent, String image, String id,
+  List<String> runRm(
+      Path binary,
+      Path runtimeRoot,
+      String cgroupParent,
+      String image,
+      String id,
       List<String> args) {
-    List<String> argv = ctr("run", "--rm", "--runc-binary", binary.toString(), "--runc-root",
-        runtimeRoot.toString(), "--cgroup", "/" + cgroupParent + "/" + id, image, id);
+    List<String> argv =
+        ctr(
+            "run",
+            "--rm",
+            "--runc-binary",
+            binary.toString(),
+            "--runc-root",
+            runtimeRoot.toString(),
+            "--cgroup",
+            "/" + cgroupParent + "/" + id,
+            image,
+            id);
     argv.addAll(args);
     return argv;
   }
@@ -138,8 +171,14 @@ final class Containerd implements AutoCloseable {
     List<String> failures = new ArrayList<>();
     if (process.isAlive()) {
       try {
-        for (String id : commands.capture(ctr("containers", "ls", "-q"), SETUP).output().lines()
-            .map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        for (String id :
+            commands
+                .capture(ctr("containers", "ls", "-q"), SETUP)
+                .output()
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty())
+                .toList()) {
           commands.capture(ctr("task", "delete", "-f", id), SETUP);
           commands.capture(ctr("containers", "delete", id), SETUP);
         }

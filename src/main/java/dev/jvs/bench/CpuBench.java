@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** `jvs bench cpu`: the paper's fair-share, reservation and cap experiments on a {@link BenchHost}. */
+/**
+ * `jvs bench cpu`: the paper's fair-share, reservation and cap experiments on a {@link BenchHost}.
+ */
 public final class CpuBench {
   private final BenchHost host;
   private final Consumer<String> progress;
@@ -21,8 +23,11 @@ public final class CpuBench {
     CpuExperiments runner = new CpuExperiments(host.guests(), host.cgroups(), progress);
     List<CpuRun> runs = new ArrayList<>();
     for (CpuExperiment e :
-        List.of(CpuExperiment.fairShare(), CpuExperiment.reservationWithoutScheduler(),
-            CpuExperiment.reservation(), CpuExperiment.cap())) {
+        List.of(
+            CpuExperiment.fairShare(),
+            CpuExperiment.reservationWithoutScheduler(),
+            CpuExperiment.reservation(),
+            CpuExperiment.cap())) {
       host.checkOpen();
       runs.add(runner.run(e, warmup, measure, interval));
     }

@@ -23,32 +23,48 @@ public record CpuExperiment(
   /** (a) Equal shares on one CPU, 1, 4 and 16 busy processes: 1/3 each. */
   public static CpuExperiment fairShare() {
     Map<String, String> one = Map.of("cpu.cpus", "0");
-    return new CpuExperiment("a", "fair share: 3 guests, equal cpu.share, 1 / 4 / 16 busy processes",
-        List.of(new Load("jvs-fair1", 1, one), new Load("jvs-fair4", 4, one),
-            new Load("jvs-fair16", 16, one)), false, false);
+    return new CpuExperiment(
+        "a",
+        "fair share: 3 guests, equal cpu.share, 1 / 4 / 16 busy processes",
+        List.of(
+            new Load("jvs-fair1", 1, one),
+            new Load("jvs-fair4", 4, one),
+            new Load("jvs-fair16", 16, one)),
+        false,
+        false);
   }
 
   /** (b) A guest reserving 25 % of the CPU, with the least weight, against 3 heavy greedy ones. */
   public static CpuExperiment reservation() {
-    return new CpuExperiment("b", "reservation: cpu.reserve=25 (cpu.share=2) vs 3 greedy guests"
-        + " with cpu.share=4096, 4 busy processes each",
-        List.of(new Load("jvs-reserved", 4, Map.of("cpu.cpus", "0", "cpu.share", "2", "cpu.reserve", "25")),
+    return new CpuExperiment(
+        "b",
+        "reservation: cpu.reserve=25 (cpu.share=2) vs 3 greedy guests"
+            + " with cpu.share=4096, 4 busy processes each",
+        List.of(
+            new Load(
+                "jvs-reserved", 4, Map.of("cpu.cpus", "0", "cpu.share", "2", "cpu.reserve", "25")),
             new Load("jvs-greedy1", 4, Map.of("cpu.cpus", "0", "cpu.share", "4096")),
             new Load("jvs-greedy2", 4, Map.of("cpu.cpus", "0", "cpu.share", "4096")),
-            new Load("jvs-greedy3", 4, Map.of("cpu.cpus", "0", "cpu.share", "4096"))), false, true);
+            new Load("jvs-greedy3", 4, Map.of("cpu.cpus", "0", "cpu.share", "4096"))),
+        false,
+        true);
   }
 
   /** (b0) The same guests without the service: what cpu.share alone would give the small guest. */
   public static CpuExperiment reservationWithoutScheduler() {
     CpuExperiment b = reservation();
-    return new CpuExperiment("b0", "control for (b): the same guests without jvs serve",
-        b.guests(), false, false);
+    return new CpuExperiment(
+        "b0", "control for (b): the same guests without jvs serve", b.guests(), false, false);
   }
 
   /** (c) A 50 % cap on an otherwise idle host: 4 busy processes get half a CPU. */
   public static CpuExperiment cap() {
-    return new CpuExperiment("c", "cap: cpu.limit=50, 4 busy processes, no competition",
-        List.of(new Load("jvs-capped", 4, Map.of("cpu.limit", "50"))), true, false);
+    return new CpuExperiment(
+        "c",
+        "cap: cpu.limit=50, 4 busy processes, no competition",
+        List.of(new Load("jvs-capped", 4, Map.of("cpu.limit", "50"))),
+        true,
+        false);
   }
 
   /** What the experiment expects of guest {@code i}: "1/3 ± 2 %" and so on, for the table. */

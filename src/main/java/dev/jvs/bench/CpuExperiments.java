@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Runs a {@link CpuExperiment} on a runtime: builds and starts its guests, starts their busy
- * loops (busybox shell loops: CPU-bound, no I/O), optionally the jvs service, samples each
- * guest's cgroup CPU time, then stops and deletes the guests.
+ * Runs a {@link CpuExperiment} on a runtime: builds and starts its guests, starts their busy loops
+ * (busybox shell loops: CPU-bound, no I/O), optionally the jvs service, samples each guest's cgroup
+ * CPU time, then stops and deletes the guests.
  */
 public final class CpuExperiments {
   private final Guests guests;
@@ -47,24 +47,35 @@ public final class CpuExperiments {
         BenchHost.outweighTheHost(guests.dirs());
       }
       if (e.serve()) {
-        Service s = new Service(guests, cgroups, new MemoryBudget.Host(), new Watchdog(0),
-            line -> progress.accept("service: " + line));
+        Service s =
+            new Service(
+                guests,
+                cgroups,
+                new MemoryBudget.Host(),
+                new Watchdog(0),
+                line -> progress.accept("service: " + line));
         service = s;
         serviceThread = Thread.ofPlatform().name("jvs-bench-service").start(() -> s.run(interval));
       }
       for (CpuExperiment.Load l : e.guests()) {
-        String script = "i=0; while [ $i -lt " + l.processes()
-            + " ]; do (while :; do :; done) & i=$((i+1)); done; wait";
+        String script =
+            "i=0; while [ $i -lt "
+                + l.processes()
+                + " ]; do (while :; do :; done) & i=$((i+1)); done; wait";
         GuestName g = GuestName.of(l.guest());
-        loads.add(Thread.ofPlatform().start(() -> {
-          try {
-            guests.exec(g, List.of("sh", "-c", script), false, Launcher.Stdio.none());
-          } catch (JvsException ignored) {
-            // the guest was stopped under it: the end of the run
-          }
-        }));
+        loads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        guests.exec(g, List.of("sh", "-c", script), false, Launcher.Stdio.none());
+                      } catch (JvsException ignored) {
+                        // the guest was stopped under it: the end of the run
+                      }
+                    }));
       }
-      progress.accept("(" + e.id() + ") " + e.title() + ": warming up " + warmup.toSeconds() + " s");
+      progress.accept(
+          "(" + e.id() + ") " + e.title() + ": warming up " + warmup.toSeconds() + " s");
       Thread.sleep(warmup);
       return sample(e, names, measure, interval);
     } finally {
@@ -86,11 +97,14 @@ public final class CpuExperiments {
    */
   private void deleteHeaviestFirst(CpuExperiment e) {
     RuntimeException first = null;
-    List<CpuExperiment.Load> order = e.guests().stream()
-        .sorted(java.util.Comparator.comparingLong(
-            (CpuExperiment.Load l) -> Long.parseLong(l.limits().getOrDefault("cpu.share", "1024")))
-            .reversed())
-        .toList();
+    List<CpuExperiment.Load> order =
+        e.guests().stream()
+            .sorted(
+                java.util.Comparator.comparingLong(
+                        (CpuExperiment.Load l) ->
+                            Long.parseLong(l.limits().getOrDefault("cpu.share", "1024")))
+                    .reversed())
+            .toList();
     for (CpuExperiment.Load l : order) {
       GuestName g = GuestName.of(l.guest());
       try {
@@ -144,10 +158,11 @@ public final class CpuExperiments {
 
   private long[] cpu(List<GuestName> names) {
     return names.stream()
-        .mapToLong(g -> {
-          var usage = guests.status(g).usage();
-          return usage == null ? 0 : usage.cpuNanos();
-        })
+        .mapToLong(
+            g -> {
+              var usage = guests.status(g).usage();
+              return usage == null ? 0 : usage.cpuNanos();
+            })
         .toArray();
   }
 }

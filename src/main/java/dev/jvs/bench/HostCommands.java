@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs host commands for the benchmark with the jvs environment (JVS_ROOT, JVS_RUN) set. Timed
- * runs read nothing from the child: stdout goes to /dev/null and stderr to a file that is read
- * only when the command failed, so no pipe-draining thread sits inside the measurement.
+ * Runs host commands for the benchmark with the jvs environment (JVS_ROOT, JVS_RUN) set. Timed runs
+ * read nothing from the child: stdout goes to /dev/null and stderr to a file that is read only when
+ * the command failed, so no pipe-draining thread sits inside the measurement.
  */
 final class HostCommands {
   private static final File DEV_NULL = new File("/dev/null");

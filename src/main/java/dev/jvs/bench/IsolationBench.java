@@ -21,12 +21,15 @@ public final class IsolationBench {
   static final Map<String, String> LIMITS =
       Map.of("pids.max", "128", "memory.rss", "256M", "memory.swap", "0");
 
-  static final List<Attack> ATTACKS = List.of(
-      new Attack("fork bomb", "f() { f & f & }; while :; do f 2>/dev/null; sleep 0.01; done"),
-      new Attack("memory hog", "while :; do head -c 600M /dev/zero | tail -c 500M >/dev/null; done"),
-      new Attack("disk writer",
-          "while :; do dd if=/dev/zero of=/jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
-              + " rm -f /jvs-bench.dat; done"));
+  static final List<Attack> ATTACKS =
+      List.of(
+          new Attack("fork bomb", "f() { f & f & }; while :; do f 2>/dev/null; sleep 0.01; done"),
+          new Attack(
+              "memory hog", "while :; do head -c 600M /dev/zero | tail -c 500M >/dev/null; done"),
+          new Attack(
+              "disk writer",
+              "while :; do dd if=/dev/zero of=/jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
+                  + " rm -f /jvs-bench.dat; done"));
 
   /** Busybox shell arithmetic: CPU-bound, no I/O, about a second on the development machine. */
   static final String REFERENCE = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
@@ -39,13 +42,16 @@ public final class IsolationBench {
    * (cgroup freezer) and running, interleaved run by run so that drifting load elsewhere on the
    * host hits both columns alike.
    */
-  public record Result(List<String> labels, List<Duration> paused, List<Duration> attacked,
+  public record Result(
+      List<String> labels,
+      List<Duration> paused,
+      List<Duration> attacked,
       List<Slowdown> slowdowns) {}
 
   /**
-   * A's slowdown from the pairs (B frozen, B running) run back to back: the median of the
-   * pairs' ratios and their quartiles. Pairing cancels what drifts between rows on a shared
-   * or virtualized host (the same workload alone varies by tens of percent from minute to minute).
+   * A's slowdown from the pairs (B frozen, B running) run back to back: the median of the pairs'
+   * ratios and their quartiles. Pairing cancels what drifts between rows on a shared or virtualized
+   * host (the same workload alone varies by tens of percent from minute to minute).
    */
   public record Slowdown(double median, double lowerQuartile, double upperQuartile) {
     static Slowdown of(long[] frozen, long[] running) {
@@ -89,13 +95,17 @@ public final class IsolationBench {
     progress.accept("A alone: " + alone.toMillis() + " ms");
     for (Attack attack : ATTACKS) {
       host.checkOpen();
-      Thread t = Thread.ofPlatform().start(() -> {
-        try {
-          guests.exec(b, List.of("sh", "-c", attack.script()), false, Launcher.Stdio.none());
-        } catch (JvsException ignored) {
-          // ended by the restart below
-        }
-      });
+      Thread t =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      guests.exec(
+                          b, List.of("sh", "-c", attack.script()), false, Launcher.Stdio.none());
+                    } catch (JvsException ignored) {
+                      // ended by the restart below
+                    }
+                  });
       Thread.sleep(3000);
       long[] frozen = new long[runs];
       long[] running = new long[runs];
@@ -114,8 +124,13 @@ public final class IsolationBench {
       paused.add(median(frozen));
       attacked.add(median(running));
       slowdowns.add(Slowdown.of(frozen, running));
-      progress.accept(labels.getLast() + ": " + attacked.getLast().toMillis() + " ms (B frozen: "
-          + paused.getLast().toMillis() + " ms)");
+      progress.accept(
+          labels.getLast()
+              + ": "
+              + attacked.getLast().toMillis()
+              + " ms (B frozen: "
+              + paused.getLast().toMillis()
+              + " ms)");
       guests.stop(b, Duration.ZERO); // ends every process of the attack
       t.join(10_000);
       guests.start(b, List.of(), Guests.Attach.DETACHED);

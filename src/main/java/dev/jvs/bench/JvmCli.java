@@ -9,8 +9,8 @@ import java.util.Optional;
 
 /**
  * The jvs CLI as a user runs it: a fresh JVM on the very jar that runs this benchmark, with the
- * flags ./jvs (jvs-client) passes when no service answers, so the cold-start rows time what a
- * user types on a machine without the service.
+ * flags ./jvs (jvs-client) passes when no service answers, so the cold-start rows time what a user
+ * types on a machine without the service.
  */
 public record JvmCli(Path java, Path jar, Path init) {
   /** The JVM flags of ./jvs; keep in step with cold() in native/jvs-client.c. */

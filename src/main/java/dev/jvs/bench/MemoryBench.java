@@ -53,16 +53,26 @@ public final class MemoryBench {
       int processes = 0;
       StateStore store = new StateStore();
       for (GuestName name : names) {
-        GuestState state = store.read(host.dirs().runGuest(name)).orElseThrow(
-            () -> new JvsException(name + ": stopped while idle (see its console.log)"));
+        GuestState state =
+            store
+                .read(host.dirs().runGuest(name))
+                .orElseThrow(
+                    () -> new JvsException(name + ": stopped while idle (see its console.log)"));
         monitorPss += ProcMemory.pss(state.monitorPid());
         for (long pid : cgroupPids(name, state.monitorPid())) {
           guestPss += ProcMemory.pss(pid);
           processes++;
         }
       }
-      return new MemoryReport(count, before.available(), after.available(),
-          after.kernel() - before.kernel(), monitorPss, guestPss, processes, startAll);
+      return new MemoryReport(
+          count,
+          before.available(),
+          after.available(),
+          after.kernel() - before.kernel(),
+          monitorPss,
+          guestPss,
+          processes,
+          startAll);
     } finally {
       progress.accept("stopping and deleting " + count + " guests");
       for (GuestName name : names) {
@@ -73,10 +83,12 @@ public final class MemoryBench {
 
   /** The processes in a guest's cgroup; the monitor is not placed there, never count it twice. */
   private Set<Long> cgroupPids(GuestName name, long monitorPid) {
-    Set<Long> pids = new LinkedHashSet<>(
-        host.cgroups().find(host.dirs().cgroupParent(), name.value())
-            .map(Cgroup::pids)
-            .orElse(List.of()));
+    Set<Long> pids =
+        new LinkedHashSet<>(
+            host.cgroups()
+                .find(host.dirs().cgroupParent(), name.value())
+                .map(Cgroup::pids)
+                .orElse(List.of()));
     pids.remove(monitorPid);
     return pids;
   }

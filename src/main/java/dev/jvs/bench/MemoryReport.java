@@ -7,11 +7,11 @@ import java.time.Duration;
  *
  * @param guests how many busybox system guests ran
  * @param memAvailableBefore /proc/meminfo MemAvailable before starting them, in bytes
- * @param memAvailableAfter the same once they idled; the fall counts user pages plus kernel
- *     objects (namespaces, cgroups, mounts, page tables), and any noise from other work on the
- *     host, which can even make it negative
- * @param kernelGrowth growth of unreclaimable slab, kernel stacks and page tables, in bytes:
- *     the kernel's share, far less disturbed by other programs than MemAvailable
+ * @param memAvailableAfter the same once they idled; the fall counts user pages plus kernel objects
+ *     (namespaces, cgroups, mounts, page tables), and any noise from other work on the host, which
+ *     can even make it negative
+ * @param kernelGrowth growth of unreclaimable slab, kernel stacks and page tables, in bytes: the
+ *     kernel's share, far less disturbed by other programs than MemAvailable
  * @param monitorPss summed Pss of the guests' jvs-init monitors, in bytes
  * @param guestPss summed Pss of the processes in the guests' cgroups, in bytes
  * @param processes how many guest processes (monitors excluded) were found

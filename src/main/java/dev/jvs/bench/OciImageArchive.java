@@ -29,39 +29,58 @@ final class OciImageArchive {
       Path layout = Files.createDirectories(dir.resolve("layout"));
       Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
       Path layerTar = dir.resolve("layer.tar");
-      commands.check(List.of("tar", "--numeric-owner", "-C", rootfs.toString(), "-cf",
-          layerTar.toString(), "."), TAR_TIMEOUT);
+      commands.check(
+          List.of(
+              "tar", "--numeric-owner", "-C", rootfs.toString(), "-cf", layerTar.toString(), "."),
+          TAR_TIMEOUT);
       String layer = digest(layerTar);
       long layerSize = Files.size(layerTar);
       Files.move(layerTar, blobs.resolve(layer));
 
       ObjectNode config = JSON.createObjectNode();
       config.put("architecture", "amd64").put("os", "linux");
-      config.putObject("config").putArray("Env")
+      config
+          .putObject("config")
+          .putArray("Env")
           .add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
       ObjectNode fs = config.putObject("rootfs").put("type", "layers");
       fs.putArray("diff_ids").add("sha256:" + layer);
       Descriptor configBlob = blob(blobs, JSON.writeValueAsBytes(config));
 
-      ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2)
-          .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+      ObjectNode manifest =
+          JSON.createObjectNode()
+              .put("schemaVersion", 2)
+              .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
       manifest.set("config", descriptor("application/vnd.oci.image.config.v1+json", configBlob));
-      manifest.putArray("layers").add(descriptor("application/vnd.oci.image.layer.v1.tar",
-          new Descriptor(layer, layerSize)));
+      manifest
+          .putArray("layers")
+          .add(
+              descriptor(
+                  "application/vnd.oci.image.layer.v1.tar", new Descriptor(layer, layerSize)));
       Descriptor manifestBlob = blob(blobs, JSON.writeValueAsBytes(manifest));
 
       ObjectNode index = JSON.createObjectNode().put("schemaVersion", 2);
-      ObjectNode entry =
-          descriptor("application/vnd.oci.image.manifest.v1+json", manifestBlob);
-      entry.putObject("annotations").put("io.containerd.image.name", name)
+      ObjectNode entry = descriptor("application/vnd.oci.image.manifest.v1+json", manifestBlob);
+      entry
+          .putObject("annotations")
+          .put("io.containerd.image.name", name)
           .put("org.opencontainers.image.ref.name", name.substring(name.lastIndexOf(':') + 1));
       index.putArray("manifests").add(entry);
       Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(index));
       Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
 
       Path archive = dir.resolve("image.tar");
-      commands.check(List.of("tar", "-C", layout.toString(), "-cf", archive.toString(),
-          "oci-layout", "index.json", "blobs"), TAR_TIMEOUT);
+      commands.check(
+          List.of(
+              "tar",
+              "-C",
+              layout.toString(),
+              "-cf",
+              archive.toString(),
+              "oci-layout",
+              "index.json",
+              "blobs"),
+          TAR_TIMEOUT);
       return archive;
     } catch (IOException e) {
       throw new UncheckedIOException("OCI image: " + e.getMessage(), e);
@@ -77,7 +96,9 @@ final class OciImageArchive {
   }
 
   private static ObjectNode descriptor(String mediaType, Descriptor d) {
-    return JSON.createObjectNode().put("mediaType", mediaType).put("digest", "sha256:" + d.hex())
+    return JSON.createObjectNode()
+        .put("mediaType", mediaType)
+        .put("digest", "sha256:" + d.hex())
         .put("size", d.size());
   }
 

@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * An OCI runtime binary (runc or crun) confined to a state directory of the benchmark's own
- * (--root), so its containers can be listed and force-deleted without touching anyone else's.
- * Every container id starts with {@value #ID_PREFIX}.
+ * (--root), so its containers can be listed and force-deleted without touching anyone else's. Every
+ * container id starts with {@value #ID_PREFIX}.
  */
 final class OciRuntime {
   static final String ID_PREFIX = "jvs-bench-";

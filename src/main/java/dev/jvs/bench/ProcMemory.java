@@ -46,8 +46,8 @@ final class ProcMemory {
 
   /**
    * Proportional set size of a process (/proc/PID/smaps_rollup): its private pages plus its share
-   * of pages mapped by others, so summing it over processes does not count shared pages twice.
-   * Zero when the process is gone.
+   * of pages mapped by others, so summing it over processes does not count shared pages twice. Zero
+   * when the process is gone.
    */
   static long pss(long pid) {
     try {
@@ -68,14 +68,14 @@ final class ProcMemory {
     }
   }
 
-  /** A "Name:   123 kB" field, in bytes. */
+  /** A "Name: 123 kB" field, in bytes. */
   private static long kib(String text, String name) {
     return text.lines()
-        .filter(l -> l.startsWith(name))
-        .map(l -> l.substring(name.length()).replace("kB", "").strip())
-        .mapToLong(Long::parseLong)
-        .findFirst()
-        .orElseThrow(() -> new IllegalStateException("no " + name + " line"))
+            .filter(l -> l.startsWith(name))
+            .map(l -> l.substring(name.length()).replace("kB", "").strip())
+            .mapToLong(Long::parseLong)
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("no " + name + " line"))
         * 1024;
   }
 }

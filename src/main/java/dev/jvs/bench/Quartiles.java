@@ -3,8 +3,8 @@ package dev.jvs.bench;
 import java.util.Arrays;
 
 /**
- * The median of a sample with its lower and upper quartiles: how benchmarks report paired
- * ratios, whose spread on a shared machine is as telling as their middle.
+ * The median of a sample with its lower and upper quartiles: how benchmarks report paired ratios,
+ * whose spread on a shared machine is as telling as their middle.
  */
 public record Quartiles(double median, double lower, double upper) {
   public static Quartiles of(double[] sample) {

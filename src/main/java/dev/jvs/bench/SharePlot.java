@@ -20,8 +20,12 @@ public final class SharePlot {
   private static final int TOP = 40;
   private static final int BOTTOM = 50;
   private static final Color[] COLORS = {
-    new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
-    new Color(0x9467bd), new Color(0x8c564b)
+    new Color(0x1f77b4),
+    new Color(0xd62728),
+    new Color(0x2ca02c),
+    new Color(0xff7f0e),
+    new Color(0x9467bd),
+    new Color(0x8c564b)
   };
 
   private SharePlot() {}
@@ -54,8 +58,12 @@ public final class SharePlot {
         int x = LEFT + (int) (pw * s / Math.max(seconds, 1e-9));
         g.drawString(s + " s", x - 8, TOP + ph + 18);
       }
-      g.drawString(run.experiment().ofWallTime() ? "share of one CPU (wall time)"
-          : "share of the guests' CPU time", LEFT, TOP + ph + 38);
+      g.drawString(
+          run.experiment().ofWallTime()
+              ? "share of one CPU (wall time)"
+              : "share of the guests' CPU time",
+          LEFT,
+          TOP + ph + 38);
       g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
       g.drawString("(" + run.experiment().id() + ") " + run.experiment().title(), LEFT, 24);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -72,8 +80,11 @@ public final class SharePlot {
         int ly = TOP + 20 + j * 20;
         g.drawLine(LEFT + pw + 12, ly - 4, LEFT + pw + 32, ly - 4);
         g.setColor(Color.BLACK);
-        g.drawString(String.format("%s %.1f %%", run.experiment().guests().get(j).guest(),
-            100 * run.means()[j]), LEFT + pw + 38, ly);
+        g.drawString(
+            String.format(
+                "%s %.1f %%", run.experiment().guests().get(j).guest(), 100 * run.means()[j]),
+            LEFT + pw + 38,
+            ly);
       }
     } finally {
       g.dispose();

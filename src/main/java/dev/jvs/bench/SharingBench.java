@@ -17,19 +17,21 @@ import java.util.function.Consumer;
 /**
  * What sharing a template saves (issue 4, acceptance 5): the disk the Nth guest of one template
  * adds, and host memory for N guests running the same program (busybox init + shell) from one
- * template against N guests each on its own copy of it (same bytes, different inodes, so the
- * page cache cannot be shared). The page cache is dropped before each half so that every page a
- * guest maps is loaded, and charged to that guest's memory cgroup, during the measurement.
+ * template against N guests each on its own copy of it (same bytes, different inodes, so the page
+ * cache cannot be shared). The page cache is dropped before each half so that every page a guest
+ * maps is loaded, and charged to that guest's memory cgroup, during the measurement.
  */
 public final class SharingBench {
   private static final Duration SETTLE = Duration.ofSeconds(2);
   private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
 
-  /** One half: memory cgroup usage summed over guests, Pss of their processes, page cache growth. */
+  /**
+   * One half: memory cgroup usage summed over guests, Pss of their processes, page cache growth.
+   */
   public record Memory(long cgroupBytes, long pssBytes, long cacheGrowth) {}
 
-  public record Report(int guests, long templateBytes, long nthGuestBytes, Memory shared,
-      Memory separate) {}
+  public record Report(
+      int guests, long templateBytes, long nthGuestBytes, Memory shared, Memory separate) {}
 
   private final BenchHost host;
   private final Consumer<String> progress;
@@ -54,19 +56,23 @@ public final class SharingBench {
     for (int i = 1; i <= n; i++) {
       host.checkOpen();
       String copy = "copy" + i;
-      templates.create(copy, "bench copy", (staging, rootfs) -> {
-        host.commands().check(List.of("cp", "-a", template.toString(), rootfs.toString()),
-            COMMAND_TIMEOUT);
-        return ImageConfig.NONE;
-      });
+      templates.create(
+          copy,
+          "bench copy",
+          (staging, rootfs) -> {
+            host.commands()
+                .check(
+                    List.of("cp", "-a", template.toString(), rootfs.toString()), COMMAND_TIMEOUT);
+            return ImageConfig.NONE;
+          });
       GuestName g = GuestName.of("separate" + i);
       host.guests().build(g, copy);
       separate.add(g);
     }
     progress.accept(n + " guests on " + n + " copies: starting");
     Memory many = measure(separate);
-    return new Report(n, diskUsage(template), diskUsage(host.dirs().guest(shared.getLast())), one,
-        many);
+    return new Report(
+        n, diskUsage(template), diskUsage(host.dirs().guest(shared.getLast())), one, many);
   }
 
   private Memory measure(List<GuestName> guests) throws InterruptedException {
@@ -105,8 +111,8 @@ public final class SharingBench {
 
   /** Allocated bytes of a tree, each inode once (du). */
   private long diskUsage(Path root) {
-    String out = host.commands().check(List.of("du", "-s", "-B1", root.toString()),
-        COMMAND_TIMEOUT);
+    String out =
+        host.commands().check(List.of("du", "-s", "-B1", root.toString()), COMMAND_TIMEOUT);
     return Long.parseLong(out.strip().split("\\s+")[0]);
   }
 }

@@ -39,8 +39,8 @@ public final class StartBreakdown {
     for (int i = 0; i < WARMUP + runs; i++) {
       Trace.begin();
       long start = System.nanoTime();
-      int code = guests.start(APP, List.of("/bin/true"), Guests.Attach.FOREGROUND,
-          Launcher.Stdio.none());
+      int code =
+          guests.start(APP, List.of("/bin/true"), Guests.Attach.FOREGROUND, Launcher.Stdio.none());
       long took = System.nanoTime() - start;
       List<Trace.Phase> marked = Trace.end();
       if (code != 0) {
@@ -48,12 +48,17 @@ public final class StartBreakdown {
       }
       if (i >= WARMUP) {
         totals[i - WARMUP] = took;
-        marked.forEach(p -> phases.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.nanos()));
+        marked.forEach(
+            p -> phases.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.nanos()));
       }
     }
     List<Phase> out = new ArrayList<>();
-    phases.forEach((name, nanos) -> out.add(new Phase(name,
-        Quartiles.median(nanos.stream().mapToLong(Long::longValue).toArray()) / 1e6)));
+    phases.forEach(
+        (name, nanos) ->
+            out.add(
+                new Phase(
+                    name,
+                    Quartiles.median(nanos.stream().mapToLong(Long::longValue).toArray()) / 1e6)));
     out.add(new Phase("total", Quartiles.median(totals) / 1e6));
     return out;
   }

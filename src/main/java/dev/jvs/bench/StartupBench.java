@@ -53,24 +53,38 @@ public final class StartupBench {
     addRuncRows(rootfs, start, exec);
     addCrunRow(rootfs, start);
     addUnshareRow(rootfs, start);
-    start.add(Slot.of(Row.Group.START, "/bin/true (native floor)",
-        () -> host.commands().run(TRUE)));
+    start.add(
+        Slot.of(Row.Group.START, "/bin/true (native floor)", () -> host.commands().run(TRUE)));
     List<Slot> slots = new ArrayList<>(start);
     slots.addAll(exec);
 
     List<Contender> contenders = Slot.contenders(slots);
-    progress.accept("timing " + contenders.size() + " contenders: " + WARMUP_ROUNDS
-        + " warm-up rounds, then " + runs + " interleaved rounds");
+    progress.accept(
+        "timing "
+            + contenders.size()
+            + " contenders: "
+            + WARMUP_ROUNDS
+            + " warm-up rounds, then "
+            + runs
+            + " interleaved rounds");
     List<Latency> latencies =
         new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
 
     List<Row> rows = Slot.rows(slots, latencies);
-    notes.add("process rows include this JVM's cost of spawning and reaping a child; "
-        + "the /bin/true row is that floor");
-    notes.add("in-process rows ran in this JVM: "
-        + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-    notes.add("1-minute load average " + loadBefore + " before, " + HostLoad.oneMinute()
-        + " after, on " + Runtime.getRuntime().availableProcessors() + " CPUs");
+    notes.add(
+        "process rows include this JVM's cost of spawning and reaping a child; "
+            + "the /bin/true row is that floor");
+    notes.add(
+        "in-process rows ran in this JVM: "
+            + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    notes.add(
+        "1-minute load average "
+            + loadBefore
+            + " before, "
+            + HostLoad.oneMinute()
+            + " after, on "
+            + Runtime.getRuntime().availableProcessors()
+            + " CPUs");
 
     // Leave the host as found for the memory phase; BenchHost.close() covers the failure paths.
     teardown.forEach(Runnable::run);
@@ -89,20 +103,33 @@ public final class StartupBench {
     }
     JvmCli cli = found.get();
     HostCommands commands = host.commands();
-    start.add(Slot.of(Row.Group.START, "jvs start app -- /bin/true (CLI, cold JVM)",
-        () -> commands.run(cli.command(List.of(), CLI_START))));
-    exec.add(Slot.of(Row.Group.EXEC, "jvs exec sys -- /bin/true (CLI, cold JVM)",
-        () -> commands.run(cli.command(List.of(), CLI_EXEC))));
+    start.add(
+        Slot.of(
+            Row.Group.START,
+            "jvs start app -- /bin/true (CLI, cold JVM)",
+            () -> commands.run(cli.command(List.of(), CLI_START))));
+    exec.add(
+        Slot.of(
+            Row.Group.EXEC,
+            "jvs exec sys -- /bin/true (CLI, cold JVM)",
+            () -> commands.run(cli.command(List.of(), CLI_EXEC))));
     try {
       progress.accept("training the AOT cache with `jvs start app -- /bin/true`");
       List<String> aot =
           AotCache.train(cli, commands, host.scratch().resolve("jvs.aot"), CLI_START);
-      start.add(Slot.of(Row.Group.START, "jvs start app -- /bin/true (CLI with AOT cache)",
-          () -> commands.run(cli.command(aot, CLI_START))));
-      exec.add(Slot.of(Row.Group.EXEC, "jvs exec sys -- /bin/true (CLI with AOT cache)",
-          () -> commands.run(cli.command(aot, CLI_EXEC))));
-      notes.add("AOT rows: one cache, trained by a single `jvs start app -- /bin/true` run with "
-          + "-XX:AOTCacheOutput=FILE, then -XX:AOTCache=FILE on both rows");
+      start.add(
+          Slot.of(
+              Row.Group.START,
+              "jvs start app -- /bin/true (CLI with AOT cache)",
+              () -> commands.run(cli.command(aot, CLI_START))));
+      exec.add(
+          Slot.of(
+              Row.Group.EXEC,
+              "jvs exec sys -- /bin/true (CLI with AOT cache)",
+              () -> commands.run(cli.command(aot, CLI_EXEC))));
+      notes.add(
+          "AOT rows: one cache, trained by a single `jvs start app -- /bin/true` run with "
+              + "-XX:AOTCacheOutput=FILE, then -XX:AOTCache=FILE on both rows");
     } catch (JvsException e) {
       start.add(Slot.skip(Row.Group.START, "CLI with AOT cache", e.getMessage()));
     }
@@ -112,10 +139,16 @@ public final class StartupBench {
   private void addApiRows(List<Slot> start, List<Slot> exec) {
     Guests guests = host.guests();
     Launcher.Stdio quiet = Launcher.Stdio.none();
-    start.add(Slot.of(Row.Group.START, "Guests.start(app, [/bin/true], FOREGROUND)",
-        () -> expectZero(guests.start(APP, TRUE, Guests.Attach.FOREGROUND, quiet))));
-    exec.add(Slot.of(Row.Group.EXEC, "Guests.exec(sys, [/bin/true])",
-        () -> expectZero(guests.exec(SYS, TRUE, false, quiet))));
+    start.add(
+        Slot.of(
+            Row.Group.START,
+            "Guests.start(app, [/bin/true], FOREGROUND)",
+            () -> expectZero(guests.start(APP, TRUE, Guests.Attach.FOREGROUND, quiet))));
+    exec.add(
+        Slot.of(
+            Row.Group.EXEC,
+            "Guests.exec(sys, [/bin/true])",
+            () -> expectZero(guests.exec(SYS, TRUE, false, quiet))));
   }
 
   private void addRuncRows(Path rootfs, List<Slot> start, List<Slot> exec) {
@@ -131,10 +164,16 @@ public final class StartupBench {
         runc.bundle(host.scratch().resolve("runc-sleep"), rootfs, List.of("/bin/sleep", "1000"));
     String target = runc.newId("exec-target");
     runc.runDetached(target, sleepBundle);
-    start.add(Slot.reference(Row.Group.START, "runc run (busybox rootfs, /bin/true)",
-        () -> runc.run(runc.newId("run"), trueBundle)));
-    exec.add(Slot.reference(Row.Group.EXEC, "runc exec CTR /bin/true (CTR runs sleep 1000)",
-        () -> runc.exec(target, TRUE)));
+    start.add(
+        Slot.reference(
+            Row.Group.START,
+            "runc run (busybox rootfs, /bin/true)",
+            () -> runc.run(runc.newId("run"), trueBundle)));
+    exec.add(
+        Slot.reference(
+            Row.Group.EXEC,
+            "runc exec CTR /bin/true (CTR runs sleep 1000)",
+            () -> runc.exec(target, TRUE)));
   }
 
   /**
@@ -144,10 +183,11 @@ public final class StartupBench {
   private Optional<OciRuntime> runtime(String name) {
     Optional<OciRuntime> found =
         OciRuntime.find(name, host.scratch().resolve(name + "-state"), host.commands());
-    found.ifPresent(r -> {
-      host.onClose(r::deleteAll);
-      teardown.add(r::deleteAll);
-    });
+    found.ifPresent(
+        r -> {
+          host.onClose(r::deleteAll);
+          teardown.add(r::deleteAll);
+        });
     return found;
   }
 
@@ -165,8 +205,11 @@ public final class StartupBench {
       start.add(Slot.skip(Row.Group.START, "crun", "not runnable here (" + error.get() + ")"));
       return;
     }
-    start.add(Slot.of(Row.Group.START, "crun run (busybox rootfs, /bin/true)",
-        () -> crun.run(crun.newId("run"), bundle)));
+    start.add(
+        Slot.of(
+            Row.Group.START,
+            "crun run (busybox rootfs, /bin/true)",
+            () -> crun.run(crun.newId("run"), bundle)));
   }
 
   /** The same namespaces as a guest, no cgroup, no monitor: the kernel's floor for isolation. */
@@ -178,10 +221,23 @@ public final class StartupBench {
       return;
     }
     List<String> argv =
-        List.of(unshare.get().toString(), "--fork", "--pid", "--mount", "--uts", "--ipc", "--net",
-            "--mount-proc", chroot.get().toString(), rootfs.toString(), "/bin/true");
-    start.add(Slot.of(Row.Group.START, "unshare -fpmuin --mount-proc chroot ROOTFS /bin/true",
-        () -> host.commands().run(argv)));
+        List.of(
+            unshare.get().toString(),
+            "--fork",
+            "--pid",
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--mount-proc",
+            chroot.get().toString(),
+            rootfs.toString(),
+            "/bin/true");
+    start.add(
+        Slot.of(
+            Row.Group.START,
+            "unshare -fpmuin --mount-proc chroot ROOTFS /bin/true",
+            () -> host.commands().run(argv)));
   }
 
   private static void expectZero(int exitCode) {

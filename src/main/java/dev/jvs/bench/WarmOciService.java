@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code jvs serve} as a separate JVM on the running jar, as systemd would start it (full JIT,
- * no per-call flags), with a JVS_ROOT and JVS_RUN of its own under {@code dir} and its log in a
- * file; {@link #close()} stops it with SIGTERM.
+ * {@code jvs serve} as a separate JVM on the running jar, as systemd would start it (full JIT, no
+ * per-call flags), with a JVS_ROOT and JVS_RUN of its own under {@code dir} and its log in a file;
+ * {@link #close()} stops it with SIGTERM.
  */
 final class WarmOciService implements AutoCloseable {
   private final Path socket;
@@ -28,14 +28,23 @@ final class WarmOciService implements AutoCloseable {
 
   static WarmOciService start(JvmCli cli, Path dir, Path log) {
     Path socket = dir.resolve("run/jvs.sock");
-    List<String> argv = new ArrayList<>(List.of(cli.java().toString(),
-        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Djvs.init=" + cli.init(),
-        "-jar", cli.jar().toString(), "serve", "--no-lxcfs"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                cli.java().toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC",
+                "-Djvs.init=" + cli.init(),
+                "-jar",
+                cli.jar().toString(),
+                "serve",
+                "--no-lxcfs"));
     try {
-      ProcessBuilder pb = new ProcessBuilder(argv)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       pb.environment().put("JVS_ROOT", dir.resolve("root").toString());
       pb.environment().put("JVS_RUN", dir.resolve("run").toString());
       Process p = pb.start();
@@ -66,7 +75,8 @@ final class WarmOciService implements AutoCloseable {
   /** jvs-oci requests the service logged ("TIME #N jvs-oci ARGS -> CODE (T ms)" lines). */
   long requestsServed() {
     try {
-      return Files.readAllLines(log).stream().filter(l -> l.matches("\\S+ #\\d+ jvs-oci .*"))
+      return Files.readAllLines(log).stream()
+          .filter(l -> l.matches("\\S+ #\\d+ jvs-oci .*"))
           .count();
     } catch (IOException e) {
       return 0;

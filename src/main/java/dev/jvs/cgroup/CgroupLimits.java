@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * jvs's one vocabulary of cgroup limits; each driver translates it into its own files (see
  * docs/cgroups.md). A null field leaves the kernel's current value alone. {@link #UNLIMITED} in
- * {@code memoryMax}, {@code memoryHigh}, {@code memorySwapMax} or {@code pidsMax} and 0 in
- * {@code cpuLimitPercent} remove a limit set earlier.
+ * {@code memoryMax}, {@code memoryHigh}, {@code memorySwapMax} or {@code pidsMax} and 0 in {@code
+ * cpuLimitPercent} remove a limit set earlier.
  *
  * @param cpuShares fair-share weight on the v1 cpu.shares scale 2..262144 (default 1024)
  * @param cpuLimitPercent hard cap in percent of one CPU (150 = 1.5 CPUs), 0 = no cap
@@ -19,11 +19,11 @@ import java.util.List;
  * @param ioWriteBps write caps per device
  * @param devices allow-list of devices; empty denies every device
  * @param memoryHigh bytes of memory above which the guest is throttled and reclaimed, never
- *     OOM-killed: v2 memory.high; v1 has no throttle, so memory.soft_limit_in_bytes (reclaimed
- *     to under host memory pressure) is the nearest
- * @param cpuBurstPercent CPU a capped cgroup may save up while idle and spend above its cap in
- *     one period, in percent of one CPU per period (the token bucket's depth); at most
- *     cpuLimitPercent (the kernel's rule), 0 = none
+ *     OOM-killed: v2 memory.high; v1 has no throttle, so memory.soft_limit_in_bytes (reclaimed to
+ *     under host memory pressure) is the nearest
+ * @param cpuBurstPercent CPU a capped cgroup may save up while idle and spend above its cap in one
+ *     period, in percent of one CPU per period (the token bucket's depth); at most cpuLimitPercent
+ *     (the kernel's rule), 0 = none
  */
 public record CgroupLimits(
     Long cpuShares,
@@ -61,8 +61,7 @@ public record CgroupLimits(
 
   /** Nothing set: applying it changes nothing. */
   public static CgroupLimits none() {
-    return new CgroupLimits(
-        null, null, null, null, null, null, null, null, null, null, null, null);
+    return new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public CgroupLimits withCpuShares(Long v) {
@@ -152,8 +151,18 @@ public record CgroupLimits(
 
     CgroupLimits build() {
       return new CgroupLimits(
-          cpuShares, cpuLimitPercent, cpuCpus, memoryMax, memorySwapMax, pidsMax, ioWeight,
-          ioReadBps, ioWriteBps, devices, memoryHigh, cpuBurstPercent);
+          cpuShares,
+          cpuLimitPercent,
+          cpuCpus,
+          memoryMax,
+          memorySwapMax,
+          pidsMax,
+          ioWeight,
+          ioReadBps,
+          ioWriteBps,
+          devices,
+          memoryHigh,
+          cpuBurstPercent);
     }
   }
 

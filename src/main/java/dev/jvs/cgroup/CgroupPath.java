@@ -5,8 +5,7 @@ import java.util.regex.Pattern;
 /**
  * A guest's place below a hierarchy root: {@code parent} (one or more components, e.g. "jvs" or
  * "jvs-1a2b3c4d"; empty for a cgroup directly below the root, as an OCI cgroupsPath "/name" asks)
- * and {@code name}. Checked so that no value can climb out of the tree or land on a
- * control file.
+ * and {@code name}. Checked so that no value can climb out of the tree or land on a control file.
  */
 record CgroupPath(String parent, String name) {
   private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9_@:+-][A-Za-z0-9_.@:+-]*");

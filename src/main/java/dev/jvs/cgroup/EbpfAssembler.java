@@ -22,6 +22,7 @@ public final class EbpfAssembler {
   public static final int R5 = 5;
   public static final int R6 = 6;
   public static final int R7 = 7;
+
   /** The read-only frame pointer; the stack lies below it. */
   public static final int R10 = 10;
 

@@ -91,8 +91,9 @@ public final class Hierarchies {
    * waiting for v1's FREEZING to end.
    */
   public void freeze(String path, boolean frozen) {
-    Path dir = dir(v2() ? "cpu" : "freezer", path).orElseThrow(
-        () -> new CgroupException(path + ": freeze: no freezer on this host"));
+    Path dir =
+        dir(v2() ? "cpu" : "freezer", path)
+            .orElseThrow(() -> new CgroupException(path + ": freeze: no freezer on this host"));
     if (v2()) {
       write(dir.resolve("cgroup.freeze"), frozen ? "1" : "0", path + ": freeze");
     } else {
@@ -105,14 +106,18 @@ public final class Hierarchies {
    * guest's is); nothing when no cpu controller is mounted.
    */
   public void setCpuShares(String path, long shares) {
-    dir("cpu", path).ifPresent(dir -> {
-      if (v2()) {
-        write(dir.resolve("cpu.weight"), Long.toString(Translation.sharesToWeight(shares)),
-            dir.toString());
-      } else {
-        write(dir.resolve("cpu.shares"), Long.toString(shares), dir.toString());
-      }
-    });
+    dir("cpu", path)
+        .ifPresent(
+            dir -> {
+              if (v2()) {
+                write(
+                    dir.resolve("cpu.weight"),
+                    Long.toString(Translation.sharesToWeight(shares)),
+                    dir.toString());
+              } else {
+                write(dir.resolve("cpu.shares"), Long.toString(shares), dir.toString());
+              }
+            });
   }
 
   /** The cgroup's directories that exist, in every hierarchy mounted here (jvs's or not). */
@@ -149,8 +154,9 @@ public final class Hierarchies {
    * memory.current.
    */
   public static long memoryUsageBytes(Path dir) {
-    return readBytes(dir, Files.exists(dir.resolve("memory.current")) ? "memory.current"
-        : "memory.usage_in_bytes");
+    return readBytes(
+        dir,
+        Files.exists(dir.resolve("memory.current")) ? "memory.current" : "memory.usage_in_bytes");
   }
 
   /**
@@ -158,8 +164,8 @@ public final class Hierarchies {
    * memory.limit_in_bytes, v2 memory.max.
    */
   public static long memoryLimitBytes(Path dir) {
-    return readBytes(dir, Files.exists(dir.resolve("memory.max")) ? "memory.max"
-        : "memory.limit_in_bytes");
+    return readBytes(
+        dir, Files.exists(dir.resolve("memory.max")) ? "memory.max" : "memory.limit_in_bytes");
   }
 
   private static long readBytes(Path dir, String file) {

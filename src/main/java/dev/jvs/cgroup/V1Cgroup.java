@@ -50,15 +50,16 @@ final class V1Cgroup implements Cgroup {
   }
 
   /**
-   * The kernel refuses a burst above the quota, checked at each write: the burst is cleared
-   * first, so lowering both in one apply cannot fail half-way.
+   * The kernel refuses a burst above the quota, checked at each write: the burst is cleared first,
+   * so lowering both in one apply cannot fail half-way.
    */
   private void applyCpuBandwidth(Integer limitPercent, Integer burstPercent) {
     Path burst = file("cpu", "cpu.cfs_burst_us");
     boolean canBurst = fs.exists(burst);
     if (burstPercent != null && burstPercent > 0 && !canBurst) {
       throw new CgroupException(
-          "cpu.cfs_burst_us: not available (this kernel is older than 5.14)", "cpu.cfs_burst_us",
+          "cpu.cfs_burst_us: not available (this kernel is older than 5.14)",
+          "cpu.cfs_burst_us",
           0);
     }
     if (canBurst) {
@@ -226,7 +227,8 @@ final class V1Cgroup implements Cgroup {
       fs.write(file("cpuset", "cpuset.mems"), t.cpuMems());
     }
     if (t.memoryReservation() != null) {
-      fs.write(file("memory", "memory.soft_limit_in_bytes"),
+      fs.write(
+          file("memory", "memory.soft_limit_in_bytes"),
           Translation.v1Number(t.memoryReservation()));
     }
     if (t.memorySwappiness() != null) {
@@ -236,7 +238,8 @@ final class V1Cgroup implements Cgroup {
       fs.write(file("memory", "memory.oom_control"), t.oomKillDisable() ? "1" : "0");
     }
     if (t.kernelTcpMemory() != null) {
-      fs.write(file("memory", "memory.kmem.tcp.limit_in_bytes"),
+      fs.write(
+          file("memory", "memory.kmem.tcp.limit_in_bytes"),
           Translation.v1Number(t.kernelTcpMemory()));
     }
     t.hugepageLimits().forEach(this::hugepageLimit);
@@ -245,23 +248,28 @@ final class V1Cgroup implements Cgroup {
   private void hugepageLimit(String size, long bytes) {
     Optional<Path> v1 = dir("hugetlb");
     if (v1.isPresent()) {
-      writeExisting(v1.get().resolve("hugetlb." + size + ".limit_in_bytes"),
-          Translation.v1Number(bytes));
+      writeExisting(
+          v1.get().resolve("hugetlb." + size + ".limit_in_bytes"), Translation.v1Number(bytes));
     } else if (twin != null) {
       V2Hugetlb.enable(fs, twin, path.relative());
       writeExisting(twin.resolve("hugetlb." + size + ".max"), Translation.v2Number(bytes));
     } else {
       throw new CgroupException(
           "hugetlb: no hugetlb controller on this host (neither a v1 hierarchy nor cgroup2)",
-          "hugetlb", 0);
+          "hugetlb",
+          0);
     }
   }
 
   /** A huge page size the kernel does not offer has no control file: say so, not ENOENT. */
   private void writeExisting(Path file, String value) {
     if (!fs.exists(file)) {
-      throw new CgroupException(file.getFileName() + ": this kernel offers no such huge page"
-          + " size (see /sys/kernel/mm/hugepages)", file.getFileName().toString(), 0);
+      throw new CgroupException(
+          file.getFileName()
+              + ": this kernel offers no such huge page"
+              + " size (see /sys/kernel/mm/hugepages)",
+          file.getFileName().toString(),
+          0);
     }
     fs.write(file, value);
   }

@@ -57,7 +57,9 @@ final class V2Cgroup implements Cgroup {
         w.write("cpu", "cpu.max", Translation.cpuMax(l.cpuLimitPercent()));
       }
       if (burst) {
-        w.write("cpu", "cpu.max.burst",
+        w.write(
+            "cpu",
+            "cpu.max.burst",
             Long.toString(Translation.percentToQuotaUs(l.cpuBurstPercent())));
       }
     }
@@ -123,8 +125,10 @@ final class V2Cgroup implements Cgroup {
     if (t.cpuPeriodUs() != null || t.cpuQuotaUs() != null) {
       // cpu.max holds both: keep the half not being changed
       String[] now = fs.read(dir.resolve("cpu.max")).strip().split("\\s+");
-      String quota = t.cpuQuotaUs() == null ? now[0]
-          : t.cpuQuotaUs() == -1 ? "max" : Long.toString(t.cpuQuotaUs());
+      String quota =
+          t.cpuQuotaUs() == null
+              ? now[0]
+              : t.cpuQuotaUs() == -1 ? "max" : Long.toString(t.cpuQuotaUs());
       String period = t.cpuPeriodUs() == null ? now[1] : Long.toString(t.cpuPeriodUs());
       w.write("cpu", "cpu.max", quota + " " + period);
     }
@@ -141,13 +145,20 @@ final class V2Cgroup implements Cgroup {
       V2Hugetlb.enable(fs, dir, path.relative());
       Set<String> now = CgroupV2Driver.words(fs.read(dir.resolve("cgroup.controllers")));
       Writer hw = new Writer(now);
-      t.hugepageLimits().forEach((size, bytes) -> {
-        if (!fs.exists(dir.resolve("hugetlb." + size + ".max"))) {
-          throw new CgroupException("hugetlb." + size + ".max: this kernel offers no such huge"
-              + " page size (see /sys/kernel/mm/hugepages)", "hugetlb." + size + ".max", 0);
-        }
-        hw.write("hugetlb", "hugetlb." + size + ".max", Translation.v2Number(bytes));
-      });
+      t.hugepageLimits()
+          .forEach(
+              (size, bytes) -> {
+                if (!fs.exists(dir.resolve("hugetlb." + size + ".max"))) {
+                  throw new CgroupException(
+                      "hugetlb."
+                          + size
+                          + ".max: this kernel offers no such huge"
+                          + " page size (see /sys/kernel/mm/hugepages)",
+                      "hugetlb." + size + ".max",
+                      0);
+                }
+                hw.write("hugetlb", "hugetlb." + size + ".max", Translation.v2Number(bytes));
+              });
     }
   }
 

@@ -22,8 +22,8 @@ final class V2Hugetlb {
       Path control = at.resolve("cgroup.subtree_control");
       if (!CgroupV2Driver.words(fs.read(control)).contains("hugetlb")) {
         if (!CgroupV2Driver.words(fs.read(at.resolve("cgroup.controllers"))).contains("hugetlb")) {
-          throw new CgroupException("hugetlb: the controller is not available in " + at,
-              "cgroup.controllers", 0);
+          throw new CgroupException(
+              "hugetlb: the controller is not available in " + at, "cgroup.controllers", 0);
         }
         fs.write(control, "+hugetlb");
       }

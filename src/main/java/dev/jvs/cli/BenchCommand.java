@@ -15,9 +15,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks that print tables (they run under their own temporary JVS_ROOT).",
-    subcommands = {BenchStartCommand.class, BenchCpuCommand.class, BenchIsolationCommand.class,
-      BenchNetCommand.class, BenchSharingCommand.class, BenchOciCommand.class,
-      CommandLine.HelpCommand.class})
+    subcommands = {
+      BenchStartCommand.class,
+      BenchCpuCommand.class,
+      BenchIsolationCommand.class,
+      BenchNetCommand.class,
+      BenchSharingCommand.class,
+      BenchOciCommand.class,
+      CommandLine.HelpCommand.class
+    })
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

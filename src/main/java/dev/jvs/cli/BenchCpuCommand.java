@@ -32,13 +32,22 @@ import picocli.CommandLine.Spec;
 final class BenchCpuCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--seconds", defaultValue = "20", description = "measured seconds per experiment (${DEFAULT-VALUE})")
+  @Option(
+      names = "--seconds",
+      defaultValue = "20",
+      description = "measured seconds per experiment (${DEFAULT-VALUE})")
   int seconds;
 
-  @Option(names = "--interval", defaultValue = "1s", description = "sampling interval (${DEFAULT-VALUE})")
+  @Option(
+      names = "--interval",
+      defaultValue = "1s",
+      description = "sampling interval (${DEFAULT-VALUE})")
   String interval;
 
-  @Option(names = "--out", defaultValue = ".", description = "directory for the PNG plots (${DEFAULT-VALUE})")
+  @Option(
+      names = "--out",
+      defaultValue = ".",
+      description = "directory for the PNG plots (${DEFAULT-VALUE})")
   Path out;
 
   @Override
@@ -50,8 +59,9 @@ final class BenchCpuCommand implements Callable<Integer> {
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     List<CpuRun> runs;
     try (BenchHost host = BenchCommand.host()) {
-      runs = new CpuBench(host, progress).run(Duration.ofSeconds(3), Duration.ofSeconds(seconds),
-          Values.duration(interval));
+      runs =
+          new CpuBench(host, progress)
+              .run(Duration.ofSeconds(3), Duration.ofSeconds(seconds), Values.duration(interval));
     }
     PrintWriter o = spec.commandLine().getOut();
     String format = "%-4s %-12s %5s  %-34s %-11s %8s %8s %8s%n";
@@ -62,14 +72,24 @@ final class BenchCpuCommand implements Callable<Integer> {
         CpuExperiment.Load l = e.guests().get(i);
         int j = i;
         double[] col = r.samples().stream().mapToDouble(s -> s[j]).toArray();
-        o.printf(format, "(" + e.id() + ")", l.guest(), l.processes(),
-            new java.util.TreeMap<>(l.limits()).toString(), e.goal(i), pct(r.means()[i]),
-            pct(Arrays.stream(col).min().orElse(0)), pct(Arrays.stream(col).max().orElse(0)));
+        o.printf(
+            format,
+            "(" + e.id() + ")",
+            l.guest(),
+            l.processes(),
+            new java.util.TreeMap<>(l.limits()).toString(),
+            e.goal(i),
+            pct(r.means()[i]),
+            pct(Arrays.stream(col).min().orElse(0)),
+            pct(Arrays.stream(col).max().orElse(0)));
       }
       Path png = out.resolve("jvs-bench-cpu-" + e.id() + ".png");
       SharePlot.write(r, png);
-      o.printf("     %s: %s; plot %s%n", e.ofWallTime() ? "share of one CPU (wall time)"
-          : "share of the guests' CPU time", e.title(), png.toAbsolutePath());
+      o.printf(
+          "     %s: %s; plot %s%n",
+          e.ofWallTime() ? "share of one CPU (wall time)" : "share of the guests' CPU time",
+          e.title(),
+          png.toAbsolutePath());
     }
     o.flush();
     return 0;

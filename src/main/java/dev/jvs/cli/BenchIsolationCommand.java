@@ -24,7 +24,10 @@ import picocli.CommandLine.Spec;
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--runs", defaultValue = "9", description = "timed pairs per row (${DEFAULT-VALUE})")
+  @Option(
+      names = "--runs",
+      defaultValue = "9",
+      description = "timed pairs per row (${DEFAULT-VALUE})")
   int runs;
 
   @Override
@@ -44,13 +47,20 @@ final class BenchIsolationCommand implements Callable<Integer> {
       Duration p = r.paused().get(i);
       Duration a = r.attacked().get(i);
       IsolationBench.Slowdown s = r.slowdowns().get(i);
-      o.printf(format, r.labels().get(i), i == 0 ? "-" : p.toMillis() + " ms", a.toMillis() + " ms",
+      o.printf(
+          format,
+          r.labels().get(i),
+          i == 0 ? "-" : p.toMillis() + " ms",
+          a.toMillis() + " ms",
           i == 0 ? "-" : percent(s.median()),
           i == 0 ? "" : percent(s.lowerQuartile()) + " .. " + percent(s.upperQuartile()),
           i == 0 ? "" : "≤ 5 %");
     }
-    o.println("A's median times over " + runs + " pairs run back to back with B frozen (cgroup"
-        + " freezer) and B running, in alternating order;");
+    o.println(
+        "A's median times over "
+            + runs
+            + " pairs run back to back with B frozen (cgroup"
+            + " freezer) and B running, in alternating order;");
     o.println("slowdown = median of the pairs' running/frozen ratios, with their quartiles");
     o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
     o.flush();

@@ -22,39 +22,61 @@ import picocli.CommandLine.Spec;
 final class BenchNetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "per iperf3 run (${DEFAULT-VALUE})")
+  @Option(
+      names = "--seconds",
+      defaultValue = "5",
+      description = "per iperf3 run (${DEFAULT-VALUE})")
   int seconds;
 
-  @Option(names = "--rounds", defaultValue = "7",
+  @Option(
+      names = "--rounds",
+      defaultValue = "7",
       description = "paired rounds of every mode, per link (${DEFAULT-VALUE})")
   int rounds;
 
-  @Option(names = "--link", defaultValue = "1000",
-      description = "line rate of the second throughput table in Mbit/s, 0 for none"
-          + " (${DEFAULT-VALUE})")
+  @Option(
+      names = "--link",
+      defaultValue = "1000",
+      description =
+          "line rate of the second throughput table in Mbit/s, 0 for none" + " (${DEFAULT-VALUE})")
   long link;
 
-  @Option(names = "--guests", defaultValue = "3", description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
+  @Option(
+      names = "--guests",
+      defaultValue = "3",
+      description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
   int guests;
 
-  @Option(names = "--runs", defaultValue = "15", description = "timed starts per mode (${DEFAULT-VALUE})")
+  @Option(
+      names = "--runs",
+      defaultValue = "15",
+      description = "timed starts per mode (${DEFAULT-VALUE})")
   int runs;
 
-  @Option(names = "--bandwidth", defaultValue = "1000",
+  @Option(
+      names = "--bandwidth",
+      defaultValue = "1000",
       description = "HTB tree bandwidth in Mbit/s (${DEFAULT-VALUE})")
   long bandwidth;
 
   @Override
   public Integer call() {
-    if (seconds < 1 || rounds < 1 || link < 0 || guests < 2 || guests > 4 || runs < 1
+    if (seconds < 1
+        || rounds < 1
+        || link < 0
+        || guests < 2
+        || guests > 4
+        || runs < 1
         || bandwidth < 10) {
-      throw new IllegalArgumentException("--seconds >= 1, --rounds >= 1, --link >= 0,"
-          + " --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
+      throw new IllegalArgumentException(
+          "--seconds >= 1, --rounds >= 1, --link >= 0,"
+              + " --guests 2..4, --runs >= 1 and --bandwidth >= 10 please");
     }
     PrintWriter out = spec.commandLine().getOut();
     try (BenchHost host = BenchCommand.host()) {
       new NetBench(host, BenchCommand.progress(spec, "bench net: "))
-          .run(seconds, rounds, link, guests, runs, bandwidth).forEach(out::println);
+          .run(seconds, rounds, link, guests, runs, bandwidth)
+          .forEach(out::println);
       out.flush(); // the tables, even should cleanup fail
     }
     return 0;

@@ -28,7 +28,10 @@ final class BenchOciCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--runs", defaultValue = "10", description = "timed runs per row (${DEFAULT-VALUE})")
+  @Option(
+      names = "--runs",
+      defaultValue = "10",
+      description = "timed runs per row (${DEFAULT-VALUE})")
   int runs;
 
   @Override
@@ -42,15 +45,20 @@ final class BenchOciCommand implements Callable<Integer> {
       r = new OciBench(host, progress).run(runs);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("ctr run --rm IMAGE ID /bin/true, end to end: %d interleaved runs per row (after %d"
-        + " warm-up round)%n", r.runs(), r.warmupRounds());
+    out.printf(
+        "ctr run --rm IMAGE ID /bin/true, end to end: %d interleaved runs per row (after %d"
+            + " warm-up round)%n",
+        r.runs(), r.warmupRounds());
     out.printf("  %-" + LABEL_WIDTH + "s %10s %10s %8s%n", "runtime", "median", "p90", "x runc");
     for (Row row : r.rows()) {
       switch (row) {
         case Row.Measured m -> {
           OptionalDouble ratio = r.ratioToRunc(m);
-          out.printf("  %-" + LABEL_WIDTH + "s %10s %10s %8s%n", m.label(),
-              millis(m.latency().medianMillis()), millis(m.latency().p90Millis()),
+          out.printf(
+              "  %-" + LABEL_WIDTH + "s %10s %10s %8s%n",
+              m.label(),
+              millis(m.latency().medianMillis()),
+              millis(m.latency().p90Millis()),
               ratio.isPresent() ? String.format("%.2fx", ratio.getAsDouble()) : "-");
         }
         case Row.Skipped s -> out.printf("  %s: %s%n", s.label(), s.reason());

@@ -22,7 +22,10 @@ import picocli.CommandLine.Spec;
 final class BenchSharingCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--guests", defaultValue = "50", description = "guests per half (${DEFAULT-VALUE})")
+  @Option(
+      names = "--guests",
+      defaultValue = "50",
+      description = "guests per half (${DEFAULT-VALUE})")
   int guests;
 
   @Override
@@ -36,22 +39,38 @@ final class BenchSharingCommand implements Callable<Integer> {
       r = new SharingBench(host, progress).run(guests);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("Disk: busybox template %s; guest %d of it adds %s  (ratio %.4f of a full copy)%n",
-        Format.bytes(r.templateBytes()), r.guests(), Format.bytes(r.nthGuestBytes()),
+    out.printf(
+        "Disk: busybox template %s; guest %d of it adds %s  (ratio %.4f of a full copy)%n",
+        Format.bytes(r.templateBytes()),
+        r.guests(),
+        Format.bytes(r.nthGuestBytes()),
         (double) r.nthGuestBytes() / r.templateBytes());
     out.printf("Memory of %d running busybox system guests:%n", r.guests());
     out.printf("  %-40s %14s %14s %8s%n", "", "one template", "separate copies", "ratio");
-    row(out, "memory cgroups (incl. page cache)", r.shared().cgroupBytes(), r.separate().cgroupBytes());
+    row(
+        out,
+        "memory cgroups (incl. page cache)",
+        r.shared().cgroupBytes(),
+        r.separate().cgroupBytes());
     row(out, "Pss of guest processes", r.shared().pssBytes(), r.separate().pssBytes());
-    row(out, "host page cache growth (Cached:)", r.shared().cacheGrowth(), r.separate().cacheGrowth());
-    out.println("note: ratio = separate copies / one template; the host's page cache also grows"
-        + " with anything else it does meanwhile");
+    row(
+        out,
+        "host page cache growth (Cached:)",
+        r.shared().cacheGrowth(),
+        r.separate().cacheGrowth());
+    out.println(
+        "note: ratio = separate copies / one template; the host's page cache also grows"
+            + " with anything else it does meanwhile");
     out.flush();
     return 0;
   }
 
   private static void row(PrintWriter out, String label, long shared, long separate) {
-    out.printf("  %-40s %14s %14s %7.2fx%n", label, Format.bytes(shared), Format.bytes(separate),
+    out.printf(
+        "  %-40s %14s %14s %7.2fx%n",
+        label,
+        Format.bytes(shared),
+        Format.bytes(separate),
         shared <= 0 ? Double.NaN : (double) separate / shared);
   }
 }

@@ -33,16 +33,23 @@ final class BenchStartCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--runs", defaultValue = "30",
+  @Option(
+      names = "--runs",
+      defaultValue = "30",
       description = "timed runs per row (${DEFAULT-VALUE})")
   int runs;
 
-  @Option(names = "--guests", defaultValue = "100",
+  @Option(
+      names = "--guests",
+      defaultValue = "100",
       description = "idle guests for the memory figures, 0 to skip (${DEFAULT-VALUE})")
   int guests;
 
-  @Option(names = "--breakdown", description = "then where an in-process start's time goes,"
-      + " phase by phase (medians over --runs starts)")
+  @Option(
+      names = "--breakdown",
+      description =
+          "then where an in-process start's time goes,"
+              + " phase by phase (medians over --runs starts)")
   boolean breakdown;
 
   @Override
@@ -67,8 +74,8 @@ final class BenchStartCommand implements Callable<Integer> {
     printStartup(out, startup);
     if (!phases.isEmpty()) {
       out.println("Where an in-process start's time goes (medians per phase, ms):");
-      phases.forEach(p -> out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10.2f%n", p.name(),
-          p.medianMillis()));
+      phases.forEach(
+          p -> out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10.2f%n", p.name(), p.medianMillis()));
     }
     memory.ifPresent(m -> printMemory(out, m));
     out.flush();
@@ -76,13 +83,16 @@ final class BenchStartCommand implements Callable<Integer> {
   }
 
   private static void printStartup(PrintWriter out, StartupReport r) {
-    out.printf("Start-to-exit latency of /bin/true: %d interleaved runs per row (after %d warm-up"
-        + " rounds)%n", r.runs(), r.warmupRounds());
+    out.printf(
+        "Start-to-exit latency of /bin/true: %d interleaved runs per row (after %d warm-up"
+            + " rounds)%n",
+        r.runs(), r.warmupRounds());
     out.printf("%-" + LABEL_WIDTH + "s %10s %10s %8s%n", "", "median", "p90", "x runc");
     for (Row.Group group : Row.Group.values()) {
-      out.println(group == Row.Group.START
-          ? "fresh guest / container running /bin/true (ratio to runc run):"
-          : "/bin/true in a running guest / container (ratio to runc exec):");
+      out.println(
+          group == Row.Group.START
+              ? "fresh guest / container running /bin/true (ratio to runc run):"
+              : "/bin/true in a running guest / container (ratio to runc exec):");
       for (Row row : r.rows()) {
         if (row.group() != group) {
           continue;
@@ -90,8 +100,11 @@ final class BenchStartCommand implements Callable<Integer> {
         switch (row) {
           case Row.Measured m -> {
             OptionalDouble ratio = r.ratioToRunc(m);
-            out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10s %10s %8s%n", m.label(),
-                millis(m.latency().medianMillis()), millis(m.latency().p90Millis()),
+            out.printf(
+                "  %-" + (LABEL_WIDTH - 2) + "s %10s %10s %8s%n",
+                m.label(),
+                millis(m.latency().medianMillis()),
+                millis(m.latency().p90Millis()),
                 ratio.isPresent() ? ratio(ratio.getAsDouble()) : "-");
           }
           case Row.Skipped s -> out.printf("  %s: %s%n", s.label(), s.reason());
@@ -103,21 +116,35 @@ final class BenchStartCommand implements Callable<Integer> {
 
   private static void printMemory(PrintWriter out, MemoryReport m) {
     out.println();
-    out.printf("Host memory per idle guest: %d busybox system guests (started in %.1f s"
-        + " in-process, then idle 2 s)%n", m.guests(), m.startAll().toMillis() / 1000.0);
-    memoryLine(out, "MemAvailable drop / guests", signedBytes(m.memAvailableDropPerGuest()),
-        "(MemAvailable " + Format.bytes(m.memAvailableBefore()) + " before, "
-            + Format.bytes(m.memAvailableAfter()) + " after)");
-    memoryLine(out, "SUnreclaim + KernelStack + PageTables growth / guests",
-        signedBytes(m.kernelPerGuest()), "");
-    memoryLine(out, "Pss (monitor + guest processes) / guests", Format.bytes(m.pssPerGuest()),
+    out.printf(
+        "Host memory per idle guest: %d busybox system guests (started in %.1f s"
+            + " in-process, then idle 2 s)%n",
+        m.guests(), m.startAll().toMillis() / 1000.0);
+    memoryLine(
+        out,
+        "MemAvailable drop / guests",
+        signedBytes(m.memAvailableDropPerGuest()),
+        "(MemAvailable "
+            + Format.bytes(m.memAvailableBefore())
+            + " before, "
+            + Format.bytes(m.memAvailableAfter())
+            + " after)");
+    memoryLine(
+        out,
+        "SUnreclaim + KernelStack + PageTables growth / guests",
+        signedBytes(m.kernelPerGuest()),
         "");
+    memoryLine(out, "Pss (monitor + guest processes) / guests", Format.bytes(m.pssPerGuest()), "");
     memoryLine(out, "  of which jvs-init monitor", Format.bytes(m.monitorPssPerGuest()), "");
-    memoryLine(out, "  of which guest processes", Format.bytes(m.guestPssPerGuest()),
+    memoryLine(
+        out,
+        "  of which guest processes",
+        Format.bytes(m.guestPssPerGuest()),
         "(" + m.processes() + " processes in " + m.guests() + " cgroups)");
-    out.println("note: MemAvailable also counts kernel memory (namespaces, cgroups, mounts, page"
-        + " tables) and whatever else ran on the host meanwhile (negative: others freed more"
-        + " than the guests took); Pss counts user pages only");
+    out.println(
+        "note: MemAvailable also counts kernel memory (namespaces, cgroups, mounts, page"
+            + " tables) and whatever else ran on the host meanwhile (negative: others freed more"
+            + " than the guests took); Pss counts user pages only");
   }
 
   private static void memoryLine(PrintWriter out, String label, String value, String extra) {

@@ -5,12 +5,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "build", description = "Create a guest from a template (default: the built-in busybox).")
+@Command(
+    name = "build",
+    description = "Create a guest from a template (default: the built-in busybox).")
 final class BuildCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
-  @Option(names = {"--from", "--template"}, defaultValue = "busybox", description = "template (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = {"--from", "--template"},
+      defaultValue = "busybox",
+      description = "template (default: ${DEFAULT-VALUE})")
   String template;
 
   @Override

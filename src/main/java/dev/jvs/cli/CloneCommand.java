@@ -4,7 +4,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "clone", description = "Copy a stopped guest: same template, a copy of its private files.")
+@Command(
+    name = "clone",
+    description = "Copy a stopped guest: same template, a copy of its private files.")
 final class CloneCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "source guest")
   String source;

@@ -5,12 +5,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "delete", aliases = "rm", description = "Delete a stopped guest and its private files.")
+@Command(
+    name = "delete",
+    aliases = "rm",
+    description = "Delete a stopped guest and its private files.")
 final class DeleteCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
-  @Option(names = {"-f", "--force"}, description = "stop it first if it runs")
+  @Option(
+      names = {"-f", "--force"},
+      description = "stop it first if it runs")
   boolean force;
 
   @Override

@@ -14,7 +14,9 @@ final class ExecCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "1..*", arity = "1..*", description = "command and arguments")
   List<String> command;
 
-  @Option(names = {"-t", "--tty"}, description = "allocate a pseudo-terminal")
+  @Option(
+      names = {"-t", "--tty"},
+      description = "allocate a pseudo-terminal")
   boolean tty;
 
   @Override

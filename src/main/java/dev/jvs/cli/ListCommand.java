@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", aliases = "ls", description = "List guests: name, state, init pid, uptime, cgroup.")
+@Command(
+    name = "list",
+    aliases = "ls",
+    description = "List guests: name, state, init pid, uptime, cgroup.")
 final class ListCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -15,7 +18,10 @@ final class ListCommand extends Verb implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     out.printf("%-20s %-8s %8s %10s  %s%n", "NAME", "STATE", "PID", "UPTIME", "CGROUP");
     for (GuestStatus s : guests().list()) {
-      out.printf("%-20s %-8s %8s %10s  %s%n", s.name(), s.state(),
+      out.printf(
+          "%-20s %-8s %8s %10s  %s%n",
+          s.name(),
+          s.state(),
           s.initPid() == 0 ? "-" : Long.toString(s.initPid()),
           s.state() == GuestStatus.State.RUNNING ? Format.duration(s.uptime()) : "-",
           s.cgroup().isEmpty() ? "-" : s.cgroup());

@@ -25,28 +25,29 @@ import picocli.CommandLine.Model.OptionSpec;
     description = "Container-based operating-system virtualization (Linux-VServer in Java).")
 public final class Main implements Runnable {
   /** The verbs, in the order `jvs --help` lists them. */
-  private static final List<Class<?>> VERBS = List.of(
-      BuildCommand.class,
-      StartCommand.class,
-      StopCommand.class,
-      RestartCommand.class,
-      ExecCommand.class,
-      EnterCommand.class,
-      ListCommand.class,
-      StatusCommand.class,
-      SetCommand.class,
-      DeleteCommand.class,
-      GcCommand.class,
-      TemplateCommand.class,
-      CloneCommand.class,
-      UnifyCommand.class,
-      OciCommand.class,
-      ServeCommand.class,
-      StatCommand.class,
-      PsCommand.class,
-      TopCommand.class,
-      BenchCommand.class,
-      CommandLine.HelpCommand.class);
+  private static final List<Class<?>> VERBS =
+      List.of(
+          BuildCommand.class,
+          StartCommand.class,
+          StopCommand.class,
+          RestartCommand.class,
+          ExecCommand.class,
+          EnterCommand.class,
+          ListCommand.class,
+          StatusCommand.class,
+          SetCommand.class,
+          DeleteCommand.class,
+          GcCommand.class,
+          TemplateCommand.class,
+          CloneCommand.class,
+          UnifyCommand.class,
+          OciCommand.class,
+          ServeCommand.class,
+          StatCommand.class,
+          PsCommand.class,
+          TopCommand.class,
+          BenchCommand.class,
+          CommandLine.HelpCommand.class);
 
   @CommandLine.Spec CommandSpec spec;
 
@@ -65,8 +66,8 @@ public final class Main implements Runnable {
   }
 
   /**
-   * Runs one command line for {@code caller}: this process, or a client of the jvs service.
-   * Never exits the JVM (the service runs many).
+   * Runs one command line for {@code caller}: this process, or a client of the jvs service. Never
+   * exits the JVM (the service runs many).
    *
    * @throws Fallback for a verb that runs only in a JVM of its own (serve, bench), asked of the
    *     service: its client then runs it so
@@ -94,8 +95,8 @@ public final class Main implements Runnable {
     Factory factory = new Factory(caller);
     CommandLine cli = new CommandLine(new Main(), factory);
     try { // before the settings below, which reach only the subcommands there are
-      Subcommands.add(cli, VERBS, args.length > 0 && !args[0].startsWith("-") ? args[0] : null,
-          factory);
+      Subcommands.add(
+          cli, VERBS, args.length > 0 && !args[0].startsWith("-") ? args[0] : null, factory);
     } catch (Exception e) {
       throw new IllegalStateException("jvs: cannot build the command line: " + e, e);
     }
@@ -108,7 +109,8 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           PrintWriter stderr = cmd.getErr();
-          if (e instanceof JvsException || e instanceof UncheckedIOException
+          if (e instanceof JvsException
+              || e instanceof UncheckedIOException
               || e instanceof IllegalArgumentException) {
             stderr.println(ErrorLine.of("jvs: " + e.getMessage()));
           } else {
@@ -160,10 +162,14 @@ public final class Main implements Runnable {
    */
   private static void addHelp(CommandLine cmd) {
     CommandSpec spec = cmd.getCommandSpec();
-    if (spec.findOption("-h") == null && spec.findOption("--help") == null
+    if (spec.findOption("-h") == null
+        && spec.findOption("--help") == null
         && spec.unmatchedArgsBindings().isEmpty()) {
-      spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
-          .description("Show this help message and exit.").build());
+      spec.addOption(
+          OptionSpec.builder("-h", "--help")
+              .usageHelp(true)
+              .description("Show this help message and exit.")
+              .build());
     }
     cmd.getSubcommands().values().forEach(Main::addHelp);
   }

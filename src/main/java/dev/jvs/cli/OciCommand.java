@@ -18,7 +18,10 @@ final class OciCommand extends Verb implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return OciMain.run(caller, spec.commandLine().getOut(), spec.commandLine().getErr(),
+    return OciMain.run(
+        caller,
+        spec.commandLine().getOut(),
+        spec.commandLine().getErr(),
         args.toArray(String[]::new));
   }
 }

@@ -7,8 +7,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /**
- * A usage mistake (unknown option, missing parameter, bad value) is one line on stderr like
- * every other jvs error, naming the command; the usage text is for --help only.
+ * A usage mistake (unknown option, missing parameter, bad value) is one line on stderr like every
+ * other jvs error, naming the command; the usage text is for --help only.
  */
 final class ParameterErrors implements CommandLine.IParameterExceptionHandler {
   @Override
@@ -24,20 +24,24 @@ final class ParameterErrors implements CommandLine.IParameterExceptionHandler {
   }
 
   /**
-   * picocli's message, except for arguments it could not match: it reports `build -rf` as a
-   * missing name, but the unknown option is the mistake.
+   * picocli's message, except for arguments it could not match: it reports `build -rf` as a missing
+   * name, but the unknown option is the mistake.
    */
   private static String reason(ParameterException e) {
     List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
     if (!unmatched.isEmpty()) {
       String first = unmatched.getFirst();
-      String what = first.startsWith("-") ? "unknown option"
-          : e.getCommandLine().getSubcommands().isEmpty() ? "unexpected argument"
-          : "unknown command";
+      String what =
+          first.startsWith("-")
+              ? "unknown option"
+              : e.getCommandLine().getSubcommands().isEmpty()
+                  ? "unexpected argument"
+                  : "unknown command";
       return what + " '" + first + "'";
     }
     String message = String.valueOf(e.getMessage()).strip().replaceFirst("\\.$", "");
-    return message.isEmpty() ? message
+    return message.isEmpty()
+        ? message
         : Character.toLowerCase(message.charAt(0)) + message.substring(1);
   }
 }

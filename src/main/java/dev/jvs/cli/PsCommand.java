@@ -16,8 +16,15 @@ final class PsCommand extends Verb implements Callable<Integer> {
     String format = "%-16s %7s %7s %1s %7s %9s  %s%n";
     out.printf(format, "GUEST", "PID", "GPID", "S", "RSS", "TIME", "COMMAND");
     for (GuestProcess p : Views.create(this).processes()) {
-      out.printf(format, p.guest(), p.pid(), p.guestPid(), p.state(), Views.size(p.rssBytes()),
-          Views.cpuTime(p.cpuTicks() * 10_000_000L), p.command());
+      out.printf(
+          format,
+          p.guest(),
+          p.pid(),
+          p.guestPid(),
+          p.state(),
+          Views.size(p.rssBytes()),
+          Views.cpuTime(p.cpuTicks() * 10_000_000L),
+          p.command());
     }
     out.flush();
     return 0;

@@ -14,7 +14,9 @@ final class RestartCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
-  @Option(names = {"-t", "--timeout"}, description = "as for stop")
+  @Option(
+      names = {"-t", "--timeout"},
+      description = "as for stop")
   String timeout;
 
   @Override

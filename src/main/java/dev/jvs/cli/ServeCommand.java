@@ -32,28 +32,38 @@ import picocli.CommandLine.Spec;
 final class ServeCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--tick", defaultValue = "500ms", description = "how often it looks (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--tick",
+      defaultValue = "500ms",
+      description = "how often it looks (default ${DEFAULT-VALUE})")
   String tick;
 
-  @Option(names = "--min-available", defaultValue = "256M",
+  @Option(
+      names = "--min-available",
+      defaultValue = "256M",
       description = "watchdog threshold of available memory (default ${DEFAULT-VALUE})")
   String minAvailable;
 
-  @Option(names = "--budget-cgroup",
+  @Option(
+      names = "--budget-cgroup",
       description = "guard this memory cgroup directory's limit instead of the host's memory")
   Path budgetCgroup;
 
   @Option(names = "--no-lxcfs", description = "do not start lxcfs")
   boolean noLxcfs;
 
-  @Option(names = "--socket",
-      description = "the service's unix socket (default $JVS_RUN/jvs.sock; with socket"
-          + " activation, the one systemd passes)")
+  @Option(
+      names = "--socket",
+      description =
+          "the service's unix socket (default $JVS_RUN/jvs.sock; with socket"
+              + " activation, the one systemd passes)")
   Path socket;
 
-  @Option(names = "--stop-lxcfs",
-      description = "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
-          + " started with it lose their guest-local /proc view)")
+  @Option(
+      names = "--stop-lxcfs",
+      description =
+          "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
+              + " started with it lose their guest-local /proc view)")
   boolean stopLxcfs;
 
   @Override
@@ -65,12 +75,13 @@ final class ServeCommand extends Verb implements Callable<Integer> {
       new Lxcfs(dirs.run()).stop();
       return 0;
     }
-    Consumer<String> log = line -> {
-      synchronized (out) {
-        out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
-        out.flush();
-      }
-    };
+    Consumer<String> log =
+        line -> {
+          synchronized (out) {
+            out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " " + line);
+            out.flush();
+          }
+        };
     try {
       // The watchdog must be the last thing the kernel's OOM killer would pick.
       java.nio.file.Files.writeString(Path.of("/proc/self/oom_score_adj"), "-1000");
@@ -79,27 +90,44 @@ final class ServeCommand extends Verb implements Callable<Integer> {
     }
     // The socket first (a second service is refused before it touches anything), lxcfs next (a
     // guest started by the first call gets its views), then calls are taken.
-    JvsService warm = JvsService.open(
-        socket != null ? caller.path(socket.toString()) : dirs.run().resolve("jvs.sock"),
-        caller.env(), dirs, caller.runtime(), Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
-        log);
+    JvsService warm =
+        JvsService.open(
+            socket != null ? caller.path(socket.toString()) : dirs.run().resolve("jvs.sock"),
+            caller.env(),
+            dirs,
+            caller.runtime(),
+            Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
+            log);
     try {
       if (!noLxcfs) {
         log.accept(new Lxcfs(dirs.run()).ensure());
       }
       warm.start();
-      log.accept("jvs and jvs-oci calls on " + warm.socket()
-          + (warm.activated() ? " (passed by systemd)" : ""));
-      MemoryBudget budget = budgetCgroup == null ? new MemoryBudget.Host()
-          : new MemoryBudget.CgroupScoped(budgetCgroup);
-      Service service = new Service(guests, caller.runtime().cgroups(), budget,
-          new Watchdog(Values.size(minAvailable)), log);
+      log.accept(
+          "jvs and jvs-oci calls on "
+              + warm.socket()
+              + (warm.activated() ? " (passed by systemd)" : ""));
+      MemoryBudget budget =
+          budgetCgroup == null
+              ? new MemoryBudget.Host()
+              : new MemoryBudget.CgroupScoped(budgetCgroup);
+      Service service =
+          new Service(
+              guests,
+              caller.runtime().cgroups(),
+              budget,
+              new Watchdog(Values.size(minAvailable)),
+              log);
       Thread main = Thread.currentThread();
-      java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        main.interrupt();
-        warm.close(Duration.ofSeconds(10)); // requests under way get that long to finish
-      }));
+      java.lang.Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    service.close();
+                    main.interrupt();
+                    warm.close(
+                        Duration.ofSeconds(10)); // requests under way get that long to finish
+                  }));
       service.run(Values.duration(tick));
     } finally {
       warm.close();

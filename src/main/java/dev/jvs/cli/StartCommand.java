@@ -22,7 +22,9 @@ final class StartCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "1..*", description = "command of an application guest")
   List<String> command = new ArrayList<>();
 
-  @Option(names = {"-d", "--detach"}, description = "do not wait for an application guest")
+  @Option(
+      names = {"-d", "--detach"},
+      description = "do not wait for an application guest")
   boolean detach;
 
   @Override

@@ -17,8 +17,15 @@ final class StatCommand extends Verb implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     out.printf(FORMAT, "NAME", "CTX", "PROC", "VSZ", "RSS", "userTIME", "sysTIME", "UPTIME");
     for (GuestStat s : Views.create(this).stats()) {
-      out.printf(FORMAT, s.name(), s.ctx(), s.processes(), Views.size(s.vszBytes()),
-          Views.size(s.rssBytes()), Views.cpuTime(s.userNanos()), Views.cpuTime(s.systemNanos()),
+      out.printf(
+          FORMAT,
+          s.name(),
+          s.ctx(),
+          s.processes(),
+          Views.size(s.vszBytes()),
+          Views.size(s.rssBytes()),
+          Views.cpuTime(s.userNanos()),
+          Views.cpuTime(s.systemNanos()),
           Format.duration(s.uptime()));
     }
     out.flush();

@@ -7,7 +7,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show a guest's state, init pid, uptime, cgroup, limits and usage.")
+@Command(
+    name = "status",
+    description = "Show a guest's state, init pid, uptime, cgroup, limits and usage.")
 final class StatusCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -32,12 +34,20 @@ final class StatusCommand extends Verb implements Callable<Integer> {
     s.resources().forEach((k, v) -> out.printf("  %-16s %s%n", k, v));
     if (s.usage() != null) {
       var u = s.usage();
-      out.printf("usage:    cpu %s, memory %s (peak %s), %d processes, %d OOM kills%n",
-          Format.duration(java.time.Duration.ofNanos(u.cpuNanos())), Format.bytes(u.memoryBytes()),
-          Format.bytes(u.memoryPeakBytes()), u.pids(), u.oomKills());
+      out.printf(
+          "usage:    cpu %s, memory %s (peak %s), %d processes, %d OOM kills%n",
+          Format.duration(java.time.Duration.ofNanos(u.cpuNanos())),
+          Format.bytes(u.memoryBytes()),
+          Format.bytes(u.memoryPeakBytes()),
+          u.pids(),
+          u.oomKills());
     }
-    guests().diskUsage(name(name)).ifPresent(d -> out.printf(
-        "disk:     %s used of %s%n", Format.bytes(d.used()), Format.bytes(d.size())));
+    guests()
+        .diskUsage(name(name))
+        .ifPresent(
+            d ->
+                out.printf(
+                    "disk:     %s used of %s%n", Format.bytes(d.used()), Format.bytes(d.size())));
     out.flush();
     return s.state() == GuestStatus.State.RUNNING ? 0 : 3; // like `systemctl status`
   }

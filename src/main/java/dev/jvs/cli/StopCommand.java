@@ -9,12 +9,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "stop", description = "Stop a guest: its stop signal, then SIGKILL after the timeout.")
+@Command(
+    name = "stop",
+    description = "Stop a guest: its stop signal, then SIGKILL after the timeout.")
 final class StopCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
-  @Option(names = {"-t", "--timeout"}, description = "seconds (or 500ms, 2m) before SIGKILL; default: the guest's stop.timeout")
+  @Option(
+      names = {"-t", "--timeout"},
+      description = "seconds (or 500ms, 2m) before SIGKILL; default: the guest's stop.timeout")
   String timeout;
 
   @Override

@@ -35,8 +35,11 @@ final class TemplateCommand extends Verb implements Runnable {
     return new Templates(guests.dirs().templates());
   }
 
-  @Command(name = "build", description = "Build a template: debian:SUITE (debootstrap from the"
-      + " host's apt mirror, cached), busybox, or oci:PATH.")
+  @Command(
+      name = "build",
+      description =
+          "Build a template: debian:SUITE (debootstrap from the"
+              + " host's apt mirror, cached), busybox, or oci:PATH.")
   static final class Build extends Verb implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -63,7 +66,7 @@ final class TemplateCommand extends Verb implements Runnable {
   /** One updating status line on a terminal; nothing otherwise (the log stays in the cache). */
   static Consumer<String> progress(PrintWriter err, boolean terminal) {
     if (!terminal) {
-      return line -> { };
+      return line -> {};
     }
     int[] steps = {0};
     return line -> {
@@ -76,8 +79,11 @@ final class TemplateCommand extends Verb implements Runnable {
     };
   }
 
-  @Command(name = "import", description = "Import an OCI image layout directory or a"
-      + " docker-archive/oci-archive tarball as a template.")
+  @Command(
+      name = "import",
+      description =
+          "Import an OCI image layout directory or a"
+              + " docker-archive/oci-archive tarball as a template.")
   static final class Import extends Verb implements Callable<Integer> {
     @Parameters(index = "0", description = "template name")
     String name;

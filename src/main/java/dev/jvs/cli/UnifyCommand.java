@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unify",
+@Command(
+    name = "unify",
     description = "Store identical files across templates once (hard links); prints bytes saved.")
 final class UnifyCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -16,8 +17,11 @@ final class UnifyCommand extends Verb implements Callable<Integer> {
   public Integer call() {
     Templates templates = new Templates(guests().dirs().templates());
     Unifier.Result r = Unifier.unify(templates);
-    spec.commandLine().getOut().printf("unified %d of %d files, %d bytes saved (%s)%n",
-        r.filesLinked(), r.filesScanned(), r.bytesSaved(), Format.bytes(r.bytesSaved()));
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "unified %d of %d files, %d bytes saved (%s)%n",
+            r.filesLinked(), r.filesScanned(), r.bytesSaved(), Format.bytes(r.bytesSaved()));
     return 0;
   }
 }

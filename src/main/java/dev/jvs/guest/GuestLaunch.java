@@ -1,7 +1,7 @@
 package dev.jvs.guest;
 
-import dev.jvs.base.Trace;
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.GuestConfig;
@@ -29,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a guest's config into a running process through the runtime core: disk image, plan,
- * limits, networking, all undone if any step fails. Callers hold the guest's lock.
+ * Turns a guest's config into a running process through the runtime core: disk image, plan, limits,
+ * networking, all undone if any step fails. Callers hold the guest's lock.
  */
 final class GuestLaunch {
   private final JvsDirs dirs;
@@ -40,8 +40,13 @@ final class GuestLaunch {
   private final GuestNetwork network;
   private final GuestRuns runs;
 
-  GuestLaunch(JvsDirs dirs, Instances instances, GuestPlans plans, Templates templates,
-      GuestNetwork network, GuestRuns runs) {
+  GuestLaunch(
+      JvsDirs dirs,
+      Instances instances,
+      GuestPlans plans,
+      Templates templates,
+      GuestNetwork network,
+      GuestRuns runs) {
     this.dirs = dirs;
     this.instances = instances;
     this.plans = plans;
@@ -51,8 +56,14 @@ final class GuestLaunch {
   }
 
   /** Starts the guest's first process ({@code argv}); on failure nothing of it is left. */
-  Launched start(GuestName name, GuestConfig config, List<String> argv, boolean application,
-      boolean detached, Launcher.Stdio foregroundStdio, ImageConfig image) {
+  Launched start(
+      GuestName name,
+      GuestConfig config,
+      List<String> argv,
+      boolean application,
+      boolean detached,
+      Launcher.Stdio foregroundStdio,
+      ImageConfig image) {
     checkCapabilities(name, config);
     HostLimits.checkMemlock(name, config.resources());
     RootQuotas.raise();
@@ -60,15 +71,21 @@ final class GuestLaunch {
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
-    try (LoopDevice disk = space == null ? null
-        : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
+    try (LoopDevice disk =
+        space == null ? null : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
       return start(name, config, argv, application, detached, foregroundStdio, image, disk);
     }
   }
 
   /** The launch proper, with the guest's disk.space device attached (or null without one). */
-  private Launched start(GuestName name, GuestConfig config, List<String> argv,
-      boolean application, boolean detached, Launcher.Stdio foregroundStdio, ImageConfig image,
+  private Launched start(
+      GuestName name,
+      GuestConfig config,
+      List<String> argv,
+      boolean application,
+      boolean detached,
+      Launcher.Stdio foregroundStdio,
+      ImageConfig image,
       LoopDevice disk) {
     Path run = dirs.runGuest(name);
     Path guestDir = dirs.guest(name);
@@ -83,8 +100,13 @@ final class GuestLaunch {
     }
     GuestPlans.Layout layout =
         new GuestPlans.Layout(
-            lower, upperRoot.resolve("upper"), upperRoot.resolve("work"), guestDir.resolve("rootfs"),
-            run, disk == null ? null : disk.path(), disk == null ? null : upperRoot);
+            lower,
+            upperRoot.resolve("upper"),
+            upperRoot.resolve("work"),
+            guestDir.resolve("rootfs"),
+            run,
+            disk == null ? null : disk.path(),
+            disk == null ? null : upperRoot);
     GuestUser user = GuestUser.resolve(image.user(), lower);
     CgroupLimits limits = GuestResources.limits(config.resources());
     if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
@@ -93,15 +115,30 @@ final class GuestLaunch {
     NetConfig net = NetConfig.from(config.resources());
     Trace.mark("guest plan inputs (run dir, user, limits)");
     try {
-      return instances.start(runs.instance(name),
-          plans.start(config, layout, argv, detached,
+      return instances.start(
+          runs.instance(name),
+          plans.start(
+              config,
+              layout,
+              argv,
+              detached,
               new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())),
-          limits, CgroupTuning.none(),
+          limits,
+          CgroupTuning.none(),
           detached ? Launcher.Stdio.none() : foregroundStdio, // the monitor writes the log
-          Map.of(GuestState.APPLICATION, Boolean.toString(application),
-              GuestRuns.NET_MODE, net.mode().value()),
-          started -> network.plumb(name.value(), config.hostname(), net, started.childPid(),
-              started.bpfDir(), layout.etc()),
+          Map.of(
+              GuestState.APPLICATION,
+              Boolean.toString(application),
+              GuestRuns.NET_MODE,
+              net.mode().value()),
+          started ->
+              network.plumb(
+                  name.value(),
+                  config.hostname(),
+                  net,
+                  started.childPid(),
+                  started.bpfDir(),
+                  layout.etc()),
           bpfDir -> network.unplumb(name.value(), bpfDir));
     } catch (LaunchException | RuntimeException e) {
       if (e instanceof JvsException j && j.getMessage().startsWith(name + ":")) {
@@ -112,13 +149,23 @@ final class GuestLaunch {
   }
 
   /** Runs {@code argv} in the running guest whose init is {@code initPid}, in its cgroup. */
-  Launched exec(GuestName name, GuestConfig config, long initPid, List<String> argv, boolean tty,
-      Launcher.Stdio stdio) throws LaunchException {
+  Launched exec(
+      GuestName name,
+      GuestConfig config,
+      long initPid,
+      List<String> argv,
+      boolean tty,
+      Launcher.Stdio stdio)
+      throws LaunchException {
     String term = System.getenv().getOrDefault("TERM", "xterm");
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
-    return instances.exec(runs.instance(name), plans.exec(config, initPid, argv, tty, term), stdio,
-        instances.servedExecs(runs.instance(name)).orElse(null), started -> {});
+    return instances.exec(
+        runs.instance(name),
+        plans.exec(config, initPid, argv, tty, term),
+        stdio,
+        instances.servedExecs(runs.instance(name)).orElse(null),
+        started -> {});
   }
 
   /**
@@ -137,9 +184,14 @@ final class GuestLaunch {
     } else {
       return "";
     }
-    return " (the guest's /" + path + " is a symlink or a file, not a directory; to repair it,"
-        + " remove " + layout.upper().resolve(path) + " on the host"
-        + (layout.disk() == null ? "" : ", inside the guest's disk image") + ")";
+    return " (the guest's /"
+        + path
+        + " is a symlink or a file, not a directory; to repair it,"
+        + " remove "
+        + layout.upper().resolve(path)
+        + " on the host"
+        + (layout.disk() == null ? "" : ", inside the guest's disk image")
+        + ")";
   }
 
   private static void checkCapabilities(GuestName name, GuestConfig config) {
@@ -147,7 +199,10 @@ final class GuestLaunch {
     for (Capability c : config.capabilities()) {
       if ((missing & (1L << c.number())) != 0) {
         throw new JvsException(
-            name + ": caps.add: " + c + " is not in this host's bounding set, so jvs cannot grant it");
+            name
+                + ": caps.add: "
+                + c
+                + " is not in this host's bounding set, so jvs cannot grant it");
       }
     }
   }

@@ -14,7 +14,10 @@ public record GuestName(String value) {
     }
     if (value.length() > MAX_LENGTH) {
       throw new JvsException(
-          "invalid guest name '" + value.substring(0, 20) + "…': longer than " + MAX_LENGTH
+          "invalid guest name '"
+              + value.substring(0, 20)
+              + "…': longer than "
+              + MAX_LENGTH
               + " characters");
     }
     if (!VALID.matcher(value).matches()) {

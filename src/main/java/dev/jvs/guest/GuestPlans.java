@@ -6,10 +6,10 @@ import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Landlock;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
+import dev.jvs.runtime.Instances;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
-import dev.jvs.runtime.Instances;
 import dev.jvs.runtime.PlanProgram;
 import dev.jvs.runtime.ProcessSpec;
 import java.nio.file.Path;
@@ -26,28 +26,47 @@ import java.util.Set;
  * root — lives here; how that becomes a launch is {@link PlanProgram}'s.
  */
 public final class GuestPlans {
-  static final Set<Namespace> GUEST_NAMESPACES = EnumSet.of(Namespace.PID, Namespace.MOUNT,
-      Namespace.UTS, Namespace.IPC, Namespace.NET, Namespace.CGROUP);
+  static final Set<Namespace> GUEST_NAMESPACES =
+      EnumSet.of(
+          Namespace.PID,
+          Namespace.MOUNT,
+          Namespace.UTS,
+          Namespace.IPC,
+          Namespace.NET,
+          Namespace.CGROUP);
   private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final long NOSUID_NODEV_NOEXEC =
       MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC;
 
   /** Files masked with /dev/null and directories masked with an empty read-only tmpfs. */
   static final List<String> MASKED_FILES =
-      List.of("/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-          "/proc/timer_stats", "/proc/sched_debug");
+      List.of(
+          "/proc/kcore",
+          "/proc/keys",
+          "/proc/latency_stats",
+          "/proc/timer_list",
+          "/proc/timer_stats",
+          "/proc/sched_debug");
+
   static final List<String> MASKED_DIRS =
       List.of("/proc/acpi", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap");
+
   /** Paths that stay visible but read-only. */
   static final List<String> READONLY =
       List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
   private static final List<Plan.Node> DEV_NODES =
-      List.of(new Plan.Node("/dev/null", 'c', 1, 3, 0666), new Plan.Node("/dev/zero", 'c', 1, 5, 0666),
-          new Plan.Node("/dev/full", 'c', 1, 7, 0666), new Plan.Node("/dev/random", 'c', 1, 8, 0666),
-          new Plan.Node("/dev/urandom", 'c', 1, 9, 0666), new Plan.Node("/dev/tty", 'c', 5, 0, 0666));
+      List.of(
+          new Plan.Node("/dev/null", 'c', 1, 3, 0666),
+          new Plan.Node("/dev/zero", 'c', 1, 5, 0666),
+          new Plan.Node("/dev/full", 'c', 1, 7, 0666),
+          new Plan.Node("/dev/random", 'c', 1, 8, 0666),
+          new Plan.Node("/dev/urandom", 'c', 1, 9, 0666),
+          new Plan.Node("/dev/tty", 'c', 5, 0, 0666));
   private static final List<Plan.Link> DEV_LINKS =
-      List.of(new Plan.Link("pts/ptmx", "/dev/ptmx"), new Plan.Link("/proc/self/fd", "/dev/fd"),
+      List.of(
+          new Plan.Link("pts/ptmx", "/dev/ptmx"),
+          new Plan.Link("/proc/self/fd", "/dev/fd"),
           new Plan.Link("/proc/self/fd/0", "/dev/stdin"),
           new Plan.Link("/proc/self/fd/1", "/dev/stdout"),
           new Plan.Link("/proc/self/fd/2", "/dev/stderr"));
@@ -57,8 +76,8 @@ public final class GuestPlans {
   private final SharedQuotas quotas;
 
   /**
-   * Per-user kernel quotas of host root that the kernel checks against the using process's
-   * rlimit: guests get these limits (-1: unlimited), below host root's own.
+   * Per-user kernel quotas of host root that the kernel checks against the using process's rlimit:
+   * guests get these limits (-1: unlimited), below host root's own.
    */
   public record SharedQuotas(long msgqueueBytes, long pendingSignals) {
     public static final SharedQuotas NONE = new SharedQuotas(-1, -1);
@@ -76,13 +95,13 @@ public final class GuestPlans {
   }
 
   /**
-   * Where a guest's filesystem comes from ({@code disk}: the block device of its disk.space
-   * image, mounted at {@code diskMount}, or null) and its run directory on the host, where the
-   * monitor keeps the exit status, the console log, the exec socket and the files networking
-   * writes for the guest's /etc.
+   * Where a guest's filesystem comes from ({@code disk}: the block device of its disk.space image,
+   * mounted at {@code diskMount}, or null) and its run directory on the host, where the monitor
+   * keeps the exit status, the console log, the exec socket and the files networking writes for the
+   * guest's /etc.
    */
-  public record Layout(Path lower, Path upper, Path work, Path mountPoint, Path run, String disk,
-      Path diskMount) {
+  public record Layout(
+      Path lower, Path upper, Path work, Path mountPoint, Path run, String disk, Path diskMount) {
     public Layout(Path lower, Path upper, Path work, Path mountPoint, Path run) {
       this(lower, upper, work, mountPoint, run, null, null);
     }
@@ -101,23 +120,23 @@ public final class GuestPlans {
   }
 
   /**
-   * An image's process defaults (OCI Env, WorkingDir, User resolved to ids); {@link #ROOT}
-   * when the template has none.
+   * An image's process defaults (OCI Env, WorkingDir, User resolved to ids); {@link #ROOT} when the
+   * template has none.
    */
   public record Process(List<String> env, String cwd, long uid, long gid) {
     public static final Process ROOT = new Process(List.of(), "", 0, 0);
   }
 
   /**
-   * Starting a guest: new namespaces, the overlay root mounted inside its own mount namespace
-   * (so it vanishes with it), a minimal /dev, masked /proc and /sys, pivot_root, restricted
-   * root, then {@code argv}.
+   * Starting a guest: new namespaces, the overlay root mounted inside its own mount namespace (so
+   * it vanishes with it), a minimal /dev, masked /proc and /sys, pivot_root, restricted root, then
+   * {@code argv}.
    *
-   * @param detached whether the guest leaves the caller (system guests and background
-   *     application guests): its output then goes to its console log
+   * @param detached whether the guest leaves the caller (system guests and background application
+   *     guests): its output then goes to its console log
    */
-  public Plan start(GuestConfig config, Layout layout, List<String> argv, boolean detached,
-      Process process) {
+  public Plan start(
+      GuestConfig config, Layout layout, List<String> argv, boolean detached, Process process) {
     NetConfig net = NetConfig.from(config.resources());
     Set<Namespace> namespaces = EnumSet.copyOf(GUEST_NAMESPACES);
     if (!net.mode().ownStack()) {
@@ -135,45 +154,88 @@ public final class GuestPlans {
     boolean root = process.uid() == 0 && process.gid() == 0;
     return new Plan(
         new Plan.Namespaces(namespaces, Map.of(), null, null),
-        new Plan.Overlay(layout.lower(), layout.upper(), layout.work(), layout.mountPoint(),
-            layout.disk(), layout.diskMount()),
+        new Plan.Overlay(
+            layout.lower(),
+            layout.upper(),
+            layout.work(),
+            layout.mountPoint(),
+            layout.disk(),
+            layout.diskMount()),
         mounts(layout, GuestNetwork.etcFiles(net)),
         new Plan.Devices(DEV_NODES, DEV_LINKS, false),
-        masks(), READONLY, Map.of(), config.hostname(), null, Plan.Hooks.NONE,
+        masks(),
+        READONLY,
+        Map.of(),
+        config.hostname(),
+        null,
+        Plan.Hooks.NONE,
         // An image's User: leaving uid 0 keeps no capabilities, as Docker does.
-        new ProcessSpec(argv, env, cwd,
-            root ? ProcessSpec.User.ROOT
+        new ProcessSpec(
+            argv,
+            env,
+            cwd,
+            root
+                ? ProcessSpec.User.ROOT
                 : new ProcessSpec.User(process.uid(), process.gid(), List.of(process.gid()), 0022),
-            restricted(config, root), true, seccomp, rlimits(config), null),
+            restricted(config, root),
+            true,
+            seccomp,
+            rlimits(config),
+            null),
         detached ? new Plan.Log(layout.console(), log.maxBytes(), log.files()) : new Plan.Relay(),
         new Plan.Monitored(layout.statusFile(), Instances.EXEC_SOCKET, true),
         // The host's network namespace holds the host's abstract unix sockets: out of reach for
         // the guest and for every exec, which the monitor forks inside its domain.
         !net.mode().ownStack() && Landlock.scopesAbstractSockets()
-            ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET : 0,
+            ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET
+            : 0,
         net.mode().ownStack());
   }
 
   /**
-   * Running a command in a started guest: all its namespaces joined through its init's pidfd,
-   * then the same restrictions as its init; on a pseudo-terminal or through relayed pipes.
+   * Running a command in a started guest: all its namespaces joined through its init's pidfd, then
+   * the same restrictions as its init; on a pseudo-terminal or through relayed pipes.
    */
-  public PlanProgram.Exec exec(GuestConfig config, long initPid, List<String> argv, boolean tty,
-      String term) {
-    ProcessSpec process = new ProcessSpec(argv, environment(config.hostname(), tty ? term : null),
-        "/", ProcessSpec.User.ROOT, restricted(config, true), true, seccomp, rlimits(config), null);
-    return new PlanProgram.Exec(initPid, GUEST_NAMESPACES, process,
-        tty ? new Plan.Terminal() : new Plan.Relay(), false, true);
+  public PlanProgram.Exec exec(
+      GuestConfig config, long initPid, List<String> argv, boolean tty, String term) {
+    ProcessSpec process =
+        new ProcessSpec(
+            argv,
+            environment(config.hostname(), tty ? term : null),
+            "/",
+            ProcessSpec.User.ROOT,
+            restricted(config, true),
+            true,
+            seccomp,
+            rlimits(config),
+            null);
+    return new PlanProgram.Exec(
+        initPid,
+        GUEST_NAMESPACES,
+        process,
+        tty ? new Plan.Terminal() : new Plan.Relay(),
+        false,
+        true);
   }
 
   /** /proc, /dev and its file systems, /sys, the lxcfs views and the files networking writes. */
   private List<Plan.Mount> mounts(Layout layout, List<String> etcFiles) {
     List<Plan.Mount> m = new ArrayList<>();
     m.add(Plan.Mount.of("proc", "proc", "/proc", NOSUID_NODEV_NOEXEC, ""));
-    m.add(Plan.Mount.of("tmpfs", "tmpfs", "/dev", MountFlags.NOSUID | MountFlags.STRICTATIME,
-        "mode=755,size=65536k"));
-    m.add(Plan.Mount.of("devpts", "devpts", "/dev/pts", MountFlags.NOSUID | MountFlags.NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+    m.add(
+        Plan.Mount.of(
+            "tmpfs",
+            "tmpfs",
+            "/dev",
+            MountFlags.NOSUID | MountFlags.STRICTATIME,
+            "mode=755,size=65536k"));
+    m.add(
+        Plan.Mount.of(
+            "devpts",
+            "devpts",
+            "/dev/pts",
+            MountFlags.NOSUID | MountFlags.NOEXEC,
+            "newinstance,ptmxmode=0666,mode=0620,gid=5"));
     m.add(Plan.Mount.of("tmpfs", "shm", "/dev/shm", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k"));
     m.add(Plan.Mount.of("mqueue", "mqueue", "/dev/mqueue", NOSUID_NODEV_NOEXEC, ""));
     // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
@@ -184,8 +246,9 @@ public final class GuestPlans {
     // Written by jvs on the host; bound over the guest's files, resolved inside its root. A
     // name the guest made a dangling symlink stays the guest's own.
     for (String f : etcFiles) {
-      m.add(Plan.Mount.bind(layout.etc().resolve(f).toString(), "/etc/" + f, 0, Plan.Target.FILE)
-          .ifPresent());
+      m.add(
+          Plan.Mount.bind(layout.etc().resolve(f).toString(), "/etc/" + f, 0, Plan.Target.FILE)
+              .ifPresent());
     }
     return m;
   }
@@ -205,17 +268,20 @@ public final class GuestPlans {
 
   /**
    * memory.memlock, and the per-user quotas guest root shares with host root: the kernel checks
-   * those totals against the user's (or receiver's) limit, so guests below host root's limits
-   * can never take the whole (docs/security.md).
+   * those totals against the user's (or receiver's) limit, so guests below host root's limits can
+   * never take the whole (docs/security.md).
    */
   private List<ProcessSpec.Rlimit> rlimits(GuestConfig config) {
     List<ProcessSpec.Rlimit> r = new ArrayList<>();
-    GuestResources.memlock(config.resources()).ifPresent(
-        bytes -> r.add(new ProcessSpec.Rlimit(ProcessSpec.Rlimit.MEMLOCK, bytes, bytes)));
-    r.add(new ProcessSpec.Rlimit(ProcessSpec.Rlimit.MSGQUEUE, quotas.msgqueueBytes(),
-        quotas.msgqueueBytes()));
-    r.add(new ProcessSpec.Rlimit(ProcessSpec.Rlimit.SIGPENDING, quotas.pendingSignals(),
-        quotas.pendingSignals()));
+    GuestResources.memlock(config.resources())
+        .ifPresent(
+            bytes -> r.add(new ProcessSpec.Rlimit(ProcessSpec.Rlimit.MEMLOCK, bytes, bytes)));
+    r.add(
+        new ProcessSpec.Rlimit(
+            ProcessSpec.Rlimit.MSGQUEUE, quotas.msgqueueBytes(), quotas.msgqueueBytes()));
+    r.add(
+        new ProcessSpec.Rlimit(
+            ProcessSpec.Rlimit.SIGPENDING, quotas.pendingSignals(), quotas.pendingSignals()));
     return r;
   }
 

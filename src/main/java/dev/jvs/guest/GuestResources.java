@@ -13,8 +13,8 @@ import java.util.OptionalLong;
 /** Translates a guest's validated resource keys into the cgroup vocabulary and rlimits. */
 public final class GuestResources {
   /**
-   * The devices a guest may use: the nodes jvs creates in its /dev, ptys from its own devpts,
-   * and mknod of character devices only (so no block device node can be made).
+   * The devices a guest may use: the nodes jvs creates in its /dev, ptys from its own devpts, and
+   * mknod of character devices only (so no block device node can be made).
    */
   public static final List<DeviceRule> DEVICES =
       List.of(

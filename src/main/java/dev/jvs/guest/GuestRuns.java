@@ -30,8 +30,13 @@ final class GuestRuns {
 
   /** The guest as an instance of the core: its run dir, lock, and cgroup derived from its name. */
   Instance instance(GuestName name) {
-    return new Instance(name.value(), dirs.runGuest(name), dirs.lock(name), dirs.run(),
-        dirs.cgroupParent(), name.value());
+    return new Instance(
+        name.value(),
+        dirs.runGuest(name),
+        dirs.lock(name),
+        dirs.run(),
+        dirs.cgroupParent(),
+        name.value());
   }
 
   /**
@@ -52,8 +57,7 @@ final class GuestRuns {
 
   /** The guest's stop signal, then SIGKILL after {@code timeout}; then its run is removed. */
   void stop(GuestName name, GuestConfig config, Duration timeout) {
-    instances.state(instance(name))
-        .ifPresent(s -> instances.stop(s, config.stopSignal(), timeout));
+    instances.state(instance(name)).ifPresent(s -> instances.stop(s, config.stopSignal(), timeout));
     cleanup(name);
   }
 
@@ -69,12 +73,15 @@ final class GuestRuns {
     } catch (RuntimeException e) {
       // a corrupt state tells nothing: tear everything down
     }
-    boolean plumbed = mode.map(m -> !m.equals(NetMode.NONE.value()) && !m.equals(NetMode.HOST.value()))
-        .orElse(true);
-    instances.cleanup(instance(name), bpfDir -> {
-      if (plumbed) {
-        network.unplumb(name.value(), bpfDir);
-      }
-    });
+    boolean plumbed =
+        mode.map(m -> !m.equals(NetMode.NONE.value()) && !m.equals(NetMode.HOST.value()))
+            .orElse(true);
+    instances.cleanup(
+        instance(name),
+        bpfDir -> {
+          if (plumbed) {
+            network.unplumb(name.value(), bpfDir);
+          }
+        });
   }
 }

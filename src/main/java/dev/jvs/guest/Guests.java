@@ -19,11 +19,11 @@ import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.KernelException;
-import dev.jvs.net.GuestNetwork;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
+import dev.jvs.net.GuestNetwork;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
 import java.io.IOException;
@@ -38,10 +38,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The runtime API every front-end calls: build, start, stop, exec, delete, list, status, set,
- * gc. Each operation on a guest holds that guest's lock, so the CLI, a daemon and OCI calls
- * never race; state is derived from the kernel (is the monitor alive?) and reconciled on every
- * look, so a killed CLI or monitor leaves nothing that the next command or gc does not remove.
+ * The runtime API every front-end calls: build, start, stop, exec, delete, list, status, set, gc.
+ * Each operation on a guest holds that guest's lock, so the CLI, a daemon and OCI calls never race;
+ * state is derived from the kernel (is the monitor alive?) and reconciled on every look, so a
+ * killed CLI or monitor leaves nothing that the next command or gc does not remove.
  */
 public final class Guests {
   private final JvsDirs dirs;
@@ -58,17 +58,23 @@ public final class Guests {
   }
 
   /** With monitors of the caller's choosing (a service's client forks those of foreground runs). */
-  public Guests(JvsDirs dirs, Monitor.Starter monitors, CgroupDriver cgroups,
-      byte[] seccompFilter) {
+  public Guests(
+      JvsDirs dirs, Monitor.Starter monitors, CgroupDriver cgroups, byte[] seccompFilter) {
     this.dirs = dirs;
     this.templates = new Templates(dirs.templates());
     this.network = GuestNetwork.forRoot(dirs.root(), dirs.run());
     this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
     this.instances = new Instances(cgroups, monitors);
     this.runs = new GuestRuns(dirs, instances, network);
-    this.launch = new GuestLaunch(dirs, instances,
-        new GuestPlans(seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
-        templates, network, runs);
+    this.launch =
+        new GuestLaunch(
+            dirs,
+            instances,
+            new GuestPlans(
+                seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
+            templates,
+            network,
+            runs);
   }
 
   public JvsDirs dirs() {
@@ -79,96 +85,110 @@ public final class Guests {
 
   /** Creates a guest from a template (the built-in busybox one by default). */
   public void build(GuestName name, String template) {
-    named(name, () -> {
-      templates.ensure(template);
-      // The store's lock: `template rm` cannot remove the template while this guest appears.
-      try (FileLock lock = lock(name); FileLock store = templates.lock()) {
-        Path dir = dirs.guest(name);
-        if (Files.exists(dir)) {
-          throw new JvsException(name + ": already exists");
-        }
-        templates.existing(template);
-        Path staging = dirs.guests().resolve("." + name + ".build");
-        Trees.deleteIfExists(staging);
-        try {
-          Files.createDirectories(staging);
-          for (String sub : List.of("upper", "work", "rootfs")) {
-            Files.createDirectory(staging.resolve(sub));
+    named(
+        name,
+        () -> {
+          templates.ensure(template);
+          // The store's lock: `template rm` cannot remove the template while this guest appears.
+          try (FileLock lock = lock(name);
+              FileLock store = templates.lock()) {
+            Path dir = dirs.guest(name);
+            if (Files.exists(dir)) {
+              throw new JvsException(name + ": already exists");
+            }
+            templates.existing(template);
+            Path staging = dirs.guests().resolve("." + name + ".build");
+            Trees.deleteIfExists(staging);
+            try {
+              Files.createDirectories(staging);
+              for (String sub : List.of("upper", "work", "rootfs")) {
+                Files.createDirectory(staging.resolve(sub));
+              }
+              files
+                  .configFile()
+                  .create(
+                      staging.resolve(ConfigFile.FILE_NAME),
+                      GuestConfig.defaults(name.value(), template));
+              Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+              Trees.deleteIfExists(staging);
+              throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+            }
           }
-          files.configFile().create(
-              staging.resolve(ConfigFile.FILE_NAME), GuestConfig.defaults(name.value(), template));
-          Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-          Trees.deleteIfExists(staging);
-          throw new UncheckedIOException(name + ": " + e.getMessage(), e);
-        }
-      }
-      return null;
-    });
+          return null;
+        });
   }
 
   /** Removes a stopped guest and its private files; {@code force} stops it first. */
   public void delete(GuestName name, boolean force) {
-    named(name, () -> {
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        if (reconcile(name).isPresent()) {
-          if (!force) {
-            throw new JvsException(name + ": is running (stop it first, or delete --force)");
+    named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            if (reconcile(name).isPresent()) {
+              if (!force) {
+                throw new JvsException(name + ": is running (stop it first, or delete --force)");
+              }
+              stopLocked(name, Duration.ZERO);
+            }
+            Trees.deleteIfExists(dirs.guest(name));
+            Trees.deleteIfExists(dirs.runGuest(name));
           }
-          stopLocked(name, Duration.ZERO);
-        }
-        Trees.deleteIfExists(dirs.guest(name));
-        Trees.deleteIfExists(dirs.runGuest(name));
-      }
-      return null;
-    });
+          return null;
+        });
   }
 
   /**
-   * Validates and stores resource and config keys; a running guest gets new cgroup limits at
-   * once. A bad key or value changes nothing.
+   * Validates and stores resource and config keys; a running guest gets new cgroup limits at once.
+   * A bad key or value changes nothing.
    */
   public GuestConfig set(GuestName name, Map<String, String> changes) {
-    return named(name, () -> {
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        for (Map.Entry<String, String> e : changes.entrySet()) {
-          try {
-            files.configFile().validate(e.getKey(), e.getValue());
-          } catch (IllegalArgumentException ex) {
-            throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
-          }
-        }
-        if (changes.containsKey("cpu.reserve")) {
-          checkReservations(name, changes.get("cpu.reserve"));
-        }
-        String before = readConfigText(name);
-        GuestConfig updated;
-        try {
-          updated = files.configFile().update(configPath(name), name.value(), changes);
-        } catch (IllegalArgumentException e) {
-          throw new ConfigException(name + ": " + e.getMessage());
-        }
-        if (reconcile(name).isPresent()) {
-          try {
-            instances.apply(runs.instance(name), GuestResources.limits(updated.resources()),
-                CgroupTuning.none());
-          } catch (RuntimeException refused) {
-            // the kernel said no (EBUSY, a missing controller): keep the old file and limits
-            AtomicFiles.write(configPath(name), before);
-            try {
-              instances.apply(runs.instance(name),
-                  GuestResources.limits(files.config(name).resources()), CgroupTuning.none());
-            } catch (RuntimeException again) {
-              refused.addSuppressed(again);
+    return named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            for (Map.Entry<String, String> e : changes.entrySet()) {
+              try {
+                files.configFile().validate(e.getKey(), e.getValue());
+              } catch (IllegalArgumentException ex) {
+                throw new ConfigException(name + ": " + e.getKey() + ": " + ex.getMessage());
+              }
             }
-            throw refused;
+            if (changes.containsKey("cpu.reserve")) {
+              checkReservations(name, changes.get("cpu.reserve"));
+            }
+            String before = readConfigText(name);
+            GuestConfig updated;
+            try {
+              updated = files.configFile().update(configPath(name), name.value(), changes);
+            } catch (IllegalArgumentException e) {
+              throw new ConfigException(name + ": " + e.getMessage());
+            }
+            if (reconcile(name).isPresent()) {
+              try {
+                instances.apply(
+                    runs.instance(name),
+                    GuestResources.limits(updated.resources()),
+                    CgroupTuning.none());
+              } catch (RuntimeException refused) {
+                // the kernel said no (EBUSY, a missing controller): keep the old file and limits
+                AtomicFiles.write(configPath(name), before);
+                try {
+                  instances.apply(
+                      runs.instance(name),
+                      GuestResources.limits(files.config(name).resources()),
+                      CgroupTuning.none());
+                } catch (RuntimeException again) {
+                  refused.addSuppressed(again);
+                }
+                throw refused;
+              }
+            }
+            return updated;
           }
-        }
-        return updated;
-      }
-    });
+        });
   }
 
   /** Guests built on {@code template} (whose overlay needs it as lower layer). */
@@ -189,7 +209,8 @@ public final class Guests {
   /** Copies a stopped guest: config, private layer (or disk image); a new hostname. */
   public void clone(GuestName source, GuestName target) {
     boolean ordered = source.value().compareTo(target.value()) < 0; // one lock order: no deadlock
-    try (FileLock a = lock(ordered ? source : target); FileLock b = lock(ordered ? target : source);
+    try (FileLock a = lock(ordered ? source : target);
+        FileLock b = lock(ordered ? target : source);
         FileLock store = templates.lock()) {
       requireExists(source);
       if (Files.exists(dirs.guest(target))) {
@@ -204,8 +225,12 @@ public final class Guests {
       try {
         dev.jvs.image.GuestCopy.copy(dirs.guest(source), staging);
         if (config.hostname().equals(source.value())) {
-          files.configFile().update(staging.resolve(ConfigFile.FILE_NAME), target.value(),
-              Map.of("hostname", target.value()));
+          files
+              .configFile()
+              .update(
+                  staging.resolve(ConfigFile.FILE_NAME),
+                  target.value(),
+                  Map.of("hostname", target.value()));
         }
         Files.move(staging, dirs.guest(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
@@ -220,19 +245,24 @@ public final class Guests {
 
   /** Used and total bytes of a running guest's disk.space filesystem. */
   public Optional<DiskUsage> diskUsage(GuestName name) {
-    return named(name, () -> {
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        if (!Files.exists(DiskImage.file(dirs.guest(name)))) {
-          return Optional.empty();
-        }
-        // statfs of an overlay reports its upper filesystem: the guest's image.
-        return reconcile(name).map(s -> {
-          java.io.File root = new java.io.File("/proc/" + s.initPid() + "/root/");
-          return new DiskUsage(root.getTotalSpace() - root.getFreeSpace(), root.getTotalSpace());
+    return named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            if (!Files.exists(DiskImage.file(dirs.guest(name)))) {
+              return Optional.empty();
+            }
+            // statfs of an overlay reports its upper filesystem: the guest's image.
+            return reconcile(name)
+                .map(
+                    s -> {
+                      java.io.File root = new java.io.File("/proc/" + s.initPid() + "/root/");
+                      return new DiskUsage(
+                          root.getTotalSpace() - root.getFreeSpace(), root.getTotalSpace());
+                    });
+          }
         });
-      }
-    });
   }
 
   public GuestConfig config(GuestName name) {
@@ -251,9 +281,9 @@ public final class Guests {
   }
 
   /**
-   * Starts a guest. With an empty {@code command} it is a system guest running its configured
-   * init; otherwise an application guest running {@code command}. Returns the exit code of a
-   * foreground application guest, else 0.
+   * Starts a guest. With an empty {@code command} it is a system guest running its configured init;
+   * otherwise an application guest running {@code command}. Returns the exit code of a foreground
+   * application guest, else 0.
    */
   public int start(GuestName name, List<String> command, Attach attach) {
     return start(name, command, attach, Launcher.Stdio.inherit());
@@ -261,52 +291,58 @@ public final class Guests {
 
   /** As {@link #start(GuestName, List, Attach)}, with the foreground guest's stdio given. */
   public int start(GuestName name, List<String> command, Attach attach, Launcher.Stdio stdio) {
-    return named(name, () -> {
-      boolean application = !command.isEmpty();
-      Launched launched;
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        GuestConfig config = files.config(name);
-        if (reconcile(name).isPresent()) {
-          throw new JvsException(name + ": already running");
-        }
-        // An imported OCI image brings its command, env, cwd and user (templates/NAME/config.json).
-        ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
-        boolean app = application || image.hasCommand();
-        List<String> argv = app ? image.command(command) : config.init();
-        Trace.mark("lock, guest.conf, state, template");
-        launched = launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
-      }
-      if (attach == Attach.DETACHED) {
-        launched.close();
-        return 0;
-      }
-      try (launched) {
-        int code = launched.awaitExit();
-        Trace.mark("program ran");
-        try (FileLock lock = lock(name)) {
-          reconcile(name);
-        }
-        return code;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new JvsException(name + ": interrupted while waiting for the guest");
-      }
-    });
+    return named(
+        name,
+        () -> {
+          boolean application = !command.isEmpty();
+          Launched launched;
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            GuestConfig config = files.config(name);
+            if (reconcile(name).isPresent()) {
+              throw new JvsException(name + ": already running");
+            }
+            // An imported OCI image brings its command, env, cwd and user
+            // (templates/NAME/config.json).
+            ImageConfig image = templates.imageConfig(config.template()).orElse(ImageConfig.NONE);
+            boolean app = application || image.hasCommand();
+            List<String> argv = app ? image.command(command) : config.init();
+            Trace.mark("lock, guest.conf, state, template");
+            launched =
+                launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
+          }
+          if (attach == Attach.DETACHED) {
+            launched.close();
+            return 0;
+          }
+          try (launched) {
+            int code = launched.awaitExit();
+            Trace.mark("program ran");
+            try (FileLock lock = lock(name)) {
+              reconcile(name);
+            }
+            return code;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JvsException(name + ": interrupted while waiting for the guest");
+          }
+        });
   }
 
   /** Stops a guest: its stop signal, then SIGKILL to everything in it after the timeout. */
   public void stop(GuestName name, Duration timeout) {
-    named(name, () -> {
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        if (reconcile(name).isEmpty()) {
-          throw new JvsException(name + ": not running");
-        }
-        stopLocked(name, timeout);
-      }
-      return null;
-    });
+    named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            if (reconcile(name).isEmpty()) {
+              throw new JvsException(name + ": not running");
+            }
+            stopLocked(name, timeout);
+          }
+          return null;
+        });
   }
 
   /** The configured stop timeout of a guest. */
@@ -319,8 +355,8 @@ public final class Guests {
   }
 
   /**
-   * Runs {@code argv} inside a running guest and returns its exit code; with {@code tty} on a
-   * fresh pseudo-terminal from the guest's own devpts.
+   * Runs {@code argv} inside a running guest and returns its exit code; with {@code tty} on a fresh
+   * pseudo-terminal from the guest's own devpts.
    */
   public int exec(GuestName name, List<String> argv, boolean tty) {
     return exec(name, argv, tty, Launcher.Stdio.inherit());
@@ -335,26 +371,32 @@ public final class Guests {
    * As above; {@code started} learns the pid of the exec's monitor once the command runs (a
    * terminal's signals are the caller's to pass on: the monitor is the guest monitor's child).
    */
-  public int exec(GuestName name, List<String> argv, boolean tty, Launcher.Stdio stdio,
+  public int exec(
+      GuestName name,
+      List<String> argv,
+      boolean tty,
+      Launcher.Stdio stdio,
       java.util.function.LongConsumer started) {
-    return named(name, () -> {
-      InstanceState state;
-      GuestConfig config;
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        config = files.config(name);
-        state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
-      }
-      try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
-        started.accept(launched.monitorPid());
-        return launched.awaitExit();
-      } catch (LaunchException e) {
-        throw new JvsException(name + ": " + e.getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new JvsException(name + ": interrupted");
-      }
-    });
+    return named(
+        name,
+        () -> {
+          InstanceState state;
+          GuestConfig config;
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            config = files.config(name);
+            state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
+          }
+          try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
+            started.accept(launched.monitorPid());
+            return launched.awaitExit();
+          } catch (LaunchException e) {
+            throw new JvsException(name + ": " + e.getMessage(), e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JvsException(name + ": interrupted");
+          }
+        });
   }
 
   // ---- list / status / gc ----------------------------------------------------------------
@@ -372,22 +414,37 @@ public final class Guests {
   }
 
   public GuestStatus status(GuestName name) {
-    return named(name, () -> {
-      try (FileLock lock = lock(name)) {
-        requireExists(name);
-        GuestConfig config = files.config(name);
-        Optional<InstanceState> state = reconcile(name);
-        ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
-        if (state.isEmpty()) {
-          return new GuestStatus(name.value(), GuestStatus.State.STOPPED, 0, Duration.ZERO, "",
-              config.resources(), null, lastExit);
-        }
-        InstanceState s = state.get();
-        return new GuestStatus(name.value(), GuestStatus.State.RUNNING, s.initPid(),
-            Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()), s.cgroupPath(),
-            config.resources(), instances.usage(runs.instance(name)).orElse(null), null);
-      }
-    });
+    return named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            GuestConfig config = files.config(name);
+            Optional<InstanceState> state = reconcile(name);
+            ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
+            if (state.isEmpty()) {
+              return new GuestStatus(
+                  name.value(),
+                  GuestStatus.State.STOPPED,
+                  0,
+                  Duration.ZERO,
+                  "",
+                  config.resources(),
+                  null,
+                  lastExit);
+            }
+            InstanceState s = state.get();
+            return new GuestStatus(
+                name.value(),
+                GuestStatus.State.RUNNING,
+                s.initPid(),
+                Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()),
+                s.cgroupPath(),
+                config.resources(),
+                instances.usage(runs.instance(name)).orElse(null),
+                null);
+          }
+        });
   }
 
   /** What gc removed, one line per object. */
@@ -423,15 +480,19 @@ public final class Guests {
   // ---- internals -------------------------------------------------------------------------
 
   /**
-   * Runs an operation on one guest; a failure of a layer below (a system call, a cgroup file,
-   * an I/O error) reaches the user as one line naming the guest: "web1: what: why".
+   * Runs an operation on one guest; a failure of a layer below (a system call, a cgroup file, an
+   * I/O error) reaches the user as one line naming the guest: "web1: what: why".
    */
   private static <T> T named(GuestName name, java.util.function.Supplier<T> op) {
     try {
       return op.get();
     } catch (KernelException | CgroupException | UncheckedIOException e) {
-      String m = e instanceof UncheckedIOException u && u.getCause() != null
-          && !u.getMessage().startsWith(name + ":") ? u.getCause().getMessage() : e.getMessage();
+      String m =
+          e instanceof UncheckedIOException u
+                  && u.getCause() != null
+                  && !u.getMessage().startsWith(name + ":")
+              ? u.getCause().getMessage()
+              : e.getMessage();
       throw new JvsException(m.startsWith(name + ":") ? m : name + ": " + m, e);
     }
   }
@@ -455,8 +516,16 @@ public final class Guests {
       }
     }
     if (total > capacity) {
-      throw new ConfigException(name + ": cpu.reserve: " + value + " would bring all guests' "
-          + "reservations to " + total + "%, above this host's capacity of " + capacity + "%");
+      throw new ConfigException(
+          name
+              + ": cpu.reserve: "
+              + value
+              + " would bring all guests' "
+              + "reservations to "
+              + total
+              + "%, above this host's capacity of "
+              + capacity
+              + "%");
     }
   }
 

@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Rlimits a guest asks for that this host cannot give: raising a hard limit needs
- * CAP_SYS_RESOURCE, which root may lack (DESIGN 3), and the kernel's EPERM would not say why.
+ * Rlimits a guest asks for that this host cannot give: raising a hard limit needs CAP_SYS_RESOURCE,
+ * which root may lack (DESIGN 3), and the kernel's EPERM would not say why.
  */
 final class HostLimits {
   private static final int CAP_SYS_RESOURCE = 24;
@@ -24,20 +24,25 @@ final class HostLimits {
     }
     long hard = hardLimit("Max locked memory");
     if (hard >= 0 && wanted.getAsLong() > hard) {
-      throw new JvsException(name + ": memory.memlock: " + resources.get("memory.memlock")
-          + " is above this host's hard RLIMIT_MEMLOCK (" + (hard >> 10) + "K) and jvs lacks"
-          + " CAP_SYS_RESOURCE to raise it");
+      throw new JvsException(
+          name
+              + ": memory.memlock: "
+              + resources.get("memory.memlock")
+              + " is above this host's hard RLIMIT_MEMLOCK ("
+              + (hard >> 10)
+              + "K) and jvs lacks"
+              + " CAP_SYS_RESOURCE to raise it");
     }
   }
 
   /**
-   * The per-user quotas guest root shares with host root that the kernel checks against an
-   * rlimit of the process using them (docs/security.md, "Kernel quotas"): guests get half of
-   * what jvs itself has, so all guests together can never take the whole of host root's.
+   * The per-user quotas guest root shares with host root that the kernel checks against an rlimit
+   * of the process using them (docs/security.md, "Kernel quotas"): guests get half of what jvs
+   * itself has, so all guests together can never take the whole of host root's.
    */
   static GuestPlans.SharedQuotas sharedQuotas() {
-    return new GuestPlans.SharedQuotas(half(limit("Max msgqueue size", 0)),
-        half(limit("Max pending signals", 0)));
+    return new GuestPlans.SharedQuotas(
+        half(limit("Max msgqueue size", 0)), half(limit("Max pending signals", 0)));
   }
 
   private static long half(long limit) {

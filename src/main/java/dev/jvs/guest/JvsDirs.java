@@ -8,9 +8,9 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Where jvs keeps things: persistent data under JVS_ROOT, runtime state under JVS_RUN, and the
- * name of the parent cgroup, which is derived from JVS_ROOT so that each root (every test uses
- * its own) owns a distinct cgroup subtree that gc can find without any state file.
+ * Where jvs keeps things: persistent data under JVS_ROOT, runtime state under JVS_RUN, and the name
+ * of the parent cgroup, which is derived from JVS_ROOT so that each root (every test uses its own)
+ * owns a distinct cgroup subtree that gc can find without any state file.
  */
 public record JvsDirs(Path root, Path run) {
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/jvs");
@@ -58,7 +58,8 @@ public record JvsDirs(Path root, Path run) {
     }
     try {
       byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(root.toString().getBytes(StandardCharsets.UTF_8));
+          MessageDigest.getInstance("SHA-256")
+              .digest(root.toString().getBytes(StandardCharsets.UTF_8));
       return "jvs-" + HexFormat.of().formatHex(digest, 0, 4);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -14,8 +14,15 @@ import java.util.List;
  */
 public final class LxcfsView {
   static final List<String> FILES =
-      List.of("/proc/cpuinfo", "/proc/diskstats", "/proc/loadavg", "/proc/meminfo", "/proc/stat",
-          "/proc/swaps", "/proc/uptime", "/sys/devices/system/cpu");
+      List.of(
+          "/proc/cpuinfo",
+          "/proc/diskstats",
+          "/proc/loadavg",
+          "/proc/meminfo",
+          "/proc/stat",
+          "/proc/swaps",
+          "/proc/uptime",
+          "/sys/devices/system/cpu");
 
   private LxcfsView() {}
 

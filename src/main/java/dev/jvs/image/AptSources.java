@@ -10,9 +10,8 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * The host's apt sources (one-line sources.list format and deb822 *.sources), read so that a
- * Debian template comes from the mirror this host already trusts and reaches, never a
- * hard-coded one.
+ * The host's apt sources (one-line sources.list format and deb822 *.sources), read so that a Debian
+ * template comes from the mirror this host already trusts and reaches, never a hard-coded one.
  */
 public final class AptSources {
   /** One "deb" source: a mirror URI and its suites. */
@@ -48,8 +47,8 @@ public final class AptSources {
   }
 
   /**
-   * The mirror for {@code suite}: a source listing exactly that suite, else the first source
-   * of a plain release suite (no "-security"/"-updates") with component main.
+   * The mirror for {@code suite}: a source listing exactly that suite, else the first source of a
+   * plain release suite (no "-security"/"-updates") with component main.
    */
   public static String mirrorFor(String suite, List<Source> sources) {
     for (Source s : sources) {
@@ -63,8 +62,11 @@ public final class AptSources {
         return s.uri();
       }
     }
-    throw new ImageException("no Debian mirror for '" + suite + "' in the host's apt sources"
-        + " (/etc/apt/sources.list, /etc/apt/sources.list.d)");
+    throw new ImageException(
+        "no Debian mirror for '"
+            + suite
+            + "' in the host's apt sources"
+            + " (/etc/apt/sources.list, /etc/apt/sources.list.d)");
   }
 
   static List<Source> parseList(String text) {
@@ -73,8 +75,9 @@ public final class AptSources {
       String line = raw.replaceAll("#.*", "").replaceAll("\\[[^]]*]", " ").strip();
       String[] f = line.split("\\s+");
       if (f.length >= 3 && f[0].equals("deb")) {
-        out.add(new Source(trimSlash(f[1]), List.of(f[2]),
-            List.of(Arrays.copyOfRange(f, 3, f.length))));
+        out.add(
+            new Source(
+                trimSlash(f[1]), List.of(f[2]), List.of(Arrays.copyOfRange(f, 3, f.length))));
       }
     }
     return out;
@@ -100,14 +103,17 @@ public final class AptSources {
           case "suites" -> suites = value;
           case "components" -> components = value;
           case "enabled" -> enabled = value;
-          default -> { }
+          default -> {}
         }
       }
       if (!enabled.equalsIgnoreCase("no") && List.of(types.split("\\s+")).contains("deb")) {
         for (String uri : uris.split("\\s+")) {
           if (!uri.isEmpty()) {
-            out.add(new Source(trimSlash(uri), List.of(suites.split("\\s+")),
-                List.of(components.split("\\s+"))));
+            out.add(
+                new Source(
+                    trimSlash(uri),
+                    List.of(suites.split("\\s+")),
+                    List.of(components.split("\\s+"))));
           }
         }
       }

@@ -36,12 +36,29 @@ public final class BusyboxTemplate {
 
   /** Builds the template's rootfs into {@code rootfs} (which must not exist yet). */
   public static void build(Path rootfs) {
-    Path busybox = CANDIDATES.stream().filter(Files::isExecutable).findFirst()
-        .orElseThrow(() -> new JvsException(
-            "template busybox: /bin/busybox not found (install Debian's busybox-static)"));
+    Path busybox =
+        CANDIDATES.stream()
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new JvsException(
+                        "template busybox: /bin/busybox not found (install Debian's busybox-static)"));
     try {
-      for (String dir : List.of("bin", "sbin", "usr/bin", "usr/sbin", "etc/init.d", "root", "proc",
-          "sys", "dev", "run", "var/log", "home")) {
+      for (String dir :
+          List.of(
+              "bin",
+              "sbin",
+              "usr/bin",
+              "usr/sbin",
+              "etc/init.d",
+              "root",
+              "proc",
+              "sys",
+              "dev",
+              "run",
+              "var/log",
+              "home")) {
         Files.createDirectories(rootfs.resolve(dir));
       }
       Path tmp = Files.createDirectories(rootfs.resolve("tmp"));
@@ -50,16 +67,20 @@ public final class BusyboxTemplate {
       Files.copy(busybox, rootfs.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
       for (String applet : applets(busybox)) {
         Path link = rootfs.resolve(applet);
-        if (!applet.equals("bin/busybox") && Files.notExists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!applet.equals("bin/busybox")
+            && Files.notExists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectories(link.getParent());
           Files.createSymbolicLink(link, Path.of("/bin/busybox"));
         }
       }
-      write(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+      write(
+          rootfs.resolve("etc/passwd"),
+          "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
       write(rootfs.resolve("etc/group"), "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
       write(rootfs.resolve("etc/inittab"), INITTAB);
       write(rootfs.resolve("etc/init.d/rcS"), RCS);
-      Files.setPosixFilePermissions(rootfs.resolve("etc/init.d/rcS"), PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(
+          rootfs.resolve("etc/init.d/rcS"), PosixFilePermissions.fromString("rwxr-xr-x"));
       write(rootfs.resolve("etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
     } catch (IOException e) {
       throw new UncheckedIOException("template busybox: " + e.getMessage(), e);
@@ -67,7 +88,8 @@ public final class BusyboxTemplate {
   }
 
   private static List<String> applets(Path busybox) throws IOException {
-    Process p = new ProcessBuilder(busybox.toString(), "--list-full").redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(busybox.toString(), "--list-full").redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       if (p.waitFor() != 0) {

@@ -7,9 +7,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.stream.Collectors;
 
 /**
- * What a debootstrapped Debian needs to boot sysvinit as a jvs system guest: no gettys (a
- * guest has no virtual consoles; they would respawn in a loop), and SIGPWR (`stop.signal`)
- * or powerfail leads to an orderly halt.
+ * What a debootstrapped Debian needs to boot sysvinit as a jvs system guest: no gettys (a guest has
+ * no virtual consoles; they would respawn in a loop), and SIGPWR (`stop.signal`) or powerfail leads
+ * to an orderly halt.
  */
 final class DebianGuest {
   private DebianGuest() {}
@@ -17,10 +17,12 @@ final class DebianGuest {
   static void adjust(Path rootfs) throws IOException {
     Path inittab = rootfs.resolve("etc/inittab");
     if (Files.isRegularFile(inittab)) {
-      String text = Files.readString(inittab).lines()
-          .map(l -> l.matches("^[0-9]+:[0-9]*:respawn:/sbin/getty.*") ? "#jvs: " + l : l)
-          .map(l -> l.startsWith("pf::powerwait:") ? "pf::powerwait:/sbin/shutdown -h now" : l)
-          .collect(Collectors.joining("\n", "", "\n"));
+      String text =
+          Files.readString(inittab)
+              .lines()
+              .map(l -> l.matches("^[0-9]+:[0-9]*:respawn:/sbin/getty.*") ? "#jvs: " + l : l)
+              .map(l -> l.startsWith("pf::powerwait:") ? "pf::powerwait:/sbin/shutdown -h now" : l)
+              .collect(Collectors.joining("\n", "", "\n"));
       replace(inittab, text);
     }
   }

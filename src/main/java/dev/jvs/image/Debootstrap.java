@@ -21,15 +21,17 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A Debian root filesystem made by debootstrap from the host's apt mirror, cached per machine
- * under CACHE/debootstrap/SUITE-ARCH-KEY/rootfs (KEY hashes mirror, package set and the
- * container adjustments), so it is downloaded once and every template build after that only
- * hard-links it. The cache entry appears only complete (staging + rename, under a lock).
+ * A Debian root filesystem made by debootstrap from the host's apt mirror, cached per machine under
+ * CACHE/debootstrap/SUITE-ARCH-KEY/rootfs (KEY hashes mirror, package set and the container
+ * adjustments), so it is downloaded once and every template build after that only hard-links it.
+ * The cache entry appears only complete (staging + rename, under a lock).
  */
 public final class Debootstrap {
   /** Packages beyond minbase: sysvinit as PID 1, cron as a service that proves runlevel 2. */
   static final List<String> INCLUDE = List.of("sysvinit-core", "cron", "procps");
+
   static final String VARIANT = "minbase";
+
   /** Bump when {@link DebianGuest#adjust} changes, so old cache entries are not reused. */
   static final int RECIPE = 1;
 
@@ -91,7 +93,8 @@ public final class Debootstrap {
   private String key(String suite) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      String recipe = mirror + "|" + suite + "|" + arch + "|" + VARIANT + "|" + INCLUDE + "|" + RECIPE;
+      String recipe =
+          mirror + "|" + suite + "|" + arch + "|" + VARIANT + "|" + INCLUDE + "|" + RECIPE;
       return HexFormat.of().formatHex(sha.digest(recipe.getBytes(StandardCharsets.UTF_8)), 0, 6);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -99,14 +102,27 @@ public final class Debootstrap {
   }
 
   private void run(String suite, Path staging, Consumer<String> progress) throws IOException {
-    Path exe = Stream.of("/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap")
-        .map(Path::of).filter(Files::isExecutable).findFirst()
-        .orElseThrow(() -> new JvsException("debootstrap not found (apt-get install debootstrap)"));
-    List<String> cmd = List.of(exe.toString(), "--variant=" + VARIANT,
-        "--include=" + String.join(",", INCLUDE), "--arch=" + arch, suite,
-        staging.resolve("rootfs").toString(), mirror);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    Path exe =
+        Stream.of("/usr/sbin/debootstrap", "/sbin/debootstrap", "/usr/bin/debootstrap")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst()
+            .orElseThrow(
+                () -> new JvsException("debootstrap not found (apt-get install debootstrap)"));
+    List<String> cmd =
+        List.of(
+            exe.toString(),
+            "--variant=" + VARIANT,
+            "--include=" + String.join(",", INCLUDE),
+            "--arch=" + arch,
+            suite,
+            staging.resolve("rootfs").toString(),
+            mirror);
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
     // Ctrl-C on the CLI must not leave debootstrap writing into a directory the next build sweeps.
     Thread killer = new Thread(p::destroyForcibly, "jvs-debootstrap-kill");
     java.lang.Runtime.getRuntime().addShutdownHook(killer);
@@ -125,9 +141,10 @@ public final class Debootstrap {
       throws IOException {
     Deque<String> tail = new ArrayDeque<>();
     // The full log stays beside the cache entry; the caller gets one line per step.
-    try (BufferedReader r = new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        PrintWriter log = new PrintWriter(Files.newBufferedWriter(staging.resolve("debootstrap.log")))) {
+    try (BufferedReader r =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        PrintWriter log =
+            new PrintWriter(Files.newBufferedWriter(staging.resolve("debootstrap.log")))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         log.println(line);
         progress.accept(line);
@@ -139,8 +156,11 @@ public final class Debootstrap {
     }
     try {
       if (p.waitFor() != 0) {
-        String why = tail.stream().filter(l -> l.startsWith("E:")).reduce((a, b) -> b)
-            .orElse(tail.isEmpty() ? "no output" : tail.getLast());
+        String why =
+            tail.stream()
+                .filter(l -> l.startsWith("E:"))
+                .reduce((a, b) -> b)
+                .orElse(tail.isEmpty() ? "no output" : tail.getLast());
         throw new ImageException("debootstrap " + suite + " from " + mirror + " failed: " + why);
       }
     } catch (InterruptedException e) {

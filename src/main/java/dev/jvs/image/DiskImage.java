@@ -11,13 +11,14 @@ import java.util.List;
 
 /**
  * A guest's private layer on its own ext4 filesystem, for `disk.space`: the host's / is ext4
- * without project quotas (no `prjquota` mount option, no `project` feature), so the limit is
- * the size of a sparse image file, guests/NAME/disk.img, holding upper/ and work/. A guest that
- * fills it gets ENOSPC inside, and nobody else notices. The image is made (seeded with the
- * guest's existing private files) or resized at start, while the guest is stopped.
+ * without project quotas (no `prjquota` mount option, no `project` feature), so the limit is the
+ * size of a sparse image file, guests/NAME/disk.img, holding upper/ and work/. A guest that fills
+ * it gets ENOSPC inside, and nobody else notices. The image is made (seeded with the guest's
+ * existing private files) or resized at start, while the guest is stopped.
  */
 public final class DiskImage {
   public static final String FILE = "disk.img";
+
   /** ext4 with a journal needs a few MiB for itself. */
   public static final long MINIMUM = 16L << 20;
 
@@ -59,8 +60,18 @@ public final class DiskImage {
       try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
         f.setLength(bytes);
       }
-      run(List.of("mkfs.ext4", "-q", "-F", "-m", "0", "-L", "jvs-guest", "-d", seed.toString(),
-          tmp.toString()));
+      run(
+          List.of(
+              "mkfs.ext4",
+              "-q",
+              "-F",
+              "-m",
+              "0",
+              "-L",
+              "jvs-guest",
+              "-d",
+              seed.toString(),
+              tmp.toString()));
       Files.move(tmp, img, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       // The old private files now live in the image; keep an empty upper/ for the layout.
       Trees.deleteIfExists(upper);

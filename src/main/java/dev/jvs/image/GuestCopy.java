@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Copies a stopped guest's directory for `jvs clone`: its config, its private layer (whiteouts,
- * owners and modes kept by `cp -a`) and its disk image (sparse); work/ and the mount points
- * start empty. The template below is shared, not copied.
+ * owners and modes kept by `cp -a`) and its disk image (sparse); work/ and the mount points start
+ * empty. The template below is shared, not copied.
  */
 public final class GuestCopy {
   private GuestCopy() {}

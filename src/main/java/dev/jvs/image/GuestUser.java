@@ -27,9 +27,15 @@ public record GuestUser(long uid, long gid) {
       Optional<String[]> entry = lookup(rootfs.resolve("etc/passwd"), 2, parts[0]);
       gid = entry.map(e -> Long.parseLong(e[3])).orElse(null);
     } else {
-      String[] e = lookup(rootfs.resolve("etc/passwd"), 0, parts[0])
-          .orElseThrow(() -> new JvsException("image user '" + user + "': no such user in the"
-              + " template's /etc/passwd"));
+      String[] e =
+          lookup(rootfs.resolve("etc/passwd"), 0, parts[0])
+              .orElseThrow(
+                  () ->
+                      new JvsException(
+                          "image user '"
+                              + user
+                              + "': no such user in the"
+                              + " template's /etc/passwd"));
       uid = Long.parseLong(e[2]);
       gid = Long.parseLong(e[3]);
     }
@@ -37,9 +43,16 @@ public record GuestUser(long uid, long gid) {
       if (parts[1].matches("\\d+")) {
         gid = Long.parseLong(parts[1]);
       } else {
-        gid = Long.parseLong(lookup(rootfs.resolve("etc/group"), 0, parts[1])
-            .orElseThrow(() -> new JvsException("image user '" + user + "': no such group in the"
-                + " template's /etc/group"))[2]);
+        gid =
+            Long.parseLong(
+                lookup(rootfs.resolve("etc/group"), 0, parts[1])
+                    .orElseThrow(
+                        () ->
+                            new JvsException(
+                                "image user '"
+                                    + user
+                                    + "': no such group in the"
+                                    + " template's /etc/group"))[2]);
       }
     }
     return new GuestUser(uid, gid == null ? uid : gid);

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The process defaults an OCI image carries (its config's Env, Entrypoint, Cmd, WorkingDir,
- * User), kept beside an imported template as templates/NAME/config.json and used for
- * application guests of that template.
+ * The process defaults an OCI image carries (its config's Env, Entrypoint, Cmd, WorkingDir, User),
+ * kept beside an imported template as templates/NAME/config.json and used for application guests of
+ * that template.
  *
  * @param env "KEY=VALUE" entries, in image order
  * @param entrypoint prepended to the command (Docker semantics)
@@ -37,8 +37,11 @@ public record ImageConfig(
       c = image.path("container_config");
     }
     return new ImageConfig(
-        strings(c.path("Env")), strings(c.path("Entrypoint")), strings(c.path("Cmd")),
-        c.path("WorkingDir").asText(""), c.path("User").asText(""));
+        strings(c.path("Env")),
+        strings(c.path("Entrypoint")),
+        strings(c.path("Cmd")),
+        c.path("WorkingDir").asText(""),
+        c.path("User").asText(""));
   }
 
   private static List<String> strings(JsonNode array) {

@@ -20,10 +20,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Applies tar layers (plain or gzip) onto a root directory the way OCI image layers stack:
- * in order, ".wh.NAME" deleting NAME from the layers below and ".wh..wh..opq" emptying its
- * directory of them. Never follows a symlink and never writes outside the root ({@link
- * SafeTree}); device nodes are skipped (a guest's /dev is its own tmpfs).
+ * Applies tar layers (plain or gzip) onto a root directory the way OCI image layers stack: in
+ * order, ".wh.NAME" deleting NAME from the layers below and ".wh..wh..opq" emptying its directory
+ * of them. Never follows a symlink and never writes outside the root ({@link SafeTree}); device
+ * nodes are skipped (a guest's /dev is its own tmpfs).
  */
 final class Layers {
   static final String WHITEOUT = ".wh.";
@@ -34,8 +34,8 @@ final class Layers {
 
   /**
    * Applies one layer file; returns the sha256 of its uncompressed tar (an image's diff_id).
-   * Deletions go first, in a pass of their own, so that an opaque marker listed after entries
-   * of its own layer does not remove them.
+   * Deletions go first, in a pass of their own, so that an opaque marker listed after entries of
+   * its own layer does not remove them.
    */
   static String apply(Path layer, Path root, String what) {
     SafeTree tree = new SafeTree(root);
@@ -97,8 +97,11 @@ final class Layers {
   }
 
   private static boolean isSystemError(String m) {
-    return m != null && (m.contains("No space left") || m.contains("quota exceeded")
-        || m.contains("Read-only file system") || m.contains("Input/output error"));
+    return m != null
+        && (m.contains("No space left")
+            || m.contains("quota exceeded")
+            || m.contains("Read-only file system")
+            || m.contains("Input/output error"));
   }
 
   private static TarArchiveInputStream open(Path file, MessageDigest digest) throws IOException {
@@ -168,7 +171,9 @@ final class Layers {
     } else if (e.isLink()) {
       List<String> targetParts = SafeTree.components(e.getLinkName());
       Path target = tree.existing(e.getLinkName(), targetParts);
-      if (target == null || targetParts.isEmpty() || !Files.exists(target, NOFOLLOW)
+      if (target == null
+          || targetParts.isEmpty()
+          || !Files.exists(target, NOFOLLOW)
           || Files.isDirectory(target, NOFOLLOW)) {
         throw new ImageException("hard link '" + name + "' to missing '" + e.getLinkName() + "'");
       }
@@ -177,8 +182,8 @@ final class Layers {
       return; // shares the target's inode and metadata
     } else if (e.isFile()) {
       Trees.deleteIfExists(p);
-      try (OutputStream out = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      try (OutputStream out =
+          Files.newOutputStream(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         in.transferTo(out);
       }
     } else {

@@ -4,29 +4,31 @@ import dev.jvs.cgroup.DeviceRule;
 import dev.jvs.kernel.Errno;
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A loop device over an image file, attached with LO_FLAGS_AUTOCLEAR: the kernel detaches it
- * when its last user goes. jvs holds it open only until the guest's launch program has mounted
- * it inside the guest's mount namespace; from then on the mount is the only user, so the device
- * vanishes with the guest, and a CLI killed before the mount leaves nothing attached either.
+ * A loop device over an image file, attached with LO_FLAGS_AUTOCLEAR: the kernel detaches it when
+ * its last user goes. jvs holds it open only until the guest's launch program has mounted it inside
+ * the guest's mount namespace; from then on the mount is the only user, so the device vanishes with
+ * the guest, and a CLI killed before the mount leaves nothing attached either.
  */
 public final class LoopDevice implements AutoCloseable {
   private static final long SYS_IOCTL = 16;
   private static final long LOOP_CTL_GET_FREE = 0x4C82;
   private static final long LOOP_CONFIGURE = 0x4C0A;
   private static final int LO_FLAGS_AUTOCLEAR = 4;
+
   /** struct loop_config: fd, block_size, loop_info64 (232 bytes), 8 reserved u64. */
   private static final int CONFIG_SIZE = 4 + 4 + 232 + 64;
+
   private static final int FLAGS_OFFSET = 8 + 5 * 8 + 3 * 4;
 
   private final int fd;
@@ -42,9 +44,9 @@ public final class LoopDevice implements AutoCloseable {
   }
 
   /**
-   * {@code devices} plus read/write access to this device: the launch program's mount runs in
-   * the guest's device cgroup. The guest cannot open it itself: its /dev has no node for it and
-   * block mknod is denied.
+   * {@code devices} plus read/write access to this device: the launch program's mount runs in the
+   * guest's device cgroup. The guest cannot open it itself: its /dev has no node for it and block
+   * mknod is denied.
    */
   public List<DeviceRule> allowedWith(List<DeviceRule> devices) {
     try {
@@ -60,15 +62,20 @@ public final class LoopDevice implements AutoCloseable {
   }
 
   public static LoopDevice attach(Path image) {
-    int backing = (int) Libc.open(image.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0)
-        .orThrow("open", image.toString());
+    int backing =
+        (int)
+            Libc.open(image.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0)
+                .orThrow("open", image.toString());
     try {
-      int control = (int) Libc.open("/dev/loop-control", Libc.O_RDWR | Libc.O_CLOEXEC, 0)
-          .orThrow("open", "/dev/loop-control");
+      int control =
+          (int)
+              Libc.open("/dev/loop-control", Libc.O_RDWR | Libc.O_CLOEXEC, 0)
+                  .orThrow("open", "/dev/loop-control");
       try {
         for (int attempt = 0; ; attempt++) {
-          long n = Libc.syscall(SYS_IOCTL, control, LOOP_CTL_GET_FREE)
-              .orThrow("ioctl(LOOP_CTL_GET_FREE)", "/dev/loop-control");
+          long n =
+              Libc.syscall(SYS_IOCTL, control, LOOP_CTL_GET_FREE)
+                  .orThrow("ioctl(LOOP_CTL_GET_FREE)", "/dev/loop-control");
           String dev = "/dev/loop" + n;
           int fd = (int) Libc.open(dev, Libc.O_RDWR | Libc.O_CLOEXEC, 0).orThrow("open", dev);
           Libc.Result r = configure(fd, backing);

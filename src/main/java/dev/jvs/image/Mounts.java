@@ -9,8 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Mounts found below a directory jvs is about to delete (debootstrap mounts /proc and /sys in
- * its target; a recursive delete must never descend into a mount of the host's files).
+ * Mounts found below a directory jvs is about to delete (debootstrap mounts /proc and /sys in its
+ * target; a recursive delete must never descend into a mount of the host's files).
  */
 final class Mounts {
   private Mounts() {}

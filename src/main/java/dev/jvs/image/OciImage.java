@@ -12,13 +12,14 @@ import java.util.List;
 /**
  * Reads an image for import: an OCI image layout directory (oci-layout, index.json, blobs/), a
  * directory in `docker save` form (manifest.json), or either of them as a tarball (oci-archive,
- * docker-archive; plain or gzip). Blobs are checked against their digests and layers against
- * the config's diff_ids, so a corrupt or truncated image is refused before anything is kept.
+ * docker-archive; plain or gzip). Blobs are checked against their digests and layers against the
+ * config's diff_ids, so a corrupt or truncated image is refused before anything is kept.
  */
 final class OciImage {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String INDEX_TYPE = "application/vnd.oci.image.index.v1+json";
-  private static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+  private static final String DOCKER_LIST =
+      "application/vnd.docker.distribution.manifest.list.v2+json";
 
   /** The layers, bottom first, and the image config. */
   record Resolved(List<Path> layers, List<String> diffIds, ImageConfig config) {}
@@ -26,15 +27,17 @@ final class OciImage {
   private OciImage() {}
 
   /**
-   * Builds {@code rootfs} from the image at {@code source}; {@code scratch} is an empty
-   * directory on the store's filesystem for unpacking an archive. Returns the image config.
+   * Builds {@code rootfs} from the image at {@code source}; {@code scratch} is an empty directory
+   * on the store's filesystem for unpacking an archive. Returns the image config.
    */
   static ImageConfig unpack(Path source, Path rootfs, Path scratch) {
     Path layout = source;
     if (!Files.isDirectory(source)) {
       if (!Files.isRegularFile(source)) {
-        throw new ImageException(source + ": no such image (expected an OCI layout directory or"
-            + " a docker-archive/oci-archive tarball)");
+        throw new ImageException(
+            source
+                + ": no such image (expected an OCI layout directory or"
+                + " a docker-archive/oci-archive tarball)");
       }
       layout = scratch.resolve("image");
       try {
@@ -55,8 +58,8 @@ final class OciImage {
       String what = source + ": layer " + (i + 1) + " of " + image.layers().size();
       String diffId = Layers.apply(image.layers().get(i), rootfs, what);
       if (i < image.diffIds().size() && !image.diffIds().get(i).equals(diffId)) {
-        throw new ImageException(what + ": content does not match the image config's diff_id"
-            + " (corrupt image)");
+        throw new ImageException(
+            what + ": content does not match the image config's diff_id" + " (corrupt image)");
       }
     }
     return image.config();
@@ -96,8 +99,8 @@ final class OciImage {
       node = JSON.readTree(blob(dir, pick.path("digest").asText(), what).toFile());
       String type = node.path("mediaType").asText(pick.path("mediaType").asText(""));
       if (!type.equals(INDEX_TYPE) && !type.equals(DOCKER_LIST) && !node.has("manifests")) {
-        JsonNode config = JSON.readTree(
-            blob(dir, node.path("config").path("digest").asText(), what).toFile());
+        JsonNode config =
+            JSON.readTree(blob(dir, node.path("config").path("digest").asText(), what).toFile());
         List<Path> layers = new ArrayList<>();
         for (JsonNode l : node.path("layers")) {
           layers.add(blob(dir, l.path("digest").asText(), what));
@@ -135,8 +138,11 @@ final class OciImage {
     }
     Path p = inside(dir, "blobs/sha256/" + digest.substring(7), what);
     if (!Layers.digest(p).equals(digest)) {
-      throw new ImageException(what + ": blob " + digest.substring(0, 19)
-          + "… does not match its digest (corrupt or truncated image)");
+      throw new ImageException(
+          what
+              + ": blob "
+              + digest.substring(0, 19)
+              + "… does not match its digest (corrupt or truncated image)");
     }
     return p;
   }

@@ -5,8 +5,8 @@ import java.util.regex.Pattern;
 
 /**
  * Template names: what may safely become one directory name under templates/. The one rule for
- * every reader — the CLI, guest.conf and the store's own path resolution — since a name like
- * {@code ../../x} would make a host directory a guest's lower layer.
+ * every reader — the CLI, guest.conf and the store's own path resolution — since a name like {@code
+ * ../../x} would make a host directory a guest's lower layer.
  */
 public final class TemplateName {
   private static final Pattern VALID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -19,9 +19,12 @@ public final class TemplateName {
       throw new IllegalArgumentException("invalid template name '': a name is required");
     }
     if (!isValid(name)) {
-      throw new IllegalArgumentException("invalid template name '" + name + "' (lower-case"
-          + " letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63"
-          + " characters)");
+      throw new IllegalArgumentException(
+          "invalid template name '"
+              + name
+              + "' (lower-case"
+              + " letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63"
+              + " characters)");
     }
     return name;
   }

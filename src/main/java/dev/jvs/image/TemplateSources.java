@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Where templates come from: `debian:SUITE` (debootstrap through the per-machine cache),
- * `oci:PATH` or a plain PATH (an OCI layout or docker/oci archive), and the built-in busybox.
+ * Where templates come from: `debian:SUITE` (debootstrap through the per-machine cache), `oci:PATH`
+ * or a plain PATH (an OCI layout or docker/oci archive), and the built-in busybox.
  */
 public final class TemplateSources {
   private final Templates templates;
@@ -29,37 +29,44 @@ public final class TemplateSources {
   /** `jvs template build NAME --from SOURCE`. */
   public void build(String name, String from, Consumer<String> progress) {
     if (from.equals(BusyboxTemplate.NAME)) {
-      templates.create(name, "built-in: the host's busybox", (staging, rootfs) -> {
-        BusyboxTemplate.build(rootfs);
-        return ImageConfig.NONE;
-      });
+      templates.create(
+          name,
+          "built-in: the host's busybox",
+          (staging, rootfs) -> {
+            BusyboxTemplate.build(rootfs);
+            return ImageConfig.NONE;
+          });
     } else if (from.startsWith("debian:")) {
       String suite = from.substring("debian:".length());
       String mirror = AptSources.mirrorFor(suite, AptSources.read(etcApt));
       Debootstrap debootstrap = new Debootstrap(cache, mirror, "amd64");
       TemplateName.check(name);
       Path cached = debootstrap.rootfs(suite, progress);
-      templates.create(name, "debian:" + suite + " from " + mirror, (staging, rootfs) -> {
-        copyTree(cached, rootfs);
-        return ImageConfig.NONE;
-      });
+      templates.create(
+          name,
+          "debian:" + suite + " from " + mirror,
+          (staging, rootfs) -> {
+            copyTree(cached, rootfs);
+            return ImageConfig.NONE;
+          });
     } else if (from.startsWith("oci:")) {
       importImage(name, Path.of(from.substring(4)));
     } else {
-      throw new ImageException("unknown template source '" + from
-          + "' (expected debian:SUITE, oci:PATH or busybox)");
+      throw new ImageException(
+          "unknown template source '" + from + "' (expected debian:SUITE, oci:PATH or busybox)");
     }
   }
 
   /** `jvs template import NAME --from [oci:]PATH`. */
   public void importImage(String name, Path source) {
     Path abs = source.toAbsolutePath().normalize();
-    templates.create(name, "oci:" + abs, (staging, rootfs) -> OciImage.unpack(abs, rootfs, staging));
+    templates.create(
+        name, "oci:" + abs, (staging, rootfs) -> OciImage.unpack(abs, rootfs, staging));
   }
 
   /**
-   * Copies a read-only tree by hard links (same filesystem: near-zero disk, and the page cache
-   * is shared with every other template linked from it), else by copying.
+   * Copies a read-only tree by hard links (same filesystem: near-zero disk, and the page cache is
+   * shared with every other template linked from it), else by copying.
    */
   static void copyTree(Path from, Path to) throws IOException {
     if (cp(List.of("cp", "-a", "--link", from.toString(), to.toString())) != 0) {

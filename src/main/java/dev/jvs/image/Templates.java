@@ -17,10 +17,10 @@ import java.util.stream.Stream;
 
 /**
  * Read-only template root filesystems under $JVS_ROOT/templates/NAME/rootfs, with NAME/source
- * (where it came from) and, for imported images, NAME/config.json (the image's process
- * defaults). A template appears only complete: it is built in a hidden staging directory beside
- * its final place and renamed into it, and removed by renaming it away first, so an interrupted
- * build or removal never leaves a half template visible. All changes hold templates/.lock.
+ * (where it came from) and, for imported images, NAME/config.json (the image's process defaults). A
+ * template appears only complete: it is built in a hidden staging directory beside its final place
+ * and renamed into it, and removed by renaming it away first, so an interrupted build or removal
+ * never leaves a half template visible. All changes hold templates/.lock.
  */
 public final class Templates {
   public static final String IMAGE_CONFIG = "config.json";
@@ -88,10 +88,13 @@ public final class Templates {
     }
     try (FileLock lock = lock()) {
       if (!exists(name)) {
-        createLocked(name, "built-in: the host's busybox", (staging, r) -> {
-          BusyboxTemplate.build(r);
-          return ImageConfig.NONE;
-        });
+        createLocked(
+            name,
+            "built-in: the host's busybox",
+            (staging, r) -> {
+              BusyboxTemplate.build(r);
+              return ImageConfig.NONE;
+            });
       }
     }
     return rootfs;
@@ -107,8 +110,8 @@ public final class Templates {
 
   private void createLocked(String name, String source, Builder builder) {
     if (Files.exists(templateDir(name), LinkOption.NOFOLLOW_LINKS)) {
-      throw new JvsException("template " + name + ": already exists (jvs template rm " + name
-          + " first)");
+      throw new JvsException(
+          "template " + name + ": already exists (jvs template rm " + name + " first)");
     }
     sweep();
     Path staging = null;
@@ -133,8 +136,8 @@ public final class Templates {
   }
 
   /**
-   * Removes a template; {@code users} names the guests built on it, and any refuses the
-   * removal (their overlay's lower layer would vanish).
+   * Removes a template; {@code users} names the guests built on it, and any refuses the removal
+   * (their overlay's lower layer would vanish).
    */
   public void remove(String name, Supplier<List<String>> users) {
     Path template = templateDir(name);
@@ -144,8 +147,15 @@ public final class Templates {
       }
       List<String> in = users.get();
       if (!in.isEmpty()) {
-        throw new JvsException("template " + name + ": in use by guest" + (in.size() > 1 ? "s " : " ")
-            + String.join(", ", in) + " (delete " + (in.size() > 1 ? "them" : "it") + " first)");
+        throw new JvsException(
+            "template "
+                + name
+                + ": in use by guest"
+                + (in.size() > 1 ? "s " : " ")
+                + String.join(", ", in)
+                + " (delete "
+                + (in.size() > 1 ? "them" : "it")
+                + " first)");
       }
       Path away = Files.createTempDirectory(dir, "." + name + ".rm-");
       Files.move(template, away.resolve(name), StandardCopyOption.ATOMIC_MOVE);

@@ -16,11 +16,11 @@ import java.util.Map;
 
 /**
  * `jvs unify` (util-vserver's vhashify): regular files with identical content, owner, group and
- * mode across the read-only template store become one inode, linked from every place. Safe
- * because guests never write to a template: their writes copy the file up into their private
- * layer first. Files are candidates by (size, owner, group, mode), then compared by sha256;
- * each replacement is a hard link made beside the file and renamed over it, so a reader sees
- * the old or the new inode, both with the same bytes.
+ * mode across the read-only template store become one inode, linked from every place. Safe because
+ * guests never write to a template: their writes copy the file up into their private layer first.
+ * Files are candidates by (size, owner, group, mode), then compared by sha256; each replacement is
+ * a hard link made beside the file and renamed over it, so a reader sees the old or the new inode,
+ * both with the same bytes.
  */
 public final class Unifier {
   /** What one run did. */
@@ -72,22 +72,33 @@ public final class Unifier {
 
   private static long collect(Path rootfs, Map<Key, List<Candidate>> out) throws IOException {
     long[] n = {0};
-    Files.walkFileTree(rootfs, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isRegularFile() && attrs.size() > 0) {
-          Map<String, Object> a = Files.readAttributes(file, "unix:uid,gid,mode,nlink,ino,dev",
-              LinkOption.NOFOLLOW_LINKS);
-          Key key = new Key(attrs.size(), (Integer) a.get("uid"), (Integer) a.get("gid"),
-              (Integer) a.get("mode"));
-          out.computeIfAbsent(key, k -> new ArrayList<>())
-              .add(new Candidate(file, a.get("dev") + ":" + a.get("ino"),
-                  ((Integer) a.get("nlink")).longValue()));
-          n[0]++;
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Files.walkFileTree(
+        rootfs,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isRegularFile() && attrs.size() > 0) {
+              Map<String, Object> a =
+                  Files.readAttributes(
+                      file, "unix:uid,gid,mode,nlink,ino,dev", LinkOption.NOFOLLOW_LINKS);
+              Key key =
+                  new Key(
+                      attrs.size(),
+                      (Integer) a.get("uid"),
+                      (Integer) a.get("gid"),
+                      (Integer) a.get("mode"));
+              out.computeIfAbsent(key, k -> new ArrayList<>())
+                  .add(
+                      new Candidate(
+                          file,
+                          a.get("dev") + ":" + a.get("ino"),
+                          ((Integer) a.get("nlink")).longValue()));
+              n[0]++;
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     return n[0];
   }
 

@@ -65,8 +65,19 @@ public enum Capability {
    */
   public static Set<Capability> guestDefault() {
     return EnumSet.of(
-        CHOWN, DAC_OVERRIDE, FSETID, FOWNER, MKNOD, SETGID, SETUID, SETFCAP, SETPCAP,
-        NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE);
+        CHOWN,
+        DAC_OVERRIDE,
+        FSETID,
+        FOWNER,
+        MKNOD,
+        SETGID,
+        SETUID,
+        SETFCAP,
+        SETPCAP,
+        NET_BIND_SERVICE,
+        SYS_CHROOT,
+        KILL,
+        AUDIT_WRITE);
   }
 
   /** Parses "NET_ADMIN", "CAP_NET_ADMIN" or "net_admin". */
@@ -90,7 +101,8 @@ public enum Capability {
   /** Capabilities this host can grant at all (root here lacks e.g. SYS_RESOURCE). */
   public static long hostBoundingMask() {
     try {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+      for (String line :
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
         if (line.startsWith("CapBnd:")) {
           return Long.parseUnsignedLong(line.substring(7).trim(), 16);
         }

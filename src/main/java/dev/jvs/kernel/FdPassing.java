@@ -25,19 +25,23 @@ public final class FdPassing {
   private FdPassing() {}
 
   /**
-   * Connects to {@code socket}, sends {@code text} with {@code fds}, and returns the first line
-   * the other side answers (without its newline), or "" if it hung up first.
+   * Connects to {@code socket}, sends {@code text} with {@code fds}, and returns the first line the
+   * other side answers (without its newline), or "" if it hung up first.
    */
   public static String exchange(Path socket, String text, int[] fds) {
-    int dir = (int) Libc.open(socket.getParent().toString(), O_PATH | Libc.O_CLOEXEC, 0)
-        .orThrow("open", socket.getParent().toString());
+    int dir =
+        (int)
+            Libc.open(socket.getParent().toString(), O_PATH | Libc.O_CLOEXEC, 0)
+                .orThrow("open", socket.getParent().toString());
     try {
-      int s = (int) Libc.syscall(SYS_SOCKET, AF_UNIX, SOCK_STREAM_CLOEXEC, 0)
-          .orThrow("socket", socket.toString());
+      int s =
+          (int)
+              Libc.syscall(SYS_SOCKET, AF_UNIX, SOCK_STREAM_CLOEXEC, 0)
+                  .orThrow("socket", socket.toString());
       try (Arena arena = Arena.ofConfined()) {
         // Through the directory's fd: a socket path may be longer than sun_path's 108 bytes.
-        byte[] name = ("/proc/self/fd/" + dir + "/" + socket.getFileName())
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] name =
+            ("/proc/self/fd/" + dir + "/" + socket.getFileName()).getBytes(StandardCharsets.UTF_8);
         if (name.length >= SUN_PATH) {
           throw new KernelException("connect", socket.toString(), Errno.ENAMETOOLONG);
         }

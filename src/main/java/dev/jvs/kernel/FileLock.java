@@ -3,8 +3,8 @@ package dev.jvs.kernel;
 import java.nio.file.Path;
 
 /**
- * An exclusive flock(2) on a file. Unlike FileChannel.lock it is per open file description, so
- * two threads of one JVM exclude each other as two processes do.
+ * An exclusive flock(2) on a file. Unlike FileChannel.lock it is per open file description, so two
+ * threads of one JVM exclude each other as two processes do.
  */
 public final class FileLock implements AutoCloseable {
   private final int fd;
@@ -14,8 +14,8 @@ public final class FileLock implements AutoCloseable {
   }
 
   /**
-   * Waits up to {@code timeout} for the lock on {@code path}; empty when another holder kept it
-   * all that time.
+   * Waits up to {@code timeout} for the lock on {@code path}; empty when another holder kept it all
+   * that time.
    */
   public static java.util.Optional<FileLock> acquire(Path path, java.time.Duration timeout) {
     int fd = open(path);
@@ -46,8 +46,9 @@ public final class FileLock implements AutoCloseable {
   }
 
   private static int open(Path path) {
-    return (int) Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0600)
-        .orThrow("open", path.toString());
+    return (int)
+        Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0600)
+            .orThrow("open", path.toString());
   }
 
   /** Blocks until the lock on {@code path} (created if missing) is held. */

@@ -11,8 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The thin FFM layer over libc. Every call captures errno right after the call (the JVM may
- * clobber it otherwise) and failures become a {@link KernelException} naming call and object.
+ * The thin FFM layer over libc. Every call captures errno right after the call (the JVM may clobber
+ * it otherwise) and failures become a {@link KernelException} naming call and object.
  */
 public final class Libc {
   private static final Linker LINKER = Linker.nativeLinker();
@@ -25,7 +25,6 @@ public final class Libc {
   static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
   static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
-
 
   // Each native handle sits in its own holder class, so only the calls a command uses are
   // linked: eager linking of every handle cost ~0.5 s of a cold CLI start.
@@ -40,53 +39,43 @@ public final class Libc {
   }
 
   private static final class FlockHandle {
-    static final MethodHandle H =
-        downcall("flock", FunctionDescriptor.of(INT, INT, INT));
+    static final MethodHandle H = downcall("flock", FunctionDescriptor.of(INT, INT, INT));
   }
 
   private static final class OpenHandle {
-    static final MethodHandle H =
-        downcall("open", FunctionDescriptor.of(INT, PTR, INT, INT));
+    static final MethodHandle H = downcall("open", FunctionDescriptor.of(INT, PTR, INT, INT));
   }
 
   private static final class CloseHandle {
-    static final MethodHandle H =
-        downcall("close", FunctionDescriptor.of(INT, INT));
+    static final MethodHandle H = downcall("close", FunctionDescriptor.of(INT, INT));
   }
 
   private static final class KillHandle {
-    static final MethodHandle H =
-        downcall("kill", FunctionDescriptor.of(INT, INT, INT));
+    static final MethodHandle H = downcall("kill", FunctionDescriptor.of(INT, INT, INT));
   }
 
   private static final class PollHandle {
-    static final MethodHandle H =
-        downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+    static final MethodHandle H = downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
   }
 
   private static final class WriteHandle {
-    static final MethodHandle H =
-        downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
+    static final MethodHandle H = downcall("write", FunctionDescriptor.of(LONG, INT, PTR, LONG));
   }
 
   private static final class MkdirHandle {
-    static final MethodHandle H =
-        downcall("mkdir", FunctionDescriptor.of(INT, PTR, INT));
+    static final MethodHandle H = downcall("mkdir", FunctionDescriptor.of(INT, PTR, INT));
   }
 
   private static final class RmdirHandle {
-    static final MethodHandle H =
-        downcall("rmdir", FunctionDescriptor.of(INT, PTR));
+    static final MethodHandle H = downcall("rmdir", FunctionDescriptor.of(INT, PTR));
   }
 
   private static final class SetnsHandle {
-    static final MethodHandle H =
-        downcall("setns", FunctionDescriptor.of(INT, INT, INT));
+    static final MethodHandle H = downcall("setns", FunctionDescriptor.of(INT, INT, INT));
   }
 
   private static final class SocketHandle {
-    static final MethodHandle H =
-        downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+    static final MethodHandle H = downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT));
   }
 
   private static final class IoctlPtrHandle {

@@ -61,15 +61,16 @@ public final class Pidfd implements AutoCloseable {
   }
 
   /**
-   * Reaps the process, which must be this process's child, waiting for it unless {@code block}
-   * is false; its exit code (128 + signal when killed), or empty when it still runs.
+   * Reaps the process, which must be this process's child, waiting for it unless {@code block} is
+   * false; its exit code (128 + signal when killed), or empty when it still runs.
    */
   public java.util.OptionalInt reap(boolean block) {
     try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
       java.lang.foreign.MemorySegment info = arena.allocate(128, 8); // siginfo_t
       while (true) {
-        Libc.Result r = Libc.syscall(SYS_WAITID, P_PIDFD, fd, info.address(),
-            WEXITED | (block ? 0 : WNOHANG), 0);
+        Libc.Result r =
+            Libc.syscall(
+                SYS_WAITID, P_PIDFD, fd, info.address(), WEXITED | (block ? 0 : WNOHANG), 0);
         if (r.failed() && r.errno() == Errno.EINTR) {
           continue;
         }

@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Whether a PID namespace's init would receive a signal sent from outside its namespace. The
- * kernel drops such a signal (SIGKILL and SIGSTOP aside) when init has neither a handler for it
- * nor has it blocked: a stop signal sent before init set up its signal handling is lost, and
- * the stop would wait out its whole timeout. Read from /proc/PID/status (SigCgt, SigBlk) and
- * /proc/PID/wchan: an init sleeping in sigtimedwait(2) (busybox init, for one) has its set
- * blocked only in a mask /proc does not show.
+ * Whether a PID namespace's init would receive a signal sent from outside its namespace. The kernel
+ * drops such a signal (SIGKILL and SIGSTOP aside) when init has neither a handler for it nor has it
+ * blocked: a stop signal sent before init set up its signal handling is lost, and the stop would
+ * wait out its whole timeout. Read from /proc/PID/status (SigCgt, SigBlk) and /proc/PID/wchan: an
+ * init sleeping in sigtimedwait(2) (busybox init, for one) has its set blocked only in a mask /proc
+ * does not show.
  */
 public final class SignalHandlers {
   private static final long POLL_MILLIS = 5;

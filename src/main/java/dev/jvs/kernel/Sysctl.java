@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Reads /proc/sys files. They must be read in one read(2) from offset 0: the kernel's number
- * handlers return nothing at a later offset, so Files.readString, which reads a file of size 0
- * a byte at first, sees "8" of "8388608".
+ * handlers return nothing at a later offset, so Files.readString, which reads a file of size 0 a
+ * byte at first, sees "8" of "8388608".
  */
 public final class Sysctl {
   private Sysctl() {}

@@ -30,8 +30,8 @@ public final class LaunchCodec {
   }
 
   /**
-   * Appends one field in the line format's encoding: every byte outside the safe set as
-   * {@code %XX}, the empty field as a lone '%'. The OCI service's frames use it too.
+   * Appends one field in the line format's encoding: every byte outside the safe set as {@code
+   * %XX}, the empty field as a lone '%'. The OCI service's frames use it too.
    */
   public static void writeField(byte[] field, ByteArrayOutputStream out) {
     if (field.length == 0) {

@@ -60,8 +60,8 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     /**
-     * The child's stdin, stdout and stderr become pipes the monitor relays to its own, so the
-     * child never holds the caller's files (which it could reopen through /proc).
+     * The child's stdin, stdout and stderr become pipes the monitor relays to its own, so the child
+     * never holds the caller's files (which it could reopen through /proc).
      */
     public Builder stdioPipes() {
       return add("stdio-pipes", "relay stdio through pipes");
@@ -95,8 +95,8 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     /**
-     * Rotates the child's stdout and stderr through the monitor into {@code path}: at most
-     * {@code maxBytes} per file (0: unbounded), {@code files} files kept in all.
+     * Rotates the child's stdout and stderr through the monitor into {@code path}: at most {@code
+     * maxBytes} per file (0: unbounded), {@code files} files kept in all.
      */
     public Builder log(String path, long maxBytes, int files) {
       return add("log", "open the log " + path, path, num(maxBytes), num(files));
@@ -107,8 +107,8 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     /**
-     * Opens {@code path} as the root in which every later relative path resolves, never leaving
-     * it (docs/launch-program.md, "Paths inside the root").
+     * Opens {@code path} as the root in which every later relative path resolves, never leaving it
+     * (docs/launch-program.md, "Paths inside the root").
      */
     public Builder root(String path) {
       return add("root", "open the root " + path, path);
@@ -125,7 +125,14 @@ public record LaunchProgram(List<Op> ops) {
 
     public Builder mount(String source, String target, String fstype, long flags, String data) {
       String what = fstype.isEmpty() ? "bind " + shown(source) : fstype;
-      return add("mount", "mount " + what + " on " + shown(target), source, target, fstype, hex(flags), data);
+      return add(
+          "mount",
+          "mount " + what + " on " + shown(target),
+          source,
+          target,
+          fstype,
+          hex(flags),
+          data);
     }
 
     /** A mount whose target may be missing (masked paths on kernels without them). */
@@ -133,7 +140,13 @@ public record LaunchProgram(List<Op> ops) {
         String source, String target, String fstype, long flags, String data) {
       String what = fstype.isEmpty() ? "bind " + shown(source) : fstype;
       return addOptional(
-          "mount", "mount " + what + " on " + shown(target), source, target, fstype, hex(flags), data);
+          "mount",
+          "mount " + what + " on " + shown(target),
+          source,
+          target,
+          fstype,
+          hex(flags),
+          data);
     }
 
     public Builder umount(String target, long flags) {
@@ -188,7 +201,10 @@ public record LaunchProgram(List<Op> ops) {
 
     public Builder rlimit(int resource, long soft, long hard) {
       return add(
-          "rlimit", "set rlimit " + resource, num(resource), Long.toUnsignedString(soft),
+          "rlimit",
+          "set rlimit " + resource,
+          num(resource),
+          Long.toUnsignedString(soft),
           Long.toUnsignedString(hard));
     }
 
@@ -213,8 +229,7 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     public Builder capset(long effective, long permitted, long inheritable) {
-      return add(
-          "capset", "set capabilities", hex(effective), hex(permitted), hex(inheritable));
+      return add("capset", "set capabilities", hex(effective), hex(permitted), hex(inheritable));
     }
 
     public Builder capAmbient(long mask) {
@@ -255,7 +270,8 @@ public record LaunchProgram(List<Op> ops) {
     }
 
     public Builder seccomp(long flags, byte[] filter) {
-      return add("seccomp", "install the seccomp filter", hex(flags), HexFormat.of().formatHex(filter));
+      return add(
+          "seccomp", "install the seccomp filter", hex(flags), HexFormat.of().formatHex(filter));
     }
 
     /** Blocks until a reader opens the FIFO at {@code path} (OCI create, then start). */
@@ -263,7 +279,9 @@ public record LaunchProgram(List<Op> ops) {
       return add("wait-fifo", "wait for start on " + path, path);
     }
 
-    /** Reads the file at {@code path} now (while reachable); later {@code hook}s get it on stdin. */
+    /**
+     * Reads the file at {@code path} now (while reachable); later {@code hook}s get it on stdin.
+     */
     public Builder hookState(String path) {
       return add("hook-state", "read the hook state " + path, path);
     }

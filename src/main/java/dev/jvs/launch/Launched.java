@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.channels.SocketChannel;
 
 /**
- * A child that has exec'd, with its monitor. Closing releases the control socket; the monitor
- * and the child keep running.
+ * A child that has exec'd, with its monitor. Closing releases the control socket; the monitor and
+ * the child keep running.
  */
 public final class Launched implements AutoCloseable {
   private final Monitor monitor;
@@ -30,9 +30,9 @@ public final class Launched implements AutoCloseable {
   }
 
   /**
-   * Waits for the child to end and returns its exit code (128 + signal when killed), as the
-   * monitor reports it ("exit exited N", "exit signaled S") or, without a report, as its own exit
-   * status repeats.
+   * Waits for the child to end and returns its exit code (128 + signal when killed), as the monitor
+   * reports it ("exit exited N", "exit signaled S") or, without a report, as its own exit status
+   * repeats.
    */
   public int awaitExit() throws InterruptedException {
     String report = null;

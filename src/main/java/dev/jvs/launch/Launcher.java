@@ -44,13 +44,15 @@ public final class Launcher {
   }
 
   /**
-   * How the monitor's (and so the child's, unless it gets a pty) stdio is connected: redirects as
-   * a {@link ProcessBuilder} takes them, and for a service's caller the three fds it handed over.
+   * How the monitor's (and so the child's, unless it gets a pty) stdio is connected: redirects as a
+   * {@link ProcessBuilder} takes them, and for a service's caller the three fds it handed over.
    *
    * @param fds null, or three fds open in this process that stand for the caller's own stdio
    */
   public record Stdio(
-      ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
+      ProcessBuilder.Redirect in,
+      ProcessBuilder.Redirect out,
+      ProcessBuilder.Redirect err,
       Fds fds) {
     public Stdio(
         ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err) {
@@ -61,8 +63,8 @@ public final class Launcher {
      * Three fds of this process (a caller's stdin, stdout and stderr, received over SCM_RIGHTS),
      * and who forks a monitor on them as they are.
      *
-     * @param owner starts a monitor whose stdio these very files are (the process that handed
-     *     them over and forks it), or null
+     * @param owner starts a monitor whose stdio these very files are (the process that handed them
+     *     over and forks it), or null
      */
     public record Fds(int in, int out, int err, Monitor.Starter owner) {}
 
@@ -85,8 +87,8 @@ public final class Launcher {
     /**
      * These three fds of this process. Handed over as they are where another process forks the
      * monitor (a guest's monitor for an exec, through {@link StdioFds}; their owner); a monitor
-     * this process starts itself gets them reopened through /proc/self/fd (a terminal, a pipe or
-     * a file; output appended), which a socket cannot be.
+     * this process starts itself gets them reopened through /proc/self/fd (a terminal, a pipe or a
+     * file; output appended), which a socket cannot be.
      */
     public static Stdio of(Fds fds) {
       return new Stdio(
@@ -102,8 +104,8 @@ public final class Launcher {
   }
 
   /**
-   * Launches {@code program}. On success the child has exec'd; on failure the child and monitor
-   * are gone and a {@link LaunchException} names the failed operation.
+   * Launches {@code program}. On success the child has exec'd; on failure the child and monitor are
+   * gone and a {@link LaunchException} names the failed operation.
    */
   public Launched launch(LaunchProgram program, Path socket, Stdio stdio, Preparation preparation)
       throws LaunchException {

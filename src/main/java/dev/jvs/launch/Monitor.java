@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running jvs-init monitor as its launcher sees it: a child this process spawned, one a running
- * guest's monitor forked for an exec, or one a service's client forked (so that a container stays
- * a descendant of the caller), whose pid and exit that client reports.
+ * guest's monitor forked for an exec, or one a service's client forked (so that a container stays a
+ * descendant of the caller), whose pid and exit that client reports.
  */
 public interface Monitor extends AutoCloseable {
   long pid();

@@ -3,9 +3,9 @@ package dev.jvs.launch;
 import java.util.List;
 
 /**
- * One operation of a launch program: its name in the contract (docs/launch-program.md), its
- * fields, whether a missing path (ENOENT) is tolerated, and a human description used when the
- * operation fails ("mount proc on /proc").
+ * One operation of a launch program: its name in the contract (docs/launch-program.md), its fields,
+ * whether a missing path (ENOENT) is tolerated, and a human description used when the operation
+ * fails ("mount proc on /proc").
  */
 public record Op(String name, List<String> fields, boolean optional, String description) {
   public Op {
@@ -15,8 +15,20 @@ public record Op(String name, List<String> fields, boolean optional, String desc
   /** Whether the monitor (rather than the child) executes this operation. */
   public boolean runsInMonitor() {
     return switch (name) {
-      case "status-file", "log", "detach", "pty", "stdio-pipes", "uid-map", "gid-map", "join",
-          "setns", "release", "console-socket", "landlock-scope", "exec-socket", "clone" ->
+      case "status-file",
+          "log",
+          "detach",
+          "pty",
+          "stdio-pipes",
+          "uid-map",
+          "gid-map",
+          "join",
+          "setns",
+          "release",
+          "console-socket",
+          "landlock-scope",
+          "exec-socket",
+          "clone" ->
           true;
       default -> false;
     };

@@ -7,12 +7,13 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Reaps the monitors this process spawned and let go (detached guests'), once they exit: one
- * daemon thread polling their pidfds, so a long-lived service gathers no zombies and needs no
- * thread per guest.
+ * Reaps the monitors this process spawned and let go (detached guests'), once they exit: one daemon
+ * thread polling their pidfds, so a long-lived service gathers no zombies and needs no thread per
+ * guest.
  */
 final class Reaper {
   static final Reaper INSTANCE = new Reaper();
+
   /** How soon a monitor handed over joins the poll (it runs a guest: it rarely ends at once). */
   private static final int REPOLL_MILLIS = 500;
 

@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A jvs-init that a running guest's monitor forked for an exec, on the stdio this process handed
- * it (the monitor's `exec-socket`, docs/launch-program.md): born in the guest monitor's Landlock
- * domain, its child of the guest's monitor and not of this process, so it is held by pidfd and
- * its child's exit is learnt from the control protocol.
+ * A jvs-init that a running guest's monitor forked for an exec, on the stdio this process handed it
+ * (the monitor's `exec-socket`, docs/launch-program.md): born in the guest monitor's Landlock
+ * domain, its child of the guest's monitor and not of this process, so it is held by pidfd and its
+ * child's exit is learnt from the control protocol.
  */
 final class ServedMonitor implements Monitor {
   /** The status of a monitor that ended without reporting its child's exit. */

@@ -26,13 +26,15 @@ final class StdioFds implements AutoCloseable {
     ProcessBuilder.Redirect[] r = {stdio.in(), stdio.out(), stdio.err()};
     try {
       for (int i = 0; i < 3; i++) {
-        s.fds[i] = switch (r[i].type()) {
-          case INHERIT -> i;
-          case READ -> s.opened(i, r[i].file(), Libc.O_RDONLY);
-          case WRITE -> s.opened(i, r[i].file(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
-          case APPEND -> s.opened(i, r[i].file(), Libc.O_WRONLY | Libc.O_CREAT | O_APPEND);
-          case PIPE -> throw new LaunchException("a pipe to this process cannot be handed over");
-        };
+        s.fds[i] =
+            switch (r[i].type()) {
+              case INHERIT -> i;
+              case READ -> s.opened(i, r[i].file(), Libc.O_RDONLY);
+              case WRITE -> s.opened(i, r[i].file(), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC);
+              case APPEND -> s.opened(i, r[i].file(), Libc.O_WRONLY | Libc.O_CREAT | O_APPEND);
+              case PIPE ->
+                  throw new LaunchException("a pipe to this process cannot be handed over");
+            };
       }
       return s;
     } catch (LaunchException | RuntimeException e) {
@@ -42,7 +44,9 @@ final class StdioFds implements AutoCloseable {
   }
 
   private int opened(int i, File file, int flags) {
-    int fd = (int) Libc.open(file.getPath(), flags | Libc.O_CLOEXEC, 0644).orThrow("open", file.getPath());
+    int fd =
+        (int)
+            Libc.open(file.getPath(), flags | Libc.O_CLOEXEC, 0644).orThrow("open", file.getPath());
     opened[i] = true;
     return fd;
   }

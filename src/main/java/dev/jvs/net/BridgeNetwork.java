@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * bridge mode: eth0 of the guest's own stack is one end of a veth pair whose other end is a port
- * of the root's bridge; the host masquerades the subnet and forwards published ports. The bridge
- * and tables exist while at least one guest uses them.
+ * bridge mode: eth0 of the guest's own stack is one end of a veth pair whose other end is a port of
+ * the root's bridge; the host masquerades the subnet and forwards published ports. The bridge and
+ * tables exist while at least one guest uses them.
  */
 final class BridgeNetwork {
   private final NetNames names;
@@ -29,32 +29,50 @@ final class BridgeNetwork {
   /** Checks what can be checked before anything is created: the subnet and published ports. */
   void check(String guest, HostNetConfig host, NetConfig config) {
     HostRoutes.overlap(host.subnet(), names.bridge())
-        .ifPresent(r -> {
-          throw new NetException("net.conf: subnet " + host.subnet() + " overlaps the host's route "
-              + r);
-        });
+        .ifPresent(
+            r -> {
+              throw new NetException(
+                  "net.conf: subnet " + host.subnet() + " overlaps the host's route " + r);
+            });
     for (PortMapping p : config.publish()) {
       List<String> owners = nft.publishedBy(guest, p);
       if (!owners.isEmpty()) {
-        throw new NetException("net.publish: host port " + p.hostPort() + "/" + p.protocol()
-            + " is already published by guest " + owners.getFirst());
+        throw new NetException(
+            "net.publish: host port "
+                + p.hostPort()
+                + "/"
+                + p.protocol()
+                + " is already published by guest "
+                + owners.getFirst());
       }
       if (!free(p)) {
-        throw new NetException("net.publish: host port " + p.hostPort() + "/" + p.protocol()
-            + " is already in use on the host");
+        throw new NetException(
+            "net.publish: host port "
+                + p.hostPort()
+                + "/"
+                + p.protocol()
+                + " is already in use on the host");
       }
     }
   }
 
-  void plumb(String guest, String hostname, HostNetConfig host, NetConfig config, Ipv4 ip,
-      long pid, Path etc) {
+  void plumb(
+      String guest,
+      String hostname,
+      HostNetConfig host,
+      NetConfig config,
+      Ipv4 ip,
+      long pid,
+      Path etc) {
     Subnet subnet = host.subnet();
     String bridge = names.bridge();
     if (!Links.exists(bridge)) {
-      NetTools.ip(List.of("link add " + bridge + " address " + names.bridgeMac() + " type bridge",
-          "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
-          "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
-          "link set " + bridge + " up"));
+      NetTools.ip(
+          List.of(
+              "link add " + bridge + " address " + names.bridgeMac() + " type bridge",
+              "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
+              "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
+              "link set " + bridge + " up"));
       nft.create(subnet, bridge);
       IpForward.enable();
     }
@@ -62,12 +80,20 @@ final class BridgeNetwork {
     if (Links.exists(veth)) {
       NetTools.ip(List.of("link del " + veth));
     }
-    NetTools.ip(List.of("link add " + veth + " type veth peer name eth0 netns " + pid,
-        "link set " + veth + " master " + bridge, "link set " + veth + " up"));
-    NetTools.ipIn(pid, List.of("addr add " + ip + "/" + subnet.prefix() + " dev eth0",
-        "addr add " + ipv6(subnet, ip) + "/64 dev eth0 nodad",
-        "link set eth0 up", "link set lo up", "route add default via " + subnet.gateway(),
-        "route add ::/0 via " + names.ula() + "1"));
+    NetTools.ip(
+        List.of(
+            "link add " + veth + " type veth peer name eth0 netns " + pid,
+            "link set " + veth + " master " + bridge,
+            "link set " + veth + " up"));
+    NetTools.ipIn(
+        pid,
+        List.of(
+            "addr add " + ip + "/" + subnet.prefix() + " dev eth0",
+            "addr add " + ipv6(subnet, ip) + "/64 dev eth0 nodad",
+            "link set eth0 up",
+            "link set lo up",
+            "route add default via " + subnet.gateway(),
+            "route add ::/0 via " + names.ula() + "1"));
     nft.addGuest(guest, ip, veth, config.publish(), config.isolate());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
@@ -93,9 +119,9 @@ final class BridgeNetwork {
   }
 
   /**
-   * Removes the bridge, its tables and the shaper once no guest is on the bridge. Without a
-   * bridge, only a {@code thorough} pass (jvs gc) looks for tables a crash left, which costs an
-   * nft process; stop and failed starts of guests that never had a bridge spawn nothing.
+   * Removes the bridge, its tables and the shaper once no guest is on the bridge. Without a bridge,
+   * only a {@code thorough} pass (jvs gc) looks for tables a crash left, which costs an nft
+   * process; stop and failed starts of guests that never had a bridge spawn nothing.
    */
   List<String> gc(boolean thorough) {
     List<String> removed = new ArrayList<>();

@@ -13,8 +13,8 @@ import java.util.Set;
 /**
  * /etc/hosts and /etc/resolv.conf of a bridge guest, written at each start into a directory jvs
  * owns (the guest's run directory), from where the guest's launch program binds them over the
- * guest's own (as Docker does). Never into the guest's private layer: that may be a filesystem
- * only the guest's mount namespace has (disk.space), and a guest can plant symlinks there.
+ * guest's own (as Docker does). Never into the guest's private layer: that may be a filesystem only
+ * the guest's mount namespace has (disk.space), and a guest can plant symlinks there.
  */
 final class EtcFiles {
   /** The files, by name in /etc. */
@@ -31,13 +31,21 @@ final class EtcFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(etc + ": " + e.getMessage(), e);
     }
-    write(etc.resolve("hosts"),
+    write(
+        etc.resolve("hosts"),
         "# written by jvs at each start (net.mode=bridge)\n"
             + "127.0.0.1\tlocalhost\n"
             + "::1\tlocalhost ip6-localhost ip6-loopback\n"
-            + ip + "\t" + hostname + "\n"
-            + ipv6 + "\t" + hostname + "\n"
-            + gateway + "\tjvs-host\n");
+            + ip
+            + "\t"
+            + hostname
+            + "\n"
+            + ipv6
+            + "\t"
+            + hostname
+            + "\n"
+            + gateway
+            + "\tjvs-host\n");
     write(etc.resolve("resolv.conf"), resolvConf());
   }
 

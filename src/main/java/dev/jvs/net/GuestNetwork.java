@@ -22,8 +22,13 @@ public interface GuestNetwork {
    * @param etc a directory jvs owns where the files of {@link #etcFiles} are written, for the
    *     guest's launch program to bind over its /etc (written before the go-ahead)
    */
-  void plumb(String guest, String hostname, NetConfig config, long childPid,
-      Optional<Path> bpfDir, Path etc);
+  void plumb(
+      String guest,
+      String hostname,
+      NetConfig config,
+      long childPid,
+      Optional<Path> bpfDir,
+      Path etc);
 
   /** The files {@link #plumb} writes for a guest's /etc in this mode (hosts, resolv.conf). */
   static List<String> etcFiles(NetConfig config) {

@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * host-ip mode: the guest shares the host's stack; its address lives on jvs's own link, a bridge
- * without ports (this kernel has no dummy driver), unless the host already has it; cgroup
- * socket hooks on its cgroup2 directory confine it to that address. Nothing per packet, nothing in user space.
+ * without ports (this kernel has no dummy driver), unless the host already has it; cgroup socket
+ * hooks on its cgroup2 directory confine it to that address. Nothing per packet, nothing in user
+ * space.
  */
 final class HostIpNetwork {
   private final NetNames names;
@@ -26,8 +27,10 @@ final class HostIpNetwork {
         bpfDir.orElseThrow(
             () -> new NetException("net.mode=host-ip needs a cgroup2 mount for its socket hooks"));
     if (!Links.exists(names.hostIpLink())) {
-      NetTools.ip(List.of("link add " + names.hostIpLink() + " type bridge",
-          "link set " + names.hostIpLink() + " up"));
+      NetTools.ip(
+          List.of(
+              "link add " + names.hostIpLink() + " type bridge",
+              "link set " + names.hostIpLink() + " up"));
     }
     if (!isLocal(ip)) {
       NetTools.ip(List.of("addr add " + ip + "/32 dev " + names.hostIpLink()));
@@ -37,9 +40,11 @@ final class HostIpNetwork {
 
   /** Removes the guest's address from jvs's link and its hooks from its cgroup. */
   void unplumb(Optional<Ipv4> ip, Optional<Path> bpfDir) {
-    if (ip.isPresent() && Links.exists(names.hostIpLink())
-        && !NetTools.run("ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink(), "to",
-            ip.get() + "/32").isBlank()) {
+    if (ip.isPresent()
+        && Links.exists(names.hostIpLink())
+        && !NetTools.run(
+                "ip", "-o", "-4", "addr", "show", "dev", names.hostIpLink(), "to", ip.get() + "/32")
+            .isBlank()) {
       NetTools.ip(List.of("addr del " + ip.get() + "/32 dev " + names.hostIpLink()));
     }
     bpfDir.filter(Files::isDirectory).ifPresent(HostIpNetwork::detachAll);

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Host-wide network settings of one JVS_ROOT, from $JVS_ROOT/net.conf (`key = value` lines):
- * {@code subnet} of the bridge (default 10.77.0.0/24) and {@code bandwidth}, the egress capacity
- * HTB shares between shaped guests (default 1gbit).
+ * Host-wide network settings of one JVS_ROOT, from $JVS_ROOT/net.conf (`key = value` lines): {@code
+ * subnet} of the bridge (default 10.77.0.0/24) and {@code bandwidth}, the egress capacity HTB
+ * shares between shaped guests (default 1gbit).
  */
 public record HostNetConfig(Subnet subnet, long bandwidth) {
   public static final String FILE_NAME = "net.conf";

@@ -9,12 +9,13 @@ import java.nio.file.Path;
 
 /**
  * IPv4 forwarding, which NAT and published ports need. jvs turns it on with its first bridge,
- * records the value it found in /run/jvs-net-ip_forward, and puts that value back when the last
- * jvs bridge (of any root) goes. The lock file /run/jvs-net-ip_forward.lock stays (empty).
+ * records the value it found in /run/jvs-net-ip_forward, and puts that value back when the last jvs
+ * bridge (of any root) goes. The lock file /run/jvs-net-ip_forward.lock stays (empty).
  */
 final class IpForward {
   private static final Path SYSCTL = Path.of("/proc/sys/net/ipv4/ip_forward");
   private static final Path RECORD = Path.of("/run/jvs-net-ip_forward");
+
   /** Serializes enable and restore across roots (each root's own lock does not). */
   private static final Path LOCK = Path.of("/run/jvs-net-ip_forward.lock");
 

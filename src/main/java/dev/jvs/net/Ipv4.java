@@ -37,6 +37,12 @@ public record Ipv4(int bits) implements Comparable<Ipv4> {
 
   @Override
   public String toString() {
-    return (bits >>> 24) + "." + (bits >>> 16 & 255) + "." + (bits >>> 8 & 255) + "." + (bits & 255);
+    return (bits >>> 24)
+        + "."
+        + (bits >>> 16 & 255)
+        + "."
+        + (bits >>> 8 & 255)
+        + "."
+        + (bits & 255);
   }
 }

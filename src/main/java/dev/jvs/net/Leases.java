@@ -25,20 +25,29 @@ final class Leases {
   }
 
   /**
-   * The guest's address: {@code wanted} if given (it must be assignable in {@code subnet} and
-   * not held by another guest), else the one it held before, else the lowest free one.
+   * The guest's address: {@code wanted} if given (it must be assignable in {@code subnet} and not
+   * held by another guest), else the one it held before, else the lowest free one.
    */
   Ipv4 acquire(String guest, Subnet subnet, Ipv4 wanted) {
     Map<Ipv4, String> held = held();
     Optional<Ipv4> previous =
-        held.entrySet().stream().filter(e -> e.getValue().equals(guest)).map(Map.Entry::getKey)
-            .filter(subnet::assignable).sorted().findFirst();
+        held.entrySet().stream()
+            .filter(e -> e.getValue().equals(guest))
+            .map(Map.Entry::getKey)
+            .filter(subnet::assignable)
+            .sorted()
+            .findFirst();
     Ipv4 chosen;
     if (wanted != null) {
       if (!subnet.assignable(wanted)) {
         throw new NetException(
-            "net.ip: " + wanted + " is not a guest address in the subnet " + subnet
-                + " (network, gateway " + subnet.gateway() + " and broadcast excluded)");
+            "net.ip: "
+                + wanted
+                + " is not a guest address in the subnet "
+                + subnet
+                + " (network, gateway "
+                + subnet.gateway()
+                + " and broadcast excluded)");
       }
       String owner = held.get(wanted);
       if (owner != null && !owner.equals(guest)) {
@@ -76,8 +85,11 @@ final class Leases {
 
   /** The address a guest holds, if any (the lowest, should it hold several). */
   Optional<Ipv4> of(String guest) {
-    return held().entrySet().stream().filter(e -> e.getValue().equals(guest))
-        .map(Map.Entry::getKey).sorted().findFirst();
+    return held().entrySet().stream()
+        .filter(e -> e.getValue().equals(guest))
+        .map(Map.Entry::getKey)
+        .sorted()
+        .findFirst();
   }
 
   /** Leases of existing guests; leases of deleted guests are removed on the way. */

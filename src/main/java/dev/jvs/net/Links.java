@@ -26,9 +26,11 @@ final class Links {
   static boolean anyJvsBridge() {
     try (var s = Files.list(NET)) {
       // jvsh* only hold host-ip addresses and need no forwarding
-      return s.anyMatch(p -> p.getFileName().toString().startsWith("jvs")
-          && !p.getFileName().toString().startsWith("jvsh")
-          && Files.isDirectory(p.resolve("bridge")));
+      return s.anyMatch(
+          p ->
+              p.getFileName().toString().startsWith("jvs")
+                  && !p.getFileName().toString().startsWith("jvsh")
+                  && Files.isDirectory(p.resolve("bridge")));
     } catch (java.io.IOException e) {
       return false;
     }

@@ -32,8 +32,13 @@ final class LinuxGuestNetwork implements GuestNetwork {
   }
 
   @Override
-  public void plumb(String guest, String hostname, NetConfig config, long childPid,
-      Optional<Path> bpfDir, Path etc) {
+  public void plumb(
+      String guest,
+      String hostname,
+      NetConfig config,
+      long childPid,
+      Optional<Path> bpfDir,
+      Path etc) {
     switch (config.mode()) {
       case NONE, HOST -> {} // a none guest's lo comes up in its launch program
       case BRIDGE -> {

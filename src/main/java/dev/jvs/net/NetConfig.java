@@ -41,10 +41,13 @@ public record NetConfig(
 
   /** The settings of a guest from its validated keys; throws when the keys contradict. */
   public static NetConfig from(Map<String, String> keys) {
-    NetMode mode = keys.containsKey("net.mode") ? NetMode.parse(keys.get("net.mode")) : NetMode.NONE;
+    NetMode mode =
+        keys.containsKey("net.mode") ? NetMode.parse(keys.get("net.mode")) : NetMode.NONE;
     Ipv4 ip = keys.containsKey("net.ip") ? ip(keys.get("net.ip")) : null;
     List<PortMapping> publish =
-        keys.containsKey("net.publish") ? PortMapping.parseList(keys.get("net.publish")) : List.of();
+        keys.containsKey("net.publish")
+            ? PortMapping.parseList(keys.get("net.publish"))
+            : List.of();
     long rate = keys.containsKey("net.rate") ? Rate.parse(keys.get("net.rate")) : 0;
     long ceil = keys.containsKey("net.ceil") ? Rate.parse(keys.get("net.ceil")) : 0;
     boolean isolate = keys.containsKey("net.isolate") && bool(keys.get("net.isolate"));

@@ -8,9 +8,9 @@ import java.util.HexFormat;
 
 /**
  * Names of everything jvs creates on the host for one JVS_ROOT, derived from the root's path and
- * the guests' names only, so stop, gc and leak audits find them without any state file. The
- * default root gets the short names (jvs0, table jvs); any other root (every test uses its own)
- * gets a suffix of 8 hex digits of its path, as its cgroup parent does.
+ * the guests' names only, so stop, gc and leak audits find them without any state file. The default
+ * root gets the short names (jvs0, table jvs); any other root (every test uses its own) gets a
+ * suffix of 8 hex digits of its path, as its cgroup parent does.
  */
 public record NetNames(String tag, boolean defaultRoot) {
   public static final Path DEFAULT_ROOT = Path.of("/var/lib/jvs");
@@ -59,13 +59,18 @@ public record NetNames(String tag, boolean defaultRoot) {
   }
 
   /**
-   * The bridge's IPv6 prefix, a unique local /64 derived from the root: fd + the tag as its
-   * global ID. Guests' IPv6 addresses end with their IPv4 address's offset in the subnet.
+   * The bridge's IPv6 prefix, a unique local /64 derived from the root: fd + the tag as its global
+   * ID. Guests' IPv6 addresses end with their IPv4 address's offset in the subnet.
    */
   public String ula() {
     // Canonical text (no leading zeros in a group), as `ip` prints it back.
-    return "fd" + tag.substring(0, 2) + ":" + group(tag.substring(2, 6)) + ":"
-        + group(tag.substring(6, 8) + "00") + "::";
+    return "fd"
+        + tag.substring(0, 2)
+        + ":"
+        + group(tag.substring(2, 6))
+        + ":"
+        + group(tag.substring(6, 8) + "00")
+        + "::";
   }
 
   private static String group(String hex) {
@@ -74,7 +79,9 @@ public record NetNames(String tag, boolean defaultRoot) {
 
   /** Whether a link of this name belongs to this root. */
   public boolean owns(String link) {
-    return link.equals(bridge()) || link.equals(hostIpLink()) || link.equals(ifb())
+    return link.equals(bridge())
+        || link.equals(hostIpLink())
+        || link.equals(ifb())
         || (link.length() == 15 && link.startsWith(vethPrefix()));
   }
 

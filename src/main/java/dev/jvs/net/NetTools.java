@@ -52,8 +52,13 @@ final class NetTools {
 
   /** `ip -batch -` inside the network namespace of {@code pid}. */
   static void ipIn(long pid, List<String> commands) {
-    feed(String.join("\n", commands) + "\n",
-        "nsenter", "--net=/proc/" + pid + "/ns/net", "ip", "-batch", "-");
+    feed(
+        String.join("\n", commands) + "\n",
+        "nsenter",
+        "--net=/proc/" + pid + "/ns/net",
+        "ip",
+        "-batch",
+        "-");
   }
 
   /** `nft -f -` with a script. */

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * never anyone else's. Each guest's rules carry the comment "guest:NAME" and are found by it.
  */
 final class NftTables {
-  private static final Pattern HANDLE = Pattern.compile("comment \"guest:([^\"]+)\" # handle (\\d+)");
+  private static final Pattern HANDLE =
+      Pattern.compile("comment \"guest:([^\"]+)\" # handle (\\d+)");
   private static final Pattern DPORT = Pattern.compile("(tcp|udp) dport (\\d+) ");
 
   private final String table;
@@ -37,14 +38,22 @@ final class NftTables {
   void create(Subnet subnet, String bridge) {
     delete();
     NetTools.nft(
-        "table ip " + table + " {\n"
+        "table ip "
+            + table
+            + " {\n"
             + "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
             + "  chain output { type nat hook output priority -100; policy accept; }\n"
             + "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
-            + "    ip saddr " + subnet + " oifname != \"" + bridge + "\" masquerade\n"
+            + "    ip saddr "
+            + subnet
+            + " oifname != \""
+            + bridge
+            + "\" masquerade\n"
             + "  }\n"
             + "}\n"
-            + "table bridge " + table + " {\n"
+            + "table bridge "
+            + table
+            + " {\n"
             + "  chain forward { type filter hook forward priority 0; policy accept; }\n"
             + "}\n");
   }
@@ -64,14 +73,32 @@ final class NftTables {
     for (PortMapping p : publish) {
       String match = "fib daddr type local " + p.protocol() + " dport " + p.hostPort();
       String dnat = " dnat to " + ip + ":" + p.guestPort();
-      s.append("add rule ip ").append(table).append(" prerouting ").append(match).append(dnat).append(tag);
-      s.append("add rule ip ").append(table).append(" output ").append(match).append(dnat).append(tag);
+      s.append("add rule ip ")
+          .append(table)
+          .append(" prerouting ")
+          .append(match)
+          .append(dnat)
+          .append(tag);
+      s.append("add rule ip ")
+          .append(table)
+          .append(" output ")
+          .append(match)
+          .append(dnat)
+          .append(tag);
     }
     if (isolate) {
-      s.append("add rule bridge ").append(table).append(" forward iifname \"").append(veth)
-          .append("\" drop").append(tag);
-      s.append("add rule bridge ").append(table).append(" forward oifname \"").append(veth)
-          .append("\" drop").append(tag);
+      s.append("add rule bridge ")
+          .append(table)
+          .append(" forward iifname \"")
+          .append(veth)
+          .append("\" drop")
+          .append(tag);
+      s.append("add rule bridge ")
+          .append(table)
+          .append(" forward oifname \"")
+          .append(veth)
+          .append("\" drop")
+          .append(tag);
     }
     if (!s.isEmpty()) {
       NetTools.nft(s.toString());
@@ -94,8 +121,15 @@ final class NftTables {
         }
         Matcher m = HANDLE.matcher(t);
         if (m.find() && m.group(1).equals(guest) && chain != null) {
-          s.append("delete rule ").append(family).append(' ').append(table).append(' ')
-              .append(chain).append(" handle ").append(m.group(2)).append('\n');
+          s.append("delete rule ")
+              .append(family)
+              .append(' ')
+              .append(table)
+              .append(' ')
+              .append(chain)
+              .append(" handle ")
+              .append(m.group(2))
+              .append('\n');
         }
       }
     }
@@ -115,8 +149,11 @@ final class NftTables {
     for (String line : r.output().lines().toList()) {
       Matcher port = DPORT.matcher(line);
       Matcher owner = HANDLE.matcher(line);
-      if (port.find() && owner.find() && port.group(1).equals(p.protocol())
-          && Integer.parseInt(port.group(2)) == p.hostPort() && !owner.group(1).equals(except)) {
+      if (port.find()
+          && owner.find()
+          && port.group(1).equals(p.protocol())
+          && Integer.parseInt(port.group(2)) == p.hostPort()
+          && !owner.group(1).equals(except)) {
         owners.add(owner.group(1));
       }
     }

@@ -19,7 +19,8 @@ public record PortMapping(int hostPort, int guestPort, String protocol) {
       }
       PortMapping m = parse(p);
       if (!seen.add(m.hostPort + "/" + m.protocol)) {
-        throw new IllegalArgumentException("host port " + m.hostPort + "/" + m.protocol + " published twice");
+        throw new IllegalArgumentException(
+            "host port " + m.hostPort + "/" + m.protocol + " published twice");
       }
       out.add(m);
     }
@@ -27,8 +28,9 @@ public record PortMapping(int hostPort, int guestPort, String protocol) {
   }
 
   static PortMapping parse(String s) {
-    var m = java.util.regex.Pattern.compile("(\\d{1,5}):(\\d{1,5})(?:/(tcp|udp))?")
-        .matcher(s.toLowerCase(Locale.ROOT));
+    var m =
+        java.util.regex.Pattern.compile("(\\d{1,5}):(\\d{1,5})(?:/(tcp|udp))?")
+            .matcher(s.toLowerCase(Locale.ROOT));
     if (!m.matches()) {
       throw new IllegalArgumentException(
           "malformed port mapping '" + s + "' (expected HOSTPORT:GUESTPORT[/tcp|/udp])");

@@ -13,7 +13,9 @@ public final class Rate {
     var m = RATE.matcher(s.strip().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
       throw new IllegalArgumentException(
-          "malformed rate '" + s + "' (expected a number with bit, kbit, mbit or gbit, e.g. 20mbit)");
+          "malformed rate '"
+              + s
+              + "' (expected a number with bit, kbit, mbit or gbit, e.g. 20mbit)");
     }
     long n = Long.parseLong(m.group(1));
     long bits =

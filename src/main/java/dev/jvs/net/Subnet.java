@@ -22,8 +22,13 @@ public record Subnet(Ipv4 base, int prefix) {
     Subnet net = new Subnet(base, prefix);
     if (net.network().bits() != base.bits()) {
       throw new IllegalArgumentException(
-          "malformed subnet '" + s + "' (host bits set; did you mean " + net.network() + "/"
-              + prefix + "?)");
+          "malformed subnet '"
+              + s
+              + "' (host bits set; did you mean "
+              + net.network()
+              + "/"
+              + prefix
+              + "?)");
     }
     return net;
   }

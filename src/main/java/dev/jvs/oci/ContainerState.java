@@ -29,7 +29,15 @@ public final class ContainerState {
 
   static Oci of(InstanceState s, String status, Map<String, String> annotations) {
     long shown = status.equals("stopped") ? 0 : s.initPid();
-    return new Oci("1.2.0", s.id(), status, shown, s.labels().get(BUNDLE), s.labels().get(ROOTFS),
-        s.labels().get(CREATED), "", annotations == null ? Map.of() : annotations);
+    return new Oci(
+        "1.2.0",
+        s.id(),
+        status,
+        shown,
+        s.labels().get(BUNDLE),
+        s.labels().get(ROOTFS),
+        s.labels().get(CREATED),
+        "",
+        annotations == null ? Map.of() : annotations);
   }
 }

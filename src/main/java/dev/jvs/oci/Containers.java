@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvs.base.AtomicFiles;
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
-import dev.jvs.cgroup.CgroupException;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.Signal;
 import dev.jvs.launch.LaunchException;
@@ -33,9 +32,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The OCI front-end's runtime: runc's lifecycle (create, start, state, kill, delete) and its
- * extras (exec, ps, update, list, pause) as translations onto the runtime core
- * ({@link Instances}), which launches, places, signals and cleans up. Nothing here prints.
+ * The OCI front-end's runtime: runc's lifecycle (create, start, state, kill, delete) and its extras
+ * (exec, ps, update, list, pause) as translations onto the runtime core ({@link Instances}), which
+ * launches, places, signals and cleans up. Nothing here prints.
  */
 public final class Containers {
   private static final String DEFAULT_CGROUP_PARENT = "jvs-oci";
@@ -48,7 +47,10 @@ public final class Containers {
   private final Consumer<String> warnings;
 
   public Containers(Path root, Path initBinary, CgroupDriver cgroups) {
-    this(root, Monitor.Starter.process(initBinary), cgroups,
+    this(
+        root,
+        Monitor.Starter.process(initBinary),
+        cgroups,
         w -> System.getLogger("jvs-oci").log(System.Logger.Level.WARNING, w));
   }
 
@@ -56,8 +58,8 @@ public final class Containers {
    * With monitors of the caller's choosing (the warm service's clients fork them) and where
    * warnings go (the front-end prints them to its caller).
    */
-  public Containers(Path root, Monitor.Starter monitors, CgroupDriver cgroups,
-      Consumer<String> warnings) {
+  public Containers(
+      Path root, Monitor.Starter monitors, CgroupDriver cgroups, Consumer<String> warnings) {
     this.dirs = new StateDir(root);
     this.instances = new Instances(cgroups, monitors);
     this.warnings = warnings;
@@ -89,34 +91,54 @@ public final class Containers {
             "cannot allocate tty if jvs-oci will detach without setting console socket");
       }
       if (!terminal && opts.consoleSocket() != null) {
-        throw new OciException("cannot use console socket if jvs-oci will not detach or allocate tty");
+        throw new OciException(
+            "cannot use console socket if jvs-oci will not detach or allocate tty");
       }
       Plan.Namespaces ns = Namespaces.of(config.linux());
       OciValidator.checkNamespaces(config, ns);
-      Plan plan = ContainerPlan.build(config, ns, Seccomp.compile(config.linux().seccomp()),
-          new ContainerPlan.Where(absBundle, rootfs, dirs.fifo(id), opts.noPivot(), terminal,
-              opts.consoleSocket()));
+      Plan plan =
+          ContainerPlan.build(
+              config,
+              ns,
+              Seccomp.compile(config.linux().seccomp()),
+              new ContainerPlan.Where(
+                  absBundle,
+                  rootfs,
+                  dirs.fifo(id),
+                  opts.noPivot(),
+                  terminal,
+                  opts.consoleSocket()));
       try {
         dirs.saveConfig(id, absBundle.resolve(StateDir.CONFIG));
         Fifo.create(dirs.fifo(id));
-        Map<String, String> labels = Map.of(ContainerState.BUNDLE, absBundle.toString(),
-            ContainerState.ROOTFS, rootfs.toString(), ContainerState.CREATED,
-            Instant.now().toString());
-        try (Launched launched = instances.start(i, plan,
-            Resources.limits(config.linux().resources(), config.linux().devices()),
-            Resources.tuning(config.linux().resources()), Launcher.Stdio.inherit(), labels,
-            started -> {
-              // runtime-spec lifecycle: create's hooks run once the environment exists (after
-              // step 2), when the status is "created"
-              String json = stateJson(instances.state(i).orElseThrow(), "created", config);
-              if (ContainerPlan.needsHookState(config)) {
-                AtomicFiles.write(ContainerPlan.hookStateFile(dirs.fifo(id)), json);
-              }
-              Hooks.run("prestart", hooks(config).prestart(), json);
-              Hooks.run("createRuntime", hooks(config).createRuntime(), json);
-              writePidFile(opts.pidFile(), started.childPid());
-            },
-            bpfDir -> {})) {
+        Map<String, String> labels =
+            Map.of(
+                ContainerState.BUNDLE,
+                absBundle.toString(),
+                ContainerState.ROOTFS,
+                rootfs.toString(),
+                ContainerState.CREATED,
+                Instant.now().toString());
+        try (Launched launched =
+            instances.start(
+                i,
+                plan,
+                Resources.limits(config.linux().resources(), config.linux().devices()),
+                Resources.tuning(config.linux().resources()),
+                Launcher.Stdio.inherit(),
+                labels,
+                started -> {
+                  // runtime-spec lifecycle: create's hooks run once the environment exists (after
+                  // step 2), when the status is "created"
+                  String json = stateJson(instances.state(i).orElseThrow(), "created", config);
+                  if (ContainerPlan.needsHookState(config)) {
+                    AtomicFiles.write(ContainerPlan.hookStateFile(dirs.fifo(id)), json);
+                  }
+                  Hooks.run("prestart", hooks(config).prestart(), json);
+                  Hooks.run("createRuntime", hooks(config).createRuntime(), json);
+                  writePidFile(opts.pidFile(), started.childPid());
+                },
+                bpfDir -> {})) {
           // the child waits on the FIFO: nothing more to do with its monitor
         }
       } catch (LaunchException e) {
@@ -287,23 +309,37 @@ public final class Containers {
         join.add(n);
       }
     }
-    Plan.Io io = !tty ? new Plan.Inherit()
-        : opts.consoleSocket() != null ? new Plan.ConsoleSocket(opts.consoleSocket())
-        : new Plan.Terminal();
-    PlanProgram.Exec exec = new PlanProgram.Exec(s.initPid(), join,
-        ProcessPlan.spec(process, Seccomp.compile(config.linux().seccomp())), io, opts.detach(),
-        false);
+    Plan.Io io =
+        !tty
+            ? new Plan.Inherit()
+            : opts.consoleSocket() != null
+                ? new Plan.ConsoleSocket(opts.consoleSocket())
+                : new Plan.Terminal();
+    PlanProgram.Exec exec =
+        new PlanProgram.Exec(
+            s.initPid(),
+            join,
+            ProcessPlan.spec(process, Seccomp.compile(config.linux().seccomp())),
+            io,
+            opts.detach(),
+            false);
     // The pid file is written before the go-ahead: a shim reaping a quick process must already
     // know its pid (containerd 1.6 waits forever for an exit it could not attribute).
-    try (Launched launched = instances.exec(instance(s), exec, Launcher.Stdio.inherit(), null,
-        started -> {
-          if (process.oomScoreAdj() != null) {
-            // through the host's /proc: the container's own /proc is the container's to replace
-            Files.writeString(Path.of("/proc", Long.toString(started.childPid()), "oom_score_adj"),
-                process.oomScoreAdj().toString());
-          }
-          writePidFile(opts.pidFile(), started.childPid());
-        })) {
+    try (Launched launched =
+        instances.exec(
+            instance(s),
+            exec,
+            Launcher.Stdio.inherit(),
+            null,
+            started -> {
+              if (process.oomScoreAdj() != null) {
+                // through the host's /proc: the container's own /proc is the container's to replace
+                Files.writeString(
+                    Path.of("/proc", Long.toString(started.childPid()), "oom_score_adj"),
+                    process.oomScoreAdj().toString());
+              }
+              writePidFile(opts.pidFile(), started.childPid());
+            })) {
       return opts.detach() ? 0 : launched.awaitExit();
     } catch (LaunchException e) {
       deletePidFile(opts.pidFile());
@@ -364,8 +400,10 @@ public final class Containers {
   private void warnUnraisableAmbient(OciConfig.Process p) {
     List<String> dropped = ProcessPlan.unraisableAmbient(p);
     if (!dropped.isEmpty()) {
-      warnings.accept("ambient capabilities " + String.join(", ", dropped)
-          + " dropped: not in both the permitted and inheritable sets");
+      warnings.accept(
+          "ambient capabilities "
+              + String.join(", ", dropped)
+              + " dropped: not in both the permitted and inheritable sets");
     }
   }
 
@@ -373,8 +411,9 @@ public final class Containers {
     String m = e.getMessage();
     if (e.errno() == ECANCELED || e.errno() == ETIMEDOUT) { // jvs-init's `hook` (launch-program.md)
       int cut = m.lastIndexOf(": ");
-      m = m.substring(0, cut < 0 ? m.length() : cut)
-          + (e.errno() == ECANCELED ? ": exited with a non-zero status" : ": timed out");
+      m =
+          m.substring(0, cut < 0 ? m.length() : cut)
+              + (e.errno() == ECANCELED ? ": exited with a non-zero status" : ": timed out");
     }
     if (m.startsWith("exec ") && m.endsWith("No such file or directory")) {
       String file = m.substring(5, m.lastIndexOf(':'));
@@ -415,16 +454,18 @@ public final class Containers {
 
   /**
    * cgroupsPath "/a/b/c" or "a/b/c" → parent "a/b", name "c"; "/c" → parent "" (c directly below
-   * the hierarchy roots: runtime-spec takes an absolute path relative to the cgroup mount);
-   * "c" → jvs-oci/c; none → jvs-oci/ID.
+   * the hierarchy roots: runtime-spec takes an absolute path relative to the cgroup mount); "c" →
+   * jvs-oci/c; none → jvs-oci/ID.
    */
   static String[] cgroupPath(String id, String cgroupsPath) {
     if (cgroupsPath == null || cgroupsPath.isEmpty()) {
       return new String[] {DEFAULT_CGROUP_PARENT, id};
     }
     if (cgroupsPath.contains(":")) {
-      throw new OciException("cgroupsPath " + cgroupsPath
-          + ": systemd cgroup paths (slice:prefix:name) are not supported by jvs");
+      throw new OciException(
+          "cgroupsPath "
+              + cgroupsPath
+              + ": systemd cgroup paths (slice:prefix:name) are not supported by jvs");
     }
     String p = cgroupsPath.replaceAll("^/+", "").replaceAll("/+$", "");
     int slash = p.lastIndexOf('/');

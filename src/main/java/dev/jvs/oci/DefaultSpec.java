@@ -5,7 +5,8 @@ package dev.jvs.oci;
  * mounts, masked paths and a small capability set.
  */
 public final class DefaultSpec {
-  public static final String JSON = """
+  public static final String JSON =
+      """
       {
         "ociVersion": "1.2.0",
         "process": {

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The process {@code exec} runs, decided as runc decides it, given the container's own process
- * from its config.json. An exec must never hold more than the container was given: the process
- * plan leaves a process without a capabilities field with everything the host's root has.
+ * The process {@code exec} runs, decided as runc decides it, given the container's own process from
+ * its config.json. An exec must never hold more than the container was given: the process plan
+ * leaves a process without a capabilities field with everything the host's root has.
  */
 public sealed interface ExecProcess {
   OciConfig.Process resolve(OciConfig.Process container);
@@ -23,9 +23,19 @@ public sealed interface ExecProcess {
       if (p.capabilities() != null || container == null || container.capabilities() == null) {
         return p;
       }
-      return new OciConfig.Process(p.terminal(), p.consoleSize(), p.user(), p.args(), p.env(),
-          p.cwd(), container.capabilities(), p.rlimits(), p.noNewPrivileges(),
-          p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel());
+      return new OciConfig.Process(
+          p.terminal(),
+          p.consoleSize(),
+          p.user(),
+          p.args(),
+          p.env(),
+          p.cwd(),
+          container.capabilities(),
+          p.rlimits(),
+          p.noNewPrivileges(),
+          p.apparmorProfile(),
+          p.oomScoreAdj(),
+          p.selinuxLabel());
     }
   }
 
@@ -34,18 +44,34 @@ public sealed interface ExecProcess {
    * oomScoreAdj, …) with only what the flags name changed, as runc's exec flags do. Null or empty
    * for a flag not given; {@code user} is runc's {@code UID[:GID]}.
    */
-  record Inherited(List<String> args, String cwd, List<String> env, String user,
-      List<Long> additionalGids, List<String> addCaps, boolean noNewPrivileges, boolean terminal)
+  record Inherited(
+      List<String> args,
+      String cwd,
+      List<String> env,
+      String user,
+      List<Long> additionalGids,
+      List<String> addCaps,
+      boolean noNewPrivileges,
+      boolean terminal)
       implements ExecProcess {
     @Override
     public OciConfig.Process resolve(OciConfig.Process c) {
       if (c == null) {
         throw new OciException("the container's config.json has no process to inherit");
       }
-      return new OciConfig.Process(terminal, c.consoleSize(), ids(c.user()), args,
-          concat(c.env(), env), cwd != null ? cwd : c.cwd(), capabilities(c.capabilities()),
-          c.rlimits(), noNewPrivileges ? Boolean.TRUE : c.noNewPrivileges(), c.apparmorProfile(),
-          c.oomScoreAdj(), c.selinuxLabel());
+      return new OciConfig.Process(
+          terminal,
+          c.consoleSize(),
+          ids(c.user()),
+          args,
+          concat(c.env(), env),
+          cwd != null ? cwd : c.cwd(),
+          capabilities(c.capabilities()),
+          c.rlimits(),
+          noNewPrivileges ? Boolean.TRUE : c.noNewPrivileges(),
+          c.apparmorProfile(),
+          c.oomScoreAdj(),
+          c.selinuxLabel());
     }
 
     private OciConfig.User ids(OciConfig.User u) {
@@ -56,7 +82,10 @@ public sealed interface ExecProcess {
         uid = id(ids[0]);
         gid = ids.length > 1 ? id(ids[1]) : gid;
       }
-      return new OciConfig.User(uid, gid, u == null ? null : u.umask(),
+      return new OciConfig.User(
+          uid,
+          gid,
+          u == null ? null : u.umask(),
           concat(u == null ? null : u.additionalGids(), additionalGids),
           u == null ? null : u.username());
     }
@@ -78,12 +107,17 @@ public sealed interface ExecProcess {
       if (c == null || addCaps == null || addCaps.isEmpty()) {
         return c;
       }
-      List<Capability> inheritable = c.inheritable() == null ? List.of()
-          : c.inheritable().stream().map(Inherited::capability).toList();
+      List<Capability> inheritable =
+          c.inheritable() == null
+              ? List.of()
+              : c.inheritable().stream().map(Inherited::capability).toList();
       List<String> ambient =
           addCaps.stream().filter(n -> inheritable.contains(capability(n))).toList();
-      return new OciConfig.Capabilities(concat(c.bounding(), addCaps),
-          concat(c.effective(), addCaps), c.inheritable(), concat(c.permitted(), addCaps),
+      return new OciConfig.Capabilities(
+          concat(c.bounding(), addCaps),
+          concat(c.effective(), addCaps),
+          c.inheritable(),
+          concat(c.permitted(), addCaps),
           concat(c.ambient(), ambient));
     }
 

@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Checks at create time that the user program exists in the rootfs (searching the PATH the
- * process will have), so a typo fails `create` as with runc rather than after `start`, when
- * nobody is listening.
+ * Checks at create time that the user program exists in the rootfs (searching the PATH the process
+ * will have), so a typo fails `create` as with runc rather than after `start`, when nobody is
+ * listening.
  */
 final class Executable {
   private Executable() {}
@@ -18,7 +18,8 @@ final class Executable {
     if (file.contains("/")) {
       String abs = file.startsWith("/") ? file : p.cwd() + "/" + file;
       if (!isExecutable(rootfs, abs)) {
-        throw new OciException("exec: \"" + file + "\": stat " + file + ": no such file or directory");
+        throw new OciException(
+            "exec: \"" + file + "\": stat " + file + ": no such file or directory");
       }
       return;
     }

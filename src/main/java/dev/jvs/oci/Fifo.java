@@ -20,8 +20,12 @@ final class Fifo {
 
   static void create(Path path) {
     try (Arena arena = Arena.ofConfined()) {
-      Libc.syscall(SYS_MKNODAT, AT_FDCWD, arena.allocateFrom(path.toString()).address(),
-              S_IFIFO | 0622, 0)
+      Libc.syscall(
+              SYS_MKNODAT,
+              AT_FDCWD,
+              arena.allocateFrom(path.toString()).address(),
+              S_IFIFO | 0622,
+              0)
           .orThrow("mkfifo", path.toString());
     }
     try {
@@ -33,15 +37,17 @@ final class Fifo {
   }
 
   /**
-   * Lets the init go and returns once it has: opens for reading without blocking (a writer
-   * blocked in open() proceeds at once), then waits for the writer to have opened and closed its
-   * end (POLLHUP, which Linux reports only once a writer came after this open). The init reports
-   * `wait` just before its open(), so a `start` arriving at once (the warm service) must not
-   * remove the FIFO before that open, or the init finds no FIFO and fails.
+   * Lets the init go and returns once it has: opens for reading without blocking (a writer blocked
+   * in open() proceeds at once), then waits for the writer to have opened and closed its end
+   * (POLLHUP, which Linux reports only once a writer came after this open). The init reports `wait`
+   * just before its open(), so a `start` arriving at once (the warm service) must not remove the
+   * FIFO before that open, or the init finds no FIFO and fails.
    */
   static void release(Path path, BooleanSupplier initAlive) {
-    int fd = (int) Libc.open(path.toString(), Libc.O_RDONLY | O_NONBLOCK | Libc.O_CLOEXEC, 0)
-        .orThrow("open", path.toString());
+    int fd =
+        (int)
+            Libc.open(path.toString(), Libc.O_RDONLY | O_NONBLOCK | Libc.O_CLOEXEC, 0)
+                .orThrow("open", path.toString());
     try {
       long deadline = System.nanoTime() + RELEASE_TIMEOUT_NANOS;
       while (!Libc.pollIn(fd, 50)) {

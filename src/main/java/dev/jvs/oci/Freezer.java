@@ -51,7 +51,8 @@ final class Freezer {
         String[] halves = line.split(" - ");
         String[] pre = halves[0].split(" ");
         String[] post = halves[1].split(" ");
-        if (post[0].equals("cgroup") && post.length > 2
+        if (post[0].equals("cgroup")
+            && post.length > 2
             && java.util.Arrays.asList(post[2].split(",")).contains("freezer")) {
           return Optional.of(Path.of(pre[4], rel, "freezer.state"));
         }

@@ -22,9 +22,10 @@ final class Hooks {
       if (h.args() != null && h.args().size() > 1) {
         cmd.addAll(h.args().subList(1, h.args().size())); // args[0] is the hook's argv[0]
       }
-      ProcessBuilder pb = new ProcessBuilder(cmd)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.INHERIT);
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.INHERIT);
       pb.environment().clear();
       for (String e : h.env() == null ? List.<String>of() : h.env()) {
         int eq = e.indexOf('=');
@@ -42,12 +43,12 @@ final class Hooks {
         long timeout = h.timeout() == null ? Long.MAX_VALUE : h.timeout();
         if (!p.waitFor(timeout, TimeUnit.SECONDS)) {
           p.destroyForcibly().waitFor();
-          throw new OciException(kind + " hook #" + i + " (" + h.path() + "): timed out after "
-              + timeout + "s");
+          throw new OciException(
+              kind + " hook #" + i + " (" + h.path() + "): timed out after " + timeout + "s");
         }
         if (p.exitValue() != 0) {
-          throw new OciException(kind + " hook #" + i + " (" + h.path() + "): exit status "
-              + p.exitValue());
+          throw new OciException(
+              kind + " hook #" + i + " (" + h.path() + "): exit status " + p.exitValue());
         }
       } catch (IOException e) {
         throw new OciException(kind + " hook #" + i + " (" + h.path() + "): " + e.getMessage(), e);

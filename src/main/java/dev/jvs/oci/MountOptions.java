@@ -76,7 +76,9 @@ record MountOptions(long flags, long clearedFlags, long propagation, boolean bin
       } else if (o.equals("rbind")) {
         bind = true;
         flags |= MountFlags.REC;
-      } else if (o.equals("tmpcopyup") || o.equals("idmap") || o.equals("ridmap")
+      } else if (o.equals("tmpcopyup")
+          || o.equals("idmap")
+          || o.equals("ridmap")
           || o.startsWith("r") && SET.containsKey(o.substring(1)) && !o.equals("relatime")) {
         throw new OciException("mount option '" + o + "' is not supported by jvs");
       } else {
@@ -93,8 +95,8 @@ record MountOptions(long flags, long clearedFlags, long propagation, boolean bin
 
   /**
    * The propagation of the tree before pivot_root: the one asked for, except that pivot_root
-   * refuses a shared root (EINVAL) and an unbindable rootfs cannot be bind-mounted onto itself,
-   * so shared and unbindable start as rslave and are set on the new root after the pivot.
+   * refuses a shared root (EINVAL) and an unbindable rootfs cannot be bind-mounted onto itself, so
+   * shared and unbindable start as rslave and are set on the new root after the pivot.
    */
   static long rootPropagationBeforePivot(String value) {
     long p = rootPropagation(value);

@@ -27,7 +27,10 @@ final class Namespaces {
     if (!ns.creates(Namespace.USER)) {
       return ns;
     }
-    return new Plan.Namespaces(ns.create(), ns.join(), idMap(linux.uidMappings(), "uidMappings"),
+    return new Plan.Namespaces(
+        ns.create(),
+        ns.join(),
+        idMap(linux.uidMappings(), "uidMappings"),
         idMap(linux.gidMappings(), "gidMappings"));
   }
 
@@ -41,8 +44,12 @@ final class Namespaces {
       }
       Namespace type = n.type() == null ? null : TYPES.get(n.type());
       if (type == null) {
-        throw new OciException("namespace {\"" + n.type() + "\" \"" + (n.path() == null ? "" : n.path())
-            + "\"} does not exist");
+        throw new OciException(
+            "namespace {\""
+                + n.type()
+                + "\" \""
+                + (n.path() == null ? "" : n.path())
+                + "\"} does not exist");
       }
       if (!seen.add(type)) {
         throw new OciException("malformed spec file: duplicated ns \"" + n.type() + "\"");
@@ -62,7 +69,11 @@ final class Namespaces {
     }
     StringBuilder s = new StringBuilder();
     for (OciConfig.IdMapping m : maps) {
-      s.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size())
+      s.append(m.containerID())
+          .append(' ')
+          .append(m.hostID())
+          .append(' ')
+          .append(m.size())
           .append('\n');
     }
     return s.toString();

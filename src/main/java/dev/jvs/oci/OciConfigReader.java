@@ -3,8 +3,8 @@ package dev.jvs.oci;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
@@ -40,8 +40,7 @@ public final class OciConfigReader {
       if (tree == null || tree.isMissingNode() || tree.isNull()) {
         throw new OciException(file.getFileName() + ": empty JSON document");
       }
-      UnsupportedFields.check(tree, file.getFileName().toString(),
-          type == OciConfig.Process.class);
+      UnsupportedFields.check(tree, file.getFileName().toString(), type == OciConfig.Process.class);
       return MAPPER.treeToValue(tree, type);
     } catch (NoSuchFileException e) {
       throw new OciException("JSON specification file " + file.getFileName() + " not found");
@@ -53,7 +52,9 @@ public final class OciConfigReader {
         throw new OciException(file.getFileName() + ": malformed JSON: " + brief(cause));
       }
       throw new OciException(
-          file.getFileName() + ": " + (path(e).isEmpty() ? "" : "field '" + path(e) + "': ")
+          file.getFileName()
+              + ": "
+              + (path(e).isEmpty() ? "" : "field '" + path(e) + "': ")
               + e.getOriginalMessage());
     } catch (StreamReadException e) {
       throw new OciException(file.getFileName() + ": malformed JSON: " + brief(e));
@@ -69,8 +70,13 @@ public final class OciConfigReader {
     String m = e.getOriginalMessage();
     int cut = m.indexOf(" (start marker");
     m = cut < 0 ? m : m.substring(0, cut);
-    return e.getLocation() == null ? m
-        : m + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    return e.getLocation() == null
+        ? m
+        : m
+            + " at line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr();
   }
 
   private static String path(JsonMappingException e) {

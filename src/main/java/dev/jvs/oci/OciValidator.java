@@ -30,18 +30,24 @@ final class OciValidator {
     if (c.domainname() != null && !c.domainname().isEmpty() && !ns.has(Namespace.UTS)) {
       throw new OciException("unable to set domainname without a private UTS namespace");
     }
-    boolean maps = c.linux().uidMappings() != null && !c.linux().uidMappings().isEmpty()
-        || c.linux().gidMappings() != null && !c.linux().gidMappings().isEmpty();
+    boolean maps =
+        c.linux().uidMappings() != null && !c.linux().uidMappings().isEmpty()
+            || c.linux().gidMappings() != null && !c.linux().gidMappings().isEmpty();
     if (maps && !ns.creates(Namespace.USER)) {
       throw new OciException("user namespaces mappings are specified without a new user namespace");
     }
     if (c.linux().sysctl() != null && !c.linux().sysctl().isEmpty()) {
       for (String key : c.linux().sysctl().keySet()) {
         boolean net = key.startsWith("net.");
-        boolean ipc = key.startsWith("kernel.msg") || key.startsWith("kernel.sem")
-            || key.startsWith("kernel.shm") || key.startsWith("fs.mqueue.");
+        boolean ipc =
+            key.startsWith("kernel.msg")
+                || key.startsWith("kernel.sem")
+                || key.startsWith("kernel.shm")
+                || key.startsWith("fs.mqueue.");
         boolean uts = key.equals("kernel.hostname") || key.equals("kernel.domainname");
-        if (!(net && ns.has(Namespace.NET) || ipc && ns.has(Namespace.IPC) || uts && ns.has(Namespace.UTS))) {
+        if (!(net && ns.has(Namespace.NET)
+            || ipc && ns.has(Namespace.IPC)
+            || uts && ns.has(Namespace.UTS))) {
           throw new OciException("sysctl \"" + key + "\" is not in a separate kernel namespace");
         }
       }

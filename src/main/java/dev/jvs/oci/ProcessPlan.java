@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * config.json's process, container init and exec alike, as the runtime core's ProcessSpec
- * (rlimits, umask, capabilities, ids, seccomp, cwd, environment), checked as runc checks it.
+ * config.json's process, container init and exec alike, as the runtime core's ProcessSpec (rlimits,
+ * umask, capabilities, ids, seccomp, cwd, environment), checked as runc checks it.
  */
 final class ProcessPlan {
   private static final Map<String, Integer> RLIMITS = rlimits();
@@ -63,19 +63,23 @@ final class ProcessPlan {
       rlimits.add(
           new ProcessSpec.Rlimit(RLIMITS.get(r.type()), orZero(r.soft()), orZero(r.hard())));
     }
-    return new ProcessSpec(p.args(), environment(p.env()), p.cwd(),
+    return new ProcessSpec(
+        p.args(),
+        environment(p.env()),
+        p.cwd(),
         new ProcessSpec.User(uid, gid, groups, umask),
         caps == null ? null : new ProcessSpec.Caps(caps[0], caps[1], caps[2], caps[3], caps[4]),
         Boolean.TRUE.equals(p.noNewPrivileges()),
         seccomp == null ? null : new ProcessSpec.Seccomp(seccomp.flags(), seccomp.bytes()),
-        rlimits, p.oomScoreAdj());
+        rlimits,
+        p.oomScoreAdj());
   }
 
   static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /**
-   * The process's environment; without a PATH it gets the conventional one (as runc does), or
-   * `ctr run --rootfs DIR ID sh`, whose spec has no env at all, could not find sh.
+   * The process's environment; without a PATH it gets the conventional one (as runc does), or `ctr
+   * run --rootfs DIR ID sh`, whose spec has no env at all, could not find sh.
    */
   static Map<String, String> environment(List<String> env) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -91,8 +95,8 @@ final class ProcessPlan {
   }
 
   /**
-   * bounding, effective, permitted, inheritable, ambient; the ambient set only with what the
-   * kernel lets us raise (see {@link #unraisableAmbient}).
+   * bounding, effective, permitted, inheritable, ambient; the ambient set only with what the kernel
+   * lets us raise (see {@link #unraisableAmbient}).
    */
   private static long[] masks(OciConfig.Capabilities c) {
     if (c == null) {
@@ -100,8 +104,11 @@ final class ProcessPlan {
     }
     long host = Capability.hostBoundingMask();
     long[] m = {
-      mask(c.bounding(), host), mask(c.effective(), host), mask(c.permitted(), host),
-      mask(c.inheritable(), host), mask(c.ambient(), host)
+      mask(c.bounding(), host),
+      mask(c.effective(), host),
+      mask(c.permitted(), host),
+      mask(c.inheritable(), host),
+      mask(c.ambient(), host)
     };
     m[4] &= m[2] & m[3];
     return m;
@@ -119,9 +126,7 @@ final class ProcessPlan {
     }
     long host = Capability.hostBoundingMask();
     long raisable = mask(c.permitted(), host) & mask(c.inheritable(), host);
-    return c.ambient().stream()
-        .filter(n -> (mask(List.of(n), host) & ~raisable) != 0)
-        .toList();
+    return c.ambient().stream().filter(n -> (mask(List.of(n), host) & ~raisable) != 0).toList();
   }
 
   private static long mask(List<String> names, long host) {
@@ -148,8 +153,22 @@ final class ProcessPlan {
 
   private static Map<String, Integer> rlimits() {
     String[] names = {
-      "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS",
-      "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"
+      "CPU",
+      "FSIZE",
+      "DATA",
+      "STACK",
+      "CORE",
+      "RSS",
+      "NPROC",
+      "NOFILE",
+      "MEMLOCK",
+      "AS",
+      "LOCKS",
+      "SIGPENDING",
+      "MSGQUEUE",
+      "NICE",
+      "RTPRIO",
+      "RTTIME"
     };
     Map<String, Integer> m = new LinkedHashMap<>();
     for (int i = 0; i < names.length; i++) {

@@ -14,19 +14,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * linux.resources → CgroupLimits plus the exact knobs of CgroupTuning; a field jvs cannot honour
- * is an error, never ignored (memory.kernel excepted: see {@link #limits}).
+ * linux.resources → CgroupLimits plus the exact knobs of CgroupTuning; a field jvs cannot honour is
+ * an error, never ignored (memory.kernel excepted: see {@link #limits}).
  */
 final class Resources {
   private static final Pattern PAGE_SIZE = Pattern.compile("([1-9][0-9]*)([KMG])B");
   private static final Path HUGEPAGES = Path.of("/sys/kernel/mm/hugepages");
+
   /** What runc allows every container besides its config's list (the runtime-spec defaults). */
   private static final List<DeviceRule> DEFAULT_ALLOWED =
       List.of(
           new DeviceRule('c', DeviceRule.ANY, DeviceRule.ANY, "m"),
           new DeviceRule('b', DeviceRule.ANY, DeviceRule.ANY, "m"),
-          DeviceRule.chr(1, 3), DeviceRule.chr(1, 5), DeviceRule.chr(1, 7), DeviceRule.chr(1, 8),
-          DeviceRule.chr(1, 9), DeviceRule.chr(5, 0), DeviceRule.chr(5, 1), DeviceRule.chr(5, 2),
+          DeviceRule.chr(1, 3),
+          DeviceRule.chr(1, 5),
+          DeviceRule.chr(1, 7),
+          DeviceRule.chr(1, 8),
+          DeviceRule.chr(1, 9),
+          DeviceRule.chr(5, 0),
+          DeviceRule.chr(5, 1),
+          DeviceRule.chr(5, 2),
           DeviceRule.chr(136, DeviceRule.ANY));
 
   private Resources() {}
@@ -80,8 +87,10 @@ final class Resources {
     if (m.kernel() != null) {
       // runtime-spec: NOT RECOMMENDED; Linux 5.4 deprecated the knob and later kernels accept
       // the write but enforce nothing, so ignore it (as runc does) and say so.
-      System.getLogger("jvs-oci").log(System.Logger.Level.WARNING,
-          "linux.resources.memory.kernel is ignored: kernel memory limits are deprecated");
+      System.getLogger("jvs-oci")
+          .log(
+              System.Logger.Level.WARNING,
+              "linux.resources.memory.kernel is ignored: kernel memory limits are deprecated");
     }
     refuse(m.checkBeforeUpdate() != null, "memory.checkBeforeUpdate");
     if (m.limit() != null) {
@@ -142,26 +151,30 @@ final class Resources {
     Long kernelTcp = null;
     OciConfig.Memory m = r.memory();
     if (m != null) {
-      reservation = m.reservation() == null ? null
-          : m.reservation() <= 0 ? CgroupLimits.UNLIMITED : m.reservation();
+      reservation =
+          m.reservation() == null
+              ? null
+              : m.reservation() <= 0 ? CgroupLimits.UNLIMITED : m.reservation();
       swappiness = m.swappiness();
       oomKillDisable = Boolean.TRUE.equals(m.disableOOMKiller()) ? Boolean.TRUE : null;
-      kernelTcp = m.kernelTCP() == null ? null
-          : m.kernelTCP() <= 0 ? CgroupLimits.UNLIMITED : m.kernelTCP();
+      kernelTcp =
+          m.kernelTCP() == null
+              ? null
+              : m.kernelTCP() <= 0 ? CgroupLimits.UNLIMITED : m.kernelTCP();
     }
     Map<String, Long> pages = new LinkedHashMap<>();
-    for (OciConfig.HugepageLimit h : r.hugepageLimits() == null
-        ? List.<OciConfig.HugepageLimit>of() : r.hugepageLimits()) {
+    for (OciConfig.HugepageLimit h :
+        r.hugepageLimits() == null ? List.<OciConfig.HugepageLimit>of() : r.hugepageLimits()) {
       checkPageSize(h.pageSize());
       if (h.limit() == null || h.limit() < 0) {
-        throw new OciException("linux.resources.hugepageLimits: " + h.pageSize()
-            + " needs a limit in bytes");
+        throw new OciException(
+            "linux.resources.hugepageLimits: " + h.pageSize() + " needs a limit in bytes");
       }
       pages.put(h.pageSize(), h.limit());
     }
     try {
-      return new CgroupTuning(period, quota, mems, reservation, swappiness, oomKillDisable,
-          kernelTcp, pages);
+      return new CgroupTuning(
+          period, quota, mems, reservation, swappiness, oomKillDisable, kernelTcp, pages);
     } catch (IllegalArgumentException e) {
       throw new OciException("linux.resources: " + e.getMessage(), e);
     }
@@ -171,17 +184,23 @@ final class Resources {
   private static void checkPageSize(String size) {
     Matcher m = PAGE_SIZE.matcher(size == null ? "" : size);
     if (!m.matches()) {
-      throw new OciException("linux.resources.hugepageLimits: invalid page size '" + size
-          + "' (a size like 2MB)");
+      throw new OciException(
+          "linux.resources.hugepageLimits: invalid page size '" + size + "' (a size like 2MB)");
     }
-    long kb = Long.parseLong(m.group(1)) * switch (m.group(2)) {
-      case "K" -> 1L;
-      case "M" -> 1024L;
-      default -> 1024L * 1024;
-    };
+    long kb =
+        Long.parseLong(m.group(1))
+            * switch (m.group(2)) {
+              case "K" -> 1L;
+              case "M" -> 1024L;
+              default -> 1024L * 1024;
+            };
     if (!Files.isDirectory(HUGEPAGES.resolve("hugepages-" + kb + "kB"))) {
-      throw new OciException("linux.resources.hugepageLimits: this host has no " + size
-          + " huge pages (see " + HUGEPAGES + ")");
+      throw new OciException(
+          "linux.resources.hugepageLimits: this host has no "
+              + size
+              + " huge pages (see "
+              + HUGEPAGES
+              + ")");
     }
   }
 
@@ -192,21 +211,29 @@ final class Resources {
     List<OciConfig.DeviceCgroup> rules = r == null || r.devices() == null ? List.of() : r.devices();
     for (int i = 0; i < rules.size(); i++) {
       OciConfig.DeviceCgroup d = rules.get(i);
-      boolean any = (d.type() == null || d.type().equals("a")) && d.major() == null && d.minor() == null;
+      boolean any =
+          (d.type() == null || d.type().equals("a")) && d.major() == null && d.minor() == null;
       if (!Boolean.TRUE.equals(d.allow())) {
         if (any && (d.access() == null || d.access().equals("rwm"))) {
           allow.clear(); // deny everything: a fresh allow-list (the usual first rule)
           continue;
         }
-        throw new OciException("linux.resources.devices[" + i + "]: only a deny-all rule can deny;"
-            + " jvs keeps an allow-list");
+        throw new OciException(
+            "linux.resources.devices["
+                + i
+                + "]: only a deny-all rule can deny;"
+                + " jvs keeps an allow-list");
       }
       char type = d.type() == null ? 'a' : d.type().charAt(0);
       long major = d.major() == null || d.major() < 0 ? DeviceRule.ANY : d.major();
       long minor = d.minor() == null || d.minor() < 0 ? DeviceRule.ANY : d.minor();
       try {
-        allow.add(new DeviceRule(type, type == 'a' ? DeviceRule.ANY : major,
-            type == 'a' ? DeviceRule.ANY : minor, d.access() == null ? "rwm" : d.access()));
+        allow.add(
+            new DeviceRule(
+                type,
+                type == 'a' ? DeviceRule.ANY : major,
+                type == 'a' ? DeviceRule.ANY : minor,
+                d.access() == null ? "rwm" : d.access()));
       } catch (IllegalArgumentException e) {
         throw new OciException("linux.resources.devices[" + i + "]: " + e.getMessage(), e);
       }

@@ -42,16 +42,28 @@ final class Seccomp {
         flags.add(FilterFlag.fromOci(f));
       }
       List<SyscallRule> rules = new ArrayList<>();
-      for (OciConfig.SeccompSyscall sc : s.syscalls() == null ? List.<OciConfig.SeccompSyscall>of() : s.syscalls()) {
+      for (OciConfig.SeccompSyscall sc :
+          s.syscalls() == null ? List.<OciConfig.SeccompSyscall>of() : s.syscalls()) {
         List<ArgCondition> args = new ArrayList<>();
-        for (OciConfig.SeccompArg a : sc.args() == null ? List.<OciConfig.SeccompArg>of() : sc.args()) {
-          args.add(new ArgCondition(a.index() == null ? 0 : a.index(), ArgOp.fromOci(a.op()),
-              a.value() == null ? 0 : a.value(), a.valueTwo() == null ? 0 : a.valueTwo()));
+        for (OciConfig.SeccompArg a :
+            sc.args() == null ? List.<OciConfig.SeccompArg>of() : sc.args()) {
+          args.add(
+              new ArgCondition(
+                  a.index() == null ? 0 : a.index(),
+                  ArgOp.fromOci(a.op()),
+                  a.value() == null ? 0 : a.value(),
+                  a.valueTwo() == null ? 0 : a.valueTwo()));
         }
-        rules.add(new SyscallRule(sc.names(), SeccompAction.fromOci(sc.action(), sc.errnoRet()), args));
+        rules.add(
+            new SyscallRule(sc.names(), SeccompAction.fromOci(sc.action(), sc.errnoRet()), args));
       }
-      SeccompProfile profile = new SeccompProfile(
-          SeccompAction.fromOci(s.defaultAction(), s.defaultErrnoRet()), archs, flags, rules, true);
+      SeccompProfile profile =
+          new SeccompProfile(
+              SeccompAction.fromOci(s.defaultAction(), s.defaultErrnoRet()),
+              archs,
+              flags,
+              rules,
+              true);
       return new Filter(profile.filterFlags(), SeccompCompiler.compile(profile));
     } catch (IllegalArgumentException e) {
       throw new OciException("seccomp: " + e.getMessage(), e);

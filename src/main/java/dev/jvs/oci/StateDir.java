@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The OCI runtime root ({@code --root}, default /run/jvs-oci): one directory per container with
- * the core's state.json, a copy of the config.json it was created from and, until start, its
- * FIFO; one lock file per container under {@code .locks}.
+ * The OCI runtime root ({@code --root}, default /run/jvs-oci): one directory per container with the
+ * core's state.json, a copy of the config.json it was created from and, until start, its FIFO; one
+ * lock file per container under {@code .locks}.
  */
 public final class StateDir {
   private static final Pattern ID = Pattern.compile("[\\w+.-]+");
@@ -31,7 +31,11 @@ public final class StateDir {
   }
 
   static void checkId(String id) {
-    if (id == null || id.isEmpty() || !ID.matcher(id).matches() || id.equals(".") || id.equals("..")) {
+    if (id == null
+        || id.isEmpty()
+        || !ID.matcher(id).matches()
+        || id.equals(".")
+        || id.equals("..")) {
       throw new OciException("invalid container id format: " + id);
     }
   }
@@ -50,8 +54,8 @@ public final class StateDir {
    * config). Control sockets go straight under the root: a containerd id alone has 64 bytes.
    */
   Instance instance(String id, String cgroupParent, String cgroupName) {
-    return new Instance(id, dir(id), root.resolve(".locks").resolve(id + ".lock"), root,
-        cgroupParent, cgroupName);
+    return new Instance(
+        id, dir(id), root.resolve(".locks").resolve(id + ".lock"), root, cgroupParent, cgroupName);
   }
 
   boolean exists(String id) {
@@ -82,8 +86,11 @@ public final class StateDir {
     }
     try (Stream<Path> s = Files.list(root)) {
       List<String> ids = new ArrayList<>();
-      s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-          .filter(n -> !n.startsWith(".")).sorted().forEach(ids::add);
+      s.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .forEach(ids::add);
       return ids;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

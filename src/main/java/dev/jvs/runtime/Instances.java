@@ -1,7 +1,7 @@
 package dev.jvs.runtime;
 
-import dev.jvs.base.Trace;
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
@@ -30,21 +30,24 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The runtime core: the lifecycle of guests and containers alike — launch through jvs-init,
- * cgroup placement and limits, state, liveness, signals and stop, exec, cleanup, locks. The
- * front-ends (jvs's guests, jvs-oci's containers) decide what to launch ({@link Plan}), where it
- * lives ({@link Instance}) and when to clean up; everything here exists once.
+ * The runtime core: the lifecycle of guests and containers alike — launch through jvs-init, cgroup
+ * placement and limits, state, liveness, signals and stop, exec, cleanup, locks. The front-ends
+ * (jvs's guests, jvs-oci's containers) decide what to launch ({@link Plan}), where it lives ({@link
+ * Instance}) and when to clean up; everything here exists once.
  */
 public final class Instances {
   /** Where a supervised instance's monitor serves execs (docs/launch-program.md). */
   public static final String EXEC_SOCKET = "exec.sock";
+
   private static final Duration MONITOR_EXIT_TIMEOUT = Duration.ofSeconds(10);
+
   /** How long a command waits for an instance's lock (-Djvs.lock.timeout, seconds). */
   static final Duration LOCK_TIMEOUT = Duration.ofSeconds(Long.getLong("jvs.lock.timeout", 60));
+
   /**
-   * How long a stop waits for init to be able to receive its stop signal before sending it
-   * anyway: an init may never show it (it ignores the signal, or /proc hides its wait channel),
-   * and the rest of the timeout is its time to exit.
+   * How long a stop waits for init to be able to receive its stop signal before sending it anyway:
+   * an init may never show it (it ignores the signal, or /proc hides its wait channel), and the
+   * rest of the timeout is its time to exit.
    */
   private static final Duration READY_GRACE = Duration.ofSeconds(2);
 
@@ -75,9 +78,9 @@ public final class Instances {
   // ---- locks and state ---------------------------------------------------------------------
 
   /**
-   * The instance's lock; every operation on one instance holds it. Commands on one instance
-   * queue for it; one that waited {@link #LOCK_TIMEOUT} is refused with one line rather than
-   * hanging behind a stuck holder.
+   * The instance's lock; every operation on one instance holds it. Commands on one instance queue
+   * for it; one that waited {@link #LOCK_TIMEOUT} is refused with one line rather than hanging
+   * behind a stuck holder.
    */
   public FileLock lock(Instance i) {
     try {
@@ -85,9 +88,14 @@ public final class Instances {
     } catch (IOException e) {
       throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
     }
-    return FileLock.acquire(i.lockFile(), LOCK_TIMEOUT).orElseThrow(() -> new JvsException(
-        i.id() + ": busy: another jvs command has held its lock for " + LOCK_TIMEOUT.toSeconds()
-            + " s; try again"));
+    return FileLock.acquire(i.lockFile(), LOCK_TIMEOUT)
+        .orElseThrow(
+            () ->
+                new JvsException(
+                    i.id()
+                        + ": busy: another jvs command has held its lock for "
+                        + LOCK_TIMEOUT.toSeconds()
+                        + " s; try again"));
   }
 
   /** The recorded state, empty when there is none; a corrupt file is an error naming it. */
@@ -108,13 +116,20 @@ public final class Instances {
   // ---- launch and exec ---------------------------------------------------------------------
 
   /**
-   * Launches {@code plan}'s first process in a fresh cgroup with {@code limits} and
-   * {@code tuning}, records its state (with {@code labels}), lets {@code prepare} do the
-   * front-end's part, then says go. On failure nothing of it is left (the front-end's
-   * {@code teardown} included) and the LaunchException names what failed.
+   * Launches {@code plan}'s first process in a fresh cgroup with {@code limits} and {@code tuning},
+   * records its state (with {@code labels}), lets {@code prepare} do the front-end's part, then
+   * says go. On failure nothing of it is left (the front-end's {@code teardown} included) and the
+   * LaunchException names what failed.
    */
-  public Launched start(Instance i, Plan plan, CgroupLimits limits, CgroupTuning tuning,
-      Launcher.Stdio stdio, Map<String, String> labels, Preparation prepare, Teardown teardown)
+  public Launched start(
+      Instance i,
+      Plan plan,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Launcher.Stdio stdio,
+      Map<String, String> labels,
+      Preparation prepare,
+      Teardown teardown)
       throws LaunchException {
     LaunchProgram program = PlanProgram.start(plan);
     Trace.mark("launch program");
@@ -127,21 +142,35 @@ public final class Instances {
       cgroup.apply(limits);
       cgroup.tune(tuning);
       Trace.mark("limits applied");
-      long namespaces = Namespace.flags(plan.namespaces().create())
-          | Namespace.flags(plan.namespaces().join().keySet());
+      long namespaces =
+          Namespace.flags(plan.namespaces().create())
+              | Namespace.flags(plan.namespaces().join().keySet());
       boolean supervised = plan.supervision() instanceof Plan.Monitored;
-      return new Launcher(monitors).launch(program, controlSocket(i), stdio,
-          (monitorPid, childPid) -> {
-            cgroup.addProcess(childPid);
-            Trace.mark("child placed in cgroup");
-            StateFile.write(i.stateDir(), new InstanceState(i.id(), supervised ? monitorPid : 0,
-                supervised ? startTime(monitorPid) : 0, childPid, startTime(childPid),
-                System.currentTimeMillis(), i.cgroupParent(), i.cgroupName(), namespaces,
-                labels));
-            Trace.mark("state written");
-            prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
-            Trace.mark("front-end prepared (network)");
-          });
+      return new Launcher(monitors)
+          .launch(
+              program,
+              controlSocket(i),
+              stdio,
+              (monitorPid, childPid) -> {
+                cgroup.addProcess(childPid);
+                Trace.mark("child placed in cgroup");
+                StateFile.write(
+                    i.stateDir(),
+                    new InstanceState(
+                        i.id(),
+                        supervised ? monitorPid : 0,
+                        supervised ? startTime(monitorPid) : 0,
+                        childPid,
+                        startTime(childPid),
+                        System.currentTimeMillis(),
+                        i.cgroupParent(),
+                        i.cgroupName(),
+                        namespaces,
+                        labels));
+                Trace.mark("state written");
+                prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+                Trace.mark("front-end prepared (network)");
+              });
     } catch (LaunchException | RuntimeException e) {
       cleanup(i, cgroup, teardown);
       throw e;
@@ -152,15 +181,26 @@ public final class Instances {
    * Runs {@code exec} in the running instance: in its cgroup, through {@code via} (a guest
    * monitor's exec socket, a client's fork) or this runtime's monitors when null.
    */
-  public Launched exec(Instance i, PlanProgram.Exec exec, Launcher.Stdio stdio,
-      Monitor.Starter via, Preparation prepare) throws LaunchException {
-    Cgroup cgroup = cgroups.find(i.cgroupParent(), i.cgroupName())
-        .orElseThrow(() -> new JvsException(i.id() + ": its cgroup is missing"));
-    return new Launcher(via == null ? monitors : via).launch(PlanProgram.exec(exec),
-        controlSocket(i), stdio, (monitorPid, childPid) -> {
-          cgroup.addProcess(childPid);
-          prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
-        });
+  public Launched exec(
+      Instance i,
+      PlanProgram.Exec exec,
+      Launcher.Stdio stdio,
+      Monitor.Starter via,
+      Preparation prepare)
+      throws LaunchException {
+    Cgroup cgroup =
+        cgroups
+            .find(i.cgroupParent(), i.cgroupName())
+            .orElseThrow(() -> new JvsException(i.id() + ": its cgroup is missing"));
+    return new Launcher(via == null ? monitors : via)
+        .launch(
+            PlanProgram.exec(exec),
+            controlSocket(i),
+            stdio,
+            (monitorPid, childPid) -> {
+              cgroup.addProcess(childPid);
+              prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+            });
   }
 
   /** The exec socket of a supervised instance whose monitor serves execs, if it has one. */
@@ -184,11 +224,13 @@ public final class Instances {
   /** Signals every process in the instance's cgroup (runc kill --all). */
   public void signalAll(Instance i, int signal) {
     for (long pid : pids(i)) {
-      Pidfd.open(pid).ifPresent(p -> {
-        try (p) {
-          p.signal(signal);
-        }
-      });
+      Pidfd.open(pid)
+          .ifPresent(
+              p -> {
+                try (p) {
+                  p.signal(signal);
+                }
+              });
     }
   }
 
@@ -202,7 +244,8 @@ public final class Instances {
         if (init != null) {
           long start = System.nanoTime();
           // A stop right after start could otherwise signal an init not yet able to receive it.
-          awaitHandler(s.initPid(), signal, timeout.compareTo(READY_GRACE) < 0 ? timeout : READY_GRACE);
+          awaitHandler(
+              s.initPid(), signal, timeout.compareTo(READY_GRACE) < 0 ? timeout : READY_GRACE);
           init.signal(signal);
           long left = timeout.toMillis() - (System.nanoTime() - start) / 1_000_000;
           if (!init.awaitExit(Math.max(0, left))) {
@@ -251,9 +294,9 @@ public final class Instances {
   // ---- cleanup -----------------------------------------------------------------------------
 
   /**
-   * Removes what a run left: the front-end's part ({@code teardown}), its cgroup (killing what
-   * is still inside), mounts it made on the host, its state and exec socket, and the parent
-   * cgroup once empty. Idempotent.
+   * Removes what a run left: the front-end's part ({@code teardown}), its cgroup (killing what is
+   * still inside), mounts it made on the host, its state and exec socket, and the parent cgroup
+   * once empty. Idempotent.
    */
   public void cleanup(Instance i, Teardown teardown) {
     cleanup(i, cgroup(i).orElse(null), teardown);

@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * What to launch, whichever front-end asked: a jvs guest (guest.conf) and an OCI container
- * (config.json) are each translated into a Plan, and {@link PlanProgram} turns every Plan into
- * the one launch program jvs-init runs. So /dev, mounts, masks, namespaces and the restricted
- * process exist once (docs/architecture.md).
+ * (config.json) are each translated into a Plan, and {@link PlanProgram} turns every Plan into the
+ * one launch program jvs-init runs. So /dev, mounts, masks, namespaces and the restricted process
+ * exist once (docs/architecture.md).
  *
  * @param namespaces the namespaces to create and to join
  * @param root where the root filesystem comes from and how / is propagated
@@ -54,8 +54,8 @@ public record Plan(
   }
 
   /** Namespaces created by clone (and unshare, for the cgroup one) or joined by path. */
-  public record Namespaces(Set<Namespace> create, Map<Namespace, String> join, String uidMap,
-      String gidMap) {
+  public record Namespaces(
+      Set<Namespace> create, Map<Namespace, String> join, String uidMap, String gidMap) {
     public Namespaces {
       create = create.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(create));
       join = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(join));
@@ -93,8 +93,9 @@ public record Plan(
    * mount namespace; {@code disk} is the block device of the layer's own filesystem (mounted at
    * {@code diskMount} first), or null.
    */
-  public record Overlay(Path lower, Path upper, Path work, Path mountPoint, String disk,
-      Path diskMount) implements Root {
+  public record Overlay(
+      Path lower, Path upper, Path work, Path mountPoint, String disk, Path diskMount)
+      implements Root {
     @Override
     public long propagation() {
       return MountFlags.REC | MountFlags.PRIVATE;
@@ -117,8 +118,13 @@ public record Plan(
   }
 
   /** A directory bound onto itself as the root (an OCI bundle's rootfs). */
-  public record Bind(Path mountPoint, long propagation, long propagationAfterPivot, boolean chroot,
-      boolean readonly) implements Root {}
+  public record Bind(
+      Path mountPoint,
+      long propagation,
+      long propagationAfterPivot,
+      boolean chroot,
+      boolean readonly)
+      implements Root {}
 
   /** What a mount's target is: made as a directory or an empty file when missing, or neither. */
   public enum Target {
@@ -128,15 +134,23 @@ public record Plan(
   }
 
   /**
-   * One mount at container path {@code target}. A bind's {@code source} is a host path; other
-   * types take a name ("proc"). {@code optional}: a target that is not there (a dangling
-   * symlink, a /proc file this kernel lacks) is skipped, not an error.
+   * One mount at container path {@code target}. A bind's {@code source} is a host path; other types
+   * take a name ("proc"). {@code optional}: a target that is not there (a dangling symlink, a /proc
+   * file this kernel lacks) is skipped, not an error.
    *
    * @param remount flags a bind is remounted with (mount(2) ignores them on the first call)
    * @param propagation propagation flags set on the mount afterwards (0: none)
    */
-  public record Mount(String type, String source, String target, long flags, String data,
-      long remount, long propagation, Target kind, boolean optional) {
+  public record Mount(
+      String type,
+      String source,
+      String target,
+      long flags,
+      String data,
+      long remount,
+      long propagation,
+      Target kind,
+      boolean optional) {
     public static Mount of(String type, String source, String target, long flags, String data) {
       return new Mount(type, source, target, flags, data, 0, 0, Target.DIRECTORY, false);
     }
@@ -152,13 +166,13 @@ public record Plan(
     }
 
     public Mount remountedWith(long remountFlags) {
-      return new Mount(type, source, target, flags, data, remountFlags, propagation, kind,
-          optional);
+      return new Mount(
+          type, source, target, flags, data, remountFlags, propagation, kind, optional);
     }
 
     public Mount propagated(long propagationFlags) {
-      return new Mount(type, source, target, flags, data, remount, propagationFlags, kind,
-          optional);
+      return new Mount(
+          type, source, target, flags, data, remount, propagationFlags, kind, optional);
     }
   }
 
@@ -199,8 +213,8 @@ public record Plan(
   }
 
   /** A hook: {@code argv} with argv[0], {@code env} as NAME=VALUE, 0 = no timeout. */
-  public record Hook(String what, String path, List<String> argv, List<String> env,
-      long timeoutSeconds) {
+  public record Hook(
+      String what, String path, List<String> argv, List<String> env, long timeoutSeconds) {
     public Hook {
       argv = List.copyOf(argv);
       env = List.copyOf(env);
@@ -211,9 +225,9 @@ public record Plan(
   public sealed interface Io {}
 
   /**
-   * Detached: the monitor leaves the caller's session, the process starts one of its own, and
-   * its output goes through the monitor to {@code file}, rotated at {@code maxBytes} with
-   * {@code files} files kept.
+   * Detached: the monitor leaves the caller's session, the process starts one of its own, and its
+   * output goes through the monitor to {@code file}, rotated at {@code maxBytes} with {@code files}
+   * files kept.
    */
   public record Log(Path file, long maxBytes, int files) implements Io {}
 
@@ -233,16 +247,16 @@ public record Plan(
   public sealed interface Supervision {}
 
   /**
-   * The monitor stays the process's parent, forwards signals, and writes its end to
-   * {@code statusFile} (or null); {@code execSocket} (or null), beside the status file, is where
-   * it serves execs; {@code tied}: the process dies with its monitor.
+   * The monitor stays the process's parent, forwards signals, and writes its end to {@code
+   * statusFile} (or null); {@code execSocket} (or null), beside the status file, is where it serves
+   * execs; {@code tied}: the process dies with its monitor.
    */
   public record Monitored(Path statusFile, String execSocket, boolean tied)
       implements Supervision {}
 
   /**
-   * The caller supervises the process (an OCI runtime's caller); with {@code waitFifo} the
-   * process waits there, just before its root is pivoted, until the caller's start opens it.
+   * The caller supervises the process (an OCI runtime's caller); with {@code waitFifo} the process
+   * waits there, just before its root is pivoted, until the caller's start opens it.
    */
   public record Released(Path waitFifo) implements Supervision {}
 }

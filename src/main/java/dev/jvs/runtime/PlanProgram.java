@@ -21,8 +21,13 @@ public final class PlanProgram {
   private PlanProgram() {}
 
   /** Running a command in a started guest or container: join its namespaces, then the process. */
-  public record Exec(long initPid, Set<Namespace> join, ProcessSpec process, Plan.Io io,
-      boolean released, boolean tied) {}
+  public record Exec(
+      long initPid,
+      Set<Namespace> join,
+      ProcessSpec process,
+      Plan.Io io,
+      boolean released,
+      boolean tied) {}
 
   /** The first process of a plan, from the monitor's setup to the exec. */
   public static LaunchProgram start(Plan p) {
@@ -93,8 +98,17 @@ public final class PlanProgram {
     for (String path : p.readonly()) {
       String r = inRoot(path);
       b.mountIfPresent(r, r, "", MountFlags.BIND | MountFlags.REC, "");
-      b.mountIfPresent(r, r, "", MountFlags.BIND | MountFlags.REMOUNT | MountFlags.RDONLY
-          | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC, "");
+      b.mountIfPresent(
+          r,
+          r,
+          "",
+          MountFlags.BIND
+              | MountFlags.REMOUNT
+              | MountFlags.RDONLY
+              | MountFlags.NOSUID
+              | MountFlags.NODEV
+              | MountFlags.NOEXEC,
+          "");
     }
     if (!inRoot(p.process().cwd()).equals(".")) {
       b.mkdir(inRoot(p.process().cwd()), 0755); // with its parents; an existing one will do
@@ -156,8 +170,12 @@ public final class PlanProgram {
 
   /** A container path as jvs-init takes it inside the root: relative ("." for the root). */
   public static String inRoot(String containerPath) {
-    String n = Path.of("/").resolve(containerPath == null ? "" : containerPath).normalize()
-        .toString().substring(1);
+    String n =
+        Path.of("/")
+            .resolve(containerPath == null ? "" : containerPath)
+            .normalize()
+            .toString()
+            .substring(1);
     return n.isEmpty() ? "." : n;
   }
 
@@ -189,7 +207,11 @@ public final class PlanProgram {
           // disk.space: the private layer's own filesystem, in this mount namespace only
           b.mount(o.disk(), o.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
         }
-        b.mount("overlay", point, "overlay", 0,
+        b.mount(
+            "overlay",
+            point,
+            "overlay",
+            0,
             "lowerdir=" + o.lower() + ",upperdir=" + o.upper() + ",workdir=" + o.work());
       }
       case Plan.Bind bind -> b.mount(point, point, "", MountFlags.BIND | MountFlags.REC, "");
@@ -224,11 +246,12 @@ public final class PlanProgram {
         b.touch(t, 0666);
         b.mount(n.path(), t, "", MountFlags.BIND, "");
       } else {
-        int type = switch (n.type()) {
-          case 'b' -> S_IFBLK;
-          case 'p' -> S_IFIFO;
-          default -> S_IFCHR;
-        };
+        int type =
+            switch (n.type()) {
+              case 'b' -> S_IFBLK;
+              case 'p' -> S_IFIFO;
+              default -> S_IFCHR;
+            };
         b.mknod(t, type | n.mode(), n.major(), n.minor());
       }
     }

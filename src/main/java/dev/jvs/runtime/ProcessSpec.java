@@ -36,8 +36,8 @@ public record ProcessSpec(
 
   /** The same process running {@code argv} in {@code dir} with {@code env}. */
   public ProcessSpec running(List<String> argv, String dir, Map<String, String> environment) {
-    return new ProcessSpec(argv, environment, dir, user, caps, noNewPrivileges, seccomp, rlimits,
-        oomScoreAdj);
+    return new ProcessSpec(
+        argv, environment, dir, user, caps, noNewPrivileges, seccomp, rlimits, oomScoreAdj);
   }
 
   /** uid, gid, supplementary groups and umask. */
@@ -50,8 +50,8 @@ public record ProcessSpec(
   }
 
   /** The five capability sets as masks of capability numbers. */
-  public record Caps(long bounding, long effective, long permitted, long inheritable,
-      long ambient) {
+  public record Caps(
+      long bounding, long effective, long permitted, long inheritable, long ambient) {
     /** One set as bounding, effective and permitted; nothing inheritable or ambient. */
     public static Caps of(long mask) {
       return new Caps(mask, mask, mask, 0, 0);

@@ -31,8 +31,11 @@ public final class StateFile {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new JvsException(file + ": corrupt state ("
-          + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+      throw new JvsException(
+          file
+              + ": corrupt state ("
+              + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+              + ")");
     }
   }
 

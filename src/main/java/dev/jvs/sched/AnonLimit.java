@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Enforces memory.anon. Neither cgroup version limits anonymous memory alone (v1's and v2's
- * memory limits charge page cache too), so the service reads the guest's anonymous memory every
- * tick and, above the limit, SIGKILLs the guest's process holding the most anonymous memory
- * (RssAnon in /proc/PID/status): a guest-local OOM kill by the guest's own rule. memory.rss stays
- * the kernel-enforced ceiling between ticks.
+ * Enforces memory.anon. Neither cgroup version limits anonymous memory alone (v1's and v2's memory
+ * limits charge page cache too), so the service reads the guest's anonymous memory every tick and,
+ * above the limit, SIGKILLs the guest's process holding the most anonymous memory (RssAnon in
+ * /proc/PID/status): a guest-local OOM kill by the guest's own rule. memory.rss stays the
+ * kernel-enforced ceiling between ticks.
  */
 final class AnonLimit {
   private final Hierarchies hierarchies;
@@ -46,10 +46,15 @@ final class AnonLimit {
         return Optional.empty();
       }
     }
-    return Optional.of(String.format(
-        "memory.anon: %s uses %s of anonymous memory, above its limit %s: killed pid %d (%s, %s)",
-        guest, Watchdog.mib(anon), Watchdog.mib(limitBytes), victim, comm(victim),
-        Watchdog.mib(most)));
+    return Optional.of(
+        String.format(
+            "memory.anon: %s uses %s of anonymous memory, above its limit %s: killed pid %d (%s, %s)",
+            guest,
+            Watchdog.mib(anon),
+            Watchdog.mib(limitBytes),
+            victim,
+            comm(victim),
+            Watchdog.mib(most)));
   }
 
   private static long rssAnon(long pid) {

@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns shares and reservations into CFS weights (docs/resources.md, "CPU"). CFS splits a
- * contended CPU between cgroups in proportion to their weights whatever their process counts,
- * and a guest that does not use its part leaves it to the others. So giving guest i the weight
+ * Turns shares and reservations into CFS weights (docs/resources.md, "CPU"). CFS splits a contended
+ * CPU between cgroups in proportion to their weights whatever their process counts, and a guest
+ * that does not use its part leaves it to the others. So giving guest i the weight
  *
  * <pre>  w_i ∝ ρ_i + (1 − Σρ) · s_i / Σs</pre>
  *
- * where ρ_i is its reservation as a fraction of the CPUs the running guests span and s_i its
- * share, guarantees it ρ_i under full contention, shares the unreserved rest by share, and
- * stays work-conserving: an idle guest's weight costs nobody anything.
+ * where ρ_i is its reservation as a fraction of the CPUs the running guests span and s_i its share,
+ * guarantees it ρ_i under full contention, shares the unreserved rest by share, and stays
+ * work-conserving: an idle guest's weight costs nobody anything.
  */
 public final class CpuPlanner {
   /** The weight of the whole set of guests on the cpu.shares scale; large for resolution. */
@@ -35,7 +35,8 @@ public final class CpuPlanner {
     BitSet span = new BitSet();
     claims.forEach(c -> span.or(c.cpus()));
     double capacity = 100.0 * Math.max(1, span.cardinality());
-    double reserved = Math.min(1.0, claims.stream().mapToInt(CpuClaim::reservePercent).sum() / capacity);
+    double reserved =
+        Math.min(1.0, claims.stream().mapToInt(CpuClaim::reservePercent).sum() / capacity);
     double shares = claims.stream().mapToLong(CpuClaim::share).sum();
     for (CpuClaim c : claims) {
       double fraction = c.reservePercent() / capacity + (1 - reserved) * c.share() / shares;

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * jvs's own lxcfs instance for one JVS_RUN: mounted at $JVS_RUN/lxcfs, pid in
- * $JVS_RUN/lxcfs.pid. lxcfs daemonizes, so it outlives the service that started it (guests that
- * bound its files keep working while `jvs serve` restarts).
+ * jvs's own lxcfs instance for one JVS_RUN: mounted at $JVS_RUN/lxcfs, pid in $JVS_RUN/lxcfs.pid.
+ * lxcfs daemonizes, so it outlives the service that started it (guests that bound its files keep
+ * working while `jvs serve` restarts).
  */
 public final class Lxcfs {
   private final Path run;
@@ -35,8 +35,10 @@ public final class Lxcfs {
       return "lxcfs: already serving " + mount;
     }
     Optional<Path> binary =
-        List.of("/usr/bin/lxcfs", "/usr/local/bin/lxcfs").stream().map(Path::of)
-            .filter(Files::isExecutable).findFirst();
+        List.of("/usr/bin/lxcfs", "/usr/local/bin/lxcfs").stream()
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst();
     if (binary.isEmpty()) {
       return "lxcfs: not installed; guests see host-wide /proc figures";
     }
@@ -44,17 +46,25 @@ public final class Lxcfs {
     try {
       Files.createDirectories(mount);
       // Its own session: a Ctrl-C or a process-group kill aimed at `jvs serve` must not reach it.
-      Process p = new ProcessBuilder("setsid", binary.get().toString(), "-p", pidFile().toString(),
-              "-l", "--enable-cfs", mount.toString())
-          .redirectErrorStream(true)
-          .redirectOutput(run.resolve("lxcfs.log").toFile())
-          .start();
+      Process p =
+          new ProcessBuilder(
+                  "setsid",
+                  binary.get().toString(),
+                  "-p",
+                  pidFile().toString(),
+                  "-l",
+                  "--enable-cfs",
+                  mount.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(run.resolve("lxcfs.log").toFile())
+              .start();
       for (int i = 0; i < 100 && !LxcfsView.live(mount); i++) {
         Thread.sleep(50);
       }
       if (!LxcfsView.live(mount)) {
         p.destroy();
-        throw new JvsException("lxcfs did not come up at " + mount + " (see " + run.resolve("lxcfs.log") + ")");
+        throw new JvsException(
+            "lxcfs did not come up at " + mount + " (see " + run.resolve("lxcfs.log") + ")");
       }
     } catch (IOException e) {
       throw new JvsException("lxcfs: " + e.getMessage(), e);
@@ -74,11 +84,16 @@ public final class Lxcfs {
       }
       if (Files.exists(pidFile())) {
         long pid = Long.parseLong(Files.readString(pidFile()).strip());
-        ProcessHandle.of(pid).filter(h -> h.info().command().orElse("").endsWith("lxcfs"))
-            .ifPresent(h -> {
-              h.destroy();
-              h.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> null).join();
-            });
+        ProcessHandle.of(pid)
+            .filter(h -> h.info().command().orElse("").endsWith("lxcfs"))
+            .ifPresent(
+                h -> {
+                  h.destroy();
+                  h.onExit()
+                      .orTimeout(5, java.util.concurrent.TimeUnit.SECONDS)
+                      .exceptionally(t -> null)
+                      .join();
+                });
         Files.deleteIfExists(pidFile());
       }
       if (Files.isDirectory(mount) && !isMounted(mount)) {
@@ -93,6 +108,7 @@ public final class Lxcfs {
 
   private static boolean isMounted(Path mount) throws IOException {
     String m = " " + mount.toAbsolutePath() + " ";
-    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().anyMatch(l -> l.contains(m));
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .anyMatch(l -> l.contains(m));
   }
 }

@@ -7,9 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The memory the watchdog guards. In production the host's ({@link Host}: /proc/meminfo);
- * tests and cautious operators use a parent memory cgroup with a limit ({@link CgroupScoped}),
- * so that overbooking experiments run inside a budget and can never endanger the host.
+ * The memory the watchdog guards. In production the host's ({@link Host}: /proc/meminfo); tests and
+ * cautious operators use a parent memory cgroup with a limit ({@link CgroupScoped}), so that
+ * overbooking experiments run inside a budget and can never endanger the host.
  */
 public sealed interface MemoryBudget permits MemoryBudget.Host, MemoryBudget.CgroupScoped {
   /** Bytes that can still be allocated without reclaiming or killing. */

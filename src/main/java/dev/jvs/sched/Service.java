@@ -22,9 +22,9 @@ import java.util.function.Consumer;
 
 /**
  * The jvs service (`jvs serve`): every tick it re-weights CPU so reservations hold, enforces
- * memory.anon, and runs the overbooking watchdog. It keeps no state of its own that matters:
- * each tick derives everything from guest.conf, state.json and the cgroups, so a restarted
- * service rebuilds its view, and guests (supervised by their own monitors) never depend on it.
+ * memory.anon, and runs the overbooking watchdog. It keeps no state of its own that matters: each
+ * tick derives everything from guest.conf, state.json and the cgroups, so a restarted service
+ * rebuilds its view, and guests (supervised by their own monitors) never depend on it.
  */
 public final class Service implements AutoCloseable {
   private final Guests guests;
@@ -38,7 +38,10 @@ public final class Service implements AutoCloseable {
   private volatile boolean stopped;
 
   public Service(
-      Guests guests, CgroupDriver cgroups, MemoryBudget budget, Watchdog watchdog,
+      Guests guests,
+      CgroupDriver cgroups,
+      MemoryBudget budget,
+      Watchdog watchdog,
       Consumer<String> log) {
     this.guests = guests;
     this.cgroups = cgroups;
@@ -49,8 +52,15 @@ public final class Service implements AutoCloseable {
 
   /** Ticks until {@link #close()} (or interruption). */
   public void run(Duration tick) {
-    log.accept("serving " + guests.dirs().root() + ": tick " + tick.toMillis() + " ms, watchdog on "
-        + budget.describe() + " below " + Watchdog.mib(watchdog.thresholdBytes()));
+    log.accept(
+        "serving "
+            + guests.dirs().root()
+            + ": tick "
+            + tick.toMillis()
+            + " ms, watchdog on "
+            + budget.describe()
+            + " below "
+            + Watchdog.mib(watchdog.thresholdBytes()));
     while (!stopped) {
       try {
         tick();
@@ -103,36 +113,53 @@ public final class Service implements AutoCloseable {
           cpus.set(Integer.parseInt(ends[0]), Integer.parseInt(ends[ends.length - 1]) + 1);
         }
       }
-      claims.add(new CpuClaim(s.name(),
-          r.containsKey("cpu.share") ? Long.parseLong(r.get("cpu.share")) : CpuClaim.DEFAULT_SHARE,
-          r.containsKey("cpu.reserve") ? Values.percent(r.get("cpu.reserve"), 0, Integer.MAX_VALUE) : 0,
-          cpus));
+      claims.add(
+          new CpuClaim(
+              s.name(),
+              r.containsKey("cpu.share")
+                  ? Long.parseLong(r.get("cpu.share"))
+                  : CpuClaim.DEFAULT_SHARE,
+              r.containsKey("cpu.reserve")
+                  ? Values.percent(r.get("cpu.reserve"), 0, Integer.MAX_VALUE)
+                  : 0,
+              cpus));
     }
     // Written every tick, not only on change: `jvs set` and `jvs start` write the plain share,
     // and the next tick must restore the plan. Logged only when the plan changes.
-    CpuPlanner.weights(claims).forEach((guest, weight) -> {
-      Optional<Cgroup> cg = cgroup(guest);
-      if (cg.isPresent()) {
-        try {
-          cg.get().apply(CgroupLimits.none().withCpuShares(weight));
-        } catch (CgroupException e) {
-          return; // stopped meanwhile
-        }
-        if (!weight.equals(applied.put(guest, weight))) {
-          CpuClaim c = claims.stream().filter(x -> x.guest().equals(guest)).findFirst().orElseThrow();
-          log.accept(String.format("cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
-              guest, weight, c.share(), c.reservePercent(), claims.size()));
-        }
-      }
-    });
+    CpuPlanner.weights(claims)
+        .forEach(
+            (guest, weight) -> {
+              Optional<Cgroup> cg = cgroup(guest);
+              if (cg.isPresent()) {
+                try {
+                  cg.get().apply(CgroupLimits.none().withCpuShares(weight));
+                } catch (CgroupException e) {
+                  return; // stopped meanwhile
+                }
+                if (!weight.equals(applied.put(guest, weight))) {
+                  CpuClaim c =
+                      claims.stream()
+                          .filter(x -> x.guest().equals(guest))
+                          .findFirst()
+                          .orElseThrow();
+                  log.accept(
+                      String.format(
+                          "cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
+                          guest, weight, c.share(), c.reservePercent(), claims.size()));
+                }
+              }
+            });
   }
 
   private void guardMemory(List<GuestStatus> running) {
     List<GuestMemory> memory = new ArrayList<>();
     for (GuestStatus s : running) {
       if (s.usage() != null && s.usage().memoryBytes() >= 0) {
-        memory.add(new GuestMemory(s.name(), s.usage().memoryBytes(),
-            "restart".equals(s.resources().get("memory.reset"))));
+        memory.add(
+            new GuestMemory(
+                s.name(),
+                s.usage().memoryBytes(),
+                "restart".equals(s.resources().get("memory.reset"))));
       }
     }
     Optional<Reset> reset = watchdog.decide(budget.availableBytes(), budget.totalBytes(), memory);
@@ -141,11 +168,21 @@ public final class Service implements AutoCloseable {
     }
     Reset r = reset.get();
     GuestName name = GuestName.of(r.guest());
-    boolean application = new StateStore().read(guests.dirs().runGuest(name))
-        .map(dev.jvs.guest.state.GuestState::application).orElse(false);
+    boolean application =
+        new StateStore()
+            .read(guests.dirs().runGuest(name))
+            .map(dev.jvs.guest.state.GuestState::application)
+            .orElse(false);
     boolean restart = r.restart() && !application;
-    log.accept("watchdog: " + (restart ? "restarting " : "stopping ") + r.guest() + ": " + r.reason()
-        + (r.restart() && application ? " (an application guest cannot restart: stopped)" : ""));
+    log.accept(
+        "watchdog: "
+            + (restart ? "restarting " : "stopping ")
+            + r.guest()
+            + ": "
+            + r.reason()
+            + (r.restart() && application
+                ? " (an application guest cannot restart: stopped)"
+                : ""));
     try {
       guests.stop(name, Duration.ZERO);
       if (restart) {

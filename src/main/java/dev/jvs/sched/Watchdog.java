@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The memory-overbooking watchdog's rule, as on PlanetLab: limits may sum above the memory
- * there is; when the available memory drops below a threshold, reset the guest furthest above
- * its fair share (the budget divided equally among the running guests), before the kernel's
- * OOM killer would pick a victim by its own, guest-blind rule.
+ * The memory-overbooking watchdog's rule, as on PlanetLab: limits may sum above the memory there
+ * is; when the available memory drops below a threshold, reset the guest furthest above its fair
+ * share (the budget divided equally among the running guests), before the kernel's OOM killer would
+ * pick a victim by its own, guest-blind rule.
  */
 public final class Watchdog {
   private final long thresholdBytes;
@@ -33,8 +33,14 @@ public final class Watchdog {
         String.format(
             "available memory %s is below the threshold %s; %s uses %s, %s above its fair share"
                 + " %s (%s / %d guests)",
-            mib(availableBytes), mib(thresholdBytes), worst.guest(), mib(worst.usageBytes()),
-            mib(worst.usageBytes() - fair), mib(fair), mib(totalBytes), guests.size());
+            mib(availableBytes),
+            mib(thresholdBytes),
+            worst.guest(),
+            mib(worst.usageBytes()),
+            mib(worst.usageBytes() - fair),
+            mib(fair),
+            mib(totalBytes),
+            guests.size());
     return Optional.of(new Reset(worst.guest(), worst.restart(), reason));
   }
 

@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * Who runs a command line, as the front-ends (jvs, jvs-oci) see it: its working directory, its
- * environment (JVS_ROOT, JVS_RUN, TERM, …), its stdin, stdout and stderr, how a process that
- * shares its stdio is started, and the runtime pieces worth keeping between calls. Either this
- * very process (the cold path: a JVM per call) or a client of the jvs service (docs/service.md).
+ * environment (JVS_ROOT, JVS_RUN, TERM, …), its stdin, stdout and stderr, how a process that shares
+ * its stdio is started, and the runtime pieces worth keeping between calls. Either this very
+ * process (the cold path: a JVM per call) or a client of the jvs service (docs/service.md).
  * Front-ends read all of this from here, never from System.getenv(), System.in or System.out.
  */
 public interface Caller {
@@ -34,14 +34,14 @@ public interface Caller {
   Launcher.Stdio stdio();
 
   /**
-   * Who forks the jvs-init monitors of the OCI front-end: null when this process starts them,
-   * the service's client otherwise, so that containers stay descendants of the caller.
+   * Who forks the jvs-init monitors of the OCI front-end: null when this process starts them, the
+   * service's client otherwise, so that containers stay descendants of the caller.
    */
   Monitor.Starter monitors();
 
   /**
-   * An exec's monitor runs: the caller's terminal signals (Ctrl-C, hang-up, a resized window)
-   * must reach it, since it is the guest monitor's child and not in the caller's job.
+   * An exec's monitor runs: the caller's terminal signals (Ctrl-C, hang-up, a resized window) must
+   * reach it, since it is the guest monitor's child and not in the caller's job.
    */
   void execStarted(long monitorPid);
 

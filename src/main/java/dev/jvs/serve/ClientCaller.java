@@ -27,8 +27,8 @@ final class ClientCaller implements Caller {
     this.in = new FdStreams.In(fds[0]);
     this.out = new FdStreams.Out(fds[1]);
     this.err = new FdStreams.Out(fds[2]);
-    this.stdio = Launcher.Stdio.of(new Launcher.Stdio.Fds(fds[0], fds[1], fds[2],
-        session.monitors(true)));
+    this.stdio =
+        Launcher.Stdio.of(new Launcher.Stdio.Fds(fds[0], fds[1], fds[2], session.monitors(true)));
     this.monitors = session.monitors(false);
   }
 

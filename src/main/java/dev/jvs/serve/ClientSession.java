@@ -18,16 +18,21 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection (jvs-client): its request with the caller's three fds, the answers sent
- * back as lines, and what the client reports meanwhile (a monitor it forked, that monitor's end,
- * or that it hung up), read by a thread of its own.
+ * back as lines, and what the client reports meanwhile (a monitor it forked, that monitor's end, or
+ * that it hung up), read by a thread of its own.
  */
 final class ClientSession implements AutoCloseable {
   private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(20);
   private static final int MAX_LINE = 1 << 20;
 
   /** What the client asked for; {@code fds} are its stdin, stdout and stderr, now ours too. */
-  record Request(String version, String front, Path cwd, Map<String, String> env,
-      List<String> args, int[] fds) {}
+  record Request(
+      String version,
+      String front,
+      Path cwd,
+      Map<String, String> env,
+      List<String> args,
+      int[] fds) {}
 
   private final UnixSocket socket;
   private final byte[] chunk = new byte[64 * 1024];
@@ -54,8 +59,8 @@ final class ClientSession implements AutoCloseable {
       throw new EOFException("the client hung up before its request");
     }
     if (fds.length != 3) {
-      throw new IOException("a request with " + fds.length + " fds instead of stdin, stdout and"
-          + " stderr");
+      throw new IOException(
+          "a request with " + fds.length + " fds instead of stdin, stdout and" + " stderr");
     }
     append(first.data(), first.data().length);
     String version = null;
@@ -95,8 +100,8 @@ final class ClientSession implements AutoCloseable {
   }
 
   /**
-   * Reads the client's reports on a thread of {@code threads} until it hangs up; then a verb
-   * still running for it is interrupted (a `jvs top` has nobody left to show its screen to).
+   * Reads the client's reports on a thread of {@code threads} until it hangs up; then a verb still
+   * running for it is interrupted (a `jvs top` has nobody left to show its screen to).
    */
   void readReports(ExecutorService threads, Thread verbThread) {
     synchronized (verbLock) {
@@ -148,9 +153,9 @@ final class ClientSession implements AutoCloseable {
   }
 
   /**
-   * Starts monitors by asking the client to fork them on its own stdio (`spawn PATH`). With
-   * {@code relay}, the client is also told to pass signals on to it (`monitor PID`): a
-   * foreground guest's monitor, which the terminal's own signals reach anyway.
+   * Starts monitors by asking the client to fork them on its own stdio (`spawn PATH`). With {@code
+   * relay}, the client is also told to pass signals on to it (`monitor PID`): a foreground guest's
+   * monitor, which the terminal's own signals reach anyway.
    */
   Monitor.Starter monitors(boolean relay) {
     return (socket, stdio) -> {

@@ -5,9 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The service's line format, the launch program's (docs/launch-program.md, "Encoding"): a name,
- * a space and one field in which every byte outside {@code [A-Za-z0-9._/:=,+@-]} is {@code %XX};
- * the empty field is a lone {@code %}. Fields are encoded by {@link LaunchCodec}; jvs-client
+ * The service's line format, the launch program's (docs/launch-program.md, "Encoding"): a name, a
+ * space and one field in which every byte outside {@code [A-Za-z0-9._/:=,+@-]} is {@code %XX}; the
+ * empty field is a lone {@code %}. Fields are encoded by {@link LaunchCodec}; jvs-client
  * (native/jvs-client.c) reads and writes them as jvs-init reads programs.
  */
 final class Frames {

@@ -17,12 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The warm runtime of `jvs serve` (docs/service.md): runs the command lines of jvs and jvs-oci
- * that clients (jvs-client) hand over on one root-only unix socket, each in this JVM on a thread
- * of its own, with the caller's cwd, environment and stdio fds. Platform threads, not virtual
- * ones: verbs block in flock(2) and other calls through FFM, which pin a carrier thread, and two
- * of those must never starve the request that holds the lock. It keeps no state of its own:
- * every verb reads the guests' and containers' state from disk and the kernel.
+ * The warm runtime of `jvs serve` (docs/service.md): runs the command lines of jvs and jvs-oci that
+ * clients (jvs-client) hand over on one root-only unix socket, each in this JVM on a thread of its
+ * own, with the caller's cwd, environment and stdio fds. Platform threads, not virtual ones: verbs
+ * block in flock(2) and other calls through FFM, which pin a carrier thread, and two of those must
+ * never starve the request that holds the lock. It keeps no state of its own: every verb reads the
+ * guests' and containers' state from disk and the kernel.
  */
 public final class JvsService implements AutoCloseable {
   /** The protocol jvs-client speaks (its first line); another version is sent to its JVM. */
@@ -44,8 +44,14 @@ public final class JvsService implements AutoCloseable {
   private volatile boolean stopping;
   private Thread acceptor;
 
-  private JvsService(UnixSocket listener, Path socket, boolean owned, JvsDirs dirs,
-      RuntimeCache runtime, Map<String, Verbs> fronts, Consumer<String> log) {
+  private JvsService(
+      UnixSocket listener,
+      Path socket,
+      boolean owned,
+      JvsDirs dirs,
+      RuntimeCache runtime,
+      Map<String, Verbs> fronts,
+      Consumer<String> log) {
     this.listener = listener;
     this.socket = socket;
     this.owned = owned;
@@ -58,17 +64,22 @@ public final class JvsService implements AutoCloseable {
   /**
    * The service for the guests under {@code dirs}: on the socket systemd passed in (LISTEN_PID,
    * LISTEN_FDS in {@code env}), else on {@code socket}, bound under a temporary name and renamed
-   * once it is mode 0600, so nobody but root ever reaches it. Refuses when another service
-   * answers there; replaces a stale socket file.
+   * once it is mode 0600, so nobody but root ever reaches it. Refuses when another service answers
+   * there; replaces a stale socket file.
    *
    * @param fronts the front-ends by name ("jvs", "jvs-oci")
    */
-  public static JvsService open(Path socket, Map<String, String> env, JvsDirs dirs,
-      RuntimeCache runtime, Map<String, Verbs> fronts, Consumer<String> log) {
+  public static JvsService open(
+      Path socket,
+      Map<String, String> env,
+      JvsDirs dirs,
+      RuntimeCache runtime,
+      Map<String, Verbs> fronts,
+      Consumer<String> log) {
     UnixSocket inherited = UnixSocket.inherited(env.get("LISTEN_PID"), env.get("LISTEN_FDS"));
     if (inherited != null) {
-      return new JvsService(inherited, Path.of(inherited.boundPath()), false, dirs, runtime,
-          fronts, log);
+      return new JvsService(
+          inherited, Path.of(inherited.boundPath()), false, dirs, runtime, fronts, log);
     }
     try {
       Files.createDirectories(socket.toAbsolutePath().getParent());
@@ -140,9 +151,10 @@ public final class JvsService implements AutoCloseable {
       ClientSession.Request request = session.readRequest();
       what = "#" + n + " " + request.front() + " " + String.join(" ", request.args());
       Verbs verbs = fronts.get(request.front());
-      String refusal = !PROTOCOL.equals(request.version())
-          ? "this service speaks protocol " + PROTOCOL + ", the client " + request.version()
-          : verbs == null ? "no front-end '" + request.front() + "' here" : null;
+      String refusal =
+          !PROTOCOL.equals(request.version())
+              ? "this service speaks protocol " + PROTOCOL + ", the client " + request.version()
+              : verbs == null ? "no front-end '" + request.front() + "' here" : null;
       ClientCaller caller = refusal == null ? new ClientCaller(request, session, runtime) : null;
       if (caller != null && request.front().equals("jvs") && !caller.dirs().equals(dirs)) {
         refusal = "this service serves JVS_ROOT=" + dirs.root() + " JVS_RUN=" + dirs.run();
@@ -171,8 +183,8 @@ public final class JvsService implements AutoCloseable {
       caller.out().flush();
       caller.err().flush();
       // logged first: once the caller has its status, the log has the call
-      log.accept(String.format("%s -> %d (%.1f ms)", what, code,
-          (System.nanoTime() - start) / 1e6));
+      log.accept(
+          String.format("%s -> %d (%.1f ms)", what, code, (System.nanoTime() - start) / 1e6));
       session.send("exit", Integer.toString(code));
     } catch (IOException | RuntimeException e) {
       log.accept(what + ": client lost: " + e.getMessage());
@@ -191,8 +203,8 @@ public final class JvsService implements AutoCloseable {
   }
 
   /**
-   * Stops accepting (removing the socket unless systemd owns it) and gives requests under way
-   * up to {@code grace} to finish; guests and containers are not touched.
+   * Stops accepting (removing the socket unless systemd owns it) and gives requests under way up to
+   * {@code grace} to finish; guests and containers are not touched.
    */
   public synchronized void close(java.time.Duration grace) {
     if (stopping) {
@@ -235,8 +247,8 @@ public final class JvsService implements AutoCloseable {
       UnixSocket pending;
       while ((pending = listener.accept(0)) != null) {
         try (UnixSocket client = pending) {
-          client.write(Frames.line("fallback", "the service is stopping"
-              .getBytes(StandardCharsets.UTF_8)));
+          client.write(
+              Frames.line("fallback", "the service is stopping".getBytes(StandardCharsets.UTF_8)));
         } catch (IOException ignored) {
           // gone already
         }

@@ -15,11 +15,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The runtime pieces that are expensive to make and the same for every call: the compiled
- * default seccomp filter, the cgroup driver (probed from mountinfo) and one {@link Guests} per
- * JVS_ROOT/JVS_RUN. A JVM per call makes them once; the service keeps them for its lifetime.
- * They hold no guest state: every operation reads it from disk and the kernel under the guest's
- * lock, so a cached Guests never serves a stale view.
+ * The runtime pieces that are expensive to make and the same for every call: the compiled default
+ * seccomp filter, the cgroup driver (probed from mountinfo) and one {@link Guests} per
+ * JVS_ROOT/JVS_RUN. A JVM per call makes them once; the service keeps them for its lifetime. They
+ * hold no guest state: every operation reads it from disk and the kernel under the guest's lock, so
+ * a cached Guests never serves a stale view.
  */
 public final class RuntimeCache {
   private final Map<JvsDirs, Guests> guests = new ConcurrentHashMap<>();
@@ -54,9 +54,9 @@ public final class RuntimeCache {
   }
 
   /**
-   * The runtime of the guests under {@code dirs}. Its monitors are this process's children,
-   * except where a launch's stdio is a service caller's own: then that caller forks the monitor
-   * on it (a foreground `jvs start NAME -- CMD`), as the cold path's JVM would have.
+   * The runtime of the guests under {@code dirs}. Its monitors are this process's children, except
+   * where a launch's stdio is a service caller's own: then that caller forks the monitor on it (a
+   * foreground `jvs start NAME -- CMD`), as the cold path's JVM would have.
    */
   public Guests guests(JvsDirs dirs) {
     return guests.computeIfAbsent(dirs, d -> new Guests(d, monitors(), cgroups(), seccomp()));
@@ -77,9 +77,9 @@ public final class RuntimeCache {
 
   /**
    * The service shields itself from the OOM killer (oom_score_adj -1000, so that its watchdog
-   * outlives memory pressure), and a child inherits that: a monitor it starts gets the default
-   * back before it reads its program, so that the guest it clones stays killable, by the host's
-   * OOM killer and by its own memory cgroup's. (Raising the value needs no privilege.)
+   * outlives memory pressure), and a child inherits that: a monitor it starts gets the default back
+   * before it reads its program, so that the guest it clones stays killable, by the host's OOM
+   * killer and by its own memory cgroup's. (Raising the value needs no privilege.)
    */
   private static void unprotect(long monitorPid) {
     try {
@@ -98,8 +98,8 @@ public final class RuntimeCache {
       return Path.of(configured);
     }
     try {
-      Path jar = Path.of(RuntimeCache.class.getProtectionDomain().getCodeSource().getLocation()
-          .toURI());
+      Path jar =
+          Path.of(RuntimeCache.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       Path beside = jar.getParent().resolve("jvs-init");
       if (Files.isExecutable(beside)) {
         return beside;

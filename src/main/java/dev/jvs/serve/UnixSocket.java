@@ -64,7 +64,8 @@ final class UnixSocket implements AutoCloseable {
     UnixSocket s = open(path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment addr = address(arena, path);
-      Libc.syscall(SYS_BIND, s.fd, addr.address(), addr.byteSize()).orThrow("bind", path.toString());
+      Libc.syscall(SYS_BIND, s.fd, addr.address(), addr.byteSize())
+          .orThrow("bind", path.toString());
       Libc.syscall(SYS_LISTEN, s.fd, 128).orThrow("listen", path.toString());
       return s;
     } catch (RuntimeException e) {
@@ -75,7 +76,8 @@ final class UnixSocket implements AutoCloseable {
 
   /** Whether something accepts connections at {@code path} (false: refused or absent). */
   static boolean answers(Path path) {
-    try (UnixSocket s = open(path); Arena arena = Arena.ofConfined()) {
+    try (UnixSocket s = open(path);
+        Arena arena = Arena.ofConfined()) {
       MemorySegment addr = address(arena, path);
       Libc.Result r = Libc.syscall(SYS_CONNECT, s.fd, addr.address(), addr.byteSize());
       if (r.failed() && (r.errno() == ECONNREFUSED || r.errno() == Errno.ENOENT)) {
@@ -91,7 +93,8 @@ final class UnixSocket implements AutoCloseable {
    * process, LISTEN_FDS at least 1), made close-on-exec; null when there is none.
    */
   static UnixSocket inherited(String listenPid, String listenFds) {
-    if (listenPid == null || listenFds == null
+    if (listenPid == null
+        || listenFds == null
         || !listenPid.equals(Long.toString(ProcessHandle.current().pid()))) {
       return null;
     }
@@ -106,10 +109,11 @@ final class UnixSocket implements AutoCloseable {
     }
     UnixSocket s = new UnixSocket(3);
     Libc.syscall(SYS_FCNTL, 3, F_SETFD, FD_CLOEXEC).orThrow("fcntl", "fd 3 (LISTEN_FDS)");
-    if (s.intOption(SO_DOMAIN) != AF_UNIX || s.intOption(SO_TYPE) != SOCK_STREAM
+    if (s.intOption(SO_DOMAIN) != AF_UNIX
+        || s.intOption(SO_TYPE) != SOCK_STREAM
         || s.intOption(SO_ACCEPTCONN) != 1) {
-      throw new KernelException("socket activation", "fd 3 is not a listening unix stream socket",
-          Errno.EINVAL);
+      throw new KernelException(
+          "socket activation", "fd 3 is not a listening unix stream socket", Errno.EINVAL);
     }
     return s;
   }
@@ -132,8 +136,8 @@ final class UnixSocket implements AutoCloseable {
   }
 
   /**
-   * The next connection, or null when none came within {@code timeoutMillis} (so that a caller
-   * can stop without touching a socket that systemd shares with it).
+   * The next connection, or null when none came within {@code timeoutMillis} (so that a caller can
+   * stop without touching a socket that systemd shares with it).
    */
   UnixSocket accept(int timeoutMillis) throws IOException {
     if (!Libc.pollIn(fd, timeoutMillis)) {
@@ -197,7 +201,8 @@ final class UnixSocket implements AutoCloseable {
       if (controlLen >= 16) {
         long cmsgLen = control.get(ValueLayout.JAVA_LONG, 0);
         if (control.get(ValueLayout.JAVA_INT, 8) == SOL_SOCKET
-            && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS && cmsgLen >= 16) {
+            && control.get(ValueLayout.JAVA_INT, 12) == SCM_RIGHTS
+            && cmsgLen >= 16) {
           fds = new int[(int) ((cmsgLen - 16) / 4)];
           for (int i = 0; i < fds.length; i++) {
             fds[i] = control.get(ValueLayout.JAVA_INT, 16 + 4L * i);
@@ -235,8 +240,9 @@ final class UnixSocket implements AutoCloseable {
       MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
       long off = 0;
       while (off < data.length) {
-        Libc.Result r = Libc.syscall(SYS_SENDTO, fd, buf.address() + off, data.length - off,
-            MSG_NOSIGNAL, 0, 0);
+        Libc.Result r =
+            Libc.syscall(
+                SYS_SENDTO, fd, buf.address() + off, data.length - off, MSG_NOSIGNAL, 0, 0);
         if (r.failed() && r.errno() == Errno.EINTR) {
           continue;
         }
@@ -249,8 +255,8 @@ final class UnixSocket implements AutoCloseable {
   }
 
   /**
-   * Ends both directions: a read or accept blocked on this socket in another thread returns
-   * (close alone would not wake it), and the peer sees EOF.
+   * Ends both directions: a read or accept blocked on this socket in another thread returns (close
+   * alone would not wake it), and the peer sees EOF.
    */
   void shutdown() {
     Libc.syscall(SYS_SHUTDOWN, fd, SHUT_RDWR);
@@ -282,8 +288,10 @@ final class UnixSocket implements AutoCloseable {
   }
 
   private static UnixSocket open(Path path) {
-    int fd = (int) Libc.syscall(SYS_SOCKET, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)
-        .orThrow("socket", path.toString());
+    int fd =
+        (int)
+            Libc.syscall(SYS_SOCKET, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)
+                .orThrow("socket", path.toString());
     return new UnixSocket(fd);
   }
 

@@ -7,4 +7,10 @@ package dev.jvs.view;
  * @param guestPid pid inside the guest's PID namespace
  */
 public record GuestProcess(
-    String guest, long pid, long guestPid, char state, long rssBytes, long cpuTicks, String command) {}
+    String guest,
+    long pid,
+    long guestPid,
+    char state,
+    long rssBytes,
+    long cpuTicks,
+    String command) {}

@@ -9,5 +9,13 @@ import java.time.Duration;
  * @param cpuNanos total CPU time, for `jvs top`'s rates
  */
 public record GuestStat(
-    String name, long ctx, int processes, long vszBytes, long rssBytes, long userNanos,
-    long systemNanos, long cpuNanos, long memoryBytes, Duration uptime) {}
+    String name,
+    long ctx,
+    int processes,
+    long vszBytes,
+    long rssBytes,
+    long userNanos,
+    long systemNanos,
+    long cpuNanos,
+    long memoryBytes,
+    Duration uptime) {}

@@ -38,9 +38,18 @@ public final class GuestViews {
         rss += p.map(ProcFiles::rssBytes).orElse(0L);
       }
       Hierarchies.CpuTimes cpu = hierarchies.cpuTimes(s.cgroup());
-      out.add(new GuestStat(s.name(), s.initPid(), pids.size(), vsz, rss, cpu.userNanos(),
-          cpu.systemNanos(), s.usage() == null ? 0 : s.usage().cpuNanos(),
-          s.usage() == null ? 0 : s.usage().memoryBytes(), s.uptime()));
+      out.add(
+          new GuestStat(
+              s.name(),
+              s.initPid(),
+              pids.size(),
+              vsz,
+              rss,
+              cpu.userNanos(),
+              cpu.systemNanos(),
+              s.usage() == null ? 0 : s.usage().cpuNanos(),
+              s.usage() == null ? 0 : s.usage().memoryBytes(),
+              s.uptime()));
     }
     return out;
   }
@@ -54,8 +63,18 @@ public final class GuestViews {
         continue;
       }
       for (long pid : cg.get().pids().stream().sorted().toList()) {
-        ProcFiles.read(pid).ifPresent(p -> out.add(new GuestProcess(
-            s.name(), pid, p.guestPid(), p.state(), p.rssBytes(), p.cpuTicks(), p.command())));
+        ProcFiles.read(pid)
+            .ifPresent(
+                p ->
+                    out.add(
+                        new GuestProcess(
+                            s.name(),
+                            pid,
+                            p.guestPid(),
+                            p.state(),
+                            p.rssBytes(),
+                            p.cpuTicks(),
+                            p.command())));
       }
     }
     return out;

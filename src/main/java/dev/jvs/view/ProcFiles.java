@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** What /proc/PID says about one process; empty when it exited meanwhile. */
-record ProcFiles(long vszBytes, long rssBytes, char state, long cpuTicks, long guestPid, String command) {
+record ProcFiles(
+    long vszBytes, long rssBytes, char state, long cpuTicks, long guestPid, String command) {
   private static final long PAGE = 4096;
 
   static Optional<ProcFiles> read(long pid) {
@@ -25,13 +26,21 @@ record ProcFiles(long vszBytes, long rssBytes, char state, long cpuTicks, long g
           nspid = Long.parseLong(ids[ids.length - 1]);
         }
       }
-      String cmd = new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
-          .replace('\0', ' ').strip();
+      String cmd =
+          new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8)
+              .replace('\0', ' ')
+              .strip();
       if (cmd.isEmpty()) {
         cmd = "[" + stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')) + "]";
       }
-      return Optional.of(new ProcFiles(Long.parseLong(statm[0]) * PAGE,
-          Long.parseLong(statm[1]) * PAGE, f[0].charAt(0), ticks, nspid, cmd));
+      return Optional.of(
+          new ProcFiles(
+              Long.parseLong(statm[0]) * PAGE,
+              Long.parseLong(statm[1]) * PAGE,
+              f[0].charAt(0),
+              ticks,
+              nspid,
+              cmd));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -13,8 +13,11 @@ class SharePlotTest {
   @Test
   void writesAPngWithOneLinePerGuest(@TempDir Path dir) throws Exception {
     CpuExperiment e = CpuExperiment.fairShare();
-    List<double[]> samples = List.of(
-        new double[] {0.33, 0.34, 0.33}, new double[] {0.32, 0.35, 0.33}, new double[] {0.34, 0.33, 0.33});
+    List<double[]> samples =
+        List.of(
+            new double[] {0.33, 0.34, 0.33},
+            new double[] {0.32, 0.35, 0.33},
+            new double[] {0.34, 0.33, 0.33});
     Path png = dir.resolve("a.png");
     SharePlot.write(new CpuRun(e, 1.0, samples, new double[] {0.33, 0.34, 0.33}), png);
     BufferedImage img = ImageIO.read(png.toFile());

@@ -25,7 +25,8 @@ class CgroupLimitsTest {
 
     assertThat(CgroupLimits.none())
         .isEqualTo(
-            new CgroupLimits(null, null, null, null, null, null, null, null, null, null, null, null));
+            new CgroupLimits(
+                null, null, null, null, null, null, null, null, null, null, null, null));
     assertThat(l)
         .isEqualTo(
             new CgroupLimits(

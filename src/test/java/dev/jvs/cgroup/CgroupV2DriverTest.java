@@ -191,7 +191,9 @@ class CgroupV2DriverTest {
     cg.apply(CgroupLimits.none().withCpuLimitPercent(50).withCpuBurstPercent(20));
     assertThat(fs.writes())
         .containsExactly(
-            "jvs/web1/cpu.max.burst=0", "jvs/web1/cpu.max=50000 100000", "jvs/web1/cpu.max.burst=20000");
+            "jvs/web1/cpu.max.burst=0",
+            "jvs/web1/cpu.max=50000 100000",
+            "jvs/web1/cpu.max.burst=20000");
   }
 
   @ParameterizedTest

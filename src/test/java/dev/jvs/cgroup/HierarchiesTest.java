@@ -11,9 +11,18 @@ import org.junit.jupiter.api.io.TempDir;
 /** What the scheduler, views and benchmarks read and write by path, on fake v1 and v2 trees. */
 class HierarchiesTest {
   private static Hierarchies v1(Path root) {
-    return new Hierarchies(new CgroupMounts(Map.of(
-        "memory", root.resolve("memory"), "cpu", root.resolve("cpu,cpuacct"),
-        "cpuacct", root.resolve("cpu,cpuacct"), "freezer", root.resolve("freezer")), null));
+    return new Hierarchies(
+        new CgroupMounts(
+            Map.of(
+                "memory",
+                root.resolve("memory"),
+                "cpu",
+                root.resolve("cpu,cpuacct"),
+                "cpuacct",
+                root.resolve("cpu,cpuacct"),
+                "freezer",
+                root.resolve("freezer")),
+            null));
   }
 
   private static Hierarchies v2(Path root) {
@@ -74,11 +83,14 @@ class HierarchiesTest {
 
   @Test
   void everyHierarchyOnTheHostCountsForLeftoversNotOnlyJvss(@TempDir Path root) throws Exception {
-    String mountinfo = String.join("\n",
-        "31 30 0:28 / " + root + "/cpu rw - cgroup cgroup rw,cpu",
-        "40 30 0:37 / " + root + "/net_cls rw - cgroup cgroup rw,net_cls",
-        "41 30 0:38 / " + root + "/unified rw - cgroup2 cgroup2 rw",
-        "1 0 8:1 / / rw - ext4 /dev/x rw") + "\n";
+    String mountinfo =
+        String.join(
+                "\n",
+                "31 30 0:28 / " + root + "/cpu rw - cgroup cgroup rw,cpu",
+                "40 30 0:37 / " + root + "/net_cls rw - cgroup cgroup rw,net_cls",
+                "41 30 0:38 / " + root + "/unified rw - cgroup2 cgroup2 rw",
+                "1 0 8:1 / / rw - ext4 /dev/x rw")
+            + "\n";
     Files.createDirectories(root.resolve("cpu/p/c1/c2"));
     Files.createDirectories(root.resolve("net_cls/p/c1"));
     Files.createDirectories(root.resolve("unified"));
@@ -116,7 +128,7 @@ class HierarchiesTest {
   void withoutMountinfoTheMountsAreTheHierarchies(@TempDir Path root) throws Exception {
     Files.createDirectories(root.resolve("memory/jvs"));
     Files.createDirectories(root.resolve("cpu,cpuacct/jvs"));
-    assertThat(v1(root).existing("/jvs")).containsExactlyInAnyOrder(
-        root.resolve("memory/jvs"), root.resolve("cpu,cpuacct/jvs"));
+    assertThat(v1(root).existing("/jvs"))
+        .containsExactlyInAnyOrder(root.resolve("memory/jvs"), root.resolve("cpu,cpuacct/jvs"));
   }
 }

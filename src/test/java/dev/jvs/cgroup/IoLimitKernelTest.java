@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * I/O limits on this host's first disk, through whichever driver it uses: v1 blkio here, io.max
- * and io.weight on the cgroup v2 test host, whose virtio disk (/dev/vda) is there for this.
+ * I/O limits on this host's first disk, through whichever driver it uses: v1 blkio here, io.max and
+ * io.weight on the cgroup v2 test host, whose virtio disk (/dev/vda) is there for this.
  */
 @Tag("kernel")
 @Tag("v2host") // also runs on the cgroup v2 test host (dev.jvs.v2host)
@@ -31,8 +31,11 @@ class IoLimitKernelTest {
   @Test
   void readCapThrottlesDirectReadsOfTheDisk() throws Exception {
     TestDisk disk = TestDisk.first();
-    assumeTrue(disk.readable(), "this host forbids opening " + disk.path()
-        + " (the cgroup v2 test host's virtio disk allows it)");
+    assumeTrue(
+        disk.readable(),
+        "this host forbids opening "
+            + disk.path()
+            + " (the cgroup v2 test host's virtio disk allows it)");
     Cgroup cg = driver.create(parent, "reader");
     cg.apply(
         CgroupLimits.none()
@@ -60,8 +63,12 @@ class IoLimitKernelTest {
     switch (driver) {
       case CgroupV1Driver v1 ->
           // BFQ's scale is 10..1000: 10 + (500 - 1) * 990 / 9999 = 59.
-          assertThat(KernelCgroups.read(KernelCgroups.CGROUP_FS.resolve("blkio").resolve(parent)
-                  .resolve("weighted/blkio.bfq.weight")))
+          assertThat(
+                  KernelCgroups.read(
+                      KernelCgroups.CGROUP_FS
+                          .resolve("blkio")
+                          .resolve(parent)
+                          .resolve("weighted/blkio.bfq.weight")))
               .contains("59");
       case CgroupV2Driver v2 -> {
         Path dir = v2.root().resolve(parent).resolve("weighted");

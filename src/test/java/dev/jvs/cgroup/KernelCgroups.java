@@ -18,8 +18,8 @@ final class KernelCgroups {
 
   /** A parent no other test or engineer uses: "jvs-test-1a2b3c4d". */
   /**
-   * A directory on a real disk, not tmpfs: /var/tmp here, the virtio disk the cgroup v2 test
-   * host mounts (it passes -Djvs.test.diskDir).
+   * A directory on a real disk, not tmpfs: /var/tmp here, the virtio disk the cgroup v2 test host
+   * mounts (it passes -Djvs.test.diskDir).
    */
   static Path diskDir() {
     return Path.of(System.getProperty("jvs.test.diskDir", "/var/tmp"));

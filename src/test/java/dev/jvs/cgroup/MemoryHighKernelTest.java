@@ -3,17 +3,17 @@ package dev.jvs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.nio.file.Files;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * memoryHigh is a soft limit on both drivers: usage may pass it and nothing is OOM-killed. On v2
- * (the cgroup v2 test host) memory.high also reclaims the cgroup back down to it at once; v1's
- * soft limit only does so under host memory pressure (docs/cgroups.md).
+ * (the cgroup v2 test host) memory.high also reclaims the cgroup back down to it at once; v1's soft
+ * limit only does so under host memory pressure (docs/cgroups.md).
  */
 @Tag("kernel")
 @Tag("v2host") // also runs on the cgroup v2 test host (dev.jvs.v2host)
@@ -36,7 +36,9 @@ class MemoryHighKernelTest {
     Path limitFile =
         switch (driver) {
           case CgroupV1Driver v1 ->
-              KernelCgroups.CGROUP_FS.resolve("memory").resolve(parent)
+              KernelCgroups.CGROUP_FS
+                  .resolve("memory")
+                  .resolve(parent)
                   .resolve("soft/memory.soft_limit_in_bytes");
           case CgroupV2Driver v2 -> v2.root().resolve(parent).resolve("soft/memory.high");
         };
@@ -48,8 +50,14 @@ class MemoryHighKernelTest {
     CgroupUsage u;
     try {
       Process write =
-          new ProcessBuilder("dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=" + READ_MIB,
-                  "oflag=direct", "conv=fsync")
+          new ProcessBuilder(
+                  "dd",
+                  "if=/dev/zero",
+                  "of=" + file,
+                  "bs=1M",
+                  "count=" + READ_MIB,
+                  "oflag=direct",
+                  "conv=fsync")
               .redirectErrorStream(true)
               .start();
       String out = new String(write.getInputStream().readAllBytes());
@@ -64,7 +72,8 @@ class MemoryHighKernelTest {
     } finally {
       Files.deleteIfExists(file);
     }
-    System.out.printf("memory high %d MiB, %d MiB read: peak %d MiB, now %d MiB%n",
+    System.out.printf(
+        "memory high %d MiB, %d MiB read: peak %d MiB, now %d MiB%n",
         HIGH >> 20, READ_MIB, u.memoryPeakBytes() >> 20, u.memoryBytes() >> 20);
     assertThat(u.oomKills()).isZero();
     assertThat(u.memoryPeakBytes()).as("a soft limit lets usage pass it").isGreaterThan(HIGH);

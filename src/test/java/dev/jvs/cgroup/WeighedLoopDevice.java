@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A loop device of the test's own, over a file on a real disk (written, not sparse, so reads go
- * to the disk), attached with direct I/O (reads bypass the backing file's page cache), on which a
- * test turns on one weight-honouring mechanism: the BFQ scheduler, or iocost (cgroup v2) with a
- * fixed cost model. Both are set on this device alone; {@link #close()} undoes them, detaches
- * the device and removes the file.
+ * A loop device of the test's own, over a file on a real disk (written, not sparse, so reads go to
+ * the disk), attached with direct I/O (reads bypass the backing file's page cache), on which a test
+ * turns on one weight-honouring mechanism: the BFQ scheduler, or iocost (cgroup v2) with a fixed
+ * cost model. Both are set on this device alone; {@link #close()} undoes them, detaches the device
+ * and removes the file.
  */
 final class WeighedLoopDevice implements AutoCloseable {
   private final Path backing;
@@ -61,9 +61,9 @@ final class WeighedLoopDevice implements AutoCloseable {
   }
 
   /**
-   * Selects BFQ on this device, with strict_guarantees (always idle for the queue in service,
-   * one request in the device at a time: weights over throughput, as BFQ's documentation
-   * advises for strict shares); false when the kernel offers no BFQ (not built in, not loaded).
+   * Selects BFQ on this device, with strict_guarantees (always idle for the queue in service, one
+   * request in the device at a time: weights over throughput, as BFQ's documentation advises for
+   * strict shares); false when the kernel offers no BFQ (not built in, not loaded).
    */
   boolean useBfq() throws IOException {
     Path scheduler = schedulerFile(name);
@@ -77,10 +77,10 @@ final class WeighedLoopDevice implements AutoCloseable {
   }
 
   /**
-   * Enables iocost on this device in the v2 hierarchy at {@code root}, with a linear cost model
-   * of {@code bytesPerSecond} and a fixed rate: the model, not the (possibly host-cached,
-   * CPU-bound) hardware, is then the device's capacity, which io.weight divides. False when the
-   * kernel has no iocost.
+   * Enables iocost on this device in the v2 hierarchy at {@code root}, with a linear cost model of
+   * {@code bytesPerSecond} and a fixed rate: the model, not the (possibly host-cached, CPU-bound)
+   * hardware, is then the device's capacity, which io.weight divides. False when the kernel has no
+   * iocost.
    */
   boolean useIocost(Path root, long bytesPerSecond) throws IOException {
     Path qos = root.resolve("io.cost.qos");
@@ -88,12 +88,17 @@ final class WeighedLoopDevice implements AutoCloseable {
       return false;
     }
     String device = Files.readString(Path.of("/sys/block", name, "dev")).strip();
-    Files.writeString(root.resolve("io.cost.model"), device + " ctrl=user model=linear rbps="
-        + bytesPerSecond + " rseqiops=5000 rrandiops=5000 wbps=" + bytesPerSecond
-        + " wseqiops=5000 wrandiops=5000");
+    Files.writeString(
+        root.resolve("io.cost.model"),
+        device
+            + " ctrl=user model=linear rbps="
+            + bytesPerSecond
+            + " rseqiops=5000 rrandiops=5000 wbps="
+            + bytesPerSecond
+            + " wseqiops=5000 wrandiops=5000");
     iocostRoot = root;
-    Files.writeString(qos,
-        device + " enable=1 ctrl=user rpct=0 rlat=0 wpct=0 wlat=0 min=100.00 max=100.00");
+    Files.writeString(
+        qos, device + " enable=1 ctrl=user rpct=0 rlat=0 wpct=0 wlat=0 min=100.00 max=100.00");
     return true;
   }
 

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * `jvs bench --help` and every benchmark's --help print clean usage: no picocli warning (a bare %
- * in a description is a format error picocli reports on System.err), no -V without a version,
- * and a one-line summary per benchmark in the group's list.
+ * in a description is a format error picocli reports on System.err), no -V without a version, and a
+ * one-line summary per benchmark in the group's list.
  */
 class BenchHelpTest {
   private static final List<String> BENCHMARKS =
@@ -44,8 +44,11 @@ class BenchHelpTest {
     assertThat(r.out()).startsWith("Usage: jvs bench [-h] [COMMAND]");
     List<String> lines = r.out().lines().toList();
     for (String b : BENCHMARKS) {
-      String line = lines.stream().filter(l -> l.startsWith("  " + b + " ")).findFirst()
-          .orElseThrow(() -> new AssertionError(b + " not listed:\n" + r.out()));
+      String line =
+          lines.stream()
+              .filter(l -> l.startsWith("  " + b + " "))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(b + " not listed:\n" + r.out()));
       assertThat(line).as(b).endsWith(".");
     }
   }
@@ -53,10 +56,13 @@ class BenchHelpTest {
   @Test
   void everyBenchmarkPrintsItsUsageCleanly() {
     for (String b : BENCHMARKS) {
-      for (List<String> args : List.of(List.of("bench", b, "--help"), List.of("bench", "help", b))) {
+      for (List<String> args :
+          List.of(List.of("bench", b, "--help"), List.of("bench", "help", b))) {
         Run r = run(args.toArray(String[]::new));
         assertThat(r.code()).as(String.join(" ", args)).isZero();
-        assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: jvs bench " + b + " [-h]");
+        assertThat(r.out())
+            .as(String.join(" ", args))
+            .startsWith("Usage: jvs bench " + b + " [-h]");
         assertThat(r.err() + r.systemErr()).as(String.join(" ", args)).isEmpty();
         assertThat(r.out()).as(b).doesNotContain("-V").doesNotContain("%n");
       }

@@ -26,29 +26,33 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Failures the host causes, not the user's input (issue 13, acceptance 5): a held lock, a guest
- * whose monitor vanished, a limit the kernel refuses (EBUSY), a kernel feature this host lacks,
- * a full disk. Each is one line `jvs: NAME: what: why` on stderr, a non-zero exit, and no Java
- * stack trace unless JVS_DEBUG=1.
+ * whose monitor vanished, a limit the kernel refuses (EBUSY), a kernel feature this host lacks, a
+ * full disk. Each is one line `jvs: NAME: what: why` on stderr, a non-zero exit, and no Java stack
+ * trace unless JVS_DEBUG=1.
  */
 @Tag("kernel")
 class ErrorsIT {
 
   /** Runs the CLI with extra JVM options; asserts exit≠0 and exactly one stderr line. */
-  private static String fails(TestHost host, Map<String, String> env, List<String> jvm,
-      String... args) throws Exception {
+  private static String fails(
+      TestHost host, Map<String, String> env, List<String> jvm, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(Cli.command(args));
     cmd.addAll(1, jvm);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(
-        new java.io.File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().putAll(host.env());
     pb.environment().putAll(env);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("exit of jvs %s (stdout %s)", String.join(" ", args), out)
+    assertThat(p.exitValue())
+        .as("exit of jvs %s (stdout %s)", String.join(" ", args), out)
         .isNotZero();
-    assertThat(err.lines()).as("stderr of jvs %s", String.join(" ", args)).hasSize(1)
+    assertThat(err.lines())
+        .as("stderr of jvs %s", String.join(" ", args))
+        .hasSize(1)
         .noneMatch(l -> l.contains("\tat ") || l.contains("Exception"));
     return err.strip();
   }
@@ -64,8 +68,8 @@ class ErrorsIT {
       Path lock = host.dirs().lock(g);
       try (FileLock held = FileLock.acquire(lock)) {
         assertThat(fails(host, Map.of(), List.of("-Djvs.lock.timeout=1"), "stop", "locked"))
-            .isEqualTo("jvs: locked: busy: another jvs command has held its lock for 1 s;"
-                + " try again");
+            .isEqualTo(
+                "jvs: locked: busy: another jvs command has held its lock for 1 s;" + " try again");
       }
       assertThat(new Cli(host).run("stop", "locked").code()).isZero(); // and once it is free
     }
@@ -98,7 +102,8 @@ class ErrorsIT {
       assertThat(Files.readString(conf)).as("a refused limit is not kept").isEqualTo(before);
       if (!CgroupFiles.ioWeightAvailable()) { // this kernel has no I/O scheduler with a weight
         assertThat(fails(host, "set", "tight", "io.weight=500"))
-            .startsWith("jvs: tight: ").contains("not available");
+            .startsWith("jvs: tight: ")
+            .contains("not available");
         assertThat(Files.readString(conf)).isEqualTo(before);
       }
     }
@@ -109,8 +114,11 @@ class ErrorsIT {
     try (TestHost host = new TestHost()) {
       Path small = host.base().resolve("small");
       Files.createDirectories(small);
-      Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "jvs-it-full",
-          small.toString()).inheritIO().start();
+      Process mount =
+          new ProcessBuilder(
+                  "mount", "-t", "tmpfs", "-o", "size=256k", "jvs-it-full", small.toString())
+              .inheritIO()
+              .start();
       assertThat(mount.waitFor()).isZero();
       try {
         Map<String, String> env = Map.of("JVS_ROOT", small.resolve("root").toString());
@@ -128,8 +136,8 @@ class ErrorsIT {
       ProcessBuilder pb = new ProcessBuilder(Cli.command("stop", "nosuch"));
       pb.environment().putAll(host.env());
       pb.environment().put("JVS_DEBUG", "1");
-      Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
+      Process p =
+          pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor();
       assertThat(err.lines().findFirst().orElse("")).isEqualTo("jvs: nosuch: no such guest");

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class MonitorIT {
 
   private static JsonNode state(TestHost host, String guest) throws Exception {
-    return new ObjectMapper().readTree(host.dirs().runGuest(GuestName.of(guest)).resolve("state.json").toFile());
+    return new ObjectMapper()
+        .readTree(host.dirs().runGuest(GuestName.of(guest)).resolve("state.json").toFile());
   }
 
   private static long rssKib(long pid) throws Exception {
@@ -42,7 +43,8 @@ class MonitorIT {
       Cli.Result list = cli.run("list");
       assertThat(list.out()).containsPattern("web1\\s+running");
       long monitor = state(host, "web1").get("monitorPid").asLong();
-      assertThat(Files.readString(Path.of("/proc/" + monitor + "/comm")).strip()).isEqualTo("jvs-init");
+      assertThat(Files.readString(Path.of("/proc/" + monitor + "/comm")).strip())
+          .isEqualTo("jvs-init");
       assertThat(rssKib(monitor)).as("monitor RSS in KiB").isLessThan(1024);
       Cli.Result ps = cli.run("exec", "web1", "--", "ps");
       assertThat(ps.code()).isZero();
@@ -79,7 +81,8 @@ class MonitorIT {
         Thread.sleep(20);
       }
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
-      assertThat(Path.of("/sys/fs/cgroup/pids", host.dirs().cgroupParent(), "victim")).doesNotExist();
+      assertThat(Path.of("/sys/fs/cgroup/pids", host.dirs().cgroupParent(), "victim"))
+          .doesNotExist();
       host.guests().start(g, java.util.List.of(), dev.jvs.guest.Guests.Attach.DETACHED);
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
     }
@@ -115,7 +118,8 @@ class MonitorIT {
       cli.run("build", "busy");
       java.util.List<Process> procs = new java.util.ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        String[] args = i % 2 == 0 ? new String[] {"start", "busy"} : new String[] {"stop", "-t", "0", "busy"};
+        String[] args =
+            i % 2 == 0 ? new String[] {"start", "busy"} : new String[] {"stop", "-t", "0", "busy"};
         procs.add(cli.builder(args).redirectErrorStream(true).start());
       }
       for (Process p : procs) {

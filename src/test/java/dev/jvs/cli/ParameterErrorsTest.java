@@ -51,8 +51,14 @@ class ParameterErrorsTest {
       List<String> args = new ArrayList<>(List.of(command.split(" ")));
       args.add("--no-such-option");
       Run r = run(args);
-      assertThat(r.err()).as(command).isEqualTo("jvs: " + command
-          + ": unknown option '--no-such-option' (see jvs " + command + " --help)\n");
+      assertThat(r.err())
+          .as(command)
+          .isEqualTo(
+              "jvs: "
+                  + command
+                  + ": unknown option '--no-such-option' (see jvs "
+                  + command
+                  + " --help)\n");
       assertThat(r.out()).as(command).isEmpty();
       assertThat(r.code()).as(command).isEqualTo(2);
     }

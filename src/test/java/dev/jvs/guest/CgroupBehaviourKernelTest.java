@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Resource limits proven by behaviour on this host's cgroup driver (issue 2, acceptance 5).
- * Figures are read from the guest's own cgroup accounting.
+ * Resource limits proven by behaviour on this host's cgroup driver (issue 2, acceptance 5). Figures
+ * are read from the guest's own cgroup accounting.
  */
 @Tag("kernel")
 @Tag("v2host") // every test here also runs on the cgroup v2 test host (dev.jvs.v2host)
@@ -102,8 +102,10 @@ class CgroupBehaviourKernelTest {
   private static long cpuStat(TestHost host, GuestName g, String key) throws java.io.IOException {
     java.nio.file.Path dir = CgroupFiles.dir(host.guests().status(g).cgroup(), "cpu");
     return java.nio.file.Files.readAllLines(dir.resolve("cpu.stat")).stream()
-        .filter(l -> l.startsWith(key + " ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
-        .findFirst().orElseThrow(() -> new AssertionError(key + " missing in cpu.stat"));
+        .filter(l -> l.startsWith(key + " "))
+        .mapToLong(l -> Long.parseLong(l.split(" ")[1]))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(key + " missing in cpu.stat"));
   }
 
   @Test
@@ -125,8 +127,11 @@ class CgroupBehaviourKernelTest {
   private static CompletableFuture<TestHost.Run> busyFor(TestHost host, GuestName g, int seconds) {
     CompletableFuture<TestHost.Run> run = new CompletableFuture<>();
     Thread.ofPlatform()
-        .start(() -> run.complete(
-            host.exec(g, "sh", "-c", "(while :; do :; done) & sleep " + seconds + "; kill $!")));
+        .start(
+            () ->
+                run.complete(
+                    host.exec(
+                        g, "sh", "-c", "(while :; do :; done) & sleep " + seconds + "; kill $!")));
     return run;
   }
 

@@ -26,28 +26,31 @@ class ConcurrencyKernelTest {
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 20; t++) {
         GuestName name = t < 10 ? GuestName.of("g" + t) : GuestName.of("shared");
-        threads.add(Thread.ofPlatform().start(() -> {
-          for (int round = 0; round < 3; round++) {
-            try {
-              host.guests().start(name, List.of(), Guests.Attach.DETACHED);
-            } catch (JvsException e) {
-              if (!e.getMessage().equals(name + ": already running")) {
-                unexpected.add(e);
-              }
-            } catch (Throwable e) {
-              unexpected.add(e);
-            }
-            try {
-              host.guests().stop(name, Duration.ZERO);
-            } catch (JvsException e) {
-              if (!e.getMessage().equals(name + ": not running")) {
-                unexpected.add(e);
-              }
-            } catch (Throwable e) {
-              unexpected.add(e);
-            }
-          }
-        }));
+        threads.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      for (int round = 0; round < 3; round++) {
+                        try {
+                          host.guests().start(name, List.of(), Guests.Attach.DETACHED);
+                        } catch (JvsException e) {
+                          if (!e.getMessage().equals(name + ": already running")) {
+                            unexpected.add(e);
+                          }
+                        } catch (Throwable e) {
+                          unexpected.add(e);
+                        }
+                        try {
+                          host.guests().stop(name, Duration.ZERO);
+                        } catch (JvsException e) {
+                          if (!e.getMessage().equals(name + ": not running")) {
+                            unexpected.add(e);
+                          }
+                        } catch (Throwable e) {
+                          unexpected.add(e);
+                        }
+                      }
+                    }));
       }
       for (Thread t : threads) {
         t.join();

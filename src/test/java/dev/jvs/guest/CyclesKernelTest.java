@@ -29,7 +29,8 @@ class CyclesKernelTest {
         host.guests().stop(g, Duration.ZERO);
         if (i % 100 == 99) {
           assertThat(LeakAudit.leftovers(host.base(), host.dirs().cgroupParent()))
-              .as("after %d cycles", i + 1).isEmpty();
+              .as("after %d cycles", i + 1)
+              .isEmpty();
         }
       }
       System.out.printf("%d start/stop cycles in %.1f s%n", CYCLES, (System.nanoTime() - t0) / 1e9);
@@ -41,8 +42,8 @@ class CyclesKernelTest {
 
   /**
    * Output of ../shared/tools/leak-audit, or "" where the checkout has no shared/ beside it;
-   * without zombies: an earlier test's monitor that has exited but is not yet reaped by this
-   * JVM holds nothing.
+   * without zombies: an earlier test's monitor that has exited but is not yet reaped by this JVM
+   * holds nothing.
    */
   private static String sharedAudit() throws Exception {
     Path script = Path.of("../shared/tools/leak-audit");
@@ -52,12 +53,18 @@ class CyclesKernelTest {
     Process audit = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
     String out = new String(audit.getInputStream().readAllBytes());
     audit.waitFor();
-    return out.lines().filter(l -> !l.endsWith("<defunct>")).map(l -> l + "\n")
+    return out.lines()
+        .filter(l -> !l.endsWith("<defunct>"))
+        .map(l -> l + "\n")
         .collect(java.util.stream.Collectors.joining());
   }
 
   private static String mountPoints() throws Exception {
-    return String.join("\n", Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-        .map(l -> l.split(" ")[4]).sorted().toList());
+    return String.join(
+        "\n",
+        Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+            .map(l -> l.split(" ")[4])
+            .sorted()
+            .toList());
   }
 }

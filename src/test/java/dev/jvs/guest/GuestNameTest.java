@@ -25,14 +25,16 @@ class GuestNameTest {
 
   @Test
   void rejectsEmptyAndOverlongNames() {
-    assertThatThrownBy(() -> GuestName.of("")).hasMessage("invalid guest name '': a name is required");
+    assertThatThrownBy(() -> GuestName.of(""))
+        .hasMessage("invalid guest name '': a name is required");
     assertThatThrownBy(() -> GuestName.of("x".repeat(200))).hasMessageContaining("longer than 64");
     assertThat(GuestName.of("x".repeat(64)).value()).hasSize(64);
   }
 
   @Test
   void cgroupParentIsDerivedFromTheRoot() {
-    assertThat(new JvsDirs(JvsDirs.DEFAULT_ROOT, JvsDirs.DEFAULT_RUN).cgroupParent()).isEqualTo("jvs");
+    assertThat(new JvsDirs(JvsDirs.DEFAULT_ROOT, JvsDirs.DEFAULT_RUN).cgroupParent())
+        .isEqualTo("jvs");
     String a = new JvsDirs(java.nio.file.Path.of("/tmp/a"), JvsDirs.DEFAULT_RUN).cgroupParent();
     String b = new JvsDirs(java.nio.file.Path.of("/tmp/b"), JvsDirs.DEFAULT_RUN).cgroupParent();
     assertThat(a).matches("jvs-[0-9a-f]{8}").isNotEqualTo(b);

@@ -18,21 +18,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A guest's config as the launch program its plan compiles to, without a kernel. */
 class GuestPlansTest {
-  private final GuestPlans plans = new GuestPlans(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, null,
-      new GuestPlans.SharedQuotas(409_600, 48_000));
+  private final GuestPlans plans =
+      new GuestPlans(
+          new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, null, new GuestPlans.SharedQuotas(409_600, 48_000));
   private final GuestPlans.Layout layout =
-      new GuestPlans.Layout(Path.of("/t/rootfs"), Path.of("/g/upper"), Path.of("/g/work"),
-          Path.of("/g/rootfs"), Path.of("/r"));
+      new GuestPlans.Layout(
+          Path.of("/t/rootfs"),
+          Path.of("/g/upper"),
+          Path.of("/g/work"),
+          Path.of("/g/rootfs"),
+          Path.of("/r"));
 
   private static GuestConfig config(Map<String, String> resources) {
     GuestConfig base = GuestConfig.defaults("web1", "busybox");
-    return new GuestConfig(base.template(), base.init(), base.hostname(), base.stopSignal(),
-        base.stopTimeout(), base.capsAdd(), base.capsDrop(), resources);
+    return new GuestConfig(
+        base.template(),
+        base.init(),
+        base.hostname(),
+        base.stopSignal(),
+        base.stopTimeout(),
+        base.capsAdd(),
+        base.capsDrop(),
+        resources);
   }
 
   private LaunchProgram start(GuestPlans plans, GuestConfig config) {
-    return PlanProgram.start(plans.start(config, layout, List.of("/sbin/init"), true,
-        GuestPlans.Process.ROOT));
+    return PlanProgram.start(
+        plans.start(config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT));
   }
 
   private LaunchProgram start(Map<String, String> resources) {
@@ -69,8 +81,10 @@ class GuestPlansTest {
     assertThat(names.getLast()).isEqualTo("exec");
     assertThat(names.subList(index(p, "seccomp") + 1, names.size()))
         .allMatch(n -> n.equals("env") || n.equals("arg") || n.equals("exec"));
-    Op overlay = p.ops().stream().filter(o -> o.fields().contains("overlay")).findFirst().orElseThrow();
-    assertThat(overlay.fields().get(4)).isEqualTo("lowerdir=/t/rootfs,upperdir=/g/upper,workdir=/g/work");
+    Op overlay =
+        p.ops().stream().filter(o -> o.fields().contains("overlay")).findFirst().orElseThrow();
+    assertThat(overlay.fields().get(4))
+        .isEqualTo("lowerdir=/t/rootfs,upperdir=/g/upper,workdir=/g/work");
   }
 
   @Test
@@ -80,29 +94,45 @@ class GuestPlansTest {
     assertThat(p.ops().get(root).fields()).containsExactly("/g/rootfs");
     assertThat(lines(p).subList(0, root)).anyMatch(l -> l.startsWith("mount overlay /g/rootfs"));
     assertThat(p.ops().subList(root + 1, p.ops().size()))
-        .filteredOn(o -> List.of("mkdir", "mknod", "touch", "mount", "umount", "pivot-root")
-            .contains(o.name()) && !o.fields().get(o.name().equals("mount") ? 1 : 0).equals("/"))
-        .allSatisfy(o -> assertThat(o.fields().get(o.name().equals("mount") ? 1 : 0))
-            .doesNotStartWith("/"));
-    assertThat(lines(p)).contains("mount proc proc proc 0xe ", "mknod dev/null 020666 1 3",
-        "symlink pts/ptmx dev/ptmx", "pivot-root .");
+        .filteredOn(
+            o ->
+                List.of("mkdir", "mknod", "touch", "mount", "umount", "pivot-root")
+                        .contains(o.name())
+                    && !o.fields().get(o.name().equals("mount") ? 1 : 0).equals("/"))
+        .allSatisfy(
+            o ->
+                assertThat(o.fields().get(o.name().equals("mount") ? 1 : 0)).doesNotStartWith("/"));
+    assertThat(lines(p))
+        .contains(
+            "mount proc proc proc 0xe ",
+            "mknod dev/null 020666 1 3",
+            "symlink pts/ptmx dev/ptmx",
+            "pivot-root .");
   }
 
   @Test
   void maskedPathsTolerateKernelsWithoutThem() {
     LaunchProgram p = start(Map.of());
-    assertThat(p.ops()).filteredOn(o -> o.description().contains("/proc/kcore"))
-        .singleElement().extracting(Op::optional).isEqualTo(true);
-    assertThat(p.ops()).filteredOn(o -> o.name().equals("mount") && !o.optional())
+    assertThat(p.ops())
+        .filteredOn(o -> o.description().contains("/proc/kcore"))
+        .singleElement()
+        .extracting(Op::optional)
+        .isEqualTo(true);
+    assertThat(p.ops())
+        .filteredOn(o -> o.name().equals("mount") && !o.optional())
         .noneMatch(o -> o.description().contains("sysrq"));
   }
 
   @Test
   void bridgeGuestsGetHostsAndResolvConfBoundInsideTheirRoot() {
     List<String> ops = lines(start(Map.of("net.mode", "bridge")));
-    assertThat(ops).containsSubsequence("touch etc/hosts 0644",
-        "?mount /r/etc/hosts etc/hosts  0x1000 ", "touch etc/resolv.conf 0644",
-        "?mount /r/etc/resolv.conf etc/resolv.conf  0x1000 ", "pivot-root .");
+    assertThat(ops)
+        .containsSubsequence(
+            "touch etc/hosts 0644",
+            "?mount /r/etc/hosts etc/hosts  0x1000 ",
+            "touch etc/resolv.conf 0644",
+            "?mount /r/etc/resolv.conf etc/resolv.conf  0x1000 ",
+            "pivot-root .");
     assertThat(lines(start(Map.of()))).noneMatch(l -> l.contains("etc/"));
   }
 
@@ -112,24 +142,33 @@ class GuestPlansTest {
     Files.writeString(lxcfs.resolve("proc/meminfo"), "MemTotal: 1 kB\n");
     Files.createDirectories(lxcfs.resolve("sys/devices/system/cpu"));
     GuestPlans withLxcfs = new GuestPlans(new byte[8], lxcfs, GuestPlans.SharedQuotas.NONE);
-    List<Op> binds = start(withLxcfs, config(Map.of())).ops().stream()
-        .filter(op -> op.fields().stream().anyMatch(f -> f.startsWith(lxcfs.toString())))
-        .toList();
+    List<Op> binds =
+        start(withLxcfs, config(Map.of())).ops().stream()
+            .filter(op -> op.fields().stream().anyMatch(f -> f.startsWith(lxcfs.toString())))
+            .toList();
     assertThat(binds).hasSize(LxcfsView.FILES.size());
     assertThat(binds).allMatch(op -> op.name().equals("mount") && op.optional());
-    assertThat(binds).anySatisfy(op -> assertThat(op.fields())
-        .contains(lxcfs + "/proc/meminfo", "proc/meminfo"));
-    GuestPlans without = new GuestPlans(new byte[8], lxcfs.resolve("none"),
-        GuestPlans.SharedQuotas.NONE);
+    assertThat(binds)
+        .anySatisfy(
+            op -> assertThat(op.fields()).contains(lxcfs + "/proc/meminfo", "proc/meminfo"));
+    GuestPlans without =
+        new GuestPlans(new byte[8], lxcfs.resolve("none"), GuestPlans.SharedQuotas.NONE);
     assertThat(lines(start(without, config(Map.of())))).noneMatch(l -> l.contains("lxcfs"));
   }
 
   @Test
   void memlockBecomesAnRlimitAndCapabilitiesFollowConfig() {
     GuestConfig base = GuestConfig.defaults("web1", "busybox");
-    GuestConfig config = new GuestConfig(base.template(), base.init(), base.hostname(),
-        base.stopSignal(), base.stopTimeout(), Set.of(Capability.NET_RAW), Set.of(),
-        Map.of("memory.memlock", "16M"));
+    GuestConfig config =
+        new GuestConfig(
+            base.template(),
+            base.init(),
+            base.hostname(),
+            base.stopSignal(),
+            base.stopTimeout(),
+            Set.of(Capability.NET_RAW),
+            Set.of(),
+            Map.of("memory.memlock", "16M"));
     LaunchProgram p = PlanProgram.exec(plans.exec(config, 42, List.of("ps"), true, "xterm"));
     assertThat(names(p).subList(0, 3)).containsExactly("join", "pty", "clone");
     assertThat(p.ops().getFirst().fields()).containsExactly("42", "0x6e020000");
@@ -144,8 +183,11 @@ class GuestPlansTest {
   @Test
   void guestsStayOffHostRootsAbstractSocketsAndQuotas() {
     for (String mode : List.of("none", "bridge", "host", "host-ip")) {
-      GuestConfig config = config(mode.equals("host-ip")
-          ? Map.of("net.mode", mode, "net.ip", "10.9.9.9") : Map.of("net.mode", mode));
+      GuestConfig config =
+          config(
+              mode.equals("host-ip")
+                  ? Map.of("net.mode", mode, "net.ip", "10.9.9.9")
+                  : Map.of("net.mode", mode));
       boolean shared = mode.startsWith("host");
       LaunchProgram start = start(plans, config);
       // The monitor enters the domain before it clones; execs are born in it (exec-socket).

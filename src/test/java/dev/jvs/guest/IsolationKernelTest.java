@@ -52,7 +52,10 @@ class IsolationKernelTest {
             .noneMatch(mp -> mp.startsWith(host.base().toString()) || mp.startsWith("/tmp/"));
         TestHost.Run escape = host.exec(g, "/probe", "chroot-escape");
         // After the classic double chroot, "/" is still the guest's own root (it has /probe).
-        assertThat(escape.output()).contains("probe").doesNotContain("lib64").doesNotContain("work");
+        assertThat(escape.output())
+            .contains("probe")
+            .doesNotContain("lib64")
+            .doesNotContain("work");
       } finally {
         Files.deleteIfExists(marker);
       }
@@ -71,10 +74,12 @@ class IsolationKernelTest {
       assertThat(host.exec(g, "hostname").output().strip()).isEqualTo("uts1");
       // Changing it needs CAP_SYS_ADMIN, which the guest lacks; either way the host's is unchanged.
       host.exec(g, "hostname", "changed");
-      assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip()).isEqualTo(hostName);
+      assertThat(Files.readString(Path.of("/proc/sys/kernel/hostname")).strip())
+          .isEqualTo(hostName);
 
       String ipcNs = Files.readSymbolicLink(Path.of("/proc/self/ns/ipc")).toString();
-      assertThat(host.exec(g, "readlink", "/proc/self/ns/ipc").output().strip()).isNotEqualTo(ipcNs);
+      assertThat(host.exec(g, "readlink", "/proc/self/ns/ipc").output().strip())
+          .isNotEqualTo(ipcNs);
       assertThat(host.exec(g, "/probe", "ipc-find").output()).isEqualTo("fail ENOENT\n");
       assertThat(host.exec(g, "/probe", "ipc-create").output()).isEqualTo("ok\n");
       assertThat(host.exec(g, "/probe", "ipc-find").output()).isEqualTo("ok\n");
@@ -93,7 +98,9 @@ class IsolationKernelTest {
       String links = host.exec(g, "ip", "-o", "link").output();
       assertThat(links.lines()).hasSize(1);
       assertThat(links).contains("lo:").contains("UP");
-      assertThat(host.exec(g, "sh", "-c", "nc -l -p 7000 -e echo pong & sleep 0.2; nc 127.0.0.1 7000").output())
+      assertThat(
+              host.exec(g, "sh", "-c", "nc -l -p 7000 -e echo pong & sleep 0.2; nc 127.0.0.1 7000")
+                  .output())
           .contains("pong");
     }
   }

@@ -24,7 +24,9 @@ class LifecycleKernelTest {
       assertThat(status.state()).isEqualTo(GuestStatus.State.RUNNING);
       assertThat(status.initPid()).isPositive();
       assertThat(status.cgroup()).endsWith("/web1");
-      assertThat(Files.readString(java.nio.file.Path.of("/proc/" + status.initPid() + "/comm")).strip())
+      assertThat(
+              Files.readString(java.nio.file.Path.of("/proc/" + status.initPid() + "/comm"))
+                  .strip())
           .isEqualTo("init");
 
       TestHost.Run ps = host.exec(web1, "ps", "-o", "pid,comm");
@@ -47,9 +49,10 @@ class LifecycleKernelTest {
       GuestName slow = GuestName.of("slowtrap");
       host.guests().build(slow, "busybox");
       java.nio.file.Path init = host.dirs().guest(slow).resolve("upper/slowinit");
-      Files.writeString(init,
-          "#!/bin/sh\nsleep 1\ntrap 'exit 7' TERM\nwhile :; do sleep 0.1; done\n");
-      Files.setPosixFilePermissions(init, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.writeString(
+          init, "#!/bin/sh\nsleep 1\ntrap 'exit 7' TERM\nwhile :; do sleep 0.1; done\n");
+      Files.setPosixFilePermissions(
+          init, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       host.guests().set(slow, java.util.Map.of("init", "/slowinit"));
       host.guests().start(slow, List.of(), Guests.Attach.DETACHED);
       long t0 = System.nanoTime();
@@ -71,7 +74,8 @@ class LifecycleKernelTest {
 
       GuestName stubborn = GuestName.of("stubborn");
       host.guests().build(stubborn, "busybox");
-      host.guests().set(stubborn, java.util.Map.of("init", "/bin/sleep 1000", "stop.timeout", "300ms"));
+      host.guests()
+          .set(stubborn, java.util.Map.of("init", "/bin/sleep 1000", "stop.timeout", "300ms"));
       host.guests().start(stubborn, List.of(), Guests.Attach.DETACHED);
       long t0 = System.nanoTime();
       host.guests().stop(stubborn, host.guests().stopTimeout(stubborn)); // PID 1 ignores SIGTERM
@@ -112,7 +116,8 @@ class LifecycleKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName app = GuestName.of("bg");
       host.guests().build(app, "busybox");
-      host.guests().start(app, List.of("/bin/sh", "-c", "sleep 0.3; exit 5"), Guests.Attach.DETACHED);
+      host.guests()
+          .start(app, List.of("/bin/sh", "-c", "sleep 0.3; exit 5"), Guests.Attach.DETACHED);
       assertThat(host.guests().status(app).state()).isEqualTo(GuestStatus.State.RUNNING);
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (host.guests().status(app).state() == GuestStatus.State.RUNNING

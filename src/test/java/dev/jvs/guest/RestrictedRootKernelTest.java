@@ -59,7 +59,8 @@ class RestrictedRootKernelTest {
       assertThat(status).contains(String.format("CapBnd:\t%016x", expected));
       assertThat(status).contains(String.format("CapEff:\t%016x", expected));
       assertThat(status).contains("NoNewPrivs:\t1").contains("Seccomp:\t2");
-      assertThat(Capability.guestDefault()).doesNotContain(Capability.NET_RAW, Capability.SYS_ADMIN);
+      assertThat(Capability.guestDefault())
+          .doesNotContain(Capability.NET_RAW, Capability.SYS_ADMIN);
     }
   }
 
@@ -82,11 +83,15 @@ class RestrictedRootKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName g = probed(host, "dev1");
       assertThat(host.exec(g, "ls", "/dev").output().lines().toList())
-          .containsExactlyInAnyOrder("console", "fd", "full", "mqueue", "null", "ptmx", "pts",
-              "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero");
+          .containsExactlyInAnyOrder(
+              "console", "fd", "full", "mqueue", "null", "ptmx", "pts", "random", "shm", "stderr",
+              "stdin", "stdout", "tty", "urandom", "zero");
       String mounts = host.exec(g, "cat", "/proc/self/mounts").output();
-      assertThat(mounts).contains("devpts /dev/pts devpts").contains("shm /dev/shm tmpfs")
-          .contains("mqueue /dev/mqueue mqueue").containsPattern("sysfs /sys sysfs ro,");
+      assertThat(mounts)
+          .contains("devpts /dev/pts devpts")
+          .contains("shm /dev/shm tmpfs")
+          .contains("mqueue /dev/mqueue mqueue")
+          .containsPattern("sysfs /sys sysfs ro,");
       assertThat(host.exec(g, "sh", "-c", "echo x > /proc/sys/kernel/hostname").code()).isNotZero();
       assertThat(host.exec(g, "touch", "/sys/kernel/x").code()).isNotZero();
       if (Files.exists(Path.of("/proc/timer_list"))) {

@@ -14,13 +14,17 @@ class AptSourcesTest {
 
   @Test
   void readsOneLineAndDeb822SourcesAndPicksTheSuitesMirror() throws IOException {
-    Files.writeString(etc.resolve("sources.list"), """
+    Files.writeString(
+        etc.resolve("sources.list"),
+        """
         # deb http://commented.example/debian bookworm main
         deb-src http://src.example/debian bookworm main
         deb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian/ trixie main contrib
         """);
     Files.createDirectories(etc.resolve("sources.list.d"));
-    Files.writeString(etc.resolve("sources.list.d/debian.sources"), """
+    Files.writeString(
+        etc.resolve("sources.list.d/debian.sources"),
+        """
         Types: deb
         # http://snapshot.debian.org/archive/debian/20250520T000000Z
         URIs: http://deb.example.org/debian
@@ -39,13 +43,18 @@ class AptSourcesTest {
         Suites: sid
         Components: main
         """);
-    Files.writeString(etc.resolve("sources.list.d/cloud.list.disabled"),
+    Files.writeString(
+        etc.resolve("sources.list.d/cloud.list.disabled"),
         "deb http://ignored.example/apt sid main\n");
     var sources = AptSources.read(etc);
-    assertThat(sources).extracting(AptSources.Source::uri).containsExactly(
-        "http://mirror.example/debian", "http://deb.example.org/debian",
-        "http://deb.example.org/debian-security");
-    assertThat(AptSources.mirrorFor("bookworm", sources)).isEqualTo("http://deb.example.org/debian");
+    assertThat(sources)
+        .extracting(AptSources.Source::uri)
+        .containsExactly(
+            "http://mirror.example/debian",
+            "http://deb.example.org/debian",
+            "http://deb.example.org/debian-security");
+    assertThat(AptSources.mirrorFor("bookworm", sources))
+        .isEqualTo("http://deb.example.org/debian");
     assertThat(AptSources.mirrorFor("trixie", sources)).isEqualTo("http://mirror.example/debian");
     // A suite nobody lists: the first plain release source's mirror carries it too.
     assertThat(AptSources.mirrorFor("bullseye", sources)).isEqualTo("http://mirror.example/debian");
@@ -54,7 +63,8 @@ class AptSourcesTest {
   @Test
   void noSourcesIsAClearError() {
     assertThatThrownBy(() -> AptSources.mirrorFor("bookworm", AptSources.read(etc)))
-        .hasMessage("no Debian mirror for 'bookworm' in the host's apt sources"
-            + " (/etc/apt/sources.list, /etc/apt/sources.list.d)");
+        .hasMessage(
+            "no Debian mirror for 'bookworm' in the host's apt sources"
+                + " (/etc/apt/sources.list, /etc/apt/sources.list.d)");
   }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 4, acceptance 8: a corrupt or truncated tarball, path traversal in layer entries,
- * removing a template in use and a full disk each give a one-line error (the packaged CLI); no half template is
- * left in the store and nothing outside it is touched.
+ * Issue 4, acceptance 8: a corrupt or truncated tarball, path traversal in layer entries, removing
+ * a template in use and a full disk each give a one-line error (the packaged CLI); no half template
+ * is left in the store and nothing outside it is touched.
  */
 @Tag("kernel")
 class BadImageIT {
@@ -94,8 +94,14 @@ class BadImageIT {
       Path dotdot = layerImage(host, "dotdot", t -> t.file("../../../../outside/victim", "pwned"));
       assertThat(importFails(host, dotdot)).contains("climbs out of the root with '..'");
 
-      Path viaLink = layerImage(host, "vialink", t -> t.symlink("etc2", outside.toString())
-          .file("etc2/victim", "pwned").file("etc2/new", "pwned"));
+      Path viaLink =
+          layerImage(
+              host,
+              "vialink",
+              t ->
+                  t.symlink("etc2", outside.toString())
+                      .file("etc2/victim", "pwned")
+                      .file("etc2/new", "pwned"));
       assertThat(importFails(host, viaLink)).contains("passes through the symbolic link 'etc2'");
 
       Path hardlink = layerImage(host, "hardlink", t -> t.hardlink("x", "../../../outside/victim"));
@@ -126,7 +132,8 @@ class BadImageIT {
       assertThat(cli.run("clone", "g1", "g2").code()).isZero();
       Cli.Result rm = cli.run("template", "rm", "app");
       assertThat(rm.code()).isNotZero();
-      assertThat(rm.err()).isEqualTo("jvs: template app: in use by guests g1, g2 (delete them first)\n");
+      assertThat(rm.err())
+          .isEqualTo("jvs: template app: in use by guests g1, g2 (delete them first)\n");
       assertThat(new Templates(host.dirs().templates()).rootfs("app").resolve("marker")).exists();
       host.guests().delete(GuestName.of("g1"), false);
       host.guests().delete(GuestName.of("g2"), false);
@@ -141,9 +148,11 @@ class BadImageIT {
     try (TestHost host = new TestHost()) {
       Path image = layerImage(host, "huge", t -> t.file("huge.bin", new byte[256 << 20], 0644));
       Cli cli = new Cli(host);
-      Process p = cli.builder("template", "import", "huge", "--from", "oci:" + image)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          cli.builder("template", "import", "huge", "--from", "oci:" + image)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       Path templates = host.dirs().templates();
       boolean staging = false;
       for (int i = 0; i < 3000 && !staging && p.isAlive(); i++) {
@@ -156,8 +165,15 @@ class BadImageIT {
       p.destroyForcibly().waitFor();
       assertThat(cli.run("template", "list").out()).doesNotContain("huge");
       assertThat(new Templates(templates).names()).containsExactly("busybox");
-      assertThat(cli.run("template", "import", "small", "--from", "oci:"
-          + layerImage(host, "small", t -> t.file("s", "s"))).code()).isZero();
+      assertThat(
+              cli.run(
+                      "template",
+                      "import",
+                      "small",
+                      "--from",
+                      "oci:" + layerImage(host, "small", t -> t.file("s", "s")))
+                  .code())
+          .isZero();
       assertThat(storeEntries(host)).containsExactly(".lock", "busybox", "small");
     }
   }
@@ -170,7 +186,8 @@ class BadImageIT {
       mount("mount", "-t", "tmpfs", "-o", "size=8m", "jvs-test-small", small.toString());
       try {
         Templates templates = new Templates(small.resolve("templates"));
-        assertThatThrownBy(() -> TemplateSources.forHost(templates, Map.of()).importImage("big", image))
+        assertThatThrownBy(
+                () -> TemplateSources.forHost(templates, Map.of()).importImage("big", image))
             .isInstanceOf(JvsException.class)
             .hasMessageContaining("template big: ")
             .hasMessageContaining("No space left on device")

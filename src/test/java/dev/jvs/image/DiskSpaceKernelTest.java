@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 4, acceptance 6 and 7: disk.space is a per-guest ext4 image for the private layer
- * (this host's / has no project quotas), full inside that guest only; io.wbps/io.rbps throttle
- * dd on that guest's loop device through blkio; io.weight lands in blkio.bfq.weight.
+ * Issue 4, acceptance 6 and 7: disk.space is a per-guest ext4 image for the private layer (this
+ * host's / has no project quotas), full inside that guest only; io.wbps/io.rbps throttle dd on that
+ * guest's loop device through blkio; io.weight lands in blkio.bfq.weight.
  */
 @Tag("kernel")
 class DiskSpaceKernelTest {
@@ -77,7 +77,8 @@ class DiskSpaceKernelTest {
       // Growing at the next start keeps the files.
       guests.set(small, Map.of("disk.space", "48M"));
       guests.start(small, List.of(), Guests.Attach.DETACHED);
-      assertThat(host.exec(small, "cat", "/before.txt", "/after.txt").output()).isEqualTo("keptok\n");
+      assertThat(host.exec(small, "cat", "/before.txt", "/after.txt").output())
+          .isEqualTo("keptok\n");
       assertThat(guests.diskUsage(small).orElseThrow().size()).isGreaterThan(32L << 20);
       assertThatThrownBy(() -> guests.clone(small, GuestName.of("copy")))
           .hasMessage("small: is running (stop it before cloning)");
@@ -87,8 +88,9 @@ class DiskSpaceKernelTest {
       GuestName copy = GuestName.of("copy");
       guests.clone(small, copy);
       assertThat(guests.config(copy).hostname()).isEqualTo("copy");
-      TestHost.Run r = host.runApplication(copy, "/bin/sh", "-c",
-          "cat /before.txt; echo mine > /after.txt; hostname");
+      TestHost.Run r =
+          host.runApplication(
+              copy, "/bin/sh", "-c", "cat /before.txt; echo mine > /after.txt; hostname");
       assertThat(r.output()).isEqualTo("keptcopy\n");
       guests.start(small, List.of(), Guests.Attach.DETACHED);
       assertThat(host.exec(small, "cat", "/after.txt").output()).isEqualTo("ok\n");
@@ -122,8 +124,10 @@ class DiskSpaceKernelTest {
       guests.set(g, Map.of("io.wbps", loop + ":1M", "io.rbps", loop + ":1M"));
       long slowWrite = millis(host, g, write);
       long slowRead = millis(host, g, read);
-      System.out.printf("dd 4 MiB on %s: write %d ms -> %d ms at io.wbps=1M, read %d ms -> %d ms"
-          + " at io.rbps=1M%n", loop, freeWrite, slowWrite, freeRead, slowRead);
+      System.out.printf(
+          "dd 4 MiB on %s: write %d ms -> %d ms at io.wbps=1M, read %d ms -> %d ms"
+              + " at io.rbps=1M%n",
+          loop, freeWrite, slowWrite, freeRead, slowRead);
       assertThat(slowWrite).isGreaterThan(2500).isGreaterThan(3 * freeWrite);
       assertThat(slowRead).isGreaterThan(2500).isGreaterThan(3 * freeRead);
 
@@ -133,8 +137,7 @@ class DiskSpaceKernelTest {
         guests.set(g, Map.of("io.weight", "500"));
         assertThat(blkio.resolve("blkio.bfq.weight")).content().isEqualToIgnoringNewLines("59");
       }
-      assertThat(blkio.resolve("blkio.throttle.write_bps_device")).content()
-          .contains(" 1048576");
+      assertThat(blkio.resolve("blkio.throttle.write_bps_device")).content().contains(" 1048576");
     }
     assertThat(loopFor(image)).as("loop device detached at cleanup").isEmpty();
   }

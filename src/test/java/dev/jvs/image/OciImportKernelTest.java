@@ -15,16 +15,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 4, acceptance 2 and 3: OCI layouts and docker/oci archives become templates, layers in
- * order with whiteouts and opaque directories, the image config as the application default;
- * guests' writes stay in their own upper layer.
+ * order with whiteouts and opaque directories, the image config as the application default; guests'
+ * writes stay in their own upper layer.
  */
 @Tag("kernel")
 class OciImportKernelTest {
-  static final ImageConfig PROCESS = new ImageConfig(
-      List.of("GREETING=hello", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
-      List.of("/bin/sh", "-c"),
-      List.of("echo \"$GREETING from $(pwd) as $(id -u):$(id -g)\""),
-      "/app", "nobody");
+  static final ImageConfig PROCESS =
+      new ImageConfig(
+          List.of("GREETING=hello", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
+          List.of("/bin/sh", "-c"),
+          List.of("echo \"$GREETING from $(pwd) as $(id -u):$(id -g)\""),
+          "/app",
+          "nobody");
 
   /** Three layers over the busybox rootfs: replace, whiteout, opaque dir, hard and soft links. */
   static List<Path> layers(TestHost host) throws IOException {
@@ -32,8 +34,12 @@ class OciImportKernelTest {
     Path work = Files.createDirectories(host.base().resolve("layers"));
     Path l1 = work.resolve("l1.tar");
     try (TarBuilder t = new TarBuilder(l1)) {
-      t.tree(busybox).dir("home/old", 0755).file("home/old/a.txt", "old")
-          .file("etc/motd", "one\n").dir("data", 0755).file("data/keep.txt", "keep");
+      t.tree(busybox)
+          .dir("home/old", 0755)
+          .file("home/old/a.txt", "old")
+          .file("etc/motd", "one\n")
+          .dir("data", 0755)
+          .file("data/keep.txt", "keep");
     }
     Path l2 = work.resolve("l2.tar");
     try (TarBuilder t = new TarBuilder(l2)) {
@@ -59,7 +65,8 @@ class OciImportKernelTest {
     assertThat(rootfs.resolve("etc/motd")).hasContent("two");
     assertThat(rootfs.resolve("data/keep.txt")).doesNotExist();
     assertThat(rootfs.resolve("data/added.txt")).hasContent("added");
-    assertThat(Files.isSameFile(rootfs.resolve("app/motd-link"), rootfs.resolve("etc/motd"))).isTrue();
+    assertThat(Files.isSameFile(rootfs.resolve("app/motd-link"), rootfs.resolve("etc/motd")))
+        .isTrue();
     assertThat(Files.readSymbolicLink(rootfs.resolve("app/sh"))).isEqualTo(Path.of("/bin/busybox"));
     assertThat(Files.isExecutable(rootfs.resolve("bin/busybox"))).isTrue();
   }
@@ -92,8 +99,9 @@ class OciImportKernelTest {
   void dockerArchiveAndOciArchiveTarballsImportAlike() throws IOException {
     try (TestHost host = new TestHost()) {
       List<Path> layers = layers(host);
-      Path docker = TestImages.dockerArchive(host.base().resolve("docker.tar"),
-          host.base().resolve("docker"), layers, PROCESS);
+      Path docker =
+          TestImages.dockerArchive(
+              host.base().resolve("docker.tar"), host.base().resolve("docker"), layers, PROCESS);
       Path layout = TestImages.ociLayout(host.base().resolve("oci"), layers, PROCESS);
       Path oci = host.base().resolve("oci.tar");
       TarBuilder.archive(layout, oci);
@@ -121,13 +129,22 @@ class OciImportKernelTest {
       host.guests().build(a, "busybox");
       host.guests().build(b, "busybox");
       Path template = new Templates(host.dirs().templates()).rootfs("busybox");
-      TestHost.Run w = host.runApplication(a, "/bin/sh", "-c",
-          "echo changed > /etc/hosts && rm /etc/group && mv /etc/passwd /etc/passwd.moved"
-              + " && echo new > /newfile && rm /bin/ls && cat /etc/hosts");
+      TestHost.Run w =
+          host.runApplication(
+              a,
+              "/bin/sh",
+              "-c",
+              "echo changed > /etc/hosts && rm /etc/group && mv /etc/passwd /etc/passwd.moved"
+                  + " && echo new > /newfile && rm /bin/ls && cat /etc/hosts");
       assertThat(w.output()).isEqualTo("changed\n");
-      TestHost.Run r = host.runApplication(b, "/bin/sh", "-c",
-          "cat /etc/hosts; ls /etc/group /etc/passwd /bin/ls; ls /newfile /etc/passwd.moved");
-      assertThat(r.output()).contains("127.0.0.1 localhost", "/etc/group", "/etc/passwd", "/bin/ls")
+      TestHost.Run r =
+          host.runApplication(
+              b,
+              "/bin/sh",
+              "-c",
+              "cat /etc/hosts; ls /etc/group /etc/passwd /bin/ls; ls /newfile /etc/passwd.moved");
+      assertThat(r.output())
+          .contains("127.0.0.1 localhost", "/etc/group", "/etc/passwd", "/bin/ls")
           .contains("/newfile: No such file", "/etc/passwd.moved: No such file");
       assertThat(template.resolve("etc/hosts")).content().contains("127.0.0.1 localhost");
       assertThat(template.resolve("etc/group")).exists();

@@ -93,8 +93,9 @@ final class TarBuilder implements AutoCloseable {
   }
 
   static List<String> names(Path file) throws IOException {
-    try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
-        Files.newInputStream(file))) {
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            Files.newInputStream(file))) {
       java.util.ArrayList<String> out = new java.util.ArrayList<>();
       for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         out.add(e.getName());

@@ -25,11 +25,17 @@ class TemplatesTest {
   @Test
   void aBuildThatFailsHalfwayLeavesNothing() throws IOException {
     Templates t = new Templates(dir);
-    assertThatThrownBy(() -> t.create("half", "test", (staging, rootfs) -> {
-      Files.createDirectories(rootfs.resolve("etc"));
-      Files.writeString(rootfs.resolve("etc/one"), "1");
-      throw new IOException("No space left on device");
-    })).hasMessage("template half: No space left on device");
+    assertThatThrownBy(
+            () ->
+                t.create(
+                    "half",
+                    "test",
+                    (staging, rootfs) -> {
+                      Files.createDirectories(rootfs.resolve("etc"));
+                      Files.writeString(rootfs.resolve("etc/one"), "1");
+                      throw new IOException("No space left on device");
+                    }))
+        .hasMessage("template half: No space left on device");
     assertThat(t.names()).isEmpty();
     assertThat(entries()).containsExactly(".lock");
   }
@@ -40,10 +46,13 @@ class TemplatesTest {
     Files.createDirectories(dir.resolve(".old.rm-9/old/rootfs"));
     Templates t = new Templates(dir);
     assertThat(t.names()).isEmpty();
-    t.create("web", "test", (staging, rootfs) -> {
-      Files.createDirectories(rootfs.resolve("etc"));
-      return new ImageConfig(List.of("A=1"), List.of(), List.of("/bin/true"), "", "");
-    });
+    t.create(
+        "web",
+        "test",
+        (staging, rootfs) -> {
+          Files.createDirectories(rootfs.resolve("etc"));
+          return new ImageConfig(List.of("A=1"), List.of(), List.of("/bin/true"), "", "");
+        });
     assertThat(entries()).containsExactly(".lock", "web");
     assertThat(t.names()).containsExactly("web");
     assertThat(t.imageConfig("web").orElseThrow().cmd()).containsExactly("/bin/true");
@@ -67,9 +76,13 @@ class TemplatesTest {
     Files.createDirectories(store.resolve("Upper/rootfs")); // made by hand, not a template name
     Templates t = new Templates(store);
     for (String bad : List.of("../decoy", "..", "/", "", "a/../../decoy", dir + "/decoy")) {
-      for (ThrowingCallable use : List.<ThrowingCallable>of(() -> t.rootfs(bad),
-          () -> t.ensure(bad), () -> t.existing(bad), () -> t.imageConfig(bad),
-          () -> t.remove(bad, List::of))) {
+      for (ThrowingCallable use :
+          List.<ThrowingCallable>of(
+              () -> t.rootfs(bad),
+              () -> t.ensure(bad),
+              () -> t.existing(bad),
+              () -> t.imageConfig(bad),
+              () -> t.remove(bad, List::of))) {
         assertThatThrownBy(use).as(bad).hasMessageStartingWith("invalid template name '" + bad);
       }
     }
@@ -79,10 +92,12 @@ class TemplatesTest {
 
   @Test
   void imageConfigCommandFollowsDockerSemantics() {
-    ImageConfig c = new ImageConfig(List.of("PATH=/x", "A=b=c"), List.of("/ep"), List.of("d"), "", "");
+    ImageConfig c =
+        new ImageConfig(List.of("PATH=/x", "A=b=c"), List.of("/ep"), List.of("d"), "", "");
     assertThat(c.command(List.of())).containsExactly("/ep", "d");
     assertThat(c.command(List.of("x", "y"))).containsExactly("/ep", "x", "y");
-    assertThat(c.environment(java.util.Map.of("PATH", "/bin"))).containsEntry("PATH", "/x")
+    assertThat(c.environment(java.util.Map.of("PATH", "/bin")))
+        .containsEntry("PATH", "/x")
         .containsEntry("A", "b=c");
   }
 }

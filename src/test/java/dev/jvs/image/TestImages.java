@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Test images written by hand (no registry): an OCI image layout directory, a docker-archive
- * and an oci-archive, from layer tarballs and an image config.
+ * Test images written by hand (no registry): an OCI image layout directory, a docker-archive and an
+ * oci-archive, from layer tarballs and an image config.
  */
 final class TestImages {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -104,7 +104,9 @@ final class TestImages {
     Path tmp = Files.createTempFile(dir, "blob", "");
     Files.write(tmp, bytes);
     String digest = Layers.digest(tmp);
-    Files.move(tmp, dir.resolve("blobs/sha256").resolve(digest.substring(7)),
+    Files.move(
+        tmp,
+        dir.resolve("blobs/sha256").resolve(digest.substring(7)),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return digest;
   }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 4, acceptance 4: two independently imported templates with overlapping content;
- * `unify` stores the shared files once and every guest still reads its own bytes.
+ * Issue 4, acceptance 4: two independently imported templates with overlapping content; `unify`
+ * stores the shared files once and every guest still reads its own bytes.
  */
 @Tag("kernel")
 class UnifyKernelTest {
@@ -23,8 +23,11 @@ class UnifyKernelTest {
     Path busybox = new Templates(host.dirs().templates()).ensure("busybox");
     Path layer = host.base().resolve(name + ".tar");
     try (TarBuilder t = new TarBuilder(layer)) {
-      t.tree(busybox).file("shared.bin", new byte[1 << 20], 0644).file("own.txt", own)
-          .file("same-bytes-other-mode", "m".repeat(5000).getBytes(), name.equals("a") ? 0644 : 0600);
+      t.tree(busybox)
+          .file("shared.bin", new byte[1 << 20], 0644)
+          .file("own.txt", own)
+          .file(
+              "same-bytes-other-mode", "m".repeat(5000).getBytes(), name.equals("a") ? 0644 : 0600);
     }
     return TestImages.ociLayout(host.base().resolve(name), List.of(layer), ImageConfig.NONE);
   }
@@ -48,19 +51,33 @@ class UnifyKernelTest {
       Unifier.Result r = Unifier.unify(templates);
       // busybox (three copies: built-in, ta, tb) and shared.bin (two copies) each stored once.
       assertThat(r.bytesSaved()).isGreaterThanOrEqualTo(2 * busybox + (1 << 20));
-      assertThat(Files.isSameFile(templates.rootfs("ta").resolve("shared.bin"),
-          templates.rootfs("tb").resolve("shared.bin"))).isTrue();
-      assertThat(Files.isSameFile(templates.rootfs("ta").resolve("bin/busybox"),
-          templates.rootfs("busybox").resolve("bin/busybox"))).isTrue();
+      assertThat(
+              Files.isSameFile(
+                  templates.rootfs("ta").resolve("shared.bin"),
+                  templates.rootfs("tb").resolve("shared.bin")))
+          .isTrue();
+      assertThat(
+              Files.isSameFile(
+                  templates.rootfs("ta").resolve("bin/busybox"),
+                  templates.rootfs("busybox").resolve("bin/busybox")))
+          .isTrue();
       // Different content, or the same bytes with another mode, stay apart.
-      assertThat(Files.isSameFile(templates.rootfs("ta").resolve("own.txt"),
-          templates.rootfs("tb").resolve("own.txt"))).isFalse();
-      assertThat(Files.isSameFile(templates.rootfs("ta").resolve("same-bytes-other-mode"),
-          templates.rootfs("tb").resolve("same-bytes-other-mode"))).isFalse();
+      assertThat(
+              Files.isSameFile(
+                  templates.rootfs("ta").resolve("own.txt"),
+                  templates.rootfs("tb").resolve("own.txt")))
+          .isFalse();
+      assertThat(
+              Files.isSameFile(
+                  templates.rootfs("ta").resolve("same-bytes-other-mode"),
+                  templates.rootfs("tb").resolve("same-bytes-other-mode")))
+          .isFalse();
 
-      assertThat(host.runApplication(ga, "/bin/sh", "-c", check).output()).isEqualTo(beforeA)
+      assertThat(host.runApplication(ga, "/bin/sh", "-c", check).output())
+          .isEqualTo(beforeA)
           .endsWith("I am a");
-      assertThat(host.runApplication(gb, "/bin/sh", "-c", check).output()).isEqualTo(beforeB)
+      assertThat(host.runApplication(gb, "/bin/sh", "-c", check).output())
+          .isEqualTo(beforeB)
           .endsWith("I am b");
       // A guest writing a unified file copies it up: the other template keeps its bytes.
       host.runApplication(ga, "/bin/sh", "-c", "echo changed > /shared.bin");

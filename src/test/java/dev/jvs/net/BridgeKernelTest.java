@@ -38,8 +38,12 @@ class BridgeKernelTest {
   }
 
   private static void serveHttp(TestHost host, GuestName g, String body) {
-    TestHost.Run r = host.exec(g, "sh", "-c",
-        "mkdir -p /www && echo " + body + " > /www/index.html && httpd -p 80 -h /www");
+    TestHost.Run r =
+        host.exec(
+            g,
+            "sh",
+            "-c",
+            "mkdir -p /www && echo " + body + " > /www/index.html && httpd -p 80 -h /www");
     assertThat(r.code()).as(r.output()).isZero();
   }
 
@@ -68,12 +72,16 @@ class BridgeKernelTest {
 
         serveHttp(host, a, "hello-a");
         assertThat(wget(host, b, "http://" + ipA + "/")).isEqualTo("hello-a");
-        String v6A = NetNames.of(host.dirs().root()).ula()
-            + Integer.toHexString(Ipv4.parse(ipA).bits() - subnet.network().bits());
+        String v6A =
+            NetNames.of(host.dirs().root()).ula()
+                + Integer.toHexString(Ipv4.parse(ipA).bits() - subnet.network().bits());
         // Compared as addresses: `ip` prints the canonical text, which may differ in zeros.
-        assertThat(host.exec(a, "ip", "-6", "-o", "addr", "show", "dev", "eth0").output().lines()
-                .map(l -> l.replaceAll(".* inet6 ([0-9a-f:]+)/.*", "$1"))
-                .map(BridgeKernelTest::inet6))
+        assertThat(
+                host.exec(a, "ip", "-6", "-o", "addr", "show", "dev", "eth0")
+                    .output()
+                    .lines()
+                    .map(l -> l.replaceAll(".* inet6 ([0-9a-f:]+)/.*", "$1"))
+                    .map(BridgeKernelTest::inet6))
             .contains(inet6(v6A));
         assertThat(wget(host, b, "http://[" + v6A + "]/")).isEqualTo("hello-a");
         assertThat(wget(host, a, "http://" + out.address() + ":9000/")).isEqualTo("hello-outside");
@@ -82,16 +90,31 @@ class BridgeKernelTest {
         try (ServerSocket server = new ServerSocket()) {
           server.bind(new InetSocketAddress(InetAddress.getByName(subnet.gateway().toString()), 0));
           Thread t = Thread.ofVirtual().start(() -> answer(server, "hello-host"));
-          assertThat(wget(host, b, "http://" + subnet.gateway() + ":" + server.getLocalPort() + "/"))
+          assertThat(
+                  wget(host, b, "http://" + subnet.gateway() + ":" + server.getLocalPort() + "/"))
               .isEqualTo("hello-host");
           t.join(5000);
         }
 
         // published: from the outside and from the host itself
-        assertThat(out.inside("busybox timeout 5 busybox wget -q -O - http://" + out.hostAddress() + ":"
-            + published + "/").strip()).isEqualTo("hello-a");
-        assertThat(OutsideHost.sh("busybox timeout 5 busybox wget -q -O - http://" + out.hostAddress() + ":"
-            + published + "/").strip()).isEqualTo("hello-a");
+        assertThat(
+                out.inside(
+                        "busybox timeout 5 busybox wget -q -O - http://"
+                            + out.hostAddress()
+                            + ":"
+                            + published
+                            + "/")
+                    .strip())
+            .isEqualTo("hello-a");
+        assertThat(
+                OutsideHost.sh(
+                        "busybox timeout 5 busybox wget -q -O - http://"
+                            + out.hostAddress()
+                            + ":"
+                            + published
+                            + "/")
+                    .strip())
+            .isEqualTo("hello-a");
 
         // addresses survive restarts, whatever the order
         host.guests().stop(a, java.time.Duration.ZERO);
@@ -106,10 +129,12 @@ class BridgeKernelTest {
   }
 
   private static void answer(ServerSocket server, String body) {
-    try (Socket s = server.accept(); OutputStream o = s.getOutputStream()) {
+    try (Socket s = server.accept();
+        OutputStream o = s.getOutputStream()) {
       s.getInputStream().read(new byte[1024]);
-      o.write(("HTTP/1.0 200 OK\r\nContent-Length: " + (body.length() + 1) + "\r\n\r\n" + body
-          + "\n").getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          ("HTTP/1.0 200 OK\r\nContent-Length: " + (body.length() + 1) + "\r\n\r\n" + body + "\n")
+              .getBytes(StandardCharsets.US_ASCII));
     } catch (java.io.IOException e) {
       // the test's assertion reports the failure
     }
@@ -133,7 +158,8 @@ class BridgeKernelTest {
           host.guests().stop(a, java.time.Duration.ZERO);
           host.guests().start(a, List.of(), Guests.Attach.DETACHED);
           assertThat(linkMac(names.bridge())).isEqualTo(names.bridgeMac());
-          assertThat(wget(host, b, "http://" + out.address() + ":9000/")).as("after restart " + i)
+          assertThat(wget(host, b, "http://" + out.address() + ":9000/"))
+              .as("after restart " + i)
               .isEqualTo("hello-outside");
         }
       }
@@ -157,7 +183,8 @@ class BridgeKernelTest {
         serveHttp(host, iso, "hello-iso");
         assertThat(wget(host, iso, "http://" + ipOf(host, open) + "/")).doesNotContain("hello");
         assertThat(wget(host, open, "http://" + ipOf(host, iso) + "/")).doesNotContain("hello");
-        assertThat(wget(host, iso, "http://" + out.address() + ":9000/")).isEqualTo("hello-outside");
+        assertThat(wget(host, iso, "http://" + out.address() + ":9000/"))
+            .isEqualTo("hello-outside");
       }
     }
   }
@@ -166,11 +193,12 @@ class BridgeKernelTest {
   void nothingIsLeftAfterAKilledMonitorAndGc() throws Exception {
     try (TestHost host = new TestHost()) {
       OutsideHost.useOwnSubnet(host, "");
-      GuestName g = bridged(host, "killed", Map.of("net.publish", "20999:80", "net.rate", "10mbit"));
+      GuestName g =
+          bridged(host, "killed", Map.of("net.publish", "20999:80", "net.rate", "10mbit"));
       long monitor = host.guests().status(g).initPid();
-      String state = java.nio.file.Files.readString(
-          host.dirs().runGuest(g).resolve("state.json"));
-      long monitorPid = Long.parseLong(state.replaceAll("(?s).*\"monitorPid\"\\s*:\\s*(\\d+).*", "$1"));
+      String state = java.nio.file.Files.readString(host.dirs().runGuest(g).resolve("state.json"));
+      long monitorPid =
+          Long.parseLong(state.replaceAll("(?s).*\"monitorPid\"\\s*:\\s*(\\d+).*", "$1"));
       assertThat(monitorPid).isNotEqualTo(monitor);
       new ProcessBuilder("kill", "-9", Long.toString(monitorPid)).start().waitFor();
       Thread.sleep(300);
@@ -186,12 +214,19 @@ class BridgeKernelTest {
       Subnet subnet = OutsideHost.useOwnSubnet(host, "");
       GuestName g = GuestName.of("bad");
       host.guests().build(g, "busybox");
-      for (Map.Entry<String, String> e : Map.of(
-              "net.mode", "bridgee", "net.rate", "2gbit", "net.ip", "10.1.2", "net.publish",
-              "80:99999")
-          .entrySet()) {
-        Map<String, String> keys = new java.util.LinkedHashMap<>(Map.of("net.mode", "bridge",
-            "net.ceil", "1gbit"));
+      for (Map.Entry<String, String> e :
+          Map.of(
+                  "net.mode",
+                  "bridgee",
+                  "net.rate",
+                  "2gbit",
+                  "net.ip",
+                  "10.1.2",
+                  "net.publish",
+                  "80:99999")
+              .entrySet()) {
+        Map<String, String> keys =
+            new java.util.LinkedHashMap<>(Map.of("net.mode", "bridge", "net.ceil", "1gbit"));
         keys.put(e.getKey(), e.getValue());
         assertThatThrownBy(() -> host.guests().set(g, keys))
             .isInstanceOf(JvsException.class)
@@ -202,22 +237,31 @@ class BridgeKernelTest {
       // start-time refusals: address outside the subnet, address taken, port in use
       host.guests().set(g, Map.of("net.mode", "bridge", "net.ip", "10.9.9.9"));
       assertStartFails(host, g, "not a guest address in the subnet");
-      GuestName other = bridged(host, "owner", Map.of("net.ip", subnet.network().plus(7).toString()));
+      GuestName other =
+          bridged(host, "owner", Map.of("net.ip", subnet.network().plus(7).toString()));
       host.guests().set(g, Map.of("net.ip", subnet.network().plus(7).toString()));
       assertStartFails(host, g, "is taken by guest owner", false);
       host.guests().stop(other, java.time.Duration.ZERO);
       try (ServerSocket busy = new ServerSocket(0)) {
-        host.guests().set(g, Map.of("net.ip", subnet.network().plus(8).toString(),
-            "net.publish", busy.getLocalPort() + ":80"));
+        host.guests()
+            .set(
+                g,
+                Map.of(
+                    "net.ip",
+                    subnet.network().plus(8).toString(),
+                    "net.publish",
+                    busy.getLocalPort() + ":80"));
         assertStartFails(host, g, "already in use on the host");
       }
       // the host's subnet: malformed, and overlapping the host's own route
       host.guests().set(g, Map.of("net.publish", "21000:80"));
       OutsideHost.useOwnSubnet(host, "");
-      java.nio.file.Files.writeString(host.dirs().root().resolve("net.conf"), "subnet = 10.1.2.3/24\n");
+      java.nio.file.Files.writeString(
+          host.dirs().root().resolve("net.conf"), "subnet = 10.1.2.3/24\n");
       assertStartFails(host, g, "host bits set");
       String eth0 = OutsideHost.sh("ip -o -4 route show dev eth0 scope link").split("\\s+")[0];
-      java.nio.file.Files.writeString(host.dirs().root().resolve("net.conf"), "subnet = " + eth0 + "\n");
+      java.nio.file.Files.writeString(
+          host.dirs().root().resolve("net.conf"), "subnet = " + eth0 + "\n");
       host.guests().set(g, Map.of("net.ip", Subnet.parse(eth0).network().plus(9).toString()));
       assertStartFails(host, g, "overlaps the host's route");
     }

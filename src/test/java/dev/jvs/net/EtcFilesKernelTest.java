@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A bridge guest's /etc/hosts and /etc/resolv.conf reach the guest wherever its root is: also
- * when its private layer is its own disk image (disk.space), mounted only in its namespace; and
- * nothing is written into the guest's tree from the host.
+ * A bridge guest's /etc/hosts and /etc/resolv.conf reach the guest wherever its root is: also when
+ * its private layer is its own disk image (disk.space), mounted only in its namespace; and nothing
+ * is written into the guest's tree from the host.
  */
 @Tag("kernel")
 class EtcFilesKernelTest {
@@ -32,7 +32,8 @@ class EtcFilesKernelTest {
     String ip = ipOf(host, g);
     assertThat(ip).matches("10\\.211\\.\\d+\\.\\d+");
     assertThat(host.exec(g, "cat", "/etc/hosts").output())
-        .startsWith("# written by jvs").contains(ip + "\t" + g.value());
+        .startsWith("# written by jvs")
+        .contains(ip + "\t" + g.value());
     assertThat(host.exec(g, "cat", "/etc/resolv.conf").output()).startsWith("# written by jvs");
   }
 
@@ -53,7 +54,8 @@ class EtcFilesKernelTest {
       assertThat(host.exec(g, "ls", "-a", "/dev").output())
           .as("bound from the run directory itself, nothing staged in /dev")
           .doesNotContain(".jvs-etc");
-      assertThat(host.dirs().guest(g).resolve("upper/etc")).as("nothing written on the host")
+      assertThat(host.dirs().guest(g).resolve("upper/etc"))
+          .as("nothing written on the host")
           .doesNotExist();
 
       host.guests().stop(g, Duration.ZERO);
@@ -73,8 +75,18 @@ class EtcFilesKernelTest {
       // /etc/hosts is a mount point, so its /etc cannot be moved away while it runs).
       host.systemGuest(g.value());
       // Inside, the same path is the guest's own directory, holding a copy of its /etc.
-      TestHost.Run r = host.exec(g, "sh", "-c", "mkdir -p " + trap + " && cp -a /etc/. " + trap
-          + " && mv /etc /etc.orig && ln -s " + trap + " /etc");
+      TestHost.Run r =
+          host.exec(
+              g,
+              "sh",
+              "-c",
+              "mkdir -p "
+                  + trap
+                  + " && cp -a /etc/. "
+                  + trap
+                  + " && mv /etc /etc.orig && ln -s "
+                  + trap
+                  + " /etc");
       assertThat(r.code()).as(r.output()).isZero();
       host.guests().stop(g, Duration.ZERO);
       host.guests().set(g, Map.of("net.mode", "bridge"));

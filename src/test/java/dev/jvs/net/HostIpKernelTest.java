@@ -47,19 +47,34 @@ class HostIpKernelTest {
           .isEqualTo(hostNetns);
 
       // 0.0.0.0 is narrowed to the guest's address; 127.0.0.1 means the guest's address
-      int port = 30000 + Integer.parseInt(NetNames.of(host.dirs().root()).tag().substring(0, 3), 16) % 20000;
-      TestHost.Run any = host.exec(g, "sh", "-c",
-          "mkdir -p /www && echo hi-vctx > /www/index.html && httpd -p " + port + " -h /www");
+      int port =
+          30000
+              + Integer.parseInt(NetNames.of(host.dirs().root()).tag().substring(0, 3), 16) % 20000;
+      TestHost.Run any =
+          host.exec(
+              g,
+              "sh",
+              "-c",
+              "mkdir -p /www && echo hi-vctx > /www/index.html && httpd -p " + port + " -h /www");
       assertThat(any.code()).as(any.output()).isZero();
       String listening = OutsideHost.sh("ss -Htln sport = :" + port);
-      assertThat(listening).contains(ip + ":" + port).doesNotContain("0.0.0.0:" + port)
+      assertThat(listening)
+          .contains(ip + ":" + port)
+          .doesNotContain("0.0.0.0:" + port)
           .doesNotContain("*:" + port);
-      assertThat(host.exec(g, "timeout", "5", "wget", "-q", "-O", "-",
-          "http://127.0.0.1:" + port + "/").output()).contains("hi-vctx");
+      assertThat(
+              host.exec(
+                      g, "timeout", "5", "wget", "-q", "-O", "-", "http://127.0.0.1:" + port + "/")
+                  .output())
+          .contains("hi-vctx");
 
       // another of the host's addresses cannot be bound
-      String other = OutsideHost.sh("ip -o -4 addr show dev eth0").replaceAll("(?s).*inet (\\S+)/.*", "$1").strip();
-      TestHost.Run bad = host.exec(g, "sh", "-c", "httpd -f -p " + other + ":" + (port + 1) + " -h /www");
+      String other =
+          OutsideHost.sh("ip -o -4 addr show dev eth0")
+              .replaceAll("(?s).*inet (\\S+)/.*", "$1")
+              .strip();
+      TestHost.Run bad =
+          host.exec(g, "sh", "-c", "httpd -f -p " + other + ":" + (port + 1) + " -h /www");
       assertThat(bad.code()).isNotZero();
       assertThat(bad.output()).contains("bind: Operation not permitted");
 
@@ -68,8 +83,17 @@ class HostIpKernelTest {
         server.bind(new InetSocketAddress(other, 0));
         AtomicReference<String> peer = new AtomicReference<>();
         Thread t = Thread.ofVirtual().start(() -> answer(server, peer));
-        String body = host.exec(g, "timeout", "5", "wget", "-q", "-O", "-",
-            "http://" + other + ":" + server.getLocalPort() + "/").output();
+        String body =
+            host.exec(
+                    g,
+                    "timeout",
+                    "5",
+                    "wget",
+                    "-q",
+                    "-O",
+                    "-",
+                    "http://" + other + ":" + server.getLocalPort() + "/")
+                .output();
         t.join(5000);
         assertThat(body).contains("hello");
         assertThat(peer.get()).isEqualTo(ip);
@@ -103,10 +127,13 @@ class HostIpKernelTest {
   }
 
   private static void answer(ServerSocket server, AtomicReference<String> peer) {
-    try (Socket s = server.accept(); OutputStream o = s.getOutputStream()) {
+    try (Socket s = server.accept();
+        OutputStream o = s.getOutputStream()) {
       peer.set(s.getInetAddress().getHostAddress());
       s.getInputStream().read(new byte[1024]);
-      o.write("HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n".getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          "HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n"
+              .getBytes(StandardCharsets.US_ASCII));
     } catch (java.io.IOException e) {
       // the assertions report it
     }

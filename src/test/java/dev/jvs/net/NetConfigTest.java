@@ -15,13 +15,25 @@ class NetConfigTest {
 
   @Test
   void parsesABridgeGuest() {
-    NetConfig c = NetConfig.from(Map.of("net.mode", "bridge", "net.ip", "10.77.0.5/24",
-        "net.publish", "8080:80/tcp, 5353:53/udp", "net.rate", "20mbit", "net.ceil", "1gbit",
-        "net.isolate", "true"));
+    NetConfig c =
+        NetConfig.from(
+            Map.of(
+                "net.mode",
+                "bridge",
+                "net.ip",
+                "10.77.0.5/24",
+                "net.publish",
+                "8080:80/tcp, 5353:53/udp",
+                "net.rate",
+                "20mbit",
+                "net.ceil",
+                "1gbit",
+                "net.isolate",
+                "true"));
     assertThat(c.mode()).isEqualTo(NetMode.BRIDGE);
     assertThat(c.ip()).isEqualTo(Ipv4.parse("10.77.0.5"));
-    assertThat(c.publish()).containsExactly(new PortMapping(8080, 80, "tcp"),
-        new PortMapping(5353, 53, "udp"));
+    assertThat(c.publish())
+        .containsExactly(new PortMapping(8080, 80, "tcp"), new PortMapping(5353, 53, "udp"));
     assertThat(c.rate()).isEqualTo(20_000_000L);
     assertThat(c.ceil()).isEqualTo(1_000_000_000L);
     assertThat(c.isolate()).isTrue();
@@ -31,13 +43,21 @@ class NetConfigTest {
   void refusesContradictionsAndMalformedValues() {
     assertThatThrownBy(() -> NetConfig.validate("net.mode", "bridgee"))
         .hasMessage("unknown mode 'bridgee' (expected none, host, bridge or host-ip)");
-    assertThatThrownBy(() -> NetConfig.validate("net.ip", "10.1.2")).hasMessageContaining("malformed");
-    assertThatThrownBy(() -> NetConfig.validate("net.ip", "127.0.0.1")).hasMessageContaining("cannot");
-    assertThatThrownBy(() -> NetConfig.validate("net.publish", "80:99999")).hasMessageContaining("1..65535");
-    assertThatThrownBy(() -> NetConfig.validate("net.publish", "80:81,80:82")).hasMessageContaining("twice");
-    assertThatThrownBy(() -> NetConfig.validate("net.rate", "20mb")).hasMessageContaining("malformed rate");
-    assertThatThrownBy(() -> NetConfig.from(Map.of("net.mode", "bridge", "net.rate", "200mbit",
-        "net.ceil", "100mbit"))).hasMessage("net.rate 200mbit is above net.ceil 100mbit");
+    assertThatThrownBy(() -> NetConfig.validate("net.ip", "10.1.2"))
+        .hasMessageContaining("malformed");
+    assertThatThrownBy(() -> NetConfig.validate("net.ip", "127.0.0.1"))
+        .hasMessageContaining("cannot");
+    assertThatThrownBy(() -> NetConfig.validate("net.publish", "80:99999"))
+        .hasMessageContaining("1..65535");
+    assertThatThrownBy(() -> NetConfig.validate("net.publish", "80:81,80:82"))
+        .hasMessageContaining("twice");
+    assertThatThrownBy(() -> NetConfig.validate("net.rate", "20mb"))
+        .hasMessageContaining("malformed rate");
+    assertThatThrownBy(
+            () ->
+                NetConfig.from(
+                    Map.of("net.mode", "bridge", "net.rate", "200mbit", "net.ceil", "100mbit")))
+        .hasMessage("net.rate 200mbit is above net.ceil 100mbit");
     assertThatThrownBy(() -> NetConfig.from(Map.of("net.mode", "host-ip")))
         .hasMessage("net.mode=host-ip needs net.ip");
     assertThatThrownBy(() -> NetConfig.from(Map.of("net.publish", "80:80")))

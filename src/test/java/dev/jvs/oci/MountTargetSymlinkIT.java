@@ -24,14 +24,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (CVE-2021-30465 class), judged by their effect on the host. Container A plants {@code a -> HOST
  * DIR} in a host volume it shares with container B; B's config mounts the volume at /vol, then a
  * tmpfs at /vol/a/sub/deeper and a host file at /vol/a/file, with its cwd at /vol/a/cwd. Nothing
- * may appear in HOST DIR, neither a directory, a file nor a mount: B either starts with all of
- * them inside its own root, or its create fails with one line. Also the image-side twins: a
- * rootfs whose /dev or /proc is a link to a host directory.
+ * may appear in HOST DIR, neither a directory, a file nor a mount: B either starts with all of them
+ * inside its own root, or its create fails with one line. Also the image-side twins: a rootfs whose
+ * /dev or /proc is a link to a host directory.
  */
 @Tag("kernel")
 class MountTargetSymlinkIT {
   /** What B runs: evidence, in its own rootfs, of where its mounts and cwd landed. */
-  private static final String VICTIM = """
+  private static final String VICTIM =
+      """
       stat -f -c %T /vol/a/sub/deeper > /out/deeper 2>&1
       cat /vol/a/file > /out/file 2>&1
       [ "$(stat -c %d:%i .)" = "$(stat -c %d:%i /vol/a/cwd)" ] && echo same > /out/cwd
@@ -85,8 +86,9 @@ class MountTargetSymlinkIT {
       String link = linkTarget(kind, trap);
 
       // A: plants the link through its bind of the volume, and ends.
-      OciTestHost.Bundle a = host.bundle("a", "sh", "-c",
-          "ln -s '" + link + "' /vol/a && echo planted > /out/planted");
+      OciTestHost.Bundle a =
+          host.bundle(
+              "a", "sh", "-c", "ln -s '" + link + "' /vol/a && echo planted > /out/planted");
       bindVolume(a, vol);
       a.save();
       host.ok("create", "--bundle", a.dir().toString(), "a");
@@ -100,10 +102,22 @@ class MountTargetSymlinkIT {
       OciTestHost.Bundle b = host.bundle("b", "sh", "-c", VICTIM);
       bindVolume(b, vol);
       ArrayNode mounts = (ArrayNode) b.config().get("mounts");
-      mounts.addObject().put("destination", "/vol/a/sub/deeper").put("type", "tmpfs")
-          .put("source", "tmpfs").putArray("options").add("nosuid").add("size=1m");
-      mounts.addObject().put("destination", "/vol/a/file").put("type", "bind")
-          .put("source", source.toString()).putArray("options").add("bind").add("ro");
+      mounts
+          .addObject()
+          .put("destination", "/vol/a/sub/deeper")
+          .put("type", "tmpfs")
+          .put("source", "tmpfs")
+          .putArray("options")
+          .add("nosuid")
+          .add("size=1m");
+      mounts
+          .addObject()
+          .put("destination", "/vol/a/file")
+          .put("type", "bind")
+          .put("source", source.toString())
+          .putArray("options")
+          .add("bind")
+          .add("ro");
       b.process().put("cwd", "/vol/a/cwd");
       if (kind == Link.IN_BOTH) {
         Files.createDirectories(b.rootfs().resolve(trap.toString().substring(1)));
@@ -120,8 +134,11 @@ class MountTargetSymlinkIT {
           found.add("mount " + m + " in B's mount namespace");
         }
       }
-      assertThat(found).as("what B's create (exit %d: %s) put at the host's %s", created.code(),
-          created.err().strip(), trap).isEmpty();
+      assertThat(found)
+          .as(
+              "what B's create (exit %d: %s) put at the host's %s",
+              created.code(), created.err().strip(), trap)
+          .isEmpty();
       if (created.code() != 0) {
         assertOneLineError(created);
         assertThat(host.stateLeft()).as("state left by a failed create").isEmpty();
@@ -130,9 +147,11 @@ class MountTargetSymlinkIT {
       }
       host.ok("start", "b");
       OciTestHost.await(b, "/out/done");
-      assertThat(b.file("/out/deeper")).as("the tmpfs, as B sees /vol/a/sub/deeper")
+      assertThat(b.file("/out/deeper"))
+          .as("the tmpfs, as B sees /vol/a/sub/deeper")
           .isEqualTo("tmpfs\n");
-      assertThat(b.file("/out/file")).as("the bound file, as B sees /vol/a/file")
+      assertThat(b.file("/out/file"))
+          .as("the bound file, as B sees /vol/a/file")
           .isEqualTo("bound\n");
       assertThat(b.exists("/out/cwd")).as("B's cwd is its /vol/a/cwd").isTrue();
       assertHostUntouched(trap, "while B runs");
@@ -150,13 +169,13 @@ class MountTargetSymlinkIT {
   }
 
   /**
-   * The image's /dev and /proc are absolute links to host directories; with {@code alsoInImage}
-   * the image has those paths too, so that followed inside the root they lead somewhere.
+   * The image's /dev and /proc are absolute links to host directories; with {@code alsoInImage} the
+   * image has those paths too, so that followed inside the root they lead somewhere.
    */
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
-  void anImageWhoseDevAndProcLinkToHostDirectoriesCreatesAndWritesNothingThere(
-      boolean alsoInImage) throws Exception {
+  void anImageWhoseDevAndProcLinkToHostDirectoriesCreatesAndWritesNothingThere(boolean alsoInImage)
+      throws Exception {
     Path devTrap = trap();
     Path procTrap = trap();
     try (OciTestHost host = new OciTestHost()) {
@@ -164,7 +183,12 @@ class MountTargetSymlinkIT {
       Path decoy = Files.createDirectories(procTrap.resolve("sys/net/ipv4")).resolve("ip_forward");
       Files.writeString(decoy, "untouched\n");
       List<String> procTrapBefore = hostEvidence(procTrap);
-      OciTestHost.Bundle b = host.bundle("img", "sh", "-c", """
+      OciTestHost.Bundle b =
+          host.bundle(
+              "img",
+              "sh",
+              "-c",
+              """
           { [ -c /dev/null ] && echo x > /dev/null && echo ok || echo missing; } > /out/null
           cat /proc/sys/net/ipv4/ip_forward > /out/forward
           exec sleep 1000
@@ -187,8 +211,11 @@ class MountTargetSymlinkIT {
       if (!Files.readString(decoy).equals("untouched\n")) {
         found.add(decoy + " now holds " + Files.readString(decoy).strip());
       }
-      assertThat(found).as("what create (exit %d: %s) did at the host's %s and %s",
-          created.code(), created.err().strip(), devTrap, procTrap).isEmpty();
+      assertThat(found)
+          .as(
+              "what create (exit %d: %s) did at the host's %s and %s",
+              created.code(), created.err().strip(), devTrap, procTrap)
+          .isEmpty();
       if (created.code() != 0) {
         assertOneLineError(created);
         assertThat(host.stateLeft()).isEmpty();
@@ -201,7 +228,8 @@ class MountTargetSymlinkIT {
       assertThat(b.file("/out/forward")).as("its sysctl, in its own /proc").isEqualTo("1\n");
       host.ok("delete", "--force", "img");
       assertHostUntouched(devTrap, "after delete");
-      assertThat(hostEvidence(procTrap)).as("what is at the host's %s after delete", procTrap)
+      assertThat(hostEvidence(procTrap))
+          .as("what is at the host's %s after delete", procTrap)
           .isEqualTo(procTrapBefore);
       assertThat(Files.readString(decoy)).isEqualTo("untouched\n");
       assertThat(host.leftovers()).isEmpty();
@@ -212,17 +240,16 @@ class MountTargetSymlinkIT {
   }
 
   /**
-   * A guard for the resolution inside the root: the image's /proc is {@code sys/x} and
-   * {@code /sys/x -> ../p}, so procfs lands on /p and the later sysfs mount on /sys hides the
-   * link; maskedPaths and readonlyPaths must still cover that procfs (without a user namespace,
-   * a writable /proc/sys gives the container's root the host's kernel.core_pattern), or create
-   * must fail.
+   * A guard for the resolution inside the root: the image's /proc is {@code sys/x} and {@code
+   * /sys/x -> ../p}, so procfs lands on /p and the later sysfs mount on /sys hides the link;
+   * maskedPaths and readonlyPaths must still cover that procfs (without a user namespace, a
+   * writable /proc/sys gives the container's root the host's kernel.core_pattern), or create must
+   * fail.
    */
   @Test
   void maskedAndReadonlyPathsCoverTheProcfsTheContainerGets() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
-      OciTestHost.Bundle b = host.bundle("masks", "sh", "-c",
-          "echo up > /out/up; exec sleep 1000");
+      OciTestHost.Bundle b = host.bundle("masks", "sh", "-c", "echo up > /out/up; exec sleep 1000");
       Path rootfs = b.rootfs();
       Files.delete(rootfs.resolve("proc"));
       Files.createSymbolicLink(rootfs.resolve("proc"), Path.of("sys/x"));
@@ -239,16 +266,22 @@ class MountTargetSymlinkIT {
       OciTestHost.await(b, "/out/up");
       Path mountinfo = Path.of("/proc/" + pid(host, "masks") + "/mountinfo");
       assertThat(Procfs.unprotected(Files.readAllLines(mountinfo)))
-          .as("procfs mounts the container sees without their masks:\n"
-              + Files.readString(mountinfo)).isEmpty();
+          .as(
+              "procfs mounts the container sees without their masks:\n"
+                  + Files.readString(mountinfo))
+          .isEmpty();
       host.ok("delete", "--force", "masks");
     }
   }
 
-
   private static void bindVolume(OciTestHost.Bundle b, Path vol) {
-    ((ArrayNode) b.config().get("mounts")).addObject().put("destination", "/vol")
-        .put("type", "bind").put("source", vol.toString()).putArray("options").add("rbind")
+    ((ArrayNode) b.config().get("mounts"))
+        .addObject()
+        .put("destination", "/vol")
+        .put("type", "bind")
+        .put("source", vol.toString())
+        .putArray("options")
+        .add("rbind")
         .add("rw");
   }
 
@@ -286,9 +319,13 @@ class MountTargetSymlinkIT {
   static List<String> hostEvidence(Path trap) {
     List<String> found = new ArrayList<>();
     for (String p : contents(trap)) {
-      found.add((Files.isSymbolicLink(trap.resolve(p)) ? "symlink " : Files.isDirectory(
-          trap.resolve(p)) ? "directory " : Files.isRegularFile(trap.resolve(p)) ? "file "
-          : "node ") + p);
+      found.add(
+          (Files.isSymbolicLink(trap.resolve(p))
+                  ? "symlink "
+                  : Files.isDirectory(trap.resolve(p))
+                      ? "directory "
+                      : Files.isRegularFile(trap.resolve(p)) ? "file " : "node ")
+              + p);
     }
     for (String m : mountsUnder(Path.of("/proc/self/mountinfo"), trap)) {
       found.add("mount " + m + " on the host");
@@ -306,8 +343,7 @@ class MountTargetSymlinkIT {
   /** Every path below {@code dir}, relative to it, symlinks not followed. */
   static List<String> contents(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted()
-          .toList();
+      return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -24,7 +24,8 @@ class OciBadInputIT {
   void malformedConfigUnknownFieldsAndNamespaces() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
       OciTestHost.Bundle b = host.bundle("bad", "true");
-      Files.writeString(b.dir().resolve("config.json"), "{\"ociVersion\": \"1.2.0\", \"process\": {");
+      Files.writeString(
+          b.dir().resolve("config.json"), "{\"ociVersion\": \"1.2.0\", \"process\": {");
       assertFails(host, b, "bad", "malformed JSON");
 
       OciTestHost.Bundle u = host.bundle("unknown", "true");
@@ -53,12 +54,16 @@ class OciBadInputIT {
       assertFails(host, b, "noroot", "invalid rootfs: stat " + b.dir().resolve("nope"));
 
       OciTestHost.Bundle p = host.bundle("noprog", "no-such-program");
-      assertFails(host, p, "noprog", "exec: \"no-such-program\": executable file not found in $PATH");
+      assertFails(
+          host, p, "noprog", "exec: \"no-such-program\": executable file not found in $PATH");
 
       // fails inside jvs-init: the launch program's failing operation is named
       OciTestHost.Bundle m = host.bundle("mnt", "true");
-      ((ArrayNode) m.config().get("mounts")).addObject().put("destination", "/x")
-          .put("type", "nosuchfs").put("source", "none");
+      ((ArrayNode) m.config().get("mounts"))
+          .addObject()
+          .put("destination", "/x")
+          .put("type", "nosuchfs")
+          .put("source", "none");
       m.save();
       // named as the container sees it: the mount lands inside its root, wherever that is
       assertFails(host, m, "mnt", "mount nosuchfs on /x: No such device");
@@ -99,7 +104,8 @@ class OciBadInputIT {
   void errorsGoToTheJsonLogAsContainerdReadsThem() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
       Path log = host.base.resolve("log.json");
-      OciTestHost.Result r = host.oci("--log", log.toString(), "--log-format", "json", "state", "x");
+      OciTestHost.Result r =
+          host.oci("--log", log.toString(), "--log-format", "json", "state", "x");
       assertThat(r.code()).isEqualTo(1);
       var entry = OciTestHost.JSON.readTree(Files.readAllLines(log).getLast());
       assertThat(entry.get("level").asText()).isEqualTo("error");

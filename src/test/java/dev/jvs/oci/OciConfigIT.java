@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** config.json fields, each checked from inside a real container. */
 @Tag("kernel")
 class OciConfigIT {
-  private static final String PROBE = """
+  private static final String PROBE =
+      """
       hostname > /res/hostname
       echo "$FOO" > /res/env
       pwd > /res/cwd
@@ -54,16 +55,37 @@ class OciConfigIT {
       for (String set : new String[] {"bounding", "effective", "permitted"}) {
         caps.putArray(set).add("CAP_KILL").add("CAP_CHOWN");
       }
-      p.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 1000)
+      p.putArray("rlimits")
+          .addObject()
+          .put("type", "RLIMIT_NOFILE")
+          .put("hard", 1000)
           .put("soft", 1000);
       p.put("noNewPrivileges", true);
       ArrayNode mounts = (ArrayNode) c.get("mounts");
-      mounts.addObject().put("destination", "/res").put("type", "bind")
-          .put("source", res.toString()).putArray("options").add("rbind").add("rw");
-      mounts.addObject().put("destination", "/ro").put("type", "bind")
-          .put("source", ro.toString()).putArray("options").add("bind").add("ro");
-      mounts.addObject().put("destination", "/scratch").put("type", "tmpfs")
-          .put("source", "tmpfs").putArray("options").add("nosuid").add("size=1m");
+      mounts
+          .addObject()
+          .put("destination", "/res")
+          .put("type", "bind")
+          .put("source", res.toString())
+          .putArray("options")
+          .add("rbind")
+          .add("rw");
+      mounts
+          .addObject()
+          .put("destination", "/ro")
+          .put("type", "bind")
+          .put("source", ro.toString())
+          .putArray("options")
+          .add("bind")
+          .add("ro");
+      mounts
+          .addObject()
+          .put("destination", "/scratch")
+          .put("type", "tmpfs")
+          .put("source", "tmpfs")
+          .putArray("options")
+          .add("nosuid")
+          .add("size=1m");
       ObjectNode linux = b.linux();
       linux.putObject("sysctl").put("net.ipv4.ip_forward", "1");
       ObjectNode resources = linux.putObject("resources");
@@ -86,9 +108,15 @@ class OciConfigIT {
       assertThat(read(res, "hostname")).isEqualTo("oci-box");
       assertThat(read(res, "env")).isEqualTo("bar baz");
       assertThat(read(res, "cwd")).isEqualTo("/work/here");
-      assertThat(read(res, "id")).contains("uid=0").contains("groups=").contains("10").contains("20");
-      assertThat(read(res, "status")).contains("CapEff:\t0000000000000021")
-          .contains("CapBnd:\t0000000000000021").contains("NoNewPrivs:\t1");
+      assertThat(read(res, "id"))
+          .contains("uid=0")
+          .contains("groups=")
+          .contains("10")
+          .contains("20");
+      assertThat(read(res, "status"))
+          .contains("CapEff:\t0000000000000021")
+          .contains("CapBnd:\t0000000000000021")
+          .contains("NoNewPrivs:\t1");
       assertThat(read(res, "oom")).isEqualTo("500");
       assertThat(read(res, "nofile")).isEqualTo("1000");
       assertThat(read(res, "rootfs-ro")).isNotEqualTo("0");
@@ -99,8 +127,10 @@ class OciConfigIT {
       assertThat(read(res, "tmpfs")).contains("tmpfs /scratch tmpfs").contains("nosuid");
       assertThat(read(res, "seccomp")).isNotEqualTo("0");
       assertThat(Files.exists(host.base.resolve("res/../ro/x"))).isFalse();
-      assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory", cg, "memory.limit_in_bytes"))
-          .trim()).isEqualTo(Long.toString(100 * 1024 * 1024));
+      assertThat(
+              Files.readString(Path.of("/sys/fs/cgroup/memory", cg, "memory.limit_in_bytes"))
+                  .trim())
+          .isEqualTo(Long.toString(100 * 1024 * 1024));
       assertThat(Files.readString(Path.of("/sys/fs/cgroup/pids", cg, "pids.max")).trim())
           .isEqualTo("50");
       assertThat(Files.readString(Path.of("/sys/fs/cgroup/cpu", cg, "cpu.shares")).trim())
@@ -126,7 +156,8 @@ class OciConfigIT {
       }
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "h1");
-      assertThat(Files.readString(Path.of(log + "-prestart"))).contains("\"id\":\"h1\"")
+      assertThat(Files.readString(Path.of(log + "-prestart")))
+          .contains("\"id\":\"h1\"")
           .contains("\"status\":\"created\"");
       assertThat(Files.readString(Path.of(log + "-createRuntime"))).contains("\"id\":\"h1\"");
       assertThat(Files.exists(Path.of(log + "-poststart"))).isFalse();
@@ -144,8 +175,8 @@ class OciConfigIT {
       host.ok("create", "--bundle", a.dir().toString(), "a");
       long pidA = OciTestHost.JSON.readTree(host.ok("state", "a").out()).get("pid").asLong();
 
-      OciTestHost.Bundle j = host.bundle("j", "sh", "-c",
-          "readlink /proc/self/ns/net > /out/net; exec sleep 1000");
+      OciTestHost.Bundle j =
+          host.bundle("j", "sh", "-c", "readlink /proc/self/ns/net > /out/net; exec sleep 1000");
       ArrayNode ns = (ArrayNode) j.linux().get("namespaces");
       for (int i = 0; i < ns.size(); i++) {
         if (ns.get(i).get("type").asText().equals("network")) {
@@ -156,8 +187,8 @@ class OciConfigIT {
       host.ok("create", "--bundle", j.dir().toString(), "j");
       host.ok("start", "j");
       String net = OciTestHost.await(j, "/out/net").trim();
-      assertThat(net).isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + pidA + "/ns/net"))
-          .toString());
+      assertThat(net)
+          .isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + pidA + "/ns/net")).toString());
       host.ok("delete", "--force", "j");
       host.ok("delete", "--force", "a");
     }
@@ -166,11 +197,19 @@ class OciConfigIT {
   @Test
   void userNamespaceWithMappings() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
-      OciTestHost.Bundle u = host.bundle("u", "sh", "-c",
-          "cat /proc/self/uid_map > /out/uidmap; id -u > /out/uid; exec sleep 1000");
+      OciTestHost.Bundle u =
+          host.bundle(
+              "u",
+              "sh",
+              "-c",
+              "cat /proc/self/uid_map > /out/uidmap; id -u > /out/uid; exec sleep 1000");
       ((ArrayNode) u.linux().get("namespaces")).addObject().put("type", "user");
       for (String m : new String[] {"uidMappings", "gidMappings"}) {
-        u.linux().putArray(m).addObject().put("containerID", 0).put("hostID", 200000)
+        u.linux()
+            .putArray(m)
+            .addObject()
+            .put("containerID", 0)
+            .put("hostID", 200000)
             .put("size", 65536);
       }
       u.save();
@@ -191,11 +230,15 @@ class OciConfigIT {
     try (OciTestHost host = new OciTestHost()) {
       // `runc spec`'s process: ambient capabilities listed, no inheritable set
       OciTestHost.Bundle r = host.bundle("r", "sh", "-c", caps);
-      ((ObjectNode) r.process().get("capabilities")).putArray("ambient").add("CAP_AUDIT_WRITE")
-          .add("CAP_KILL").add("CAP_NET_BIND_SERVICE");
+      ((ObjectNode) r.process().get("capabilities"))
+          .putArray("ambient")
+          .add("CAP_AUDIT_WRITE")
+          .add("CAP_KILL")
+          .add("CAP_NET_BIND_SERVICE");
       r.save();
-      String warning = "ambient capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE"
-          + " dropped: not in both the permitted and inheritable sets";
+      String warning =
+          "ambient capabilities CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE"
+              + " dropped: not in both the permitted and inheritable sets";
       String created = host.ok("create", "--bundle", r.dir().toString(), "r").err();
       host.ok("start", "r");
       assertThat(OciTestHost.await(r, "/out/caps"))
@@ -223,8 +266,8 @@ class OciConfigIT {
       OciTestHost.Bundle s = host.bundle("s");
       Files.delete(s.dir().resolve("config.json"));
       host.ok("spec", "--bundle", s.dir().toString());
-      ObjectNode spec = (ObjectNode) OciTestHost.JSON.readTree(
-          Files.readString(s.dir().resolve("config.json")));
+      ObjectNode spec =
+          (ObjectNode) OciTestHost.JSON.readTree(Files.readString(s.dir().resolve("config.json")));
       ((ObjectNode) spec.get("process")).putArray("args").add("sleep").add("1000");
       ((ObjectNode) spec.get("linux")).put("cgroupsPath", "/" + host.cgroupParent + "/s");
       new OciTestHost.Bundle(s.dir(), spec).save();

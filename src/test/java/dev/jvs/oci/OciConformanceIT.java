@@ -41,15 +41,29 @@ class OciConformanceIT {
       String top = host.cgroupParent; // "/NAME": directly below each hierarchy's root
       b.linux().put("cgroupsPath", "/" + top);
       ObjectNode res = b.linux().putObject("resources");
-      res.putObject("cpu").put("shares", 2048).put("quota", 200000).put("period", 500000)
-          .put("cpus", "0").put("mems", "0");
-      res.putObject("memory").put("limit", 50593792).put("reservation", 50593792)
-          .put("swap", 50593792).put("kernel", 50593792).put("kernelTCP", 50593792)
-          .put("swappiness", 10).put("disableOOMKiller", true);
+      res.putObject("cpu")
+          .put("shares", 2048)
+          .put("quota", 200000)
+          .put("period", 500000)
+          .put("cpus", "0")
+          .put("mems", "0");
+      res.putObject("memory")
+          .put("limit", 50593792)
+          .put("reservation", 50593792)
+          .put("swap", 50593792)
+          .put("kernel", 50593792)
+          .put("kernelTCP", 50593792)
+          .put("swappiness", 10)
+          .put("disableOOMKiller", true);
       res.putObject("pids").put("limit", 1000);
       ArrayNode devices = res.putArray("devices");
       devices.addObject().put("allow", false).put("access", "rwm");
-      devices.addObject().put("allow", true).put("type", "c").put("major", 10).put("minor", 229)
+      devices
+          .addObject()
+          .put("allow", true)
+          .put("type", "c")
+          .put("major", 10)
+          .put("minor", 229)
           .put("access", "rwm");
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "r1");
@@ -76,23 +90,33 @@ class OciConformanceIT {
   @Test
   void hugepageLimitsReachTheHugetlbControllerWhereTheHostHasIt() throws Exception {
     Path unified = Path.of("/sys/fs/cgroup/unified");
-    Assumptions.assumeTrue(Files.exists(unified.resolve("cgroup.controllers"))
-        && Files.readString(unified.resolve("cgroup.controllers")).contains("hugetlb")
-        && Files.isDirectory(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB")),
+    Assumptions.assumeTrue(
+        Files.exists(unified.resolve("cgroup.controllers"))
+            && Files.readString(unified.resolve("cgroup.controllers")).contains("hugetlb")
+            && Files.isDirectory(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB")),
         "this test needs the hybrid layout of the development host (hugetlb in cgroup2)");
     try (OciTestHost host = new OciTestHost()) {
       OciTestHost.Bundle b = host.bundle("g1", "sleep", "1000");
-      b.linux().putObject("resources").putArray("hugepageLimits").addObject()
-          .put("pageSize", "2MB").put("limit", 2L << 30);
+      b.linux()
+          .putObject("resources")
+          .putArray("hugepageLimits")
+          .addObject()
+          .put("pageSize", "2MB")
+          .put("limit", 2L << 30);
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "g1");
-      assertThat(Files.readString(unified.resolve(host.cgroupParent + "/g1/hugetlb.2MB.max"))
-          .trim()).isEqualTo(Long.toString(2L << 30));
+      assertThat(
+              Files.readString(unified.resolve(host.cgroupParent + "/g1/hugetlb.2MB.max")).trim())
+          .isEqualTo(Long.toString(2L << 30));
       host.ok("delete", "--force", "g1");
 
       OciTestHost.Bundle bad = host.bundle("g2", "sleep", "1000");
-      bad.linux().putObject("resources").putArray("hugepageLimits").addObject()
-          .put("pageSize", "3MB").put("limit", 1);
+      bad.linux()
+          .putObject("resources")
+          .putArray("hugepageLimits")
+          .addObject()
+          .put("pageSize", "3MB")
+          .put("limit", 1);
       bad.save();
       OciTestHost.Result r = host.oci("create", "--bundle", bad.dir().toString(), "g2");
       assertThat(r.code()).isEqualTo(1);
@@ -108,8 +132,18 @@ class OciConformanceIT {
       ObjectNode hooks = b.config().putObject("hooks");
       ObjectNode cc = hooks.putArray("createContainer").addObject();
       cc.put("path", b.rootfs().resolve("bin/sh").toString()); // resolved in the runtime's view
-      cc.putArray("args").add("sh").add("-c").add("cat > " + out + "/cc-state; readlink"
-          + " /proc/self/ns/mnt > " + out + "/cc-mnt; hostname > " + out + "/cc-host");
+      cc.putArray("args")
+          .add("sh")
+          .add("-c")
+          .add(
+              "cat > "
+                  + out
+                  + "/cc-state; readlink"
+                  + " /proc/self/ns/mnt > "
+                  + out
+                  + "/cc-mnt; hostname > "
+                  + out
+                  + "/cc-host");
       cc.putArray("env").add("HOOK=cc");
       ObjectNode sc = hooks.putArray("startContainer").addObject();
       sc.put("path", "/bin/sh"); // resolved in the container
@@ -122,25 +156,33 @@ class OciConformanceIT {
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "k1");
       long pid = pid(host, "k1");
-      assertThat(Files.readString(out.resolve("cc-state"))).contains("\"id\":\"k1\"")
-          .contains("\"status\":\"created\"").contains("\"pid\":" + pid);
+      assertThat(Files.readString(out.resolve("cc-state")))
+          .contains("\"id\":\"k1\"")
+          .contains("\"status\":\"created\"")
+          .contains("\"pid\":" + pid);
       assertThat(Files.readString(out.resolve("pre-state"))).contains("\"status\":\"created\"");
       assertThat(Files.readString(out.resolve("cc-mnt")).trim())
           .isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/mnt")).toString());
       assertThat(Files.readString(out.resolve("cc-host")).trim()).isEqualTo("hooked");
-      assertThat(Files.exists(out.resolve("sc-state"))).as("startContainer ran at create").isFalse();
+      assertThat(Files.exists(out.resolve("sc-state")))
+          .as("startContainer ran at create")
+          .isFalse();
       host.ok("start", "k1");
       assertThat(OciTestHost.await(b, "/out/sc-env").trim()).isEqualTo("sc");
       assertThat(OciTestHost.await(b, "/out/sc-state")).contains("\"id\":\"k1\"");
       host.ok("delete", "--force", "k1");
 
       OciTestHost.Bundle f = host.bundle("k2", "sleep", "1000");
-      f.config().putObject("hooks").putArray("createContainer").addObject()
+      f.config()
+          .putObject("hooks")
+          .putArray("createContainer")
+          .addObject()
           .put("path", "/bin/false");
       f.save();
       OciTestHost.Result r = host.oci("create", "--bundle", f.dir().toString(), "k2");
       assertThat(r.code()).isEqualTo(1);
-      assertThat(r.err()).contains("createContainer hook #0 (/bin/false)")
+      assertThat(r.err())
+          .contains("createContainer hook #0 (/bin/false)")
           .contains("exited with a non-zero status");
       assertThat(host.stateLeft()).isEmpty();
     }
@@ -150,10 +192,14 @@ class OciConformanceIT {
   void sharedAndUnbindableRootPropagationHold() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
       for (String mode : new String[] {"shared", "unbindable"}) {
-        OciTestHost.Bundle b = host.bundle("p-" + mode, "sh", "-c",
-            "grep -E '^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / ' /proc/self/mountinfo > /out/root;"
-                + " mkdir -p /tmp/t;"
-                + " mount --bind / /tmp/t; echo $? > /out/bind; exec sleep 1000");
+        OciTestHost.Bundle b =
+            host.bundle(
+                "p-" + mode,
+                "sh",
+                "-c",
+                "grep -E '^[0-9]+ [0-9]+ [0-9:]+ [^ ]+ / ' /proc/self/mountinfo > /out/root;"
+                    + " mkdir -p /tmp/t;"
+                    + " mount --bind / /tmp/t; echo $? > /out/bind; exec sleep 1000");
         b.linux().put("rootfsPropagation", mode);
         ObjectNode caps = b.process().putObject("capabilities");
         for (String set : new String[] {"bounding", "effective", "permitted"}) {
@@ -179,8 +225,9 @@ class OciConformanceIT {
   @Test
   void aMountNamespaceIsJoinedByPathOrInherited() throws Exception {
     try (OciTestHost host = new OciTestHost()) {
-      Process holder = new ProcessBuilder(
-          "unshare", "--mount", "--fork", "--kill-child", "sleep", "1000").start();
+      Process holder =
+          new ProcessBuilder("unshare", "--mount", "--fork", "--kill-child", "sleep", "1000")
+              .start();
       try {
         Path nsLink = Path.of("/proc/" + holder.pid() + "/ns/mnt");
         String hostNs = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
@@ -198,8 +245,9 @@ class OciConformanceIT {
         }
         j.save();
         host.ok("create", "--bundle", j.dir().toString(), "m1");
-        assertThat(Files.readSymbolicLink(Path.of("/proc/" + pid(host, "m1") + "/ns/mnt"))
-            .toString()).isEqualTo(joined);
+        assertThat(
+                Files.readSymbolicLink(Path.of("/proc/" + pid(host, "m1") + "/ns/mnt")).toString())
+            .isEqualTo(joined);
         host.ok("delete", "--force", "m1");
       } finally {
         // unshare's forked sleep outlives unshare: kill it first
@@ -220,7 +268,8 @@ class OciConformanceIT {
       OciTestHost.await(h, "/out/x");
       host.ok("delete", "--force", "m2");
       assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
-          .as("the container's mounts on the host are gone").doesNotContain(h.rootfs().toString());
+          .as("the container's mounts on the host are gone")
+          .doesNotContain(h.rootfs().toString());
     }
   }
 }

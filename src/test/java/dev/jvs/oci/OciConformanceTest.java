@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Op;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
-import dev.jvs.launch.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,14 +30,17 @@ class OciConformanceTest {
 
   private OciConfig config(String top, String linux) throws Exception {
     Files.createDirectories(dir.resolve("rootfs/bin"));
-    Files.writeString(dir.resolve("config.json"), """
+    Files.writeString(
+        dir.resolve("config.json"),
+        """
         {"ociVersion": "1.1.0",
          "process": {"args": ["sh"], "cwd": "/", "env": ["PATH=/bin"]},
          "root": {"path": "rootfs"},
          "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]
          %s,
          "linux": {"namespaces": %s}}
-        """.formatted(top, linux));
+        """
+            .formatted(top, linux));
     return OciConfigReader.readBundle(dir);
   }
 
@@ -48,9 +51,13 @@ class OciConformanceTest {
   private LaunchProgram program(OciConfig c) {
     Plan.Namespaces ns = Namespaces.of(c.linux());
     OciValidator.checkNamespaces(c, ns);
-    return PlanProgram.start(ContainerPlan.build(c, ns, null,
-        new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("state/exec.fifo"), false,
-            false, null)));
+    return PlanProgram.start(
+        ContainerPlan.build(
+            c,
+            ns,
+            null,
+            new ContainerPlan.Where(
+                dir, dir.resolve("rootfs"), dir.resolve("state/exec.fifo"), false, false, null)));
   }
 
   private static List<String> names(LaunchProgram p) {
@@ -61,7 +68,8 @@ class OciConformanceTest {
   private static int rootMount(LaunchProgram p, long flags) {
     for (int i = 0; i < p.ops().size(); i++) {
       Op o = p.ops().get(i);
-      if (o.name().equals("mount") && o.fields().get(1).equals("/")
+      if (o.name().equals("mount")
+          && o.fields().get(1).equals("/")
           && Long.decode(o.fields().get(3)) == flags) {
         return i;
       }
@@ -73,13 +81,17 @@ class OciConformanceTest {
   void unknownPropertiesAreIgnoredButKnownUnsupportedOnesAreErrors() throws Exception {
     OciConfig c = config(", \"unknown\": \"x\", \"process2\": {\"a\": 1}");
     assertThat(c.process().args()).containsExactly("sh");
-    Files.writeString(dir.resolve("config.json"), """
+    Files.writeString(
+        dir.resolve("config.json"),
+        """
         {"ociVersion": "1.1.0", "root": {"path": "rootfs"},
          "linux": {"intelRdt": {"closID": "x"}, "futureField": 1}}
         """);
     assertThatThrownBy(() -> OciConfigReader.readBundle(dir))
         .hasMessage("config.json: unsupported field 'linux.intelRdt' (jvs does not implement it)");
-    Files.writeString(dir.resolve("config.json"), """
+    Files.writeString(
+        dir.resolve("config.json"),
+        """
         {"ociVersion": "1.1.0", "root": {"path": "rootfs"},
          "mounts": [{"destination": "/a"}, {"destination": "/b", "uidMappings": []}]}
         """);
@@ -100,12 +112,16 @@ class OciConformanceTest {
 
   @Test
   void cpuAndMemoryKnobsAreKeptExactly() throws Exception {
-    OciConfig.Resources res = OciConfigReader.mapper().readValue("""
+    OciConfig.Resources res =
+        OciConfigReader.mapper()
+            .readValue(
+                """
         {"cpu": {"shares": 2048, "quota": 200000, "period": 500000, "cpus": "0", "mems": "0"},
          "memory": {"limit": 50593792, "reservation": 50593792, "swap": 50593792,
                     "kernel": 50593792, "kernelTCP": 50593792, "swappiness": 10,
                     "disableOOMKiller": true}}
-        """, OciConfig.Resources.class);
+        """,
+                OciConfig.Resources.class);
     CgroupLimits l = Resources.limits(res, null);
     assertThat(l.cpuShares()).isEqualTo(2048);
     assertThat(l.cpuLimitPercent()).isNull(); // no rounding to a percentage of 100 ms
@@ -124,11 +140,15 @@ class OciConformanceTest {
 
   @Test
   void deviceRulesKeepTheConfigsOrderBeforeTheDefaults() throws Exception {
-    OciConfig.Resources res = OciConfigReader.mapper().readValue("""
+    OciConfig.Resources res =
+        OciConfigReader.mapper()
+            .readValue(
+                """
         {"devices": [{"allow": false, "access": "rwm"},
                      {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"},
                      {"allow": true, "type": "b", "major": 8, "minor": 20, "access": "rw"}]}
-        """, OciConfig.Resources.class);
+        """,
+                OciConfig.Resources.class);
     List<dev.jvs.cgroup.DeviceRule> rules = Resources.limits(res, null).devices();
     assertThat(rules.get(0).toV1Line()).isEqualTo("c 10:229 rwm");
     assertThat(rules.get(1).toV1Line()).isEqualTo("b 8:20 rw");
@@ -137,18 +157,24 @@ class OciConformanceTest {
 
   @Test
   void hugepageLimitsNeedAPageSizeTheHostHas() throws Exception {
-    OciConfig.Resources bad = OciConfigReader.mapper().readValue(
-        "{\"hugepageLimits\": [{\"pageSize\": \"3MB\", \"limit\": 314572800}]}",
-        OciConfig.Resources.class);
+    OciConfig.Resources bad =
+        OciConfigReader.mapper()
+            .readValue(
+                "{\"hugepageLimits\": [{\"pageSize\": \"3MB\", \"limit\": 314572800}]}",
+                OciConfig.Resources.class);
     assertThatThrownBy(() -> Resources.tuning(bad)).hasMessageContaining("3MB");
-    OciConfig.Resources silly = OciConfigReader.mapper().readValue(
-        "{\"hugepageLimits\": [{\"pageSize\": \"2 megs\", \"limit\": 1}]}",
-        OciConfig.Resources.class);
+    OciConfig.Resources silly =
+        OciConfigReader.mapper()
+            .readValue(
+                "{\"hugepageLimits\": [{\"pageSize\": \"2 megs\", \"limit\": 1}]}",
+                OciConfig.Resources.class);
     assertThatThrownBy(() -> Resources.tuning(silly)).hasMessageContaining("2 megs");
     if (Files.isDirectory(Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB"))) {
-      OciConfig.Resources ok = OciConfigReader.mapper().readValue(
-          "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 2147483648}]}",
-          OciConfig.Resources.class);
+      OciConfig.Resources ok =
+          OciConfigReader.mapper()
+              .readValue(
+                  "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 2147483648}]}",
+                  OciConfig.Resources.class);
       assertThat(Resources.tuning(ok).hugepageLimits()).containsEntry("2MB", 2147483648L);
     }
   }
@@ -156,9 +182,13 @@ class OciConformanceTest {
   @Test
   void sharedAndUnbindableRootsAreSetAfterThePivot() throws Exception {
     for (String mode : List.of("shared", "unbindable")) {
-      OciConfig c = config(", \"x\": 0", """
+      OciConfig c =
+          config(
+              ", \"x\": 0",
+              """
           [{"type": "mount"}], "rootfsPropagation": "%s"
-          """.formatted(mode));
+          """
+                  .formatted(mode));
       LaunchProgram p = program(c);
       long wanted = (mode.equals("shared") ? SHARED : UNBINDABLE) | MountFlags.REC;
       int before = rootMount(p, MountFlags.SLAVE | MountFlags.REC);
@@ -168,7 +198,11 @@ class OciConformanceTest {
       assertThat(before).as(mode).isNotNegative().isLessThan(pivot);
       assertThat(after).as(mode).isGreaterThan(pivot);
     }
-    LaunchProgram priv = program(config(", \"x\": 0", """
+    LaunchProgram priv =
+        program(
+            config(
+                ", \"x\": 0",
+                """
         [{"type": "mount"}], "rootfsPropagation": "private"
         """));
     assertThat(rootMount(priv, MountFlags.PRIVATE | MountFlags.REC))
@@ -176,9 +210,10 @@ class OciConformanceTest {
   }
 
   @Test
-  void createContainerHooksRunBeforeThePivotAndStartContainerHooksAfterTheWait()
-      throws Exception {
-    OciConfig c = config("""
+  void createContainerHooksRunBeforeThePivotAndStartContainerHooksAfterTheWait() throws Exception {
+    OciConfig c =
+        config(
+            """
         , "hooks": {"createContainer": [{"path": "/host/hook", "args": ["hook", "cc"],
                                           "env": ["A=1"], "timeout": 5}],
                     "startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "true"]}]}
@@ -187,14 +222,16 @@ class OciConformanceTest {
     List<String> names = names(p);
     int cc = names.indexOf("hook");
     int sc = names.lastIndexOf("hook");
-    assertThat(names).containsSubsequence("hook-state", "mount", "hook", "wait-fifo",
-        "pivot-root", "hook", "exec");
+    assertThat(names)
+        .containsSubsequence(
+            "hook-state", "mount", "hook", "wait-fifo", "pivot-root", "hook", "exec");
     assertThat(p.ops().get(cc).fields()).containsExactly("/host/hook", "5");
     assertThat(p.ops().get(sc).fields()).containsExactly("/bin/sh", "0");
     assertThat(p.ops().get(names.indexOf("hook-state")).fields())
         .containsExactly(dir.resolve("state/hook-state.json").toString());
     // each hook's argv (argv[0] included) and environment come just before it
-    assertThat(p.ops().subList(cc - 3, cc)).extracting(Op::name)
+    assertThat(p.ops().subList(cc - 3, cc))
+        .extracting(Op::name)
         .containsExactly("arg", "arg", "env");
     assertThat(p.ops().get(cc - 1).fields()).containsExactly("A=1");
     assertThat(ContainerPlan.needsHookState(c)).isTrue();
@@ -203,18 +240,23 @@ class OciConformanceTest {
 
   @Test
   void mountNamespacesMayBeJoinedOrInherited() throws Exception {
-    LaunchProgram joined = program(config(", \"x\": 0",
-        "[{\"type\": \"pid\"}, {\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]"));
+    LaunchProgram joined =
+        program(
+            config(
+                ", \"x\": 0",
+                "[{\"type\": \"pid\"}, {\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]"));
     List<String> j = names(joined);
     assertThat(j).containsSubsequence("setns", "clone", "pivot-root", "exec");
-    assertThat(Long.decode(joined.ops().get(j.indexOf("clone")).fields().getFirst())
-        & Namespace.MOUNT.flag()).isZero();
+    assertThat(
+            Long.decode(joined.ops().get(j.indexOf("clone")).fields().getFirst())
+                & Namespace.MOUNT.flag())
+        .isZero();
 
     LaunchProgram inherited = program(config(", \"x\": 0", "[{\"type\": \"pid\"}]"));
     List<String> h = names(inherited);
     // the host's mount tree: no propagation change on its /, and chroot, never pivot_root
     assertThat(h).contains("chroot").doesNotContain("pivot-root");
-    assertThat(inherited.ops()).noneMatch(
-        o -> o.name().equals("mount") && o.fields().get(1).equals("/"));
+    assertThat(inherited.ops())
+        .noneMatch(o -> o.name().equals("mount") && o.fields().get(1).equals("/"));
   }
 }

@@ -19,8 +19,8 @@ class OciExecIT {
   private static final Path SYSCTL = Path.of("/proc/sys/fs/lease-break-time");
 
   /** runc spec's (and jvs-oci spec's) bounding = effective = permitted set. */
-  private static final String DEFAULT_CAPS = hex(
-      Capability.AUDIT_WRITE, Capability.KILL, Capability.NET_BIND_SERVICE);
+  private static final String DEFAULT_CAPS =
+      hex(Capability.AUDIT_WRITE, Capability.KILL, Capability.NET_BIND_SERVICE);
 
   @Test
   void execWithoutProcessJsonCannotEscapeTheContainersRestrictions() throws Exception {
@@ -29,7 +29,8 @@ class OciExecIT {
     try (OciTestHost host = new OciTestHost()) {
       // The container replaces /bin/true with a script that tries to change a host sysctl, and
       // waits for the runtime to exec it, as a health check would.
-      String attack = """
+      String attack =
+          """
           #!/bin/sh
           grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status > /out/status
           ulimit -n > /out/nofile
@@ -39,17 +40,31 @@ class OciExecIT {
             && echo EVIL > /tmp/p/sys/fs/lease-break-time 2>/dev/null
           busybox umount /tmp/p 2>/dev/null
           exit 0
-          """.replace("EVIL", evil);
-      OciTestHost.Bundle b = host.bundle("x1", "sh", "-c",
-          "busybox rm /bin/true && cat > /bin/true <<'EOF'\n" + attack + "EOF\n"
-              + "busybox chmod 755 /bin/true && echo ready > /out/ready; exec sleep 1000");
+          """
+              .replace("EVIL", evil);
+      OciTestHost.Bundle b =
+          host.bundle(
+              "x1",
+              "sh",
+              "-c",
+              "busybox rm /bin/true && cat > /bin/true <<'EOF'\n"
+                  + attack
+                  + "EOF\n"
+                  + "busybox chmod 755 /bin/true && echo ready > /out/ready; exec sleep 1000");
       ObjectNode p = b.process();
-      p.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 777)
+      p.putArray("rlimits")
+          .addObject()
+          .put("type", "RLIMIT_NOFILE")
+          .put("hard", 777)
           .put("soft", 777);
       ObjectNode seccomp = b.linux().putObject("seccomp");
       seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
-      seccomp.putArray("syscalls").addObject().put("action", "SCMP_ACT_ERRNO")
-          .putArray("names").add("kexec_load");
+      seccomp
+          .putArray("syscalls")
+          .addObject()
+          .put("action", "SCMP_ACT_ERRNO")
+          .putArray("names")
+          .add("kexec_load");
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "x1");
       host.ok("start", "x1");
@@ -59,7 +74,10 @@ class OciExecIT {
 
       assertThat(sysctl()).as("host's fs.lease-break-time").isEqualTo(saved);
       assertThat(b.file("/out/status"))
-          .contains("CapBnd:\t" + DEFAULT_CAPS, "CapEff:\t" + DEFAULT_CAPS, "NoNewPrivs:\t1",
+          .contains(
+              "CapBnd:\t" + DEFAULT_CAPS,
+              "CapEff:\t" + DEFAULT_CAPS,
+              "NoNewPrivs:\t1",
               "Seccomp:\t2"); // 2: filter mode
       assertThat(b.file("/out/remount").trim()).isNotEqualTo("0");
       assertThat(b.file("/out/nofile").trim()).isEqualTo("777");
@@ -79,15 +97,22 @@ class OciExecIT {
       p.put("cwd", "/tmp");
       p.put("noNewPrivileges", false);
       ((ArrayNode) p.get("env")).add("FOO=container");
-      p.putObject("user").put("uid", 1000).put("gid", 1000).put("umask", 027)
-          .putArray("additionalGids").add(10);
+      p.putObject("user")
+          .put("uid", 1000)
+          .put("gid", 1000)
+          .put("umask", 027)
+          .putArray("additionalGids")
+          .add(10);
       b.save();
       host.ok("create", "--bundle", b.dir().toString(), "x2");
       host.ok("start", "x2");
-      String probe = "id -u; id -g; id -G; umask; pwd; echo \"$FOO $BAR\";"
-          + " grep -E '^(CapBnd|NoNewPrivs):' /proc/self/status";
+      String probe =
+          "id -u; id -g; id -G; umask; pwd; echo \"$FOO $BAR\";"
+              + " grep -E '^(CapBnd|NoNewPrivs):' /proc/self/status";
 
-      assertThat(host.ok("exec", "-e", "BAR=flag", "x2", "sh", "-c", probe).out()).isEqualTo("""
+      assertThat(host.ok("exec", "-e", "BAR=flag", "x2", "sh", "-c", probe).out())
+          .isEqualTo(
+              """
           1000
           1000
           1000 10
@@ -96,12 +121,34 @@ class OciExecIT {
           container flag
           CapBnd:\t%s
           NoNewPrivs:\t0
-          """.formatted(DEFAULT_CAPS));
+          """
+                  .formatted(DEFAULT_CAPS));
 
-      String withSysAdmin = hex(Capability.AUDIT_WRITE, Capability.KILL,
-          Capability.NET_BIND_SERVICE, Capability.SYS_ADMIN);
-      assertThat(host.ok("exec", "--user", "1001", "-g", "20", "--cwd", "/", "--cap",
-          "CAP_SYS_ADMIN", "--no-new-privs", "x2", "sh", "-c", probe).out()).isEqualTo("""
+      String withSysAdmin =
+          hex(
+              Capability.AUDIT_WRITE,
+              Capability.KILL,
+              Capability.NET_BIND_SERVICE,
+              Capability.SYS_ADMIN);
+      assertThat(
+              host.ok(
+                      "exec",
+                      "--user",
+                      "1001",
+                      "-g",
+                      "20",
+                      "--cwd",
+                      "/",
+                      "--cap",
+                      "CAP_SYS_ADMIN",
+                      "--no-new-privs",
+                      "x2",
+                      "sh",
+                      "-c",
+                      probe)
+                  .out())
+          .isEqualTo(
+              """
           1001
           1000
           1000 10 20
@@ -110,11 +157,14 @@ class OciExecIT {
           container\s
           CapBnd:\t%s
           NoNewPrivs:\t1
-          """.formatted(withSysAdmin));
+          """
+                  .formatted(withSysAdmin));
 
       // process.json is taken as is, but without capabilities it gets the container's (runc)
       Path process = host.base.resolve("process.json");
-      Files.writeString(process, """
+      Files.writeString(
+          process,
+          """
           {"args": ["grep", "CapBnd", "/proc/self/status"], "cwd": "/", "env": ["PATH=/bin"],
            "user": {"uid": 0, "gid": 0}}
           """);

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** runc's lifecycle through jvs-oci, real kernel: create, start, state, kill, delete and friends. */
+/**
+ * runc's lifecycle through jvs-oci, real kernel: create, start, state, kill, delete and friends.
+ */
 @Tag("kernel")
 class OciLifecycleIT {
   @Test
@@ -92,16 +94,25 @@ class OciLifecycleIT {
       assertThat(r.code()).isEqualTo(7);
       assertThat(r.out()).isEqualTo("hi from exec\n");
       assertThat(host.ok("exec", "c4", "sh", "-c", "echo $$").out().trim())
-          .as("exec joins the container's pid namespace").isNotEqualTo("1");
+          .as("exec joins the container's pid namespace")
+          .isNotEqualTo("1");
 
       Path process = host.base.resolve("process.json");
-      Files.writeString(process, """
+      Files.writeString(
+          process,
+          """
           {"args": ["sh", "-c", "id -u > /out/exec-uid; exec sleep 1000"], "cwd": "/tmp",
            "env": ["PATH=/bin"], "user": {"uid": 1000, "gid": 1000}}
           """);
       Path pidFile = host.base.resolve("exec.pid");
-      host.ok("exec", "--process", process.toString(), "--detach", "--pid-file",
-          pidFile.toString(), "c4");
+      host.ok(
+          "exec",
+          "--process",
+          process.toString(),
+          "--detach",
+          "--pid-file",
+          pidFile.toString(),
+          "c4");
       assertThat(OciTestHost.await(b, "/out/exec-uid")).isEqualTo("1000\n");
       long execPid = Long.parseLong(Files.readString(pidFile).trim());
 
@@ -120,8 +131,10 @@ class OciLifecycleIT {
       String cg = host.cgroupParent + "/c4";
       assertThat(Files.readString(Path.of("/sys/fs/cgroup/pids", cg, "pids.max")).trim())
           .isEqualTo("33");
-      assertThat(Files.readString(Path.of("/sys/fs/cgroup/memory", cg, "memory.limit_in_bytes"))
-          .trim()).isEqualTo("67108864");
+      assertThat(
+              Files.readString(Path.of("/sys/fs/cgroup/memory", cg, "memory.limit_in_bytes"))
+                  .trim())
+          .isEqualTo("67108864");
 
       host.ok("kill", "--all", "c4", "KILL");
       host.ok("delete", "--force", "c4");

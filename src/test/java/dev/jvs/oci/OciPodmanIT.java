@@ -31,28 +31,45 @@ class OciPodmanIT {
       try {
         Path tar = host.base.resolve("busybox.tar");
         OciTestHost.Bundle b = host.bundle("image", "true");
-        assertThat(run(List.of("tar", "-C", b.rootfs().toString(), "-cf", tar.toString(), "."))
-            .code()).isZero();
+        assertThat(
+                run(List.of("tar", "-C", b.rootfs().toString(), "-cf", tar.toString(), ".")).code())
+            .isZero();
         podman.ok("import", tar.toString(), "jvs-it-busybox");
 
         OciTestHost.Result hi = podman.ok(with("run", "--rm", "jvs-it-busybox", "echo", "hi"));
         assertThat(hi.out()).isEqualTo("hi\n");
 
         // -t: jvs-init hands the pty master to conmon over --console-socket; \r\n shows the pty
-        OciTestHost.Result tty = podman.ok(with("run", "--rm", "-t", "jvs-it-busybox", "echo", "on-tty"));
+        OciTestHost.Result tty =
+            podman.ok(with("run", "--rm", "-t", "jvs-it-busybox", "echo", "on-tty"));
         assertThat(tty.out()).isEqualTo("on-tty\r\n");
 
-        podman.ok(with("run", "-d", "--name", "d1", "--memory", "64m", "--cpus", "0.5",
-            "--pids-limit", "50", "jvs-it-busybox", "sleep", "1000"));
+        podman.ok(
+            with(
+                "run",
+                "-d",
+                "--name",
+                "d1",
+                "--memory",
+                "64m",
+                "--cpus",
+                "0.5",
+                "--pids-limit",
+                "50",
+                "jvs-it-busybox",
+                "sleep",
+                "1000"));
         OciTestHost.Result exec = podman.oci("exec", "d1", "sh", "-c", "echo in-d1; exit 5");
         assertThat(exec.code()).isEqualTo(5);
         assertThat(exec.out()).isEqualTo("in-d1\n");
         String id = podman.ok("inspect", "-f", "{{.Id}}", "d1").out().trim();
         String cg = host.cgroupParent + "/libpod-" + id;
-        assertThat(read("/sys/fs/cgroup/memory/" + cg + "/memory.limit_in_bytes")).isEqualTo("67108864");
+        assertThat(read("/sys/fs/cgroup/memory/" + cg + "/memory.limit_in_bytes"))
+            .isEqualTo("67108864");
         assertThat(read("/sys/fs/cgroup/pids/" + cg + "/pids.max")).isEqualTo("50");
         assertThat(read("/sys/fs/cgroup/cpu/" + cg + "/cpu.cfs_quota_us")).isEqualTo("50000");
-        assertThat(podman.ok("exec", "-t", "d1", "echo", "exec-tty").out()).isEqualTo("exec-tty\r\n");
+        assertThat(podman.ok("exec", "-t", "d1", "echo", "exec-tty").out())
+            .isEqualTo("exec-tty\r\n");
         podman.ok("stop", "-t", "1", "d1");
         podman.ok("rm", "d1");
         assertThat(host.stateLeft()).isEmpty();
@@ -110,12 +127,24 @@ class OciPodmanIT {
     }
 
     OciTestHost.Result oci(List<String> args) {
-      List<String> cmd = new ArrayList<>(List.of("podman",
-          "--root", host.base.resolve("podman/storage").toString(),
-          "--runroot", host.base.resolve("podman/run").toString(),
-          "--tmpdir", host.base.resolve("podman/tmp").toString(),
-          "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
-          "--runtime", runtime.toString()));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  "podman",
+                  "--root",
+                  host.base.resolve("podman/storage").toString(),
+                  "--runroot",
+                  host.base.resolve("podman/run").toString(),
+                  "--tmpdir",
+                  host.base.resolve("podman/tmp").toString(),
+                  "--storage-driver",
+                  "vfs",
+                  "--cgroup-manager",
+                  "cgroupfs",
+                  "--events-backend",
+                  "none",
+                  "--runtime",
+                  runtime.toString()));
       if (List.of("run", "create").contains(args.getFirst())) {
         List<String> withParent = new ArrayList<>(args);
         withParent.addAll(1, List.of("--cgroup-parent", "/" + host.cgroupParent));

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One test's OCI world: a temporary --root, busybox bundles and a cgroup parent of its own under
- * /tmp/jvs-it-oci-*; jvs-oci runs as a separate process from the packaged jar, as containerd
- * runs runc. {@link #close()} force-deletes every container and audits for leaks.
+ * /tmp/jvs-it-oci-*; jvs-oci runs as a separate process from the packaged jar, as containerd runs
+ * runc. {@link #close()} force-deletes every container and audits for leaks.
  */
 final class OciTestHost implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -34,8 +34,8 @@ final class OciTestHost implements AutoCloseable {
     try {
       base = Files.createTempDirectory(Path.of("/tmp"), "jvs-it-oci-");
       // a user namespace's root (an unprivileged host uid) must reach the bundles
-      Files.setPosixFilePermissions(base,
-          java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.setPosixFilePermissions(
+          base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -82,10 +82,11 @@ final class OciTestHost implements AutoCloseable {
       in = Files.createTempFile("jvs-it-oci-in", ".txt");
       Files.writeString(in, stdin == null ? "" : stdin);
       File input = stdin == null ? new File("/dev/null") : in.toFile();
-      Process p = pb.redirectInput(ProcessBuilder.Redirect.from(input))
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile())
-          .start();
+      Process p =
+          pb.redirectInput(ProcessBuilder.Redirect.from(input))
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
       if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
         throw new IllegalStateException(String.join(" ", pb.command()) + " hung");
@@ -118,15 +119,33 @@ final class OciTestHost implements AutoCloseable {
     try {
       Files.createDirectories(rootfs.resolve("bin"));
       Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-      for (String applet : List.of("sh", "cat", "echo", "sleep", "id", "ls", "mkdir", "hostname",
-          "touch", "ps", "grep", "readlink", "true", "mount", "wc", "head", "stat")) {
+      for (String applet :
+          List.of(
+              "sh",
+              "cat",
+              "echo",
+              "sleep",
+              "id",
+              "ls",
+              "mkdir",
+              "hostname",
+              "touch",
+              "ps",
+              "grep",
+              "readlink",
+              "true",
+              "mount",
+              "wc",
+              "head",
+              "stat")) {
         Files.createSymbolicLink(rootfs.resolve("bin/" + applet), Path.of("busybox"));
       }
       for (String d : List.of("proc", "sys", "dev", "tmp", "out")) {
         Files.createDirectories(rootfs.resolve(d));
       }
       // any uid a test switches to may write its findings there
-      Files.setPosixFilePermissions(rootfs.resolve("out"),
+      Files.setPosixFilePermissions(
+          rootfs.resolve("out"),
           java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
       ObjectNode config = (ObjectNode) JSON.readTree(DefaultSpec.JSON);
       ArrayNode argv = ((ObjectNode) config.get("process")).putArray("args");
@@ -171,8 +190,9 @@ final class OciTestHost implements AutoCloseable {
 
     void save() {
       try {
-        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter()
-            .writeValueAsString(config));
+        Files.writeString(
+            dir.resolve("config.json"),
+            JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

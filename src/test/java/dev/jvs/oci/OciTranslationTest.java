@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Op;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
-import dev.jvs.launch.Op;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +22,9 @@ class OciTranslationTest {
 
   private OciConfig config(String linuxExtra, String processExtra) throws Exception {
     Files.createDirectories(dir.resolve("rootfs/bin"));
-    Files.writeString(dir.resolve("config.json"), """
+    Files.writeString(
+        dir.resolve("config.json"),
+        """
         {"ociVersion": "1.2.0",
          "process": {"args": ["sh"], "cwd": "/", "env": ["PATH=/bin"] %s},
          "root": {"path": "rootfs"},
@@ -31,15 +33,20 @@ class OciTranslationTest {
          "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"},
                                   {"type": "cgroup"}, {"type": "network", "path": "/proc/1/ns/net"}]
                    %s}}
-        """.formatted(processExtra, linuxExtra));
+        """
+            .formatted(processExtra, linuxExtra));
     return OciConfigReader.readBundle(dir);
   }
 
   private LaunchProgram program(OciConfig c) {
     Plan.Namespaces ns = Namespaces.of(c.linux());
-    return PlanProgram.start(ContainerPlan.build(c, ns, Seccomp.compile(c.linux().seccomp()),
-        new ContainerPlan.Where(dir, dir.resolve("rootfs"), dir.resolve("fifo"), false, false,
-            null)));
+    return PlanProgram.start(
+        ContainerPlan.build(
+            c,
+            ns,
+            Seccomp.compile(c.linux().seccomp()),
+            new ContainerPlan.Where(
+                dir, dir.resolve("rootfs"), dir.resolve("fifo"), false, false, null)));
   }
 
   private static List<String> names(LaunchProgram p) {
@@ -51,8 +58,9 @@ class OciTranslationTest {
     LaunchProgram p = program(config("", ""));
     List<String> names = names(p);
     assertThat(names.getFirst()).isEqualTo("release");
-    assertThat(names).containsSubsequence("setns", "clone", "unshare", "mount", "sethostname",
-        "wait-fifo", "pivot-root", "exec");
+    assertThat(names)
+        .containsSubsequence(
+            "setns", "clone", "unshare", "mount", "sethostname", "wait-fifo", "pivot-root", "exec");
     Op setns = p.ops().get(names.indexOf("setns"));
     assertThat(setns.fields())
         .containsExactly("/proc/1/ns/net", "0x" + Long.toHexString(Namespace.NET.flag()));
@@ -61,8 +69,8 @@ class OciTranslationTest {
     // cgroup: unshared after placement
     assertThat(flags)
         .isEqualTo(Namespace.PID.flag() | Namespace.MOUNT.flag() | Namespace.UTS.flag());
-    assertThat(p.ops().get(names.indexOf("wait-fifo")).fields()).containsExactly(
-        dir.resolve("fifo").toString());
+    assertThat(p.ops().get(names.indexOf("wait-fifo")).fields())
+        .containsExactly(dir.resolve("fifo").toString());
   }
 
   @Test
@@ -72,8 +80,12 @@ class OciTranslationTest {
         .hasMessageContaining("unsupported field 'vm'");
     assertThatThrownBy(() -> Namespaces.of(List.of(new OciConfig.Namespace("time", null))))
         .hasMessageContaining("not supported");
-    assertThatThrownBy(() -> Namespaces.of(
-            List.of(new OciConfig.Namespace("pid", null), new OciConfig.Namespace("pid", null))))
+    assertThatThrownBy(
+            () ->
+                Namespaces.of(
+                    List.of(
+                        new OciConfig.Namespace("pid", null),
+                        new OciConfig.Namespace("pid", null))))
         .hasMessageContaining("duplicated");
   }
 
@@ -104,14 +116,17 @@ class OciTranslationTest {
 
   @Test
   void resourcesMapOntoCgroupLimits() throws Exception {
-    OciConfig c = config("""
+    OciConfig c =
+        config(
+            """
         , "resources": {"memory": {"limit": 1048576, "swap": 2097152},
                         "cpu": {"shares": 512, "quota": 150000, "period": 100000, "cpus": "0"},
                         "pids": {"limit": 64}, "blockIO": {"weight": 500},
                         "devices": [{"allow": false, "access": "rwm"},
                                     {"allow": true, "type": "c", "major": 10, "minor": 200,
                                      "access": "rw"}]}
-        """, "");
+        """,
+            "");
     CgroupLimits l = Resources.limits(c.linux().resources(), c.linux().devices());
     assertThat(l.memoryMax()).isEqualTo(1048576);
     assertThat(l.memorySwapMax()).isEqualTo(1048576);
@@ -129,18 +144,24 @@ class OciTranslationTest {
 
   @Test
   void seccompAndCapabilitiesTranslate() throws Exception {
-    OciConfig c = config("""
+    OciConfig c =
+        config(
+            """
         , "seccomp": {"defaultAction": "SCMP_ACT_ERRNO",
                       "syscalls": [{"names": ["read", "no_such_call"], "action": "SCMP_ACT_ALLOW"}]}
-        """, """
+        """,
+            """
         , "noNewPrivileges": true,
           "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
                            "permitted": ["CAP_KILL"]}
         """);
     List<String> names = names(program(c));
-    assertThat(names).containsSubsequence("cap-bounding", "no-new-privs", "setuid", "capset",
-        "seccomp", "exec");
-    OciConfig bad = config("", """
+    assertThat(names)
+        .containsSubsequence("cap-bounding", "no-new-privs", "setuid", "capset", "seccomp", "exec");
+    OciConfig bad =
+        config(
+            "",
+            """
         , "capabilities": {"bounding": ["CAP_NOPE"]}
         """);
     assertThatThrownBy(() -> ProcessPlan.validate(bad.process()))

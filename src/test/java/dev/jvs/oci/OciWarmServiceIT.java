@@ -16,36 +16,42 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The warm path (docs/oci.md, "Start-up"; docs/service.md): `jvs serve` runs the verbs that
- * jvs-oci (the jvs-client binary by that name) hands it; the container's processes are still
- * forked by the caller. Its log proves which calls it served; without it the JVM path runs.
+ * The warm path (docs/oci.md, "Start-up"; docs/service.md): `jvs serve` runs the verbs that jvs-oci
+ * (the jvs-client binary by that name) hands it; the container's processes are still forked by the
+ * caller. Its log proves which calls it served; without it the JVM path runs.
  */
 @Tag("kernel")
 class OciWarmServiceIT {
   @Test
   void verbsGoThroughTheServiceWithTheCallersCwdStdinAndExitCodes() throws Exception {
-    try (OciTestHost host = new OciTestHost(); Service service = Service.start(host)) {
+    try (OciTestHost host = new OciTestHost();
+        Service service = Service.start(host)) {
       Path script = warmScript(host, service.socket);
       OciTestHost.Bundle b = host.bundle("b1", "sh", "-c", "echo started > /out/s; sleep 1000");
       // --bundle and --pid-file relative to the caller's cwd, not the service's
-      OciTestHost.Result create = in(host.base, script, "create", "--bundle", "b1",
-          "--pid-file", "b1.pid", "c1");
+      OciTestHost.Result create =
+          in(host.base, script, "create", "--bundle", "b1", "--pid-file", "b1.pid", "c1");
       assertThat(create.code()).as(create.err()).isZero();
       assertThat(host.base.resolve("b1.pid")).exists();
       OciTestHost.Result state = in(host.base, script, "state", "c1");
-      assertThat(OciTestHost.JSON.readTree(state.out()).get("status").asText()).isEqualTo("created");
+      assertThat(OciTestHost.JSON.readTree(state.out()).get("status").asText())
+          .isEqualTo("created");
       assertThat(in(host.base, script, "start", "c1").code()).isZero();
       assertThat(OciTestHost.await(b, "/out/s")).isEqualTo("started\n");
 
       // update --resources - reads the caller's stdin
-      OciTestHost.Result update = withStdin(host.base, script, "{\"pids\":{\"limit\":42}}",
-          "update", "--resources", "-", "c1");
+      OciTestHost.Result update =
+          withStdin(
+              host.base, script, "{\"pids\":{\"limit\":42}}", "update", "--resources", "-", "c1");
       assertThat(update.code()).as(update.err()).isZero();
-      assertThat(Files.readString(Path.of("/sys/fs/cgroup/pids", host.cgroupParent, "b1",
-          "pids.max")).trim()).isEqualTo("42");
+      assertThat(
+              Files.readString(Path.of("/sys/fs/cgroup/pids", host.cgroupParent, "b1", "pids.max"))
+                  .trim())
+          .isEqualTo("42");
 
       // exec in the foreground: output from the caller-forked monitor, exit code passed on
-      OciTestHost.Result exec = in(host.base, script, "exec", "c1", "sh", "-c", "echo in-c1; exit 7");
+      OciTestHost.Result exec =
+          in(host.base, script, "exec", "c1", "sh", "-c", "echo in-c1; exit 7");
       assertThat(exec.out()).isEqualTo("in-c1\n");
       assertThat(exec.code()).isEqualTo(7);
 
@@ -70,8 +76,9 @@ class OciWarmServiceIT {
       for (int i = 0; i < 4; i++) {
         host.bundle("p" + i, "sleep", "1000");
         String id = "p" + i;
-        parallel.add(CompletableFuture.supplyAsync(
-            () -> in(host.base, script, "create", "--bundle", id, id)));
+        parallel.add(
+            CompletableFuture.supplyAsync(
+                () -> in(host.base, script, "create", "--bundle", id, id)));
       }
       for (CompletableFuture<OciTestHost.Result> f : parallel) {
         OciTestHost.Result r = f.get(120, TimeUnit.SECONDS);
@@ -84,7 +91,8 @@ class OciWarmServiceIT {
       }
 
       List<String> served = service.served();
-      assertThat(served).anyMatch(l -> l.contains(" create --bundle b1 --pid-file b1.pid c1 -> 0"))
+      assertThat(served)
+          .anyMatch(l -> l.contains(" create --bundle b1 --pid-file b1.pid c1 -> 0"))
           .anyMatch(l -> l.contains(" exec c1 sh -c echo in-c1; exit 7 -> 7"))
           .anyMatch(l -> l.contains(" state nosuch -> 1"))
           .anyMatch(l -> l.contains(" update --resources - c1 -> 0"));
@@ -94,19 +102,21 @@ class OciWarmServiceIT {
 
   @Test
   void containerdRunsContainersThroughTheServiceAndFallsBackWithoutIt() throws Exception {
-    try (OciTestHost host = new OciTestHost(); Service service = Service.start(host);
+    try (OciTestHost host = new OciTestHost();
+        Service service = Service.start(host);
         TestContainerd containerd = TestContainerd.start(host)) {
       Path script = warmScript(host, service.socket);
       OciTestHost.Bundle b = host.bundle("image", "true");
-      OciTestHost.Result hi = containerd.run(host, script, b.rootfs(), "--rm", "t1",
-          "sh", "-c", "echo hi; exit 3");
+      OciTestHost.Result hi =
+          containerd.run(host, script, b.rootfs(), "--rm", "t1", "sh", "-c", "echo hi; exit 3");
       assertThat(hi.out()).as(hi.err()).isEqualTo("hi\n");
       assertThat(hi.code()).isEqualTo(3);
 
       assertThat(containerd.run(host, script, b.rootfs(), "-d", "t2", "sleep", "1000").code())
           .isZero();
-      OciTestHost.Result exec = containerd.ctr(List.of("task", "exec", "--exec-id", "e1", "t2",
-          "sh", "-c", "echo in-t2; exit 4"));
+      OciTestHost.Result exec =
+          containerd.ctr(
+              List.of("task", "exec", "--exec-id", "e1", "t2", "sh", "-c", "echo in-t2; exit 4"));
       assertThat(exec.out()).isEqualTo("in-t2\n");
       assertThat(exec.code()).isEqualTo(4);
       containerd.killAndDelete("t2");
@@ -119,8 +129,8 @@ class OciWarmServiceIT {
       // SIGKILL leaves a stale socket: the client finds nobody there and runs the cold path
       service.kill();
       assertThat(service.socket).exists();
-      OciTestHost.Result cold = containerd.run(host, script, b.rootfs(), "--rm", "t3",
-          "echo", "cold");
+      OciTestHost.Result cold =
+          containerd.run(host, script, b.rootfs(), "--rm", "t3", "echo", "cold");
       assertThat(cold.out()).as(cold.err()).isEqualTo("cold\n");
       assertThat(cold.code()).isZero();
       assertThat(service.served()).hasSameSizeAs(served);
@@ -129,25 +139,49 @@ class OciWarmServiceIT {
 
   @Test
   void podmanRunsContainersThroughTheService() throws Exception {
-    try (OciTestHost host = new OciTestHost(); Service service = Service.start(host)) {
+    try (OciTestHost host = new OciTestHost();
+        Service service = Service.start(host)) {
       OciPodmanIT.Podman podman = new OciPodmanIT.Podman(host, warmScript(host, service.socket));
       try {
         Path tar = host.base.resolve("busybox.tar");
         OciTestHost.Bundle b = host.bundle("image", "true");
-        assertThat(OciPodmanIT.run(List.of("tar", "-C", b.rootfs().toString(), "-cf",
-            tar.toString(), ".")).code()).isZero();
+        assertThat(
+                OciPodmanIT.run(
+                        List.of("tar", "-C", b.rootfs().toString(), "-cf", tar.toString(), "."))
+                    .code())
+            .isZero();
         podman.ok("import", tar.toString(), "jvs-it-busybox");
-        List<String> limits = List.of("--ulimit", "nofile=1024:1024", "--ulimit",
-            "nproc=4096:4096", "--network", "none");
-        assertThat(podman.ok(concat(List.of("run", "--rm"), limits,
-            List.of("jvs-it-busybox", "echo", "hi"))).out()).isEqualTo("hi\n");
+        List<String> limits =
+            List.of(
+                "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096", "--network", "none");
+        assertThat(
+                podman
+                    .ok(
+                        concat(
+                            List.of("run", "--rm"),
+                            limits,
+                            List.of("jvs-it-busybox", "echo", "hi")))
+                    .out())
+            .isEqualTo("hi\n");
         // -t: the pty master goes to conmon over the console socket, a path the service opens
-        assertThat(podman.ok(concat(List.of("run", "--rm", "-t"), limits,
-            List.of("jvs-it-busybox", "echo", "on-tty"))).out()).isEqualTo("on-tty\r\n");
-        OciTestHost.Result code = podman.oci(concat(List.of("run", "--rm"), limits,
-            List.of("jvs-it-busybox", "sh", "-c", "exit 6")));
+        assertThat(
+                podman
+                    .ok(
+                        concat(
+                            List.of("run", "--rm", "-t"),
+                            limits,
+                            List.of("jvs-it-busybox", "echo", "on-tty")))
+                    .out())
+            .isEqualTo("on-tty\r\n");
+        OciTestHost.Result code =
+            podman.oci(
+                concat(
+                    List.of("run", "--rm"),
+                    limits,
+                    List.of("jvs-it-busybox", "sh", "-c", "exit 6")));
         assertThat(code.code()).isEqualTo(6);
-        assertThat(service.served()).anyMatch(l -> l.contains(" create ") && l.contains("--console-socket"))
+        assertThat(service.served())
+            .anyMatch(l -> l.contains(" create ") && l.contains("--console-socket"))
             .anyMatch(l -> l.contains(" start "));
       } finally {
         podman.oci("rm", "-a", "-f");
@@ -161,16 +195,15 @@ class OciWarmServiceIT {
     return withStdin(dir, script, null, args);
   }
 
-  private static OciTestHost.Result withStdin(Path dir, Path script, String stdin,
-      String... args) {
+  private static OciTestHost.Result withStdin(Path dir, Path script, String stdin, String... args) {
     List<String> cmd = new ArrayList<>(List.of(script.toString()));
     cmd.addAll(List.of(args));
     return OciTestHost.run(new ProcessBuilder(cmd).directory(dir.toFile()), stdin, 120);
   }
 
   /**
-   * The runtime containerd and Podman are given: jvs-oci (a link to jvs-client, which picks the
-   * OCI front-end by that name) with this test's --root, on the service at {@code socket}.
+   * The runtime containerd and Podman are given: jvs-oci (a link to jvs-client, which picks the OCI
+   * front-end by that name) with this test's --root, on the service at {@code socket}.
    */
   private static Path warmScript(OciTestHost host, Path socket) throws IOException {
     Path bin = Files.createDirectories(host.base.resolve("bin"));
@@ -179,10 +212,13 @@ class OciWarmServiceIT {
       Files.createSymbolicLink(jvsOci, Cli.client().orElseThrow());
     }
     Path script = host.base.resolve("jvs-oci-warm");
-    Files.writeString(script, """
+    Files.writeString(
+        script,
+        """
         #!/bin/sh
         JVS_SOCKET=%1$s JVS_JAVA_HOME=%2$s exec %3$s --root %4$s "$@"
-        """.formatted(socket, System.getProperty("java.home"), jvsOci, host.root));
+        """
+            .formatted(socket, System.getProperty("java.home"), jvsOci, host.root));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }
@@ -202,11 +238,16 @@ class OciWarmServiceIT {
       Path run = host.base.resolve("jvs-run");
       Path socket = run.resolve("jvs.sock");
       Path log = host.base.resolve("serve.log");
-      ProcessBuilder pb = new ProcessBuilder("env", "--default-signal",
-          Cli.client().orElseThrow().toString(), "serve", "--no-lxcfs")
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+                  "env",
+                  "--default-signal",
+                  Cli.client().orElseThrow().toString(),
+                  "serve",
+                  "--no-lxcfs")
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
       pb.environment().remove("JVS_SOCKET");
       pb.environment().put("JVS_JAVA_HOME", System.getProperty("java.home"));
       pb.environment().put("JVS_ROOT", host.base.resolve("jvs-root").toString());
@@ -232,7 +273,8 @@ class OciWarmServiceIT {
 
     /** The jvs-oci calls it answered ("TIME #N jvs-oci ARGS -> CODE (T ms)"). */
     List<String> served() throws IOException {
-      return Files.readAllLines(log).stream().filter(l -> l.matches("\\S+ #\\d+ jvs-oci .* -> \\d+ .*"))
+      return Files.readAllLines(log).stream()
+          .filter(l -> l.matches("\\S+ #\\d+ jvs-oci .* -> \\d+ .*"))
           .toList();
     }
 

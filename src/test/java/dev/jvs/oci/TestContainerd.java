@@ -15,7 +15,9 @@ record TestContainerd(Path socket, Process process) implements AutoCloseable {
   static TestContainerd start(OciTestHost host) throws IOException, InterruptedException {
     Path cd = Files.createDirectories(host.base.resolve("containerd"));
     Path sock = cd.resolve("c.sock");
-    Files.writeString(cd.resolve("config.toml"), """
+    Files.writeString(
+        cd.resolve("config.toml"),
+        """
         version = 2
         root = "%1$s/root"
         state = "%1$s/state"
@@ -24,12 +26,14 @@ record TestContainerd(Path socket, Process process) implements AutoCloseable {
           address = "%2$s"
         [ttrpc]
           address = "%2$s.ttrpc"
-        """.formatted(cd, sock));
-    Process p = new ProcessBuilder("containerd", "--config", cd.resolve("config.toml").toString())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectErrorStream(true)
-        .redirectOutput(cd.resolve("containerd.log").toFile())
-        .start();
+        """
+            .formatted(cd, sock));
+    Process p =
+        new ProcessBuilder("containerd", "--config", cd.resolve("config.toml").toString())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(cd.resolve("containerd.log").toFile())
+            .start();
     for (int i = 0; i < 300 && !Files.exists(sock); i++) {
       Thread.sleep(20);
     }
@@ -54,11 +58,22 @@ record TestContainerd(Path socket, Process process) implements AutoCloseable {
    * `ctr run` ({@code mode} "--rm" or "-d") of {@code rootfs}, with {@code runtime} as the runc
    * binary of the shim, in a cgroup below the test host's parent named after the container.
    */
-  OciTestHost.Result run(OciTestHost host, Path runtime, Path rootfs, String mode, String id,
-      String... argv) {
-    List<String> args = new ArrayList<>(List.of("run", mode, "--rootfs", "--runc-binary",
-        runtime.toString(), "--runc-root", host.base.resolve("ctr-runc").toString(), "--cgroup",
-        "/" + host.cgroupParent + "/" + id, rootfs.toString(), id));
+  OciTestHost.Result run(
+      OciTestHost host, Path runtime, Path rootfs, String mode, String id, String... argv) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                mode,
+                "--rootfs",
+                "--runc-binary",
+                runtime.toString(),
+                "--runc-root",
+                host.base.resolve("ctr-runc").toString(),
+                "--cgroup",
+                "/" + host.cgroupParent + "/" + id,
+                rootfs.toString(),
+                id));
     args.addAll(List.of(argv));
     return ctr(args);
   }

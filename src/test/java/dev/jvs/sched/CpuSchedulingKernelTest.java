@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The paper's fair-share and reservation experiments (issue 5, acceptance 3), run by the same
- * code as `jvs bench cpu`, with bounds wider than the benchmark's ± 2 % because the development
- * machine is shared while the tests run.
+ * The paper's fair-share and reservation experiments (issue 5, acceptance 3), run by the same code
+ * as `jvs bench cpu`, with bounds wider than the benchmark's ± 2 % because the development machine
+ * is shared while the tests run.
  */
 @Tag("kernel")
 class CpuSchedulingKernelTest {
@@ -64,8 +64,9 @@ class CpuSchedulingKernelTest {
       GuestName a = guest(host, "a", Map.of("cpu.reserve", "50", "cpu.cpus", "0"));
       GuestName b = guest(host, "b", Map.of("cpu.cpus", "0"));
       long weight;
-      try (var first = new SchedTesting.RunningService(host, new MemoryBudget.Host(), 0,
-          Duration.ofMillis(100))) {
+      try (var first =
+          new SchedTesting.RunningService(
+              host, new MemoryBudget.Host(), 0, Duration.ofMillis(100))) {
         assertThat(SchedTesting.eventually(5000, () -> first.logged("cpu: a weight"))).isTrue();
         weight = weightOf(host, a);
         assertThat(weight).isGreaterThan(1024);
@@ -75,8 +76,9 @@ class CpuSchedulingKernelTest {
       assertThat(weightOf(host, a)).isEqualTo(weight);
       // Someone resets it meanwhile; a new service derives the plan again from state.
       host.guests().set(a, Map.of("cpu.share", "1024"));
-      try (var second = new SchedTesting.RunningService(host, new MemoryBudget.Host(), 0,
-          Duration.ofMillis(100))) {
+      try (var second =
+          new SchedTesting.RunningService(
+              host, new MemoryBudget.Host(), 0, Duration.ofMillis(100))) {
         assertThat(SchedTesting.eventually(5000, () -> second.logged("cpu: a weight"))).isTrue();
         assertThat(SchedTesting.eventually(2000, () -> weightOf(host, a) == weight)).isTrue();
         assertThat(second.logged("cpu: b weight")).isTrue();

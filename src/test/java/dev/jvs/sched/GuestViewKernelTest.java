@@ -34,22 +34,27 @@ class GuestViewKernelTest {
             .matches("MemTotal: +65536 kB\n");
         // busybox free takes total/free from sysinfo(2), which lxcfs cannot change, and
         // "available" from /proc/meminfo, which it does (procps free reads only /proc/meminfo).
-        String mem = host.exec(g, "free", "-m").output().lines()
-            .filter(l -> l.startsWith("Mem:")).findFirst().orElseThrow();
+        String mem =
+            host.exec(g, "free", "-m")
+                .output()
+                .lines()
+                .filter(l -> l.startsWith("Mem:"))
+                .findFirst()
+                .orElseThrow();
         String[] columns = mem.split("\\s+");
         assertThat(columns[columns.length - 1]).isIn("63", "64");
         assertThat(host.exec(g, "nproc").output()).isEqualTo("1\n");
         assertThat(host.exec(g, "sh", "-c", "grep -c ^processor /proc/cpuinfo").output())
             .isEqualTo("1\n");
         assertThat(host.exec(g, "cat", "/sys/devices/system/cpu/online").output()).isEqualTo("0\n");
-        double uptime = Double.parseDouble(
-            host.exec(g, "cat", "/proc/uptime").output().split("\\s+")[0]);
+        double uptime =
+            Double.parseDouble(host.exec(g, "cat", "/proc/uptime").output().split("\\s+")[0]);
         assertThat(uptime).isLessThan(60);
         assertThat(host.exec(g, "cat", "/proc/loadavg").code()).isZero();
         assertThat(host.exec(g, "sh", "-c", "head -1 /proc/stat").output()).startsWith("cpu ");
         // An unlimited guest sees the host's memory.
-        String hostTotal = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))
-            .getFirst();
+        String hostTotal =
+            java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo")).getFirst();
         assertThat(host.exec(plain, "sh", "-c", "head -1 /proc/meminfo").output().strip())
             .isEqualTo(hostTotal.strip());
         host.guests().stop(g, Duration.ZERO);
@@ -79,8 +84,11 @@ class GuestViewKernelTest {
       host.exec(a, "sh", "-c", "sleep 300 >/dev/null 2>&1 &");
       GuestViews views = new GuestViews(host.guests(), CgroupDriver.detect(), CgroupFiles.probe());
       // The backgrounded child is a forked shell until it execs sleep.
-      assertThat(SchedTesting.eventually(5000, () -> views.processes().stream()
-          .anyMatch(p -> p.command().equals("sleep 300")))).isTrue();
+      assertThat(
+              SchedTesting.eventually(
+                  5000,
+                  () -> views.processes().stream().anyMatch(p -> p.command().equals("sleep 300"))))
+          .isTrue();
       List<GuestStat> stats = views.stats();
       assertThat(stats).extracting(GuestStat::name).containsExactly("alpha", "beta");
       GuestStat alpha = stats.getFirst();
@@ -89,12 +97,15 @@ class GuestViewKernelTest {
       assertThat(alpha.rssBytes()).isPositive();
       assertThat(alpha.vszBytes()).isGreaterThanOrEqualTo(alpha.rssBytes());
       List<GuestProcess> ps = views.processes();
-      assertThat(ps).anySatisfy(p -> {
-        assertThat(p.guest()).isEqualTo("alpha");
-        assertThat(p.command()).isEqualTo("sleep 300");
-        assertThat(p.guestPid()).isLessThan(p.pid());
-      });
-      assertThat(ps).filteredOn(p -> p.guest().equals("beta"))
+      assertThat(ps)
+          .anySatisfy(
+              p -> {
+                assertThat(p.guest()).isEqualTo("alpha");
+                assertThat(p.command()).isEqualTo("sleep 300");
+                assertThat(p.guestPid()).isLessThan(p.pid());
+              });
+      assertThat(ps)
+          .filteredOn(p -> p.guest().equals("beta"))
           .noneMatch(p -> p.command().contains("sleep"));
       assertThat(ps).filteredOn(p -> p.guestPid() == 1).hasSize(2);
     }

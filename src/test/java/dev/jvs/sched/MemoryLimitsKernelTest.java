@@ -35,8 +35,8 @@ class MemoryLimitsKernelTest {
       host.guests().build(g, "busybox");
       host.guests().set(g, Map.of("memory.memlock", "1G"));
       assertThatThrownBy(() -> host.guests().start(g, List.of(), Guests.Attach.DETACHED))
-          .hasMessageContaining("greedy: memory.memlock: 1G is above this host's hard"
-              + " RLIMIT_MEMLOCK");
+          .hasMessageContaining(
+              "greedy: memory.memlock: 1G is above this host's hard" + " RLIMIT_MEMLOCK");
       assertThat(host.exec(locked, "/probe", "mlock", "1").output()).isEqualTo("ok\n");
       assertThat(host.exec(locked, "/probe", "mlock", "4").output()).isEqualTo("fail ENOMEM\n");
       assertThat(host.exec(locked, "sh", "-c", "ulimit -l").output()).isEqualTo("2048\n");
@@ -49,15 +49,24 @@ class MemoryLimitsKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName hog = guest(host, "anon", Map.of("memory.rss", "256M", "memory.anon", "48M"));
       GuestName calm = guest(host, "calm", Map.of("memory.rss", "256M"));
-      try (var service = new SchedTesting.RunningService(
-          host, new MemoryBudget.Host(), 0, Duration.ofMillis(100))) {
+      try (var service =
+          new SchedTesting.RunningService(
+              host, new MemoryBudget.Host(), 0, Duration.ofMillis(100))) {
         CompletableFuture<TestHost.Run> neighbour = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> neighbour.complete(
-            host.exec(calm, "sh", "-c", "/probe grow 8 80 50 & sleep 4; kill $!; echo done")));
+        Thread.ofPlatform()
+            .start(
+                () ->
+                    neighbour.complete(
+                        host.exec(
+                            calm,
+                            "sh",
+                            "-c",
+                            "/probe grow 8 80 50 & sleep 4; kill $!; echo done")));
         TestHost.Run run = host.exec(hog, "/probe", "grow", "4", "200", "100");
         assertThat(run.code()).isEqualTo(128 + 9);
         assertThat(run.output()).contains("grown 48").doesNotContain("grown 100");
-        assertThat(service.logged("memory.anon: anon uses")).as(String.join("\n", service.log))
+        assertThat(service.logged("memory.anon: anon uses"))
+            .as(String.join("\n", service.log))
             .isTrue();
         // The neighbour's 80 MiB (no memory.anon) grew in full and was not touched.
         TestHost.Run n = neighbour.join();

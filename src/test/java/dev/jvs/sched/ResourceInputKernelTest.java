@@ -27,8 +27,12 @@ class ResourceInputKernelTest {
       Path conf = host.dirs().guest(b).resolve("guest.conf");
       String before = Files.readString(conf);
       assertThatThrownBy(() -> host.guests().set(b, Map.of("cpu.reserve", "60", "pids.max", "10")))
-          .hasMessage("b: cpu.reserve: 60 would bring all guests' reservations to "
-              + (capacity + 10) + "%, above this host's capacity of " + capacity + "%");
+          .hasMessage(
+              "b: cpu.reserve: 60 would bring all guests' reservations to "
+                  + (capacity + 10)
+                  + "%, above this host's capacity of "
+                  + capacity
+                  + "%");
       assertThat(Files.readString(conf)).isEqualTo(before);
       host.guests().set(b, Map.of("cpu.reserve", "50"));
       assertThat(host.guests().config(b).resources()).containsEntry("cpu.reserve", "50");

@@ -32,8 +32,9 @@ final class SchedTesting {
     private final Thread thread;
 
     RunningService(TestHost host, MemoryBudget budget, long thresholdBytes, Duration tick) {
-      service = new Service(host.guests(), CgroupDriver.detect(), budget,
-          new Watchdog(thresholdBytes), log::add);
+      service =
+          new Service(
+              host.guests(), CgroupDriver.detect(), budget, new Watchdog(thresholdBytes), log::add);
       thread = Thread.ofPlatform().name("jvs-test-service").start(() -> service.run(tick));
     }
 

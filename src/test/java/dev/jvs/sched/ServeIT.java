@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * `jvs serve`, `stat`, `ps` and `top` through the packaged CLI (acceptance 1 and 7): the service
- * logs its decisions and starts lxcfs; killed with SIGKILL it leaves guests running; a second
- * one rebuilds its view from state.
+ * logs its decisions and starts lxcfs; killed with SIGKILL it leaves guests running; a second one
+ * rebuilds its view from state.
  */
 @Tag("kernel")
 class ServeIT {
@@ -34,13 +34,15 @@ class ServeIT {
         List<String> log = new CopyOnWriteArrayList<>();
         Process serve = startServe(cli, log);
         assertThat(SchedTesting.eventually(20_000, () -> contains(log, "lxcfs: serving")))
-            .as(String.join("\n", log)).isTrue();
+            .as(String.join("\n", log))
+            .isTrue();
         // Started after lxcfs: its free -m shows its own 64 MiB.
         assertThat(cli.run("start", "web1").code()).isZero();
         assertThat(cli.run("exec", "web1", "--", "grep", "MemTotal", "/proc/meminfo").out())
             .contains("65536 kB");
         assertThat(SchedTesting.eventually(10_000, () -> contains(log, "cpu: web1 weight")))
-            .as(String.join("\n", log)).isTrue();
+            .as(String.join("\n", log))
+            .isTrue();
         serve.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // a crash: SIGKILL
         assertThat(host.guests().status(GuestName.of("web1")).state())
             .isEqualTo(GuestStatus.State.RUNNING);
@@ -59,7 +61,8 @@ class ServeIT {
         List<String> second = new CopyOnWriteArrayList<>();
         Process again = startServe(cli, second);
         assertThat(SchedTesting.eventually(20_000, () -> contains(second, "cpu: web1 weight")))
-            .as(String.join("\n", second)).isTrue();
+            .as(String.join("\n", second))
+            .isTrue();
         assertThat(second).anyMatch(l -> l.contains("lxcfs: already serving"));
         again.destroy();
         assertThat(again.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -78,8 +81,13 @@ class ServeIT {
       java.nio.file.Path conf = host.dirs().guest(GuestName.of("web1")).resolve("guest.conf");
       String before = java.nio.file.Files.readString(conf);
       int capacity = 100 * Runtime.getRuntime().availableProcessors();
-      for (String bad : List.of("cpu.reserve=" + (capacity + 1), "cpu.share=0", "cpu.share=-1",
-          "cpu.cpus=0-99", "memory.rss=32M memory.anon=64M")) {
+      for (String bad :
+          List.of(
+              "cpu.reserve=" + (capacity + 1),
+              "cpu.share=0",
+              "cpu.share=-1",
+              "cpu.cpus=0-99",
+              "memory.rss=32M memory.anon=64M")) {
         List<String> args = new java.util.ArrayList<>(List.of("set", "web1"));
         args.addAll(List.of(bad.split(" ")));
         Cli.Result r = cli.run(args.toArray(String[]::new));
@@ -93,14 +101,18 @@ class ServeIT {
 
   private static Process startServe(Cli cli, List<String> log) throws Exception {
     Process p = cli.builder("serve", "--tick", "200ms").redirectErrorStream(true).start();
-    Thread.ofPlatform().daemon().start(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        r.lines().forEach(log::add);
-      } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
-        // the process ended (lines() wraps the closed stream's IOException)
-      }
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                r.lines().forEach(log::add);
+              } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+                // the process ended (lines() wraps the closed stream's IOException)
+              }
+            });
     return p;
   }
 

@@ -23,8 +23,8 @@ import java.util.function.Supplier;
 
 /**
  * The attack probe src/test/c/attack-host.c, run as /attack-host inside guests (as their root) and
- * directly on the host (as host root, to see what the guest did to the host). Every mode prints
- * one result line that starts with the mode's name.
+ * directly on the host (as host root, to see what the guest did to the host). Every mode prints one
+ * result line that starts with the mode's name.
  */
 final class AttackHost {
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
@@ -52,7 +52,8 @@ final class AttackHost {
     try {
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("attack-host ended")
+      assertThat(p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+          .as("attack-host ended")
           .isTrue();
       return new Ran(p.pid(), out.strip());
     } finally {
@@ -87,8 +88,9 @@ final class AttackHost {
    * Starts the probe in the background inside a guest (a process of the guest that outlives the
    * exec), output to the guest's file {@code out}, and returns its result line once it printed it.
    */
-  static String holdInGuest(TestHost host, GuestName g, String out, Duration timeout,
-      String... args) throws InterruptedException {
+  static String holdInGuest(
+      TestHost host, GuestName g, String out, Duration timeout, String... args)
+      throws InterruptedException {
     String line = holdInGuestUnlessKilled(host, g, out, timeout, args);
     assertThat(line).as("the holder in %s", g).startsWith(args[0] + " ");
     return line;
@@ -96,14 +98,16 @@ final class AttackHost {
 
   /**
    * As {@link #holdInGuest}, for a holder that may run into the guest's memory limit: its result
-   * line; or, if the OOM killer ended it (or the guest's init, and so the guest) first, what
-   * became of it. The test then looks at the host all the same.
+   * line; or, if the OOM killer ended it (or the guest's init, and so the guest) first, what became
+   * of it. The test then looks at the host all the same.
    */
-  static String holdInGuestUnlessKilled(TestHost host, GuestName g, String out, Duration timeout,
-      String... args) throws InterruptedException {
+  static String holdInGuestUnlessKilled(
+      TestHost host, GuestName g, String out, Duration timeout, String... args)
+      throws InterruptedException {
     String mode = args[0];
-    TestHost.Run started = host.exec(g, "sh", "-c",
-        "/attack-host " + String.join(" ", args) + " > " + out + " 2>&1 &");
+    TestHost.Run started =
+        host.exec(
+            g, "sh", "-c", "/attack-host " + String.join(" ", args) + " > " + out + " 2>&1 &");
     assertThat(started.code()).as(started.output()).isZero();
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {

@@ -27,14 +27,18 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class ConsoleLogKernelTest {
   private static final long MIB = 1L << 20;
+
   /** What a log may pass its bound by: the relay's last write(s) before a rotation. */
   private static final long SLACK = 256 * 1024;
 
   @Test
   void floodOfTheConsoleStaysWithinConsoleSizeTimesFiles() throws Exception {
     try (TestHost host = new TestHost()) {
-      GuestName g = AttackHost.guest(host, "flood",
-          Map.of("disk.space", "32M", "console.size", "1M", "console.files", "2"));
+      GuestName g =
+          AttackHost.guest(
+              host,
+              "flood",
+              Map.of("disk.space", "32M", "console.size", "1M", "console.files", "2"));
       flood(host, g, 300);
       assertBounded(host, g, 2 * MIB);
     }
@@ -66,7 +70,8 @@ class ConsoleLogKernelTest {
       assertThat(AttackHost.awaitText(() -> logTails(host, g), marker, Duration.ofSeconds(10)))
           .isTrue();
       host.exec(g, "sh", "-c", ": > /proc/1/fd/1"); // open(O_TRUNC) of init's stdout
-      assertThat(logTails(host, g)).as("the log after the guest truncated its console")
+      assertThat(logTails(host, g))
+          .as("the log after the guest truncated its console")
           .contains(marker);
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
     }
@@ -79,9 +84,13 @@ class ConsoleLogKernelTest {
       // host.exec hands the command a host file as stdout, as `jvs exec g -- cmd > f` does. The
       // guest would reopen it through /proc/self/fd/1 (O_RDWR, as root) and read or rewrite it:
       // it must get a pipe the exec's monitor relays to that file instead.
-      TestHost.Run r = host.exec(g, "sh", "-c",
-          "for f in 0 1 2; do readlink /proc/self/fd/$f; done;"
-              + " echo rewritten > /proc/self/fd/1; echo done");
+      TestHost.Run r =
+          host.exec(
+              g,
+              "sh",
+              "-c",
+              "for f in 0 1 2; do readlink /proc/self/fd/$f; done;"
+                  + " echo rewritten > /proc/self/fd/1; echo done");
       assertThat(r.output().lines().limit(3).toList()).allMatch(l -> l.startsWith("pipe:"));
       assertThat(r.output()).contains("done").doesNotContain("/tmp/");
     }
@@ -89,15 +98,19 @@ class ConsoleLogKernelTest {
 
   /** Guest root writes {@code mib} MiB of zeros to its init's stdout, i.e. to its console. */
   private static void flood(TestHost host, GuestName g, int mib) {
-    TestHost.Run dd = host.exec(g, "sh", "-c",
-        "timeout 120 dd if=/dev/zero of=/proc/1/fd/1 bs=1M count=" + mib + " 2>&1");
+    TestHost.Run dd =
+        host.exec(
+            g,
+            "sh",
+            "-c",
+            "timeout 120 dd if=/dev/zero of=/proc/1/fd/1 bs=1M count=" + mib + " 2>&1");
     // dd's own result is not the point (a bounded log may slow or cut it); the host's disk is.
     System.out.println("flood of " + mib + " MiB: exit " + dd.code() + ": " + dd.output().strip());
   }
 
   /**
-   * The guest survived its flood, later console output still reaches the log (it was rotated,
-   * not stopped), and all of console.log* together stay within {@code bound} (+ SLACK).
+   * The guest survived its flood, later console output still reaches the log (it was rotated, not
+   * stopped), and all of console.log* together stay within {@code bound} (+ SLACK).
    */
   private static void assertBounded(TestHost host, GuestName g, long bound) throws Exception {
     long afterFlood = logBytes(host, g);

@@ -26,12 +26,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The CVE-2021-30465 class against native guests: a guest's private layer is its own to write
- * while it runs, so when it next starts, the paths jvs mounts on or creates in (its /proc, /sys,
- * /dev; a bridge guest's /etc/hosts and /etc/resolv.conf) may be symlinks it planted, pointing
- * at host directories. Nothing may appear at those host paths (no file, directory or mount, on
- * the host's mountinfo), and the start either succeeds with jvs's mounts inside the guest or
- * fails with one line naming the guest and the path.
+ * The CVE-2021-30465 class against native guests: a guest's private layer is its own to write while
+ * it runs, so when it next starts, the paths jvs mounts on or creates in (its /proc, /sys, /dev; a
+ * bridge guest's /etc/hosts and /etc/resolv.conf) may be symlinks it planted, pointing at host
+ * directories. Nothing may appear at those host paths (no file, directory or mount, on the host's
+ * mountinfo), and the start either succeeds with jvs's mounts inside the guest or fails with one
+ * line naming the guest and the path.
  */
 @Tag("kernel")
 class GuestMountTargetKernelTest {
@@ -46,8 +46,8 @@ class GuestMountTargetKernelTest {
     /** {@code /tmp/jvs-attack-N/notyet}: a host path that does not exist yet */
     DANGLING,
     /**
-     * {@code /tmp/jvs-attack-N}, a directory the guest has too: followed inside the guest's root
-     * it leads to the guest's own directory, so the guest can start with the mount there
+     * {@code /tmp/jvs-attack-N}, a directory the guest has too: followed inside the guest's root it
+     * leads to the guest's own directory, so the guest can start with the mount there
      */
     IN_BOTH
   }
@@ -62,14 +62,21 @@ class GuestMountTargetKernelTest {
 
   @ParameterizedTest(name = "/{0} -> {1}")
   @CsvSource({
-      "proc, ABSOLUTE, proc", "proc, RELATIVE, proc", "proc, DANGLING, proc",
-      "proc, IN_BOTH, proc",
-      "sys, ABSOLUTE, sysfs", "sys, RELATIVE, sysfs", "sys, DANGLING, sysfs",
-      "sys, IN_BOTH, sysfs",
-      "dev, ABSOLUTE, tmpfs", "dev, RELATIVE, tmpfs", "dev, DANGLING, tmpfs",
-      "dev, IN_BOTH, tmpfs"})
-  void aMountPointLinkedToAHostDirectoryLeavesTheHostUntouched(String point, Link kind,
-      String fstype) throws Exception {
+    "proc, ABSOLUTE, proc",
+    "proc, RELATIVE, proc",
+    "proc, DANGLING, proc",
+    "proc, IN_BOTH, proc",
+    "sys, ABSOLUTE, sysfs",
+    "sys, RELATIVE, sysfs",
+    "sys, DANGLING, sysfs",
+    "sys, IN_BOTH, sysfs",
+    "dev, ABSOLUTE, tmpfs",
+    "dev, RELATIVE, tmpfs",
+    "dev, DANGLING, tmpfs",
+    "dev, IN_BOTH, tmpfs"
+  })
+  void aMountPointLinkedToAHostDirectoryLeavesTheHostUntouched(
+      String point, Link kind, String fstype) throws Exception {
     Path trap = trap();
     try (TestHost host = new TestHost()) {
       host.guests().build(G, "busybox");
@@ -87,12 +94,16 @@ class GuestMountTargetKernelTest {
       }
       // Started: jvs's mount is where the guest's /POINT leads, inside the guest.
       TestHost.Run r = host.exec(G, "stat", "-f", "-c", "%T", "/" + point + "/");
-      assertThat(r.output().strip()).as("what the guest finds at /%s (%s)", point,
-          host.exec(G, "ls", "-l", "/" + point).output().strip()).isEqualTo(fstype);
-      List<String> mountinfo = Files.readAllLines(
-          Path.of("/proc/" + host.guests().status(G).initPid() + "/mountinfo"));
-      assertThat(Procfs.unprotected(mountinfo)).as("the guest's procfs:\n%s",
-          String.join("\n", mountinfo)).isEmpty();
+      assertThat(r.output().strip())
+          .as(
+              "what the guest finds at /%s (%s)",
+              point, host.exec(G, "ls", "-l", "/" + point).output().strip())
+          .isEqualTo(fstype);
+      List<String> mountinfo =
+          Files.readAllLines(Path.of("/proc/" + host.guests().status(G).initPid() + "/mountinfo"));
+      assertThat(Procfs.unprotected(mountinfo))
+          .as("the guest's procfs:\n%s", String.join("\n", mountinfo))
+          .isEmpty();
       host.guests().stop(G, Duration.ZERO);
       assertHostUntouched(trap, "after the stop");
     } finally {
@@ -109,9 +120,10 @@ class GuestMountTargetKernelTest {
       host.guests().set(G, Map.of("net.mode", "bridge"));
       Path upper = host.dirs().guest(G).resolve("upper");
       Files.createDirectories(upper.resolve("etc"));
-      Files.createSymbolicLink(upper.resolve("etc/hosts"),
-          Path.of(linkTarget(Link.DANGLING, trap, "hosts")));
-      Files.createSymbolicLink(upper.resolve("etc/resolv.conf"),
+      Files.createSymbolicLink(
+          upper.resolve("etc/hosts"), Path.of(linkTarget(Link.DANGLING, trap, "hosts")));
+      Files.createSymbolicLink(
+          upper.resolve("etc/resolv.conf"),
           Path.of(linkTarget(Link.RELATIVE, trap, "resolv.conf")));
 
       Optional<String> failure = start(host);
@@ -171,8 +183,9 @@ class GuestMountTargetKernelTest {
           unprotected.add(point + "/sys/kernel/domainname was written by the guest");
         }
       }
-      assertThat(unprotected).as("procfs mounts the guest sees without their masks:\n%s",
-          String.join("\n", mountinfo)).isEmpty();
+      assertThat(unprotected)
+          .as("procfs mounts the guest sees without their masks:\n%s", String.join("\n", mountinfo))
+          .isEmpty();
     }
   }
 
@@ -187,11 +200,12 @@ class GuestMountTargetKernelTest {
   }
 
   private static void assertOneLine(String message, String path) {
-    assertThat(message).as("the start's error").startsWith(G + ": ").doesNotContain("\n")
+    assertThat(message)
+        .as("the start's error")
+        .startsWith(G + ": ")
+        .doesNotContain("\n")
         .contains(path);
   }
-
-
 
   /** A subnet of this test's own, as the network tests choose it (OutsideHost.useOwnSubnet). */
   private static void useOwnSubnet(TestHost host) throws IOException {
@@ -206,8 +220,13 @@ class GuestMountTargetKernelTest {
     List<String> found = new ArrayList<>();
     for (String p : contents(trap)) {
       Path f = trap.resolve(p);
-      found.add((Files.isSymbolicLink(f) ? "symlink " : Files.isDirectory(f) ? "directory "
-          : Files.isRegularFile(f) ? "file " : "node ") + p);
+      found.add(
+          (Files.isSymbolicLink(f)
+                  ? "symlink "
+                  : Files.isDirectory(f)
+                      ? "directory "
+                      : Files.isRegularFile(f) ? "file " : "node ")
+              + p);
     }
     for (String m : mountsUnder(trap)) {
       found.add("mount " + m + " on the host");
@@ -224,8 +243,7 @@ class GuestMountTargetKernelTest {
 
   private static List<String> contents(Path dir) {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted()
-          .toList();
+      return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

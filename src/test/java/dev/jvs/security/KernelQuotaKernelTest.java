@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Per-user kernel quotas (hole A). Guest root is host uid 0, so whatever the kernel counts per
- * user is shared with host root: a guest that takes all of it must not leave host root without.
- * Each test checks the host-visible effect — host root's own call still succeeds while the guest
- * holds what it could take — not the guest's exit code.
+ * Per-user kernel quotas (hole A). Guest root is host uid 0, so whatever the kernel counts per user
+ * is shared with host root: a guest that takes all of it must not leave host root without. Each
+ * test checks the host-visible effect — host root's own call still succeeds while the guest holds
+ * what it could take — not the guest's exit code.
  */
 @Tag("kernel")
 class KernelQuotaKernelTest {
@@ -39,11 +39,13 @@ class KernelQuotaKernelTest {
         assertThat(AttackHost.onHost("inotify-one").output())
             .as("host root's inotify_init1 while the guest holds: %s", took)
             .isEqualTo("inotify-one ok");
-        assertThatCode(() -> {
-          try (WatchService w = FileSystems.getDefault().newWatchService()) {
-            host.base().register(w, StandardWatchEventKinds.ENTRY_CREATE);
-          }
-        }).as("a Java WatchService on the host while the guest holds: %s", took)
+        assertThatCode(
+                () -> {
+                  try (WatchService w = FileSystems.getDefault().newWatchService()) {
+                    host.base().register(w, StandardWatchEventKinds.ENTRY_CREATE);
+                  }
+                })
+            .as("a Java WatchService on the host while the guest holds: %s", took)
             .doesNotThrowAnyException();
       } finally {
         AttackHost.releaseInGuest(host, g);
@@ -57,16 +59,27 @@ class KernelQuotaKernelTest {
       assertThat(AttackHost.onHost("watch-one").output()).isEqualTo("watch-one ok");
       // (Files.readString reads "1" from a sysctl file: it reads 1 byte, then the kernel gives
       // nothing more from a non-zero offset; a line at a time reads the whole value.)
-      long limit = Long.parseLong(
-          Files.readAllLines(Path.of("/proc/sys/fs/inotify/max_user_watches")).getFirst().strip());
+      long limit =
+          Long.parseLong(
+              Files.readAllLines(Path.of("/proc/sys/fs/inotify/max_user_watches"))
+                  .getFirst()
+                  .strip());
       // A watch costs the guest's memory cgroup ~120 bytes (mark, and the file it watches), so
       // 64M holds the kernel's default limit (~190k watches on this 24G host, 23 MB) but not
       // 1M watches (125 MB): what bounds the guest is then its memory, and past it the guest's
       // OOM killer, not host root's quota.
       GuestName g = AttackHost.guest(host, "watches", Map.of("memory.rss", "64M"));
       try {
-        String took = AttackHost.holdInGuestUnlessKilled(host, g, "/tmp/o",
-            Duration.ofSeconds(180), "watch-fill", Long.toString(limit + 1000), "60", "/tmp/w");
+        String took =
+            AttackHost.holdInGuestUnlessKilled(
+                host,
+                g,
+                "/tmp/o",
+                Duration.ofSeconds(180),
+                "watch-fill",
+                Long.toString(limit + 1000),
+                "60",
+                "/tmp/w");
         System.out.println("watch-fill of " + (limit + 1000) + " in a 64M guest: " + took);
         assertThat(AttackHost.onHost("watch-one").output())
             .as("host root's inotify_add_watch while the guest holds: %s (limit %d)", took, limit)

@@ -26,11 +26,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * jvs-client on its own (native/jvs-client.c): the JVM it execs when no service answers (the
- * flags ./jvs and ./jvs-oci always passed, the jar and jvs-init beside it, the AOT cache only
- * while newer than the jar), its front-end by argv[0], its request, and its one line when the
- * service ends a request without a result. A copy of the client in a scratch directory with a
- * fake `java` that prints what it was given.
+ * jvs-client on its own (native/jvs-client.c): the JVM it execs when no service answers (the flags
+ * ./jvs and ./jvs-oci always passed, the jar and jvs-init beside it, the AOT cache only while newer
+ * than the jar), its front-end by argv[0], its request, and its one line when the service ends a
+ * request without a result. A copy of the client in a scratch directory with a fake `java` that
+ * prints what it was given.
  */
 class ClientIT {
   private Path dir;
@@ -57,9 +57,11 @@ class ClientIT {
   }
 
   private TestService.Result run(String program, Map<String, String> extraEnv, String... args) {
-    Map<String, String> env = new java.util.HashMap<>(Map.of(
-        "JVS_RUN", dir.resolve("run").toString(),
-        "JVS_SOCKET", dir.resolve("run/jvs.sock").toString()));
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            Map.of(
+                "JVS_RUN", dir.resolve("run").toString(),
+                "JVS_SOCKET", dir.resolve("run/jvs.sock").toString()));
     env.putAll(extraEnv);
     List<String> cmd = new java.util.ArrayList<>(List.of(dir.resolve(program).toString()));
     cmd.addAll(List.of(args));
@@ -75,22 +77,39 @@ class ClientIT {
   void withoutAServiceItExecsTheJvmAsTheScriptsDid() throws IOException {
     String init = "-Djvs.init=" + dir.resolve("jvs-init");
     String jar = dir.resolve("jvs.jar").toString();
-    assertThat(run("jvs", fakeJdk(), "list", "a b").out().lines()).containsExactly(
-        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        init, "-jar", jar, "list", "a b");
+    assertThat(run("jvs", fakeJdk(), "list", "a b").out().lines())
+        .containsExactly(
+            "--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            init,
+            "-jar",
+            jar,
+            "list",
+            "a b");
     assertThat(run("jvs-oci", fakeJdk(), "--root", "r", "state", "x").out().lines())
-        .containsExactly("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", init, "-cp", jar, "dev.jvs.oci.cli.OciMain", "--root", "r",
-            "state", "x");
+        .containsExactly(
+            "--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            init,
+            "-cp",
+            jar,
+            "dev.jvs.oci.cli.OciMain",
+            "--root",
+            "r",
+            "state",
+            "x");
     // the service itself gets the full JIT; `jvs-client` by any other name is jvs
-    assertThat(run("jvs-client", fakeJdk(), "serve").out().lines()).containsExactly(
-        "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", init, "-jar", jar, "serve");
+    assertThat(run("jvs-client", fakeJdk(), "serve").out().lines())
+        .containsExactly(
+            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", init, "-jar", jar, "serve");
     // the AOT cache only while it is newer than the jar
     Path aot = dir.resolve("jvs.aot");
     Files.writeString(aot, "");
     Files.setLastModifiedTime(aot, FileTime.from(Instant.now().plusSeconds(5)));
-    assertThat(run("jvs", fakeJdk(), "list").out().lines()).contains(
-        "-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off");
+    assertThat(run("jvs", fakeJdk(), "list").out().lines())
+        .contains("-XX:AOTCache=" + aot, "-Xlog:aot=off", "-Xlog:cds=off");
     assertThat(run("jvs-oci", fakeJdk(), "list").out()).doesNotContain("AOTCache");
     Files.setLastModifiedTime(aot, FileTime.from(Instant.now().minusSeconds(60)));
     assertThat(run("jvs", fakeJdk(), "list").out()).doesNotContain("AOTCache");
@@ -107,8 +126,10 @@ class ClientIT {
       server.bind(UnixDomainSocketAddress.of(sock));
       CompletableFuture<String> request = answer(server, null);
       TestService.Result r = run("jvs-oci", Map.of("FOO", "a=b c"), "state", "a b");
-      assertThat(r).isEqualTo(new TestService.Result(1, "",
-          "jvs-oci: the jvs service ended the request before its result\n"));
+      assertThat(r)
+          .isEqualTo(
+              new TestService.Result(
+                  1, "", "jvs-oci: the jvs service ended the request before its result\n"));
       assertThat(request.get(10, TimeUnit.SECONDS))
           .startsWith("jvs-client 1\nfront jvs-oci\ncwd " + dir + "\n")
           .contains("env FOO=a=b%20c\n")
@@ -131,20 +152,21 @@ class ClientIT {
 
   /** Reads one request up to `end`, then answers {@code reply} (null: hangs up). */
   private static CompletableFuture<String> answer(ServerSocketChannel server, String reply) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (SocketChannel c = server.accept()) {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
-        StringBuilder got = new StringBuilder();
-        while (!got.toString().endsWith("end\n") && c.read(buf.clear()) > 0) {
-          got.append(StandardCharsets.UTF_8.decode(buf.flip()));
-        }
-        if (reply != null) {
-          c.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
-        }
-        return got.toString();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try (SocketChannel c = server.accept()) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            StringBuilder got = new StringBuilder();
+            while (!got.toString().endsWith("end\n") && c.read(buf.clear()) > 0) {
+              got.append(StandardCharsets.UTF_8.decode(buf.flip()));
+            }
+            if (reply != null) {
+              c.write(ByteBuffer.wrap(reply.getBytes(StandardCharsets.UTF_8)));
+            }
+            return got.toString();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
   }
 }

@@ -33,7 +33,7 @@ class FramesTest {
   }
 
   private static String line(String name, String field) {
-    return new String(Frames.line(name, field.getBytes(StandardCharsets.UTF_8)),
-        StandardCharsets.US_ASCII);
+    return new String(
+        Frames.line(name, field.getBytes(StandardCharsets.UTF_8)), StandardCharsets.US_ASCII);
   }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * 20 CLI calls at once through the service (issue 13, acceptance 7), against 20 guests and
- * against one: each runs on a thread of the service, the guests' flocks order them, every call
- * succeeds or fails with its one line, and what `jvs list` says is what the kernel has.
+ * 20 CLI calls at once through the service (issue 13, acceptance 7), against 20 guests and against
+ * one: each runs on a thread of the service, the guests' flocks order them, every call succeeds or
+ * fails with its one line, and what `jvs list` says is what the kernel has.
  */
 @Tag("kernel")
 class ServiceConcurrencyIT {
@@ -27,19 +27,22 @@ class ServiceConcurrencyIT {
 
   @Test
   void twentyCallsAtOnceAgainstTwentyGuestsAndAgainstOne() throws Exception {
-    try (TestHost host = new TestHost(); TestService service = TestService.start(host)) {
+    try (TestHost host = new TestHost();
+        TestService service = TestService.start(host)) {
       int before = service.served().size();
       // 20 guests: every wave of 20 calls succeeds
-      for (IntFunction<String[]> wave : List.<IntFunction<String[]>>of(
-          i -> new String[] {"build", "g" + i},
-          i -> new String[] {"start", "g" + i},
-          i -> new String[] {"exec", "g" + i, "--", "sh", "-c", "echo in-g" + i},
-          i -> new String[] {"status", "g" + i},
-          i -> new String[] {"set", "g" + i, "pids.max=" + (100 + i)})) {
+      for (IntFunction<String[]> wave :
+          List.<IntFunction<String[]>>of(
+              i -> new String[] {"build", "g" + i},
+              i -> new String[] {"start", "g" + i},
+              i -> new String[] {"exec", "g" + i, "--", "sh", "-c", "echo in-g" + i},
+              i -> new String[] {"status", "g" + i},
+              i -> new String[] {"set", "g" + i, "pids.max=" + (100 + i)})) {
         List<TestService.Result> results = atOnce(host, wave);
         for (int i = 0; i < CALLS; i++) {
-          assertThat(results.get(i).code()).as("%s: %s", String.join(" ", wave.apply(i)),
-              results.get(i).err()).isZero();
+          assertThat(results.get(i).code())
+              .as("%s: %s", String.join(" ", wave.apply(i)), results.get(i).err())
+              .isZero();
           assertThat(results.get(i).err()).isEmpty();
         }
         if (wave.apply(0)[0].equals("exec")) {
@@ -53,13 +56,19 @@ class ServiceConcurrencyIT {
 
       // one guest: starts, stops, execs and looks, all at once
       assertThat(TestService.jvs(host, "build", "busy").code()).isZero();
-      String[][] kinds = {{"start", "busy"}, {"stop", "-t", "0", "busy"},
-          {"exec", "busy", "--", "true"}, {"status", "busy"}, {"list"}};
+      String[][] kinds = {
+        {"start", "busy"},
+        {"stop", "-t", "0", "busy"},
+        {"exec", "busy", "--", "true"},
+        {"status", "busy"},
+        {"list"}
+      };
       List<TestService.Result> results = atOnce(host, i -> kinds[i % kinds.length]);
       for (int i = 0; i < CALLS; i++) {
         TestService.Result r = results.get(i);
         String what = String.join(" ", kinds[i % kinds.length]);
-        if (r.code() == 0 || (what.startsWith("status") && r.code() == 3)
+        if (r.code() == 0
+            || (what.startsWith("status") && r.code() == 3)
             || (what.startsWith("exec") && r.code() >= 128 && r.err().isEmpty())) {
           // (an exec whose guest a stop killed under it ends as its command did: by a signal)
           assertThat(r.err()).as(what).isEmpty();
@@ -73,7 +82,8 @@ class ServiceConcurrencyIT {
             // docs/service.md, "Known gaps"). One line naming the guest, all the same.
             assertThat(r.err()).as(what).matches("jvs: busy: [^\n]+\n");
           } else {
-            assertThat(r.err()).as(what)
+            assertThat(r.err())
+                .as(what)
                 .matches("jvs: busy: (already running|not running|.*lock.*)\n");
           }
         }
@@ -109,8 +119,8 @@ class ServiceConcurrencyIT {
     String list = TestService.jvs(host, "list").out();
     for (GuestStatus s : host.guests().list()) {
       assertThat(list).containsPattern(s.name() + "\\s+" + s.state().name().toLowerCase());
-      Path procs = Path.of("/sys/fs/cgroup/pids", host.dirs().cgroupParent(), s.name(),
-          "cgroup.procs");
+      Path procs =
+          Path.of("/sys/fs/cgroup/pids", host.dirs().cgroupParent(), s.name(), "cgroup.procs");
       if (s.state() == GuestStatus.State.RUNNING) {
         assertThat(Path.of("/proc/" + s.initPid())).as(s.name()).exists();
         assertThat(Files.readAllLines(procs)).as(s.name()).contains(Long.toString(s.initPid()));

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * `jvs serve` killed with SIGKILL in the middle of a request (issue 13, acceptance 2): the
- * client prints its one line and exits 1; guests that were started keep running, a half-started
- * one is cleaned by the next command or gc, nothing leaks, and a restarted service serves the
- * same guests, rebuilding its view from their state.
+ * `jvs serve` killed with SIGKILL in the middle of a request (issue 13, acceptance 2): the client
+ * prints its one line and exits 1; guests that were started keep running, a half-started one is
+ * cleaned by the next command or gc, nothing leaks, and a restarted service serves the same guests,
+ * rebuilding its view from their state.
  */
 @Tag("kernel")
 class ServiceCrashIT {
@@ -30,8 +30,18 @@ class ServiceCrashIT {
         assertThat(TestService.jvs(host, "build", "web1").code()).isZero();
         assertThat(TestService.jvs(host, "start", "web1").code()).isZero();
         assertThat(TestService.jvs(host, "build", "app").code()).isZero();
-        assertThat(TestService.jvs(host, "start", "-d", "app", "--", "sh", "-c",
-            "trap '' TERM; while :; do sleep 1; done").code()).isZero();
+        assertThat(
+                TestService.jvs(
+                        host,
+                        "start",
+                        "-d",
+                        "app",
+                        "--",
+                        "sh",
+                        "-c",
+                        "trap '' TERM; while :; do sleep 1; done")
+                    .code())
+            .isZero();
 
         // mid-stop: the guest ignores SIGTERM, so `stop -t 5` waits 5 s before its SIGKILL
         CompletableFuture<TestService.Result> stop =
@@ -44,8 +54,8 @@ class ServiceCrashIT {
         // mid-exec, on a restarted service that serves the same guests
         service = TestService.start(host);
         CompletableFuture<TestService.Result> exec =
-            CompletableFuture.supplyAsync(() -> TestService.jvs(host, "exec", "web1", "--",
-                "sleep", "3"));
+            CompletableFuture.supplyAsync(
+                () -> TestService.jvs(host, "exec", "web1", "--", "sleep", "3"));
         assertThat(ServiceCliIT.awaitProcess("sleep\u00003\u0000", 20_000)).isPresent();
         service.kill();
         assertThat(exec.get(30, TimeUnit.SECONDS)).isEqualTo(new TestService.Result(1, "", LOST));
@@ -54,8 +64,8 @@ class ServiceCrashIT {
         service = TestService.start(host);
         assertThat(TestService.jvs(host, "build", "fg").code()).isZero();
         CompletableFuture<TestService.Result> fg =
-            CompletableFuture.supplyAsync(() -> TestService.jvs(host, "start", "fg", "--",
-                "sleep", "2"));
+            CompletableFuture.supplyAsync(
+                () -> TestService.jvs(host, "start", "fg", "--", "sleep", "2"));
         assertThat(ServiceCliIT.awaitProcess("sleep\u00002\u0000", 20_000)).isPresent();
         service.kill();
         assertThat(fg.get(30, TimeUnit.SECONDS)).isEqualTo(new TestService.Result(1, "", LOST));
@@ -64,15 +74,16 @@ class ServiceCrashIT {
         // a restarted service: the same guests, as the kernel has them
         service = TestService.start(host);
         assertThat(TestService.jvs(host, "list").out())
-            .containsPattern("web1\\s+running").containsPattern("app\\s+running");
+            .containsPattern("web1\\s+running")
+            .containsPattern("app\\s+running");
         assertThat(TestService.jvs(host, "exec", "web1", "--", "true").code()).isZero();
         assertThat(TestService.jvs(host, "stop", "-t", "0", "app").code()).isZero();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (TestService.jvs(host, "status", "fg").code() == 0 && System.nanoTime() < deadline) {
           Thread.sleep(100); // its sleep 2 ends; the monitor records it
         }
-        assertThat(TestService.jvs(host, "status", "fg").out()).contains("state:    stopped",
-            "last run: exited 0");
+        assertThat(TestService.jvs(host, "status", "fg").out())
+            .contains("state:    stopped", "last run: exited 0");
         assertThat(service.served()).anyMatch(l -> l.contains(" jvs stop -t 0 app -> 0"));
       } finally {
         service.close();
@@ -93,7 +104,8 @@ class ServiceCrashIT {
           Thread.sleep(delayMs);
           service.kill();
           TestService.Result r = start.get(60, TimeUnit.SECONDS);
-          assertThat(r).as("at %d ms", delayMs)
+          assertThat(r)
+              .as("at %d ms", delayMs)
               .isIn(new TestService.Result(0, "", ""), new TestService.Result(1, "", LOST));
           lost += r.code();
         } finally {
@@ -106,7 +118,8 @@ class ServiceCrashIT {
           assertThat(TestService.jvs(host, "stop", "-t", "0", "crash").code()).isZero();
         }
         assertThat(LeakAudit.leftovers(host.base(), host.dirs().cgroupParent()))
-            .as("after SIGKILL of the service at %d ms into a start", delayMs).isEmpty();
+            .as("after SIGKILL of the service at %d ms into a start", delayMs)
+            .isEmpty();
       }
       assertThat(lost).as("starts the SIGKILL ended before their result").isPositive();
     }

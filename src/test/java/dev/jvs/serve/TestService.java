@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * `jvs serve` for one test host, started as a user would (./jvs serve, i.e. the client, which
- * execs the JVM for it), its log in a file. Its signal dispositions are reset (`env
- * --default-signal`): a service started from a background job would otherwise pass an ignored
- * SIGINT on to every guest it starts, as any process does.
+ * `jvs serve` for one test host, started as a user would (./jvs serve, i.e. the client, which execs
+ * the JVM for it), its log in a file. Its signal dispositions are reset (`env --default-signal`): a
+ * service started from a background job would otherwise pass an ignored SIGINT on to every guest it
+ * starts, as any process does.
  */
 final class TestService implements AutoCloseable {
   final Path socket;
@@ -32,8 +32,10 @@ final class TestService implements AutoCloseable {
   }
 
   static Path client() {
-    return Cli.client().orElseThrow(() -> new IllegalStateException(
-        "no jvs-client: run with -Djvs.client=BUILD/jvs-client"));
+    return Cli.client()
+        .orElseThrow(
+            () ->
+                new IllegalStateException("no jvs-client: run with -Djvs.client=BUILD/jvs-client"));
   }
 
   /** Starts the service for {@code host} and waits until it listens. */
@@ -42,14 +44,23 @@ final class TestService implements AutoCloseable {
   }
 
   static TestService start(Map<String, String> env, Path socket, Path dir, String... extra) {
-    List<String> cmd = new ArrayList<>(List.of("env", "--default-signal", client().toString(),
-        "serve", "--no-lxcfs", "--tick", "200ms"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "env",
+                "--default-signal",
+                client().toString(),
+                "serve",
+                "--no-lxcfs",
+                "--tick",
+                "200ms"));
     cmd.addAll(List.of(extra));
     Path log = uniqueLog(dir);
-    ProcessBuilder pb = new ProcessBuilder(cmd)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     environment(pb, env);
     try {
       TestService s = new TestService(socket, log, pb.start());
@@ -139,19 +150,23 @@ final class TestService implements AutoCloseable {
    * Runs {@code cmd} in {@code dir} with {@code stdin} (null: /dev/null) and its output in files,
    * so that a hung command fails the test instead of blocking a read.
    */
-  static Result run(Map<String, String> env, Path dir, String stdin, List<String> cmd,
-      int seconds) {
+  static Result run(
+      Map<String, String> env, Path dir, String stdin, List<String> cmd, int seconds) {
     try {
       Path out = Files.createTempFile(dir, "out", ".txt");
       Path err = Files.createTempFile(dir, "err", ".txt");
       Path in = Files.createTempFile(dir, "in", ".txt");
       try {
         Files.writeString(in, stdin == null ? "" : stdin);
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-            .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                : ProcessBuilder.Redirect.from(in.toFile()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
+        ProcessBuilder pb =
+            new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectInput(
+                    stdin == null
+                        ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                        : ProcessBuilder.Redirect.from(in.toFile()))
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         environment(pb, env);
         Process p = pb.start();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

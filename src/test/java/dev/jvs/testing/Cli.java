@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the packaged CLI as its own process, as a user or script would: ./jvs, i.e. the jvs-client
- * binary (-Djvs.client), which hands the call to a `jvs serve` listening on the host's JVS_RUN
- * and otherwise execs the JVM on jvs.jar (-Djvs.cli=jar runs the JVM directly instead).
+ * binary (-Djvs.client), which hands the call to a `jvs serve` listening on the host's JVS_RUN and
+ * otherwise execs the JVM on jvs.jar (-Djvs.cli=jar runs the JVM directly instead).
  */
 public final class Cli {
   private final TestHost host;
@@ -39,7 +39,8 @@ public final class Cli {
   public static java.util.Optional<Path> client() {
     Path client = Path.of(System.getProperty("jvs.client", "target/jvs-client"));
     return "jar".equals(System.getProperty("jvs.cli")) || !java.nio.file.Files.isExecutable(client)
-        ? java.util.Optional.empty() : java.util.Optional.of(client.toAbsolutePath());
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(client.toAbsolutePath());
   }
 
   /** ./jvs ARGS as a user runs it (the client), falling back to {@link #command}. */
@@ -58,7 +59,10 @@ public final class Cli {
 
   public Result run(String... args) {
     try {
-      Process p = builder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      Process p =
+          builder(args)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       var err = p.getErrorStream();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String errText = new String(err.readAllBytes(), StandardCharsets.UTF_8);

@@ -45,8 +45,13 @@ public final class LeakAudit {
         // Monitors carry their control socket's path, which lies under this test's roots. They run
         // from a sealed copy of jvs-init, so their name tells them, not their executable.
         all.filter(p -> isMonitor(p.pid()))
-            .filter(p -> p.info().arguments().map(a -> String.join(" ", a)).orElse("")
-                .startsWith(root.toString()))
+            .filter(
+                p ->
+                    p.info()
+                        .arguments()
+                        .map(a -> String.join(" ", a))
+                        .orElse("")
+                        .startsWith(root.toString()))
             .forEach(p -> found.add("process jvs-init " + p.pid()));
       }
       // Names of this root only (docs/networking.md), so that another test running at the same
@@ -68,8 +73,10 @@ public final class LeakAudit {
       }
       boolean hasNft = Files.isExecutable(Path.of("/usr/sbin/nft"));
       for (String family : hasNft ? List.of("ip", "bridge") : List.<String>of()) {
-        Process nft = new ProcessBuilder("nft", "list", "table", family, net.table())
-            .redirectErrorStream(true).start();
+        Process nft =
+            new ProcessBuilder("nft", "list", "table", family, net.table())
+                .redirectErrorStream(true)
+                .start();
         nft.getInputStream().readAllBytes();
         if (nft.waitFor() == 0) {
           found.add("nft table " + family + " " + net.table());

@@ -31,7 +31,14 @@ public final class Probe {
       Path out = Path.of(System.getProperty("jvs.init", "target/jvs-init")).resolveSibling(name);
       try {
         Process gcc =
-            new ProcessBuilder("gcc", "-static", "-O2", "-Wall", "-Werror", "-o", out.toString(),
+            new ProcessBuilder(
+                    "gcc",
+                    "-static",
+                    "-O2",
+                    "-Wall",
+                    "-Werror",
+                    "-o",
+                    out.toString(),
                     "src/test/c/" + name + ".c")
                 .inheritIO()
                 .start();

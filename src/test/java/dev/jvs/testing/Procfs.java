@@ -10,8 +10,8 @@ public final class Procfs {
   private Procfs() {}
 
   /**
-   * Mount points of procfs instances (their whole tree: not the read-only binds of a part), as
-   * the process whose mountinfo it is sees them.
+   * Mount points of procfs instances (their whole tree: not the read-only binds of a part), as the
+   * process whose mountinfo it is sees them.
    */
   public static List<String> mounts(List<String> mountinfo) {
     List<String> points = new ArrayList<>();

@@ -20,8 +20,8 @@ import java.util.List;
 
 /**
  * A jvs host for one test: its own JVS_ROOT and JVS_RUN under /tmp/jvs-it-*, the real kernel
- * underneath. {@link #close()} stops every guest, collects garbage, removes the roots and fails
- * the test if anything is left on the host.
+ * underneath. {@link #close()} stops every guest, collects garbage, removes the roots and fails the
+ * test if anything is left on the host.
  */
 public final class TestHost implements AutoCloseable {
   private static final byte[] SECCOMP = SeccompCompiler.compile(SeccompProfiles.defaultProfile());

@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs every test tagged {@code v2host} again inside the cgroup v2 test host
- * (tools/v2host/v2host.sh: a QEMU VM with cgroup2 alone at /sys/fs/cgroup), where
- * {@code CgroupDriver.detect()} picks the v2 driver: one test body, two hosts. Compiled here, run
- * there with the JUnit console launcher on this JVM's test classpath (shared read-only over 9p).
- * Tagged {@code slow}: {@code ./build.sh test} runs it, a plain {@code mvn verify} does not.
+ * (tools/v2host/v2host.sh: a QEMU VM with cgroup2 alone at /sys/fs/cgroup), where {@code
+ * CgroupDriver.detect()} picks the v2 driver: one test body, two hosts. Compiled here, run there
+ * with the JUnit console launcher on this JVM's test classpath (shared read-only over 9p). Tagged
+ * {@code slow}: {@code ./build.sh test} runs it, a plain {@code mvn verify} does not.
  */
 @Tag("kernel")
 @Tag("slow")
@@ -57,18 +57,35 @@ class CgroupV2HostKernelTest {
     Path log = init.resolveSibling("v2host-console.log");
     List<String> command =
         new ArrayList<>(
-            List.of(script.toString(), "run", "--timeout", Integer.toString(VM_TIMEOUT_SECONDS),
-                "--log", log.toString(), "--",
+            List.of(
+                script.toString(),
+                "run",
+                "--timeout",
+                Integer.toString(VM_TIMEOUT_SECONDS),
+                "--log",
+                log.toString(),
+                "--",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
                 // Everything runs 16-20x slower under TCG: C1 only, one GC thread, small heap.
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
-                "-Djvs.init=" + init, "-Djvs.probe=" + probe, "-Djvs.v2host=true",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xmx256m",
+                "-XX:-UsePerfData",
+                "-Djvs.init=" + init,
+                "-Djvs.probe=" + probe,
+                "-Djvs.v2host=true",
                 "-Djvs.test.diskDir=/mnt", // the VM's virtio disk (ext4)
                 "-Djvs.test.sampleScale=3", // CPU shares sampled 3x longer there, same bounds
-                "-cp", classpath, "org.junit.platform.console.ConsoleLauncher", "execute",
-                "--disable-banner", "--disable-ansi-colors", "--details=tree",
-                "--include-tag=v2host", "--fail-if-no-tests",
+                "-cp",
+                classpath,
+                "org.junit.platform.console.ConsoleLauncher",
+                "execute",
+                "--disable-banner",
+                "--disable-ansi-colors",
+                "--details=tree",
+                "--include-tag=v2host",
+                "--fail-if-no-tests",
                 "--scan-classpath=" + testClasses));
     Process vm =
         new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true).start();
@@ -79,7 +96,8 @@ class CgroupV2HostKernelTest {
       pump.join(10_000);
       assertThat(ended).as("the v2 test host outlived its timeout").isTrue();
       assertThat(vm.exitValue()).as("v2host.sh exit status; its output:\n%s", output).isZero();
-      assertThat(output).contains("cgroup2 controllers: cpuset cpu io memory")
+      assertThat(output)
+          .contains("cgroup2 controllers: cpuset cpu io memory")
           .containsPattern("\\[\\s*[1-9]\\d* tests successful\\s*\\]")
           .containsPattern("\\[\\s*0 tests failed\\s*\\]")
           .as("nothing may be skipped there: the VM is where these tests must run")

@@ -24,7 +24,7 @@ final class HostCpu {
     }
   }
 
-  /** From the aggregate line "cpu  user nice system idle iowait irq softirq steal ...". */
+  /** From the aggregate line "cpu user nice system idle iowait irq softirq steal ...". */
   static double busySeconds(String cpuLine) {
     String[] f = cpuLine.trim().split("\\s+");
     if (!f[0].equals("cpu") || f.length < 8) {

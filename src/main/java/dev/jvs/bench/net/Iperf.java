@@ -12,15 +12,21 @@ public record Iperf(double bitsPerSecond, long meanRttMicros) {
   public static Iperf parse(String json) {
     int sent = json.indexOf("\"sum_sent\"");
     if (sent < 0) {
-      throw new IllegalStateException("iperf3 reported no result: "
-          + json.strip().lines().filter(l -> l.contains("error")).findFirst().orElse(json.strip()));
+      throw new IllegalStateException(
+          "iperf3 reported no result: "
+              + json.strip()
+                  .lines()
+                  .filter(l -> l.contains("error"))
+                  .findFirst()
+                  .orElse(json.strip()));
     }
     Matcher bps = BPS.matcher(json);
     if (!bps.find(sent)) {
       throw new IllegalStateException("iperf3: no bits_per_second in sum_sent");
     }
     Matcher rtt = RTT.matcher(json);
-    return new Iperf(Double.parseDouble(bps.group(1)), rtt.find() ? Long.parseLong(rtt.group(1)) : 0);
+    return new Iperf(
+        Double.parseDouble(bps.group(1)), rtt.find() ? Long.parseLong(rtt.group(1)) : 0);
   }
 
   public double mbit() {

@@ -59,12 +59,19 @@ final class ModeThroughput {
         Run nat = runs[r][0];
         gbit[r] = x.iperf().bitsPerSecond() / 1e9;
         throughput[r] = x.iperf().bitsPerSecond() / nat.iperf().bitsPerSecond();
-        rtt[r] = nat.iperf().meanRttMicros() == 0 ? 0
-            : (double) x.iperf().meanRttMicros() / nat.iperf().meanRttMicros();
+        rtt[r] =
+            nat.iperf().meanRttMicros() == 0
+                ? 0
+                : (double) x.iperf().meanRttMicros() / nat.iperf().meanRttMicros();
         cpu[r] = x.cpuPerGigabyte(seconds) / nat.cpuPerGigabyte(seconds);
       }
-      rows.add(new Row(modes.get(m).label(), Quartiles.of(gbit).median(), Quartiles.of(throughput),
-          Quartiles.of(rtt).median(), Quartiles.of(cpu).median()));
+      rows.add(
+          new Row(
+              modes.get(m).label(),
+              Quartiles.of(gbit).median(),
+              Quartiles.of(throughput),
+              Quartiles.of(rtt).median(),
+              Quartiles.of(cpu).median()));
     }
     return rows;
   }
@@ -78,12 +85,20 @@ final class ModeThroughput {
   /** The table's lines: a header and one line per mode, native first. */
   static List<String> table(List<Row> rows) {
     List<String> out = new ArrayList<>();
-    out.add(String.format("  %-22s %7s %9s %13s %9s %11s", "", "Gbit/s", "x native", "(quartiles)",
-        "RTT x", "CPU/GB x"));
+    out.add(
+        String.format(
+            "  %-22s %7s %9s %13s %9s %11s",
+            "", "Gbit/s", "x native", "(quartiles)", "RTT x", "CPU/GB x"));
     for (Row row : rows) {
-      out.add(String.format("  %-22s %7.2f %9.2f %13s %9.2f %11.2f", row.label(), row.gbit(),
-          row.throughput().median(), String.format("%.2f..%.2f", row.throughput().lower(),
-              row.throughput().upper()), row.rtt(), row.cpuPerGigabyte()));
+      out.add(
+          String.format(
+              "  %-22s %7.2f %9.2f %13s %9.2f %11.2f",
+              row.label(),
+              row.gbit(),
+              row.throughput().median(),
+              String.format("%.2f..%.2f", row.throughput().lower(), row.throughput().upper()),
+              row.rtt(),
+              row.cpuPerGigabyte()));
     }
     return out;
   }

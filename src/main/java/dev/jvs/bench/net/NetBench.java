@@ -22,10 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * `jvs bench net`: throughput and RTT per network mode against the host's own (native), the
- * time bridge plumbing adds to a start, HTB sharing between guests, and a leak check. Runs on a
- * {@link BenchHost} (its own root, so its own bridge and nft tables) with an {@link Outside}
- * namespace of its own, which the host's close removes.
+ * `jvs bench net`: throughput and RTT per network mode against the host's own (native), the time
+ * bridge plumbing adds to a start, HTB sharing between guests, and a leak check. Runs on a {@link
+ * BenchHost} (its own root, so its own bridge and nft tables) with an {@link Outside} namespace of
+ * its own, which the host's close removes.
  */
 public final class NetBench {
   private static final int FIRST_PORT = 5201;
@@ -53,11 +53,12 @@ public final class NetBench {
   }
 
   /** Runs everything; the report's lines. */
-  public List<String> run(int seconds, int rounds, long linkMbit, int shapedGuests, int startRuns,
-      long bandwidthMbit) {
+  public List<String> run(
+      int seconds, int rounds, long linkMbit, int shapedGuests, int startRuns, long bandwidthMbit) {
     try {
       Files.createDirectories(dirs.root());
-      Files.writeString(dirs.root().resolve("net.conf"),
+      Files.writeString(
+          dirs.root().resolve("net.conf"),
           "subnet = 10.214." + outside.n() + ".0/24\nbandwidth = " + bandwidthMbit + "mbit\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -80,27 +81,48 @@ public final class NetBench {
   private void modes(int seconds, int rounds, long linkMbit) {
     progress.accept("throughput per mode");
     GuestName bridge = guest("bridge", Map.of("net.mode", "bridge"));
-    GuestName hostIp = guest("hostip", Map.of("net.mode", "host-ip",
-        "net.ip", "10.215." + outside.n() + ".5"));
+    GuestName hostIp =
+        guest("hostip", Map.of("net.mode", "host-ip", "net.ip", "10.215." + outside.n() + ".5"));
     GuestName host = guest("host", Map.of("net.mode", "host"));
-    ModeThroughput modes = new ModeThroughput(List.of(
-        new ModeThroughput.Mode("native (host)", () -> Iperf.parse(Outside.sh("iperf3 -J -c "
-            + outside.address() + " -p " + FIRST_PORT + " -t " + seconds))),
-        new ModeThroughput.Mode("bridge (veth+NAT)", () -> iperf(bridge, FIRST_PORT, seconds)),
-        new ModeThroughput.Mode("host-ip (BPF hooks)", () -> iperf(hostIp, FIRST_PORT, seconds)),
-        new ModeThroughput.Mode("host", () -> iperf(host, FIRST_PORT, seconds))), seconds);
-    out.add("Throughput, RTT and host CPU per GB to the outside host, one TCP stream (iperf3, "
-        + seconds + " s runs): medians of " + rounds + " rounds' ratios to native, each round running every"
-        + " mode back to back (RTT = mean tcp_info RTT under load)");
-    out.add("Link unshaped (a veth: as fast as the CPU, so a mode's extra work shows as"
-        + " throughput):");
+    ModeThroughput modes =
+        new ModeThroughput(
+            List.of(
+                new ModeThroughput.Mode(
+                    "native (host)",
+                    () ->
+                        Iperf.parse(
+                            Outside.sh(
+                                "iperf3 -J -c "
+                                    + outside.address()
+                                    + " -p "
+                                    + FIRST_PORT
+                                    + " -t "
+                                    + seconds))),
+                new ModeThroughput.Mode(
+                    "bridge (veth+NAT)", () -> iperf(bridge, FIRST_PORT, seconds)),
+                new ModeThroughput.Mode(
+                    "host-ip (BPF hooks)", () -> iperf(hostIp, FIRST_PORT, seconds)),
+                new ModeThroughput.Mode("host", () -> iperf(host, FIRST_PORT, seconds))),
+            seconds);
+    out.add(
+        "Throughput, RTT and host CPU per GB to the outside host, one TCP stream (iperf3, "
+            + seconds
+            + " s runs): medians of "
+            + rounds
+            + " rounds' ratios to native, each round running every"
+            + " mode back to back (RTT = mean tcp_info RTT under load)");
+    out.add(
+        "Link unshaped (a veth: as fast as the CPU, so a mode's extra work shows as"
+            + " throughput):");
     out.addAll(ModeThroughput.table(modes.measure(rounds)));
     if (linkMbit > 0) {
       progress.accept("throughput per mode, link at " + linkMbit + " Mbit/s");
       outside.capLink(linkMbit);
       try {
-        out.add("Link with a line rate of " + linkMbit
-            + " Mbit/s (HTB on the host's end, like a NIC; extra work shows as CPU):");
+        out.add(
+            "Link with a line rate of "
+                + linkMbit
+                + " Mbit/s (HTB on the host's end, like a NIC; extra work shows as CPU):");
         out.addAll(ModeThroughput.table(modes.measure(rounds)));
       } finally {
         outside.capLink(0);
@@ -144,17 +166,25 @@ public final class NetBench {
       tIp[i] = System.nanoTime() - t0;
     }
     out.add("");
-    out.add("Start-to-exit of an application guest running /bin/true, median of " + runs
-        + " interleaved runs");
+    out.add(
+        "Start-to-exit of an application guest running /bin/true, median of "
+            + runs
+            + " interleaved runs");
     out.add(String.format("  %-40s %8.1f ms", "net.mode=none (loopback only)", mNone));
     out.add(String.format("  %-40s %8.1f ms", "net.mode=bridge (only guest: + bridge)", mBridge));
-    out.add(String.format("  %-40s %8.1f ms  (x%.2f)", "added by bridge networking", mBridge - mNone,
-        mBridge / mNone));
+    out.add(
+        String.format(
+            "  %-40s %8.1f ms  (x%.2f)",
+            "added by bridge networking", mBridge - mNone, mBridge / mNone));
     out.add(String.format("  %-40s %8.1f ms", "with a bridge guest running: none", mNoneWarm));
     out.add(String.format("  %-40s %8.1f ms", "with a bridge guest running: bridge", mWarm));
-    out.add(String.format("  %-40s %8.1f ms  (x%.2f)", "added by bridge networking (bridge up)",
-        mWarm - mNoneWarm, mWarm / mNoneWarm));
-    out.add(String.format("  %-40s %8.1f ms", "one exec of `ip` (cost per command)", medianMillis(tIp)));
+    out.add(
+        String.format(
+            "  %-40s %8.1f ms  (x%.2f)",
+            "added by bridge networking (bridge up)", mWarm - mNoneWarm, mWarm / mNoneWarm));
+    out.add(
+        String.format(
+            "  %-40s %8.1f ms", "one exec of `ip` (cost per command)", medianMillis(tIp)));
   }
 
   private long timeStart(GuestName g) {
@@ -170,27 +200,39 @@ public final class NetBench {
       gs.add(guest("htb" + i, Map.of("net.mode", "bridge", "net.rate", "10mbit")));
     }
     out.add("");
-    out.add("HTB egress shaping, tree bandwidth " + bandwidthMbit + "mbit, " + n
-        + " guests sending at once for " + seconds + " s (Mbit/s per guest)");
+    out.add(
+        "HTB egress shaping, tree bandwidth "
+            + bandwidthMbit
+            + "mbit, "
+            + n
+            + " guests sending at once for "
+            + seconds
+            + " s (Mbit/s per guest)");
     double[] equal = together(gs, seconds);
     double mean = Arrays.stream(equal).average().orElse(0);
     double spread = Arrays.stream(equal).map(x -> Math.abs(x / mean - 1)).max().orElse(0);
-    out.add(String.format("  equal rates (10mbit each):    %s   max deviation from equal %.1f %%",
-        fmt(equal), spread * 100));
+    out.add(
+        String.format(
+            "  equal rates (10mbit each):    %s   max deviation from equal %.1f %%",
+            fmt(equal), spread * 100));
 
     long reserve = bandwidthMbit / 2;
     restart(gs.getFirst(), Map.of("net.rate", reserve + "mbit"));
     double[] reserved = together(gs, seconds);
-    out.add(String.format("  guest 0 reserves %dmbit:     %s   guest 0 gets %.1f %% of its reservation",
-        reserve, fmt(reserved), reserved[0] / reserve * 100));
+    out.add(
+        String.format(
+            "  guest 0 reserves %dmbit:     %s   guest 0 gets %.1f %% of its reservation",
+            reserve, fmt(reserved), reserved[0] / reserve * 100));
 
     long ceil = bandwidthMbit / 5;
     restart(gs.getFirst(), Map.of("net.rate", "10mbit", "net.ceil", ceil + "mbit"));
     double[] capped = together(gs, seconds);
     double alone = iperf(gs.getFirst(), FIRST_PORT, seconds).mbit();
-    out.add(String.format("  guest 0 ceil %dmbit:         %s   guest 0 alone %.1f = %.1f %% of ceil"
-        + " (%.1f %% in frame bytes, which HTB counts)", ceil, fmt(capped), alone,
-        alone / ceil * 100, alone * FRAME_PER_PAYLOAD / ceil * 100));
+    out.add(
+        String.format(
+            "  guest 0 ceil %dmbit:         %s   guest 0 alone %.1f = %.1f %% of ceil"
+                + " (%.1f %% in frame bytes, which HTB counts)",
+            ceil, fmt(capped), alone, alone / ceil * 100, alone * FRAME_PER_PAYLOAD / ceil * 100));
   }
 
   private static String fmt(double[] xs) {
@@ -202,9 +244,9 @@ public final class NetBench {
   }
 
   /**
-   * Mbit/s of each guest sending at once. Launching an exec takes a variable time on a busy
-   * host, so every client waits for the same wall-clock second before it starts: averages of
-   * runs that overlap only partly would add up to more than the tree's bandwidth.
+   * Mbit/s of each guest sending at once. Launching an exec takes a variable time on a busy host,
+   * so every client waits for the same wall-clock second before it starts: averages of runs that
+   * overlap only partly would add up to more than the tree's bandwidth.
    */
   private double[] together(List<GuestName> gs, int seconds) {
     long startAt = System.currentTimeMillis() / 1000 + 3;
@@ -213,9 +255,16 @@ public final class NetBench {
       for (int i = 0; i < gs.size(); i++) {
         GuestName g = gs.get(i);
         int port = FIRST_PORT + 1 + i;
-        fs.add(CompletableFuture.supplyAsync(
-            () -> iperf(g, port, seconds, "while [ $(date +%s) -lt " + startAt
-                + " ]; do usleep 10000; done; ").mbit(), pool));
+        fs.add(
+            CompletableFuture.supplyAsync(
+                () ->
+                    iperf(
+                            g,
+                            port,
+                            seconds,
+                            "while [ $(date +%s) -lt " + startAt + " ]; do usleep 10000; done; ")
+                        .mbit(),
+                pool));
       }
       return fs.stream().mapToDouble(CompletableFuture::join).toArray();
     }
@@ -242,10 +291,19 @@ public final class NetBench {
 
   private Iperf iperf(GuestName g, int port, int seconds, String before) {
     Path file = host.scratch().resolve("iperf-" + g + "-" + port + ".json");
-    Launcher.Stdio stdio = new Launcher.Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-        ProcessBuilder.Redirect.to(file.toFile()), ProcessBuilder.Redirect.appendTo(file.toFile()));
-    guests.exec(g, List.of("sh", "-c", before + "exec iperf3 -J -c " + outside.address() + " -p "
-        + port + " -t " + seconds), false, stdio);
+    Launcher.Stdio stdio =
+        new Launcher.Stdio(
+            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+            ProcessBuilder.Redirect.to(file.toFile()),
+            ProcessBuilder.Redirect.appendTo(file.toFile()));
+    guests.exec(
+        g,
+        List.of(
+            "sh",
+            "-c",
+            before + "exec iperf3 -J -c " + outside.address() + " -p " + port + " -t " + seconds),
+        false,
+        stdio);
     try {
       return Iperf.parse(Files.readString(file));
     } catch (IOException e) {
@@ -270,7 +328,9 @@ public final class NetBench {
     NetNames names = NetNames.of(dirs.root());
     List<String> left = new ArrayList<>();
     try (var s = Files.list(Path.of("/sys/class/net"))) {
-      s.map(p -> p.getFileName().toString()).filter(names::owns).forEach(l -> left.add("link " + l));
+      s.map(p -> p.getFileName().toString())
+          .filter(names::owns)
+          .forEach(l -> left.add("link " + l));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

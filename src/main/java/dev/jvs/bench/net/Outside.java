@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * "The internet" for a test or benchmark: a network namespace ("jvst" + tag) joined to the host
- * by a veth pair ("jvsx" + tag), addresses 198.18.N.1 (host end) and 198.18.N.2 (outside end)
- * from the benchmarking range, so no traffic leaves the machine.
+ * "The internet" for a test or benchmark: a network namespace ("jvst" + tag) joined to the host by
+ * a veth pair ("jvsx" + tag), addresses 198.18.N.1 (host end) and 198.18.N.2 (outside end) from the
+ * benchmarking range, so no traffic leaves the machine.
  */
 public final class Outside implements AutoCloseable {
   private final String netns;
@@ -60,8 +60,14 @@ public final class Outside implements AutoCloseable {
       return;
     }
     sh("tc qdisc replace dev " + link + " root handle 1: htb default 1");
-    sh("tc class replace dev " + link + " parent 1: classid 1:1 htb rate " + mbit + "mbit ceil "
-        + mbit + "mbit quantum 60000");
+    sh(
+        "tc class replace dev "
+            + link
+            + " parent 1: classid 1:1 htb rate "
+            + mbit
+            + "mbit ceil "
+            + mbit
+            + "mbit quantum 60000");
   }
 
   /** Starts a server process inside (killed at close). */
@@ -69,8 +75,11 @@ public final class Outside implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", netns));
     cmd.addAll(List.of(argv));
     try {
-      servers.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+      servers.add(
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start());
       Thread.sleep(300);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -86,8 +86,8 @@ public final class ConfigFile {
   }
 
   /**
-   * Sets keys in an existing file: a key's line is replaced in place, new keys are appended.
-   * The result is parsed before it replaces the file, so a bad value changes nothing.
+   * Sets keys in an existing file: a key's line is replaced in place, new keys are appended. The
+   * result is parsed before it replaces the file, so a bad value changes nothing.
    */
   public GuestConfig update(Path file, String guestName, Map<String, String> changes) {
     List<String> lines;
@@ -145,8 +145,7 @@ public final class ConfigFile {
         case "caps.drop" -> capsDrop = capabilities(value);
         default -> {
           ResourceKey resource =
-              ResourceKey.find(key)
-                  .orElseThrow(() -> new IllegalArgumentException("unknown key"));
+              ResourceKey.find(key).orElseThrow(() -> new IllegalArgumentException("unknown key"));
           resourceValues.put(key, resources.validate(resource, value));
         }
       }

@@ -42,8 +42,14 @@ public record GuestConfig(
 
   public static GuestConfig defaults(String name, String template) {
     return new GuestConfig(
-        template, DEFAULT_INIT, name, dev.jvs.kernel.Signal.SIGTERM, DEFAULT_STOP_TIMEOUT,
-        Set.of(), Set.of(), Map.of());
+        template,
+        DEFAULT_INIT,
+        name,
+        dev.jvs.kernel.Signal.SIGTERM,
+        DEFAULT_STOP_TIMEOUT,
+        Set.of(),
+        Set.of(),
+        Map.of());
   }
 
   /** The capability bounding set: the default set, plus additions, minus drops. */

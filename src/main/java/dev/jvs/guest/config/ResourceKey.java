@@ -10,8 +10,10 @@ import java.util.Optional;
 public enum ResourceKey {
   CPU_SHARE("cpu.share", "fair-share weight 2..262144 (default 1024)"),
   CPU_LIMIT("cpu.limit", "hard cap in % of one CPU, e.g. 50 or 150"),
-  CPU_BURST("cpu.burst", "CPU a capped guest may save while idle and spend above cpu.limit in one"
-      + " 100 ms period, in % of one CPU, at most cpu.limit"),
+  CPU_BURST(
+      "cpu.burst",
+      "CPU a capped guest may save while idle and spend above cpu.limit in one"
+          + " 100 ms period, in % of one CPU, at most cpu.limit"),
   CPU_CPUS("cpu.cpus", "CPUs the guest may run on, e.g. 0-1,3"),
   CPU_RESERVE("cpu.reserve", "guaranteed minimum in % of one CPU, e.g. 25 (held by jvs serve)"),
   MEMORY_RSS("memory.rss", "resident memory limit, e.g. 256M"),
@@ -31,7 +33,8 @@ public enum ResourceKey {
   NET_ISOLATE("net.isolate", "true: no traffic to other guests on the bridge"),
   MEMORY_RESET("memory.reset", "what the overbooking watchdog does to this guest: stop or restart"),
   CONSOLE_SIZE("console.size", "size of console.log before it is rotated, e.g. 1M (default 1M)"),
-  CONSOLE_FILES("console.files", "console log files kept, console.log included, 1..100 (default 2)");
+  CONSOLE_FILES(
+      "console.files", "console log files kept, console.log included, 1..100 (default 2)");
 
   private final String key;
   private final String help;

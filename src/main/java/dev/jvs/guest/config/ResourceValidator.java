@@ -77,7 +77,11 @@ public final class ResourceValidator {
     String rss = values.get("memory.rss");
     if (anon != null && rss != null && Values.size(anon) > Values.size(rss)) {
       throw new IllegalArgumentException(
-          "memory.anon (" + anon + ") above memory.rss (" + rss + ") is meaningless: anonymous"
+          "memory.anon ("
+              + anon
+              + ") above memory.rss ("
+              + rss
+              + ") is meaningless: anonymous"
               + " memory is part of resident memory");
     }
     String burst = values.get("cpu.burst");
@@ -87,9 +91,14 @@ public final class ResourceValidator {
         throw new IllegalArgumentException(
             "cpu.burst needs cpu.limit: only a capped guest has a bucket to save into");
       }
-      if (Values.percent(burst, 0, Integer.MAX_VALUE) > Values.percent(limit, 0, Integer.MAX_VALUE)) {
+      if (Values.percent(burst, 0, Integer.MAX_VALUE)
+          > Values.percent(limit, 0, Integer.MAX_VALUE)) {
         throw new IllegalArgumentException(
-            "cpu.burst (" + burst + ") above cpu.limit (" + limit + "): the kernel allows a burst"
+            "cpu.burst ("
+                + burst
+                + ") above cpu.limit ("
+                + limit
+                + "): the kernel allows a burst"
                 + " of at most one period's quota");
       }
     }
@@ -104,8 +113,13 @@ public final class ResourceValidator {
       String cpus = values.get("cpu.cpus");
       if (cpus != null && r > 100 * Values.cpuCount(cpus)) {
         throw new IllegalArgumentException(
-            "cpu.reserve (" + reserve + ") above what cpu.cpus " + cpus + " can give ("
-                + 100 * Values.cpuCount(cpus) + "%)");
+            "cpu.reserve ("
+                + reserve
+                + ") above what cpu.cpus "
+                + cpus
+                + " can give ("
+                + 100 * Values.cpuCount(cpus)
+                + "%)");
       }
     }
   }

@@ -12,16 +12,24 @@ final class StopSignal {
     String name = Signal.name(signal);
     switch (signal) {
       // jvs stop escalates to SIGKILL itself; as the stop signal it would skip the clean stop.
-      case Signal.SIGKILL -> throw new IllegalArgumentException(name + " is what jvs stop sends"
-          + " after stop.timeout, not a stop signal (use one the guest's init shuts down on;"
-          + " default SIGTERM)");
+      case Signal.SIGKILL ->
+          throw new IllegalArgumentException(
+              name
+                  + " is what jvs stop sends"
+                  + " after stop.timeout, not a stop signal (use one the guest's init shuts down on;"
+                  + " default SIGTERM)");
       // Cannot be caught: it would freeze init until stop.timeout ran out.
-      case Signal.SIGSTOP -> throw new IllegalArgumentException(name + " cannot be caught and"
-          + " only suspends the guest's init, so it cannot stop the guest (default SIGTERM)");
+      case Signal.SIGSTOP ->
+          throw new IllegalArgumentException(
+              name
+                  + " cannot be caught and"
+                  + " only suspends the guest's init, so it cannot stop the guest (default SIGTERM)");
       // Job control: an init that catches these pauses or resumes (busybox init: TSTP, CONT).
       case Signal.SIGTSTP, Signal.SIGTTIN, Signal.SIGTTOU, Signal.SIGCONT ->
-          throw new IllegalArgumentException(name + " suspends or resumes processes rather than"
-              + " ending them, so it cannot stop the guest (default SIGTERM)");
+          throw new IllegalArgumentException(
+              name
+                  + " suspends or resumes processes rather than"
+                  + " ending them, so it cannot stop the guest (default SIGTERM)");
       default -> {
         return signal;
       }

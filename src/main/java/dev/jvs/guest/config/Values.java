@@ -5,9 +5,13 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parsers for the value types of config keys; each throws IllegalArgumentException with a short reason. */
+/**
+ * Parsers for the value types of config keys; each throws IllegalArgumentException with a short
+ * reason.
+ */
 public final class Values {
-  private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGT]?)(I?B)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SIZE =
+      Pattern.compile("([0-9]+)([KMGT]?)(I?B)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern DURATION = Pattern.compile("([0-9]+)(ms|s|m|h)?");
   private static final Pattern CPU_LIST = Pattern.compile("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*");
 

@@ -22,8 +22,14 @@ public record GuestState(
   public static final String APPLICATION = "application";
 
   static GuestState of(InstanceState s) {
-    return new GuestState(s.id(), s.monitorPid(), s.monitorStartTime(), s.initPid(),
-        s.initStartTime(), s.startedAtMillis(), s.cgroupPath(),
+    return new GuestState(
+        s.id(),
+        s.monitorPid(),
+        s.monitorStartTime(),
+        s.initPid(),
+        s.initStartTime(),
+        s.startedAtMillis(),
+        s.cgroupPath(),
         Boolean.parseBoolean(s.labels().get(APPLICATION)));
   }
 }

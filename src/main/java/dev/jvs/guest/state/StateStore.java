@@ -10,6 +10,7 @@ import java.util.Optional;
 /** A guest's run directory as its readers see it: the core's state.json, the exit status. */
 public final class StateStore {
   public static final String EXIT_FILE = "exit";
+
   /** A detached guest's output, written by its monitor (rotated: console.log.1, …). */
   public static final String CONSOLE_LOG = "console.log";
 

@@ -11,21 +11,29 @@ import picocli.CommandLine.ParentCommand;
 final class CreateCommand implements Runnable {
   @ParentCommand OciMain main;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
-  @Option(names = {"--bundle", "-b"}, defaultValue = ".", description = "bundle directory (default: .)")
+  @Option(
+      names = {"--bundle", "-b"},
+      defaultValue = ".",
+      description = "bundle directory (default: .)")
   Path bundle;
 
-  @Option(names = "--pid-file") Path pidFile;
+  @Option(names = "--pid-file")
+  Path pidFile;
 
-  @Option(names = "--console-socket") Path consoleSocket;
+  @Option(names = "--console-socket")
+  Path consoleSocket;
 
-  @Option(names = "--no-pivot") boolean noPivot;
+  @Option(names = "--no-pivot")
+  boolean noPivot;
 
   @Option(names = "--no-new-keyring", description = "accepted: jvs never creates a session keyring")
   boolean noNewKeyring;
 
-  @Option(names = "--preserve-fds") int preserveFds;
+  @Option(names = "--preserve-fds")
+  int preserveFds;
 
   @Override
   public void run() {

@@ -9,9 +9,11 @@ import picocli.CommandLine.ParentCommand;
 final class DeleteCommand implements Runnable {
   @ParentCommand OciMain main;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
-  @Option(names = {"--force", "-f"}) boolean force;
+  @Option(names = {"--force", "-f"})
+  boolean force;
 
   @Override
   public void run() {

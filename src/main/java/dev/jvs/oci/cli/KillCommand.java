@@ -10,11 +10,15 @@ import picocli.CommandLine.ParentCommand;
 final class KillCommand implements Runnable {
   @ParentCommand OciMain main;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
-  @Parameters(index = "1", paramLabel = "SIGNAL", defaultValue = "SIGTERM") String signal;
+  @Parameters(index = "1", paramLabel = "SIGNAL", defaultValue = "SIGTERM")
+  String signal;
 
-  @Option(names = {"--all", "-a"}, description = "signal every process in the container's cgroup")
+  @Option(
+      names = {"--all", "-a"},
+      description = "signal every process in the container's cgroup")
   boolean all;
 
   @Override

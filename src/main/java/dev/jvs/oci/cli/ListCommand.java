@@ -15,9 +15,13 @@ final class ListCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Option(names = {"--format", "-f"}, description = "table or json") String format = "table";
+  @Option(
+      names = {"--format", "-f"},
+      description = "table or json")
+  String format = "table";
 
-  @Option(names = {"--quiet", "-q"}) boolean quiet;
+  @Option(names = {"--quiet", "-q"})
+  boolean quiet;
 
   @Override
   public void run() {

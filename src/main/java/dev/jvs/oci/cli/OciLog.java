@@ -18,8 +18,13 @@ record OciLog(String file, String format) {
   }
 
   static String textLine(String level, String message) {
-    return "time=\"" + Instant.now() + "\" level=" + level + " msg=\""
-        + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    return "time=\""
+        + Instant.now()
+        + "\" level="
+        + level
+        + " msg=\""
+        + message.replace("\\", "\\\\").replace("\"", "\\\"")
+        + "\"";
   }
 
   void error(String message) {
@@ -50,8 +55,13 @@ record OciLog(String file, String format) {
       line = textLine(level, message);
     }
     try {
-      Files.writeString(Path.of(file), line + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      Files.writeString(
+          Path.of(file),
+          line + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND,
+          StandardOpenOption.WRITE);
     } catch (IOException ignored) {
       // the error still goes to stderr
     }

@@ -6,9 +6,9 @@ import dev.jvs.oci.Containers;
 import dev.jvs.serve.Caller;
 import dev.jvs.serve.Subcommands;
 import java.io.OutputStreamWriter;
-import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 /**
  * jvs-oci: a runc-compatible command line (containerd, Podman, Kubernetes call it). Global options
  * come before the verb, as runc's callers pass them. Errors go to stderr as one line and, with
- * {@code --log}, to the log file (JSON with {@code --log-format json}), where containerd reads them.
+ * {@code --log}, to the log file (JSON with {@code --log-format json}), where containerd reads
+ * them.
  */
 @Command(
     name = "jvs-oci",
@@ -29,25 +30,26 @@ import picocli.CommandLine.Option;
     description = "OCI runtime (runc-compatible) on the jvs launch path.")
 public final class OciMain implements Runnable {
   /** The verbs, in the order `jvs-oci --help` lists them. */
-  private static final List<Class<?>> VERBS = List.of(
-      CreateCommand.class,
-      StartCommand.class,
-      StateCommand.class,
-      KillCommand.class,
-      DeleteCommand.class,
-      ListCommand.class,
-      ExecCommand.class,
-      PsCommand.class,
-      PauseCommand.class,
-      ResumeCommand.class,
-      UpdateCommand.class,
-      SpecCommand.class,
-      FeaturesCommand.class,
-      ServeCommand.class);
+  private static final List<Class<?>> VERBS =
+      List.of(
+          CreateCommand.class,
+          StartCommand.class,
+          StateCommand.class,
+          KillCommand.class,
+          DeleteCommand.class,
+          ListCommand.class,
+          ExecCommand.class,
+          PsCommand.class,
+          PauseCommand.class,
+          ResumeCommand.class,
+          UpdateCommand.class,
+          SpecCommand.class,
+          FeaturesCommand.class,
+          ServeCommand.class);
 
   /** Global options that take a value as the next argument (runc's callers pass them so). */
-  private static final Set<String> VALUED = Set.of("--root", "--log", "--log-format", "--criu",
-      "--rootless");
+  private static final Set<String> VALUED =
+      Set.of("--root", "--log", "--log-format", "--criu", "--rootless");
 
   @Option(names = "--root", description = "state directory (default /run/jvs-oci)")
   String root = "/run/jvs-oci";
@@ -102,9 +104,10 @@ public final class OciMain implements Runnable {
       throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
     }
     // A service's client forks the monitors, so containers stay descendants of the caller.
-    Monitor.Starter monitors = caller.viaService()
-        ? caller.monitors()
-        : Monitor.Starter.process(caller.runtime().initBinary());
+    Monitor.Starter monitors =
+        caller.viaService()
+            ? caller.monitors()
+            : Monitor.Starter.process(caller.runtime().initBinary());
     return new Containers(path(root), monitors, caller.runtime().cgroups(), this::warn);
   }
 
@@ -172,12 +175,13 @@ public final class OciMain implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           String message =
-              e instanceof JvsException || e instanceof UncheckedIOException
+              e instanceof JvsException
+                      || e instanceof UncheckedIOException
                       || e instanceof IllegalArgumentException
                   ? e.getMessage()
                   : "internal error: " + e;
-          OciLog log = new OciLog(main.log == null ? null : main.path(main.log).toString(),
-              main.logFormat);
+          OciLog log =
+              new OciLog(main.log == null ? null : main.path(main.log).toString(), main.logFormat);
           log.error(message);
           // as runc: without --log the logrus-style line goes to stderr, with it the bare message
           cmd.getErr().println(main.log == null ? OciLog.textLine(message) : message);

@@ -20,11 +20,16 @@ final class PsCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
-  @Parameters(index = "1..*", paramLabel = "PS_OPTION") List<String> psOptions = new ArrayList<>();
+  @Parameters(index = "1..*", paramLabel = "PS_OPTION")
+  List<String> psOptions = new ArrayList<>();
 
-  @Option(names = {"--format", "-f"}, description = "table or json") String format = "table";
+  @Option(
+      names = {"--format", "-f"},
+      description = "table or json")
+  String format = "table";
 
   @Override
   public void run() {
@@ -38,7 +43,8 @@ final class PsCommand implements Runnable {
     List<String> cmd = new ArrayList<>(List.of("ps"));
     cmd.addAll(psOptions.isEmpty() ? List.of("-f") : psOptions);
     cmd.add("-p");
-    cmd.add(pids.isEmpty() ? "0" : pids.stream().map(String::valueOf).collect(Collectors.joining(",")));
+    cmd.add(
+        pids.isEmpty() ? "0" : pids.stream().map(String::valueOf).collect(Collectors.joining(",")));
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       out.print(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));

@@ -11,7 +11,9 @@ import picocli.CommandLine.Unmatched;
  * {@code jvs-oci serve}: gone. One service, `jvs serve`, is the warm runtime of jvs and jvs-oci
  * alike (docs/service.md); this name stays only to say so to an old unit file or script.
  */
-@Command(name = "serve", hidden = true,
+@Command(
+    name = "serve",
+    hidden = true,
     description = "Replaced by `jvs serve`, the one service for jvs and jvs-oci.")
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -20,8 +22,11 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().getErr().println("jvs-oci: serve: the warm runtime is `jvs serve` now, the"
-        + " one service for jvs and jvs-oci (dist/jvs.service, dist/jvs.socket; docs/service.md)");
+    spec.commandLine()
+        .getErr()
+        .println(
+            "jvs-oci: serve: the warm runtime is `jvs serve` now, the"
+                + " one service for jvs and jvs-oci (dist/jvs.service, dist/jvs.socket; docs/service.md)");
     spec.commandLine().getErr().flush();
     return 2;
   }

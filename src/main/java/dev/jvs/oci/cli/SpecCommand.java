@@ -13,10 +13,13 @@ import picocli.CommandLine.Option;
 /** Writes a starting config.json, like runc spec: sh in a rootfs directory, restricted root. */
 @Command(name = "spec", description = "Write a default config.json into the bundle directory.")
 final class SpecCommand implements Runnable {
-  @Option(names = {"--bundle", "-b"}, defaultValue = ".") Path bundle;
+  @Option(
+      names = {"--bundle", "-b"},
+      defaultValue = ".")
+  Path bundle;
 
-  @Option(names = "--rootless", description = "unsupported") boolean rootless;
-
+  @Option(names = "--rootless", description = "unsupported")
+  boolean rootless;
 
   @Override
   public void run() {
@@ -25,7 +28,8 @@ final class SpecCommand implements Runnable {
     }
     Path file = bundle.resolve("config.json");
     try {
-      Files.writeString(file, DefaultSpec.JSON, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      Files.writeString(
+          file, DefaultSpec.JSON, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     } catch (FileAlreadyExistsException e) {
       throw new IllegalArgumentException("File config.json exists. Remove it first");
     } catch (IOException e) {

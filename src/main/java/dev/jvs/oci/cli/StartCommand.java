@@ -8,7 +8,8 @@ import picocli.CommandLine.ParentCommand;
 final class StartCommand implements Runnable {
   @ParentCommand OciMain main;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
   @Override
   public void run() {

@@ -1,10 +1,10 @@
 package dev.jvs.oci.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "state", description = "Print a container's state (runtime-spec JSON).")
 final class StateCommand implements Runnable {
@@ -12,7 +12,8 @@ final class StateCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
   @Override
   public void run() {

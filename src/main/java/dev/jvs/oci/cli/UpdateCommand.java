@@ -6,7 +6,6 @@ import dev.jvs.oci.OciConfigReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,24 +15,34 @@ import picocli.CommandLine.ParentCommand;
 final class UpdateCommand implements Runnable {
   @ParentCommand OciMain main;
 
-  @Parameters(index = "0", paramLabel = "ID") String id;
+  @Parameters(index = "0", paramLabel = "ID")
+  String id;
 
-  @Option(names = {"--resources", "-r"}, description = "linux.resources JSON file ('-' = stdin)")
+  @Option(
+      names = {"--resources", "-r"},
+      description = "linux.resources JSON file ('-' = stdin)")
   String resources;
 
-  @Option(names = "--memory") Long memory;
+  @Option(names = "--memory")
+  Long memory;
 
-  @Option(names = "--memory-swap") Long memorySwap;
+  @Option(names = "--memory-swap")
+  Long memorySwap;
 
-  @Option(names = "--cpu-shares") Long cpuShares;
+  @Option(names = "--cpu-shares")
+  Long cpuShares;
 
-  @Option(names = "--cpu-quota") Long cpuQuota;
+  @Option(names = "--cpu-quota")
+  Long cpuQuota;
 
-  @Option(names = "--cpu-period") Long cpuPeriod;
+  @Option(names = "--cpu-period")
+  Long cpuPeriod;
 
-  @Option(names = "--cpuset-cpus") String cpusetCpus;
+  @Option(names = "--cpuset-cpus")
+  String cpusetCpus;
 
-  @Option(names = "--pids-limit") Long pidsLimit;
+  @Option(names = "--pids-limit")
+  Long pidsLimit;
 
   @Override
   public void run() {
@@ -41,19 +50,32 @@ final class UpdateCommand implements Runnable {
     if (resources != null) {
       ObjectMapper m = OciConfigReader.mapper();
       try {
-        byte[] json = resources.equals("-") ? main.caller.in().readAllBytes()
-            : Files.readAllBytes(main.path(resources));
+        byte[] json =
+            resources.equals("-")
+                ? main.caller.in().readAllBytes()
+                : Files.readAllBytes(main.path(resources));
         r = m.readValue(json, OciConfig.Resources.class);
       } catch (IOException e) {
         throw new UncheckedIOException("--resources: " + e.getMessage(), e);
       }
     } else {
-      r = new OciConfig.Resources(null,
-          memory == null && memorySwap == null ? null
-              : new OciConfig.Memory(memory, null, memorySwap, null, null, null, null, null, null),
-          cpuShares == null && cpuQuota == null && cpusetCpus == null ? null
-              : new OciConfig.Cpu(cpuShares, cpuQuota, null, cpuPeriod, null, null, cpusetCpus, null, null),
-          pidsLimit == null ? null : new OciConfig.Pids(pidsLimit), null, null, null, null, null);
+      r =
+          new OciConfig.Resources(
+              null,
+              memory == null && memorySwap == null
+                  ? null
+                  : new OciConfig.Memory(
+                      memory, null, memorySwap, null, null, null, null, null, null),
+              cpuShares == null && cpuQuota == null && cpusetCpus == null
+                  ? null
+                  : new OciConfig.Cpu(
+                      cpuShares, cpuQuota, null, cpuPeriod, null, null, cpusetCpus, null, null),
+              pidsLimit == null ? null : new OciConfig.Pids(pidsLimit),
+              null,
+              null,
+              null,
+              null,
+              null);
     }
     main.containers().update(id, r);
   }

@@ -18,18 +18,35 @@ class ConfigFileTest {
 
   @Test
   void parsesEveryKindOfKey() {
-    GuestConfig c = file.parse("g.conf", List.of(
-        "# comment", "", "template = busybox", "init = /bin/sh -c 'sleep 100'", "hostname = www",
-        "stop.signal = SIGUSR2", "stop.timeout = 500ms", "caps.add = NET_RAW, sys_time",
-        "caps.drop = MKNOD", "cpu.share = 512", "memory.rss = 64M", "pids.max = 100"), "web1");
+    GuestConfig c =
+        file.parse(
+            "g.conf",
+            List.of(
+                "# comment",
+                "",
+                "template = busybox",
+                "init = /bin/sh -c 'sleep 100'",
+                "hostname = www",
+                "stop.signal = SIGUSR2",
+                "stop.timeout = 500ms",
+                "caps.add = NET_RAW, sys_time",
+                "caps.drop = MKNOD",
+                "cpu.share = 512",
+                "memory.rss = 64M",
+                "pids.max = 100"),
+            "web1");
     assertThat(c.init()).containsExactly("/bin/sh", "-c", "sleep 100");
     assertThat(c.hostname()).isEqualTo("www");
     assertThat(c.stopSignal()).isEqualTo(Signal.SIGUSR2);
     assertThat(c.stopTimeout()).isEqualTo(Duration.ofMillis(500));
-    assertThat(c.capabilities()).contains(Capability.NET_RAW, Capability.SYS_TIME)
+    assertThat(c.capabilities())
+        .contains(Capability.NET_RAW, Capability.SYS_TIME)
         .doesNotContain(Capability.MKNOD);
-    assertThat(c.resources()).containsExactly(
-        Map.entry("cpu.share", "512"), Map.entry("memory.rss", "64M"), Map.entry("pids.max", "100"));
+    assertThat(c.resources())
+        .containsExactly(
+            Map.entry("cpu.share", "512"),
+            Map.entry("memory.rss", "64M"),
+            Map.entry("pids.max", "100"));
   }
 
   @Test
@@ -39,10 +56,12 @@ class ConfigFileTest {
 
   @Test
   void errorsNameFileLineAndField() {
-    assertThatThrownBy(() -> file.parse("g.conf", List.of("template = busybox", "memory.rss 64M"), "w"))
+    assertThatThrownBy(
+            () -> file.parse("g.conf", List.of("template = busybox", "memory.rss 64M"), "w"))
         .hasMessage("g.conf:2: expected 'key = value', found 'memory.rss 64M'");
     assertThatThrownBy(() -> file.parse("g.conf", List.of("", "", "memory.rss = 12Q"), "w"))
-        .hasMessage("g.conf:3: memory.rss: malformed size '12Q' (expected a number with an optional K, M, G or T suffix)");
+        .hasMessage(
+            "g.conf:3: memory.rss: malformed size '12Q' (expected a number with an optional K, M, G or T suffix)");
     assertThatThrownBy(() -> file.parse("g.conf", List.of("colour = blue"), "w"))
         .hasMessage("g.conf:1: colour: unknown key");
     assertThatThrownBy(() -> file.parse("g.conf", List.of("stop.signal = SIGFOO"), "w"))
@@ -56,18 +75,20 @@ class ConfigFileTest {
   /** A template name becomes a path under templates/: one that climbs out is never accepted. */
   @Test
   void templateMustBeATemplateName() {
-    String rule = "(lower-case letters, digits, '.', '_' and '-', starting with a letter or digit,"
-        + " at most 63 characters)";
+    String rule =
+        "(lower-case letters, digits, '.', '_' and '-', starting with a letter or digit,"
+            + " at most 63 characters)";
     assertThatThrownBy(() -> file.parse("g.conf", List.of("# x", "template = ../../x"), "w"))
         .hasMessage("g.conf:2: template: invalid template name '../../x' " + rule);
     assertThatThrownBy(() -> file.parse("g.conf", List.of("template = /"), "w"))
         .hasMessage("g.conf:1: template: invalid template name '/' " + rule);
     assertThatThrownBy(() -> file.parse("g.conf", List.of("template ="), "w"))
         .hasMessage("g.conf:1: template: invalid template name '': a name is required");
-    for (String bad : List.of("..", ".", "a/b", "/etc", "x/../../y", ".hidden", "Deb12", "a b",
-        "x".repeat(64))) {
+    for (String bad :
+        List.of("..", ".", "a/b", "/etc", "x/../../y", ".hidden", "Deb12", "a b", "x".repeat(64))) {
       assertThatThrownBy(() -> file.validate("template", bad))
-          .as(bad).isInstanceOf(IllegalArgumentException.class)
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("invalid template name '" + bad + "'");
     }
     assertThat(file.parse("g.conf", List.of("template = deb12.x_1-a"), "w").template())
@@ -78,17 +99,21 @@ class ConfigFileTest {
   @Test
   void stopSignalMustBeAbleToStopTheGuest() {
     assertThatThrownBy(() -> file.parse("g.conf", List.of("stop.signal = SIGKILL"), "w"))
-        .hasMessage("g.conf:1: stop.signal: SIGKILL is what jvs stop sends after stop.timeout,"
-            + " not a stop signal (use one the guest's init shuts down on; default SIGTERM)");
+        .hasMessage(
+            "g.conf:1: stop.signal: SIGKILL is what jvs stop sends after stop.timeout,"
+                + " not a stop signal (use one the guest's init shuts down on; default SIGTERM)");
     assertThatThrownBy(() -> file.parse("g.conf", List.of("stop.signal = 19"), "w"))
-        .hasMessage("g.conf:1: stop.signal: SIGSTOP cannot be caught and only suspends the"
-            + " guest's init, so it cannot stop the guest (default SIGTERM)");
+        .hasMessage(
+            "g.conf:1: stop.signal: SIGSTOP cannot be caught and only suspends the"
+                + " guest's init, so it cannot stop the guest (default SIGTERM)");
     assertThatThrownBy(() -> file.validate("stop.signal", "SIGTSTP"))
-        .hasMessage("SIGTSTP suspends or resumes processes rather than ending them, so it cannot"
-            + " stop the guest (default SIGTERM)");
-    for (String bad : List.of("9", "KILL", "sigkill", "STOP", "SIGCONT", "18", "20", "TTIN",
-        "22")) {
-      assertThatThrownBy(() -> file.validate("stop.signal", bad)).as(bad)
+        .hasMessage(
+            "SIGTSTP suspends or resumes processes rather than ending them, so it cannot"
+                + " stop the guest (default SIGTERM)");
+    for (String bad :
+        List.of("9", "KILL", "sigkill", "STOP", "SIGCONT", "18", "20", "TTIN", "22")) {
+      assertThatThrownBy(() -> file.validate("stop.signal", bad))
+          .as(bad)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("stop");
     }

@@ -16,8 +16,10 @@ class ResourceValidationTest {
 
   @Test
   void newKeysAreAccepted() {
-    GuestConfig c = parse("cpu.reserve = 25%", "memory.rss = 256M", "memory.anon = 128M",
-        "memory.reset = restart");
+    GuestConfig c =
+        parse(
+            "cpu.reserve = 25%",
+            "memory.rss = 256M", "memory.anon = 128M", "memory.reset = restart");
     assertThat(c.resources())
         .containsEntry("cpu.reserve", "25%")
         .containsEntry("memory.anon", "128M")
@@ -56,7 +58,8 @@ class ResourceValidationTest {
 
   @Test
   void aBurstNeedsACapAndFitsInIt() {
-    assertThat(parse("cpu.limit = 50", "cpu.burst = 50").resources()).containsEntry("cpu.burst", "50");
+    assertThat(parse("cpu.limit = 50", "cpu.burst = 50").resources())
+        .containsEntry("cpu.burst", "50");
     assertThatThrownBy(() -> parse("cpu.burst = 20"))
         .hasMessageContaining("cpu.burst needs cpu.limit");
     assertThatThrownBy(() -> parse("cpu.limit = 20", "cpu.burst = 30"))

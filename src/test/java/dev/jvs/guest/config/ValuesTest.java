@@ -17,7 +17,8 @@ class ValuesTest {
     assertThat(Values.size("1TiB")).isEqualTo(1L << 40);
     assertThatThrownBy(() -> Values.size("12Q")).hasMessageStartingWith("malformed size '12Q'");
     assertThatThrownBy(() -> Values.size("-1M")).hasMessageStartingWith("malformed size");
-    assertThatThrownBy(() -> Values.size("99999999999T")).hasMessage("size '99999999999T' is too large");
+    assertThatThrownBy(() -> Values.size("99999999999T"))
+        .hasMessage("size '99999999999T' is too large");
   }
 
   @Test

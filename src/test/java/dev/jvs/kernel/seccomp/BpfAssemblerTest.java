@@ -24,8 +24,10 @@ class BpfAssemblerTest {
         .isEqualTo("20 00 00 00 04 00 00 00 06 00 00 00 00 00 ff 7f");
     // BPF_JUMP(BPF_JMP|BPF_JEQ|BPF_K, AUDIT_ARCH_X86_64, 1, 0)
     assertThat(
-            hex(BpfInsn.jump(BpfOpcodes.JMP | BpfOpcodes.JEQ | BpfOpcodes.K, 0xC000003E, 1, 0),
-                ret, ret))
+            hex(
+                BpfInsn.jump(BpfOpcodes.JMP | BpfOpcodes.JEQ | BpfOpcodes.K, 0xC000003E, 1, 0),
+                ret,
+                ret))
         .startsWith("15 00 01 00 3e 00 00 c0");
     // BPF_STMT(BPF_RET|BPF_K, SECCOMP_RET_ERRNO | EPERM)
     assertThat(hex(BpfInsn.stmt(BpfOpcodes.RET | BpfOpcodes.K, 0x00050001)))
@@ -100,8 +102,10 @@ class BpfAssemblerTest {
       assertThat(bpf.run(Call.x86_64(7))).as("filler %d", filler).isEqualTo(0x7fff0000);
       assertThat(program.insns())
           .allSatisfy(i -> assertThat(Math.max(i.jt(), i.jf())).isLessThanOrEqualTo(255));
-      long longJumps = program.insns().stream()
-          .filter(i -> i.code() == (BpfOpcodes.JMP | BpfOpcodes.JA)).count();
+      long longJumps =
+          program.insns().stream()
+              .filter(i -> i.code() == (BpfOpcodes.JMP | BpfOpcodes.JA))
+              .count();
       // 253: every branch fits; 254: the first two reach 256; from 255 on all four need a JA.
       long expected = filler == 253 ? 0 : filler == 254 ? 2 : 4;
       assertThat(longJumps).as("filler %d", filler).isEqualTo(expected);

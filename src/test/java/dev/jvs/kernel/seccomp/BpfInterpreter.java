@@ -121,8 +121,10 @@ final class BpfInterpreter {
       int k = i.k();
       switch (BpfOpcodes.opClass(code)) {
         case BpfOpcodes.LD ->
-            a = (code & 0xe0) == BpfOpcodes.ABS ? call.word(k)
-                : (code & 0xe0) == BpfOpcodes.MEM ? mem[k] : k;
+            a =
+                (code & 0xe0) == BpfOpcodes.ABS
+                    ? call.word(k)
+                    : (code & 0xe0) == BpfOpcodes.MEM ? mem[k] : k;
         case BpfOpcodes.LDX -> x = (code & 0xe0) == BpfOpcodes.MEM ? mem[k] : k;
         case BpfOpcodes.ST -> mem[k] = a;
         case BpfOpcodes.STX -> mem[k] = x;
