@@ -80,7 +80,8 @@ public final class Instances {
   /**
    * The instance's lock; every operation on one instance holds it. Commands on one instance queue
    * for it; one that waited {@link #LOCK_TIMEOUT} is refused with one line rather than hanging
-   * behind a stuck holder.
+   * behind a stuck holder. The lock file goes with the instance: released while no state directory
+   * exists, it is removed.
    */
   public FileLock lock(Instance i) {
     try {
@@ -95,7 +96,8 @@ public final class Instances {
                     i.id()
                         + ": busy: another jvs command has held its lock for "
                         + LOCK_TIMEOUT.toSeconds()
-                        + " s; try again"));
+                        + " s; try again"))
+        .removeOnCloseIf(() -> !Files.exists(i.stateDir()));
   }
 
   /** The recorded state, empty when there is none; a corrupt file is an error naming it. */

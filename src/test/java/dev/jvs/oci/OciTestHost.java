@@ -234,13 +234,19 @@ final class OciTestHost implements AutoCloseable {
     return LeakAudit.leftovers(base, cgroupParent);
   }
 
-  /** Container directories still under --root. */
+  /** Container directories and lock files still under --root. */
   List<String> stateLeft() {
     if (!Files.isDirectory(root)) {
       return List.of();
     }
-    try (var s = Files.list(root)) {
-      return s.filter(Files::isDirectory).map(p -> "state " + p).toList();
+    Path locks = root.resolve(".locks");
+    try (var s = Files.list(root);
+        var l =
+            Files.isDirectory(locks) ? Files.list(locks) : java.util.stream.Stream.<Path>empty()) {
+      List<String> left = new ArrayList<>();
+      s.filter(p -> Files.isDirectory(p) && !p.equals(locks)).forEach(p -> left.add("state " + p));
+      l.forEach(p -> left.add("lock " + p));
+      return left;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -251,7 +257,7 @@ final class OciTestHost implements AutoCloseable {
     try {
       if (Files.isDirectory(root)) {
         try (var s = Files.list(root)) {
-          for (Path p : s.filter(Files::isDirectory).toList()) {
+          for (Path p : s.filter(q -> Files.isDirectory(q) && !q.endsWith(".locks")).toList()) {
             oci("delete", "--force", p.getFileName().toString());
           }
         }
