@@ -59,8 +59,12 @@ public final class OciBench {
     containerd.importImage(
         OciImageArchive.write(host.templateRootfs(), work.resolve("image"), IMAGE, commands),
         IMAGE);
-    WarmOciService service =
-        WarmOciService.start(cli, work.resolve("service"), work.resolve("serve.log"));
+    WarmService service =
+        WarmService.start(
+            cli,
+            work.resolve("service/root"),
+            work.resolve("service/run"),
+            work.resolve("serve.log"));
     host.onClose(service::close);
 
     Path jvsOci = link(work.resolve("bin/jvs-oci"), cli);
@@ -97,10 +101,10 @@ public final class OciBench {
             + " warm-up round, then "
             + runs
             + " interleaved rounds");
-    long servedBefore = service.requestsServed();
+    long servedBefore = service.requestsServed("jvs-oci");
     List<Latency> latencies =
         new RoundRobin(WARMUP_ROUNDS, runs, progress).measure(contenders, host::checkOpen);
-    long served = service.requestsServed() - servedBefore;
+    long served = service.requestsServed("jvs-oci") - servedBefore;
 
     List<Row> rows = Slot.rows(slots, latencies);
     notes.add(

@@ -18,8 +18,8 @@ import java.util.Optional;
  * (--root), so its containers can be listed and force-deleted without touching anyone else's. Every
  * container id starts with {@value #ID_PREFIX}.
  */
-final class OciRuntime {
-  static final String ID_PREFIX = "jvs-bench-";
+public final class OciRuntime {
+  public static final String ID_PREFIX = "jvs-bench-";
   private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(60);
 
   private final String name;
@@ -36,11 +36,11 @@ final class OciRuntime {
   }
 
   /** The runtime called {@code name} if installed, keeping its state under {@code root}. */
-  static Optional<OciRuntime> find(String name, Path root, HostCommands commands) {
+  public static Optional<OciRuntime> find(String name, Path root, HostCommands commands) {
     return Executables.find(name).map(b -> new OciRuntime(name, b, root, commands));
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
@@ -48,7 +48,7 @@ final class OciRuntime {
    * Writes a bundle in {@code dir}: the runtime's own default config.json (`spec`), changed to run
    * {@code args} without a terminal on {@code rootfs}, writable so both sides do the same work.
    */
-  Path bundle(Path dir, Path rootfs, List<String> args) {
+  public Path bundle(Path dir, Path rootfs, List<String> args) {
     try {
       Files.createDirectories(dir);
       commands.check(List.of(binary.toString(), "spec", "--bundle", dir.toString()), SETUP_TIMEOUT);
@@ -70,7 +70,7 @@ final class OciRuntime {
   }
 
   /** A fresh container id; ids are never reused, so a failed run cannot block the next. */
-  String newId(String role) {
+  public String newId(String role) {
     return ID_PREFIX + role + "-" + nextId++;
   }
 
@@ -90,7 +90,7 @@ final class OciRuntime {
    * `run -d`: the container keeps running after this returns. Not through a pipe: the container
    * inherits runc's stdio, and would hold a pipe open for as long as it runs.
    */
-  void runDetached(String id, Path bundle) {
+  public void runDetached(String id, Path bundle) {
     try {
       commands.run(base("run", "-d", "--bundle", bundle.toString(), id));
     } catch (IOException e) {
@@ -108,11 +108,16 @@ final class OciRuntime {
     commands.run(argv);
   }
 
+  /** `list`: the table of this runtime's containers, as a user reads it. */
+  void listTable() throws IOException, InterruptedException {
+    commands.run(base("list"));
+  }
+
   /**
    * Force-deletes every container in this runtime's state directory (all are the benchmark's).
    * Throws if one is still listed afterwards.
    */
-  void deleteAll() {
+  public void deleteAll() {
     if (!Files.isDirectory(root)) {
       return;
     }
@@ -134,7 +139,8 @@ final class OciRuntime {
     return r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
   }
 
-  private List<String> base(String... args) {
+  /** This runtime's command line with its state directory, then {@code args}. */
+  public List<String> base(String... args) {
     List<String> argv = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));
     argv.addAll(List.of(args));
     return argv;

@@ -8,7 +8,9 @@ public sealed interface Row permits Row.Measured, Row.Skipped {
     /** Create a container or guest, run /bin/true in it, tear it down. */
     START,
     /** Run /bin/true inside an already running container or guest. */
-    EXEC
+    EXEC,
+    /** List the guests or containers, many of them running. */
+    LIST
   }
 
   Group group();

@@ -24,9 +24,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Start-up latency against runc, crun and unshare; memory per guest.",
       "Median and p90 start-to-exit time of /bin/true in a fresh guest (jvs start) and a running"
-          + " one (jvs exec), through the CLI and the in-process API, interleaved with runc, crun,"
-          + " unshare+chroot and the bare binary. Then host memory per idle guest. Needs root;"
-          + " leaves nothing behind."
+          + " one (jvs exec), through the client and service, the CLI without a service and the"
+          + " in-process API, interleaved with runc, crun, unshare+chroot and the bare binary;"
+          + " `jvs list` against `runc list` with --listed of each running. Then host memory per"
+          + " idle guest. Needs root; leaves nothing behind."
     })
 final class BenchStartCommand implements Callable<Integer> {
   private static final int LABEL_WIDTH = 57;
@@ -46,6 +47,14 @@ final class BenchStartCommand implements Callable<Integer> {
   int guests;
 
   @Option(
+      names = "--listed",
+      defaultValue = "100",
+      description =
+          "guests and runc containers running while `jvs list` is timed against `runc list`,"
+              + " 0 to skip (${DEFAULT-VALUE})")
+  int listed;
+
+  @Option(
       names = "--breakdown",
       description =
           "then where an in-process start's time goes,"
@@ -54,15 +63,16 @@ final class BenchStartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    if (runs < 1 || guests < 0) {
-      throw new IllegalArgumentException("--runs must be at least 1 and --guests at least 0");
+    if (runs < 1 || guests < 0 || listed < 0) {
+      throw new IllegalArgumentException(
+          "--runs must be at least 1, --guests and --listed at least 0");
     }
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     StartupReport startup;
     Optional<MemoryReport> memory = Optional.empty();
     List<StartBreakdown.Phase> phases = List.of();
     try (BenchHost host = BenchCommand.host()) {
-      startup = new StartupBench(host, progress).run(runs);
+      startup = new StartupBench(host, progress).run(runs, listed);
       if (breakdown) {
         phases = new StartBreakdown(host, progress).run(runs);
       }
@@ -89,10 +99,15 @@ final class BenchStartCommand implements Callable<Integer> {
         r.runs(), r.warmupRounds());
     out.printf("%-" + LABEL_WIDTH + "s %10s %10s %8s%n", "", "median", "p90", "x runc");
     for (Row.Group group : Row.Group.values()) {
+      if (r.rows().stream().noneMatch(row -> row.group() == group)) {
+        continue;
+      }
       out.println(
-          group == Row.Group.START
-              ? "fresh guest / container running /bin/true (ratio to runc run):"
-              : "/bin/true in a running guest / container (ratio to runc exec):");
+          switch (group) {
+            case START -> "fresh guest / container running /bin/true (ratio to runc run):";
+            case EXEC -> "/bin/true in a running guest / container (ratio to runc exec):";
+            case LIST -> "list the guests / containers (ratio to runc list):";
+          });
       for (Row row : r.rows()) {
         if (row.group() != group) {
           continue;

@@ -85,7 +85,9 @@ public final class Service implements AutoCloseable {
   /** One pass over all running guests. */
   public void tick() {
     List<GuestStatus> running =
-        guests.list().stream().filter(s -> s.state() == GuestStatus.State.RUNNING).toList();
+        guests.listWithUsage().stream()
+            .filter(s -> s.state() == GuestStatus.State.RUNNING)
+            .toList();
     applied.keySet().retainAll(running.stream().map(GuestStatus::name).toList());
     scheduleCpu(running);
     for (GuestStatus s : running) {

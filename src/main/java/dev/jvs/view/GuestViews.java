@@ -24,7 +24,7 @@ public final class GuestViews {
   /** Running guests only, like vserver-stat. */
   public List<GuestStat> stats() {
     List<GuestStat> out = new ArrayList<>();
-    for (GuestStatus s : guests.list()) {
+    for (GuestStatus s : guests.listWithUsage()) {
       Optional<Cgroup> cg = running(s);
       if (cg.isEmpty()) {
         continue;

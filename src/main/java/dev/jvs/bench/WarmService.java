@@ -12,22 +12,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jvs serve} as a separate JVM on the running jar, as systemd would start it (full JIT, no
- * per-call flags), with a JVS_ROOT and JVS_RUN of its own under {@code dir} and its log in a file;
- * {@link #close()} stops it with SIGTERM.
+ * per-call flags), serving the given JVS_ROOT and JVS_RUN (it refuses callers of other ones), its
+ * log in a file; {@link #close()} stops it with SIGTERM.
  */
-final class WarmOciService implements AutoCloseable {
+final class WarmService implements AutoCloseable {
   private final Path socket;
   private final Path log;
   private final Process process;
 
-  private WarmOciService(Path socket, Path log, Process process) {
+  private WarmService(Path socket, Path log, Process process) {
     this.socket = socket;
     this.log = log;
     this.process = process;
   }
 
-  static WarmOciService start(JvmCli cli, Path dir, Path log) {
-    Path socket = dir.resolve("run/jvs.sock");
+  static WarmService start(JvmCli cli, Path root, Path run, Path log) {
+    Path socket = run.resolve("jvs.sock");
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -45,10 +45,10 @@ final class WarmOciService implements AutoCloseable {
               .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile());
-      pb.environment().put("JVS_ROOT", dir.resolve("root").toString());
-      pb.environment().put("JVS_RUN", dir.resolve("run").toString());
+      pb.environment().put("JVS_ROOT", root.toString());
+      pb.environment().put("JVS_RUN", run.toString());
       Process p = pb.start();
-      WarmOciService s = new WarmOciService(socket, log, p);
+      WarmService s = new WarmService(socket, log, p);
       for (int i = 0; i < 1500 && !Files.exists(socket); i++) {
         if (!p.isAlive()) {
           throw new JvsException("jvs serve exited " + p.exitValue() + ": see " + log);
@@ -72,11 +72,11 @@ final class WarmOciService implements AutoCloseable {
     return socket;
   }
 
-  /** jvs-oci requests the service logged ("TIME #N jvs-oci ARGS -> CODE (T ms)" lines). */
-  long requestsServed() {
+  /** Requests of {@code front} (jvs, jvs-oci) it logged ("TIME #N FRONT ARGS -> CODE" lines). */
+  long requestsServed(String front) {
     try {
       return Files.readAllLines(log).stream()
-          .filter(l -> l.matches("\\S+ #\\d+ jvs-oci .*"))
+          .filter(l -> l.matches("\\S+ #\\d+ " + front + " .*"))
           .count();
     } catch (IOException e) {
       return 0;
