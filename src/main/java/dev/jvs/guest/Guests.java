@@ -10,7 +10,6 @@ import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.ResourceValidator;
-import dev.jvs.guest.state.ExitStatus;
 import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.DiskImage;
 import dev.jvs.image.DiskUsage;
@@ -427,38 +426,50 @@ public final class Guests {
     return status(name, true);
   }
 
+  /**
+   * Reads need no lock: guest.conf and state.json are replaced whole (by rename), so a read sees
+   * one version or the other. Only a run whose monitor died takes the lock, to be cleaned up.
+   */
   private GuestStatus status(GuestName name, boolean withUsage) {
     return named(
         name,
         () -> {
+          requireExists(name);
+          GuestConfig config = files.config(name);
+          Optional<InstanceState> state = instances.state(runs.instance(name));
+          if (state.isEmpty() || instances.alive(state.get())) {
+            return describe(name, config, state, withUsage);
+          }
           try (FileLock lock = lock(name)) {
             requireExists(name);
-            GuestConfig config = files.config(name);
-            Optional<InstanceState> state = reconcile(name);
-            ExitStatus lastExit = store.exitStatus(dirs.runGuest(name)).orElse(null);
-            if (state.isEmpty()) {
-              return new GuestStatus(
-                  name.value(),
-                  GuestStatus.State.STOPPED,
-                  0,
-                  Duration.ZERO,
-                  "",
-                  config.resources(),
-                  null,
-                  lastExit);
-            }
-            InstanceState s = state.get();
-            return new GuestStatus(
-                name.value(),
-                GuestStatus.State.RUNNING,
-                s.initPid(),
-                Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()),
-                s.cgroupPath(),
-                config.resources(),
-                withUsage ? instances.usage(runs.instance(name)).orElse(null) : null,
-                null);
+            return describe(name, files.config(name), reconcile(name), withUsage);
           }
         });
+  }
+
+  private GuestStatus describe(
+      GuestName name, GuestConfig config, Optional<InstanceState> state, boolean withUsage) {
+    if (state.isEmpty()) {
+      return new GuestStatus(
+          name.value(),
+          GuestStatus.State.STOPPED,
+          0,
+          Duration.ZERO,
+          "",
+          config.resources(),
+          null,
+          store.exitStatus(dirs.runGuest(name)).orElse(null));
+    }
+    InstanceState s = state.get();
+    return new GuestStatus(
+        name.value(),
+        GuestStatus.State.RUNNING,
+        s.initPid(),
+        Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()),
+        s.cgroupPath(),
+        config.resources(),
+        withUsage ? instances.usage(runs.instance(name)).orElse(null) : null,
+        null);
   }
 
   /** What gc removed, one line per object. */
