@@ -15,6 +15,12 @@ final class EnterCommand extends Verb implements Callable<Integer> {
   @Override
   public Integer call() {
     return guests()
-        .exec(name(name), List.of("/bin/sh", "-l"), true, caller.stdio(), caller::execStarted);
+        .exec(
+            name(name),
+            List.of("/bin/sh", "-l"),
+            true,
+            caller.env().getOrDefault("TERM", "xterm"),
+            caller.stdio(),
+            caller::execStarted);
   }
 }

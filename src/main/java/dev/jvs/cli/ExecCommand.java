@@ -21,6 +21,13 @@ final class ExecCommand extends Verb implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return guests().exec(name(name), command, tty, caller.stdio(), caller::execStarted);
+    return guests()
+        .exec(
+            name(name),
+            command,
+            tty,
+            caller.env().getOrDefault("TERM", "xterm"),
+            caller.stdio(),
+            caller::execStarted);
   }
 }

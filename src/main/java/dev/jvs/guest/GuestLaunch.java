@@ -155,9 +155,9 @@ final class GuestLaunch {
       long initPid,
       List<String> argv,
       boolean tty,
+      String term,
       Launcher.Stdio stdio)
       throws LaunchException {
-    String term = System.getenv().getOrDefault("TERM", "xterm");
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
     return instances.exec(

@@ -376,6 +376,17 @@ public final class Guests {
       boolean tty,
       Launcher.Stdio stdio,
       java.util.function.LongConsumer started) {
+    return exec(name, argv, tty, "xterm", stdio, started);
+  }
+
+  /** As above, with the caller's TERM for the command's terminal (the service has none). */
+  public int exec(
+      GuestName name,
+      List<String> argv,
+      boolean tty,
+      String term,
+      Launcher.Stdio stdio,
+      java.util.function.LongConsumer started) {
     return named(
         name,
         () -> {
@@ -386,7 +397,8 @@ public final class Guests {
             config = files.config(name);
             state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
           }
-          try (Launched launched = launch.exec(name, config, state.initPid(), argv, tty, stdio)) {
+          try (Launched launched =
+              launch.exec(name, config, state.initPid(), argv, tty, term, stdio)) {
             started.accept(launched.monitorPid());
             return launched.awaitExit();
           } catch (LaunchException e) {

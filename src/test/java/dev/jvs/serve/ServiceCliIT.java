@@ -113,11 +113,12 @@ class ServiceCliIT {
       Process enter = terminal(host, "exec " + client + " enter web1");
       enter
           .getOutputStream()
-          .write("echo marker-$((6*7)); tty; exit 3\n".getBytes(StandardCharsets.UTF_8));
+          .write("echo marker-$((6*7)) term-$TERM; tty; exit 3\n".getBytes(StandardCharsets.UTF_8));
       enter.getOutputStream().flush();
       assertThat(enter.waitFor(30, TimeUnit.SECONDS)).isTrue();
       String entered = read(enter);
-      assertThat(entered).contains("marker-42", "/dev/pts/0");
+      // the caller's TERM, not the service's
+      assertThat(entered).contains("marker-42 term-screen", "/dev/pts/0");
       assertThat(enter.exitValue()).as(entered).isEqualTo(3);
 
       // SIGINT to the client reaches the exec'd command (not the guest's monitor's child: the
@@ -196,7 +197,7 @@ class ServiceCliIT {
     ProcessBuilder pb =
         new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true);
     TestService.environment(pb, host.env());
-    pb.environment().put("TERM", "xterm");
+    pb.environment().put("TERM", "screen");
     return pb.start();
   }
 
