@@ -402,6 +402,9 @@ public final class Guests {
             started.accept(launched.monitorPid());
             return launched.awaitExit();
           } catch (LaunchException e) {
+            if (!instances.alive(state)) { // stopped between the state's read and the exec
+              throw new JvsException(name + ": not running (it stopped meanwhile)", e);
+            }
             throw new JvsException(name + ": " + e.getMessage(), e);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
