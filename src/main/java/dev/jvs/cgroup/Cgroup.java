@@ -1,5 +1,7 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

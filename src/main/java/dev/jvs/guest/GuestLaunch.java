@@ -2,8 +2,6 @@ package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.base.Trace;
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.GuestState;
@@ -18,6 +16,8 @@ import dev.jvs.kernel.Errno;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
 import dev.jvs.runtime.Instances;
