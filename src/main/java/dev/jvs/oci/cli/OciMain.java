@@ -32,20 +32,20 @@ public final class OciMain implements Runnable {
   /** The verbs, in the order `jvs-oci --help` lists them. */
   private static final List<Class<?>> VERBS =
       List.of(
-          CreateCommand.class,
-          StartCommand.class,
-          StateCommand.class,
-          KillCommand.class,
-          DeleteCommand.class,
-          ListCommand.class,
-          ExecCommand.class,
-          PsCommand.class,
-          PauseCommand.class,
-          ResumeCommand.class,
-          UpdateCommand.class,
-          SpecCommand.class,
-          FeaturesCommand.class,
-          ServeCommand.class);
+          OciCreateCommand.class,
+          OciStartCommand.class,
+          OciStateCommand.class,
+          OciKillCommand.class,
+          OciDeleteCommand.class,
+          OciListCommand.class,
+          OciExecCommand.class,
+          OciPsCommand.class,
+          OciPauseCommand.class,
+          OciResumeCommand.class,
+          OciUpdateCommand.class,
+          OciSpecCommand.class,
+          OciFeaturesCommand.class,
+          OciServeCommand.class);
 
   /** Global options that take a value as the next argument (runc's callers pass them so). */
   private static final Set<String> VALUED =
