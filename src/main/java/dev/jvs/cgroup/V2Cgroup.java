@@ -263,6 +263,20 @@ final class V2Cgroup implements Cgroup {
   }
 
   @Override
+  public void setFrozen(boolean frozen) {
+    Path freeze = dir.resolve("cgroup.freeze");
+    if (!fs.exists(freeze)) {
+      throw new CgroupException(path() + ": freeze: no cgroup.freeze here (Linux 5.2 or later)");
+    }
+    fs.write(freeze, frozen ? "1" : "0");
+  }
+
+  @Override
+  public boolean isFrozen() {
+    return fs.readIfExists(dir.resolve("cgroup.freeze")).map(String::strip).orElse("").equals("1");
+  }
+
+  @Override
   public void destroy() {
     if (!fs.exists(dir)) {
       return;

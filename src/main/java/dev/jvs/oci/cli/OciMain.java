@@ -1,7 +1,6 @@
 package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.launch.Monitor;
 import dev.jvs.oci.Containers;
 import dev.jvs.serve.Caller;
 import dev.jvs.serve.Subcommands;
@@ -103,12 +102,7 @@ public final class OciMain implements Runnable {
     if (systemdCgroup) {
       throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
     }
-    // A service's client forks the monitors, so containers stay descendants of the caller.
-    Monitor.Starter monitors =
-        caller.viaService()
-            ? caller.monitors()
-            : Monitor.Starter.process(caller.runtime().initBinary());
-    return new Containers(path(root), monitors, caller.runtime().cgroups(), this::warn);
+    return new Containers(path(root), caller.runtime().instances(caller.monitors()), this::warn);
   }
 
   public static void main(String[] args) {
