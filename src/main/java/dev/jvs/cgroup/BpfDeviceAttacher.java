@@ -2,6 +2,7 @@ package dev.jvs.cgroup;
 
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +34,15 @@ public interface Cgroup {
   List<Long> pids();
 
   CgroupUsage usage();
+
+  /**
+   * Freezes (pauses) or thaws every process inside: v1's freezer.state, waiting out FREEZING, or
+   * v2's cgroup.freeze. Throws CgroupException when the host has no freezer.
+   */
+  void setFrozen(boolean frozen);
+
+  /** Whether the processes inside are frozen or freezing; false without a freezer. */
+  boolean isFrozen();
 
   /** SIGKILLs everything inside and waits until it is empty; throws if {@code timeout} passes. */
   void killAll(Duration timeout);

@@ -1,5 +1,6 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Path;
 import java.util.List;
 

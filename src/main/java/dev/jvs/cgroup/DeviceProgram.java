@@ -9,6 +9,7 @@ import static dev.jvs.cgroup.EbpfAssembler.R5;
 import static dev.jvs.cgroup.EbpfAssembler.R6;
 import static dev.jvs.cgroup.EbpfAssembler.R7;
 
+import dev.jvs.limits.DeviceRule;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+
 /** The arithmetic between jvs's vocabulary and the kernel's two scales (docs/cgroups.md). */
 final class Translation {
   /** CFS bandwidth period both drivers use, in microseconds. */

@@ -1,5 +1,9 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +13,7 @@ import java.util.Optional;
 /** A guest's cgroup on v1: one directory per hierarchy (and a cgroup2 twin on hybrid hosts). */
 final class V1Cgroup implements Cgroup {
   private static final Duration FREEZE_WAIT = Duration.ofSeconds(1);
+  private static final String V2_FREEZE = "cgroup.freeze";
 
   private final CgroupFs fs;
   private final List<V1Hierarchy> hierarchies;
@@ -351,6 +356,36 @@ final class V1Cgroup implements Cgroup {
     Path state = dir.resolve("freezer.state");
     fs.write(state, "FROZEN");
     Polling.await(() -> fs.read(state).strip().equals("FROZEN"), FREEZE_WAIT);
+  }
+
+  @Override
+  public void setFrozen(boolean frozen) {
+    Optional<Path> freezer = dir("freezer").filter(fs::exists);
+    if (freezer.isEmpty() && twin != null && fs.exists(twin.resolve(V2_FREEZE))) {
+      fs.write(twin.resolve(V2_FREEZE), frozen ? "1" : "0"); // a hybrid host's cgroup2 freezer
+      return;
+    }
+    Path dir =
+        freezer.orElseThrow(
+            () -> new CgroupException(path() + ": freeze: no freezer cgroup on this host"));
+    if (frozen) {
+      freeze(dir);
+    } else {
+      Path state = dir.resolve("freezer.state");
+      fs.write(state, "THAWED");
+      Polling.await(() -> fs.read(state).strip().equals("THAWED"), FREEZE_WAIT);
+    }
+  }
+
+  @Override
+  public boolean isFrozen() {
+    Optional<Path> freezer = dir("freezer").filter(fs::exists);
+    if (freezer.isEmpty()) {
+      return twin != null
+          && fs.readIfExists(twin.resolve(V2_FREEZE)).map(String::strip).orElse("").equals("1");
+    }
+    String state = fs.readIfExists(freezer.get().resolve("freezer.state")).orElse("").strip();
+    return state.equals("FROZEN") || state.equals("FREEZING");
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -257,6 +260,20 @@ final class V2Cgroup implements Cgroup {
       throw new CgroupException(
           path() + ": processes still inside after " + timeout + ": " + pids());
     }
+  }
+
+  @Override
+  public void setFrozen(boolean frozen) {
+    Path freeze = dir.resolve("cgroup.freeze");
+    if (!fs.exists(freeze)) {
+      throw new CgroupException(path() + ": freeze: no cgroup.freeze here (Linux 5.2 or later)");
+    }
+    fs.write(freeze, frozen ? "1" : "0");
+  }
+
+  @Override
+  public boolean isFrozen() {
+    return fs.readIfExists(dir.resolve("cgroup.freeze")).map(String::strip).orElse("").equals("1");
   }
 
   @Override

@@ -2,8 +2,6 @@ package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.base.Trace;
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.GuestState;
@@ -15,12 +13,14 @@ import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
 import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Errno;
-import dev.jvs.launch.LaunchException;
-import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
 import dev.jvs.runtime.Instances;
+import dev.jvs.runtime.LaunchFailure;
+import dev.jvs.runtime.Run;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -56,7 +56,7 @@ final class GuestLaunch {
   }
 
   /** Starts the guest's first process ({@code argv}); on failure nothing of it is left. */
-  Launched start(
+  Run start(
       GuestName name,
       GuestConfig config,
       List<String> argv,
@@ -78,7 +78,7 @@ final class GuestLaunch {
   }
 
   /** The launch proper, with the guest's disk.space device attached (or null without one). */
-  private Launched start(
+  private Run start(
       GuestName name,
       GuestConfig config,
       List<String> argv,
@@ -140,7 +140,7 @@ final class GuestLaunch {
                   started.bpfDir(),
                   layout.etc()),
           bpfDir -> network.unplumb(name.value(), bpfDir));
-    } catch (LaunchException | RuntimeException e) {
+    } catch (LaunchFailure | RuntimeException e) {
       if (e instanceof JvsException j && j.getMessage().startsWith(name + ":")) {
         throw j;
       }
@@ -149,7 +149,7 @@ final class GuestLaunch {
   }
 
   /** Runs {@code argv} in the running guest whose init is {@code initPid}, in its cgroup. */
-  Launched exec(
+  Run exec(
       GuestName name,
       GuestConfig config,
       long initPid,
@@ -157,15 +157,11 @@ final class GuestLaunch {
       boolean tty,
       String term,
       Launcher.Stdio stdio)
-      throws LaunchException {
+      throws LaunchFailure {
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
     return instances.exec(
-        runs.instance(name),
-        plans.exec(config, initPid, argv, tty, term),
-        stdio,
-        instances.servedExecs(runs.instance(name)).orElse(null),
-        started -> {});
+        runs.instance(name), plans.exec(config, initPid, argv, tty, term), stdio, started -> {});
   }
 
   /**
@@ -173,14 +169,14 @@ final class GuestLaunch {
    * guest's tree: the guest made it so, and only the host can repair it.
    */
   private static String repairHint(Exception e, GuestPlans.Layout layout) {
-    if (!(e instanceof LaunchException l) || l.op() == null) {
+    if (!(e instanceof LaunchFailure l) || l.operation() == null) {
       return "";
     }
     String path;
-    if (l.op().name().equals("mkdir") && l.errno() == Errno.EEXIST) {
-      path = l.op().fields().getFirst();
-    } else if (l.op().name().equals("mount") && l.errno() == Errno.ELOOP) { // proc, sysfs
-      path = l.op().fields().get(1);
+    if (l.operation().equals("mkdir") && l.errno() == Errno.EEXIST) {
+      path = l.fields().getFirst();
+    } else if (l.operation().equals("mount") && l.errno() == Errno.ELOOP) { // proc, sysfs
+      path = l.fields().get(1);
     } else {
       return "";
     }

@@ -1,10 +1,10 @@
 package dev.jvs.guest;
 
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.DeviceRate;
-import dev.jvs.cgroup.DeviceRule;
 import dev.jvs.guest.config.ResourceValidator;
 import dev.jvs.guest.config.Values;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

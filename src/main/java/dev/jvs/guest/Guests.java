@@ -5,7 +5,6 @@ import dev.jvs.base.JvsException;
 import dev.jvs.base.Trace;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
-import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.guest.config.ConfigException;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
@@ -18,13 +17,14 @@ import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.KernelException;
-import dev.jvs.launch.LaunchException;
-import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
+import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
+import dev.jvs.runtime.LaunchFailure;
+import dev.jvs.runtime.Run;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -294,7 +294,7 @@ public final class Guests {
         name,
         () -> {
           boolean application = !command.isEmpty();
-          Launched launched;
+          Run launched;
           try (FileLock lock = lock(name)) {
             requireExists(name);
             GuestConfig config = files.config(name);
@@ -397,11 +397,10 @@ public final class Guests {
             config = files.config(name);
             state = reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
           }
-          try (Launched launched =
-              launch.exec(name, config, state.initPid(), argv, tty, term, stdio)) {
+          try (Run launched = launch.exec(name, config, state.initPid(), argv, tty, term, stdio)) {
             started.accept(launched.monitorPid());
             return launched.awaitExit();
-          } catch (LaunchException e) {
+          } catch (LaunchFailure e) {
             if (!instances.alive(state)) { // stopped between the state's read and the exec
               throw new JvsException(name + ": not running (it stopped meanwhile)", e);
             }

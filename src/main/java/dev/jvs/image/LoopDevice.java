@@ -1,9 +1,9 @@
 package dev.jvs.image;
 
-import dev.jvs.cgroup.DeviceRule;
 import dev.jvs.kernel.Errno;
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
+import dev.jvs.limits.DeviceRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;

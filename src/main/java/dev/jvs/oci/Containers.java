@@ -4,19 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvs.base.AtomicFiles;
 import dev.jvs.base.JvsException;
-import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.Signal;
-import dev.jvs.launch.LaunchException;
-import dev.jvs.launch.Launched;
-import dev.jvs.launch.Launcher;
-import dev.jvs.launch.Monitor;
 import dev.jvs.runtime.Instance;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
+import dev.jvs.runtime.LaunchFailure;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
+import dev.jvs.runtime.Run;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,22 +43,14 @@ public final class Containers {
   private final Instances instances;
   private final Consumer<String> warnings;
 
-  public Containers(Path root, Path initBinary, CgroupDriver cgroups) {
-    this(
-        root,
-        Monitor.Starter.process(initBinary),
-        cgroups,
-        w -> System.getLogger("jvs-oci").log(System.Logger.Level.WARNING, w));
-  }
-
   /**
-   * With monitors of the caller's choosing (the warm service's clients fork them) and where
-   * warnings go (the front-end prints them to its caller).
+   * The containers under {@code root}, run by {@code instances} (whose monitors the caller chose:
+   * the warm service's clients fork them), with where warnings go (the front-end prints them to its
+   * caller).
    */
-  public Containers(
-      Path root, Monitor.Starter monitors, CgroupDriver cgroups, Consumer<String> warnings) {
+  public Containers(Path root, Instances instances, Consumer<String> warnings) {
     this.dirs = new StateDir(root);
-    this.instances = new Instances(cgroups, monitors);
+    this.instances = instances;
     this.warnings = warnings;
   }
 
@@ -119,13 +108,12 @@ public final class Containers {
                 rootfs.toString(),
                 ContainerState.CREATED,
                 Instant.now().toString());
-        try (Launched launched =
+        try (Run run =
             instances.start(
                 i,
                 plan,
                 Resources.limits(config.linux().resources(), config.linux().devices()),
                 Resources.tuning(config.linux().resources()),
-                Launcher.Stdio.inherit(),
                 labels,
                 started -> {
                   // runtime-spec lifecycle: create's hooks run once the environment exists (after
@@ -141,7 +129,7 @@ public final class Containers {
                 bpfDir -> {})) {
           // the child waits on the FIFO: nothing more to do with its monitor
         }
-      } catch (LaunchException e) {
+      } catch (LaunchFailure e) {
         abandon(id, opts.pidFile());
         throw new OciException(describe(e), e);
       } catch (RuntimeException e) {
@@ -325,12 +313,10 @@ public final class Containers {
             false);
     // The pid file is written before the go-ahead: a shim reaping a quick process must already
     // know its pid (containerd 1.6 waits forever for an exit it could not attribute).
-    try (Launched launched =
+    try (Run run =
         instances.exec(
             instance(s),
             exec,
-            Launcher.Stdio.inherit(),
-            null,
             started -> {
               if (process.oomScoreAdj() != null) {
                 // through the host's /proc: the container's own /proc is the container's to replace
@@ -340,8 +326,8 @@ public final class Containers {
               }
               writePidFile(opts.pidFile(), started.childPid());
             })) {
-      return opts.detach() ? 0 : launched.awaitExit();
-    } catch (LaunchException e) {
+      return opts.detach() ? 0 : run.awaitExit();
+    } catch (LaunchFailure e) {
       deletePidFile(opts.pidFile());
       throw new OciException(describe(e), e);
     } catch (InterruptedException e) {
@@ -360,7 +346,7 @@ public final class Containers {
       if (!freeze && !status.equals("paused")) {
         throw new OciException("container not paused");
       }
-      Freezer.set(s, freeze);
+      instances.setFrozen(instance(s), freeze);
     }
   }
 
@@ -372,7 +358,7 @@ public final class Containers {
     if (Files.exists(dirs.fifo(s.id()))) {
       return "created";
     }
-    return Freezer.isFrozen(s) ? "paused" : "running";
+    return instances.isFrozen(instance(s)) ? "paused" : "running";
   }
 
   /** The recorded state; "container does not exist" as runc says it, or the corruption found. */
@@ -407,7 +393,7 @@ public final class Containers {
     }
   }
 
-  private static String describe(LaunchException e) {
+  private static String describe(LaunchFailure e) {
     String m = e.getMessage();
     if (e.errno() == ECANCELED || e.errno() == ETIMEDOUT) { // jvs-init's `hook` (launch-program.md)
       int cut = m.lastIndexOf(": ");

@@ -1,9 +1,9 @@
 package dev.jvs.oci;
 
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.CgroupTuning;
-import dev.jvs.cgroup.DeviceRate;
-import dev.jvs.cgroup.DeviceRule;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

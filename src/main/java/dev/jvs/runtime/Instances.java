@@ -5,8 +5,6 @@ import dev.jvs.base.Trace;
 import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupException;
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.cgroup.CgroupUsage;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.Pidfd;
@@ -15,9 +13,10 @@ import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SignalHandlers;
 import dev.jvs.launch.LaunchException;
 import dev.jvs.launch.LaunchProgram;
-import dev.jvs.launch.Launched;
 import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -129,9 +128,9 @@ public final class Instances {
    * Launches {@code plan}'s first process in a fresh cgroup with {@code limits} and {@code tuning},
    * records its state (with {@code labels}), lets {@code prepare} do the front-end's part, then
    * says go. On failure nothing of it is left (the front-end's {@code teardown} included) and the
-   * LaunchException names what failed.
+   * LaunchFailure names what failed.
    */
-  public Launched start(
+  public Run start(
       Instance i,
       Plan plan,
       CgroupLimits limits,
@@ -140,7 +139,7 @@ public final class Instances {
       Map<String, String> labels,
       Preparation prepare,
       Teardown teardown)
-      throws LaunchException {
+      throws LaunchFailure {
     LaunchProgram program = PlanProgram.start(plan);
     Trace.mark("launch program");
     if (!plan.namespaces().has(Namespace.MOUNT)) {
@@ -155,34 +154,34 @@ public final class Instances {
             | Namespace.flags(plan.namespaces().join().keySet());
     boolean supervised = plan.supervision() instanceof Plan.Monitored;
     try {
-      return new Launcher(monitors)
-          .launch(
-              program,
-              controlSocket(i),
-              stdio,
-              (monitorPid, childPid) -> {
-                Cgroup cgroup = made.join();
-                Trace.mark("cgroup ready (made beside the launch)");
-                cgroup.addProcess(childPid);
-                Trace.mark("child placed in cgroup");
-                StateFile.write(
-                    i.stateDir(),
-                    new InstanceState(
-                        i.id(),
-                        supervised ? monitorPid : 0,
-                        supervised ? startTime(monitorPid) : 0,
-                        childPid,
-                        startTime(childPid),
-                        System.currentTimeMillis(),
-                        i.cgroupParent(),
-                        i.cgroupName(),
-                        namespaces,
-                        labels));
-                Trace.mark("state written");
-                prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
-                Trace.mark("front-end prepared (network)");
-              });
-    } catch (LaunchException | RuntimeException e) {
+      return launch(
+          monitors,
+          program,
+          controlSocket(i),
+          stdio,
+          (monitorPid, childPid) -> {
+            Cgroup cgroup = made.join();
+            Trace.mark("cgroup ready (made beside the launch)");
+            cgroup.addProcess(childPid);
+            Trace.mark("child placed in cgroup");
+            StateFile.write(
+                i.stateDir(),
+                new InstanceState(
+                    i.id(),
+                    supervised ? monitorPid : 0,
+                    supervised ? startTime(monitorPid) : 0,
+                    childPid,
+                    startTime(childPid),
+                    System.currentTimeMillis(),
+                    i.cgroupParent(),
+                    i.cgroupName(),
+                    namespaces,
+                    labels));
+            Trace.mark("state written");
+            prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+            Trace.mark("front-end prepared (network)");
+          });
+    } catch (LaunchFailure | RuntimeException e) {
       Cgroup cgroup;
       try {
         cgroup = made.join();
@@ -210,35 +209,62 @@ public final class Instances {
   }
 
   /**
-   * Runs {@code exec} in the running instance: in its cgroup, through {@code via} (a guest
-   * monitor's exec socket, a client's fork) or this runtime's monitors when null.
+   * As {@link #start(Instance, Plan, CgroupLimits, CgroupTuning, Launcher.Stdio, Map, Preparation,
+   * Teardown)}, on this process's stdin, stdout and stderr (an OCI caller's).
    */
-  public Launched exec(
+  public Run start(
       Instance i,
-      PlanProgram.Exec exec,
-      Launcher.Stdio stdio,
-      Monitor.Starter via,
-      Preparation prepare)
-      throws LaunchException {
+      Plan plan,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Map<String, String> labels,
+      Preparation prepare,
+      Teardown teardown)
+      throws LaunchFailure {
+    return start(i, plan, limits, tuning, Launcher.Stdio.inherit(), labels, prepare, teardown);
+  }
+
+  /**
+   * Runs {@code exec} in the running instance, in its cgroup: forked by the instance's monitor
+   * where it serves execs (a guest's, inside its Landlock domain), else by a monitor of this
+   * runtime's.
+   */
+  public Run exec(Instance i, PlanProgram.Exec exec, Launcher.Stdio stdio, Preparation prepare)
+      throws LaunchFailure {
     Cgroup cgroup =
         cgroups
             .find(i.cgroupParent(), i.cgroupName())
             .orElseThrow(() -> new JvsException(i.id() + ": its cgroup is missing"));
-    return new Launcher(via == null ? monitors : via)
-        .launch(
-            PlanProgram.exec(exec),
-            controlSocket(i),
-            stdio,
-            (monitorPid, childPid) -> {
-              cgroup.addProcess(childPid);
-              prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
-            });
+    Path served = i.stateDir().resolve(EXEC_SOCKET);
+    return launch(
+        Files.exists(served) ? Monitor.Starter.servedBy(served) : monitors,
+        PlanProgram.exec(exec),
+        controlSocket(i),
+        stdio,
+        (monitorPid, childPid) -> {
+          cgroup.addProcess(childPid);
+          prepare.prepare(new Started(monitorPid, childPid, cgroup.bpfDir()));
+        });
   }
 
-  /** The exec socket of a supervised instance whose monitor serves execs, if it has one. */
-  public Optional<Monitor.Starter> servedExecs(Instance i) {
-    Path socket = i.stateDir().resolve(EXEC_SOCKET);
-    return Files.exists(socket) ? Optional.of(Monitor.Starter.servedBy(socket)) : Optional.empty();
+  /** As {@link #exec(Instance, PlanProgram.Exec, Launcher.Stdio, Preparation)}, on this stdio. */
+  public Run exec(Instance i, PlanProgram.Exec exec, Preparation prepare) throws LaunchFailure {
+    return exec(i, exec, Launcher.Stdio.inherit(), prepare);
+  }
+
+  /** One launch through jvs-init, its failure in the front-ends' terms. */
+  private static Run launch(
+      Monitor.Starter starter,
+      LaunchProgram program,
+      Path socket,
+      Launcher.Stdio stdio,
+      Launcher.Preparation preparation)
+      throws LaunchFailure {
+    try {
+      return new Run(new Launcher(starter).launch(program, socket, stdio, preparation));
+    } catch (LaunchException e) {
+      throw new LaunchFailure(e);
+    }
   }
 
   // ---- signals ----------------------------------------------------------------------------
@@ -298,6 +324,23 @@ public final class Instances {
   }
 
   // ---- cgroup ------------------------------------------------------------------------------
+
+  /**
+   * Pauses (freezes) or resumes every process of the instance; a host without a freezer says so.
+   */
+  public void setFrozen(Instance i, boolean frozen) {
+    Cgroup cgroup = cgroup(i).orElseThrow(() -> new JvsException(i.id() + ": has no cgroup"));
+    try {
+      cgroup.setFrozen(frozen);
+    } catch (CgroupException e) {
+      throw new JvsException(i.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the instance's processes are frozen (paused). */
+  public boolean isFrozen(Instance i) {
+    return cgroup(i).map(Cgroup::isFrozen).orElse(false);
+  }
 
   public Optional<Cgroup> cgroup(Instance i) {
     return cgroups.find(i.cgroupParent(), i.cgroupName());

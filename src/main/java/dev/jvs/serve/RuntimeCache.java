@@ -8,6 +8,7 @@ import dev.jvs.kernel.seccomp.SeccompCompiler;
 import dev.jvs.kernel.seccomp.SeccompProfiles;
 import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
+import dev.jvs.runtime.Instances;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +61,16 @@ public final class RuntimeCache {
    */
   public Guests guests(JvsDirs dirs) {
     return guests.computeIfAbsent(dirs, d -> new Guests(d, monitors(), cgroups(), seccomp()));
+  }
+
+  /**
+   * The runtime core for jvs-oci's containers: their monitors are forked by {@code clientMonitors}
+   * when a service's client called (so that a container stays a descendant of its caller), else
+   * spawned by this process.
+   */
+  public Instances instances(Monitor.Starter clientMonitors) {
+    return new Instances(
+        cgroups(), clientMonitors != null ? clientMonitors : Monitor.Starter.process(initBinary()));
   }
 
   private Monitor.Starter monitors() {

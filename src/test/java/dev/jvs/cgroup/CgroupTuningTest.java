@@ -3,6 +3,7 @@ package dev.jvs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

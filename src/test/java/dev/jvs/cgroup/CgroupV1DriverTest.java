@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.kernel.Errno;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

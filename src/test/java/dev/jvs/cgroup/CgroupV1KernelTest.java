@@ -4,6 +4,9 @@ import static dev.jvs.cgroup.KernelCgroups.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.DeviceRate;
+import dev.jvs.limits.DeviceRule;
 import dev.jvs.testing.CgroupFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;

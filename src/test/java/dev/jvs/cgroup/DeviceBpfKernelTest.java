@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.jvs.kernel.Libc;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.DeviceRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -7,6 +7,7 @@ import static dev.jvs.cgroup.DeviceProgram.TYPE_BLOCK;
 import static dev.jvs.cgroup.DeviceProgram.TYPE_CHAR;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.limits.DeviceRule;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;

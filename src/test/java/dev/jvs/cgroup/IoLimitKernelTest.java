@@ -3,6 +3,8 @@ package dev.jvs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.DeviceRate;
 import dev.jvs.testing.CgroupFiles;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package dev.jvs.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jvs.limits.CgroupLimits;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

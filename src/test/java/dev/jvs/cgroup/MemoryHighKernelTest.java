@@ -2,6 +2,7 @@ package dev.jvs.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.limits.CgroupLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

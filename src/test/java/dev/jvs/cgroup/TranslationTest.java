@@ -2,6 +2,7 @@ package dev.jvs.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.limits.CgroupLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -3,10 +3,11 @@ package dev.jvs.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jvs.cgroup.CgroupLimits;
-import dev.jvs.cgroup.CgroupTuning;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Op;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.limits.DeviceRule;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
@@ -149,7 +150,7 @@ class OciConformanceTest {
                      {"allow": true, "type": "b", "major": 8, "minor": 20, "access": "rw"}]}
         """,
                 OciConfig.Resources.class);
-    List<dev.jvs.cgroup.DeviceRule> rules = Resources.limits(res, null).devices();
+    List<DeviceRule> rules = Resources.limits(res, null).devices();
     assertThat(rules.get(0).toV1Line()).isEqualTo("c 10:229 rwm");
     assertThat(rules.get(1).toV1Line()).isEqualTo("b 8:20 rw");
     assertThat(rules.subList(2, rules.size())).anyMatch(r -> r.toV1Line().equals("c 1:3 rwm"));

@@ -3,9 +3,9 @@ package dev.jvs.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jvs.cgroup.CgroupLimits;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Op;
+import dev.jvs.limits.CgroupLimits;
 import dev.jvs.runtime.MountFlags;
 import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;

@@ -1,7 +1,6 @@
 package dev.jvs.oci.cli;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.launch.Monitor;
 import dev.jvs.oci.Containers;
 import dev.jvs.serve.Caller;
 import dev.jvs.serve.Subcommands;
@@ -32,20 +31,20 @@ public final class OciMain implements Runnable {
   /** The verbs, in the order `jvs-oci --help` lists them. */
   private static final List<Class<?>> VERBS =
       List.of(
-          CreateCommand.class,
-          StartCommand.class,
-          StateCommand.class,
-          KillCommand.class,
-          DeleteCommand.class,
-          ListCommand.class,
-          ExecCommand.class,
-          PsCommand.class,
-          PauseCommand.class,
-          ResumeCommand.class,
-          UpdateCommand.class,
-          SpecCommand.class,
-          FeaturesCommand.class,
-          ServeCommand.class);
+          OciCreateCommand.class,
+          OciStartCommand.class,
+          OciStateCommand.class,
+          OciKillCommand.class,
+          OciDeleteCommand.class,
+          OciListCommand.class,
+          OciExecCommand.class,
+          OciPsCommand.class,
+          OciPauseCommand.class,
+          OciResumeCommand.class,
+          OciUpdateCommand.class,
+          OciSpecCommand.class,
+          OciFeaturesCommand.class,
+          OciServeCommand.class);
 
   /** Global options that take a value as the next argument (runc's callers pass them so). */
   private static final Set<String> VALUED =
@@ -103,12 +102,7 @@ public final class OciMain implements Runnable {
     if (systemdCgroup) {
       throw new JvsException("--systemd-cgroup is not supported by jvs (use the cgroupfs driver)");
     }
-    // A service's client forks the monitors, so containers stay descendants of the caller.
-    Monitor.Starter monitors =
-        caller.viaService()
-            ? caller.monitors()
-            : Monitor.Starter.process(caller.runtime().initBinary());
-    return new Containers(path(root), monitors, caller.runtime().cgroups(), this::warn);
+    return new Containers(path(root), caller.runtime().instances(caller.monitors()), this::warn);
   }
 
   public static void main(String[] args) {

@@ -1,4 +1,4 @@
-package dev.jvs.cgroup;
+package dev.jvs.limits;
 
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
  * Exact kernel knobs the OCI runtime-spec names and jvs's own resource keys do not: CFS quota and
  * period as given (not a percentage), the memory nodes, the memory soft limit, swappiness, the OOM
  * killer switch, the TCP buffer limit and huge page limits. A null field leaves the kernel's value
- * alone. Each driver writes its own files ({@link Cgroup#tune}); a knob its cgroup version lacks is
- * an error naming it, never silently dropped.
+ * alone. Each cgroup driver writes its own files; a knob its cgroup version lacks is an error
+ * naming it, never silently dropped.
  *
  * @param cpuPeriodUs CFS period in microseconds
  * @param cpuQuotaUs CFS quota in microseconds per period; -1 removes the cap

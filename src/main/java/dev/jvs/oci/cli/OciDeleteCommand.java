@@ -6,7 +6,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "delete", description = "Remove a stopped (or, with --force, any) container.")
-final class DeleteCommand implements Runnable {
+final class OciDeleteCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")

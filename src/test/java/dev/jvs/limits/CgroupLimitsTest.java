@@ -1,4 +1,4 @@
-package dev.jvs.cgroup;
+package dev.jvs.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

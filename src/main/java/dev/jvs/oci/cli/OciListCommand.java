@@ -10,7 +10,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", description = "List containers.")
-final class ListCommand implements Runnable {
+final class OciListCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Spec CommandSpec spec;

@@ -1,4 +1,4 @@
-package dev.jvs.cgroup;
+package dev.jvs.limits;
 
 import java.util.List;
 

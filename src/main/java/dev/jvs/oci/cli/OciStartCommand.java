@@ -4,8 +4,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "pause", description = "Freeze every process of a container.")
-final class PauseCommand implements Runnable {
+@Command(name = "start", description = "Run the user program of a created container.")
+final class OciStartCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")
@@ -13,6 +13,6 @@ final class PauseCommand implements Runnable {
 
   @Override
   public void run() {
-    main.containers().pause(id, true);
+    main.containers().start(id);
   }
 }

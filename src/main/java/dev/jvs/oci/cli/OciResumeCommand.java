@@ -5,7 +5,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "resume", description = "Thaw a paused container.")
-final class ResumeCommand implements Runnable {
+final class OciResumeCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")

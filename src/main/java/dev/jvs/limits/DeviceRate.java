@@ -1,4 +1,4 @@
-package dev.jvs.cgroup;
+package dev.jvs.limits;
 
 /** A throughput cap for one block device; {@code bytesPerSecond} 0 removes the cap. */
 public record DeviceRate(long major, long minor, long bytesPerSecond) {

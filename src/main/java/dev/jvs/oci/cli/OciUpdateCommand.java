@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "update", description = "Change a running container's resource limits.")
-final class UpdateCommand implements Runnable {
+final class OciUpdateCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")

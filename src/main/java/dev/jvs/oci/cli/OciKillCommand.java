@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "kill", description = "Send a signal (default SIGTERM) to a container's init.")
-final class KillCommand implements Runnable {
+final class OciKillCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")

@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "ps", description = "List a container's processes (host pids).")
-final class PsCommand implements Runnable {
+final class OciPsCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Spec CommandSpec spec;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** Writes a starting config.json, like runc spec: sh in a rootfs directory, restricted root. */
 @Command(name = "spec", description = "Write a default config.json into the bundle directory.")
-final class SpecCommand implements Runnable {
+final class OciSpecCommand implements Runnable {
   @Option(
       names = {"--bundle", "-b"},
       defaultValue = ".")

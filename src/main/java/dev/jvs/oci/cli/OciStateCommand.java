@@ -7,7 +7,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "state", description = "Print a container's state (runtime-spec JSON).")
-final class StateCommand implements Runnable {
+final class OciStateCommand implements Runnable {
   @ParentCommand OciMain main;
 
   @Spec CommandSpec spec;

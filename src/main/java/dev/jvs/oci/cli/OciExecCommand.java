@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "exec", description = "Run a process in a running container.")
-final class ExecCommand implements java.util.concurrent.Callable<Integer> {
+final class OciExecCommand implements java.util.concurrent.Callable<Integer> {
   @ParentCommand OciMain main;
 
   @Parameters(index = "0", paramLabel = "ID")

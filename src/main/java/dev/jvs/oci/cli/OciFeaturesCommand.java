@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 
 /** runtime-spec features.md: what this runtime implements. */
 @Command(name = "features", description = "Print the features this runtime implements (JSON).")
-final class FeaturesCommand implements Runnable {
+final class OciFeaturesCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override

@@ -1,4 +1,4 @@
-package dev.jvs.cgroup;
+package dev.jvs.limits;
 
 /**
  * One entry of a device allow-list: {@code type} 'a' (any), 'b' (block) or 'c' (char); {@code

@@ -15,7 +15,7 @@ import picocli.CommandLine.Unmatched;
     name = "serve",
     hidden = true,
     description = "Replaced by `jvs serve`, the one service for jvs and jvs-oci.")
-final class ServeCommand implements Callable<Integer> {
+final class OciServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Unmatched List<String> ignored;
