@@ -32,22 +32,13 @@ import picocli.CommandLine.Spec;
 final class BenchCpuCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--seconds",
-      defaultValue = "20",
-      description = "measured seconds per experiment (${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "20", description = "measured seconds per experiment")
   int seconds;
 
-  @Option(
-      names = "--interval",
-      defaultValue = "1s",
-      description = "sampling interval (${DEFAULT-VALUE})")
+  @Option(names = "--interval", defaultValue = "1s", description = "sampling interval")
   String interval;
 
-  @Option(
-      names = "--out",
-      defaultValue = ".",
-      description = "directory for the PNG plots (${DEFAULT-VALUE})")
+  @Option(names = "--out", defaultValue = ".", description = "directory for the PNG plots")
   Path out;
 
   @Override

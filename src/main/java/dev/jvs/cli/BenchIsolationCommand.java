@@ -24,10 +24,7 @@ import picocli.CommandLine.Spec;
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--runs",
-      defaultValue = "9",
-      description = "timed pairs per row (${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "9", description = "timed pairs per row")
   int runs;
 
   @Override

@@ -22,41 +22,31 @@ import picocli.CommandLine.Spec;
 final class BenchNetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--seconds",
-      defaultValue = "5",
-      description = "per iperf3 run (${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "5", description = "per iperf3 run")
   int seconds;
 
   @Option(
       names = "--rounds",
       defaultValue = "7",
-      description = "paired rounds of every mode, per link (${DEFAULT-VALUE})")
+      description = "paired rounds of every mode, per link")
   int rounds;
 
   @Option(
       names = "--link",
       defaultValue = "1000",
-      description =
-          "line rate of the second throughput table in Mbit/s, 0 for none" + " (${DEFAULT-VALUE})")
+      description = "line rate of the second throughput table in Mbit/s, 0 for none")
   long link;
 
-  @Option(
-      names = "--guests",
-      defaultValue = "3",
-      description = "shaped guests, 2..4 (${DEFAULT-VALUE})")
+  @Option(names = "--guests", defaultValue = "3", description = "shaped guests, 2..4")
   int guests;
 
-  @Option(
-      names = "--runs",
-      defaultValue = "15",
-      description = "timed starts per mode (${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "15", description = "timed starts per mode")
   int runs;
 
   @Option(
       names = "--bandwidth",
       defaultValue = "1000",
-      description = "HTB tree bandwidth in Mbit/s (${DEFAULT-VALUE})")
+      description = "HTB tree bandwidth in Mbit/s")
   long bandwidth;
 
   @Override

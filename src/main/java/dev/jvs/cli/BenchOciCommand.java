@@ -28,10 +28,7 @@ final class BenchOciCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--runs",
-      defaultValue = "10",
-      description = "timed runs per row (${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "10", description = "timed runs per row")
   int runs;
 
   @Override

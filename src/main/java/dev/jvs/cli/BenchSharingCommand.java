@@ -22,10 +22,7 @@ import picocli.CommandLine.Spec;
 final class BenchSharingCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--guests",
-      defaultValue = "50",
-      description = "guests per half (${DEFAULT-VALUE})")
+  @Option(names = "--guests", defaultValue = "50", description = "guests per half")
   int guests;
 
   @Override

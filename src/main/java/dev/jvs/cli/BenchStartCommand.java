@@ -34,16 +34,13 @@ final class BenchStartCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--runs",
-      defaultValue = "30",
-      description = "timed runs per row (${DEFAULT-VALUE})")
+  @Option(names = "--runs", defaultValue = "30", description = "timed runs per row")
   int runs;
 
   @Option(
       names = "--guests",
       defaultValue = "100",
-      description = "idle guests for the memory figures, 0 to skip (${DEFAULT-VALUE})")
+      description = "idle guests for the memory figures, 0 to skip")
   int guests;
 
   @Option(
@@ -51,7 +48,7 @@ final class BenchStartCommand implements Callable<Integer> {
       defaultValue = "100",
       description =
           "guests and runc containers running while `jvs list` is timed against `runc list`,"
-              + " 0 to skip (${DEFAULT-VALUE})")
+              + " 0 to skip")
   int listed;
 
   @Option(

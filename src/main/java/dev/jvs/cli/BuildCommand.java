@@ -15,7 +15,7 @@ final class BuildCommand extends Verb implements Callable<Integer> {
   @Option(
       names = {"--from", "--template"},
       defaultValue = "busybox",
-      description = "template (default: ${DEFAULT-VALUE})")
+      description = "template")
   String template;
 
   @Override

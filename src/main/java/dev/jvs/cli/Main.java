@@ -14,7 +14,6 @@ import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /** The jvs command line: parses, calls the runtime, prints. One class per verb. */
 @Command(
@@ -102,7 +101,6 @@ public final class Main implements Runnable {
     }
     cli.setOut(out);
     cli.setErr(err);
-    addHelp(cli);
     cli.setParameterExceptionHandler(new ParameterErrors());
     // A Java stack trace only with JVS_DEBUG=1 in the caller's environment
     boolean debug = "1".equals(caller.env().get("JVS_DEBUG"));
@@ -154,23 +152,5 @@ public final class Main implements Runnable {
       }
       return made;
     }
-  }
-
-  /**
-   * Gives every command -h/--help (the standard mixin covers jvs itself only), except one that
-   * passes unknown arguments on: `jvs oci --help` is the OCI front-end's own help.
-   */
-  private static void addHelp(CommandLine cmd) {
-    CommandSpec spec = cmd.getCommandSpec();
-    if (spec.findOption("-h") == null
-        && spec.findOption("--help") == null
-        && spec.unmatchedArgsBindings().isEmpty()) {
-      spec.addOption(
-          OptionSpec.builder("-h", "--help")
-              .usageHelp(true)
-              .description("Show this help message and exit.")
-              .build());
-    }
-    cmd.getSubcommands().values().forEach(Main::addHelp);
   }
 }

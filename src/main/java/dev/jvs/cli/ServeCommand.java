@@ -32,16 +32,13 @@ import picocli.CommandLine.Spec;
 final class ServeCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--tick",
-      defaultValue = "500ms",
-      description = "how often it looks (default ${DEFAULT-VALUE})")
+  @Option(names = "--tick", defaultValue = "500ms", description = "how often it looks")
   String tick;
 
   @Option(
       names = "--min-available",
       defaultValue = "256M",
-      description = "watchdog threshold of available memory (default ${DEFAULT-VALUE})")
+      description = "watchdog threshold of available memory")
   String minAvailable;
 
   @Option(

@@ -16,7 +16,8 @@ public final class Subcommands {
 
   /**
    * Adds to {@code cli} the subcommand that {@code verb} names (by name or alias), or all of {@code
-   * all} when {@code verb} is null or names none of them (`help`, `--help`, a typo).
+   * all} when {@code verb} is null or names none of them (`help`, `--help`, a typo); then gives
+   * every command its usage help ({@link UsageHelp}).
    */
   public static void add(
       CommandLine cli, List<Class<?>> all, String verb, CommandLine.IFactory factory)
@@ -28,6 +29,7 @@ public final class Subcommands {
             && c != CommandLine.HelpCommand.class
             && (a.name().equals(verb) || Arrays.asList(a.aliases()).contains(verb))) {
           cli.addSubcommand(new CommandLine(factory.create(c), factory));
+          UsageHelp.apply(cli);
           return;
         }
       }
@@ -35,5 +37,6 @@ public final class Subcommands {
     for (Class<?> c : all) {
       cli.addSubcommand(new CommandLine(factory.create(c), factory));
     }
+    UsageHelp.apply(cli);
   }
 }
