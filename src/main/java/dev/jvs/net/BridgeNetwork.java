@@ -94,6 +94,8 @@ final class BridgeNetwork {
             "link set lo up",
             "route add default via " + subnet.gateway(),
             "route add ::/0 via " + names.ula() + "1"));
+    // ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW.
+    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
     nft.addGuest(guest, ip, veth, config.publish(), config.isolate());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());

@@ -61,6 +61,11 @@ final class NetTools {
         "-");
   }
 
+  /** Sets a per-namespace sysctl inside the network namespace of {@code pid}. */
+  static void sysctlIn(long pid, String key, String value) {
+    run("nsenter", "--net=/proc/" + pid + "/ns/net", "sysctl", "-q", "-w", key + "=" + value);
+  }
+
   /** `nft -f -` with a script. */
   static void nft(String script) {
     feed(script, "nft", "-f", "-");

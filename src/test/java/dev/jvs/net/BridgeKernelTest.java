@@ -190,6 +190,32 @@ class BridgeKernelTest {
   }
 
   @Test
+  void pingWorksWithoutNetRawAndTheHostKeepsItsPingGroupRange() throws Exception {
+    java.nio.file.Path hostRange = java.nio.file.Path.of("/proc/sys/net/ipv4/ping_group_range");
+    String before = java.nio.file.Files.readAllLines(hostRange).getFirst();
+    try (TestHost host = new TestHost()) {
+      Subnet subnet = OutsideHost.useOwnSubnet(host, "");
+      GuestName g = GuestName.of("pinger");
+      host.guests().build(g, "busybox");
+      host.guests().set(g, Map.of("net.mode", "bridge"));
+      host.installProbe(g, "attack-guest");
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(host.exec(g, "grep", "CapBnd", "/proc/self/status").output())
+          .as("NET_RAW (bit 13) stays dropped")
+          .matches("(?s)CapBnd:\\s*[0-9a-f]*[0-9a-f&&[^2367abef]][0-9a-f]{3}\\s*");
+      assertThat(host.exec(g, "cat", "/proc/sys/net/ipv4/ping_group_range").output().strip())
+          .isEqualTo("0\t2147483647");
+      // What iputils' ping does without NET_RAW (Debian's busybox ping only tries a raw socket).
+      TestHost.Run ping = host.exec(g, "/attack-guest", "icmp-echo", subnet.gateway().toString());
+      assertThat(ping.output().strip()).isEqualTo("icmp-echo ok type 0");
+      assertThat(host.exec(g, "/attack-guest", "raw-socket").output().strip())
+          .isEqualTo("raw-socket fail EPERM");
+      // the guest's own namespace got the setting, not the host's
+      assertThat(java.nio.file.Files.readAllLines(hostRange).getFirst()).isEqualTo(before);
+    }
+  }
+
+  @Test
   void nothingIsLeftAfterAKilledMonitorAndGc() throws Exception {
     try (TestHost host = new TestHost()) {
       OutsideHost.useOwnSubnet(host, "");
