@@ -1,5 +1,7 @@
 package dev.jvs.cli;
 
+import dev.jvs.guest.BootId;
+import dev.jvs.guest.BootSequence;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.JvsDirs;
 import dev.jvs.guest.config.Values;
@@ -104,6 +106,21 @@ final class ServeCommand extends Verb implements Callable<Integer> {
           "jvs and jvs-oci calls on "
               + warm.socket()
               + (warm.activated() ? " (passed by systemd)" : ""));
+      if (BootId.firstSinceBoot(dirs)) { // not on a restart: guests stopped by hand stay so
+        Thread.ofPlatform()
+            .name("jvs-autostart")
+            .daemon()
+            .start(
+                () -> {
+                  log.accept("first start since boot: starting the autostart guests");
+                  try {
+                    int failed = new BootSequence(guests, log).startAll();
+                    log.accept("autostart: done" + (failed == 0 ? "" : ", " + failed + " failed"));
+                  } catch (InterruptedException e) {
+                    log.accept("autostart: interrupted");
+                  }
+                });
+      }
       MemoryBudget budget =
           budgetCgroup == null
               ? new MemoryBudget.Host()

@@ -39,6 +39,7 @@ final class GuestLaunch {
   private final Templates templates;
   private final GuestNetwork network;
   private final GuestRuns runs;
+  private final GuestScripts scripts;
 
   GuestLaunch(
       JvsDirs dirs,
@@ -46,13 +47,15 @@ final class GuestLaunch {
       GuestPlans plans,
       Templates templates,
       GuestNetwork network,
-      GuestRuns runs) {
+      GuestRuns runs,
+      GuestScripts scripts) {
     this.dirs = dirs;
     this.instances = instances;
     this.plans = plans;
     this.templates = templates;
     this.network = network;
     this.runs = runs;
+    this.scripts = scripts;
   }
 
   /** Starts the guest's first process ({@code argv}); on failure nothing of it is left. */
@@ -131,14 +134,26 @@ final class GuestLaunch {
               Boolean.toString(application),
               GuestRuns.NET_MODE,
               net.mode().value()),
-          started ->
-              network.plumb(
-                  name.value(),
-                  config.hostname(),
-                  net,
-                  started.childPid(),
-                  started.bpfDir(),
-                  layout.etc()),
+          started -> {
+            network.plumb(
+                name.value(),
+                config.hostname(),
+                net,
+                started.childPid(),
+                started.bpfDir(),
+                layout.etc());
+            // pre-start: the guest's namespaces, cgroup and network exist, its init waits for go
+            scripts
+                .run(
+                    name,
+                    GuestScripts.Event.PRE_START,
+                    config,
+                    java.util.OptionalLong.of(started.childPid()))
+                .ifPresent(
+                    failure -> {
+                      throw new JvsException(failure);
+                    });
+          },
           bpfDir -> network.unplumb(name.value(), bpfDir));
     } catch (LaunchFailure | RuntimeException e) {
       if (e instanceof JvsException j && j.getMessage().startsWith(name + ":")) {

@@ -55,9 +55,13 @@ final class GuestRuns {
     return Optional.empty();
   }
 
-  /** The guest's stop signal, then SIGKILL after {@code timeout}; then its run is removed. */
-  void stop(GuestName name, GuestConfig config, Duration timeout) {
+  /**
+   * The guest's stop signal, then SIGKILL after {@code timeout}; {@code stopped} runs once its
+   * processes are gone, then its run is removed.
+   */
+  void stop(GuestName name, GuestConfig config, Duration timeout, Runnable stopped) {
     instances.state(instance(name)).ifPresent(s -> instances.stop(s, config.stopSignal(), timeout));
+    stopped.run();
     cleanup(name);
   }
 

@@ -51,6 +51,7 @@ public final class Guests {
   private final GuestRuns runs;
   private final GuestLaunch launch;
   private final GuestNetwork network;
+  private final GuestScripts scripts;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this(dirs, Monitor.Starter.process(initBinary), cgroups, seccompFilter);
@@ -65,6 +66,7 @@ public final class Guests {
     this.files = new GuestFiles(dirs, new ConfigFile(ResourceValidator.forThisHost()));
     this.instances = new Instances(cgroups, monitors);
     this.runs = new GuestRuns(dirs, instances, network);
+    this.scripts = new GuestScripts(dirs);
     this.launch =
         new GuestLaunch(
             dirs,
@@ -73,7 +75,8 @@ public final class Guests {
                 seccompFilter, LxcfsView.mountPoint(dirs.run()), HostLimits.sharedQuotas()),
             templates,
             network,
-            runs);
+            runs,
+            scripts);
   }
 
   public JvsDirs dirs() {
@@ -307,8 +310,21 @@ public final class Guests {
             boolean app = application || image.hasCommand();
             List<String> argv = app ? image.command(command) : config.init();
             Trace.mark("lock, guest.conf, state, template");
+            // prepre-start: before anything of the run exists; its failure leaves nothing to undo
+            Optional<String> refused =
+                scripts.run(
+                    name, GuestScripts.Event.PREPRE_START, config, java.util.OptionalLong.empty());
+            if (refused.isPresent()) {
+              throw new JvsException(name + ": " + refused.get());
+            }
             launched =
                 launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
+            // a failing post-start is in the guest's log; the guest runs on
+            scripts.run(
+                name,
+                GuestScripts.Event.POST_START,
+                config,
+                java.util.OptionalLong.of(launched.childPid()));
           }
           if (attach == Attach.DETACHED) {
             launched.close();
@@ -349,8 +365,25 @@ public final class Guests {
     return config(name).stopTimeout();
   }
 
+  /**
+   * Stops a running guest with its pre-, post- and postpost-stop scripts around (failures logged).
+   */
   private void stopLocked(GuestName name, Duration timeout) {
-    runs.stop(name, files.config(name), timeout);
+    GuestConfig config = files.config(name);
+    java.util.OptionalLong init =
+        instances
+            .state(runs.instance(name))
+            .map(s -> java.util.OptionalLong.of(s.initPid()))
+            .orElse(java.util.OptionalLong.empty());
+    scripts.run(name, GuestScripts.Event.PRE_STOP, config, init);
+    runs.stop(
+        name,
+        config,
+        timeout,
+        () ->
+            scripts.run(
+                name, GuestScripts.Event.POST_STOP, config, java.util.OptionalLong.empty()));
+    scripts.run(name, GuestScripts.Event.POSTPOST_STOP, config, java.util.OptionalLong.empty());
   }
 
   /**

@@ -1,11 +1,13 @@
 package dev.jvs.oci;
 
+import dev.jvs.runtime.HookRunner;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /** Runs OCI hooks in the runtime's namespaces with the container's state on stdin. */
 final class Hooks {
@@ -22,36 +24,33 @@ final class Hooks {
       if (h.args() != null && h.args().size() > 1) {
         cmd.addAll(h.args().subList(1, h.args().size())); // args[0] is the hook's argv[0]
       }
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .redirectError(ProcessBuilder.Redirect.INHERIT);
-      pb.environment().clear();
+      Map<String, String> env = new HashMap<>();
       for (String e : h.env() == null ? List.<String>of() : h.env()) {
         int eq = e.indexOf('=');
         if (eq > 0) {
-          pb.environment().put(e.substring(0, eq), e.substring(eq + 1));
+          env.put(e.substring(0, eq), e.substring(eq + 1));
         }
       }
+      Duration timeout = h.timeout() == null ? null : Duration.ofSeconds(h.timeout());
+      String which = kind + " hook #" + i + " (" + h.path() + ")";
       try {
-        Process p = pb.start();
-        try (OutputStream in = p.getOutputStream()) {
-          in.write(stateJson.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException ignored) {
-          // a hook need not read its stdin
+        HookRunner.Result r =
+            HookRunner.run(
+                new HookRunner.Hook(
+                    cmd, env, null, stateJson.getBytes(StandardCharsets.UTF_8), timeout),
+                (stream, line) -> {
+                  if (stream == HookRunner.Stream.STDERR) { // stdout is the runtime's own
+                    System.err.println(line);
+                  }
+                });
+        if (r.timedOut()) {
+          throw new OciException(which + ": timed out after " + h.timeout() + "s");
         }
-        long timeout = h.timeout() == null ? Long.MAX_VALUE : h.timeout();
-        if (!p.waitFor(timeout, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor();
-          throw new OciException(
-              kind + " hook #" + i + " (" + h.path() + "): timed out after " + timeout + "s");
-        }
-        if (p.exitValue() != 0) {
-          throw new OciException(
-              kind + " hook #" + i + " (" + h.path() + "): exit status " + p.exitValue());
+        if (r.exitCode() != 0) {
+          throw new OciException(which + ": exit status " + r.exitCode());
         }
       } catch (IOException e) {
-        throw new OciException(kind + " hook #" + i + " (" + h.path() + "): " + e.getMessage(), e);
+        throw new OciException(which + ": " + e.getMessage(), e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new OciException(kind + " hook #" + i + ": interrupted");

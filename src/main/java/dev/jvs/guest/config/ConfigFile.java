@@ -124,6 +124,10 @@ public final class ConfigFile {
     private Set<Capability> capsAdd = Set.of();
     private Set<Capability> capsDrop = Set.of();
     private final Map<String, String> resourceValues = new LinkedHashMap<>();
+    private boolean autostart;
+    private int bootOrder;
+    private Duration bootDelay = Duration.ZERO;
+    private Duration scriptsTimeout = GuestConfig.DEFAULT_SCRIPTS_TIMEOUT;
 
     Draft(String guestName) {
       this.hostname = guestName;
@@ -143,6 +147,10 @@ public final class ConfigFile {
         case "stop.timeout" -> stopTimeout = Values.duration(value);
         case "caps.add" -> capsAdd = capabilities(value);
         case "caps.drop" -> capsDrop = capabilities(value);
+        case "boot.autostart" -> autostart = BootOrder.flag(value);
+        case "boot.order" -> bootOrder = BootOrder.order(value);
+        case "boot.delay" -> bootDelay = BootOrder.delay(value);
+        case "scripts.timeout" -> scriptsTimeout = scriptsTimeout(value);
         default -> {
           ResourceKey resource =
               ResourceKey.find(key).orElseThrow(() -> new IllegalArgumentException("unknown key"));
@@ -154,8 +162,27 @@ public final class ConfigFile {
     GuestConfig build() {
       resources.validateTogether(resourceValues);
       return new GuestConfig(
-          template, init, hostname, stopSignal, stopTimeout, capsAdd, capsDrop, resourceValues);
+          template,
+          init,
+          hostname,
+          stopSignal,
+          stopTimeout,
+          capsAdd,
+          capsDrop,
+          resourceValues,
+          new BootOrder(autostart, bootOrder, bootDelay),
+          scriptsTimeout);
     }
+  }
+
+  /** A script that may run forever would hold the guest's lock forever: the limit is kept. */
+  private static Duration scriptsTimeout(String value) {
+    Duration d = Values.duration(value);
+    if (d.isZero() || d.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException(
+          "must be more than 0 and at most 1h, found '" + value + "'");
+    }
+    return d;
   }
 
   private static String hostname(String value) {

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param capsAdd capabilities added to the default bounding set
  * @param capsDrop capabilities removed from it
  * @param resources resource keys (DESIGN 5) to their validated values, in file order
+ * @param boot the boot.* keys: autostart, order, delay
+ * @param scriptsTimeout how long a lifecycle script (guests/NAME/scripts/) may run
  */
 public record GuestConfig(
     String template,
@@ -28,10 +30,36 @@ public record GuestConfig(
     Duration stopTimeout,
     Set<Capability> capsAdd,
     Set<Capability> capsDrop,
-    Map<String, String> resources) {
+    Map<String, String> resources,
+    BootOrder boot,
+    Duration scriptsTimeout) {
 
   public static final List<String> DEFAULT_INIT = List.of("/sbin/init");
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_SCRIPTS_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Without boot.* and scripts.* keys: their defaults. */
+  public GuestConfig(
+      String template,
+      List<String> init,
+      String hostname,
+      int stopSignal,
+      Duration stopTimeout,
+      Set<Capability> capsAdd,
+      Set<Capability> capsDrop,
+      Map<String, String> resources) {
+    this(
+        template,
+        init,
+        hostname,
+        stopSignal,
+        stopTimeout,
+        capsAdd,
+        capsDrop,
+        resources,
+        BootOrder.NONE,
+        DEFAULT_SCRIPTS_TIMEOUT);
+  }
 
   public GuestConfig {
     init = List.copyOf(init);
