@@ -44,6 +44,11 @@ public interface Cgroup {
   /** Whether the processes inside are frozen or freezing; false without a freezer. */
   boolean isFrozen();
 
+  /** CPU user and system time, swap, pids.max hits and block I/O bytes (the API's metrics). */
+  default CgroupStats stats() {
+    return CgroupStats.UNKNOWN;
+  }
+
   /** SIGKILLs everything inside and waits until it is empty; throws if {@code timeout} passes. */
   void killAll(Duration timeout);
 

@@ -316,6 +316,37 @@ final class V1Cgroup implements Cgroup {
     return new CgroupUsage(cpu, memory, peak, pids, oomKills);
   }
 
+  @Override
+  public CgroupStats stats() {
+    // cpuacct.stat counts USER_HZ ticks, 100 a second on every Linux architecture jvs runs on
+    var cpu =
+        dir("cpuacct")
+            .flatMap(d -> fs.readIfExists(d.resolve("cpuacct.stat")))
+            .map(KeyedValues::parse)
+            .orElse(java.util.Map.of());
+    long memsw = number("memory", "memory.memsw.usage_in_bytes");
+    long memory = number("memory", "memory.usage_in_bytes");
+    long[] io =
+        dir("blkio")
+            .flatMap(d -> fs.readIfExists(d.resolve("blkio.throttle.io_service_bytes")))
+            .map(CgroupStats::ioServiceBytesV1)
+            .orElse(new long[] {CgroupUsage.UNKNOWN, CgroupUsage.UNKNOWN});
+    return new CgroupStats(
+        ticks(cpu.get("user")),
+        ticks(cpu.get("system")),
+        memsw >= 0 && memory >= 0 ? Math.max(0, memsw - memory) : CgroupUsage.UNKNOWN,
+        dir("pids")
+            .flatMap(d -> fs.readIfExists(d.resolve("pids.events")))
+            .map(t -> KeyedValues.parse(t).getOrDefault("max", CgroupUsage.UNKNOWN))
+            .orElse(CgroupUsage.UNKNOWN),
+        io[0],
+        io[1]);
+  }
+
+  private static long ticks(Long ticks) {
+    return ticks == null ? CgroupUsage.UNKNOWN : ticks * 10_000_000L;
+  }
+
   private long number(String controller, String file) {
     return dir(controller)
         .flatMap(d -> fs.readIfExists(d.resolve(file)))

@@ -227,6 +227,28 @@ final class V2Cgroup implements Cgroup {
             .orElse(CgroupUsage.UNKNOWN));
   }
 
+  @Override
+  public CgroupStats stats() {
+    var cpu = fs.readIfExists(dir.resolve("cpu.stat")).map(KeyedValues::parse).orElse(Map.of());
+    long[] io =
+        fs.readIfExists(dir.resolve("io.stat"))
+            .map(CgroupStats::ioStatV2)
+            .orElse(new long[] {CgroupUsage.UNKNOWN, CgroupUsage.UNKNOWN});
+    return new CgroupStats(
+        micros(cpu.get("user_usec")),
+        micros(cpu.get("system_usec")),
+        number("memory.swap.current"),
+        fs.readIfExists(dir.resolve("pids.events"))
+            .map(t -> KeyedValues.parse(t).getOrDefault("max", CgroupUsage.UNKNOWN))
+            .orElse(CgroupUsage.UNKNOWN),
+        io[0],
+        io[1]);
+  }
+
+  private static long micros(Long usec) {
+    return usec == null ? CgroupUsage.UNKNOWN : usec * 1000;
+  }
+
   private long number(String file) {
     return fs.readIfExists(dir.resolve(file))
         .map(s -> Long.parseLong(s.strip()))

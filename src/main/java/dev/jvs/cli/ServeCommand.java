@@ -1,5 +1,7 @@
 package dev.jvs.cli;
 
+import dev.jvs.api.ApiServer;
+import dev.jvs.api.ListenAddress;
 import dev.jvs.guest.BootId;
 import dev.jvs.guest.BootSequence;
 import dev.jvs.guest.Guests;
@@ -59,11 +61,22 @@ final class ServeCommand extends Verb implements Callable<Integer> {
   Path socket;
 
   @Option(
+      names = "--listen",
+      paramLabel = "ADDR:PORT",
+      description =
+          "also serve the REST API on HTTPS there, for trusted clients only (jvs trust add)")
+  String listen;
+
+  @Option(
       names = "--stop-lxcfs",
       description =
           "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
               + " started with it lose their guest-local /proc view)")
   boolean stopLxcfs;
+
+  private static Duration tickOf(String tick) {
+    return Values.duration(tick);
+  }
 
   @Override
   public Integer call() {
@@ -74,6 +87,7 @@ final class ServeCommand extends Verb implements Callable<Integer> {
       new Lxcfs(dirs.run()).stop();
       return 0;
     }
+    java.net.InetSocketAddress address = ListenAddress.parse(listen); // before anything starts
     Consumer<String> log =
         line -> {
           synchronized (out) {
@@ -97,7 +111,20 @@ final class ServeCommand extends Verb implements Callable<Integer> {
             caller.runtime(),
             Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
             log);
+    ApiServer api = null;
     try {
+      api = ApiServer.start(guests, caller.runtime().cgroups(), address, tickOf(tick), log);
+      warm.relayHttpTo(api.socket());
+      log.accept(
+          "REST API on "
+              + warm.socket()
+              + (listen == null
+                  ? ""
+                  : " and https://"
+                      + listen
+                      + " (certificate SHA-256 "
+                      + api.certificateFingerprint()
+                      + ")"));
       if (!noLxcfs) {
         log.accept(new Lxcfs(dirs.run()).ensure());
       }
@@ -145,6 +172,9 @@ final class ServeCommand extends Verb implements Callable<Integer> {
       service.run(Values.duration(tick));
     } finally {
       warm.close();
+      if (api != null) {
+        api.close();
+      }
     }
     log.accept("stopped; guests keep running");
     return 0;

@@ -41,6 +41,7 @@ public final class JvsService implements AutoCloseable {
   // Reused threads: a request then costs no thread creation. No thread here enters a namespace.
   private final ExecutorService threads =
       Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("jvs-serve-", 0).factory());
+  private volatile HttpRelay http; // null: no REST API here
   private volatile boolean stopping;
   private Thread acceptor;
 
@@ -110,6 +111,11 @@ public final class JvsService implements AutoCloseable {
     return socket;
   }
 
+  /** HTTP requests on this socket go to the REST API listening on {@code apiSocket}. */
+  public void relayHttpTo(Path apiSocket) {
+    http = new HttpRelay(apiSocket);
+  }
+
   /** Whether systemd handed the socket over (socket activation). */
   public boolean activated() {
     return !owned;
@@ -146,6 +152,10 @@ public final class JvsService implements AutoCloseable {
       long[] peer = connection.peer();
       if (peer[1] != 0) {
         log.accept(what + " refused: uid " + peer[1] + " (pid " + peer[0] + ") is not root");
+        return;
+      }
+      if (http != null && HttpRelay.isHttp(connection.peekByte())) {
+        http.relay(connection, threads);
         return;
       }
       ClientSession.Request request = session.readRequest();

@@ -21,6 +21,7 @@ final class UnixSocket implements AutoCloseable {
   private static final long SYS_SOCKET = 41;
   private static final long SYS_CONNECT = 42;
   private static final long SYS_SENDTO = 44;
+  private static final long SYS_RECVFROM = 45;
   private static final long SYS_RECVMSG = 47;
   private static final long SYS_SHUTDOWN = 48;
   private static final long SYS_BIND = 49;
@@ -40,7 +41,9 @@ final class UnixSocket implements AutoCloseable {
   private static final int SCM_RIGHTS = 1;
   private static final int MSG_NOSIGNAL = 0x4000;
   private static final int MSG_CTRUNC = 0x8;
+  private static final int MSG_PEEK = 0x2;
   private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+  private static final int SHUT_WR = 1;
   private static final int SHUT_RDWR = 2;
   private static final int F_SETFD = 2;
   private static final int FD_CLOEXEC = 1;
@@ -215,6 +218,29 @@ final class UnixSocket implements AutoCloseable {
       }
       return new Received(buf.asSlice(0, r.value()).toArray(ValueLayout.JAVA_BYTE), fds);
     }
+  }
+
+  /**
+   * The first byte the peer sent, left unread (recv MSG_PEEK; fds sent with it stay queued too), or
+   * -1 at EOF. Blocks until the peer sends.
+   */
+  int peekByte() throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(1);
+      Libc.Result r;
+      do {
+        r = Libc.syscall(SYS_RECVFROM, fd, buf.address(), 1, MSG_PEEK, 0, 0);
+      } while (r.failed() && r.errno() == Errno.EINTR);
+      if (r.failed()) {
+        throw new IOException("recv: " + Libc.strerror(r.errno()));
+      }
+      return r.value() == 0 ? -1 : buf.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
+    }
+  }
+
+  /** Ends the sending direction only: the peer reads EOF, and may still send. */
+  void shutdownOutput() {
+    Libc.syscall(SYS_SHUTDOWN, fd, SHUT_WR);
   }
 
   /** One read(2) into {@code b}: the count, or -1 at EOF. */

@@ -1,0 +1,170 @@
+package dev.jvs.api;
+
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.guest.config.ConfigFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Feeds the event bus by comparing what the guests look like now with the last look, every {@code
+ * every}: so guests changed by anyone (the API, the CLI through the service, a CLI in its own JVM,
+ * a guest's init exiting or the OOM killer) produce the same events. A change and its undoing
+ * within one period is not seen.
+ */
+final class GuestWatcher implements AutoCloseable {
+  /** What one look found about one guest. */
+  private record Seen(
+      boolean running, long pid, String exit, long configModified, long oomKills, long pidsHits) {}
+
+  private final Guests guests;
+  private final EventBus events;
+  private final GuestCounters counters;
+  private final Consumer<String> log;
+  private Map<String, Seen> last;
+  private volatile boolean closed;
+  private Thread thread;
+
+  GuestWatcher(Guests guests, EventBus events, GuestCounters counters, Consumer<String> log) {
+    this.guests = guests;
+    this.events = events;
+    this.counters = counters;
+    this.log = log;
+  }
+
+  void start(Duration every) {
+    last = look();
+    thread =
+        Thread.ofPlatform()
+            .daemon()
+            .name("jvs-api-events")
+            .start(
+                () -> {
+                  while (!closed) {
+                    try {
+                      Thread.sleep(every);
+                      tick();
+                    } catch (InterruptedException e) {
+                      return;
+                    } catch (RuntimeException e) {
+                      log.accept("events: " + e);
+                    }
+                  }
+                });
+  }
+
+  /** One comparison: publishes what changed since the last. */
+  void tick() {
+    Map<String, Seen> now = look();
+    for (Map.Entry<String, Seen> e : now.entrySet()) {
+      String name = e.getKey();
+      Seen s = e.getValue();
+      Seen before = last.get(name);
+      if (before == null) {
+        publish(name, "created", Map.of());
+        before = new Seen(false, 0, s.exit(), s.configModified(), 0, 0);
+      }
+      boolean restarted = before.running() && s.running() && before.pid() != s.pid();
+      if ((before.running() && !s.running()) || restarted) {
+        ended(name, restarted ? null : s.exit());
+      }
+      if ((!before.running() && s.running()) || restarted) {
+        publish(name, "started", Map.of("pid", s.pid()));
+      }
+      if (s.configModified() != before.configModified()) {
+        publish(name, "config", Map.of());
+      }
+      if (s.oomKills() > before.oomKills() && !restarted && before.running()) {
+        publish(name, "oom-kill", Map.of("count", s.oomKills() - before.oomKills()));
+      }
+      if (s.pidsHits() > before.pidsHits() && !restarted && before.running()) {
+        publish(name, "pids-max", Map.of("count", s.pidsHits() - before.pidsHits()));
+      }
+    }
+    for (String name : last.keySet()) {
+      if (!now.containsKey(name)) {
+        Seen before = last.get(name);
+        if (before.running()) {
+          ended(name, null);
+        }
+        publish(name, "deleted", Map.of());
+      }
+    }
+    last = now;
+  }
+
+  /** "exited" with its code when the guest's first process ended by itself, else "stopped". */
+  private void ended(String name, String exit) {
+    if (exit != null && exit.startsWith("exited ")) {
+      publish(name, "exited", Map.of("code", Integer.parseInt(exit.substring(7))));
+    } else {
+      Map<String, Object> details = new LinkedHashMap<>();
+      if (exit != null) {
+        details.put("how", exit);
+      }
+      publish(name, "stopped", details);
+    }
+  }
+
+  private void publish(String guest, String type, Map<String, Object> details) {
+    events.publish(new Event(Instant.now(), guest, type, details));
+  }
+
+  private Map<String, Seen> look() {
+    List<GuestStatus> all = guests.list();
+    Map<String, Seen> seen = new HashMap<>();
+    for (GuestStatus s : all) {
+      boolean up = s.state() == GuestStatus.State.RUNNING;
+      long oom = 0;
+      long pidsHits = 0;
+      if (up) {
+        var c = counters.read(s);
+        if (c.isPresent()) {
+          oom = Math.max(0, c.get().usage().oomKills());
+          pidsHits = Math.max(0, c.get().pidsMaxHits());
+        }
+      }
+      seen.put(
+          s.name(),
+          new Seen(
+              up,
+              s.initPid(),
+              s.lastExit() == null ? null : s.lastExit().toString(),
+              modified(s.name()),
+              oom,
+              pidsHits));
+    }
+    return seen;
+  }
+
+  private long modified(String name) {
+    try {
+      return Files.getLastModifiedTime(
+              guests.dirs().guest(GuestName.of(name)).resolve(ConfigFile.FILE_NAME))
+          .toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.jvs.api;
+
+import dev.jvs.base.JvsException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The API's HTTPS certificate: self-signed, made on the first start with --listen by the JDK's own
+ * keytool (no second crypto library), kept with its random store password in a root-only directory
+ * under $JVS_ROOT, so clients can pin its fingerprint across restarts.
+ */
+record TlsIdentity(Path keyStore, String password, String fingerprint) {
+  static final String ALIAS = "jvs-api";
+
+  static TlsIdentity ensure(Path dir) {
+    Path store = dir.resolve("jvs-api.p12");
+    Path secret = dir.resolve("jvs-api.pass");
+    try {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      if (!Files.exists(store) || !Files.exists(secret)) {
+        Files.deleteIfExists(store);
+        byte[] raw = new byte[24];
+        new SecureRandom().nextBytes(raw);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        Files.writeString(secret, password);
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        generate(store, password);
+      }
+      String password = Files.readString(secret).strip();
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(store)) {
+        ks.load(in, password.toCharArray());
+      }
+      Certificate cert = ks.getCertificate(ALIAS);
+      if (cert == null) {
+        throw new JvsException(store + ": no certificate '" + ALIAS + "' (remove it to renew)");
+      }
+      return new TlsIdentity(store, password, fingerprint(cert));
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new JvsException(store + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** SHA-256 of the DER certificate, as AA:BB:…, as browsers and openssl print it. */
+  static String fingerprint(Certificate cert) throws java.security.GeneralSecurityException {
+    byte[] d = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+    return HexFormat.ofDelimiter(":").withUpperCase().formatHex(d);
+  }
+
+  private static void generate(Path store, String password) throws IOException {
+    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+    List<String> cmd =
+        List.of(
+            keytool.toString(),
+            "-genkeypair",
+            "-alias",
+            ALIAS,
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp256r1",
+            "-dname",
+            "CN=jvs",
+            "-ext",
+            "SAN=dns:localhost,ip:127.0.0.1,ip:::1",
+            "-validity",
+            "3650",
+            "-storetype",
+            "PKCS12",
+            "-keystore",
+            store.toString(),
+            "-storepass:env",
+            "JVS_API_STOREPASS");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JVS_API_STOREPASS", password);
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes());
+    try {
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        Files.deleteIfExists(store);
+        throw new JvsException(store + ": keytool failed: " + JsonBody.firstLine(output.strip()));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException(store + ": interrupted while making the certificate");
+    }
+    Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
+  }
+}
