@@ -17,7 +17,7 @@ final class OciCreateCommand implements Runnable {
   @Option(
       names = {"--bundle", "-b"},
       defaultValue = ".",
-      description = "bundle directory (default: .)")
+      description = "bundle directory")
   Path bundle;
 
   @Option(names = "--pid-file")

@@ -50,7 +50,7 @@ public final class OciMain implements Runnable {
   private static final Set<String> VALUED =
       Set.of("--root", "--log", "--log-format", "--criu", "--rootless");
 
-  @Option(names = "--root", description = "state directory (default /run/jvs-oci)")
+  @Option(names = "--root", description = "state directory")
   String root = "/run/jvs-oci";
 
   @Option(names = "--log", description = "log file (containerd reads errors from it)")
