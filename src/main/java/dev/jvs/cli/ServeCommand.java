@@ -74,10 +74,6 @@ final class ServeCommand extends Verb implements Callable<Integer> {
               + " started with it lose their guest-local /proc view)")
   boolean stopLxcfs;
 
-  private static Duration tickOf(String tick) {
-    return Values.duration(tick);
-  }
-
   @Override
   public Integer call() {
     var out = spec.commandLine().getOut();
@@ -113,7 +109,8 @@ final class ServeCommand extends Verb implements Callable<Integer> {
             log);
     ApiServer api = null;
     try {
-      api = ApiServer.start(guests, caller.runtime().cgroups(), address, tickOf(tick), log);
+      api =
+          ApiServer.start(guests, caller.runtime().cgroups(), address, Values.duration(tick), log);
       warm.relayHttpTo(api.socket());
       log.accept(
           "REST API on "
