@@ -146,6 +146,17 @@ public final class OciMain implements Runnable {
     return null;
   }
 
+  /** The whole command tree, every verb built (for tools that walk it: help, man pages, tests). */
+  public static CommandLine fullCommandLine() {
+    CommandLine cli = new CommandLine(new OciMain());
+    try {
+      Subcommands.add(cli, VERBS, null, CommandLine.defaultFactory());
+    } catch (Exception e) {
+      throw new IllegalStateException("jvs-oci: cannot build the command line: " + e, e);
+    }
+    return cli;
+  }
+
   /** Runs one command line for {@code caller}; never exits the JVM (the service runs many). */
   public static int run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
     OciMain main = new OciMain();
