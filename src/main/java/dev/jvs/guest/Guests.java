@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -312,8 +313,7 @@ public final class Guests {
             Trace.mark("lock, guest.conf, state, template");
             // prepre-start: before anything of the run exists; its failure leaves nothing to undo
             Optional<String> refused =
-                scripts.run(
-                    name, GuestScripts.Event.PREPRE_START, config, java.util.OptionalLong.empty());
+                scripts.run(name, GuestScripts.Event.PREPRE_START, config, OptionalLong.empty());
             if (refused.isPresent()) {
               throw new JvsException(name + ": " + refused.get());
             }
@@ -321,10 +321,7 @@ public final class Guests {
                 launch.start(name, config, argv, app, attach == Attach.DETACHED, stdio, image);
             // a failing post-start is in the guest's log; the guest runs on
             scripts.run(
-                name,
-                GuestScripts.Event.POST_START,
-                config,
-                java.util.OptionalLong.of(launched.childPid()));
+                name, GuestScripts.Event.POST_START, config, OptionalLong.of(launched.childPid()));
           }
           if (attach == Attach.DETACHED) {
             launched.close();
@@ -370,20 +367,18 @@ public final class Guests {
    */
   private void stopLocked(GuestName name, Duration timeout) {
     GuestConfig config = files.config(name);
-    java.util.OptionalLong init =
+    OptionalLong init =
         instances
             .state(runs.instance(name))
-            .map(s -> java.util.OptionalLong.of(s.initPid()))
-            .orElse(java.util.OptionalLong.empty());
+            .map(s -> OptionalLong.of(s.initPid()))
+            .orElse(OptionalLong.empty());
     scripts.run(name, GuestScripts.Event.PRE_STOP, config, init);
     runs.stop(
         name,
         config,
         timeout,
-        () ->
-            scripts.run(
-                name, GuestScripts.Event.POST_STOP, config, java.util.OptionalLong.empty()));
-    scripts.run(name, GuestScripts.Event.POSTPOST_STOP, config, java.util.OptionalLong.empty());
+        () -> scripts.run(name, GuestScripts.Event.POST_STOP, config, OptionalLong.empty()));
+    scripts.run(name, GuestScripts.Event.POSTPOST_STOP, config, OptionalLong.empty());
   }
 
   /**
