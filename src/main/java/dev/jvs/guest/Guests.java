@@ -452,16 +452,22 @@ public final class Guests {
     return list(true);
   }
 
+  /**
+   * Guests are read side by side (each is a few small files and a /proc read, ~0.2 ms; reads take
+   * no lock), in name order; one deleted meanwhile is left out.
+   */
   private List<GuestStatus> list(boolean withUsage) {
-    List<GuestStatus> out = new ArrayList<>();
-    for (GuestName name : names()) {
-      try {
-        out.add(status(name, withUsage));
-      } catch (JvsException e) {
-        // deleted concurrently
-      }
-    }
-    return out;
+    return names().parallelStream()
+        .map(
+            name -> {
+              try {
+                return Optional.of(status(name, withUsage));
+              } catch (JvsException e) {
+                return Optional.<GuestStatus>empty(); // deleted concurrently
+              }
+            })
+        .flatMap(Optional::stream)
+        .toList();
   }
 
   public GuestStatus status(GuestName name) {
