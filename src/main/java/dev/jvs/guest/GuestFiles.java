@@ -7,13 +7,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /** Where a root keeps its guests on disk: their guest.conf files and names. */
 final class GuestFiles {
   private final JvsDirs dirs;
   private final ConfigFile configFile;
+  private final Map<GuestName, Parsed> parsed = new ConcurrentHashMap<>();
 
   GuestFiles(JvsDirs dirs, ConfigFile configFile) {
     this.dirs = dirs;
@@ -34,9 +39,33 @@ final class GuestFiles {
     return dirs.guest(name).resolve(ConfigFile.FILE_NAME);
   }
 
+  /**
+   * The guest's parsed guest.conf. A long-lived runtime (the service) answers `jvs list` from a
+   * cache: the file is parsed again only when its inode, size or mtime changed (jvs replaces it by
+   * rename; an editor changes its mtime).
+   */
   GuestConfig config(GuestName name) {
-    return configFile.read(configPath(name), name.value());
+    Path file = configPath(name);
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (IOException e) {
+      parsed.remove(name);
+      return configFile.read(file, name.value()); // reports the missing or unreadable file
+    }
+    Version version = new Version(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime());
+    Parsed cached = parsed.get(name);
+    if (cached != null && cached.version().equals(version)) {
+      return cached.config();
+    }
+    GuestConfig config = configFile.read(file, name.value());
+    parsed.put(name, new Parsed(version, config));
+    return config;
   }
+
+  private record Version(Object fileKey, long size, FileTime modified) {}
+
+  private record Parsed(Version version, GuestConfig config) {}
 
   /** Guests that exist (have a directory under guests/). */
   List<GuestName> names() {

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where jvs keeps things: persistent data under JVS_ROOT, runtime state under JVS_RUN, and the name
@@ -51,8 +52,15 @@ public record JvsDirs(Path root, Path run) {
     return run.resolve("locks").resolve(name.value() + ".lock");
   }
 
+  /** Computed once per root: every guest's status asks for it, and a digest costs ~50 us. */
+  private static final Map<Path, String> CGROUP_PARENTS = new ConcurrentHashMap<>();
+
   /** "jvs" for the default root, "jvs-" + 8 hex digits of the root's path otherwise. */
   public String cgroupParent() {
+    return CGROUP_PARENTS.computeIfAbsent(root, JvsDirs::cgroupParentOf);
+  }
+
+  private static String cgroupParentOf(Path root) {
     if (root.equals(DEFAULT_ROOT)) {
       return "jvs";
     }
