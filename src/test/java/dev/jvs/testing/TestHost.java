@@ -29,6 +29,7 @@ public final class TestHost implements AutoCloseable {
   private final Path base;
   private final JvsDirs dirs;
   private final Guests guests;
+  private boolean garbageExpected;
 
   public TestHost() {
     try {
@@ -135,9 +136,22 @@ public final class TestHost implements AutoCloseable {
     }
   }
 
-  /** Stops everything, collects garbage, removes the roots, then asserts nothing leaked. */
+  /**
+   * The test leaves something for gc on purpose (it killed a monitor or the service, or planted
+   * stale state): {@link #close()} then lets gc collect it instead of failing.
+   */
+  public void expectGarbage() {
+    garbageExpected = true;
+  }
+
+  /**
+   * Stops everything, removes the roots, then asserts nothing leaked. gc runs last as the safety
+   * net that keeps one test's leak from failing the next; what it had to collect fails this test,
+   * unless {@link #expectGarbage()} said so: jvs's own stop and cleanup must leave nothing.
+   */
   @Override
   public void close() {
+    List<String> collected = List.of();
     try {
       for (GuestStatus s : guests.list()) {
         if (s.state() == GuestStatus.State.RUNNING) {
@@ -145,10 +159,13 @@ public final class TestHost implements AutoCloseable {
         }
       }
     } finally {
-      guests.gc();
+      collected = guests.gc();
       List<String> leaks = LeakAudit.leftovers(base, dirs.cgroupParent());
       Trees.deleteIfExists(base);
       assertThat(leaks).as("objects left on the host").isEmpty();
+    }
+    if (!garbageExpected) {
+      assertThat(collected).as("what jvs left for gc to collect").isEmpty();
     }
   }
 }
