@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     description = {
-      "Run the jvs service in the foreground: the warm runtime for jvs and jvs-oci on",
-      "$JVS_RUN/jvs.sock (or the socket systemd passes), CPU scheduler (reservations),",
-      "memory.anon, overbooking watchdog, lxcfs for guest-local views.",
+      "Run the jvs service (REST API, scheduler, watchdog) in the foreground.",
+      "It is the warm runtime for jvs and jvs-oci on $JVS_RUN/jvs.sock (or the socket",
+      "systemd passes), the CPU scheduler (reservations), memory.anon, the overbooking",
+      "watchdog and lxcfs for guest-local views.",
       "Guests and containers keep running without it."
     })
 final class ServeCommand extends Verb implements Callable<Integer> {

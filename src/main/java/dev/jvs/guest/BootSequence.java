@@ -13,12 +13,38 @@ import java.util.function.Consumer;
  * keys, docs/guest-config.md). One guest's failure is logged; the others go on.
  */
 public final class BootSequence {
+  /** Where the sequence's lines go: what went as asked, and what failed (one line each). */
+  public interface Report {
+    void progress(String line);
+
+    void failure(String line);
+
+    /** Both kinds to one place (the service's log, a test's list). */
+    static Report to(Consumer<String> lines) {
+      return new Report() {
+        @Override
+        public void progress(String line) {
+          lines.accept(line);
+        }
+
+        @Override
+        public void failure(String line) {
+          lines.accept(line);
+        }
+      };
+    }
+  }
+
   private final Guests guests;
-  private final Consumer<String> log;
+  private final Report report;
+
+  public BootSequence(Guests guests, Report report) {
+    this.guests = guests;
+    this.report = report;
+  }
 
   public BootSequence(Guests guests, Consumer<String> log) {
-    this.guests = guests;
-    this.log = log;
+    this(guests, Report.to(log));
   }
 
   /** A guest and its place in the boot order. */
@@ -43,12 +69,12 @@ public final class BootSequence {
           continue;
         }
         if (s.state() == GuestStatus.State.RUNNING) {
-          log.accept("autostart: " + name + ": already running");
+          report.progress("autostart: " + name + ": already running");
           continue;
         }
         due.add(new Placed(name, boot));
       } catch (RuntimeException e) {
-        log.accept("autostart: " + e.getMessage());
+        report.failure("autostart: " + e.getMessage());
         failed++;
       }
     }
@@ -57,15 +83,16 @@ public final class BootSequence {
       Placed p = due.get(i);
       try {
         guests.start(p.name(), List.of(), Guests.Attach.DETACHED);
-        log.accept("autostart: started " + p.name());
+        report.progress("autostart: started " + p.name());
       } catch (RuntimeException e) {
-        log.accept("autostart: " + e.getMessage());
+        report.failure("autostart: " + e.getMessage());
         failed++;
         continue; // it did not start: the next need not wait for it
       }
       Duration delay = p.boot().delay();
       if (!delay.isZero() && i < due.size() - 1) {
-        log.accept("autostart: waiting " + Values.formatDuration(delay) + " (" + p.name() + ")");
+        report.progress(
+            "autostart: waiting " + Values.formatDuration(delay) + " (" + p.name() + ")");
         Thread.sleep(delay);
       }
     }
@@ -99,12 +126,12 @@ public final class BootSequence {
     for (Placed p : concat(byHand, booted)) {
       try {
         guests.stop(p.name(), guests.stopTimeout(p.name()));
-        log.accept("shutdown: stopped " + p.name());
+        report.progress("shutdown: stopped " + p.name());
       } catch (RuntimeException e) {
         if (guests.status(p.name()).state() == GuestStatus.State.STOPPED) {
-          log.accept("shutdown: " + p.name() + ": stopped meanwhile");
+          report.progress("shutdown: " + p.name() + ": stopped meanwhile");
         } else {
-          log.accept("shutdown: " + e.getMessage());
+          report.failure("shutdown: " + e.getMessage());
           failed++;
         }
       }
