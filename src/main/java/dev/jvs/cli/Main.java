@@ -42,6 +42,7 @@ public final class Main implements Runnable {
           UnifyCommand.class,
           OciCommand.class,
           ServeCommand.class,
+          TrustCommand.class,
           AutostartCommand.class,
           ShutdownCommand.class,
           StatCommand.class,

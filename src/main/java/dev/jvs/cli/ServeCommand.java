@@ -68,6 +68,14 @@ final class ServeCommand extends Verb implements Callable<Integer> {
   String listen;
 
   @Option(
+      names = "--group",
+      paramLabel = "GROUP",
+      description =
+          "make the socket mode 0660 for root and GROUP (e.g. jvs), whose members may then use"
+              + " the REST API on it; the jvs client's verbs stay root's")
+  String group;
+
+  @Option(
       names = "--stop-lxcfs",
       description =
           "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
@@ -106,6 +114,7 @@ final class ServeCommand extends Verb implements Callable<Integer> {
             dirs,
             caller.runtime(),
             Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
+            group,
             log);
     ApiServer api = null;
     try {
