@@ -39,8 +39,11 @@ public final class ApiServer implements AutoCloseable {
   private final Path socket;
   private final GuestWatcher watcher;
   private final String certificate; // SHA-256 fingerprint, or null without TCP
+  private final EventBus events;
 
-  private ApiServer(Server server, Path socket, GuestWatcher watcher, String certificate) {
+  private ApiServer(
+      Server server, Path socket, GuestWatcher watcher, String certificate, EventBus events) {
+    this.events = events;
     this.server = server;
     this.socket = socket;
     this.watcher = watcher;
@@ -138,7 +141,12 @@ public final class ApiServer implements AutoCloseable {
     }
     GuestWatcher watcher = new GuestWatcher(guests, events, counters, log);
     watcher.start(watchEvery);
-    return new ApiServer(server, socket, watcher, fingerprint);
+    return new ApiServer(server, socket, watcher, fingerprint, events);
+  }
+
+  /** Sends {@code e} to the event feed's subscribers (for what the watcher cannot see). */
+  public void publish(Event e) {
+    events.publish(e);
   }
 
   /** The unix socket the service relays HTTP connections to. */

@@ -43,6 +43,7 @@ public final class Main implements Runnable {
           OciCommand.class,
           ServeCommand.class,
           TrustCommand.class,
+          EventsCommand.class,
           AutostartCommand.class,
           ShutdownCommand.class,
           StatCommand.class,

@@ -1,6 +1,7 @@
 package dev.jvs.cli;
 
 import dev.jvs.api.ApiServer;
+import dev.jvs.api.Event;
 import dev.jvs.api.ListenAddress;
 import dev.jvs.guest.BootId;
 import dev.jvs.guest.BootSequence;
@@ -165,6 +166,15 @@ final class ServeCommand extends Verb implements Callable<Integer> {
               budget,
               new Watchdog(Values.size(minAvailable)),
               log);
+      ApiServer feed = api;
+      service.onReset(
+          r ->
+              feed.publish(
+                  new Event(
+                      java.time.Instant.now(),
+                      r.guest(),
+                      "watchdog-reset",
+                      Map.of("action", r.restart() ? "restart" : "stop", "reason", r.reason()))));
       Thread main = Thread.currentThread();
       java.lang.Runtime.getRuntime()
           .addShutdownHook(
