@@ -120,7 +120,13 @@ final class ServeCommand extends Verb implements Callable<Integer> {
     ApiServer api = null;
     try {
       api =
-          ApiServer.start(guests, caller.runtime().cgroups(), address, Values.duration(tick), log);
+          ApiServer.start(
+              guests,
+              caller.runtime().cgroups(),
+              address,
+              Values.duration(tick),
+              caller.env(),
+              log);
       warm.relayHttpTo(api.socket());
       log.accept(
           "REST API on "
