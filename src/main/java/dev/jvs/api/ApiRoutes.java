@@ -6,6 +6,7 @@ import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.TemplateSources;
 import dev.jvs.image.Templates;
 import dev.jvs.launch.Launcher;
 import java.io.IOException;
@@ -26,18 +27,28 @@ import java.util.Map;
  */
 final class ApiRoutes {
   static final int MAX_EXEC_OUTPUT = 1 << 20;
+  static final int MAX_WAIT_SECONDS = 300;
   private static final int CONSOLE_DEFAULT = 64 * 1024;
 
   private final Guests guests;
   private final Templates templates;
   private final CgroupDriver cgroups;
   private final Path scratch; // root-only: exec output files
+  private final Operations operations;
+  private final Map<String, String> env; // the service's: where templates are cached
 
-  ApiRoutes(Guests guests, CgroupDriver cgroups, Path scratch) {
+  ApiRoutes(
+      Guests guests,
+      CgroupDriver cgroups,
+      Path scratch,
+      Operations operations,
+      Map<String, String> env) {
     this.guests = guests;
     this.templates = new Templates(guests.dirs().templates());
     this.cgroups = cgroups;
     this.scratch = scratch;
+    this.operations = operations;
+    this.env = env;
   }
 
   Reply route(ApiRequest r) {
@@ -48,6 +59,7 @@ final class ApiRoutes {
     return switch (top) {
       case "guests" -> guests(r);
       case "templates" -> templates(r);
+      case "operations" -> operations(r);
       case "host" -> only(r, "GET", 1, this::host);
       default -> notFound(r);
     };
@@ -66,8 +78,15 @@ final class ApiRoutes {
       return switch (r.method()) {
         case "GET" -> Reply.json(GuestJson.status(guests.status(name)));
         case "DELETE" -> {
-          guests.delete(name, "true".equals(r.query().get("force")));
-          yield Reply.json(Map.of("deleted", name.value()));
+          boolean force = bool(r, "force");
+          requireGuest(name);
+          yield operations.run(
+              async(r),
+              "delete " + name,
+              () -> {
+                guests.delete(name, force);
+                return Reply.json(Map.of("deleted", name.value()));
+              });
         }
         default -> notAllowed(r);
       };
@@ -79,7 +98,7 @@ final class ApiRoutes {
       case "state" ->
           switch (r.method()) {
             case "GET" -> Reply.json(Map.of("state", guests.status(name).state().toString()));
-            case "PUT" -> changeState(name, Requests.stateChange(r.body()));
+            case "PUT" -> changeState(name, Requests.stateChange(r.body()), async(r));
             default -> notAllowed(r);
           };
       case "config" ->
@@ -99,28 +118,88 @@ final class ApiRoutes {
   private Reply build(ApiRequest r) {
     Requests.Build b = Requests.build(r.body());
     GuestName name = name(b.name());
-    guests.build(name, b.template());
-    return Reply.json(201, GuestJson.status(guests.status(name)));
+    return operations.run(
+        async(r),
+        "build " + name,
+        () -> {
+          guests.build(name, b.template());
+          return Reply.json(201, GuestJson.status(guests.status(name)));
+        });
   }
 
   private Reply cloneGuest(GuestName source, ApiRequest r) {
     GuestName target = name(Requests.cloneTarget(r.body()));
-    guests.clone(source, target);
-    return Reply.json(201, GuestJson.status(guests.status(target)));
+    requireGuest(source);
+    return operations.run(
+        async(r),
+        "clone " + source + " " + target,
+        () -> {
+          guests.clone(source, target);
+          return Reply.json(201, GuestJson.status(guests.status(target)));
+        });
   }
 
-  private Reply changeState(GuestName name, Requests.StateChange c) {
-    switch (c.action()) {
-      case START -> guests.start(name, List.of(), Guests.Attach.DETACHED);
-      case STOP -> guests.stop(name, stopTimeout(name, c));
-      case RESTART -> {
-        if (guests.status(name).state() == GuestStatus.State.RUNNING) {
-          guests.stop(name, stopTimeout(name, c));
-        }
-        guests.start(name, List.of(), Guests.Attach.DETACHED);
-      }
+  private Reply changeState(GuestName name, Requests.StateChange c, boolean async) {
+    requireGuest(name);
+    return operations.run(
+        async,
+        c.action().name().toLowerCase(java.util.Locale.ROOT) + " " + name,
+        () -> {
+          switch (c.action()) {
+            case START -> guests.start(name, List.of(), Guests.Attach.DETACHED);
+            case STOP -> guests.stop(name, stopTimeout(name, c));
+            case RESTART -> {
+              if (guests.status(name).state() == GuestStatus.State.RUNNING) {
+                guests.stop(name, stopTimeout(name, c));
+              }
+              guests.start(name, List.of(), Guests.Attach.DETACHED);
+            }
+          }
+          return Reply.json(GuestJson.status(guests.status(name)));
+        });
+  }
+
+  /** GET /1.0/operations, /1.0/operations/ID, /1.0/operations/ID/wait?timeout=S. */
+  private Reply operations(ApiRequest r) {
+    if (!r.method().equals("GET")) {
+      return notAllowed(r);
     }
-    return Reply.json(GuestJson.status(guests.status(name)));
+    return switch (r.depth()) {
+      case 1 -> Reply.json(operations.list());
+      case 2 -> Reply.json(operations.get(r.segment(1)).json());
+      case 3 ->
+          r.segment(2).equals("wait")
+              ? Reply.json(
+                  Operations.await(
+                      operations.get(r.segment(1)),
+                      Duration.ofSeconds(intParam(r, "timeout", 30, MAX_WAIT_SECONDS))))
+              : notFound(r);
+      default -> notFound(r);
+    };
+  }
+
+  /** An unknown guest is a 404 before an operation starts, not a failed operation. */
+  private void requireGuest(GuestName name) {
+    if (!Files.isDirectory(guests.dirs().guest(name))) {
+      throw new JvsException(name + ": no such guest");
+    }
+  }
+
+  /** ?async=true: answer 202 with the operation instead of waiting for it. */
+  private static boolean async(ApiRequest r) {
+    return bool(r, "async");
+  }
+
+  private static boolean bool(ApiRequest r, String key) {
+    String v = r.query().get(key);
+    if (v == null || v.equals("false")) {
+      return false;
+    }
+    if (v.equals("true")) {
+      return true;
+    }
+    throw ApiException.badRequest(
+        "query parameter '" + key + "': '" + ErrorStatus.line(v) + "' is not true or false");
   }
 
   private Duration stopTimeout(GuestName name, Requests.StateChange c) {
@@ -185,28 +264,64 @@ final class ApiRoutes {
   }
 
   private Reply templates(ApiRequest r) {
+    if (r.depth() == 1 && r.method().equals("POST")) {
+      return templateBuild(r);
+    }
     if (r.depth() == 1) {
       return only(
           r,
           "GET",
           1,
-          () ->
-              Reply.json(
-                  templates.list().stream()
-                      .map(
-                          t ->
-                              Map.<String, Object>of(
-                                  "name", t.name(),
-                                  "source", t.source(),
-                                  "image_config", t.imageConfig()))
-                      .toList()));
+          () -> Reply.json(templates.list().stream().map(this::templateJson).toList()));
     }
     if (r.depth() == 2 && r.method().equals("DELETE")) {
       String t = name(r.segment(1)).value(); // the same rule keeps a path out of a template name
       templates.remove(t, () -> guests.templateUsers(t));
       return Reply.json(Map.of("deleted", t));
     }
+    if (r.depth() == 2 && r.method().equals("GET")) {
+      String t = name(r.segment(1)).value();
+      return Reply.json(
+          templates.list().stream()
+              .filter(i -> i.name().equals(t))
+              .findFirst()
+              .map(this::templateJson)
+              .orElseThrow(() -> new ApiException(404, "no such template: " + t)));
+    }
     return r.depth() == 2 ? notAllowed(r) : notFound(r);
+  }
+
+  private Map<String, Object> templateJson(Templates.Info t) {
+    return Map.of("name", t.name(), "source", t.source(), "image_config", t.imageConfig());
+  }
+
+  /**
+   * POST /1.0/templates: {"name", "from": "busybox|debian:SUITE|oci:PATH"} builds as `jvs template
+   * build`, {"name", "import": "/host/path"} imports an OCI layout or archive as `jvs template
+   * import`.
+   */
+  private Reply templateBuild(ApiRequest r) {
+    Requests.TemplateSource t = Requests.templateSource(r.body());
+    String name = name(t.name()).value();
+    TemplateSources sources = TemplateSources.forHost(templates, env);
+    String what = (t.importPath() != null ? "import template " : "build template ") + name;
+    return operations.run(
+        async(r),
+        what,
+        () -> {
+          if (t.importPath() != null) {
+            sources.importImage(name, t.importPath());
+          } else {
+            sources.build(name, t.from(), line -> {});
+          }
+          return Reply.json(
+              201,
+              templates.list().stream()
+                  .filter(i -> i.name().equals(name))
+                  .findFirst()
+                  .map(this::templateJson)
+                  .orElseThrow());
+        });
   }
 
   private Reply host() {

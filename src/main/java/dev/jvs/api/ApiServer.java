@@ -39,8 +39,18 @@ public final class ApiServer implements AutoCloseable {
   private final Path socket;
   private final GuestWatcher watcher;
   private final String certificate; // SHA-256 fingerprint, or null without TCP
+  private final EventBus events;
+  private final Operations operations;
 
-  private ApiServer(Server server, Path socket, GuestWatcher watcher, String certificate) {
+  private ApiServer(
+      Server server,
+      Path socket,
+      GuestWatcher watcher,
+      String certificate,
+      EventBus events,
+      Operations operations) {
+    this.events = events;
+    this.operations = operations;
     this.server = server;
     this.socket = socket;
     this.watcher = watcher;
@@ -56,6 +66,7 @@ public final class ApiServer implements AutoCloseable {
       CgroupDriver cgroups,
       InetSocketAddress listen,
       java.time.Duration watchEvery,
+      java.util.Map<String, String> env,
       Consumer<String> log) {
     Path dir = guests.dirs().run().resolve("jvs-api");
     Path socket = dir.resolve("http.sock");
@@ -67,6 +78,7 @@ public final class ApiServer implements AutoCloseable {
       throw new JvsException(dir + ": " + e.getMessage(), e);
     }
     EventBus events = new EventBus();
+    Operations operations = new Operations(log);
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     GuestCounters counters = new GuestCounters(cgroups, guests.dirs());
@@ -75,7 +87,7 @@ public final class ApiServer implements AutoCloseable {
     TrustedClients trusted = new TrustedClients(guests.dirs().root());
     ApiHandler handler =
         new ApiHandler(
-            new ApiRoutes(guests, cgroups, dir),
+            new ApiRoutes(guests, cgroups, dir, operations, env),
             events,
             () -> {
               ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
@@ -138,7 +150,12 @@ public final class ApiServer implements AutoCloseable {
     }
     GuestWatcher watcher = new GuestWatcher(guests, events, counters, log);
     watcher.start(watchEvery);
-    return new ApiServer(server, socket, watcher, fingerprint);
+    return new ApiServer(server, socket, watcher, fingerprint, events, operations);
+  }
+
+  /** Sends {@code e} to the event feed's subscribers (for what the watcher cannot see). */
+  public void publish(Event e) {
+    events.publish(e);
   }
 
   /** The unix socket the service relays HTTP connections to. */
@@ -154,6 +171,7 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     watcher.close();
+    operations.close();
     try {
       server.stop();
     } catch (Exception e) {

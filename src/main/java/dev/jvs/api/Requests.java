@@ -26,6 +26,27 @@ final class Requests {
   /** POST /1.0/guests/{name}/exec: non-interactive, stdin given whole. */
   record Exec(List<String> command, String stdin) {}
 
+  /** POST /1.0/templates: built {@code from} a source, or imported from a host path. */
+  record TemplateSource(String name, String from, java.nio.file.Path importPath) {}
+
+  static TemplateSource templateSource(byte[] body) {
+    JsonBody b = JsonBody.parse(body, Set.of("name", "from", "import"));
+    String name = b.requiredString("name");
+    String from = b.string("from", null);
+    String path = b.string("import", null);
+    if ((from == null) == (path == null)) {
+      throw ApiException.badRequest("give one of the fields 'from' (build) and 'import' (a path)");
+    }
+    if (path != null) {
+      if (!path.startsWith("/") || path.indexOf('\0') >= 0) {
+        throw ApiException.badRequest(
+            "field 'import': '" + ErrorStatus.line(path) + "' is not an absolute path");
+      }
+      return new TemplateSource(name, null, java.nio.file.Path.of(path));
+    }
+    return new TemplateSource(name, from, null);
+  }
+
   static StateChange stateChange(byte[] body) {
     JsonBody b = JsonBody.parse(body, Set.of("action", "timeout", "force"));
     String action = b.requiredString("action");

@@ -42,6 +42,8 @@ public final class Main implements Runnable {
           UnifyCommand.class,
           OciCommand.class,
           ServeCommand.class,
+          TrustCommand.class,
+          EventsCommand.class,
           AutostartCommand.class,
           ShutdownCommand.class,
           StatCommand.class,

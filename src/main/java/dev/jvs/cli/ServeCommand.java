@@ -1,6 +1,7 @@
 package dev.jvs.cli;
 
 import dev.jvs.api.ApiServer;
+import dev.jvs.api.Event;
 import dev.jvs.api.ListenAddress;
 import dev.jvs.guest.BootId;
 import dev.jvs.guest.BootSequence;
@@ -69,6 +70,14 @@ final class ServeCommand extends Verb implements Callable<Integer> {
   String listen;
 
   @Option(
+      names = "--group",
+      paramLabel = "GROUP",
+      description =
+          "make the socket mode 0660 for root and GROUP (e.g. jvs), whose members may then use"
+              + " the REST API on it; the jvs client's verbs stay root's")
+  String group;
+
+  @Option(
       names = "--stop-lxcfs",
       description =
           "unmount and end jvs's lxcfs instance of this JVS_RUN, then exit (guests"
@@ -107,11 +116,18 @@ final class ServeCommand extends Verb implements Callable<Integer> {
             dirs,
             caller.runtime(),
             Map.of("jvs", Main::run, "jvs-oci", OciMain::run),
+            group,
             log);
     ApiServer api = null;
     try {
       api =
-          ApiServer.start(guests, caller.runtime().cgroups(), address, Values.duration(tick), log);
+          ApiServer.start(
+              guests,
+              caller.runtime().cgroups(),
+              address,
+              Values.duration(tick),
+              caller.env(),
+              log);
       warm.relayHttpTo(api.socket());
       log.accept(
           "REST API on "
@@ -157,6 +173,15 @@ final class ServeCommand extends Verb implements Callable<Integer> {
               budget,
               new Watchdog(Values.size(minAvailable)),
               log);
+      ApiServer feed = api;
+      service.onReset(
+          r ->
+              feed.publish(
+                  new Event(
+                      java.time.Instant.now(),
+                      r.guest(),
+                      "watchdog-reset",
+                      Map.of("action", r.restart() ? "restart" : "stop", "reason", r.reason()))));
       Thread main = Thread.currentThread();
       java.lang.Runtime.getRuntime()
           .addShutdownHook(

@@ -36,6 +36,7 @@ public final class Service implements AutoCloseable {
   private final Map<String, Long> applied = new HashMap<>();
   private final int hostCpus = Runtime.getRuntime().availableProcessors();
   private volatile boolean stopped;
+  private volatile Consumer<Reset> onReset = r -> {};
 
   public Service(
       Guests guests,
@@ -48,6 +49,11 @@ public final class Service implements AutoCloseable {
     this.budget = budget;
     this.watchdog = watchdog;
     this.log = log;
+  }
+
+  /** Tells {@code listener} of every reset the watchdog made (the REST API's event feed). */
+  public void onReset(Consumer<Reset> listener) {
+    this.onReset = listener;
   }
 
   /** Ticks until {@link #close()} (or interruption). */
@@ -187,6 +193,7 @@ public final class Service implements AutoCloseable {
                 : ""));
     try {
       guests.stop(name, Duration.ZERO);
+      onReset.accept(new Reset(r.guest(), restart, r.reason()));
       if (restart) {
         guests.start(name, List.of(), Guests.Attach.DETACHED);
       }

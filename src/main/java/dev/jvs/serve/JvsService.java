@@ -5,10 +5,14 @@ import dev.jvs.guest.JvsDirs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +46,7 @@ public final class JvsService implements AutoCloseable {
   private final ExecutorService threads =
       Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("jvs-serve-", 0).factory());
   private volatile HttpRelay http; // null: no REST API here
+  private final String group; // null: root only; else this group's members may speak HTTP
   private volatile boolean stopping;
   private Thread acceptor;
 
@@ -52,7 +57,9 @@ public final class JvsService implements AutoCloseable {
       JvsDirs dirs,
       RuntimeCache runtime,
       Map<String, Verbs> fronts,
+      String group,
       Consumer<String> log) {
+    this.group = group;
     this.listener = listener;
     this.socket = socket;
     this.owned = owned;
@@ -69,6 +76,9 @@ public final class JvsService implements AutoCloseable {
    * there; replaces a stale socket file.
    *
    * @param fronts the front-ends by name ("jvs", "jvs-oci")
+   * @param group null for a root-only socket; else the socket is mode 0660 owned by root and this
+   *     group, whose members may then use the REST API on it (the native client's protocol, which
+   *     runs verbs as root with the caller's paths and environment, stays root's)
    */
   public static JvsService open(
       Path socket,
@@ -76,12 +86,14 @@ public final class JvsService implements AutoCloseable {
       JvsDirs dirs,
       RuntimeCache runtime,
       Map<String, Verbs> fronts,
+      String group,
       Consumer<String> log) {
     UnixSocket inherited = UnixSocket.inherited(env.get("LISTEN_PID"), env.get("LISTEN_FDS"));
-    if (inherited != null) {
+    if (inherited != null) { // its mode and group are the socket unit's
       return new JvsService(
-          inherited, Path.of(inherited.boundPath()), false, dirs, runtime, fronts, log);
+          inherited, Path.of(inherited.boundPath()), false, dirs, runtime, fronts, group, log);
     }
+    GroupPrincipal owner = group == null ? null : lookUpGroup(group);
     try {
       Files.createDirectories(socket.toAbsolutePath().getParent());
       if (Files.exists(socket)) {
@@ -94,16 +106,35 @@ public final class JvsService implements AutoCloseable {
       Files.deleteIfExists(temporary);
       UnixSocket listener = UnixSocket.listen(temporary);
       try {
-        Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+        if (owner == null) {
+          Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+        } else { // group first: the mode opens it only to root and that group
+          Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+          Files.getFileAttributeView(temporary, PosixFileAttributeView.class).setGroup(owner);
+          Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-rw----"));
+        }
         Files.move(temporary, socket, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
         listener.close();
         Files.deleteIfExists(temporary);
         throw e;
       }
-      return new JvsService(listener, socket, true, dirs, runtime, fronts, log);
+      return new JvsService(listener, socket, true, dirs, runtime, fronts, group, log);
     } catch (IOException e) {
       throw new JvsException(socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static GroupPrincipal lookUpGroup(String group) {
+    try {
+      return FileSystems.getDefault()
+          .getUserPrincipalLookupService()
+          .lookupPrincipalByGroupName(group);
+    } catch (UserPrincipalNotFoundException e) {
+      throw new JvsException(
+          "serve: --group " + group + ": no such group (groupadd " + group + ")");
+    } catch (IOException e) {
+      throw new JvsException("serve: --group " + group + ": " + e.getMessage(), e);
     }
   }
 
@@ -150,11 +181,14 @@ public final class JvsService implements AutoCloseable {
     String what = "#" + n;
     try (ClientSession session = new ClientSession(connection)) {
       long[] peer = connection.peer();
-      if (peer[1] != 0) {
+      boolean isHttp = http != null && HttpRelay.isHttp(connection.peekByte());
+      // Not root: only a member of the opted-in group gets this far (the socket's mode), and
+      // only for HTTP
+      if (peer[1] != 0 && !(group != null && isHttp)) {
         log.accept(what + " refused: uid " + peer[1] + " (pid " + peer[0] + ") is not root");
         return;
       }
-      if (http != null && HttpRelay.isHttp(connection.peekByte())) {
+      if (isHttp) {
         http.relay(connection, threads);
         return;
       }
