@@ -2,6 +2,7 @@ package dev.jvs.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
@@ -14,7 +15,8 @@ import org.eclipse.jetty.util.Callback;
  * The web dashboard (docs/api.md, "Dashboard"): its three static files, kept in the jar and served
  * at / in front of the API. They carry no data and so need no token: the page asks for one and
  * sends it as a bearer header on every API call, which a cross-site page cannot do (no cookie).
- * Everything else goes on to the API.
+ * Everything else goes on to the API, except what a browser marks as sent from another site's page:
+ * on a unix socket forwarded to a browser there is no token to stop it.
  */
 final class Dashboard extends Handler.Wrapper {
   private static final String DIR = "dashboard/";
@@ -43,6 +45,12 @@ final class Dashboard extends Handler.Wrapper {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    if (origin != null && !sameOrigin(origin, request.getHeaders().get(HttpHeader.HOST))) {
+      ApiHandler.fail(
+          response, callback, 403, "cross-site request refused (Origin " + origin + ")");
+      return true;
+    }
     File file = files.get(request.getHttpURI().getDecodedPath());
     if (file == null) {
       return super.handle(request, response, callback);
@@ -62,6 +70,16 @@ final class Dashboard extends Handler.Wrapper {
     ByteBuffer body = method.equals("HEAD") ? null : ByteBuffer.wrap(file.bytes());
     response.write(true, body, callback);
     return true;
+  }
+
+  /** Whether a browser's Origin names the host the request went to (scripts send none). */
+  private static boolean sameOrigin(String origin, String host) {
+    try {
+      String authority = URI.create(origin).getRawAuthority();
+      return host != null && authority != null && authority.equalsIgnoreCase(host);
+    } catch (IllegalArgumentException e) {
+      return false; // "null" (a sandboxed page) or garbage
+    }
   }
 
   private static File load(String name, String type) {

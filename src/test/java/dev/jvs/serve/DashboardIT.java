@@ -8,6 +8,12 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.testing.TestHost;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +92,19 @@ class DashboardIT {
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "stopped"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
         step("created");
+
+        // Another site's page cannot use the dashboard's access: a request its browser marks with
+        // a foreign Origin is refused, even on the unix socket, where no token is asked for.
+        String refused =
+            rawHttp(
+                service.socket,
+                "PUT /1.0/guests/dash1/state HTTP/1.0\r\nHost: jvs\r\nOrigin: https://evil.example"
+                    + "\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n\r\n"
+                    + "{\"action\":\"start\"}");
+        assertThat(refused)
+            .containsPattern("^HTTP/1\\.[01] 403 ")
+            .contains("cross-site request refused");
+        assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
 
         // Start it: it runs, and its sparklines fill with points from the polls.
         browser
@@ -211,6 +230,18 @@ class DashboardIT {
   private static int points(WebDriver browser, String svg) {
     String n = browser.findElement(By.cssSelector(svg)).getAttribute("data-points");
     return n == null ? 0 : Integer.parseInt(n);
+  }
+
+  /** One request over the unix socket, as written; the reply, read to its end. */
+  private static String rawHttp(Path socket, String request) throws IOException {
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(socket));
+      ByteBuffer out = ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8));
+      while (out.hasRemaining()) {
+        ch.write(out);
+      }
+      return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   private static int freePort() throws IOException {

@@ -140,7 +140,7 @@ async function poll() {
     render(guests);
     if (selected) await showConsole(selected);
   } catch (e) {
-    if (e.status !== 401) $('events-state').textContent = 'poll failed: ' + e.message;
+    if (e.status !== 401) $('guest-count').textContent = 'not updated: ' + e.message;
   } finally {
     pollBusy = false;
   }
@@ -198,7 +198,7 @@ function push(series, value) {
 function render(guests) {
   const running = guests.filter((g) => g.state === 'running').length;
   $('no-guests').hidden = guests.length > 0;
-  $('events-state').textContent = `(${guests.length} guests, ${running} running)`;
+  $('guest-count').textContent = `(${guests.length}, ${running} running)`;
   const names = new Set(guests.map((g) => g.name));
   for (const [name, row] of rows) {
     if (!names.has(name)) {
@@ -219,8 +219,8 @@ function render(guests) {
     row.stop.disabled = row.busy || g.state !== 'running';
     row.restart.disabled = row.busy || g.state !== 'running';
     const h = usage.get(g.name) || {cpu: [], mem: []};
-    spark(row.cpu, h.cpu, 100);
-    spark(row.mem, h.mem, 1 << 20);
+    spark(row.cpu, h.cpu, 1);
+    spark(row.mem, h.mem, 1024);
     row.cpuText.textContent = h.cpu.length ? h.cpu[h.cpu.length - 1].toFixed(1) + ' %' : '';
     row.memText.textContent = h.mem.length ? bytes(h.mem[h.mem.length - 1]) : '';
   }
@@ -435,6 +435,8 @@ async function followEvents() {
       showLogin(errorOf(await reply.text()));
       return;
     }
+    if (!reply.ok) throw new Error(errorOf(await reply.text()));
+    $('events-state').textContent = 'live';
     const reader = reply.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = '';
     for (;;) {
@@ -450,7 +452,9 @@ async function followEvents() {
   } catch (e) {
     if (abort.signal.aborted) return;
   }
-  if (eventsAbort === abort) setTimeout(followEvents, 2000); // the service went away: try again
+  if (eventsAbort !== abort) return;
+  $('events-state').textContent = 'reconnecting…'; // the service went away: try again
+  setTimeout(() => eventsAbort === abort && followEvents(), 2000);
 }
 
 function showEvent(block) {
