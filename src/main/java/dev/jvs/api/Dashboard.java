@@ -9,6 +9,7 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -67,13 +68,14 @@ final class Dashboard extends Handler.Wrapper {
     response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.getHeaders().put("Referrer-Policy", "no-referrer");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, file.bytes().length);
-    ByteBuffer body = method.equals("HEAD") ? null : ByteBuffer.wrap(file.bytes());
+    ByteBuffer body =
+        method.equals("HEAD") ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(file.bytes());
     response.write(true, body, callback);
     return true;
   }
 
   /** Whether a browser's Origin names the host the request went to (scripts send none). */
-  private static boolean sameOrigin(String origin, String host) {
+  static boolean sameOrigin(String origin, String host) {
     try {
       String authority = URI.create(origin).getRawAuthority();
       return host != null && authority != null && authority.equalsIgnoreCase(host);

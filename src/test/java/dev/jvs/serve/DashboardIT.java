@@ -54,7 +54,8 @@ class DashboardIT {
     started = System.nanoTime();
     try (TestHost host = new TestHost();
         TestService service = TestService.start(host, "--listen", "127.0.0.1:" + port)) {
-      String token = new TrustedClients(host.dirs().root()).add("dashboard-it");
+      TrustedClients trusted = new TrustedClients(host.dirs().root());
+      String token = trusted.add("dashboard-it");
       step("service listening");
       Path profile = host.base().resolve("chromium");
       GuestName guest = GuestName.of("dash1");
@@ -92,6 +93,12 @@ class DashboardIT {
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "stopped"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
         step("created");
+
+        // The page is on the unix socket too, from the same jar.
+        assertThat(rawHttp(service.socket, "GET / HTTP/1.0\r\nHost: jvs\r\n\r\n"))
+            .containsPattern("^HTTP/1\\.[01] 200 ")
+            .contains("Content-Security-Policy: default-src 'self'")
+            .contains("<title>jvs</title>");
 
         // Another site's page cannot use the dashboard's access: a request its browser marks with
         // a foreign Origin is refused, even on the unix socket, where no token is asked for.
@@ -166,6 +173,12 @@ class DashboardIT {
         }
         wait.until(d -> points(d, "tr[data-guest='dash1'] svg.spark.cpu") == 0);
         step("stopped, events seen");
+
+        // Revoking the token ends the session at the page's next call.
+        trusted.remove("dashboard-it");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        assertThat(browser.findElement(By.id("main")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("login-error")).getText()).contains("not trusted");
       } finally {
         screenshot(browser, "dashboard.png"); // also of a failure, to see why
         browserProcesses = browserProcesses(profile); // all there are by now, renderers too

@@ -44,7 +44,7 @@ async function api(method, path, body) {
   });
   const text = await reply.text();
   if (reply.status === 401) {
-    showLogin(sessionStorage.getItem(TOKEN_KEY) ? errorOf(text) : '');
+    unauthorized(text);
     throw new ApiError(401, errorOf(text));
   }
   if (!reply.ok) throw new ApiError(reply.status, errorOf(text));
@@ -81,6 +81,12 @@ async function connect() {
   } catch (e) {
     if (e.status !== 401) $('login-error').textContent = e.message;
   }
+}
+
+/** A refused token: back to the login, saying why; once, though calls run side by side. */
+function unauthorized(text) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token || $('login').hidden) showLogin(token ? errorOf(text) : '');
 }
 
 function showLogin(message) {
@@ -432,7 +438,7 @@ async function followEvents() {
   try {
     const reply = await fetch('/1.0/events', {headers: authHeaders(), signal: abort.signal});
     if (reply.status === 401) {
-      showLogin(errorOf(await reply.text()));
+      unauthorized(await reply.text());
       return;
     }
     if (!reply.ok) throw new Error(errorOf(await reply.text()));
