@@ -136,7 +136,7 @@ public final class ApiServer implements AutoCloseable {
       server.addConnector(tcp);
       handler.requireTokenOn(tcp);
     }
-    server.setHandler(handler);
+    server.setHandler(new Dashboard(handler)); // the web dashboard's files at /, then the API
     try {
       server.start();
     } catch (Exception e) {
