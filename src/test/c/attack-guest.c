@@ -533,6 +533,33 @@ static int spoof_udp(const char *src, const char *dst, const char *port, const c
   return 1;
 }
 
+/* Not an attack: the listener the spoofing attacks aim at, run by the test in a namespace of its
+ * own. Prints "udp-from SRC PAYLOAD" for each datagram to PORT within SECONDS, then "udp-done". */
+static int udp_listen(const char *port, const char *seconds) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(port))};
+  if (s < 0 || bind(s, (struct sockaddr *)&at, sizeof at) < 0) return result("udp-listen", -1);
+  printf("udp-listen ok\n");
+  fflush(stdout);
+  time_t end = time(NULL) + atol(seconds);
+  while (time(NULL) < end) {
+    struct timeval tv = {.tv_sec = 1};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[256];
+    struct sockaddr_in from;
+    socklen_t len = sizeof from;
+    ssize_t n = recvfrom(s, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &len);
+    if (n < 0) continue;
+    buf[n] = 0;
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
+    printf("udp-from %s %s\n", text, buf);
+    fflush(stdout);
+  }
+  printf("udp-done\n");
+  return 0;
+}
+
 /* Not an attack: what iputils' ping does without NET_RAW. One ICMP echo over an unprivileged
  * ICMP datagram socket (allowed by net.ipv4.ping_group_range), and its reply within 5 s. */
 static int icmp_echo(const char *dst) {
@@ -668,6 +695,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "packet-socket")) return packet_socket();
   if (!strcmp(m, "spoof-udp")) return spoof_udp(a, b, argv[4], argv[5]);
   if (!strcmp(m, "icmp-echo")) return icmp_echo(a);
+  if (!strcmp(m, "udp-listen")) return udp_listen(a, b);
   if (!strcmp(m, "fork-bomb")) return fork_bomb(atol(a), atol(b));
   if (!strcmp(m, "memory-hog")) return memory_hog(atol(a));
   if (!strcmp(m, "disk-fill")) return disk_fill(a, atol(b));

@@ -216,5 +216,19 @@ final class GuestLaunch {
                 + " is not in this host's bounding set, so jvs cannot grant it");
       }
     }
+    // A host-ip guest shares the host's stack: raw and packet sockets, IP_TRANSPARENT or routes
+    // would send with any source address past its net.ip hooks (docs/networking.md).
+    if (NetConfig.from(config.resources()).mode() == dev.jvs.net.NetMode.HOST_IP) {
+      for (Capability c : List.of(Capability.NET_RAW, Capability.NET_ADMIN)) {
+        if (config.capabilities().contains(c)) {
+          throw new JvsException(
+              name
+                  + ": caps.add: "
+                  + c
+                  + " is refused with net.mode=host-ip (the guest shares the host's network"
+                  + " stack, where it could send with any source address)");
+        }
+      }
+    }
   }
 }

@@ -73,7 +73,10 @@ final class BridgeNetwork {
               "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
               "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
               "link set " + bridge + " up"));
-      nft.create(subnet, bridge);
+      // Published ports through 127.0.0.1: a DNATed loopback connection leaves by the bridge
+      // only with route_localnet on it (the nft guard keeps guests from using it the other way).
+      NetTools.run("sysctl", "-q", "-w", "net.ipv4.conf." + bridge + ".route_localnet=1");
+      nft.create(subnet, names.ula(), bridge);
       IpForward.enable();
     }
     String veth = names.veth(guest);
@@ -96,7 +99,7 @@ final class BridgeNetwork {
             "route add ::/0 via " + names.ula() + "1"));
     // ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW.
     NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
-    nft.addGuest(guest, ip, veth, config.publish(), config.isolate());
+    nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
     }

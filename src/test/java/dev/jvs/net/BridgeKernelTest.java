@@ -128,6 +128,90 @@ class BridgeKernelTest {
     }
   }
 
+  /**
+   * A published port answers wherever the host's own services would (issue 15, item 4): on
+   * 127.0.0.1, on the host's own addresses (IPv4 and IPv6), from another network namespace (the
+   * outside host), and from another guest through the host's address (hairpin). Guests cannot use
+   * the bridge's route_localnet to reach the host's loopback.
+   */
+  @Test
+  void publishedPortsAnswerOnLoopbackOnHostAddressesAndFromElsewhere() throws Exception {
+    try (TestHost host = new TestHost()) {
+      Subnet subnet = OutsideHost.useOwnSubnet(host, "");
+      try (OutsideHost out = new OutsideHost(host)) {
+        int published = 21000 + out.n;
+        GuestName a = bridged(host, "pub", Map.of("net.publish", published + ":80/tcp"));
+        GuestName b = bridged(host, "peer", Map.of());
+        serveHttp(host, a, "hello-pub");
+        String ula = NetNames.of(host.dirs().root()).ula();
+        List<String> hostTargets = new java.util.ArrayList<>();
+        hostTargets.add("127.0.0.1");
+        hostTargets.add("[" + ula + "1]");
+        hostTargets.add(out.hostAddress());
+        for (String family : List.of("-4", "-6")) {
+          OutsideHost.sh("ip -o " + family + " addr show scope global")
+              .lines()
+              .filter(l -> !l.split("\\s+")[1].startsWith("jvs"))
+              .map(l -> l.replaceAll(".* inet6? ([0-9a-f.:]+)/.*", "$1"))
+              .map(t -> t.contains(":") ? "[" + t + "]" : t)
+              .forEach(hostTargets::add);
+        }
+        for (String target : hostTargets) {
+          assertThat(
+                  OutsideHost.sh(
+                          "busybox timeout 5 busybox wget -q -O - http://"
+                              + target
+                              + ":"
+                              + published
+                              + "/")
+                      .strip())
+              .as("from the host to " + target)
+              .isEqualTo("hello-pub");
+        }
+        assertThat(
+                out.inside(
+                        "busybox timeout 5 busybox wget -q -O - http://"
+                            + out.hostAddress()
+                            + ":"
+                            + published
+                            + "/")
+                    .strip())
+            .as("from another namespace")
+            .isEqualTo("hello-pub");
+        assertThat(wget(host, b, "http://" + subnet.gateway() + ":" + published + "/"))
+            .as("from another guest through the host's address")
+            .isEqualTo("hello-pub");
+
+        // route_localnet is on for the bridge, but a guest still cannot reach the host's
+        // loopback-only services through its gateway.
+        try (ServerSocket loopbackOnly = new ServerSocket()) {
+          loopbackOnly.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+          Thread t = Thread.ofVirtual().start(() -> answer(loopbackOnly, "hello-loopback"));
+          String gwMac =
+              java.nio.file.Files.readString(
+                      java.nio.file.Path.of(
+                          "/sys/class/net", NetNames.of(host.dirs().root()).bridge(), "address"))
+                  .strip();
+          // What a guest holding NET_ADMIN in its own namespace could set up: 127.0.0.1 routed
+          // out of eth0 to the gateway's MAC instead of its own loopback.
+          OutsideHost.sh(
+              "nsenter --net=/proc/"
+                  + host.guests().status(b).initPid()
+                  + "/ns/net sh -c 'ip route del local 127.0.0.0/8 dev lo table local;"
+                  + " ip route del local 127.0.0.1 dev lo table local;"
+                  + " sysctl -q -w net.ipv4.conf.eth0.route_localnet=1;"
+                  + " ip neigh replace 127.0.0.1 lladdr "
+                  + gwMac
+                  + " dev eth0 nud permanent; ip route add 127.0.0.1/32 dev eth0'");
+          assertThat(wget(host, b, "http://127.0.0.1:" + loopbackOnly.getLocalPort() + "/"))
+              .doesNotContain("hello");
+          loopbackOnly.close();
+          t.join(5000);
+        }
+      }
+    }
+  }
+
   private static void answer(ServerSocket server, String body) {
     try (Socket s = server.accept();
         OutputStream o = s.getOutputStream()) {

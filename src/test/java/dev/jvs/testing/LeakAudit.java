@@ -72,7 +72,7 @@ public final class LeakAudit {
             .forEach(p -> found.add("link " + p.getFileName()));
       }
       boolean hasNft = Files.isExecutable(Path.of("/usr/sbin/nft"));
-      for (String family : hasNft ? List.of("ip", "bridge") : List.<String>of()) {
+      for (String family : hasNft ? List.of("ip", "inet", "bridge") : List.<String>of()) {
         Process nft =
             new ProcessBuilder("nft", "list", "table", family, net.table())
                 .redirectErrorStream(true)

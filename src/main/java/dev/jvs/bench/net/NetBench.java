@@ -334,7 +334,7 @@ public final class NetBench {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    for (String family : List.of("ip", "bridge")) {
+    for (String family : List.of("ip", "inet", "bridge")) {
       try {
         Outside.sh("nft list table " + family + " " + names.table() + " >/dev/null 2>&1");
         left.add("nft table " + family + " " + names.table());
