@@ -38,6 +38,12 @@ setup() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # A criu that passes `criu check` here, for checkpoint/restore (docs/checkpoint.md): the host's,
+  # else 4.1.1 built once into /var/cache/jvs/criu. Optional: JVS_SKIP_CRIU=1 skips it, and
+  # without one `jvs checkpoint` says so.
+  if [ -z "${JVS_SKIP_CRIU:-}" ] && ! tools/criu/criu.sh ensure >/dev/null; then
+    echo "build.sh: no working criu; jvs checkpoint and restore will fail (docs/checkpoint.md)" >&2
+  fi
 }
 
 build() {
