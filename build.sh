@@ -4,6 +4,8 @@
 #   ./build.sh test    install what jvs needs, build it and run the whole test suite
 #   ./build.sh build   install and build only (target/jvs.jar, jvs-init, jvs-client; ./jvs runs the CLI)
 #   ./build.sh setup   install Debian packages only
+#   ./build.sh deb     build the Debian package jvs_VERSION_amd64.deb (tools/deb) into target/, or
+#                      into $JVS_BUILD_DIR; needs no network beyond what Maven's cache lacks
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
@@ -77,6 +79,11 @@ train_aot() {
 
 case "${1:-build}" in
   setup) setup ;;
+  deb)
+    out=${JVS_BUILD_DIR:-target}
+    mvn -B -q -DskipTests -Djvs.buildDir="$(readlink -f "$out")" package
+    tools/deb/build-deb.sh "$out" "$out"
+    ;;
   build) setup; build ;;
   demo)
     setup; build
@@ -94,5 +101,5 @@ case "${1:-build}" in
     # (dev.jvs.v2host.CgroupV2HostKernelTest: a QEMU VM, killed after 13 minutes at most).
     mvn -B verify -Djvs.excludedGroups= ${JVS_TEST_ARGS:-}
     ;;
-  *) echo "usage: $0 {demo|test|build|setup}" >&2; exit 2 ;;
+  *) echo "usage: $0 {demo|test|build|setup|deb}" >&2; exit 2 ;;
 esac

@@ -73,7 +73,7 @@ static int cold(char **args)
 {
 	const char *home = getenv("JVS_JAVA_HOME");
 	int oci = !strcmp(front, "jvs-oci"), n = 0, serve = args[0] && !strcmp(args[0], "serve");
-	char java[PATH_MAX], jar[BESIDE], aot[BESIDE], aot_flag[BESIDE + 16], init[BESIDE + 16];
+	char java[BESIDE], jar[BESIDE], aot[BESIDE], aot_flag[BESIDE + 16], init[BESIDE + 16];
 	char **argv, **a = args;
 	size_t count = 0;
 
@@ -82,7 +82,11 @@ static int cold(char **args)
 	argv = malloc((16 + count) * sizeof *argv);
 	if (!argv)
 		return 1;
-	snprintf(java, sizeof java, "%s/bin/java", home && *home ? home : DEFAULT_JAVA_HOME);
+	/* The Debian package's own jlink runtime beside us first (/usr/lib/jvs/runtime), then
+	 * JVS_JAVA_HOME, then the JDK the build used. */
+	snprintf(java, sizeof java, "%s/runtime/bin/java", dir);
+	if (access(java, X_OK) < 0)
+		snprintf(java, sizeof java, "%s/bin/java", home && *home ? home : DEFAULT_JAVA_HOME);
 	snprintf(jar, sizeof jar, "%s/jvs.jar", dir);
 	snprintf(aot, sizeof aot, "%s/%s.aot", dir, oci ? "jvs-oci" : "jvs");
 	snprintf(aot_flag, sizeof aot_flag, "-XX:AOTCache=%s", aot);
