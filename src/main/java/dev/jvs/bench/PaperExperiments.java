@@ -9,7 +9,7 @@ public final class PaperExperiments {
   private PaperExperiments() {}
 
   public static List<PaperExperiment> all() {
-    return List.of(new MicroBench());
+    return List.of(new MicroBench(), new DensityBench());
   }
 
   /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       BenchSharingCommand.class,
       BenchOciCommand.class,
       BenchPaperCommand.class,
+      BenchDensityCommand.class,
       CommandLine.HelpCommand.class
     })
 final class BenchCommand implements Runnable {
