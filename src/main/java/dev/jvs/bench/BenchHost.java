@@ -14,8 +14,13 @@ import dev.jvs.kernel.seccomp.SeccompCompiler;
 import dev.jvs.kernel.seccomp.SeccompProfiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
@@ -28,11 +33,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A private jvs installation for one benchmark run: JVS_ROOT, JVS_RUN and scratch space under a
  * fresh /tmp/jvs-bench-* directory, and the runtime built on them as the CLI builds it. {@link
  * #close()} (also run by a shutdown hook, so Ctrl-C cleans up too) removes every guest, cgroup,
- * foreign container and file the run made, and fails loudly if something stays.
+ * foreign container and file the run made, and fails loudly if something stays. The run holds a
+ * lock on base/owner.lock while it lives, so that a later run can tell a killed run's leftovers
+ * from a live one and clean them up ({@link #reclaimAbandoned}).
  */
 public final class BenchHost implements AutoCloseable {
   /** The largest cpu.share a guest can have (the v1 scale jvs speaks). */
   private static final long MAX_CPU_SHARES = 262_144;
+
+  private static final String OWNER_LOCK = "owner.lock";
+  private static final String BASE_PREFIX = "jvs-bench-";
 
   private final Path base;
   private final JvsDirs dirs;
@@ -44,9 +54,17 @@ public final class BenchHost implements AutoCloseable {
   private final Deque<Runnable> cleanups = new ConcurrentLinkedDeque<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook = new Thread(this::close, "jvs-bench-cleanup");
+  private final FileChannel owner;
 
   private BenchHost(Path base, Path initBinary) throws IOException {
     this.base = base;
+    this.owner =
+        FileChannel.open(
+            base.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (owner.tryLock() == null) {
+      owner.close();
+      throw new JvsException(base + ": in use by another benchmark run");
+    }
     this.dirs = new JvsDirs(base.resolve("root"), base.resolve("run"));
     this.initBinary = initBinary.toAbsolutePath();
     this.cgroups = CgroupDriver.detect();
@@ -63,7 +81,7 @@ public final class BenchHost implements AutoCloseable {
   public static BenchHost create(Path initBinary) {
     Path base;
     try {
-      base = Files.createTempDirectory(Path.of("/tmp"), "jvs-bench-");
+      base = Files.createTempDirectory(Path.of("/tmp"), BASE_PREFIX);
     } catch (IOException e) {
       throw new UncheckedIOException("benchmark directory: " + e.getMessage(), e);
     }
@@ -158,8 +176,51 @@ public final class BenchHost implements AutoCloseable {
     } else {
       failures.add("left on the host (not deleting " + base + "): " + String.join(", ", left));
     }
+    try {
+      owner.close();
+    } catch (IOException e) {
+      failures.add(base.resolve(OWNER_LOCK) + ": " + e.getMessage());
+    }
     if (!failures.isEmpty()) {
       throw new JvsException("benchmark cleanup: " + String.join("; ", failures));
+    }
+  }
+
+  /**
+   * Cleans up after benchmark runs that were killed before their cleanup ran: every
+   * /tmp/jvs-bench-* whose owner lock nobody holds any more. Their guests are deleted, their runc
+   * and crun containers too, and the directory only once no mount is left below it (as {@link
+   * #close()} does). Runs without an owner lock (older builds) are left alone. Returns the
+   * directories cleaned up.
+   */
+  public static List<String> reclaimAbandoned(Path initBinary) {
+    List<String> reclaimed = new ArrayList<>();
+    try (DirectoryStream<Path> runs =
+        Files.newDirectoryStream(Path.of("/tmp"), BASE_PREFIX + "*")) {
+      for (Path base : runs) {
+        if (Files.isRegularFile(base.resolve(OWNER_LOCK)) && abandoned(base)) {
+          BenchHost host = new BenchHost(base, initBinary);
+          for (String runtime : List.of("runc", "crun")) {
+            Path state = host.scratch().resolve(runtime + "-state");
+            OciRuntime.find(runtime, state, host.commands()).ifPresent(r -> r.deleteAll());
+          }
+          host.close();
+          reclaimed.add(base.toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("/tmp: " + e.getMessage(), e);
+    }
+    return reclaimed;
+  }
+
+  /** Whether nobody holds {@code base}'s owner lock (its run died). */
+  private static boolean abandoned(Path base) throws IOException {
+    try (FileChannel ch = FileChannel.open(base.resolve(OWNER_LOCK), StandardOpenOption.WRITE)) {
+      FileLock lock = ch.tryLock();
+      return lock != null;
+    } catch (OverlappingFileLockException e) {
+      return false; // a run of this very JVM
     }
   }
 

@@ -27,6 +27,15 @@ public final class MemoryBench {
   }
 
   public MemoryReport run(int count) throws InterruptedException {
+    return run(count, () -> {}, names -> {});
+  }
+
+  /**
+   * As {@link #run(int)}, calling {@code beforeStart} once all guests are built and none runs, and
+   * {@code whileUp} once all run and the memory figures are taken, before they are deleted.
+   */
+  public MemoryReport run(int count, Runnable beforeStart, Consumer<List<GuestName>> whileUp)
+      throws InterruptedException {
     Guests guests = host.guests();
     List<GuestName> names = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
@@ -38,6 +47,7 @@ public final class MemoryBench {
       guests.build(name, "busybox");
     }
     try {
+      beforeStart.run();
       ProcMemory.Meminfo before = ProcMemory.settled();
       progress.accept("starting " + count + " system guests");
       long t0 = System.nanoTime();
@@ -64,6 +74,7 @@ public final class MemoryBench {
           processes++;
         }
       }
+      whileUp.accept(names);
       return new MemoryReport(
           count,
           before.available(),

@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
       BenchNetCommand.class,
       BenchSharingCommand.class,
       BenchOciCommand.class,
+      BenchPaperCommand.class,
+      BenchDensityCommand.class,
       CommandLine.HelpCommand.class
     })
 final class BenchCommand implements Runnable {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchHelpTest {
   private static final List<String> BENCHMARKS =
-      List.of("start", "cpu", "isolation", "net", "sharing", "oci");
+      List.of("start", "cpu", "isolation", "net", "sharing", "oci", "paper", "density");
 
   private record Run(int code, String out, String err, String systemErr) {}
 

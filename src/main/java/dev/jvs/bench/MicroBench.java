@@ -1,0 +1,208 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.Guests;
+import dev.jvs.launch.Launcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The paper's lmbench table: jvs-lmprobe natively, in a fresh jvs guest and in a fresh runc
+ * container on the same busybox rootfs, in interleaved rounds (each round starts one system further
+ * along); each row as the geometric mean of the rounds' ratios to native with its 95 % confidence
+ * interval.
+ */
+public final class MicroBench implements PaperExperiment {
+  private static final String NATIVE = "native";
+  private static final String JVS = "jvs";
+  private static final String RUNC = "runc";
+  private static final GuestName GUEST = GuestName.of("micro");
+
+  /** The paper: VServer within 1 % of native on every lmbench row. */
+  private static final double GOAL = 1.01;
+
+  @Override
+  public String name() {
+    return "micro";
+  }
+
+  @Override
+  public String title() {
+    return "lmbench micro-benchmarks (the paper's Table 3), native vs jvs vs runc";
+  }
+
+  @Override
+  public Duration estimate(boolean quick) {
+    return Duration.ofSeconds(quick ? 30 : 240);
+  }
+
+  private static int rounds(boolean quick) {
+    return quick ? 3 : 10;
+  }
+
+  private static int budgetMillis(boolean quick) {
+    return quick ? 15 : 150;
+  }
+
+  @Override
+  public Output run(BenchHost host, boolean quick, Consumer<String> progress) {
+    progress.accept("building jvs-lmprobe with gcc");
+    Path probe = LmProbe.build(host.scratch().resolve("probe"), host.commands());
+    Path rootfs = host.templateRootfs();
+    LmProbe.install(probe, rootfs);
+    host.guests().build(GUEST, "busybox");
+    List<String> args = new ArrayList<>(List.of(String.valueOf(budgetMillis(quick))));
+    args.addAll(LmProbe.TESTS);
+
+    Map<String, Trial> systems = new LinkedHashMap<>();
+    systems.put(NATIVE, () -> runNative(host, probe, args));
+    systems.put(JVS, () -> runGuest(host, args));
+    List<String> notes = new ArrayList<>();
+    Optional<OciRuntime> runc =
+        OciRuntime.find(RUNC, host.scratch().resolve("runc-state"), host.commands());
+    if (runc.isPresent()) {
+      host.onClose(runc.get()::deleteAll);
+      List<String> argv = new ArrayList<>(List.of("/jvs-lmprobe", "/jvs-lmdir"));
+      argv.addAll(args);
+      Path bundle = runc.get().bundle(host.scratch().resolve("runc-micro"), rootfs, argv);
+      systems.put(RUNC, () -> runRunc(host, runc.get(), bundle));
+    } else {
+      notes.add("runc is not installed: no runc column");
+    }
+
+    int rounds = rounds(quick);
+    List<String> names = List.copyOf(systems.keySet());
+    Map<String, List<Map<String, Double>>> results = new LinkedHashMap<>();
+    names.forEach(n -> results.put(n, new ArrayList<>()));
+    ResultTable table = new ResultTable();
+    for (int r = 0; r < rounds; r++) {
+      host.checkOpen();
+      progress.accept("round " + (r + 1) + "/" + rounds);
+      for (int k = 0; k < names.size(); k++) {
+        String system = names.get(Math.floorMod(r + k, names.size()));
+        Map<String, Double> rows = systems.get(system).run();
+        results.get(system).add(rows);
+        int round = r;
+        rows.forEach((row, ns) -> table.add(system, row, unit(row), round, ns));
+      }
+    }
+
+    List<String> compared = names.subList(1, names.size());
+    double[][] mean = new double[compared.size()][LmProbe.ROWS.size()];
+    double[][] low = new double[compared.size()][LmProbe.ROWS.size()];
+    double[][] high = new double[compared.size()][LmProbe.ROWS.size()];
+    List<Claim> claims = new ArrayList<>();
+    for (int s = 0; s < compared.size(); s++) {
+      String system = compared.get(s);
+      for (int i = 0; i < LmProbe.ROWS.size(); i++) {
+        String row = LmProbe.ROWS.get(i);
+        double[] ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          ratios[r] = results.get(system).get(r).get(row) / results.get(NATIVE).get(r).get(row);
+        }
+        double[] m = MeanInterval.ofRatios(ratios);
+        mean[s][i] = m[0];
+        low[s][i] = m[1];
+        high[s][i] = m[2];
+        if (system.equals(JVS)) {
+          claims.add(
+              Claim.ratio(
+                  name(),
+                  row + ": jvs / native",
+                  "VServer within 1 % of native (<= 1.01x)",
+                  m,
+                  GOAL));
+        } else {
+          notes.add(
+              String.format(
+                  "%s: %s / native %.3fx [%.3f, %.3f]; jvs / %s %.3fx",
+                  row, system, m[0], m[1], m[2], system, mean[0][i] / m[0]));
+        }
+      }
+    }
+    for (int i = 0; i < LmProbe.ROWS.size(); i++) {
+      String row = LmProbe.ROWS.get(i);
+      double nativeMedian =
+          Quartiles.of(results.get(NATIVE).stream().mapToDouble(m -> m.get(row)).toArray())
+              .median();
+      notes.add(String.format("native %s: %.1f %s (median)", row, nativeMedian, unit(row)));
+    }
+    notes.add(
+        rounds
+            + " interleaved rounds, each test running for "
+            + budgetMillis(quick)
+            + " ms per round and system (best of 5 parts); ratios are cost ratios (time per"
+            + " operation or per MiB), above 1 slower than native, as geometric means over the"
+            + " rounds with a 95 % interval");
+    notes.add(
+        "jvs runs the probe as a fresh app guest (Guests.start FOREGROUND) with its default"
+            + " seccomp filter; runc runs `runc run` on runc's default spec (no seccomp filter)."
+            + " File rows work in /jvs-lmdir: on the guest's overlayfs root for jvs, on the"
+            + " template directory itself for runc, in the benchmark's scratch directory natively");
+    BarChart chart =
+        new BarChart(
+            "lmbench rows: cost relative to native (95 % CI), lower is better",
+            "time per operation / native", LmProbe.ROWS, compared, mean, low, high, 1.0);
+    host.guests().delete(GUEST, true);
+    return new Output(table, claims, Map.of("micro", chart), notes);
+  }
+
+  private interface Trial {
+    Map<String, Double> run();
+  }
+
+  private static String unit(String row) {
+    return row.endsWith("bandwidth") ? "ns/MiB" : "ns/op";
+  }
+
+  private static Duration timeout() {
+    return Duration.ofMinutes(10);
+  }
+
+  private static Map<String, Double> runNative(BenchHost host, Path probe, List<String> args) {
+    List<String> argv =
+        new ArrayList<>(List.of(probe.toString(), host.scratch().resolve("jvs-lmdir").toString()));
+    argv.addAll(args);
+    return LmProbe.parse(NATIVE, host.commands().check(argv, timeout()));
+  }
+
+  private static Map<String, Double> runGuest(BenchHost host, List<String> args) {
+    Path out = host.scratch().resolve("micro-guest.out");
+    Path err = host.scratch().resolve("micro-guest.err");
+    List<String> argv = new ArrayList<>(List.of("/jvs-lmprobe", "/jvs-lmdir"));
+    argv.addAll(args);
+    Launcher.Stdio stdio =
+        new Launcher.Stdio(
+            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+            ProcessBuilder.Redirect.to(out.toFile()),
+            ProcessBuilder.Redirect.to(err.toFile()));
+    int code = host.guests().start(GUEST, argv, Guests.Attach.FOREGROUND, stdio);
+    String text;
+    try {
+      text = Files.readString(out) + Files.readString(err);
+    } catch (IOException e) {
+      throw new UncheckedIOException(out + ": " + e.getMessage(), e);
+    }
+    if (code != 0) {
+      throw new JvsException("micro guest: jvs-lmprobe exited " + code + ": " + text.strip());
+    }
+    return LmProbe.parse(JVS, text);
+  }
+
+  private static Map<String, Double> runRunc(BenchHost host, OciRuntime runc, Path bundle) {
+    String id = runc.newId("micro");
+    return LmProbe.parse(
+        RUNC,
+        host.commands().check(runc.base("run", "--bundle", bundle.toString(), id), timeout()));
+  }
+}

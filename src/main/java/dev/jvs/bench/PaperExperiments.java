@@ -1,0 +1,38 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The experiments of `jvs bench paper`, in the order they run and appear in the report. */
+public final class PaperExperiments {
+  private PaperExperiments() {}
+
+  public static List<PaperExperiment> all() {
+    return List.of(new MicroBench(), new DensityBench());
+  }
+
+  /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */
+  public static List<PaperExperiment> select(List<String> only) {
+    if (only.isEmpty()) {
+      return all();
+    }
+    List<PaperExperiment> chosen = new ArrayList<>();
+    for (String name : only) {
+      chosen.add(
+          all().stream()
+              .filter(e -> e.name().equals(name))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new JvsException(
+                          "--only: no experiment "
+                              + name
+                              + " (there are: "
+                              + String.join(
+                                  ", ", all().stream().map(PaperExperiment::name).toList())
+                              + ")")));
+    }
+    return chosen;
+  }
+}
