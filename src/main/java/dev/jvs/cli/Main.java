@@ -4,11 +4,8 @@ import dev.jvs.base.JvsException;
 import dev.jvs.serve.Caller;
 import dev.jvs.serve.Fallback;
 import dev.jvs.serve.Subcommands;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
@@ -76,14 +73,7 @@ public final class Main implements Runnable {
    *     service: its client then runs it so
    */
   public static int run(Caller caller, String... args) {
-    PrintWriter out = writer(caller.out());
-    PrintWriter err = writer(caller.err());
-    try {
-      return run(caller, out, err, args);
-    } finally { // what a verb printed without a line's end is the caller's too
-      out.flush();
-      err.flush();
-    }
+    return caller.printing((out, err) -> run(caller, out, err, args));
   }
 
   /** As {@link #run(String...)}, printing to the given writers. */
@@ -141,10 +131,6 @@ public final class Main implements Runnable {
 
   /** Verbs the service leaves to a JVM of their own: the service itself, and benchmarks. */
   private static final Set<String> OWN_JVM = Set.of("serve", "bench");
-
-  private static PrintWriter writer(OutputStream stream) {
-    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
-  }
 
   /** Creates the commands picocli needs, each knowing its caller. */
   private record Factory(Caller caller) implements CommandLine.IFactory {

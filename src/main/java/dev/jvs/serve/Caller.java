@@ -5,7 +5,10 @@ import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -26,6 +29,26 @@ public interface Caller {
   OutputStream out();
 
   OutputStream err();
+
+  /** What a command line does, printing to the caller's stdout and stderr. */
+  interface Printing {
+    int run(PrintWriter out, PrintWriter err);
+  }
+
+  /**
+   * Runs {@code body} with the caller's stdout and stderr as UTF-8 writers and returns its status;
+   * both are flushed after, since what a verb printed without a line's end is the caller's too.
+   */
+  default int printing(Printing body) {
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(out(), StandardCharsets.UTF_8), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(err(), StandardCharsets.UTF_8), true);
+    try {
+      return body.run(out, err);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
 
   /** Whether the caller's fd 0, 1 or 2 is a terminal. */
   boolean isTerminal(int fd);

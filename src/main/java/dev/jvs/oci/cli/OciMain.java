@@ -4,10 +4,8 @@ import dev.jvs.base.JvsException;
 import dev.jvs.oci.Containers;
 import dev.jvs.serve.Caller;
 import dev.jvs.serve.Subcommands;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -115,22 +113,11 @@ public final class OciMain implements Runnable {
 
   /** Runs one command line for {@code caller}, printing to its stdout and stderr. */
   public static int run(Caller caller, String... args) {
-    PrintWriter out = writer(caller.out());
-    PrintWriter err = writer(caller.err());
-    try {
-      return run(caller, out, err, args);
-    } finally { // what a verb printed without a line's end is the caller's too
-      out.flush();
-      err.flush();
-    }
+    return caller.printing((out, err) -> run(caller, out, err, args));
   }
 
   public static int run(PrintWriter out, PrintWriter err, String... args) {
     return run(Caller.self(), out, err, args);
-  }
-
-  private static PrintWriter writer(java.io.OutputStream stream) {
-    return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
   }
 
   /** The verb after the global options, or null (then every verb's model is built). */
