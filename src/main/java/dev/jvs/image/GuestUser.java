@@ -24,11 +24,11 @@ public record GuestUser(long uid, long gid) {
     Long gid = null;
     if (parts[0].matches("\\d+")) {
       uid = Long.parseLong(parts[0]);
-      Optional<String[]> entry = lookup(rootfs.resolve("etc/passwd"), 2, parts[0]);
+      Optional<String[]> entry = lookup(rootfs, "etc/passwd", 2, parts[0]);
       gid = entry.map(e -> Long.parseLong(e[3])).orElse(null);
     } else {
       String[] e =
-          lookup(rootfs.resolve("etc/passwd"), 0, parts[0])
+          lookup(rootfs, "etc/passwd", 0, parts[0])
               .orElseThrow(
                   () ->
                       new JvsException(
@@ -45,7 +45,7 @@ public record GuestUser(long uid, long gid) {
       } else {
         gid =
             Long.parseLong(
-                lookup(rootfs.resolve("etc/group"), 0, parts[1])
+                lookup(rootfs, "etc/group", 0, parts[1])
                     .orElseThrow(
                         () ->
                             new JvsException(
@@ -58,9 +58,24 @@ public record GuestUser(long uid, long gid) {
     return new GuestUser(uid, gid == null ? uid : gid);
   }
 
-  private static Optional<String[]> lookup(Path file, int field, String value) {
-    // The template's /etc/passwd may be a symlink: never follow it out of the template.
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+  /**
+   * Whether {@code name} is a regular file reached from {@code rootfs} through directories only: a
+   * template's "etc" (or its passwd) may be a symlink to the host's, which must not be read.
+   */
+  private static boolean isInTemplate(Path rootfs, String name) {
+    Path p = rootfs;
+    for (String part : name.split("/")) {
+      p = p.resolve(part);
+      if (Files.isSymbolicLink(p)) {
+        return false;
+      }
+    }
+    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static Optional<String[]> lookup(Path rootfs, String name, int field, String value) {
+    Path file = rootfs.resolve(name);
+    if (!isInTemplate(rootfs, name)) {
       return Optional.empty();
     }
     try {
