@@ -149,6 +149,9 @@ class DashboardIT {
             ExpectedConditions.textToBePresentInElementLocated(By.id("limits-message"), "saved"));
         assertThat(browser.findElement(rssError).getText()).isEmpty();
         assertThat(host.guests().config(guest).resources()).containsEntry("memory.rss", "64M");
+        wait.until( // the running guest's new limit, as the next scrape has it
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-guest='dash1'] .mem-value"), " of 64.0 MiB"));
         step("limits refused and saved");
 
         // The console log view shows the guest's console (busybox init prints to it).

@@ -140,7 +140,10 @@ async function poll() {
   try {
     const [guests, metrics] = await Promise.all([
       api('GET', '/1.0/guests'),
-      api('GET', '/1.0/metrics'),
+      api('GET', '/1.0/metrics').catch((e) => {
+        if (e.status === 401) throw e;
+        return ''; // the list without usage rather than nothing
+      }),
     ]);
     record(guests, parseMetrics(metrics));
     render(guests);
@@ -159,14 +162,20 @@ async function poll() {
   }
 }
 
-/** guest -> {cpu: seconds, mem: bytes} from the Prometheus text. */
+const SAMPLES = new Map([
+  ['jvs_guest_cpu_seconds_total', 'cpu'],
+  ['jvs_guest_memory_usage_bytes', 'mem'],
+  ['jvs_guest_memory_limit_bytes', 'limit'],
+]);
+
+/** guest -> {cpu: seconds, mem: bytes, limit: bytes} from the Prometheus text. */
 function parseMetrics(text) {
   const byGuest = new Map();
   for (const line of text.split('\n')) {
-    const m = /^(jvs_guest_cpu_seconds_total|jvs_guest_memory_usage_bytes)\{[^}]*guest="([^"]*)"[^}]*\} (\S+)/.exec(line);
-    if (!m) continue;
+    const m = /^(\w+)\{[^}]*guest="([^"]*)"[^}]*\} (\S+)/.exec(line);
+    if (!m || !SAMPLES.has(m[1])) continue;
     const u = byGuest.get(m[2]) || {};
-    u[m[1] === 'jvs_guest_memory_usage_bytes' ? 'mem' : 'cpu'] = Number(m[3]);
+    u[SAMPLES.get(m[1])] = Number(m[3]);
     byGuest.set(m[2], u);
   }
   return byGuest;
@@ -192,6 +201,7 @@ function record(guests, now) {
       h.lastTime = t;
     }
     if (m.mem !== undefined) push(h.mem, m.mem);
+    h.limit = m.limit;
     usage.set(g.name, h);
   }
 }
@@ -228,7 +238,9 @@ function render(guests) {
     spark(row.cpu, h.cpu, 1);
     spark(row.mem, h.mem, 1024);
     row.cpuText.textContent = h.cpu.length ? h.cpu[h.cpu.length - 1].toFixed(1) + ' %' : '';
-    row.memText.textContent = h.mem.length ? bytes(h.mem[h.mem.length - 1]) : '';
+    row.memText.textContent = h.mem.length
+      ? bytes(h.mem[h.mem.length - 1]) + (h.limit ? ' of ' + bytes(h.limit) : '')
+      : '';
   }
 }
 
@@ -238,6 +250,8 @@ function addRow(name) {
     s.setAttribute('class', 'spark ' + kind);
     s.setAttribute('viewBox', `0 0 ${HISTORY - 1} 20`);
     s.setAttribute('preserveAspectRatio', 'none');
+    s.setAttribute('role', 'img');
+    s.setAttribute('aria-label', (kind === 'cpu' ? 'CPU' : 'memory') + ' over the last 90 s');
     const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
     line.setAttribute('points', '');
     s.append(line);
