@@ -70,10 +70,8 @@ class DashboardIT {
       List<ProcessHandle> browserProcesses;
       try {
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
-        browser.get("https://127.0.0.1:" + port + "/");
-
         // Without a token the page asks for one, and a wrong one is refused.
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        open(browser, "https://127.0.0.1:" + port + "/");
         login(browser, "jvs_not-a-token");
         wait.until(
             ExpectedConditions.textToBePresentInElementLocated(
@@ -141,6 +139,7 @@ class DashboardIT {
         browser.findElement(By.id("save-limits")).click();
         By rssError = By.cssSelector("[data-key='memory.rss'] .field-error");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(rssError, "memory.rss"));
+        screenshot(browser, "dashboard-limit-refused.png");
         assertThat(browser.findElement(rss).getAttribute("class")).contains("invalid");
         assertThat(host.guests().config(guest).resources()).doesNotContainKey("memory.rss");
         setField(browser, rss, "64M");
@@ -176,6 +175,19 @@ class DashboardIT {
         }
         wait.until(d -> points(d, "tr[data-guest='dash1'] svg.spark.cpu") == 0);
         step("stopped, events seen");
+
+        // Delete it: a second click confirms; the row goes and the feed says so.
+        By delete = By.cssSelector("tr[data-guest='dash1'] button[data-action='delete']");
+        browser.findElement(delete).click();
+        wait.until(ExpectedConditions.textToBe(delete, "Sure?"));
+        assertThat(host.guests().list()).hasSize(1); // one click deletes nothing
+        browser.findElement(delete).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+        wait.until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#events li[data-guest='dash1'][data-type='deleted']")));
+        assertThat(host.guests().list()).isEmpty();
+        step("deleted");
 
         // Revoking the token ends the session at the page's next call.
         trusted.remove("dashboard-it");
@@ -227,6 +239,26 @@ class DashboardIT {
     Path shot = buildDir().resolve(name);
     Files.write(shot, ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES));
     System.out.println("DashboardIT: screenshot " + shot);
+  }
+
+  /**
+   * Loads the page, again if Chromium dropped it for a change of the host's interfaces
+   * (ERR_NETWORK_CHANGED: other jvs tests on the host add and remove veths at any time).
+   */
+  private static void open(WebDriver browser, String url) {
+    for (int attempt = 1; ; attempt++) {
+      browser.get(url);
+      try {
+        new WebDriverWait(browser, Duration.ofSeconds(20))
+            .until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        return;
+      } catch (org.openqa.selenium.TimeoutException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        System.out.println("DashboardIT: page not shown, loading it again: " + browser.getTitle());
+      }
+    }
   }
 
   private static void login(WebDriver browser, String token) {

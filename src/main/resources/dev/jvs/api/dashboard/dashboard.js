@@ -32,16 +32,28 @@ class ApiError extends Error {
   }
 }
 
-/** One API call; JSON in and out, text for text replies. A 401 brings the login back. */
-async function api(method, path, body) {
+/**
+ * One API call; JSON in and out, text for text replies. A 401 brings the login back. A request
+ * that got no answer is sent once more, as a person would click again: Chromium drops requests
+ * when the host's interfaces change (ERR_NETWORK_CHANGED), which on a jvs host they often do; a
+ * repeated action that had gone through is answered by the API's own error (e.g. 409).
+ */
+async function api(method, path, body, again = true) {
   const headers = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const reply = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: 'no-store',
-  });
+  let reply;
+  try {
+    reply = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (!again) throw new ApiError(0, 'no answer from the service: ' + e.message);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return api(method, path, body, false);
+  }
   const text = await reply.text();
   if (reply.status === 401) {
     unauthorized(text);
@@ -224,9 +236,10 @@ function render(guests) {
     }
   }
   const body = $('guests').tBodies[0];
-  for (const g of guests) {
+  guests.forEach((g, i) => {
     const row = rows.get(g.name) || addRow(g.name);
-    body.append(row.tr); // keeps the rows in the list's (name) order
+    // In the list's (name) order; a row in place stays, so that its buttons keep the focus.
+    if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null);
     row.state.textContent = g.state + (g.state !== 'running' && g.last_exit ? ` (${g.last_exit.text})` : '');
     row.state.className = 'state ' + g.state;
     row.tr.dataset.state = g.state;
@@ -234,6 +247,7 @@ function render(guests) {
     row.start.disabled = row.busy || g.state === 'running';
     row.stop.disabled = row.busy || g.state !== 'running';
     row.restart.disabled = row.busy || g.state !== 'running';
+    row.remove.disabled = row.busy || g.state === 'running';
     const h = usage.get(g.name) || {cpu: [], mem: []};
     spark(row.cpu, h.cpu, 1);
     spark(row.mem, h.mem, 1024);
@@ -241,7 +255,7 @@ function render(guests) {
     row.memText.textContent = h.mem.length
       ? bytes(h.mem[h.mem.length - 1]) + (h.limit ? ' of ' + bytes(h.limit) : '')
       : '';
-  }
+  });
 }
 
 function addRow(name) {
@@ -276,6 +290,7 @@ function addRow(name) {
     start: button('start', 'Start'),
     stop: button('stop', 'Stop'),
     restart: button('restart', 'Restart'),
+    remove: button('delete', 'Delete'),
     error: el('span', {class: 'error row-error'}),
     busy: false,
   };
@@ -286,7 +301,7 @@ function addRow(name) {
     el('td', {}, row.state),
     el('td', {}, row.cpu, row.cpuText),
     el('td', {}, row.mem, row.memText),
-    el('td', {}, row.start, row.stop, row.restart, row.error),
+    el('td', {}, row.start, row.stop, row.restart, row.remove, row.error),
   );
   rows.set(name, row);
   return row;
@@ -313,12 +328,19 @@ function bytes(n) {
 
 async function act(name, action) {
   const row = rows.get(name);
+  if (action === 'delete' && row.remove.textContent !== 'Sure?') {
+    row.remove.textContent = 'Sure?'; // a second click deletes; a click elsewhere does not
+    row.remove.addEventListener('blur', () => (row.remove.textContent = 'Delete'), {once: true});
+    return;
+  }
   row.busy = true;
   row.error.textContent = '';
   row.state.textContent = action + '…';
-  for (const b of [row.start, row.stop, row.restart]) b.disabled = true;
+  for (const b of [row.start, row.stop, row.restart, row.remove]) b.disabled = true;
   try {
-    await api('PUT', `/1.0/guests/${encodeURIComponent(name)}/state`, {action});
+    const path = `/1.0/guests/${encodeURIComponent(name)}`;
+    if (action === 'delete') await api('DELETE', path);
+    else await api('PUT', path + '/state', {action});
   } catch (e) {
     row.error.textContent = e.message;
   } finally {
