@@ -51,9 +51,11 @@ class DashboardIT {
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "chromium and chromium-driver are not installed (./build.sh setup installs them)");
     int port = freePort();
+    ProcessHandle serviceProcess;
     started = System.nanoTime();
     try (TestHost host = new TestHost();
         TestService service = TestService.start(host, "--listen", "127.0.0.1:" + port)) {
+      serviceProcess = service.process.toHandle();
       TrustedClients trusted = new TrustedClients(host.dirs().root());
       String token = trusted.add("dashboard-it");
       step("service listening");
@@ -112,9 +114,7 @@ class DashboardIT {
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
 
         // Start it: it runs, and its sparklines fill with points from the polls.
-        browser
-            .findElement(By.cssSelector("tr[data-guest='dash1'] button[data-action='start']"))
-            .click();
+        click(browser, By.cssSelector("tr[data-guest='dash1'] button[data-action='start']"));
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "running"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.RUNNING);
         wait.until(
@@ -158,9 +158,7 @@ class DashboardIT {
         screenshot(browser, "dashboard-running.png");
 
         // Stop it, and the feed shows what happened.
-        browser
-            .findElement(By.cssSelector("tr[data-guest='dash1'] button[data-action='stop']"))
-            .click();
+        click(browser, By.cssSelector("tr[data-guest='dash1'] button[data-action='stop']"));
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "stopped"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
         // A stop ends busybox's init by SIGTERM, which it answers by exiting 0: the feed says
@@ -178,7 +176,7 @@ class DashboardIT {
 
         // Delete it: a second click confirms; the row goes and the feed says so.
         By delete = By.cssSelector("tr[data-guest='dash1'] button[data-action='delete']");
-        browser.findElement(delete).click();
+        click(browser, delete);
         wait.until(ExpectedConditions.textToBe(delete, "Sure?"));
         assertThat(host.guests().list()).hasSize(1); // one click deletes nothing
         browser.findElement(delete).click();
@@ -203,6 +201,7 @@ class DashboardIT {
       assertThat(browserProcessesLeft(browserProcesses, profile)).as("browser processes").isEmpty();
       assertThat(service.logText()).contains("api dashboard-it PUT /1.0/guests/dash1/state -> 200");
     }
+    assertThat(serviceProcess.isAlive()).as("the service after its stop").isFalse();
   }
 
   private static long started;
@@ -259,6 +258,11 @@ class DashboardIT {
         System.out.println("DashboardIT: page not shown, loading it again: " + browser.getTitle());
       }
     }
+  }
+
+  /** Clicks {@code button} once it can be clicked (a row's buttons wait while an action runs). */
+  private static void click(WebDriver browser, By button) {
+    new WebDriverWait(browser, WAIT).until(ExpectedConditions.elementToBeClickable(button)).click();
   }
 
   private static void login(WebDriver browser, String token) {

@@ -244,10 +244,7 @@ function render(guests) {
     row.state.className = 'state ' + g.state;
     row.tr.dataset.state = g.state;
     row.tr.classList.toggle('selected', g.name === selected);
-    row.start.disabled = row.busy || g.state === 'running';
-    row.stop.disabled = row.busy || g.state !== 'running';
-    row.restart.disabled = row.busy || g.state !== 'running';
-    row.remove.disabled = row.busy || g.state === 'running';
+    enableButtons(row);
     const h = usage.get(g.name) || {cpu: [], mem: []};
     spark(row.cpu, h.cpu, 1);
     spark(row.mem, h.mem, 1024);
@@ -256,6 +253,15 @@ function render(guests) {
       ? bytes(h.mem[h.mem.length - 1]) + (h.limit ? ' of ' + bytes(h.limit) : '')
       : '';
   });
+}
+
+/** The actions that make sense in the row's state; none while one runs. */
+function enableButtons(row) {
+  const running = row.tr.dataset.state === 'running';
+  row.start.disabled = row.busy || running;
+  row.stop.disabled = row.busy || !running;
+  row.restart.disabled = row.busy || !running;
+  row.remove.disabled = row.busy || running;
 }
 
 function addRow(name) {
@@ -345,6 +351,7 @@ async function act(name, action) {
     row.error.textContent = e.message;
   } finally {
     row.busy = false;
+    enableButtons(row); // as the last poll saw the guest; the next one corrects it
     poll();
   }
 }
