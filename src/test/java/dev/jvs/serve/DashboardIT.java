@@ -51,9 +51,11 @@ class DashboardIT {
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "chromium and chromium-driver are not installed (./build.sh setup installs them)");
     int port = freePort();
+    ProcessHandle serviceProcess;
     started = System.nanoTime();
     try (TestHost host = new TestHost();
         TestService service = TestService.start(host, "--listen", "127.0.0.1:" + port)) {
+      serviceProcess = service.process.toHandle();
       TrustedClients trusted = new TrustedClients(host.dirs().root());
       String token = trusted.add("dashboard-it");
       step("service listening");
@@ -70,10 +72,8 @@ class DashboardIT {
       List<ProcessHandle> browserProcesses;
       try {
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
-        browser.get("https://127.0.0.1:" + port + "/");
-
         // Without a token the page asks for one, and a wrong one is refused.
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        open(browser, "https://127.0.0.1:" + port + "/");
         login(browser, "jvs_not-a-token");
         wait.until(
             ExpectedConditions.textToBePresentInElementLocated(
@@ -114,9 +114,7 @@ class DashboardIT {
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
 
         // Start it: it runs, and its sparklines fill with points from the polls.
-        browser
-            .findElement(By.cssSelector("tr[data-guest='dash1'] button[data-action='start']"))
-            .click();
+        click(browser, By.cssSelector("tr[data-guest='dash1'] button[data-action='start']"));
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "running"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.RUNNING);
         wait.until(
@@ -141,6 +139,7 @@ class DashboardIT {
         browser.findElement(By.id("save-limits")).click();
         By rssError = By.cssSelector("[data-key='memory.rss'] .field-error");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(rssError, "memory.rss"));
+        screenshot(browser, "dashboard-limit-refused.png");
         assertThat(browser.findElement(rss).getAttribute("class")).contains("invalid");
         assertThat(host.guests().config(guest).resources()).doesNotContainKey("memory.rss");
         setField(browser, rss, "64M");
@@ -149,6 +148,9 @@ class DashboardIT {
             ExpectedConditions.textToBePresentInElementLocated(By.id("limits-message"), "saved"));
         assertThat(browser.findElement(rssError).getText()).isEmpty();
         assertThat(host.guests().config(guest).resources()).containsEntry("memory.rss", "64M");
+        wait.until( // the running guest's new limit, as the next scrape has it
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("tr[data-guest='dash1'] .mem-value"), " of 64.0 MiB"));
         step("limits refused and saved");
 
         // The console log view shows the guest's console (busybox init prints to it).
@@ -156,9 +158,7 @@ class DashboardIT {
         screenshot(browser, "dashboard-running.png");
 
         // Stop it, and the feed shows what happened.
-        browser
-            .findElement(By.cssSelector("tr[data-guest='dash1'] button[data-action='stop']"))
-            .click();
+        click(browser, By.cssSelector("tr[data-guest='dash1'] button[data-action='stop']"));
         wait.until(ExpectedConditions.attributeToBe(row, "data-state", "stopped"));
         assertThat(host.guests().status(guest).state()).isEqualTo(GuestStatus.State.STOPPED);
         // A stop ends busybox's init by SIGTERM, which it answers by exiting 0: the feed says
@@ -174,6 +174,19 @@ class DashboardIT {
         wait.until(d -> points(d, "tr[data-guest='dash1'] svg.spark.cpu") == 0);
         step("stopped, events seen");
 
+        // Delete it: a second click confirms; the row goes and the feed says so.
+        By delete = By.cssSelector("tr[data-guest='dash1'] button[data-action='delete']");
+        click(browser, delete);
+        wait.until(ExpectedConditions.textToBe(delete, "Sure?"));
+        assertThat(host.guests().list()).hasSize(1); // one click deletes nothing
+        browser.findElement(delete).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+        wait.until(
+            ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#events li[data-guest='dash1'][data-type='deleted']")));
+        assertThat(host.guests().list()).isEmpty();
+        step("deleted");
+
         // Revoking the token ends the session at the page's next call.
         trusted.remove("dashboard-it");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
@@ -188,6 +201,7 @@ class DashboardIT {
       assertThat(browserProcessesLeft(browserProcesses, profile)).as("browser processes").isEmpty();
       assertThat(service.logText()).contains("api dashboard-it PUT /1.0/guests/dash1/state -> 200");
     }
+    assertThat(serviceProcess.isAlive()).as("the service after its stop").isFalse();
   }
 
   private static long started;
@@ -224,6 +238,31 @@ class DashboardIT {
     Path shot = buildDir().resolve(name);
     Files.write(shot, ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES));
     System.out.println("DashboardIT: screenshot " + shot);
+  }
+
+  /**
+   * Loads the page, again if Chromium dropped it for a change of the host's interfaces
+   * (ERR_NETWORK_CHANGED: other jvs tests on the host add and remove veths at any time).
+   */
+  private static void open(WebDriver browser, String url) {
+    for (int attempt = 1; ; attempt++) {
+      browser.get(url);
+      try {
+        new WebDriverWait(browser, Duration.ofSeconds(20))
+            .until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+        return;
+      } catch (org.openqa.selenium.TimeoutException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        System.out.println("DashboardIT: page not shown, loading it again: " + browser.getTitle());
+      }
+    }
+  }
+
+  /** Clicks {@code button} once it can be clicked (a row's buttons wait while an action runs). */
+  private static void click(WebDriver browser, By button) {
+    new WebDriverWait(browser, WAIT).until(ExpectedConditions.elementToBeClickable(button)).click();
   }
 
   private static void login(WebDriver browser, String token) {

@@ -32,16 +32,28 @@ class ApiError extends Error {
   }
 }
 
-/** One API call; JSON in and out, text for text replies. A 401 brings the login back. */
-async function api(method, path, body) {
+/**
+ * One API call; JSON in and out, text for text replies. A 401 brings the login back. A request
+ * that got no answer is sent once more, as a person would click again: Chromium drops requests
+ * when the host's interfaces change (ERR_NETWORK_CHANGED), which on a jvs host they often do; a
+ * repeated action that had gone through is answered by the API's own error (e.g. 409).
+ */
+async function api(method, path, body, again = true) {
   const headers = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const reply = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: 'no-store',
-  });
+  let reply;
+  try {
+    reply = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (e) {
+    if (!again) throw new ApiError(0, 'no answer from the service: ' + e.message);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return api(method, path, body, false);
+  }
   const text = await reply.text();
   if (reply.status === 401) {
     unauthorized(text);
@@ -140,7 +152,10 @@ async function poll() {
   try {
     const [guests, metrics] = await Promise.all([
       api('GET', '/1.0/guests'),
-      api('GET', '/1.0/metrics'),
+      api('GET', '/1.0/metrics').catch((e) => {
+        if (e.status === 401) throw e;
+        return ''; // the list without usage rather than nothing
+      }),
     ]);
     record(guests, parseMetrics(metrics));
     render(guests);
@@ -159,14 +174,20 @@ async function poll() {
   }
 }
 
-/** guest -> {cpu: seconds, mem: bytes} from the Prometheus text. */
+const SAMPLES = new Map([
+  ['jvs_guest_cpu_seconds_total', 'cpu'],
+  ['jvs_guest_memory_usage_bytes', 'mem'],
+  ['jvs_guest_memory_limit_bytes', 'limit'],
+]);
+
+/** guest -> {cpu: seconds, mem: bytes, limit: bytes} from the Prometheus text. */
 function parseMetrics(text) {
   const byGuest = new Map();
   for (const line of text.split('\n')) {
-    const m = /^(jvs_guest_cpu_seconds_total|jvs_guest_memory_usage_bytes)\{[^}]*guest="([^"]*)"[^}]*\} (\S+)/.exec(line);
-    if (!m) continue;
+    const m = /^(\w+)\{[^}]*guest="([^"]*)"[^}]*\} (\S+)/.exec(line);
+    if (!m || !SAMPLES.has(m[1])) continue;
     const u = byGuest.get(m[2]) || {};
-    u[m[1] === 'jvs_guest_memory_usage_bytes' ? 'mem' : 'cpu'] = Number(m[3]);
+    u[SAMPLES.get(m[1])] = Number(m[3]);
     byGuest.set(m[2], u);
   }
   return byGuest;
@@ -192,6 +213,7 @@ function record(guests, now) {
       h.lastTime = t;
     }
     if (m.mem !== undefined) push(h.mem, m.mem);
+    h.limit = m.limit;
     usage.set(g.name, h);
   }
 }
@@ -214,22 +236,32 @@ function render(guests) {
     }
   }
   const body = $('guests').tBodies[0];
-  for (const g of guests) {
+  guests.forEach((g, i) => {
     const row = rows.get(g.name) || addRow(g.name);
-    body.append(row.tr); // keeps the rows in the list's (name) order
+    // In the list's (name) order; a row in place stays, so that its buttons keep the focus.
+    if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null);
     row.state.textContent = g.state + (g.state !== 'running' && g.last_exit ? ` (${g.last_exit.text})` : '');
     row.state.className = 'state ' + g.state;
     row.tr.dataset.state = g.state;
     row.tr.classList.toggle('selected', g.name === selected);
-    row.start.disabled = row.busy || g.state === 'running';
-    row.stop.disabled = row.busy || g.state !== 'running';
-    row.restart.disabled = row.busy || g.state !== 'running';
+    enableButtons(row);
     const h = usage.get(g.name) || {cpu: [], mem: []};
     spark(row.cpu, h.cpu, 1);
     spark(row.mem, h.mem, 1024);
     row.cpuText.textContent = h.cpu.length ? h.cpu[h.cpu.length - 1].toFixed(1) + ' %' : '';
-    row.memText.textContent = h.mem.length ? bytes(h.mem[h.mem.length - 1]) : '';
-  }
+    row.memText.textContent = h.mem.length
+      ? bytes(h.mem[h.mem.length - 1]) + (h.limit ? ' of ' + bytes(h.limit) : '')
+      : '';
+  });
+}
+
+/** The actions that make sense in the row's state; none while one runs. */
+function enableButtons(row) {
+  const running = row.tr.dataset.state === 'running';
+  row.start.disabled = row.busy || running;
+  row.stop.disabled = row.busy || !running;
+  row.restart.disabled = row.busy || !running;
+  row.remove.disabled = row.busy || running;
 }
 
 function addRow(name) {
@@ -238,6 +270,8 @@ function addRow(name) {
     s.setAttribute('class', 'spark ' + kind);
     s.setAttribute('viewBox', `0 0 ${HISTORY - 1} 20`);
     s.setAttribute('preserveAspectRatio', 'none');
+    s.setAttribute('role', 'img');
+    s.setAttribute('aria-label', (kind === 'cpu' ? 'CPU' : 'memory') + ' over the last 90 s');
     const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
     line.setAttribute('points', '');
     s.append(line);
@@ -262,6 +296,7 @@ function addRow(name) {
     start: button('start', 'Start'),
     stop: button('stop', 'Stop'),
     restart: button('restart', 'Restart'),
+    remove: button('delete', 'Delete'),
     error: el('span', {class: 'error row-error'}),
     busy: false,
   };
@@ -272,7 +307,7 @@ function addRow(name) {
     el('td', {}, row.state),
     el('td', {}, row.cpu, row.cpuText),
     el('td', {}, row.mem, row.memText),
-    el('td', {}, row.start, row.stop, row.restart, row.error),
+    el('td', {}, row.start, row.stop, row.restart, row.remove, row.error),
   );
   rows.set(name, row);
   return row;
@@ -299,16 +334,24 @@ function bytes(n) {
 
 async function act(name, action) {
   const row = rows.get(name);
+  if (action === 'delete' && row.remove.textContent !== 'Sure?') {
+    row.remove.textContent = 'Sure?'; // a second click deletes; a click elsewhere does not
+    row.remove.addEventListener('blur', () => (row.remove.textContent = 'Delete'), {once: true});
+    return;
+  }
   row.busy = true;
   row.error.textContent = '';
   row.state.textContent = action + '…';
-  for (const b of [row.start, row.stop, row.restart]) b.disabled = true;
+  for (const b of [row.start, row.stop, row.restart, row.remove]) b.disabled = true;
   try {
-    await api('PUT', `/1.0/guests/${encodeURIComponent(name)}/state`, {action});
+    const path = `/1.0/guests/${encodeURIComponent(name)}`;
+    if (action === 'delete') await api('DELETE', path);
+    else await api('PUT', path + '/state', {action});
   } catch (e) {
     row.error.textContent = e.message;
   } finally {
     row.busy = false;
+    enableButtons(row); // as the last poll saw the guest; the next one corrects it
     poll();
   }
 }
