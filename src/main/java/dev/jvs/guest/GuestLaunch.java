@@ -111,7 +111,8 @@ final class GuestLaunch {
             disk == null ? null : disk.path(),
             disk == null ? null : upperRoot);
     GuestUser user = GuestUser.resolve(image.user(), lower);
-    CgroupLimits limits = GuestResources.limits(config.resources());
+    CgroupLimits limits =
+        CpuView.narrowed(name, config.resources(), GuestResources.limits(config.resources()));
     if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
       limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
     }

@@ -172,16 +172,17 @@ public final class Guests {
             if (reconcile(name).isPresent()) {
               try {
                 instances.apply(
-                    runs.instance(name),
-                    GuestResources.limits(updated.resources()),
-                    CgroupTuning.none());
+                    runs.instance(name), liveLimits(name, updated, changes), CgroupTuning.none());
               } catch (RuntimeException refused) {
                 // the kernel said no (EBUSY, a missing controller): keep the old file and limits
                 AtomicFiles.write(configPath(name), before);
                 try {
                   instances.apply(
                       runs.instance(name),
-                      GuestResources.limits(files.config(name).resources()),
+                      CpuView.narrowed(
+                          name,
+                          files.config(name).resources(),
+                          GuestResources.limits(files.config(name).resources())),
                       CgroupTuning.none());
                 } catch (RuntimeException again) {
                   refused.addSuppressed(again);
@@ -575,6 +576,18 @@ public final class Guests {
   }
 
   /** Reservations are promises: their sum over all guests must fit the host's CPUs. */
+  /** A running guest's limits after `jvs set`: a removed cpu.limit gives back every CPU. */
+  private static dev.jvs.limits.CgroupLimits liveLimits(
+      GuestName name, GuestConfig updated, Map<String, String> changes) {
+    Map<String, String> r = updated.resources();
+    dev.jvs.limits.CgroupLimits limits = CpuView.narrowed(name, r, GuestResources.limits(r));
+    boolean cpusChanged = changes.containsKey("cpu.limit") || changes.containsKey("cpu.cpus");
+    if (cpusChanged && !r.containsKey("cpu.limit") && !r.containsKey("cpu.cpus")) {
+      limits = limits.withCpuCpus(CpuView.all());
+    }
+    return limits;
+  }
+
   private void checkReservations(GuestName name, String value) {
     int capacity = 100 * java.lang.Runtime.getRuntime().availableProcessors();
     int total = dev.jvs.guest.config.Values.percent(value, 0, Integer.MAX_VALUE);

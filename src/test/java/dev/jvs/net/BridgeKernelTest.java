@@ -273,6 +273,58 @@ class BridgeKernelTest {
     }
   }
 
+  /**
+   * IPv6 on the bridge (issue 15, item 4): each guest has an address in the root's ULA /64 and a
+   * default route via the host's <ula>::1; guests and the host reach each other over IPv6; and
+   * net.isolate holds for IPv6 as for IPv4 (the bridge table drops every frame, whatever its type).
+   */
+  @Test
+  void ipv6GuestsHaveAnAddressAndRouteAndIsolationHoldsForIpv6() throws Exception {
+    try (TestHost host = new TestHost()) {
+      Subnet subnet = OutsideHost.useOwnSubnet(host, "");
+      String ula = NetNames.of(host.dirs().root()).ula();
+      GuestName open = bridged(host, "open6", Map.of());
+      GuestName other = bridged(host, "other6", Map.of());
+      GuestName iso = bridged(host, "iso6", Map.of("net.isolate", "true"));
+      for (GuestName g : List.of(open, other, iso)) {
+        String v6 =
+            ula + Integer.toHexString(Ipv4.parse(ipOf(host, g)).bits() - subnet.network().bits());
+        assertThat(
+                host.exec(g, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "global")
+                    .output())
+            .as(g.value())
+            .contains("inet6 " + v6 + "/64");
+        assertThat(host.exec(g, "ip", "-6", "route", "show", "default").output())
+            .as(g.value())
+            .contains("default via " + ula + "1 dev eth0");
+        serveHttp(host, g, "hello-" + g.value());
+      }
+      String v6Open = v6(host, subnet, open);
+      String v6Iso = v6(host, subnet, iso);
+      assertThat(wget(host, other, "http://[" + v6Open + "]/")).isEqualTo("hello-open6");
+      assertThat(
+              OutsideHost.sh("busybox timeout 5 busybox wget -q -O - http://[" + v6Iso + "]/")
+                  .strip())
+          .as("the host reaches even an isolated guest")
+          .isEqualTo("hello-iso6");
+      // guest -> host over IPv6
+      try (ServerSocket server = new ServerSocket()) {
+        server.bind(new InetSocketAddress(InetAddress.getByName(ula + "1"), 0));
+        Thread t = Thread.ofVirtual().start(() -> answer(server, "hello-host6"));
+        assertThat(wget(host, iso, "http://[" + ula + "1]:" + server.getLocalPort() + "/"))
+            .isEqualTo("hello-host6");
+        t.join(5000);
+      }
+      assertThat(wget(host, iso, "http://[" + v6Open + "]/")).doesNotContain("hello");
+      assertThat(wget(host, open, "http://[" + v6Iso + "]/")).doesNotContain("hello");
+    }
+  }
+
+  private static String v6(TestHost host, Subnet subnet, GuestName g) {
+    return NetNames.of(host.dirs().root()).ula()
+        + Integer.toHexString(Ipv4.parse(ipOf(host, g)).bits() - subnet.network().bits());
+  }
+
   @Test
   void pingWorksWithoutNetRawAndTheHostKeepsItsPingGroupRange() throws Exception {
     java.nio.file.Path hostRange = java.nio.file.Path.of("/proc/sys/net/ipv4/ping_group_range");

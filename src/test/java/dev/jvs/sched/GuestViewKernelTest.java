@@ -66,6 +66,88 @@ class GuestViewKernelTest {
     }
   }
 
+  /**
+   * cpu.limit alone (issue 15, item 5): the guest runs on as many CPUs as its limit needs, so nproc
+   * (sched_getaffinity), lxcfs's cpuinfo and cpu/online agree with it, in the guest's first process
+   * and in an exec; a live `jvs set` of the limit follows. cpu.cpus still wins.
+   */
+  @Test
+  void underACpuLimitNprocCpuinfoAndOnlineShowTheCpusTheLimitNeeds() throws Exception {
+    int hostCpus = Runtime.getRuntime().availableProcessors();
+    org.junit.jupiter.api.Assumptions.assumeTrue(hostCpus >= 2, "needs two CPUs");
+    try (TestHost host = new TestHost()) {
+      Lxcfs lxcfs = new Lxcfs(host.dirs().run());
+      try {
+        assertThat(lxcfs.ensure()).startsWith("lxcfs: serving");
+        GuestName one = guest(host, "capped", Map.of("cpu.limit", "100"));
+        GuestName two = guest(host, "capped2", Map.of("cpu.limit", "150"));
+        GuestName pinned = guest(host, "pinned", Map.of("cpu.limit", "50", "cpu.cpus", "0-1"));
+        assertThat(host.exec(one, "nproc").output()).isEqualTo("1\n");
+        assertThat(host.exec(one, "sh", "-c", "grep -c ^processor /proc/cpuinfo").output())
+            .isEqualTo("1\n");
+        assertThat(host.exec(one, "cat", "/sys/devices/system/cpu/online").output())
+            .matches("\\d+\n");
+        // the guest's first process, not only an exec
+        assertThat(host.exec(one, "sh", "-c", "grep Cpus_allowed_list /proc/1/status").output())
+            .matches("Cpus_allowed_list:\\s+\\d+\n");
+        assertThat(host.exec(two, "nproc").output()).isEqualTo("2\n");
+        assertThat(host.exec(two, "sh", "-c", "grep -c ^processor /proc/cpuinfo").output())
+            .isEqualTo("2\n");
+        assertThat(host.exec(pinned, "nproc").output()).isEqualTo("2\n");
+        host.guests().set(two, Map.of("cpu.limit", "80"));
+        assertThat(host.exec(two, "nproc").output()).isEqualTo("1\n");
+        assertThat(host.exec(two, "sh", "-c", "grep -c ^processor /proc/cpuinfo").output())
+            .isEqualTo("1\n");
+        host.guests().stop(one, Duration.ZERO);
+        host.guests().stop(two, Duration.ZERO);
+        host.guests().stop(pinned, Duration.ZERO);
+      } finally {
+        lxcfs.stop();
+      }
+    }
+  }
+
+  /**
+   * procps' free (a Debian guest) reads /proc/meminfo, which lxcfs serves from the guest's cgroup:
+   * its total is memory.rss. (busybox's free takes the total from sysinfo(2), see resources.md.)
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
+  void inADebianGuestFreeShowsMemoryRss() throws Exception {
+    try (TestHost host = new TestHost()) {
+      Lxcfs lxcfs = new Lxcfs(host.dirs().run());
+      try {
+        assertThat(lxcfs.ensure()).startsWith("lxcfs: serving");
+        dev.jvs.image.Templates templates = new dev.jvs.image.Templates(host.dirs().templates());
+        dev.jvs.image.TemplateSources.forHost(templates, System.getenv())
+            .build("deb", "debian:bookworm", line -> {});
+        GuestName g = GuestName.of("debfree");
+        host.guests().build(g, "deb");
+        host.guests().set(g, Map.of("memory.rss", "64M"));
+        host.guests().start(g, List.of(), dev.jvs.guest.Guests.Attach.DETACHED);
+        String mem =
+            host.exec(g, "free", "-m")
+                .output()
+                .lines()
+                .filter(l -> l.startsWith("Mem:"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(mem.split("\\s+")[1]).isEqualTo("64");
+        String kib =
+            host.exec(g, "free", "-k")
+                .output()
+                .lines()
+                .filter(l -> l.startsWith("Mem:"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(kib.split("\\s+")[1]).isEqualTo("65536");
+        host.guests().stop(g, Duration.ZERO);
+      } finally {
+        lxcfs.stop();
+      }
+    }
+  }
+
   @Test
   void withoutLxcfsGuestsStartAndSeeTheHostFigures() {
     try (TestHost host = new TestHost()) {
