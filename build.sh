@@ -16,8 +16,9 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # qemu-system-x86, e2fsprogs: the cgroup v2 test host (tools/v2host); its kernel is fetched with
 # apt-get download into /var/cache/jvs-v2host, not installed.
 # debootstrap: Debian templates (docs/templates.md); e2fsprogs also makes disk.space images.
+# containernetworking-plugins: the CNI bridge/static/loopback plugins of the CRI test's pods.
 PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps podman containerd qemu-system-x86 e2fsprogs lxcfs
-  nftables iperf3 fontconfig fonts-dejavu-core debootstrap)
+  nftables iperf3 fontconfig fonts-dejavu-core debootstrap containernetworking-plugins)
 
 setup() {
   if [ "$(id -u)" -ne 0 ]; then
