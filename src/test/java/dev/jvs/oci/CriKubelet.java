@@ -18,14 +18,15 @@ import java.util.Set;
  * The kubelet's part of a node, for the CRI tests: it imports the image (its pull), makes the pod
  * cgroups with the pod's limits (cgroupfs driver), runs pods and, at the end, removes what a test
  * that failed half-way left: its pods (through CRI), then containerd, mounts under the test's
- * directory, the pod bridge, network namespaces and the cgroups. Leftovers found after containerd
- * has stopped are failures: containerd and the runtime should have removed them.
+ * directory, the pod bridge, network namespaces, CNI results and the cgroups. Leftovers found after
+ * containerd has stopped are failures: containerd and the runtime should have removed them.
  */
 final class CriKubelet {
   static final String IMAGE = "jvs.invalid/jvs-cri-busybox:1";
 
   private final OciTestHost host;
   private final Set<String> pods = new LinkedHashSet<>();
+  private final Set<String> everRun = new LinkedHashSet<>();
   private final Set<Path> netns = new LinkedHashSet<>();
   private CriContainerd cri;
 
@@ -78,6 +79,7 @@ final class CriKubelet {
                 RunPodSandboxRequest.newBuilder().setConfig(pod).setRuntimeHandler(handler).build())
             .getPodSandboxId();
     pods.add(id);
+    everRun.add(id);
     return id;
   }
 
@@ -143,6 +145,18 @@ final class CriKubelet {
     for (String m : mounts.reversed()) {
       problems.add("mount " + m);
       OciTestHost.run(new ProcessBuilder("umount", "-l", m), null, 60);
+    }
+    // libcni's result cache, which containerd 1.6 keeps in the host's /var/lib/cni
+    Path results = Path.of("/var/lib/cni/results");
+    if (Files.isDirectory(results)) {
+      try (var s = Files.list(results)) {
+        for (Path r : s.toList()) {
+          if (everRun.stream().anyMatch(id -> r.getFileName().toString().contains(id))) {
+            problems.add("CNI result " + r);
+            Files.deleteIfExists(r);
+          }
+        }
+      }
     }
     for (Path n : netns) {
       if (Files.exists(n)) {
