@@ -19,8 +19,9 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # apt-get download into /var/cache/jvs-v2host, not installed.
 # debootstrap: Debian templates (docs/templates.md); e2fsprogs also makes disk.space images.
 # chromium, chromium-driver: DashboardIT drives the web dashboard in headless Chromium.
+# containernetworking-plugins: the CNI bridge/static/loopback plugins of the CRI test's pods.
 PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps podman containerd qemu-system-x86 e2fsprogs lxcfs
-  nftables iperf3 fontconfig fonts-dejavu-core debootstrap chromium chromium-driver)
+  nftables iperf3 fontconfig fonts-dejavu-core debootstrap chromium chromium-driver containernetworking-plugins)
 
 setup() {
   if [ "$(id -u)" -ne 0 ]; then

@@ -205,7 +205,7 @@ class OciWarmServiceIT {
    * The runtime containerd and Podman are given: jvs-oci (a link to jvs-client, which picks the OCI
    * front-end by that name) with this test's --root, on the service at {@code socket}.
    */
-  private static Path warmScript(OciTestHost host, Path socket) throws IOException {
+  static Path warmScript(OciTestHost host, Path socket) throws IOException {
     Path bin = Files.createDirectories(host.base.resolve("bin"));
     Path jvsOci = bin.resolve("jvs-oci");
     if (!Files.exists(jvsOci, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -233,7 +233,7 @@ class OciWarmServiceIT {
   }
 
   /** `jvs serve` (./jvs serve) with a JVS_ROOT and JVS_RUN of this test's, its log in a file. */
-  private record Service(Path socket, Path log, Process process) implements AutoCloseable {
+  record Service(Path socket, Path log, Process process) implements AutoCloseable {
     static Service start(OciTestHost host) throws Exception {
       Path run = host.base.resolve("jvs-run");
       Path socket = run.resolve("jvs.sock");
