@@ -394,9 +394,18 @@ public final class Instances {
     } catch (IOException e) {
       throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
     }
-    if (!i.cgroupParent().isEmpty()) {
+    if (isJvsParent(i.cgroupParent())) {
       cgroups.removeParentIfEmpty(i.cgroupParent());
     }
+  }
+
+  /**
+   * A parent cgroup left empty is removed only when it is one of jvs's own (one level, named jvs…):
+   * a parent an OCI cgroupsPath names, such as a kubelet's pod cgroup, belongs to whoever made it,
+   * and runc leaves it too.
+   */
+  static boolean isJvsParent(String parent) {
+    return parent.startsWith("jvs") && !parent.contains("/");
   }
 
   /** Names of the cgroups below {@code parent}: instances a killed process may have left. */
