@@ -24,8 +24,12 @@ public final class Criu {
   /** criu's fault-injection code that makes it step with PTRACE_SYSCALL, never a breakpoint. */
   private static final String NO_BREAKPOINTS = "130";
 
-  /** Where tools/criu/criu.sh caches the criu it builds. */
-  private static final Path CACHED = Path.of("/var/cache/jvs/criu/4.1.1/criu");
+  /**
+   * Where tools/criu/criu.sh caches the criu it builds, newest first: 4.1.1 cannot dump a TCP
+   * socket on kernels from 6.16 on.
+   */
+  private static final List<Path> CACHED =
+      List.of(Path.of("/var/cache/jvs/criu/4.2.1/criu"), Path.of("/var/cache/jvs/criu/4.1.1/criu"));
 
   private static final List<Path> ON_PATH =
       List.of(Path.of("/usr/sbin/criu"), Path.of("/usr/bin/criu"));
@@ -50,7 +54,7 @@ public final class Criu {
         .filter(s -> !s.isEmpty())
         .map(Path::of)
         .ifPresent(candidates::add);
-    candidates.add(CACHED);
+    candidates.addAll(CACHED);
     candidates.addAll(ON_PATH);
     return candidates.stream()
         .filter(Files::isExecutable)
@@ -154,6 +158,11 @@ public final class Criu {
         firstError(log)
             .or(() -> lastLine(log.resolveSibling("criu.out")))
             .orElse("exit status " + code);
+    if (cause.contains("Can't get 1:16 opt")) { // SO_PASSCRED, refused for inet sockets
+      cause +=
+          " (criu before 4.2 cannot dump TCP sockets on kernels from 6.16 on;"
+              + " tools/criu/criu.sh build)";
+    }
     return new JvsException(who + ": criu " + step + " failed: " + cause + " (log: " + log + ")");
   }
 

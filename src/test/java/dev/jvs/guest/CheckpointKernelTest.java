@@ -31,6 +31,12 @@ class CheckpointKernelTest {
   private static final String COUNTER =
       "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
 
+  /** Sends a count over one TCP connection on the guest's loopback; the server logs it. */
+  private static final String TALKER =
+      // the server's own stdin would be /dev/null: EOF there ends a plain nc -l at once
+      "#!/bin/sh\nnc -l -p 7000 -e sh -c 'cat > /tmp/received' &\nusleep 300000\n"
+          + "i=0; while :; do i=$((i+1)); echo $i; usleep 100000; done | nc 127.0.0.1 7000\n";
+
   /** How long the test waits for something that must happen (not a bound it asserts). */
   private static final Duration PATIENCE = Duration.ofSeconds(60);
 
@@ -77,6 +83,30 @@ class CheckpointKernelTest {
 
       host.guests().stop(g, Duration.ofSeconds(10));
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+    }
+  }
+
+  @Test
+  void anEstablishedTcpConnectionInsideTheGuestSurvives() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("cktcp");
+      host.guests().build(g, "busybox");
+      install(host, g, "talker.sh", TALKER);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.exec(g, "sh", "-c", "setsid /talker.sh </dev/null >/dev/null 2>&1 &");
+      Path received = host.dirs().guest(g).resolve("upper/tmp/received");
+      awaitAtLeast(received, 5);
+      String connections = host.exec(g, "netstat", "-tn").output();
+      assertThat(connections).contains("ESTABLISHED");
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      long receivedAt = lastNumber(received);
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(awaitAtLeast(received, receivedAt + 5))
+          .as("the count keeps arriving over the restored connection")
+          .isGreaterThan(receivedAt);
+      assertThat(host.exec(g, "netstat", "-tn").output()).contains("ESTABLISHED");
     }
   }
 
