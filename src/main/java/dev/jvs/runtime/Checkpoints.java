@@ -167,7 +167,7 @@ public final class Checkpoints {
       }
       if (!criu.await(
           i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
-        throw criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
+        throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
       }
       long init = Long.parseLong(Files.readString(pidfile).strip());
       InstanceState state =

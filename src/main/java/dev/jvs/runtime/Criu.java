@@ -153,7 +153,7 @@ public final class Criu {
   }
 
   /** criu's failure as one line: the first error of its log (or of its output), and the log. */
-  JvsException failure(String who, String step, int code, Path log) {
+  static JvsException failure(String who, String step, int code, Path log) {
     String cause =
         firstError(log)
             .or(() -> lastLine(log.resolveSibling("criu.out")))
