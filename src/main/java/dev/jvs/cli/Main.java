@@ -27,6 +27,8 @@ public final class Main implements Runnable {
           StartCommand.class,
           StopCommand.class,
           RestartCommand.class,
+          CheckpointCommand.class,
+          RestoreCommand.class,
           ExecCommand.class,
           EnterCommand.class,
           ListCommand.class,

@@ -53,6 +53,7 @@ public final class Guests {
   private final GuestLaunch launch;
   private final GuestNetwork network;
   private final GuestScripts scripts;
+  private final GuestCheckpoints checkpoints;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this(dirs, Monitor.Starter.process(initBinary), cgroups, seccompFilter);
@@ -78,6 +79,7 @@ public final class Guests {
             network,
             runs,
             scripts);
+    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs);
   }
 
   public JvsDirs dirs() {
@@ -437,6 +439,42 @@ public final class Guests {
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JvsException(name + ": interrupted");
+          }
+        });
+  }
+
+  // ---- checkpoint / restore ---------------------------------------------------------------
+
+  /**
+   * Checkpoints a running guest through criu into $JVS_ROOT/guests/NAME/checkpoint, and into {@code
+   * archive} (a tar; .tar.zst compressed) when given. Unless {@code leaveRunning}, the guest is
+   * stopped by it.
+   */
+  public void checkpoint(GuestName name, boolean leaveRunning, Optional<Path> archive) {
+    named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            InstanceState state =
+                reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
+            checkpoints.checkpoint(name, files.config(name), state, leaveRunning, archive);
+          }
+          return null;
+        });
+  }
+
+  /** Restores a stopped guest from its last checkpoint, or from {@code archive}. */
+  public void restore(GuestName name, Optional<Path> archive) {
+    named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            if (reconcile(name).isPresent()) {
+              throw new JvsException(name + ": already running");
+            }
+            return checkpoints.restore(name, files.config(name), archive);
           }
         });
   }

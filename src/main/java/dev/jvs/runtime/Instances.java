@@ -196,7 +196,7 @@ public final class Instances {
   }
 
   /** A fresh cgroup with the limits applied; none is left when applying them fails. */
-  private Cgroup cgroupWith(Instance i, CgroupLimits limits, CgroupTuning tuning) {
+  Cgroup cgroupWith(Instance i, CgroupLimits limits, CgroupTuning tuning) {
     Cgroup cgroup = cgroups.create(i.cgroupParent(), i.cgroupName());
     try {
       cgroup.apply(limits);

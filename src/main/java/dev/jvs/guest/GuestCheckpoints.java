@@ -1,0 +1,165 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.Templates;
+import dev.jvs.limits.CgroupTuning;
+import dev.jvs.net.NetConfig;
+import dev.jvs.net.NetMode;
+import dev.jvs.runtime.Checkpoints;
+import dev.jvs.runtime.InstanceState;
+import dev.jvs.runtime.Instances;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A guest's checkpoint and restore (docs/checkpoint.md): what the runtime core's {@link
+ * Checkpoints} needs from a guest (its root overlay, limits, console log), where its images live
+ * ($JVS_ROOT/guests/NAME/checkpoint) and their archive. Callers hold the guest's lock.
+ */
+final class GuestCheckpoints {
+  /** The guest's images, beside its private layer. */
+  static final String IMAGES = "checkpoint";
+
+  private static final Duration MONITOR_EXIT = Duration.ofSeconds(10);
+
+  private final JvsDirs dirs;
+  private final Templates templates;
+  private final GuestRuns runs;
+  private final Checkpoints checkpoints;
+
+  GuestCheckpoints(JvsDirs dirs, Templates templates, Instances instances, GuestRuns runs) {
+    this.dirs = dirs;
+    this.templates = templates;
+    this.runs = runs;
+    this.checkpoints = new Checkpoints(instances);
+  }
+
+  Path images(GuestName name) {
+    return dirs.guest(name).resolve(IMAGES);
+  }
+
+  /**
+   * Dumps the running guest into its images (and {@code archive}, a tar, when given); unless {@code
+   * leaveRunning} it is stopped by the dump and its run removed.
+   */
+  void checkpoint(
+      GuestName name,
+      GuestConfig config,
+      InstanceState state,
+      boolean leaveRunning,
+      Optional<Path> archive) {
+    requireSupported(name, config);
+    Path images = images(name);
+    checkpoints.dump(runs.instance(name), state, images, leaveRunning);
+    if (!leaveRunning) {
+      // criu killed the tree; its monitor records the end and exits, then the run goes
+      runs.stop(name, config, MONITOR_EXIT, () -> {});
+    }
+    archive.ifPresent(
+        file -> tar(name, List.of("-caf", file.toString(), "-C", images.toString(), ".")));
+  }
+
+  /** Restores the stopped guest from its images, or from {@code archive} unpacked into them. */
+  InstanceState restore(GuestName name, GuestConfig config, Optional<Path> archive) {
+    requireSupported(name, config);
+    Path images = images(name);
+    if (archive.isPresent()) {
+      if (!Files.isRegularFile(archive.get())) {
+        throw new JvsException(name + ": --from: " + archive.get() + ": no such file");
+      }
+      replaceImages(name, images);
+      tar(name, List.of("-xf", archive.get().toString(), "-C", images.toString()));
+    }
+    if (!Checkpoints.exists(images)) {
+      throw new JvsException(
+          name + ": no checkpoint in " + images + " (jvs checkpoint " + name + ", or --from FILE)");
+    }
+    Path guestDir = dirs.guest(name);
+    Path lower = templates.ensure(config.template());
+    Path run = dirs.runGuest(name);
+    try {
+      Files.createDirectories(run);
+      Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + e.getMessage(), e);
+    }
+    return checkpoints.restore(
+        runs.instance(name),
+        images,
+        new Checkpoints.Root(
+            "lowerdir="
+                + lower
+                + ",upperdir="
+                + guestDir.resolve("upper")
+                + ",workdir="
+                + guestDir.resolve("work"),
+            guestDir.resolve("rootfs")),
+        GuestResources.limits(config.resources()),
+        CgroupTuning.none(),
+        run.resolve(StateStore.CONSOLE_LOG));
+  }
+
+  /**
+   * What criu cannot carry yet: a guest network plumbed on the host (criu restores only a network
+   * namespace of the guest's own) and a disk.space image (mounted by the guest's monitor).
+   */
+  private static void requireSupported(GuestName name, GuestConfig config) {
+    NetMode mode = NetConfig.from(config.resources()).mode();
+    if (mode != NetMode.NONE) {
+      throw new JvsException(
+          name
+              + ": net.mode "
+              + mode.value()
+              + ": checkpoint and restore support only net.mode none so far (docs/checkpoint.md)");
+    }
+    if (config.resources().containsKey("disk.space")) {
+      throw new JvsException(
+          name + ": disk.space: checkpoint and restore do not support disk images yet");
+    }
+  }
+
+  /** Empties the images directory (criu's are flat: files only). */
+  private static void replaceImages(GuestName name, Path images) {
+    try {
+      Files.createDirectories(images);
+      try (var files = Files.list(images)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + images + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** GNU tar: -a picks the compression by the archive's name (.tar.zst: zstd), -x detects it. */
+  private static void tar(GuestName name, List<String> args) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("tar"));
+    cmd.addAll(args);
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      if (p.waitFor() != 0) {
+        throw new JvsException(
+            name
+                + ": tar "
+                + args.get(1)
+                + ": "
+                + (out.isEmpty() ? "failed" : out.lines().findFirst().get()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": tar: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException(name + ": tar interrupted");
+    }
+  }
+}

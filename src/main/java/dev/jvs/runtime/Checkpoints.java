@@ -1,0 +1,263 @@
+package dev.jvs.runtime;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.kernel.ProcStat;
+import dev.jvs.limits.CgroupLimits;
+import dev.jvs.limits.CgroupTuning;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoint and restore of a running instance through criu (docs/checkpoint.md). A dump freezes
+ * the tree under the instance's first process into an image directory; a restore brings it back in
+ * a fresh cgroup with the instance's limits, on its root remounted in a mount namespace of criu's
+ * own (nothing appears on the host), and records it like a launch. criu stays the restored tree's
+ * parent and so its monitor: the first process keeps its parent-death signal, and the instance
+ * lives as long as criu does, as with jvs-init.
+ */
+public final class Checkpoints {
+  /** What jvs adds to criu's images: the instance's namespaces, labels and inherited stdio. */
+  public static final String META = "jvs-checkpoint.properties";
+
+  private static final String DUMP_LOG = "dump.log";
+  private static final String RESTORE_LOG = "restore.log";
+  private static final String PIDFILE = "restored.pid";
+  private static final String NOTIFY = "notify-resume";
+
+  /**
+   * Mounts the root (overlay options "$1" on "$2") once the caller placed it in the cgroup and said
+   * go on stdin, gives criu the host's /dev/null as stdin, then becomes criu.
+   */
+  private static final String RESTORE_SHELL =
+      "read -r go && exec </dev/null && mount -t overlay overlay -o \"$1\" \"$2\""
+          + " && shift 2 && exec \"$@\"";
+
+  private final Instances instances;
+
+  public Checkpoints(Instances instances) {
+    this.instances = instances;
+  }
+
+  /**
+   * Dumps the running instance {@code s} into {@code images} (emptied first); unless {@code
+   * leaveRunning}, its processes are gone afterwards. TCP connections are dumped established.
+   */
+  public void dump(Instance i, InstanceState s, Path images, boolean leaveRunning) {
+    Criu criu = Criu.find(i.id());
+    emptyDirectory(images);
+    InheritedStdio stdio = InheritedStdio.of(s.initPid());
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "dump",
+            "-t",
+            Long.toString(s.initPid()),
+            "-D",
+            images.toString(),
+            "-o",
+            images.resolve(DUMP_LOG).toString(),
+            "-v4",
+            "--tcp-established",
+            "--ext-mount-map",
+            "auto"));
+    if (leaveRunning) {
+      args.add("--leave-running");
+    }
+    for (String key : stdio.distinctKeys()) {
+      args.add("--external");
+      args.add(key);
+    }
+    criu.run(i.id(), "dump", args, images.resolve(DUMP_LOG));
+    Map<String, String> meta = new LinkedHashMap<>(stdio.asProperties());
+    meta.put("namespaces", Long.toString(s.namespaces()));
+    s.labels().forEach((k, v) -> meta.put("label." + k, v));
+    writeMeta(images.resolve(META), meta);
+  }
+
+  /** The root a restore mounts: overlay options and the mount point the dump's root had. */
+  public record Root(String overlayOptions, Path mountPoint) {}
+
+  /**
+   * Restores the instance from {@code images} with {@code limits} and {@code tuning} in a fresh
+   * cgroup, its output appended to {@code consoleLog}; returns its recorded state. On failure
+   * nothing of it is left.
+   */
+  public InstanceState restore(
+      Instance i,
+      Path images,
+      Root root,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Path consoleLog) {
+    Map<String, String> meta = readMeta(i, images);
+    Criu criu = Criu.find(i.id());
+    Path notify = images.resolve(NOTIFY);
+    Path ready = images.resolve(NOTIFY + ".ready");
+    Path pidfile = images.resolve(PIDFILE);
+    try {
+      Files.deleteIfExists(ready);
+      Files.deleteIfExists(pidfile);
+      Files.writeString(
+          notify,
+          "#!/bin/sh\n# criu runs this at each step; post-resume: the tree runs\n"
+              + "[ \"$CRTOOLS_SCRIPT_ACTION\" != post-resume ] || : > \"$0.ready\"\n");
+      Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwx------"));
+      Files.createDirectories(i.stateDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(i.id() + ": " + e.getMessage(), e);
+    }
+    List<String> args = new ArrayList<>();
+    args.addAll(
+        List.of(
+            "restore",
+            "-D",
+            images.toString(),
+            "-o",
+            images.resolve(RESTORE_LOG).toString(),
+            "-v4",
+            "--root",
+            root.mountPoint().toString(),
+            "--tcp-established",
+            "--ext-mount-map",
+            "auto",
+            "--manage-cgroups=ignore", // criu is placed in the instance's cgroup: its tree too
+            "--pidfile",
+            pidfile.toString(),
+            "--action-script",
+            notify.toString()));
+    args.addAll(InheritedStdio.fromProperties(meta).inheritArguments(0, 1));
+    ProcessBuilder pb =
+        criu.builder(
+                List.of(
+                    "unshare",
+                    "-m",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                    RESTORE_SHELL,
+                    "jvs-criu-restore",
+                    root.overlayOptions(),
+                    root.mountPoint().toString()),
+                args)
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()))
+            .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
+    Cgroup cgroup = instances.cgroupWith(i, limits, tuning);
+    Process p = null;
+    try {
+      p = criu.start(i.id(), "restore", pb);
+      cgroup.addProcess(p.pid());
+      try (OutputStream go = p.getOutputStream()) {
+        go.write('\n');
+      }
+      if (!criu.await(
+          i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
+        throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
+      }
+      long init = Long.parseLong(Files.readString(pidfile).strip());
+      InstanceState state =
+          new InstanceState(
+              i.id(),
+              p.pid(),
+              startTime(p.pid()),
+              init,
+              startTime(init),
+              System.currentTimeMillis(),
+              i.cgroupParent(),
+              i.cgroupName(),
+              Long.parseLong(meta.getOrDefault("namespaces", "0")),
+              labels(meta));
+      StateFile.write(i.stateDir(), state);
+      return state;
+    } catch (IOException | RuntimeException e) {
+      if (p != null && p.isAlive()) {
+        Criu.kill(p);
+      }
+      instances.cleanup(i, bpfDir -> {});
+      if (e instanceof JvsException j) {
+        throw j;
+      }
+      throw new JvsException(i.id() + ": restore: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code images} holds a checkpoint jvs made. */
+  public static boolean exists(Path images) {
+    return Files.isRegularFile(images.resolve(META));
+  }
+
+  private static Map<String, String> labels(Map<String, String> meta) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    meta.forEach(
+        (k, v) -> {
+          if (k.startsWith("label.")) {
+            labels.put(k.substring("label.".length()), v);
+          }
+        });
+    return labels;
+  }
+
+  private static long startTime(long pid) {
+    return ProcStat.startTime(pid)
+        .orElseThrow(() -> new JvsException("process " + pid + " vanished"));
+  }
+
+  /** criu's image directories are flat: their files go, the directory stays. */
+  private static void emptyDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new JvsException(
+                dir + ": holds a directory (" + f.getFileName() + "), not images");
+          }
+          Files.delete(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeMeta(Path file, Map<String, String> meta) {
+    Properties p = new Properties();
+    p.putAll(meta);
+    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      p.store(w, "jvs checkpoint: what criu's images do not say");
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, String> readMeta(Instance i, Path images) {
+    Path file = images.resolve(META);
+    if (!Files.isRegularFile(file)) {
+      throw new JvsException(i.id() + ": no checkpoint in " + images);
+    }
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    p.stringPropertyNames().forEach(k -> meta.put(k, p.getProperty(k)));
+    return meta;
+  }
+}

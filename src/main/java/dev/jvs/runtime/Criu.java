@@ -1,0 +1,205 @@
+package dev.jvs.runtime;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.kernel.Libc;
+import dev.jvs.kernel.Signal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The criu binary and how jvs runs it (docs/checkpoint.md): with hardware breakpoints off, since
+ * some hypervisors never deliver their trap and criu would wait forever; in a session of its own,
+ * so a deadline can kill criu and every helper it forked; its failure as one line from its log.
+ */
+public final class Criu {
+  /** criu's fault-injection code that makes it step with PTRACE_SYSCALL, never a breakpoint. */
+  private static final String NO_BREAKPOINTS = "130";
+
+  /**
+   * Where tools/criu/criu.sh caches the criu it builds, newest first: 4.1.1 cannot dump a TCP
+   * socket on kernels from 6.16 on.
+   */
+  private static final List<Path> CACHED =
+      List.of(Path.of("/var/cache/jvs/criu/4.2.1/criu"), Path.of("/var/cache/jvs/criu/4.1.1/criu"));
+
+  private static final List<Path> ON_PATH =
+      List.of(Path.of("/usr/sbin/criu"), Path.of("/usr/bin/criu"));
+
+  /** How long one criu run may take (-Djvs.criu.timeout, seconds). */
+  static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("jvs.criu.timeout", 120));
+
+  private final Path binary;
+
+  private Criu(Path binary) {
+    this.binary = binary;
+  }
+
+  /**
+   * The criu to use: -Djvs.criu, $JVS_CRIU, the cached build, the host's; none is an error naming
+   * the way to get one.
+   */
+  public static Criu find(String who) {
+    List<Path> candidates = new ArrayList<>();
+    Optional.ofNullable(System.getProperty("jvs.criu")).map(Path::of).ifPresent(candidates::add);
+    Optional.ofNullable(System.getenv("JVS_CRIU"))
+        .filter(s -> !s.isEmpty())
+        .map(Path::of)
+        .ifPresent(candidates::add);
+    candidates.addAll(CACHED);
+    candidates.addAll(ON_PATH);
+    return candidates.stream()
+        .filter(Files::isExecutable)
+        .findFirst()
+        .map(Criu::new)
+        .orElseThrow(
+            () ->
+                new JvsException(
+                    who
+                        + ": checkpoint and restore need criu, and none was found"
+                        + " (tools/criu/criu.sh ensure builds one; docs/checkpoint.md)"));
+  }
+
+  public Path binary() {
+    return binary;
+  }
+
+  /** A process builder for {@code criu ARGS…} run through {@code prefix}, in its own session. */
+  ProcessBuilder builder(List<String> prefix, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("setsid"); // not a group leader here, so setsid execs in place: the pid stays criu's
+    cmd.addAll(prefix);
+    cmd.add(binary.toString());
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("CRIU_FAULT", NO_BREAKPOINTS);
+    return pb;
+  }
+
+  /**
+   * Runs {@code criu ARGS…} to its end; {@code step} and {@code log} name it in a failure, which
+   * carries criu's first error line. After {@link #TIMEOUT} its session is killed.
+   */
+  void run(String who, String step, List<String> args, Path log) {
+    ProcessBuilder pb =
+        builder(List.of(), args)
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(log.resolveSibling("criu.out").toFile()));
+    Process p = start(who, step, pb);
+    await(who, step, p, log, () -> false);
+    if (p.exitValue() != 0) {
+      throw failure(who, step, p.exitValue(), log);
+    }
+  }
+
+  Process start(String who, String step, ProcessBuilder pb) {
+    try {
+      return pb.start();
+    } catch (IOException e) {
+      throw new JvsException(who + ": criu " + step + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits until {@code p} exits or {@code done} holds; past the deadline kills its session and
+   * fails naming the step. Returns whether {@code done} held (false: the process exited).
+   */
+  boolean await(String who, String step, Process p, Path log, BooleanSupplier done) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        if (done.getAsBoolean()) {
+          return true;
+        }
+        if (p.waitFor(20, TimeUnit.MILLISECONDS)) {
+          return done.getAsBoolean();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kill(p);
+      throw new JvsException(who + ": criu " + step + ": interrupted (criu killed)");
+    }
+    kill(p);
+    throw new JvsException(
+        who
+            + ": criu "
+            + step
+            + " did not finish in "
+            + TIMEOUT.toSeconds()
+            + " s and was killed (-Djvs.criu.timeout; log: "
+            + log
+            + ")");
+  }
+
+  /** SIGKILL to criu's session (its process group: setsid made criu its leader). */
+  static void kill(Process p) {
+    Libc.kill((int) -p.pid(), Signal.SIGKILL);
+    try {
+      p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** criu's failure as one line: the first error of its log (or of its output), and the log. */
+  static JvsException failure(String who, String step, int code, Path log) {
+    String cause =
+        firstError(log)
+            .or(() -> lastLine(log.resolveSibling("criu.out")))
+            .orElse("exit status " + code);
+    if (cause.contains("Can't get 1:16 opt")) { // SO_PASSCRED, refused for inet sockets
+      cause +=
+          " (criu before 4.2 cannot dump TCP sockets on kernels from 6.16 on;"
+              + " tools/criu/criu.sh build)";
+    }
+    return new JvsException(who + ": criu " + step + " failed: " + cause + " (log: " + log + ")");
+  }
+
+  /**
+   * The first "Error (file:line): text" of a criu log. criu reports not being able to raise its own
+   * RLIMIT_NOFILE as an error and goes on; that one is never the cause.
+   */
+  static Optional<String> firstError(Path log) {
+    for (String line : lines(log)) {
+      int at = line.indexOf("Error (");
+      if (at < 0) {
+        continue;
+      }
+      int close = line.indexOf("): ", at);
+      String text = close < 0 ? line.substring(at) : line.substring(close + 3);
+      if (!text.startsWith("rlimit:")) {
+        return Optional.of(text.strip());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> lastLine(Path file) {
+    List<String> lines = lines(file);
+    for (int n = lines.size() - 1; n >= 0; n--) {
+      if (!lines.get(n).isBlank()) {
+        return Optional.of(lines.get(n).strip());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.ISO_8859_1) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.jvs.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.runtime.Criu;
+import dev.jvs.testing.CgroupFiles;
+import dev.jvs.testing.TestHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checkpoint and restore of a busybox system guest through criu (docs/checkpoint.md): a shell
+ * counting in memory continues from where it stopped, with its pids, its cgroup limits and a TCP
+ * connection between two of its processes kept established.
+ */
+@Tag("kernel")
+class CheckpointKernelTest {
+  /** Counts in a shell variable; the file only shows the count, every 100 ms. */
+  private static final String COUNTER =
+      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
+
+  /** Sends a count over one TCP connection on the guest's loopback; the server logs it. */
+  private static final String TALKER =
+      // the server's own stdin would be /dev/null: EOF there ends a plain nc -l at once
+      "#!/bin/sh\nnc -l -p 7000 -e sh -c 'cat > /tmp/received' &\nusleep 300000\n"
+          + "i=0; while :; do i=$((i+1)); echo $i; usleep 100000; done | nc 127.0.0.1 7000\n";
+
+  /** How long the test waits for something that must happen (not a bound it asserts). */
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+  @BeforeAll
+  static void criuIsThere() {
+    try {
+      Criu.find("test");
+    } catch (JvsException e) {
+      Assumptions.abort(e.getMessage());
+    }
+  }
+
+  @Test
+  void aCountingGuestContinuesFromWhereItStoppedWithItsPidsAndLimits() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckpt");
+      host.guests().build(g, "busybox");
+      install(host, g, "counter.sh", COUNTER);
+      host.guests().set(g, Map.of("pids.max", "50"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      Path counter = host.dirs().guest(g).resolve("upper/tmp/counter");
+      awaitAtLeast(counter, 20);
+      String psBefore = processes(host, g);
+
+      host.guests().checkpoint(g, false, Optional.empty());
+
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+      long stoppedAt = lastNumber(counter);
+      // What the guest finds after the restore must come from its memory, not from this file.
+      Files.writeString(counter, "0\n");
+
+      host.guests().restore(g, Optional.empty());
+
+      GuestStatus restored = host.guests().status(g);
+      assertThat(restored.state()).isEqualTo(GuestStatus.State.RUNNING);
+      long next = awaitAtLeast(counter, 1);
+      assertThat(next).as("count after restore, stopped at %d", stoppedAt).isGreaterThan(stoppedAt);
+      assertThat(processes(host, g)).as("the same processes, same pids").isEqualTo(psBefore);
+      assertThat(CgroupFiles.read(restored.cgroup(), "pids", "pids.max", "pids.max").strip())
+          .isEqualTo("50");
+      assertThat(Files.readString(Path.of("/proc/" + restored.initPid() + "/comm")).strip())
+          .isEqualTo("init");
+
+      host.guests().stop(g, Duration.ofSeconds(10));
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+    }
+  }
+
+  @Test
+  void anEstablishedTcpConnectionInsideTheGuestSurvives() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("cktcp");
+      host.guests().build(g, "busybox");
+      install(host, g, "talker.sh", TALKER);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.exec(g, "sh", "-c", "setsid /talker.sh </dev/null >/dev/null 2>&1 &");
+      Path received = host.dirs().guest(g).resolve("upper/tmp/received");
+      awaitAtLeast(received, 5);
+      String connections = host.exec(g, "netstat", "-tn").output();
+      assertThat(connections).contains("ESTABLISHED");
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      long receivedAt = lastNumber(received);
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(awaitAtLeast(received, receivedAt + 5))
+          .as("the count keeps arriving over the restored connection")
+          .isGreaterThan(receivedAt);
+      assertThat(host.exec(g, "netstat", "-tn").output()).contains("ESTABLISHED");
+    }
+  }
+
+  @Test
+  void leaveRunningAndAnArchiveRestoreElsewhereInTime() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckarch");
+      host.guests().build(g, "busybox");
+      install(host, g, "counter.sh", COUNTER);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      Path counter = host.dirs().guest(g).resolve("upper/tmp/counter");
+      awaitAtLeast(counter, 10);
+      Path archive = host.base().resolve("ckarch.tar.zst");
+
+      host.guests().checkpoint(g, true, Optional.of(archive));
+
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+      assertThat(archive).isNotEmptyFile();
+      host.guests().stop(g, Duration.ofSeconds(10));
+      // the images go; only the archive holds the checkpoint now
+      for (Path f : Files.list(host.dirs().guest(g).resolve("checkpoint")).toList()) {
+        Files.delete(f);
+      }
+      Files.writeString(counter, "0\n");
+
+      host.guests().restore(g, Optional.of(archive));
+
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+      long next = awaitAtLeast(counter, 1);
+      // the dump was taken with the count at 10 or more; the file said 0 before the restore
+      assertThat(next).isGreaterThan(10);
+    }
+  }
+
+  @Test
+  void restoreWithoutACheckpointSaysSoAndLeavesNothing() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("nockpt");
+      host.guests().build(g, "busybox");
+      assertThatThrownBy(() -> host.guests().restore(g, Optional.empty()))
+          .isInstanceOf(JvsException.class)
+          .hasMessageStartingWith("nockpt: no checkpoint in ");
+      assertThatThrownBy(() -> host.guests().restore(g, Optional.of(host.base().resolve("none"))))
+          .isInstanceOf(JvsException.class)
+          .hasMessageContaining("nockpt: --from: ");
+      assertThatThrownBy(() -> host.guests().checkpoint(g, false, Optional.empty()))
+          .isInstanceOf(JvsException.class)
+          .hasMessage("nockpt: not running");
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+    }
+  }
+
+  private static void install(TestHost host, GuestName g, String name, String script)
+      throws IOException {
+    Path file = host.dirs().guest(g).resolve("upper").resolve(name);
+    Files.writeString(file, script);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** The guest's processes as "PID COMMAND" lines, without the ps that lists them. */
+  private static String processes(TestHost host, GuestName g) {
+    TestHost.Run ps = host.exec(g, "ps", "-o", "pid,args");
+    assertThat(ps.code()).isZero();
+    return String.join(
+        "\n",
+        ps.output().lines().filter(l -> !l.contains("ps -o") && !l.contains("usleep")).toList());
+  }
+
+  /** Waits until the last number in {@code file} is at least {@code min}; returns it. */
+  private static long awaitAtLeast(Path file, long min) throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    long last = -1;
+    while (System.nanoTime() < deadline) {
+      last = lastNumber(file);
+      if (last >= min) {
+        return last;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(file + " never reached " + min + " (last " + last + ")");
+  }
+
+  private static long lastNumber(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return -1;
+    }
+    List<String> lines = Files.readString(file).lines().filter(l -> l.matches("\\d+")).toList();
+    return lines.isEmpty() ? -1 : Long.parseLong(lines.getLast());
+  }
+}

@@ -1,0 +1,63 @@
+package dev.jvs.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How jvs reads criu's logs and hands the host's stdio back to a restore. */
+class CriuTest {
+  @TempDir Path dir;
+
+  @Test
+  void theCauseIsTheFirstErrorButCriusOwnRlimitComplaint() throws Exception {
+    Path log = dir.resolve("dump.log");
+    Files.writeString(
+        log,
+        """
+        (00.000001) Version: 4.2.1 (gitid 0)
+        (00.637862) Error (criu/util.c:1533): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted
+        (00.833715) Error (criu/files-reg.c:1790): Can't lookup mount=23 for fd=0 path=/dev/null
+        (00.833733) Error (criu/cr-dump.c:1681): Dump files (pid: 17622) failed with -1
+        (01.292846) Error (criu/cr-dump.c:2111): Dumping FAILED.
+        """);
+    assertThat(Criu.firstError(log)).contains("Can't lookup mount=23 for fd=0 path=/dev/null");
+    assertThat(Criu.firstError(dir.resolve("missing.log"))).isEmpty();
+  }
+
+  @Test
+  void aFailureIsOneLineNamingTheInstanceStepCauseAndLog() throws Exception {
+    Path log = dir.resolve("dump.log");
+    Files.writeString(
+        log,
+        "(00.1) Error (criu/sockets.c:640): sockets: Can't get 1:16 opt: Operation not supported\n");
+    String message = Criu.failure("web1", "dump", 1, log).getMessage();
+    assertThat(message)
+        .startsWith("web1: criu dump failed: sockets: Can't get 1:16 opt")
+        .contains("criu before 4.2 cannot dump TCP sockets")
+        .endsWith("(log: " + log + ")")
+        .doesNotContain("\n");
+  }
+
+  @Test
+  void stdinGetsItsOwnFdAndTheOutputPipeOneFdForBothStreams() {
+    InheritedStdio stdio =
+        new InheritedStdio(Map.of(0, "file[17:3]", 1, "pipe:[1300750]", 2, "pipe:[1300750]"));
+    assertThat(stdio.distinctKeys()).containsExactlyInAnyOrder("file[17:3]", "pipe:[1300750]");
+    assertThat(stdio.inheritArguments(0, 1))
+        .containsExactlyInAnyOrder(
+            "--inherit-fd", "fd[0]:file[17:3]", "--inherit-fd", "fd[1]:pipe:[1300750]");
+    assertThat(InheritedStdio.fromProperties(stdio.asProperties())).isEqualTo(stdio);
+  }
+
+  @Test
+  void aProcessWithItsOwnStdioNeedsNothingExternal() {
+    // this JVM's stdio: files it opened lie in its own mounts; only pipes could be external
+    InheritedStdio own = InheritedStdio.of(ProcessHandle.current().pid());
+    assertThat(List.copyOf(own.keys().values())).noneMatch(k -> k.startsWith("file["));
+  }
+}
