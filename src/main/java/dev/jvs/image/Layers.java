@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -60,6 +61,8 @@ final class Layers {
       throw new ImageException(what + ": " + e.getMessage(), e);
     } catch (IOException | IllegalArgumentException e) {
       throw new ImageException(what + ": " + describe(e), e);
+    } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
+      throw new ImageException(what + ": " + describe(e.getCause()), e);
     }
   }
 
@@ -74,6 +77,8 @@ final class Layers {
       throw new ImageException(what + ": " + e.getMessage(), e);
     } catch (IOException | IllegalArgumentException e) {
       throw new ImageException(what + ": " + describe(e), e);
+    } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
+      throw new ImageException(what + ": " + describe(e.getCause()), e);
     }
   }
 
@@ -142,9 +147,14 @@ final class Layers {
         }
       }
     } else if (base.startsWith(WHITEOUT)) {
+      String hidden = base.substring(WHITEOUT.length());
+      // ".wh.." and ".wh..." would delete the directory itself or its parent (found by fuzzing).
+      if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+        throw new ImageException("whiteout '" + name + "' names no file");
+      }
       Path target = tree.existing(name, parts);
       if (target != null) {
-        Trees.deleteIfExists(target.resolveSibling(base.substring(WHITEOUT.length())));
+        Trees.deleteIfExists(target.resolveSibling(hidden));
       }
     }
   }
