@@ -58,11 +58,11 @@ final class Layers {
       }
       return "sha256:" + HexFormat.of().formatHex(sha.digest());
     } catch (ImageException e) {
-      throw new ImageException(what + ": " + e.getMessage(), e);
+      throw new ImageException(oneLine(what + ": " + e.getMessage()), e);
     } catch (IOException | IllegalArgumentException e) {
-      throw new ImageException(what + ": " + describe(e), e);
+      throw new ImageException(oneLine(what + ": " + describe(e)), e);
     } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
-      throw new ImageException(what + ": " + describe(e.getCause()), e);
+      throw new ImageException(oneLine(what + ": " + describe(e.getCause())), e);
     }
   }
 
@@ -74,12 +74,31 @@ final class Layers {
         write(tree, root, e, in);
       }
     } catch (ImageException e) {
-      throw new ImageException(what + ": " + e.getMessage(), e);
+      throw new ImageException(oneLine(what + ": " + e.getMessage()), e);
     } catch (IOException | IllegalArgumentException e) {
-      throw new ImageException(what + ": " + describe(e), e);
+      throw new ImageException(oneLine(what + ": " + describe(e)), e);
     } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
-      throw new ImageException(what + ": " + describe(e.getCause()), e);
+      throw new ImageException(oneLine(what + ": " + describe(e.getCause())), e);
     }
+  }
+
+  /**
+   * Entry names may hold any byte: control characters are shown escaped, so an error stays one line
+   * (a newline in a name was found by fuzzing).
+   */
+  static String oneLine(String message) {
+    StringBuilder b = new StringBuilder(message.length());
+    message
+        .codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", c));
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
+    return b.toString();
   }
 
   static String describe(Exception e) {
