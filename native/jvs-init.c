@@ -956,8 +956,30 @@ static int op_gid_map(struct op *o) { gid_op = o; return 0; }
 static int op_join(struct op *o)
 {
 	int fd = syscall(SYS_pidfd_open, (pid_t)o->n[0], 0); /* pidfds are always CLOEXEC */
+	int root = -1, r;
+	char path[64];
 
-	return fd < 0 ? -1 : close_keep(fd, setns(fd, o->n[1]));
+	if (fd < 0)
+		return -1;
+	/* Joining a mount namespace puts us at the namespace's root, which is the guest's root only
+	 * when its init's pivot_root ran at the namespace's root. Started from a chroot (a package
+	 * test, a build root) or with chroot (OCI --no-pivot), that root is the host's tree: so we
+	 * take the init's own root, opened before the join (our /proc), as nsenter --root does. If
+	 * the pid was recycled meanwhile, setns on the pidfd fails (ESRCH). */
+	if (o->n[1] & CLONE_NEWNS) {
+		snprintf(path, sizeof path, "/proc/%lld/root", (long long)o->n[0]);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0)
+			return close_keep(fd, -1);
+	}
+	r = setns(fd, o->n[1]);
+	close_keep(fd, r);
+	if (root >= 0) {
+		if (!r && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0))
+			r = -1;
+		close_keep(root, r);
+	}
+	return r;
 }
 
 /* Join one namespace by the path of its nsfs file (/proc/PID/ns/net, a bind mount). */

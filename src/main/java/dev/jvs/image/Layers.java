@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -57,9 +58,11 @@ final class Layers {
       }
       return "sha256:" + HexFormat.of().formatHex(sha.digest());
     } catch (ImageException e) {
-      throw new ImageException(what + ": " + e.getMessage(), e);
+      throw new ImageException(oneLine(what + ": " + e.getMessage()), e);
     } catch (IOException | IllegalArgumentException e) {
-      throw new ImageException(what + ": " + describe(e), e);
+      throw new ImageException(oneLine(what + ": " + describe(e)), e);
+    } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
+      throw new ImageException(oneLine(what + ": " + describe(e.getCause())), e);
     }
   }
 
@@ -71,10 +74,31 @@ final class Layers {
         write(tree, root, e, in);
       }
     } catch (ImageException e) {
-      throw new ImageException(what + ": " + e.getMessage(), e);
+      throw new ImageException(oneLine(what + ": " + e.getMessage()), e);
     } catch (IOException | IllegalArgumentException e) {
-      throw new ImageException(what + ": " + describe(e), e);
+      throw new ImageException(oneLine(what + ": " + describe(e)), e);
+    } catch (UncheckedIOException e) { // from Trees: a name the filesystem refuses, say
+      throw new ImageException(oneLine(what + ": " + describe(e.getCause())), e);
     }
+  }
+
+  /**
+   * Entry names may hold any byte: control characters are shown escaped, so an error stays one line
+   * (a newline in a name was found by fuzzing).
+   */
+  static String oneLine(String message) {
+    StringBuilder b = new StringBuilder(message.length());
+    message
+        .codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", c));
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
+    return b.toString();
   }
 
   static String describe(Exception e) {
@@ -142,9 +166,14 @@ final class Layers {
         }
       }
     } else if (base.startsWith(WHITEOUT)) {
+      String hidden = base.substring(WHITEOUT.length());
+      // ".wh.." and ".wh..." would delete the directory itself or its parent (found by fuzzing).
+      if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+        throw new ImageException("whiteout '" + name + "' names no file");
+      }
       Path target = tree.existing(name, parts);
       if (target != null) {
-        Trees.deleteIfExists(target.resolveSibling(base.substring(WHITEOUT.length())));
+        Trees.deleteIfExists(target.resolveSibling(hidden));
       }
     }
   }
