@@ -78,11 +78,12 @@ public final class ApiServer implements AutoCloseable {
       throw new JvsException(dir + ": " + e.getMessage(), e);
     }
     EventBus events = new EventBus();
-    Operations operations = new Operations(log);
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    GuestCounters counters = new GuestCounters(cgroups, guests.dirs());
-    registry.register(new GuestMetrics(guests, counters));
+    GuestLooks looks = new GuestLooks(guests, new GuestCounters(cgroups, guests.dirs()));
+    Operations operations = new Operations(log, looks::changed);
+    // the watcher looks every tick; a scrape takes its look unless it is older than a few ticks
+    registry.register(new GuestMetrics(looks, watchEvery.multipliedBy(4).plusSeconds(1)));
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     TrustedClients trusted = new TrustedClients(guests.dirs().root());
     ApiHandler handler =
@@ -148,7 +149,7 @@ public final class ApiServer implements AutoCloseable {
       throw new JvsException(
           "api: " + (listen != null ? listen + ": " : "") + JsonBody.firstLine(e.toString()), e);
     }
-    GuestWatcher watcher = new GuestWatcher(guests, events, counters, log);
+    GuestWatcher watcher = new GuestWatcher(guests, events, looks, log);
     watcher.start(watchEvery);
     return new ApiServer(server, socket, watcher, fingerprint, events, operations);
   }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       BenchNetCommand.class,
       BenchSharingCommand.class,
       BenchOciCommand.class,
+      BenchMetricsCommand.class,
       CommandLine.HelpCommand.class
     })
 final class BenchCommand implements Runnable {
