@@ -47,7 +47,11 @@ final class GuestLooks {
     return look;
   }
 
-  /** The latest look when it is younger than {@code maxAge} and not stale, else a new one. */
+  /**
+   * The latest look, or a new one when there is none, an API change made it stale, or it is older
+   * than {@code maxAge} (the watcher stopped looking). An old look is not a reason: with a thousand
+   * guests a look takes longer than a tick, and a scrape waiting for one would take as long.
+   */
   Look latest(Duration maxAge) {
     Look l = latest;
     if (l == null || stale || System.nanoTime() - l.takenNanos() > maxAge.toNanos()) {
