@@ -99,7 +99,7 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   /** The trusted client's name on TCP; empty on the unix socket (root only, by SO_PEERCRED). */
-  private Optional<String> authorize(Request request) {
+  Optional<String> authorize(Request request) {
     if (request.getConnectionMetaData().getConnector() != tcp) {
       return Optional.empty();
     }

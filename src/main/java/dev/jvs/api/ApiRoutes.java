@@ -104,8 +104,11 @@ final class ApiRoutes {
       case "config" ->
           switch (r.method()) {
             case "GET" -> Reply.json(GuestJson.config(guests.config(name)));
-            case "PATCH" ->
-                Reply.json(GuestJson.config(guests.set(name, Requests.configPatch(r.body()))));
+            case "PATCH" -> {
+              var config = guests.set(name, Requests.configPatch(r.body()));
+              operations.changed();
+              yield Reply.json(GuestJson.config(config));
+            }
             default -> notAllowed(r);
           };
       case "clone" -> only(r, "POST", 3, () -> cloneGuest(name, r));

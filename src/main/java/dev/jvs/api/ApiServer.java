@@ -2,6 +2,7 @@ package dev.jvs.api;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -28,6 +30,7 @@ import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 /**
  * The REST API of `jvs serve` (docs/api.md): Jetty on a unix socket of its own in the root-only
@@ -78,11 +81,13 @@ public final class ApiServer implements AutoCloseable {
       throw new JvsException(dir + ": " + e.getMessage(), e);
     }
     EventBus events = new EventBus();
-    Operations operations = new Operations(log);
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
-    GuestCounters counters = new GuestCounters(cgroups, guests.dirs());
-    registry.register(new GuestMetrics(guests, counters));
+    GuestLooks looks = new GuestLooks(guests, new GuestCounters(cgroups, guests.dirs()));
+    Operations operations = new Operations(log, looks::changed);
+    // the watcher looks every tick; a scrape takes its latest look, unless the watcher has not
+    // looked for a minute
+    registry.register(new GuestMetrics(looks, java.time.Duration.ofMinutes(1)));
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     TrustedClients trusted = new TrustedClients(guests.dirs().root());
     ApiHandler handler =
@@ -136,7 +141,36 @@ public final class ApiServer implements AutoCloseable {
       server.addConnector(tcp);
       handler.requireTokenOn(tcp);
     }
-    server.setHandler(new Dashboard(handler)); // the web dashboard's files at /, then the API
+    // Websockets first: an upgrade of /1.0/guests/{name}/exec/ws, authorized as any request
+    WebSocketUpgradeHandler websockets =
+        WebSocketUpgradeHandler.from(
+            server,
+            c ->
+                c.addMapping(
+                    "uri-template|/1.0/guests/{name}/exec/ws",
+                    (request, response, callback) -> {
+                      try {
+                        handler.authorize(request);
+                        GuestName name =
+                            ApiRoutes.name(request.getHttpURI().getDecodedPath().split("/")[3]);
+                        if (!Files.isDirectory(guests.dirs().guest(name))) {
+                          throw new ApiException(404, name + ": no such guest");
+                        }
+                        List<String> command =
+                            Request.extractQueryParameters(request).getValues("command");
+                        return new ExecSocket(
+                            guests,
+                            name,
+                            command == null || command.isEmpty() ? List.of("/bin/sh") : command,
+                            log);
+                      } catch (ApiException e) {
+                        ApiHandler.fail(response, callback, e.status(), e.getMessage());
+                        return null;
+                      }
+                    }));
+    websockets.setHandler(handler);
+    // The dashboard outermost: its Origin check refuses a cross-site page's upgrade too
+    server.setHandler(new Dashboard(websockets));
     try {
       server.start();
     } catch (Exception e) {
@@ -148,7 +182,7 @@ public final class ApiServer implements AutoCloseable {
       throw new JvsException(
           "api: " + (listen != null ? listen + ": " : "") + JsonBody.firstLine(e.toString()), e);
     }
-    GuestWatcher watcher = new GuestWatcher(guests, events, counters, log);
+    GuestWatcher watcher = new GuestWatcher(guests, events, looks, log);
     watcher.start(watchEvery);
     return new ApiServer(server, socket, watcher, fingerprint, events, operations);
   }

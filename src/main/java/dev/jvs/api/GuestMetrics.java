@@ -2,7 +2,6 @@ package dev.jvs.api;
 
 import dev.jvs.cgroup.CgroupUsage;
 import dev.jvs.guest.GuestStatus;
-import dev.jvs.guest.Guests;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -14,21 +13,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The guests' figures at scrape time, labelled guest="NAME" (docs/api.md, "Metrics"): read from the
- * runtime and the guests' cgroups on each scrape, nothing cached between scrapes.
+ * The guests' figures, labelled guest="NAME" (docs/api.md, "Metrics"): from the event watcher's
+ * latest look at the guests ({@link GuestLooks}), at most {@code maxAge} old, so that a scrape with
+ * a thousand guests does not read their twelve thousand cgroup files itself.
  */
 final class GuestMetrics implements MultiCollector {
-  private final Guests guests;
-  private final GuestCounters counters;
+  private final GuestLooks looks;
+  private final java.time.Duration maxAge;
 
-  GuestMetrics(Guests guests, GuestCounters counters) {
-    this.guests = guests;
-    this.counters = counters;
+  GuestMetrics(GuestLooks looks, java.time.Duration maxAge) {
+    this.looks = looks;
+    this.maxAge = maxAge;
   }
 
   @Override
   public MetricSnapshots collect() {
-    List<GuestStatus> all = guests.list();
+    GuestLooks.Look look = looks.latest(maxAge);
+    List<GuestStatus> all = look.guests();
     Families f = new Families();
     long running = 0;
     for (GuestStatus s : all) {
@@ -47,7 +48,7 @@ final class GuestMetrics implements MultiCollector {
           Unit.SECONDS,
           guest,
           (System.currentTimeMillis() - s.uptime().toMillis()) / 1000.0);
-      counters.read(s).ifPresent(c -> c.addTo(f, guest));
+      look.counters(s.name()).ifPresent(c -> c.addTo(f, guest));
     }
     f.gauge("jvs_guests", "guests on this host", null, Labels.EMPTY, all.size());
     f.gauge("jvs_guests_running", "running guests on this host", null, Labels.EMPTY, running);

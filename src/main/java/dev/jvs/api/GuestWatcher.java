@@ -27,16 +27,16 @@ final class GuestWatcher implements AutoCloseable {
 
   private final Guests guests;
   private final EventBus events;
-  private final GuestCounters counters;
+  private final GuestLooks looks;
   private final Consumer<String> log;
   private Map<String, Seen> last;
   private volatile boolean closed;
   private Thread thread;
 
-  GuestWatcher(Guests guests, EventBus events, GuestCounters counters, Consumer<String> log) {
+  GuestWatcher(Guests guests, EventBus events, GuestLooks looks, Consumer<String> log) {
     this.guests = guests;
     this.events = events;
-    this.counters = counters;
+    this.looks = looks;
     this.log = log;
   }
 
@@ -119,14 +119,15 @@ final class GuestWatcher implements AutoCloseable {
   }
 
   private Map<String, Seen> look() {
-    List<GuestStatus> all = guests.list();
+    GuestLooks.Look look = looks.take();
+    List<GuestStatus> all = look.guests();
     Map<String, Seen> seen = new HashMap<>();
     for (GuestStatus s : all) {
       boolean up = s.state() == GuestStatus.State.RUNNING;
       long oom = 0;
       long pidsHits = 0;
       if (up) {
-        var c = counters.read(s);
+        var c = look.counters(s.name());
         if (c.isPresent()) {
           oom = Math.max(0, c.get().usage().oomKills());
           pidsHits = Math.max(0, c.get().pidsMaxHits());

@@ -70,9 +70,16 @@ final class Operations implements AutoCloseable {
       Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("jvs-api-op-", 0).factory());
   private final Map<String, Operation> all = new LinkedHashMap<>();
   private final Consumer<String> log;
+  private final Runnable changed; // an action ended: what was looked at may be out of date
 
-  Operations(Consumer<String> log) {
+  Operations(Consumer<String> log, Runnable changed) {
     this.log = log;
+    this.changed = changed;
+  }
+
+  /** A change that was no operation (a config patch): what was looked at is out of date. */
+  void changed() {
+    changed.run();
   }
 
   /** Starts {@code action} as a new operation. */
@@ -87,9 +94,11 @@ final class Operations implements AutoCloseable {
           try {
             Reply r = action.get();
             op.finished = Instant.now();
+            changed.run();
             op.result.complete(r);
           } catch (RuntimeException | Error e) {
             op.finished = Instant.now();
+            changed.run();
             if (!(e instanceof ApiException) && !(e instanceof JvsException)) {
               log.accept("operation " + description + ": internal error: " + e);
             }

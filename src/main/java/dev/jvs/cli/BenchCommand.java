@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       BenchOciCommand.class,
       BenchPaperCommand.class,
       BenchDensityCommand.class,
+      BenchMetricsCommand.class,
       CommandLine.HelpCommand.class
     })
 final class BenchCommand implements Runnable {
