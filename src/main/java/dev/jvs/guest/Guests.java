@@ -53,6 +53,7 @@ public final class Guests {
   private final GuestLaunch launch;
   private final GuestNetwork network;
   private final GuestScripts scripts;
+  private final IdRanges idRanges;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this(dirs, Monitor.Starter.process(initBinary), cgroups, seccompFilter);
@@ -68,6 +69,7 @@ public final class Guests {
     this.instances = new Instances(cgroups, monitors);
     this.runs = new GuestRuns(dirs, instances, network);
     this.scripts = new GuestScripts(dirs);
+    this.idRanges = new IdRanges(dirs.root());
     this.launch =
         new GuestLaunch(
             dirs,
@@ -77,7 +79,8 @@ public final class Guests {
             templates,
             network,
             runs,
-            scripts);
+            scripts,
+            idRanges);
   }
 
   public JvsDirs dirs() {
@@ -137,6 +140,7 @@ public final class Guests {
             }
             Trees.deleteIfExists(dirs.guest(name));
             Trees.deleteIfExists(dirs.runGuest(name));
+            idRanges.release(name); // after its files: the next owner never sees them
           }
           return null;
         });
