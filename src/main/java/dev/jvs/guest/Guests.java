@@ -277,6 +277,14 @@ public final class Guests {
     return files.config(name);
   }
 
+  /**
+   * An unprivileged guest's id range (empty for a privileged guest, or before the first start of a
+   * guest switched to unprivileged: it gets one then).
+   */
+  public Optional<IdRange> idRange(GuestName name) {
+    return config(name).privileged() ? Optional.empty() : idRanges.find(name);
+  }
+
   // ---- start / stop / exec ---------------------------------------------------------------
 
   /** How a started guest's first process relates to the caller. */
