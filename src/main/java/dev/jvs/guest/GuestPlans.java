@@ -181,7 +181,7 @@ public final class GuestPlans {
             layout.disk(),
             layout.diskMount(),
             ids != null),
-        mounts(layout, GuestNetwork.etcFiles(net), ids != null && !net.mode().ownStack()),
+        mounts(layout, GuestNetwork.etcFiles(net), ids != null, !net.mode().ownStack()),
         new Plan.Devices(DEV_NODES, DEV_LINKS, ids != null),
         masks(),
         READONLY,
@@ -249,7 +249,8 @@ public final class GuestPlans {
   }
 
   /** /proc, /dev and its file systems, /sys, the lxcfs views and the files networking writes. */
-  private List<Plan.Mount> mounts(Layout layout, List<String> etcFiles, boolean hostSysfs) {
+  private List<Plan.Mount> mounts(
+      Layout layout, List<String> etcFiles, boolean userNs, boolean hostNet) {
     List<Plan.Mount> m = new ArrayList<>();
     m.add(Plan.Mount.of("proc", "proc", "/proc", NOSUID_NODEV_NOEXEC, ""));
     m.add(
@@ -265,13 +266,15 @@ public final class GuestPlans {
             "devpts",
             "/dev/pts",
             MountFlags.NOSUID | MountFlags.NOEXEC,
-            "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+            // the terminals of enter and exec -t are opened by the monitor (host root): in a
+            // user namespace they would belong to no one the guest knows, so to its root
+            "newinstance,ptmxmode=0666,mode=0620," + (userNs ? "uid=0,gid=5" : "gid=5")));
     m.add(Plan.Mount.of("tmpfs", "shm", "/dev/shm", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k"));
     m.add(Plan.Mount.of("mqueue", "mqueue", "/dev/mqueue", NOSUID_NODEV_NOEXEC, ""));
     // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
     // which the monitor copies to $JVS_RUN/guests/NAME/console.log.
     m.add(Plan.Mount.bind("/dev/null", "/dev/console", 0, Plan.Target.FILE));
-    if (hostSysfs) {
+    if (userNs && hostNet) {
       // sysfs may only be mounted by the owner of the network namespace: the host's, read-only
       m.add(
           Plan.Mount.bind("/sys", "/sys", MountFlags.REC, Plan.Target.DIRECTORY)

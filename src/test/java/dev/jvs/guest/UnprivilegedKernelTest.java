@@ -102,6 +102,42 @@ class UnprivilegedKernelTest {
   }
 
   @Test
+  void limitsHoldAndExecOnAPtyStopAndKillWork() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = unprivileged(host, "unpriv4");
+      host.guests().set(g, Map.of("pids.max", "40", "memory.rss", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      // a pseudo-terminal from the guest's devpts, owned by the guest's root
+      Path out = Files.createTempFile(host.base(), "tty", ".txt");
+      int code =
+          host.guests()
+              .exec(
+                  g,
+                  List.of("sh", "-c", "tty; stat -c %u $(tty)"),
+                  true,
+                  new dev.jvs.launch.Launcher.Stdio(
+                      ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+                      ProcessBuilder.Redirect.to(out.toFile()),
+                      ProcessBuilder.Redirect.appendTo(out.toFile())));
+      assertThat(code).as(Files.readString(out)).isZero();
+      assertThat(Files.readString(out).replace("\r", "")).matches("(?s)/dev/pts/\\d+\n0\n");
+      TestHost.Run bomb = host.exec(g, "sh", "-c", "while :; do sleep 600 & done");
+      assertThat(bomb.output()).contains("can't fork");
+      assertThat(host.guests().status(g).usage().pids()).isBetween(35L, 40L);
+      assertThat(host.exec(g, "/probe", "hog", "128").code()).isEqualTo(128 + 9);
+      assertThat(host.guests().status(g).usage().oomKills()).isPositive();
+      // its cgroup is the root of its own cgroup namespace, and not its to change
+      assertThat(host.exec(g, "cat", "/proc/self/cgroup").output()).contains(":/\n");
+      assertThat(host.exec(g, "/probe", "mount").output().strip()).isEqualTo("fail EPERM");
+      host.guests().stop(g, java.time.Duration.ofSeconds(5));
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.guests().stop(g, java.time.Duration.ZERO); // straight to SIGKILL
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+    }
+  }
+
+  @Test
   void aConfigWithoutTheKeyStaysPrivileged() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = GuestName.of("legacy");
