@@ -239,9 +239,14 @@ public final class Guests {
                   target.value(),
                   Map.of("hostname", target.value()));
         }
+        Optional<IdRange> ids = config.privileged() ? Optional.empty() : idRanges.find(source);
+        if (ids.isPresent()) { // the clone's files become its own range's
+          IdShift.shift(staging.resolve("upper"), ids.get(), idRanges.acquire(target));
+        }
         Files.move(staging, dirs.guest(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
         Trees.deleteIfExists(staging);
+        idRanges.release(target);
         if (e instanceof JvsException j) {
           throw j;
         }

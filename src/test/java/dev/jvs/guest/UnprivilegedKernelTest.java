@@ -138,6 +138,36 @@ class UnprivilegedKernelTest {
   }
 
   @Test
+  void aCloneGetsItsOwnRangeWithTheFilesShiftedAndUnifyKeepsTemplatesShared() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = unprivileged(host, "orig");
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(
+              host.exec(g, "sh", "-c", "echo mine > /etc/own && chown 1000:1000 /etc/own").code())
+          .isZero();
+      host.guests().stop(g, java.time.Duration.ZERO);
+      GuestName c = GuestName.of("copy");
+      host.guests().clone(g, c);
+      IdRange from = range(host, g);
+      IdRange to = range(host, c);
+      assertThat(to.overlaps(from)).isFalse();
+      Path own = host.dirs().guest(c).resolve("upper/etc/own");
+      assertThat(Files.getAttribute(own, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+          .isEqualTo(Math.toIntExact(to.base() + 1000));
+      // both start; template files were linked together by unify in between
+      var result =
+          dev.jvs.image.Unifier.unify(new dev.jvs.image.Templates(host.dirs().templates()));
+      assertThat(result.filesScanned()).isPositive();
+      host.guests().start(c, List.of(), Guests.Attach.DETACHED);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(host.exec(c, "stat", "-c", "%u %g %n", "/etc/own", "/bin/busybox").output())
+          .isEqualTo("1000 1000 /etc/own\n0 0 /bin/busybox\n");
+      assertThat(host.exec(c, "cat", "/etc/own").output()).isEqualTo("mine\n");
+      assertThat(host.exec(g, "cat", "/etc/own").output()).isEqualTo("mine\n");
+    }
+  }
+
+  @Test
   void aConfigWithoutTheKeyStaysPrivileged() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = GuestName.of("legacy");
