@@ -47,6 +47,20 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define TREE_CLONE 1                /* OPEN_TREE_CLONE */
+#define TREE_EMPTY_PATH 0x1000      /* AT_EMPTY_PATH */
+#define TREE_ATTR_IDMAP 0x00100000  /* MOUNT_ATTR_IDMAP */
+#define TREE_F_EMPTY_PATH 0x04      /* MOVE_MOUNT_F_EMPTY_PATH */
+#define TREE_T_SYMLINKS 0x10        /* MOVE_MOUNT_T_SYMLINKS */
+#define TREE_T_EMPTY_PATH 0x40      /* MOVE_MOUNT_T_EMPTY_PATH */
+#define MAX_TREES 8
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
 #define SYS_landlock_restrict_self 446
@@ -81,6 +95,8 @@ static int status_dir = -1;
 static const char *status_name;
 static int pty_idx = -1, master = -1, slave = -1;
 static struct op *uid_op, *gid_op;
+static struct op *trees[MAX_TREES]; /* `idmap-tree`: made after the maps, sent to the child */
+static int ntrees, tree_sock[2] = { -1, -1 };
 static int release; /* `release`: let go of the child once it reports `wait` or `ok` */
 static int parent_fd = -1; /* with `release`: a pidfd of our parent, the runtime process */
 static struct op *console_op; /* `console-socket`: hand the pty master over, no relay */
@@ -953,6 +969,79 @@ static int op_stdio_pipes(struct op *o) { pipes_idx = o - prog; return 0; } /* m
 static int op_uid_map(struct op *o) { uid_op = o; return 0; }
 static int op_gid_map(struct op *o) { gid_op = o; return 0; }
 
+static int op_idmap_tree(struct op *o)
+{
+	if (ntrees == MAX_TREES)
+		return errno = E2BIG, -1;
+	trees[ntrees++] = o;
+	return 0;
+}
+
+/* Clone the tree at PATH, idmapped through the child's user namespace (only a process with
+ * CAP_SYS_ADMIN over the filesystem may do that: we, not the child), and send it to the
+ * child, which attaches it in its own mount namespace (`attach-tree`). */
+static int send_idmapped_tree(struct op *o)
+{
+	char ns[64], ctl[CMSG_SPACE(sizeof(int))] = { 0 }, b = 't';
+	struct { unsigned long long set, clr, propagation, userns_fd; } attr = { 0 };
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof ctl };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int tree, userns, r;
+
+	snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)child);
+	tree = syscall(SYS_open_tree, AT_FDCWD, o->f[0], TREE_CLONE | O_CLOEXEC);
+	if (tree < 0)
+		return -1;
+	userns = open(ns, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return close_keep(tree, -1);
+	attr.set = TREE_ATTR_IDMAP;
+	attr.userns_fd = userns;
+	r = syscall(SYS_mount_setattr, tree, "", TREE_EMPTY_PATH, &attr, sizeof attr);
+	close_keep(userns, 0);
+	if (r < 0)
+		return close_keep(tree, -1);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof tree);
+	memcpy(CMSG_DATA(c), &tree, sizeof tree);
+	r = sendmsg(tree_sock[0], &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return close_keep(tree, r);
+}
+
+/* `attach-tree TARGET`: mount the next tree the monitor sent on TARGET. */
+static int op_attach_tree(struct op *o)
+{
+	char ctl[CMSG_SPACE(sizeof(int))], b, buf[32];
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof ctl };
+	struct cmsghdr *c;
+	const char *target;
+	int tree, tfd;
+	ssize_t r = tree_sock[1] < 0 ? -1 : recvmsg(tree_sock[1], &m, MSG_CMSG_CLOEXEC);
+
+	if (r != 1) /* none sent (EOF), or an error */
+		return r < 0 && tree_sock[1] >= 0 ? -1 : einval();
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof tree))
+		return einval();
+	memcpy(&tree, CMSG_DATA(c), sizeof tree);
+	target = in_root(o->f[0], buf, sizeof buf, &tfd);
+	if (!target)
+		return close_keep(tree, -1);
+	if (tfd >= 0) /* opened inside the root: attach on that very directory */
+		r = syscall(SYS_move_mount, tree, "", tfd, "", TREE_F_EMPTY_PATH | TREE_T_EMPTY_PATH);
+	else
+		r = syscall(SYS_move_mount, tree, "", AT_FDCWD, target,
+			    TREE_F_EMPTY_PATH | TREE_T_SYMLINKS);
+	if (tfd >= 0)
+		close_keep(tfd, 0);
+	return close_keep(tree, r);
+}
+
 static int op_join(struct op *o)
 {
 	int fd = syscall(SYS_pidfd_open, (pid_t)o->n[0], 0); /* pidfds are always CLOEXEC */
@@ -1040,6 +1129,7 @@ static const struct opdef defs[] = {
 	{ "stdio-pipes", 0, 0, MON, op_stdio_pipes },
 	{ "uid-map", 1, 0, MON, op_uid_map },
 	{ "gid-map", 1, 0, MON, op_gid_map },
+	{ "idmap-tree", 1, 0, MON, op_idmap_tree },
 	{ "join", 2, 3, MON, op_join },
 	{ "setns", 2, 2, MON, op_setns },
 	{ "release", 0, 0, MON, op_release },
@@ -1052,6 +1142,7 @@ static const struct opdef defs[] = {
 	{ "loopback-up", 0, 0, CHILD, op_loopback_up },
 	{ "mount", 5, 8, CHILD, op_mount },
 	{ "umount", 2, 2, CHILD, op_umount },
+	{ "attach-tree", 1, 0, CHILD, op_attach_tree },
 	{ "mkdir", 2, 2, CHILD, op_mkdir },
 	{ "mknod", 4, 14, CHILD, op_mknod },
 	{ "symlink", 2, 0, CHILD, op_symlink },
@@ -1272,7 +1363,7 @@ static void run_child(int first)
 	/* No host fd beyond stdio may reach the guest's program, nor be there for the taking
 	 * before it runs: the control socket, the host directories, the pty master. */
 	for (int *fd = (int[]){ sock, status_dir, console_fd, sigfd, master, parent_fd, log_dir,
-				log_fd, log_pipe[0], exec_sock, -2 }; *fd != -2; fd++)
+				log_fd, log_pipe[0], exec_sock, tree_sock[0], -2 }; *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
 	sock = -1;
@@ -1515,12 +1606,16 @@ static void spawn(int ci)
 	}
 	if (pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || block_signals() < 0)
 		fail_early(ci, errno);
+	if (ntrees && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tree_sock) < 0)
+		fail_early(trees[0] - prog, errno);
 	/* fork-style clone (no new stack): fine, the monitor is single-threaded */
 	child = syscall(SYS_clone, (unsigned long)prog[ci].n[0] | SIGCHLD, 0, 0, 0, 0);
 	if (child < 0)
 		fail_early(ci, errno);
 	if (child == 0)
 		run_child(ci + 1);
+	if (ntrees)
+		close(tree_sock[1]);
 	close(go_pipe[0]);
 	close(err_pipe[1]);
 	if (slave >= 0)
@@ -1538,6 +1633,11 @@ static void spawn(int ci)
 		abort_child(uid_op - prog, errno);
 	if (gid_op && (write_proc("setgroups", NULL) < 0 || write_proc("gid_map", gid_op) < 0))
 		abort_child(gid_op - prog, errno);
+	for (int i = 0; i < ntrees; i++)
+		if (send_idmapped_tree(trees[i]) < 0)
+			abort_child(trees[i] - prog, errno);
+	if (ntrees)
+		close(tree_sock[0]);
 	say("pid %d", (int)child);
 }
 

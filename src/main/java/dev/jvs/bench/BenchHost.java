@@ -82,6 +82,9 @@ public final class BenchHost implements AutoCloseable {
     Path base;
     try {
       base = Files.createTempDirectory(Path.of("/tmp"), BASE_PREFIX);
+      // searchable: unprivileged guests' ids pass through it to their layers
+      Files.setPosixFilePermissions(
+          base, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     } catch (IOException e) {
       throw new UncheckedIOException("benchmark directory: " + e.getMessage(), e);
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -42,12 +43,19 @@ public final class SharingBench {
   }
 
   public Report run(int n) throws InterruptedException {
+    return run(n, false);
+  }
+
+  /** With {@code unprivileged}, every guest runs with security.privileged=false. */
+  public Report run(int n, boolean unprivileged) throws InterruptedException {
+    Map<String, String> mode = Map.of("security.privileged", Boolean.toString(!unprivileged));
     Path template = host.templateRootfs();
     Templates templates = new Templates(host.dirs().templates());
     List<GuestName> shared = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
       GuestName g = GuestName.of("shared" + i);
       host.guests().build(g, "busybox");
+      host.guests().set(g, mode);
       shared.add(g);
     }
     progress.accept(n + " guests on one template: starting");
@@ -67,6 +75,7 @@ public final class SharingBench {
           });
       GuestName g = GuestName.of("separate" + i);
       host.guests().build(g, copy);
+      host.guests().set(g, mode);
       separate.add(g);
     }
     progress.accept(n + " guests on " + n + " copies: starting");

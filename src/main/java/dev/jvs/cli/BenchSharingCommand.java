@@ -25,6 +25,11 @@ final class BenchSharingCommand implements Callable<Integer> {
   @Option(names = "--guests", defaultValue = "50", description = "guests per half")
   int guests;
 
+  @Option(
+      names = "--unprivileged",
+      description = "run the guests with security.privileged=false (idmapped template)")
+  boolean unprivileged;
+
   @Override
   public Integer call() throws InterruptedException {
     if (guests < 2) {
@@ -33,7 +38,7 @@ final class BenchSharingCommand implements Callable<Integer> {
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
     SharingBench.Report r;
     try (BenchHost host = BenchCommand.host()) {
-      r = new SharingBench(host, progress).run(guests);
+      r = new SharingBench(host, progress).run(guests, unprivileged);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(

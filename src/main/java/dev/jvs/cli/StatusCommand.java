@@ -16,6 +16,17 @@ final class StatusCommand extends Verb implements Callable<Integer> {
   @Parameters(index = "0", description = "guest name")
   String name;
 
+  /** The uid_map line of an unprivileged guest, or what stands in for it. */
+  private String ids() {
+    if (guests().config(name(name)).privileged()) {
+      return "privileged (guest root is host root; security.privileged=true)";
+    }
+    return guests()
+        .idRange(name(name))
+        .map(r -> r + " (guest id 0 is host id " + r.base() + ", for users and groups)")
+        .orElse("unprivileged, a range is given at the next start");
+  }
+
   @Override
   public Integer call() {
     GuestStatus s = guests().status(name(name));
@@ -30,6 +41,7 @@ final class StatusCommand extends Verb implements Callable<Integer> {
     if (s.lastExit() != null) {
       out.printf("last run: %s%n", s.lastExit());
     }
+    out.printf("ids:      %s%n", ids());
     out.printf("limits:   %s%n", s.resources().isEmpty() ? "none" : "");
     s.resources().forEach((k, v) -> out.printf("  %-16s %s%n", k, v));
     if (s.usage() != null) {

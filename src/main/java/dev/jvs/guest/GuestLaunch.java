@@ -40,6 +40,7 @@ final class GuestLaunch {
   private final GuestNetwork network;
   private final GuestRuns runs;
   private final GuestScripts scripts;
+  private final IdRanges idRanges;
 
   GuestLaunch(
       JvsDirs dirs,
@@ -48,7 +49,8 @@ final class GuestLaunch {
       Templates templates,
       GuestNetwork network,
       GuestRuns runs,
-      GuestScripts scripts) {
+      GuestScripts scripts,
+      IdRanges idRanges) {
     this.dirs = dirs;
     this.instances = instances;
     this.plans = plans;
@@ -56,6 +58,7 @@ final class GuestLaunch {
     this.network = network;
     this.runs = runs;
     this.scripts = scripts;
+    this.idRanges = idRanges;
   }
 
   /** Starts the guest's first process ({@code argv}); on failure nothing of it is left. */
@@ -74,6 +77,11 @@ final class GuestLaunch {
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
+    if (space != null && !config.privileged()) {
+      throw new JvsException(
+          name
+              + ": disk.space: not supported for unprivileged guests yet (security.privileged=true)");
+    }
     try (LoopDevice disk =
         space == null ? null : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
       return start(name, config, argv, application, detached, foregroundStdio, image, disk);
@@ -110,6 +118,10 @@ final class GuestLaunch {
             run,
             disk == null ? null : disk.path(),
             disk == null ? null : upperRoot);
+    IdRange ids = config.privileged() ? null : idRanges.acquire(name);
+    if (ids != null) {
+      GuestOwnership.prepare(name, layout, ids);
+    }
     GuestUser user = GuestUser.resolve(image.user(), lower);
     CgroupLimits limits =
         CpuView.narrowed(name, config.resources(), GuestResources.limits(config.resources()));
@@ -126,7 +138,8 @@ final class GuestLaunch {
               layout,
               argv,
               detached,
-              new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid())),
+              new GuestPlans.Process(image.env(), image.workingDir(), user.uid(), user.gid()),
+              ids),
           limits,
           CgroupTuning.none(),
           detached ? Launcher.Stdio.none() : foregroundStdio, // the monitor writes the log
@@ -177,7 +190,10 @@ final class GuestLaunch {
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
     return instances.exec(
-        runs.instance(name), plans.exec(config, initPid, argv, tty, term), stdio, started -> {});
+        runs.instance(name),
+        plans.exec(config, initPid, argv, tty, term, GuestOwnership.ownUserNamespace(initPid)),
+        stdio,
+        started -> {});
   }
 
   /**

@@ -137,10 +137,28 @@ public final class GuestPlans {
    */
   public Plan start(
       GuestConfig config, Layout layout, List<String> argv, boolean detached, Process process) {
+    return start(config, layout, argv, detached, process, null);
+  }
+
+  /**
+   * The same, unprivileged with {@code ids} (or privileged with null): a user namespace first, so
+   * that it owns every other one, mapping the guest's ids 0..65535 to {@code ids}; the template
+   * seen through that mapping; device nodes bound from the host (mknod is refused there).
+   */
+  public Plan start(
+      GuestConfig config,
+      Layout layout,
+      List<String> argv,
+      boolean detached,
+      Process process,
+      IdRange ids) {
     NetConfig net = NetConfig.from(config.resources());
     Set<Namespace> namespaces = EnumSet.copyOf(GUEST_NAMESPACES);
     if (!net.mode().ownStack()) {
       namespaces.remove(Namespace.NET); // host and host-ip share the host's (docs/networking.md)
+    }
+    if (ids != null) {
+      namespaces.add(Namespace.USER);
     }
     GuestResources.ConsoleLog log = GuestResources.console(config.resources());
     Map<String, String> env = environment(config.hostname(), null);
@@ -153,16 +171,18 @@ public final class GuestPlans {
     String cwd = process.cwd().isEmpty() ? "/" : process.cwd();
     boolean root = process.uid() == 0 && process.gid() == 0;
     return new Plan(
-        new Plan.Namespaces(namespaces, Map.of(), null, null),
+        new Plan.Namespaces(
+            namespaces, Map.of(), ids == null ? null : ids.map(), ids == null ? null : ids.map()),
         new Plan.Overlay(
             layout.lower(),
             layout.upper(),
             layout.work(),
             layout.mountPoint(),
             layout.disk(),
-            layout.diskMount()),
-        mounts(layout, GuestNetwork.etcFiles(net)),
-        new Plan.Devices(DEV_NODES, DEV_LINKS, false),
+            layout.diskMount(),
+            ids != null),
+        mounts(layout, GuestNetwork.etcFiles(net), ids != null, !net.mode().ownStack()),
+        new Plan.Devices(DEV_NODES, DEV_LINKS, ids != null),
         masks(),
         READONLY,
         Map.of(),
@@ -198,6 +218,21 @@ public final class GuestPlans {
    */
   public PlanProgram.Exec exec(
       GuestConfig config, long initPid, List<String> argv, boolean tty, String term) {
+    return exec(config, initPid, argv, tty, term, false);
+  }
+
+  /** The same; {@code userNs}: the guest runs unprivileged, in a user namespace of its own. */
+  public PlanProgram.Exec exec(
+      GuestConfig config,
+      long initPid,
+      List<String> argv,
+      boolean tty,
+      String term,
+      boolean userNs) {
+    Set<Namespace> join = EnumSet.copyOf(GUEST_NAMESPACES);
+    if (userNs) {
+      join.add(Namespace.USER);
+    }
     ProcessSpec process =
         new ProcessSpec(
             argv,
@@ -210,16 +245,12 @@ public final class GuestPlans {
             rlimits(config),
             null);
     return new PlanProgram.Exec(
-        initPid,
-        GUEST_NAMESPACES,
-        process,
-        tty ? new Plan.Terminal() : new Plan.Relay(),
-        false,
-        true);
+        initPid, join, process, tty ? new Plan.Terminal() : new Plan.Relay(), false, true);
   }
 
   /** /proc, /dev and its file systems, /sys, the lxcfs views and the files networking writes. */
-  private List<Plan.Mount> mounts(Layout layout, List<String> etcFiles) {
+  private List<Plan.Mount> mounts(
+      Layout layout, List<String> etcFiles, boolean userNs, boolean hostNet) {
     List<Plan.Mount> m = new ArrayList<>();
     m.add(Plan.Mount.of("proc", "proc", "/proc", NOSUID_NODEV_NOEXEC, ""));
     m.add(
@@ -235,13 +266,22 @@ public final class GuestPlans {
             "devpts",
             "/dev/pts",
             MountFlags.NOSUID | MountFlags.NOEXEC,
-            "newinstance,ptmxmode=0666,mode=0620,gid=5"));
+            // the terminals of enter and exec -t are opened by the monitor (host root): in a
+            // user namespace they would belong to no one the guest knows, so to its root
+            "newinstance,ptmxmode=0666,mode=0620," + (userNs ? "uid=0,gid=5" : "gid=5")));
     m.add(Plan.Mount.of("tmpfs", "shm", "/dev/shm", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k"));
     m.add(Plan.Mount.of("mqueue", "mqueue", "/dev/mqueue", NOSUID_NODEV_NOEXEC, ""));
     // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
     // which the monitor copies to $JVS_RUN/guests/NAME/console.log.
     m.add(Plan.Mount.bind("/dev/null", "/dev/console", 0, Plan.Target.FILE));
-    m.add(Plan.Mount.of("sysfs", "sysfs", "/sys", MountFlags.RDONLY | NOSUID_NODEV_NOEXEC, ""));
+    if (userNs && hostNet) {
+      // sysfs may only be mounted by the owner of the network namespace: the host's, read-only
+      m.add(
+          Plan.Mount.bind("/sys", "/sys", MountFlags.REC, Plan.Target.DIRECTORY)
+              .remountedWith(MountFlags.RDONLY | NOSUID_NODEV_NOEXEC));
+    } else {
+      m.add(Plan.Mount.of("sysfs", "sysfs", "/sys", MountFlags.RDONLY | NOSUID_NODEV_NOEXEC, ""));
+    }
     m.addAll(LxcfsView.mounts(lxcfs));
     // Written by jvs on the host; bound over the guest's files, resolved inside its root. A
     // name the guest made a dangling symlink stays the guest's own.

@@ -54,6 +54,7 @@ public final class Guests {
   private final GuestNetwork network;
   private final GuestScripts scripts;
   private final GuestCheckpoints checkpoints;
+  private final IdRanges idRanges;
 
   public Guests(JvsDirs dirs, Path initBinary, CgroupDriver cgroups, byte[] seccompFilter) {
     this(dirs, Monitor.Starter.process(initBinary), cgroups, seccompFilter);
@@ -69,6 +70,7 @@ public final class Guests {
     this.instances = new Instances(cgroups, monitors);
     this.runs = new GuestRuns(dirs, instances, network);
     this.scripts = new GuestScripts(dirs);
+    this.idRanges = new IdRanges(dirs.root());
     this.launch =
         new GuestLaunch(
             dirs,
@@ -78,7 +80,8 @@ public final class Guests {
             templates,
             network,
             runs,
-            scripts);
+            scripts,
+            idRanges);
     this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs);
   }
 
@@ -139,6 +142,7 @@ public final class Guests {
             }
             Trees.deleteIfExists(dirs.guest(name));
             Trees.deleteIfExists(dirs.runGuest(name));
+            idRanges.release(name); // after its files: the next owner never sees them
           }
           return null;
         });
@@ -238,9 +242,14 @@ public final class Guests {
                   target.value(),
                   Map.of("hostname", target.value()));
         }
+        Optional<IdRange> ids = config.privileged() ? Optional.empty() : idRanges.find(source);
+        if (ids.isPresent()) { // the clone's files become its own range's
+          IdShift.shift(staging.resolve("upper"), ids.get(), idRanges.acquire(target));
+        }
         Files.move(staging, dirs.guest(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
         Trees.deleteIfExists(staging);
+        idRanges.release(target);
         if (e instanceof JvsException j) {
           throw j;
         }
@@ -274,6 +283,14 @@ public final class Guests {
   public GuestConfig config(GuestName name) {
     requireExists(name);
     return files.config(name);
+  }
+
+  /**
+   * An unprivileged guest's id range (empty for a privileged guest, or before the first start of a
+   * guest switched to unprivileged: it gets one then).
+   */
+  public Optional<IdRange> idRange(GuestName name) {
+    return config(name).privileged() ? Optional.empty() : idRanges.find(name);
   }
 
   // ---- start / stop / exec ---------------------------------------------------------------

@@ -117,6 +117,9 @@ public final class Templates {
     Path staging = null;
     try {
       staging = Files.createTempDirectory(dir, "." + name + ".build-");
+      // not createTempDirectory's 0700: unprivileged guests' ids pass through it to the rootfs
+      Files.setPosixFilePermissions(
+          staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
       ImageConfig config = builder.build(staging, staging.resolve("rootfs"));
       if (!config.equals(ImageConfig.NONE)) {
         JSON.writeValue(staging.resolve(IMAGE_CONFIG).toFile(), config);

@@ -75,6 +75,19 @@ public record LaunchProgram(List<Op> ops) {
       return add("gid-map", "write gid_map", map);
     }
 
+    /**
+     * The monitor clones the mount tree at host {@code path}, idmapped through the child's user
+     * namespace, for the child's next {@link #attachTree}.
+     */
+    public Builder idmapTree(String path) {
+      return add("idmap-tree", "idmap " + path + " for the guest", path);
+    }
+
+    /** Mounts the next tree of an {@link #idmapTree} on {@code target}. */
+    public Builder attachTree(String target) {
+      return add("attach-tree", "attach the idmapped tree on " + shown(target), target);
+    }
+
     public Builder join(long pid, long nsFlags) {
       return add("join", "join the namespaces of pid " + pid, num(pid), hex(nsFlags));
     }

@@ -22,6 +22,7 @@ public record Op(String name, List<String> fields, boolean optional, String desc
           "stdio-pipes",
           "uid-map",
           "gid-map",
+          "idmap-tree",
           "join",
           "setns",
           "release",

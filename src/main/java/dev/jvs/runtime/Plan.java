@@ -91,11 +91,23 @@ public record Plan(
   /**
    * A template below a private copy-on-write layer, mounted at {@code mountPoint} inside the new
    * mount namespace; {@code disk} is the block device of the layer's own filesystem (mounted at
-   * {@code diskMount} first), or null.
+   * {@code diskMount} first), or null. {@code idmapped}: the template is seen through the new user
+   * namespace's mapping (its root-owned files belong to the guest's root), with nothing chowned.
    */
   public record Overlay(
-      Path lower, Path upper, Path work, Path mountPoint, String disk, Path diskMount)
+      Path lower,
+      Path upper,
+      Path work,
+      Path mountPoint,
+      String disk,
+      Path diskMount,
+      boolean idmapped)
       implements Root {
+    public Overlay(
+        Path lower, Path upper, Path work, Path mountPoint, String disk, Path diskMount) {
+      this(lower, upper, work, mountPoint, disk, diskMount, false);
+    }
+
     @Override
     public long propagation() {
       return MountFlags.REC | MountFlags.PRIVATE;

@@ -54,6 +54,9 @@ public final class PlanProgram {
     if (ns.creates(Namespace.USER)) {
       b.uidMap(ns.uidMap());
       b.gidMap(ns.gidMap());
+      if (p.root() instanceof Plan.Overlay o && o.idmapped()) {
+        b.idmapTree(o.lower().toString()); // after the maps, by the monitor: the child may not
+      }
     }
     // The cgroup namespace comes after the caller placed the child (unshare below).
     b.clone(Namespace.flags(ns.create()) & ~Namespace.CGROUP.flag());
@@ -206,6 +209,9 @@ public final class PlanProgram {
         if (o.disk() != null) {
           // disk.space: the private layer's own filesystem, in this mount namespace only
           b.mount(o.disk(), o.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
+        }
+        if (o.idmapped()) {
+          b.attachTree(o.lower().toString()); // over the template, in this mount namespace only
         }
         b.mount(
             "overlay",

@@ -189,6 +189,11 @@ class AttackSuiteKernelTest {
     return a.stream();
   }
 
+  /** The guest's mode; {@link UnprivilegedAttackSuiteKernelTest} runs every attack in the other. */
+  boolean privileged() {
+    return true;
+  }
+
   private static Attack at(String name, String outcome, String... args) {
     return new Attack(name, List.of(args), outcome);
   }
@@ -201,10 +206,22 @@ class AttackSuiteKernelTest {
     Files.writeString(hostFiles.resolve("secret"), MARK + "\n");
     g = GuestName.of("attacked");
     host.guests().build(g, "busybox");
-    host.guests().set(g, Map.of("memory.rss", "256M", "pids.max", "200"));
+    host.guests()
+        .set(
+            g,
+            Map.of(
+                "memory.rss",
+                "256M",
+                "pids.max",
+                "200",
+                "security.privileged",
+                Boolean.toString(privileged())));
     host.installProbe(g, "attack-guest");
     host.guests().start(g, List.of(), Guests.Attach.DETACHED);
     long init = host.guests().status(g).initPid();
+    assertThat(Files.readString(Path.of("/proc/" + init + "/status")).contains("\nUid:\t0\t"))
+        .as("guest root is host root")
+        .isEqualTo(privileged());
     cgroups = cgroupsOf(init);
     // A host process with the marker in its command line: the target of the process attacks.
     hostProcess = new ProcessBuilder("sh", "-c", "sleep 600", MARK).start();

@@ -34,6 +34,9 @@ public final class TestHost implements AutoCloseable {
   public TestHost() {
     try {
       base = Files.createTempDirectory(Path.of("/tmp"), "jvs-it-");
+      // searchable, as /var/lib/jvs is: unprivileged guests' ids pass through it to their layers
+      Files.setPosixFilePermissions(
+          base, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

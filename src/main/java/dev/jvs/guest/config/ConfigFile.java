@@ -81,6 +81,8 @@ public final class ConfigFile {
     out.append("hostname = ").append(config.hostname()).append('\n');
     out.append("stop.signal = ").append(Signal.name(config.stopSignal())).append('\n');
     out.append("stop.timeout = ").append(Values.formatDuration(config.stopTimeout())).append('\n');
+    // always written: a config without the key means privileged (guests built before it existed)
+    out.append("security.privileged = ").append(config.privileged()).append('\n');
     config.resources().forEach((k, v) -> out.append(k).append(" = ").append(v).append('\n'));
     AtomicFiles.write(file, out.toString());
   }
@@ -128,6 +130,7 @@ public final class ConfigFile {
     private int bootOrder;
     private Duration bootDelay = Duration.ZERO;
     private Duration scriptsTimeout = GuestConfig.DEFAULT_SCRIPTS_TIMEOUT;
+    private boolean privileged = true;
 
     Draft(String guestName) {
       this.hostname = guestName;
@@ -151,6 +154,7 @@ public final class ConfigFile {
         case "boot.order" -> bootOrder = BootOrder.order(value);
         case "boot.delay" -> bootDelay = BootOrder.delay(value);
         case "scripts.timeout" -> scriptsTimeout = scriptsTimeout(value);
+        case "security.privileged" -> privileged = bool(value);
         default -> {
           ResourceKey resource =
               ResourceKey.find(key).orElseThrow(() -> new IllegalArgumentException("unknown key"));
@@ -171,7 +175,8 @@ public final class ConfigFile {
           capsDrop,
           resourceValues,
           new BootOrder(autostart, bootOrder, bootDelay),
-          scriptsTimeout);
+          scriptsTimeout,
+          privileged);
     }
   }
 
@@ -183,6 +188,15 @@ public final class ConfigFile {
           "must be more than 0 and at most 1h, found '" + value + "'");
     }
     return d;
+  }
+
+  private static boolean bool(String value) {
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException("expected true or false, found '" + value + "'");
+    };
   }
 
   private static String hostname(String value) {

@@ -21,6 +21,9 @@ import java.util.Set;
  * @param resources resource keys (DESIGN 5) to their validated values, in file order
  * @param boot the boot.* keys: autostart, order, delay
  * @param scriptsTimeout how long a lifecycle script (guests/NAME/scripts/) may run
+ * @param privileged security.privileged: guest root is host root with capabilities taken away
+ *     (true, and what a config without the key means), or an id range of its own in a user
+ *     namespace (false)
  */
 public record GuestConfig(
     String template,
@@ -32,7 +35,8 @@ public record GuestConfig(
     Set<Capability> capsDrop,
     Map<String, String> resources,
     BootOrder boot,
-    Duration scriptsTimeout) {
+    Duration scriptsTimeout,
+    boolean privileged) {
 
   public static final List<String> DEFAULT_INIT = List.of("/sbin/init");
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -59,6 +63,48 @@ public record GuestConfig(
         resources,
         BootOrder.NONE,
         DEFAULT_SCRIPTS_TIMEOUT);
+  }
+
+  /** Without security.privileged: privileged, as every guest was before the key existed. */
+  public GuestConfig(
+      String template,
+      List<String> init,
+      String hostname,
+      int stopSignal,
+      Duration stopTimeout,
+      Set<Capability> capsAdd,
+      Set<Capability> capsDrop,
+      Map<String, String> resources,
+      BootOrder boot,
+      Duration scriptsTimeout) {
+    this(
+        template,
+        init,
+        hostname,
+        stopSignal,
+        stopTimeout,
+        capsAdd,
+        capsDrop,
+        resources,
+        boot,
+        scriptsTimeout,
+        true);
+  }
+
+  /** The same config in the other security mode. */
+  public GuestConfig withPrivileged(boolean p) {
+    return new GuestConfig(
+        template,
+        init,
+        hostname,
+        stopSignal,
+        stopTimeout,
+        capsAdd,
+        capsDrop,
+        resources,
+        boot,
+        scriptsTimeout,
+        p);
   }
 
   public GuestConfig {

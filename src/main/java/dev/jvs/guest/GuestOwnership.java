@@ -1,0 +1,77 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.JvsException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The host side of an unprivileged guest's files: its private layer's directories belong to its
+ * root (the template is idmapped instead, docs/security.md), and whether a running guest has a user
+ * namespace of its own.
+ */
+final class GuestOwnership {
+  private GuestOwnership() {}
+
+  /**
+   * Gives the upper directory (itself: what is in it was written by the guest, already with its
+   * ids) and overlayfs's scratch directory to the guest's root, so that it can mount its overlay.
+   */
+  static void prepare(GuestName name, GuestPlans.Layout layout, IdRange ids) {
+    int id = Math.toIntExact(ids.base());
+    try {
+      for (Path p : List.of(layout.lower(), layout.upper(), layout.mountPoint(), layout.run())) {
+        requireSearchable(name, p.getParent());
+      }
+      own(layout.upper(), id);
+      try (Stream<Path> scratch = Files.walk(layout.work())) { // a few empty directories
+        for (Path p : (Iterable<Path>) scratch::iterator) {
+          own(p, id);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(layout.upper().getParent() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The guest's root mounts its layers from inside its user namespace, as an id with no rights on
+   * the host's files: it must be able to pass through every directory above them.
+   */
+  private static void requireSearchable(GuestName name, Path dir) throws IOException {
+    for (Path d = dir.toAbsolutePath(); d != null; d = d.getParent()) {
+      if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+        throw new JvsException(
+            name
+                + ": "
+                + d
+                + ": an unprivileged guest's ids must be able to pass through this directory"
+                + " (chmod o+x it, or set security.privileged=true)");
+      }
+    }
+  }
+
+  private static void own(Path p, int id) throws IOException {
+    if (!Integer.valueOf(id).equals(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+        || !Integer.valueOf(id)
+            .equals(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS))) {
+      Files.setAttribute(p, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+    }
+  }
+
+  /** Whether the process {@code pid} is in another user namespace than ours. */
+  static boolean ownUserNamespace(long pid) {
+    try {
+      return !Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/user"))
+          .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
+    } catch (IOException e) {
+      return false; // gone: the exec fails on joining it anyway
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package dev.jvs.guest;
+
+import dev.jvs.base.AtomicFiles;
+import dev.jvs.base.JvsException;
+import dev.jvs.kernel.FileLock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Which unprivileged guest owns which id range: one small file ({@code NAME BASE} lines) under
+ * JVS_ROOT, changed only under its lock, so two guests never get overlapping ranges and a deleted
+ * guest's range is handed out again.
+ */
+public final class IdRanges {
+  public static final String FILE_NAME = "idranges";
+
+  private final Path file;
+  private final Path lockFile;
+  private final Supplier<List<IdRange>> windows;
+
+  public IdRanges(Path root) {
+    this(root, SubordinateIds::windows);
+  }
+
+  public IdRanges(Path root, Supplier<List<IdRange>> windows) {
+    this.file = root.resolve(FILE_NAME);
+    this.lockFile = root.resolve("." + FILE_NAME + ".lock");
+    this.windows = windows;
+  }
+
+  /** The guest's range, if it has one. */
+  public Optional<IdRange> find(GuestName name) {
+    return Optional.ofNullable(read().get(name.value()));
+  }
+
+  /** The guest's range: the one it has, or the lowest free slot of the windows. */
+  public IdRange acquire(GuestName name) {
+    try (FileLock lock = lock()) {
+      Map<String, IdRange> owned = read();
+      IdRange mine = owned.get(name.value());
+      if (mine != null) {
+        return mine;
+      }
+      IdRange free = free(owned.values()).orElseThrow(() -> exhausted(name));
+      owned.put(name.value(), free);
+      write(owned);
+      return free;
+    }
+  }
+
+  /** Frees the guest's range (after delete). */
+  public void release(GuestName name) {
+    try (FileLock lock = lock()) {
+      Map<String, IdRange> owned = read();
+      if (owned.remove(name.value()) != null) {
+        write(owned);
+      }
+    }
+  }
+
+  private Optional<IdRange> free(java.util.Collection<IdRange> taken) {
+    for (IdRange w : windows.get()) {
+      for (long base = w.base(); base + IdRange.SIZE <= w.end(); base += IdRange.SIZE) {
+        IdRange candidate = new IdRange(base, IdRange.SIZE);
+        if (taken.stream().noneMatch(candidate::overlaps)) {
+          return Optional.of(candidate);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private JvsException exhausted(GuestName name) {
+    return new JvsException(
+        name
+            + ": no free range of "
+            + IdRange.SIZE
+            + " ids left in root's /etc/subuid and /etc/subgid entries (or the default window)");
+  }
+
+  private FileLock lock() {
+    try {
+      Files.createDirectories(file.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException(file.getParent() + ": " + e.getMessage(), e);
+    }
+    return FileLock.acquire(lockFile);
+  }
+
+  private Map<String, IdRange> read() {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (NoSuchFileException e) {
+      return new LinkedHashMap<>();
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
+    Map<String, IdRange> owned = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String[] f = line.split("\\s+");
+      try {
+        owned.put(f[0], new IdRange(Long.parseLong(f[1]), IdRange.SIZE));
+      } catch (RuntimeException bad) {
+        throw new JvsException(
+            file + ":" + (i + 1) + ": expected 'NAME BASE', found '" + line + "'");
+      }
+    }
+    return owned;
+  }
+
+  private void write(Map<String, IdRange> owned) {
+    List<String> lines = new ArrayList<>();
+    lines.add("# unprivileged guests' id ranges (" + IdRange.SIZE + " ids each): NAME BASE");
+    owned.forEach((n, r) -> lines.add(n + " " + r.base()));
+    AtomicFiles.write(file, String.join("\n", lines) + "\n");
+  }
+}

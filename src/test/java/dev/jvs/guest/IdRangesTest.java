@@ -1,0 +1,60 @@
+package dev.jvs.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jvs.base.JvsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IdRangesTest {
+  @TempDir Path dir;
+
+  @Test
+  void rangesAreDisjointPersistentAndReused() {
+    IdRanges ranges = new IdRanges(dir);
+    IdRange a = ranges.acquire(GuestName.of("a"));
+    IdRange b = ranges.acquire(GuestName.of("b"));
+    assertThat(a).isEqualTo(new IdRange(1_000_000, 65536));
+    assertThat(b).isEqualTo(new IdRange(1_065_536, 65536));
+    assertThat(new IdRanges(dir).acquire(GuestName.of("a"))).isEqualTo(a); // read back
+    ranges.release(GuestName.of("a"));
+    assertThat(ranges.find(GuestName.of("a"))).isEmpty();
+    assertThat(ranges.acquire(GuestName.of("c"))).isEqualTo(a);
+    assertThat(ranges.find(GuestName.of("b"))).contains(b);
+  }
+
+  @Test
+  void allocationStaysInsideRootsSubordinateRanges() throws Exception {
+    Path subuid =
+        Files.writeString(dir.resolve("subuid"), "alice:100000:65536\nroot:200000:140000\n");
+    Path subgid = Files.writeString(dir.resolve("subgid"), "0:150000:200000\n");
+    List<IdRange> windows = SubordinateIds.windows(subuid, subgid);
+    assertThat(windows).containsExactly(new IdRange(200000, 140000));
+    IdRanges ranges = new IdRanges(dir, () -> windows);
+    assertThat(ranges.acquire(GuestName.of("a"))).isEqualTo(new IdRange(200000, 65536));
+    assertThat(ranges.acquire(GuestName.of("b"))).isEqualTo(new IdRange(265536, 65536));
+    assertThatThrownBy(() -> ranges.acquire(GuestName.of("c")))
+        .isInstanceOf(JvsException.class)
+        .hasMessageStartingWith("c: no free range of 65536 ids");
+  }
+
+  @Test
+  void withoutEntriesForRootTheDefaultWindowApplies() throws Exception {
+    Path subuid = Files.writeString(dir.resolve("subuid"), "alice:100000:65536\n");
+    assertThat(SubordinateIds.windows(subuid, dir.resolve("missing")))
+        .containsExactly(SubordinateIds.DEFAULT_WINDOW);
+  }
+
+  @Test
+  void aDamagedFileIsNamedWithItsLine() throws Exception {
+    Files.writeString(dir.resolve(IdRanges.FILE_NAME), "# comment\nweb1 notanumber\n");
+    assertThatThrownBy(() -> new IdRanges(dir).acquire(GuestName.of("x")))
+        .isInstanceOf(JvsException.class)
+        .hasMessage(
+            dir.resolve(IdRanges.FILE_NAME) + ":2: expected 'NAME BASE', found 'web1 notanumber'");
+  }
+}
