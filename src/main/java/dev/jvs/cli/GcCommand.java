@@ -1,5 +1,9 @@
 package dev.jvs.cli;
 
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.JvsDirs;
+import dev.jvs.sched.Lxcfs;
+import dev.jvs.serve.JvsService;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +19,18 @@ final class GcCommand extends Verb implements Callable<Integer> {
     for (String line : guests().gc()) {
       out.println("removed " + line);
     }
+    JvsDirs dirs = caller.dirs();
+    Lxcfs lxcfs = new Lxcfs(dirs.run());
+    if (!caller.viaService() && lxcfs.present() && noGuestRuns() && !JvsService.answers(dirs)) {
+      // lxcfs outlives a stopped service for the guests that bound its files; with none left
+      lxcfs.stop();
+      out.println("removed lxcfs at " + lxcfs.mountPoint() + " (no service, no guest running)");
+    }
     out.flush();
     return 0;
+  }
+
+  private boolean noGuestRuns() {
+    return guests().list().stream().noneMatch(s -> s.state() == GuestStatus.State.RUNNING);
   }
 }

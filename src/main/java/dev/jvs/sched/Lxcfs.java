@@ -75,6 +75,15 @@ public final class Lxcfs {
     return "lxcfs: serving " + mount;
   }
 
+  /** Whether an instance is mounted here or its pid file is left. */
+  public boolean present() {
+    try {
+      return isMounted(mountPoint()) || Files.exists(pidFile());
+    } catch (IOException e) {
+      throw new JvsException("lxcfs: " + e.getMessage(), e);
+    }
+  }
+
   /** Unmounts and ends the instance, if any. */
   public void stop() {
     Path mount = mountPoint();

@@ -69,6 +69,11 @@ public final class JvsService implements AutoCloseable {
     this.log = log;
   }
 
+  /** Whether a service answers on JVS_RUN's default socket. */
+  public static boolean answers(JvsDirs dirs) {
+    return UnixSocket.answers(dirs.run().resolve("jvs.sock"));
+  }
+
   /**
    * The service for the guests under {@code dirs}: on the socket systemd passed in (LISTEN_PID,
    * LISTEN_FDS in {@code env}), else on {@code socket}, bound under a temporary name and renamed
