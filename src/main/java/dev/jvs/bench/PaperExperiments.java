@@ -10,7 +10,8 @@ public final class PaperExperiments {
 
   public static List<PaperExperiment> all() {
     return List.of(
-        new MicroBench(),
+        MicroBench.lmbench(),
+        MicroBench.disk(),
         new DensityBench(),
         new PaperCpuExperiment(),
         new PaperIsolationExperiment());

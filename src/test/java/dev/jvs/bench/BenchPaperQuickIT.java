@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class BenchPaperQuickIT {
-  private static final List<String> EXPERIMENTS = List.of("micro", "density", "cpu", "isolation");
+  private static final List<String> EXPERIMENTS =
+      List.of("micro", "disk", "density", "cpu", "isolation");
 
   @TempDir Path out;
 
