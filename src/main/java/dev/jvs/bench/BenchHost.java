@@ -26,6 +26,8 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,6 +45,12 @@ public final class BenchHost implements AutoCloseable {
 
   private static final String OWNER_LOCK = "owner.lock";
   private static final String BASE_PREFIX = "jvs-bench-";
+
+  /**
+   * Bases of this JVM's open hosts: their lock files must not even be opened by {@link
+   * #reclaimAbandoned}, since closing any descriptor of a file drops the process's locks on it.
+   */
+  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
   private final Path base;
   private final JvsDirs dirs;
@@ -65,6 +73,7 @@ public final class BenchHost implements AutoCloseable {
       owner.close();
       throw new JvsException(base + ": in use by another benchmark run");
     }
+    LIVE.add(base);
     this.dirs = new JvsDirs(base.resolve("root"), base.resolve("run"));
     this.initBinary = initBinary.toAbsolutePath();
     this.cgroups = CgroupDriver.detect();
@@ -178,6 +187,7 @@ public final class BenchHost implements AutoCloseable {
     }
     try {
       owner.close();
+      LIVE.remove(base);
     } catch (IOException e) {
       failures.add(base.resolve(OWNER_LOCK) + ": " + e.getMessage());
     }
@@ -198,7 +208,9 @@ public final class BenchHost implements AutoCloseable {
     try (DirectoryStream<Path> runs =
         Files.newDirectoryStream(Path.of("/tmp"), BASE_PREFIX + "*")) {
       for (Path base : runs) {
-        if (Files.isRegularFile(base.resolve(OWNER_LOCK)) && abandoned(base)) {
+        if (!LIVE.contains(base)
+            && Files.isRegularFile(base.resolve(OWNER_LOCK))
+            && abandoned(base)) {
           BenchHost host = new BenchHost(base, initBinary);
           for (String runtime : List.of("runc", "crun")) {
             Path state = host.scratch().resolve(runtime + "-state");

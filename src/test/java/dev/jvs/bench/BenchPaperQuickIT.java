@@ -117,12 +117,74 @@ class BenchPaperQuickIT {
     }
   }
 
+  /**
+   * A run killed with SIGKILL mid-experiment (its guests running, its cleanup never run) is cleaned
+   * up by the next run: guests deleted, monitors gone, directory removed.
+   */
+  @Test
+  void aKilledRunIsCleanedUpByTheNext() throws Exception {
+    Set<String> before = benchDirs();
+    Path err = out.resolve("killed.err");
+    Process killed =
+        new ProcessBuilder(
+                Cli.command(
+                    "bench",
+                    "paper",
+                    "--quick",
+                    "--only",
+                    "density",
+                    "--out",
+                    out.resolve("killed").toString()))
+            .redirectInput(new File("/dev/null"))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(err.toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (!Files.readString(err).contains("timing list") && killed.isAlive()) {
+        assertThat(System.nanoTime()).as("density never got its guests up").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+    } finally {
+      killed.destroyForcibly().waitFor();
+    }
+    Set<String> orphaned = benchDirs();
+    orphaned.removeAll(before);
+    orphaned.removeIf(d -> !abandoned(d));
+    assertThat(orphaned).as("the killed run's directory\n" + Files.readString(err)).hasSize(1);
+    String dir = orphaned.iterator().next();
+    assertThat(monitorsUnder(dir)).as("the killed run's guests still run").isNotEmpty();
+
+    Run next =
+        run(
+            "bench",
+            "paper",
+            "--quick",
+            "--only",
+            "micro",
+            "--out",
+            out.resolve("next").toString());
+    assertThat(next.code()).as(next.err()).isZero();
+    assertThat(next.err()).contains("cleaned up an abandoned run: " + dir);
+    assertThat(Path.of(dir)).doesNotExist();
+    assertThat(monitorsUnder(dir)).isEmpty();
+  }
+
+  private static List<Long> monitorsUnder(String dir) {
+    try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+      return all.filter(p -> LeakAudit.isMonitor(p.pid()))
+          .filter(p -> argsOf(p).contains(dir + "/"))
+          .map(ProcessHandle::pid)
+          .toList();
+    }
+  }
+
   @Test
   void anUnknownExperimentIsAOneLineErrorNamingIt() throws Exception {
     Run r = run("bench", "paper", "--only", "micro,nosuch", "--out", out.toString());
     assertThat(r.code()).isNotZero();
     assertThat(r.err().strip().lines().toList()).hasSize(1);
-    assertThat(r.err()).contains("nosuch").contains("micro, density");
+    assertThat(r.err()).contains("nosuch").contains("micro, disk, density");
     assertThat(out.resolve("micro.csv")).doesNotExist();
   }
 
