@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -211,6 +212,7 @@ public final class BenchHost implements AutoCloseable {
         if (!LIVE.contains(base)
             && Files.isRegularFile(base.resolve(OWNER_LOCK))
             && abandoned(base)) {
+          killServices(base);
           BenchHost host = new BenchHost(base, initBinary);
           for (String runtime : List.of("runc", "crun")) {
             Path state = host.scratch().resolve(runtime + "-state");
@@ -224,6 +226,43 @@ public final class BenchHost implements AutoCloseable {
       throw new UncheckedIOException("/tmp: " + e.getMessage(), e);
     }
     return reclaimed;
+  }
+
+  /**
+   * SIGKILLs the processes a dead run started with its JVS_ROOT in their environment (its `jvs
+   * serve`, a client call in flight), which outlive the JVM that started them.
+   */
+  private static void killServices(Path base) {
+    byte[] mark = ("JVS_ROOT=" + base.resolve("root") + "\0").getBytes(StandardCharsets.UTF_8);
+    try (var all = ProcessHandle.allProcesses()) {
+      all.filter(p -> environContains(p.pid(), mark))
+          .forEach(
+              p -> {
+                p.destroyForcibly();
+                p.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+              });
+    }
+  }
+
+  private static boolean environContains(long pid, byte[] mark) {
+    try {
+      byte[] env = Files.readAllBytes(Path.of("/proc/" + pid + "/environ"));
+      outer:
+      for (int i = 0; i + mark.length <= env.length; i++) {
+        if (i > 0 && env[i - 1] != 0) {
+          continue;
+        }
+        for (int j = 0; j < mark.length; j++) {
+          if (env[i + j] != mark[j]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // gone, or a kernel thread
+    }
   }
 
   /** Whether nobody holds {@code base}'s owner lock (its run died). */

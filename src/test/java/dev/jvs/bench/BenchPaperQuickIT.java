@@ -168,6 +168,26 @@ class BenchPaperQuickIT {
     assertThat(next.err()).contains("cleaned up an abandoned run: " + dir);
     assertThat(Path.of(dir)).doesNotExist();
     assertThat(monitorsUnder(dir)).isEmpty();
+    assertThat(withRootOf(dir)).as("processes of the killed run (its jvs serve)").isEmpty();
+  }
+
+  /** Processes whose environment names the run's JVS_ROOT. */
+  private static List<Long> withRootOf(String dir) {
+    String mark = "JVS_ROOT=" + dir + "/root\0";
+    try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+      return all.filter(
+              p -> {
+                try {
+                  return Files.readString(
+                          Path.of("/proc/" + p.pid() + "/environ"), StandardCharsets.ISO_8859_1)
+                      .contains(mark);
+                } catch (IOException e) {
+                  return false;
+                }
+              })
+          .map(ProcessHandle::pid)
+          .toList();
+    }
   }
 
   private static List<Long> monitorsUnder(String dir) {
