@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,8 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -43,6 +46,12 @@ public final class BenchHost implements AutoCloseable {
 
   private static final String OWNER_LOCK = "owner.lock";
   private static final String BASE_PREFIX = "jvs-bench-";
+
+  /**
+   * Bases of this JVM's open hosts: their lock files must not even be opened by {@link
+   * #reclaimAbandoned}, since closing any descriptor of a file drops the process's locks on it.
+   */
+  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
 
   private final Path base;
   private final JvsDirs dirs;
@@ -65,6 +74,7 @@ public final class BenchHost implements AutoCloseable {
       owner.close();
       throw new JvsException(base + ": in use by another benchmark run");
     }
+    LIVE.add(base);
     this.dirs = new JvsDirs(base.resolve("root"), base.resolve("run"));
     this.initBinary = initBinary.toAbsolutePath();
     this.cgroups = CgroupDriver.detect();
@@ -181,6 +191,7 @@ public final class BenchHost implements AutoCloseable {
     }
     try {
       owner.close();
+      LIVE.remove(base);
     } catch (IOException e) {
       failures.add(base.resolve(OWNER_LOCK) + ": " + e.getMessage());
     }
@@ -201,7 +212,10 @@ public final class BenchHost implements AutoCloseable {
     try (DirectoryStream<Path> runs =
         Files.newDirectoryStream(Path.of("/tmp"), BASE_PREFIX + "*")) {
       for (Path base : runs) {
-        if (Files.isRegularFile(base.resolve(OWNER_LOCK)) && abandoned(base)) {
+        if (!LIVE.contains(base)
+            && Files.isRegularFile(base.resolve(OWNER_LOCK))
+            && abandoned(base)) {
+          killServices(base);
           BenchHost host = new BenchHost(base, initBinary);
           for (String runtime : List.of("runc", "crun")) {
             Path state = host.scratch().resolve(runtime + "-state");
@@ -215,6 +229,43 @@ public final class BenchHost implements AutoCloseable {
       throw new UncheckedIOException("/tmp: " + e.getMessage(), e);
     }
     return reclaimed;
+  }
+
+  /**
+   * SIGKILLs the processes a dead run started with its JVS_ROOT in their environment (its `jvs
+   * serve`, a client call in flight), which outlive the JVM that started them.
+   */
+  private static void killServices(Path base) {
+    byte[] mark = ("JVS_ROOT=" + base.resolve("root") + "\0").getBytes(StandardCharsets.UTF_8);
+    try (var all = ProcessHandle.allProcesses()) {
+      all.filter(p -> environContains(p.pid(), mark))
+          .forEach(
+              p -> {
+                p.destroyForcibly();
+                p.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join();
+              });
+    }
+  }
+
+  private static boolean environContains(long pid, byte[] mark) {
+    try {
+      byte[] env = Files.readAllBytes(Path.of("/proc/" + pid + "/environ"));
+      outer:
+      for (int i = 0; i + mark.length <= env.length; i++) {
+        if (i > 0 && env[i - 1] != 0) {
+          continue;
+        }
+        for (int j = 0; j < mark.length; j++) {
+          if (env[i + j] != mark[j]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+      return false;
+    } catch (IOException e) {
+      return false; // gone, or a kernel thread
+    }
   }
 
   /** Whether nobody holds {@code base}'s owner lock (its run died). */

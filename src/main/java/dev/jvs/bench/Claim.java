@@ -31,6 +31,7 @@ public record Claim(
         experiment, row, claim, meanLowHigh[0], meanLowHigh[1], meanLowHigh[2], goal, false, "x");
   }
 
+  /** Whether the figure meets the claim; never for a figure that could not be measured (NaN). */
   public boolean met() {
     return higherIsBetter ? measured >= goal : measured <= goal;
   }
@@ -38,7 +39,7 @@ public record Claim(
   /** A plain verdict: where jvs is ahead of the claim or behind it, and by how much. */
   public String verdict() {
     if (!Double.isFinite(measured)) {
-      return "not measured";
+      return "not measurable in this run";
     }
     double by = higherIsBetter ? measured / goal : goal / measured;
     if (met()) {

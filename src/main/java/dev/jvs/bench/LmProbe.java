@@ -93,17 +93,21 @@ final class LmProbe {
     }
   }
 
-  /** "TEST NANOS" lines into a map; throws naming {@code who} if a row is missing. */
-  static Map<String, Double> parse(String who, String output) {
-    Map<String, Double> rows = new LinkedHashMap<>();
+  /** What the disk test prints. */
+  static final List<String> DISK_ROWS =
+      List.of("disk_seq_write", "disk_seq_read", "disk_rand_read_4k", "disk_rand_write_4k");
+
+  /** "TEST NANOS" lines into a map; throws naming {@code who} if one of {@code rows} is missing. */
+  static Map<String, Double> parse(String who, String output, List<String> rows) {
+    Map<String, Double> found = new LinkedHashMap<>();
     for (String line : output.lines().toList()) {
       String[] f = line.strip().split(" ");
-      if (f.length == 2 && ROWS.contains(f[0])) {
-        rows.put(f[0], Double.parseDouble(f[1]));
+      if (f.length == 2 && rows.contains(f[0])) {
+        found.put(f[0], Double.parseDouble(f[1]));
       }
     }
-    for (String row : ROWS) {
-      if (!rows.containsKey(row)) {
+    for (String row : rows) {
+      if (!found.containsKey(row)) {
         throw new JvsException(
             who
                 + ": jvs-lmprobe printed no "
@@ -112,6 +116,6 @@ final class LmProbe {
                 + output.strip().lines().findFirst().orElse("(nothing)"));
       }
     }
-    return rows;
+    return found;
   }
 }

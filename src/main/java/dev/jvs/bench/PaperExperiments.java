@@ -9,7 +9,12 @@ public final class PaperExperiments {
   private PaperExperiments() {}
 
   public static List<PaperExperiment> all() {
-    return List.of(new MicroBench(), new DensityBench());
+    return List.of(
+        MicroBench.lmbench(),
+        MicroBench.disk(),
+        new DensityBench(),
+        new PaperCpuExperiment(),
+        new PaperIsolationExperiment());
   }
 
   /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */

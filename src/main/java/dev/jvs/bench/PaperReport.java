@@ -75,15 +75,20 @@ final class PaperReport {
     return s.toString();
   }
 
-  /** How many figures meet their claim, and which fall behind. */
+  /** How many figures meet their claim, which fall behind, and which could not be measured. */
   private static String summary(List<PaperBench.Stored> found) {
     List<Claim> all = found.stream().flatMap(e -> e.claims().stream()).toList();
-    List<Claim> behind = all.stream().filter(c -> !c.met()).toList();
+    List<Claim> unmeasured = all.stream().filter(c -> !Double.isFinite(c.measured())).toList();
+    List<Claim> behind =
+        all.stream().filter(c -> Double.isFinite(c.measured()) && !c.met()).toList();
     StringBuilder s =
         new StringBuilder(
             String.format(
-                "%d of %d figures meet the paper's claim or the issue's goal.%n",
-                all.size() - behind.size(), all.size()));
+                "%d of %d figures meet the paper's claim or the issue's goal, %d fall behind%s.%n",
+                all.size() - behind.size() - unmeasured.size(),
+                all.size(),
+                behind.size(),
+                unmeasured.isEmpty() ? "" : ", " + unmeasured.size() + " could not be measured"));
     if (!behind.isEmpty()) {
       s.append("\njvs is behind on:\n\n");
       behind.forEach(

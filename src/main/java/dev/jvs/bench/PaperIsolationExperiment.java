@@ -1,0 +1,87 @@
+package dev.jvs.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** `jvs bench isolation` as an experiment of the report: the paper's performance under attack. */
+final class PaperIsolationExperiment implements PaperExperiment {
+  @Override
+  public String name() {
+    return "isolation";
+  }
+
+  @Override
+  public String title() {
+    return "performance under attack: a guest's slowdown while another attacks within its limits";
+  }
+
+  @Override
+  public Duration estimate(boolean quick) {
+    return Duration.ofSeconds(quick ? 60 : 240);
+  }
+
+  @Override
+  public Output run(BenchHost host, boolean quick, Consumer<String> progress) throws Exception {
+    int runs = quick ? 2 : 9;
+    IsolationBench.Result r = new IsolationBench(host, progress).run(runs);
+    ResultTable table = new ResultTable();
+    List<Claim> claims = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    List<String> categories = new ArrayList<>();
+    double[][] slow = new double[1][r.labels().size() - 1];
+    double[][] low = new double[1][r.labels().size() - 1];
+    double[][] high = new double[1][r.labels().size() - 1];
+    for (int i = 0; i < r.labels().size(); i++) {
+      String label = r.labels().get(i);
+      table.add("jvs", label + " (B frozen)", "ms", 0, r.paused().get(i).toNanos() / 1e6);
+      table.add("jvs", label + " (B running)", "ms", 0, r.attacked().get(i).toNanos() / 1e6);
+      if (i == 0) {
+        continue;
+      }
+      IsolationBench.Slowdown s = r.slowdowns().get(i);
+      categories.add(label.replace("A while B runs a ", ""));
+      slow[0][i - 1] = 1 + s.median();
+      low[0][i - 1] = 1 + s.lowerQuartile();
+      high[0][i - 1] = 1 + s.upperQuartile();
+      claims.add(
+          new Claim(
+              name(),
+              label + ": A's time, B running / B frozen",
+              "VServer confines a misbehaving guest: A slowed by at most 5 %",
+              1 + s.median(),
+              Double.NaN,
+              Double.NaN,
+              1.05,
+              false,
+              "x"));
+      notes.add(
+          String.format(
+              "%s: %d ms (B frozen: %d ms), slowdown %+.1f %% (quartiles %+.1f .. %+.1f %%)",
+              label,
+              r.attacked().get(i).toMillis(),
+              r.paused().get(i).toMillis(),
+              100 * s.median(),
+              100 * s.lowerQuartile(),
+              100 * s.upperQuartile()));
+    }
+    notes.add(
+        "median of "
+            + runs
+            + " pairs run back to back with B frozen and running; bars show the quartiles, not a"
+            + " confidence interval; B's limits: pids.max=128 memory.rss=256M memory.swap=0");
+    BarChart chart =
+        new BarChart(
+            "Guest A's time while B attacks, relative to B frozen (median, quartiles)",
+            "A's time, B running / B frozen",
+            categories,
+            List.of("jvs"),
+            slow,
+            low,
+            high,
+            1.0);
+    return new Output(table, claims, Map.of("isolation", chart), notes);
+  }
+}
