@@ -13,6 +13,12 @@ public final class EventBus {
 
   private final CopyOnWriteArrayList<BlockingQueue<Event>> subscribers =
       new CopyOnWriteArrayList<>();
+  private volatile Runnable beforeSubscribe = () -> {};
+
+  /** Runs before each subscription is made (the watcher takes its baseline look there). */
+  void beforeSubscribe(Runnable r) {
+    beforeSubscribe = r;
+  }
 
   public void publish(Event e) {
     for (BlockingQueue<Event> q : subscribers) {
@@ -24,6 +30,7 @@ public final class EventBus {
 
   /** A new subscription; {@link #unsubscribe} it when done. */
   BlockingQueue<Event> subscribe() {
+    beforeSubscribe.run();
     BlockingQueue<Event> q = new ArrayBlockingQueue<>(QUEUE);
     subscribers.add(q);
     return q;

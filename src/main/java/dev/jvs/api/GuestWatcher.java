@@ -29,7 +29,8 @@ final class GuestWatcher implements AutoCloseable {
   private final EventBus events;
   private final GuestLooks looks;
   private final Consumer<String> log;
-  private Map<String, Seen> last;
+  private final Object lock = new Object();
+  private Map<String, Seen> last; // null while nobody listens
   private volatile boolean closed;
   private Thread thread;
 
@@ -41,7 +42,7 @@ final class GuestWatcher implements AutoCloseable {
   }
 
   void start(Duration every) {
-    last = look();
+    events.beforeSubscribe(this::listening);
     thread =
         Thread.ofPlatform()
             .daemon()
@@ -61,8 +62,38 @@ final class GuestWatcher implements AutoCloseable {
                 });
   }
 
-  /** One comparison: publishes what changed since the last. */
+  /**
+   * A subscriber arrives: with nobody listening before, a look now is the baseline its events are
+   * changes from (so a change right after subscribing is not taken for the starting point).
+   */
+  void listening() {
+    synchronized (lock) {
+      if (last == null) {
+        last = look();
+      }
+    }
+  }
+
+  /**
+   * One comparison: publishes what changed since the last. With nobody subscribed it looks at
+   * nothing: reading every guest's cgroup files twice a second costs a service with 100 idle guests
+   * a tenth of a CPU, for events nobody would get.
+   */
   void tick() {
+    synchronized (lock) {
+      if (events.subscribers() == 0) {
+        last = null;
+        return;
+      }
+      if (last == null) {
+        last = look();
+        return;
+      }
+      compare();
+    }
+  }
+
+  private void compare() {
     Map<String, Seen> now = look();
     for (Map.Entry<String, Seen> e : now.entrySet()) {
       String name = e.getKey();
