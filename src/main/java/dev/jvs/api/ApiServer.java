@@ -85,9 +85,9 @@ public final class ApiServer implements AutoCloseable {
     JvmMetrics.builder().register(registry);
     GuestLooks looks = new GuestLooks(guests, new GuestCounters(cgroups, guests.dirs()));
     Operations operations = new Operations(log, looks::changed);
-    // the watcher looks every tick; a scrape takes its latest look, unless the watcher has not
-    // looked for a minute
-    registry.register(new GuestMetrics(looks, java.time.Duration.ofMinutes(1)));
+    // while someone follows the events the watcher looks every tick and a scrape takes its latest
+    // look; otherwise (the watcher idles) a look older than two ticks is taken anew
+    registry.register(new GuestMetrics(looks, watchEvery.multipliedBy(2)));
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     TrustedClients trusted = new TrustedClients(guests.dirs().root());
     ApiHandler handler =
