@@ -2,18 +2,12 @@ package dev.jvs.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.testing.TestHost;
-import java.io.ByteArrayOutputStream;
+import dev.jvs.testing.UnixHttp;
+import dev.jvs.testing.UnixHttp.Reply;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,13 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class RestApiIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  record Reply(int status, String body) {
-    JsonNode json() throws IOException {
-      return JSON.readTree(body);
-    }
-  }
 
   @Test
   void scriptsDriveGuestsOverTheServicesSocket() throws Exception {
@@ -86,35 +73,8 @@ class RestApiIT {
     }
   }
 
-  /** One HTTP/1.0 request over the unix socket (the reply ends where the connection does). */
   private static Reply http(Path socket, String method, String path, String body)
       throws IOException {
-    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ch.connect(UnixDomainSocketAddress.of(socket));
-      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-      String head =
-          method
-              + " "
-              + path
-              + " HTTP/1.0\r\nHost: jvs\r\nContent-Type: application/json\r\nContent-Length: "
-              + content.length
-              + "\r\n\r\n";
-      ByteBuffer out = ByteBuffer.allocate(head.length() + content.length);
-      out.put(head.getBytes(StandardCharsets.US_ASCII)).put(content).flip();
-      while (out.hasRemaining()) {
-        ch.write(out);
-      }
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      ByteBuffer in = ByteBuffer.allocate(8192);
-      while (ch.read(in) >= 0) {
-        got.write(in.array(), 0, in.position());
-        in.clear();
-      }
-      String text = got.toString(StandardCharsets.UTF_8);
-      int split = text.indexOf("\r\n\r\n");
-      assertThat(split).as("an HTTP reply: %s", text).isPositive();
-      int status = Integer.parseInt(text.substring(0, split).split(" ")[1]);
-      return new Reply(status, text.substring(split + 4));
-    }
+    return UnixHttp.send(socket, method, path, body);
   }
 }
