@@ -1606,6 +1606,8 @@ static void spawn(int ci)
 	}
 	if (pipe2(go_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 || block_signals() < 0)
 		fail_early(ci, errno);
+	if (master >= 0) /* a resize between open_pty and the blocking raised no SIGWINCH we see */
+		copy_winsize();
 	if (ntrees && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tree_sock) < 0)
 		fail_early(trees[0] - prog, errno);
 	/* fork-style clone (no new stack): fine, the monitor is single-threaded */

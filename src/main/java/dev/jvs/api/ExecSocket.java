@@ -33,6 +33,7 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
   private final List<String> command;
   private final Consumer<String> log;
   private final AtomicInteger monitor = new AtomicInteger();
+  private volatile boolean resized;
   private volatile HostPty pty;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
   private volatile Session session;
@@ -73,6 +74,9 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
                         pid -> {
                           monitor.set((int) pid);
                           pty.releaseSlave();
+                          if (resized) { // a resize before the monitor was known: pass it on now
+                            Libc.kill((int) pid, SIGWINCH);
+                          }
                         }));
               } catch (JvsException | IllegalArgumentException e) {
                 exit.completeExceptionally(e);
@@ -149,6 +153,7 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
         return; // not a resize: ignored, the terminal is the command's
       }
       pty.resize(cols, rows);
+      resized = true;
       int pid = monitor.get();
       if (pid > 0) {
         Libc.kill(pid, SIGWINCH); // it copies the size on to the guest's pty
