@@ -5,14 +5,13 @@ import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;
 import dev.jvs.kernel.HostPty;
-import dev.jvs.kernel.Libc;
+import dev.jvs.kernel.Pidfd;
 import dev.jvs.launch.Launcher;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -32,7 +31,10 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
   private final GuestName name;
   private final List<String> command;
   private final Consumer<String> log;
-  private final AtomicInteger monitor = new AtomicInteger();
+
+  /** The exec's monitor, held by pidfd so no signal hits a reused pid; guarded by this. */
+  private Pidfd monitor;
+
   private volatile boolean resized;
   private volatile HostPty pty;
   private final CompletableFuture<Integer> exit = new CompletableFuture<>();
@@ -72,10 +74,10 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
                             ProcessBuilder.Redirect.appendTo(tty),
                             ProcessBuilder.Redirect.appendTo(tty)),
                         pid -> {
-                          monitor.set((int) pid);
+                          holdMonitor(pid);
                           pty.releaseSlave();
                           if (resized) { // a resize before the monitor was known: pass it on now
-                            Libc.kill((int) pid, SIGWINCH);
+                            signalMonitor(SIGWINCH);
                           }
                         }));
               } catch (JvsException | IllegalArgumentException e) {
@@ -83,6 +85,8 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
               } catch (RuntimeException e) {
                 log.accept("api exec/ws " + name + ": " + e);
                 exit.completeExceptionally(e);
+              } finally {
+                holdMonitor(0);
               }
             });
     Thread.ofPlatform().daemon().name("jvs-api-exec-out-" + name).start(this::pump);
@@ -154,10 +158,7 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
       }
       pty.resize(cols, rows);
       resized = true;
-      int pid = monitor.get();
-      if (pid > 0) {
-        Libc.kill(pid, SIGWINCH); // it copies the size on to the guest's pty
-      }
+      signalMonitor(SIGWINCH); // it copies the size on to the guest's pty
     } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
       // a malformed control frame changes nothing
     }
@@ -165,9 +166,22 @@ public final class ExecSocket implements Session.Listener.AutoDemanding {
 
   @Override
   public void onWebSocketClose(int status, String reason) {
-    int pid = monitor.get();
-    if (pid > 0 && !exit.isDone()) {
-      Libc.kill(pid, SIGHUP); // the client hung up: the monitor passes it on to the command
+    if (!exit.isDone()) {
+      signalMonitor(SIGHUP); // the client hung up: the monitor passes it on to the command
+    }
+  }
+
+  /** Holds the monitor {@code pid}, or with 0 lets the one held go (the exec has ended). */
+  private synchronized void holdMonitor(long pid) {
+    if (monitor != null) {
+      monitor.close();
+    }
+    monitor = pid > 0 ? Pidfd.open(pid).orElse(null) : null;
+  }
+
+  private synchronized void signalMonitor(int signal) {
+    if (monitor != null) {
+      monitor.signal(signal); // false once it has exited: nothing left to tell
     }
   }
 }

@@ -112,6 +112,26 @@ class ExecWebSocketIT {
             .as(screen.texts.toString())
             .isEqualTo(3);
 
+        // a client that hangs up hangs the command up: it is gone from the guest, not orphaned
+        Screen hungUp = new Screen();
+        WebSocket sleeper =
+            https
+                .client
+                .newWebSocketBuilder()
+                .header("Authorization", "Bearer " + token)
+                .buildAsync(
+                    URI.create(
+                        "wss://"
+                            + listen
+                            + "/1.0/guests/web/exec/ws?command=/bin/sh&command=-c"
+                            + "&command=echo%20ready;%20exec%20sleep%204242"),
+                    hungUp)
+                .get(30, TimeUnit.SECONDS);
+        awaitTrue(() -> hungUp.screen().contains("ready"));
+        assertThat(psOf(host)).contains("sleep 4242");
+        sleeper.abort();
+        awaitTrue(() -> !psOf(host).contains("sleep 4242"));
+
         // refused before the upgrade: no token, a wrong one, an unknown guest
         assertThat(handshakeStatus(https, uri, null)).isEqualTo(401);
         assertThat(handshakeStatus(https, uri, "jvs_wrong")).isEqualTo(401);
@@ -121,6 +141,20 @@ class ExecWebSocketIT {
             .isEqualTo(404);
         https.client.close();
       }
+    }
+  }
+
+  private static String psOf(TestHost host) {
+    return TestService.jvs(host, "exec", "web", "--", "ps").out();
+  }
+
+  /** Waits for a condition that follows an asynchronous action; fails after 30 s. */
+  private static void awaitTrue(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition still false after 30 s").isLessThan(deadline);
+      Thread.sleep(100);
     }
   }
 
