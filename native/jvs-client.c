@@ -30,6 +30,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "lines.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -40,7 +42,6 @@
 #define PROTOCOL "1"
 #define DEFAULT_RUN "/run/jvs"
 #define DEFAULT_JAVA_HOME "/usr/lib/jvm/temurin-25-jdk-amd64"
-#define LINE_MAX_LEN (1 << 20)
 #define BESIDE (PATH_MAX + 32) /* a file beside us: dir + "/" + a short name */
 
 extern char **environ;
@@ -215,51 +216,7 @@ static int send_request(char **args)
 
 /* ---------- what the service asks ---------- */
 
-static char *rbuf;
-static size_t rcap, rpos, rlen;
-
-/* One read() from the socket into the line buffer: > 0, 0 at EOF, -1 on error. */
-static ssize_t fill(void)
-{
-	ssize_t r;
-
-	if (rpos > 0) {
-		memmove(rbuf, rbuf + rpos, rlen - rpos);
-		rlen -= rpos;
-		rpos = 0;
-	}
-	if (rlen == rcap) {
-		size_t ncap = rcap ? rcap * 2 : 4096;
-		char *nb = ncap <= LINE_MAX_LEN ? realloc(rbuf, ncap) : NULL;
-		if (!nb)
-			return -1;
-		rbuf = nb;
-		rcap = ncap;
-	}
-	do
-		r = read(sock, rbuf + rlen, rcap - rlen);
-	while (r < 0 && errno == EINTR);
-	if (r > 0)
-		rlen += r;
-	return r;
-}
-
-static char *take_line(void)
-{
-	char *l = rbuf + rpos, *nl = rpos < rlen ? memchr(l, '\n', rlen - rpos) : NULL;
-
-	if (!nl)
-		return NULL;
-	*nl = '\0';
-	rpos = nl + 1 - rbuf;
-	return l;
-}
-
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
+static struct lines from_service; /* what the service sends, line by line */
 
 /* Decode a %-encoded field in place; -1 if malformed or holding a NUL byte. */
 static int decode(char *s)
@@ -452,9 +409,9 @@ int main(int argc, char **argv)
 		if (p[2].revents)
 			pass_signal();
 		/* The socket first: an `exit` already sent ends the request before any report. */
-		if (p[0].revents && fill() <= 0)
+		if (p[0].revents && lines_fill(&from_service, sock) <= 0)
 			return lost();
-		while (code == -1 && (l = take_line()))
+		while (code == -1 && (l = lines_take(&from_service)))
 			code = on_line(l);
 		if (code == -1 && p[1].revents)
 			reap();

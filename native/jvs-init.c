@@ -38,6 +38,8 @@
 #include <linux/seccomp.h>
 #include <linux/openat2.h>
 
+#include "lines.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -67,7 +69,6 @@
 #endif
 
 #define MAXF 5                 /* most fields an operation has (mount) */
-#define LINE_MAX_LEN (1 << 20) /* a longer line is a protocol error */
 
 struct op;
 enum where { MON, CLONE, CHILD };
@@ -182,14 +183,6 @@ static int push(char ***v, int *n, char *s)
 	nv[*n] = NULL;
 	*v = nv;
 	return 0;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 static int einval(void)
@@ -1176,54 +1169,13 @@ static const struct opdef defs[] = {
 
 /* ---------- reading the program ---------- */
 
-static char *rbuf;
-static size_t rcap, rpos, rlen;
+static struct lines from_service; /* what the service sends, line by line */
 
 /* A failure before the child exists. */
 static void fail_early(int idx, int err)
 {
 	say("error %d %d", idx, err);
 	exit(1);
-}
-
-/* One read() from the socket into the line buffer: > 0, 0 at EOF, -1 on error. */
-static ssize_t fill(void)
-{
-	ssize_t r;
-
-	if (rpos > 0) { /* compact: the buffer only has to hold one line */
-		memmove(rbuf, rbuf + rpos, rlen - rpos);
-		rlen -= rpos;
-		rpos = 0;
-	}
-	if (rlen == rcap) { /* grow for long lines (seccomp programs) */
-		size_t ncap = rcap ? rcap * 2 : 4096;
-		char *nb = ncap <= LINE_MAX_LEN ? realloc(rbuf, ncap) : NULL;
-		if (!nb) {
-			errno = E2BIG;
-			return -1;
-		}
-		rbuf = nb;
-		rcap = ncap;
-	}
-	do
-		r = read(sock, rbuf + rlen, rcap - rlen);
-	while (r < 0 && errno == EINTR);
-	if (r > 0)
-		rlen += r;
-	return r;
-}
-
-/* The next complete line already buffered (without its '\n'), or NULL. */
-static char *take_line(void)
-{
-	char *l = rbuf + rpos, *nl = rpos < rlen ? memchr(l, '\n', rlen - rpos) : NULL;
-
-	if (!nl)
-		return NULL;
-	*nl = '\0';
-	rpos = nl + 1 - rbuf;
-	return l;
 }
 
 static int decode(char *s, size_t *n)
@@ -1301,8 +1253,8 @@ static void read_program(void)
 	char *l;
 
 	for (;;) {
-		while (!(l = take_line())) {
-			ssize_t r = fill();
+		while (!(l = lines_take(&from_service))) {
+			ssize_t r = lines_fill(&from_service, sock);
 			if (r < 0 && errno == E2BIG)
 				fail_early(nops, E2BIG);
 			if (r <= 0)
@@ -1743,7 +1695,7 @@ static void on_socket_lines(void)
 {
 	char *l;
 
-	while (state == WAIT_GO && (l = take_line())) {
+	while (state == WAIT_GO && (l = lines_take(&from_service))) {
 		if (strcmp(l, "go"))
 			abort_child(-1, 0);
 		if (write(go_pipe[1], "g", 1) < 0) {
@@ -1789,7 +1741,7 @@ static void monitor_loop(void)
 		if (p[P_SIG].revents)
 			on_signals();
 		if (p[P_SOCK].revents) {
-			if (fill() <= 0)
+			if (lines_fill(&from_service, sock) <= 0)
 				abort_child(-1, 0); /* EOF before `go` */
 			on_socket_lines();
 		}
