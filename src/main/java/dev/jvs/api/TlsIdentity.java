@@ -12,13 +12,12 @@ import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The API's HTTPS certificate: self-signed, made on the first start with --listen by the JDK's own
- * keytool (no second crypto library), kept with its random store password in a root-only directory
- * under $JVS_ROOT, so clients can pin its fingerprint across restarts.
+ * The API's HTTPS certificate: self-signed, made on the first start with --listen in-process
+ * (SelfSignedCertificate, with the JDK's own crypto: no second library), kept with its random store
+ * password in a root-only directory under $JVS_ROOT, so clients can pin its fingerprint across
+ * restarts.
  */
 record TlsIdentity(Path keyStore, String password, String fingerprint) {
   static final String ALIAS = "jvs-api";
@@ -59,44 +58,24 @@ record TlsIdentity(Path keyStore, String password, String fingerprint) {
     return HexFormat.ofDelimiter(":").withUpperCase().formatHex(d);
   }
 
-  private static void generate(Path store, String password) throws IOException {
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    List<String> cmd =
-        List.of(
-            keytool.toString(),
-            "-genkeypair",
-            "-alias",
-            ALIAS,
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-dname",
-            "CN=jvs",
-            "-ext",
-            "SAN=dns:localhost,ip:127.0.0.1,ip:::1",
-            "-validity",
-            "3650",
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            store.toString(),
-            "-storepass:env",
-            "JVS_API_STOREPASS");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("JVS_API_STOREPASS", password);
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes());
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        Files.deleteIfExists(store);
-        throw new JvsException(store + ": keytool failed: " + JsonBody.firstLine(output.strip()));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JvsException(store + ": interrupted while making the certificate");
+  private static void generate(Path store, String password)
+      throws IOException, java.security.GeneralSecurityException {
+    SelfSignedCertificate.Made made = SelfSignedCertificate.make("jvs", 3650);
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry(
+        ALIAS,
+        made.keys().getPrivate(),
+        password.toCharArray(),
+        new Certificate[] {made.certificate()});
+    // root-only from its creation: the private key is never readable by others, not even briefly
+    Files.createFile(
+        store, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (java.io.OutputStream out = Files.newOutputStream(store)) {
+      ks.store(out, password.toCharArray());
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      Files.deleteIfExists(store);
+      throw e;
     }
-    Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rw-------"));
   }
 }
