@@ -6,14 +6,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One look at every guest and the counters of the running ones, shared by the event watcher (which
  * takes one each tick) and the metrics (which serve the latest): a scrape then costs the formatting
- * only, not a thousand guests' cgroup files. Reading those files takes most of a look (about a
- * dozen files per guest), so the guests are read side by side. A change made through the API marks
- * the look stale, so the next scrape or tick sees it.
+ * only, not a thousand guests' cgroup files. A change made through the API marks the look stale, so
+ * the next scrape or tick sees it.
  */
 final class GuestLooks {
   /** What one look found, and when. */
@@ -38,11 +36,9 @@ final class GuestLooks {
   synchronized Look take() {
     stale = false; // a change from now on marks this look stale again
     List<GuestStatus> all = guests.list();
-    Map<String, GuestCounters.Counters> counters = new ConcurrentHashMap<>();
-    all.parallelStream()
-        .filter(s -> s.state() == GuestStatus.State.RUNNING)
-        .forEach(s -> reader.read(s).ifPresent(c -> counters.put(s.name(), c)));
-    Look look = new Look(System.nanoTime(), all, Map.copyOf(counters));
+    Map<String, GuestCounters.Counters> counters =
+        reader.read(all.stream().filter(s -> s.state() == GuestStatus.State.RUNNING).toList());
+    Look look = new Look(System.nanoTime(), all, counters);
     latest = look;
     return look;
   }

@@ -26,10 +26,18 @@ import java.util.function.Consumer;
  * in this JVM, scraped over its unix socket as a local Prometheus (or the service's relay) would.
  */
 public final class MetricsBench {
-  /** What one run measured: scrape times in milliseconds and the size of one scrape. */
-  public record Result(int guests, double[] millis, int bytes, long series) {
+  /**
+   * What one run measured: scrape times in milliseconds, the CPU time this process spent on each
+   * (the API runs in it), the size of one scrape and the 1-minute load average after the scrapes.
+   */
+  public record Result(
+      int guests, double[] millis, double[] cpuMillis, int bytes, long series, String load) {
     public double median() {
       return Quartiles.of(millis).median();
+    }
+
+    public double cpuMedian() {
+      return Quartiles.of(cpuMillis).median();
     }
 
     public double p90() {
@@ -81,14 +89,17 @@ public final class MetricsBench {
         }
         long series = first.lines().filter(l -> l.contains("guest=\"")).count();
         double[] millis = new double[scrapes];
+        double[] cpuMillis = new double[scrapes];
         for (int i = 0; i < scrapes; i++) {
           host.checkOpen();
           Thread.sleep(SERVICE_TICK.multipliedBy(2)); // as Prometheus, not back to back
+          long cpu0 = ProcessCpu.nanos();
           long t0 = System.nanoTime();
           scrape(api.socket());
           millis[i] = (System.nanoTime() - t0) / 1e6;
+          cpuMillis[i] = (ProcessCpu.nanos() - cpu0) / 1e6;
         }
-        return new Result(count, millis, first.length(), series);
+        return new Result(count, millis, cpuMillis, first.length(), series, HostLoad.oneMinute());
       }
     } finally {
       progress.accept("stopping and deleting " + count + " guests");

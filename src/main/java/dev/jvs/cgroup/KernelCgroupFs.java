@@ -1,6 +1,8 @@
 package dev.jvs.cgroup;
 
 import dev.jvs.kernel.Errno;
+import dev.jvs.kernel.KernelException;
+import dev.jvs.kernel.KernelFiles;
 import dev.jvs.kernel.Libc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,26 +17,24 @@ import java.util.stream.Stream;
 final class KernelCgroupFs implements CgroupFs {
   @Override
   public String read(Path file) {
-    try {
-      return Files.readString(file);
-    } catch (NoSuchFileException e) {
+    String text = readIfExists(file).orElse(null);
+    if (text == null) {
       throw new CgroupException(
           name(file) + ": cannot read: no such file in " + file.getParent(),
           name(file),
           Errno.ENOENT);
-    } catch (IOException e) {
-      throw new CgroupException(name(file) + ": cannot read: " + e.getMessage());
     }
+    return text;
   }
 
+  /** Through {@link KernelFiles}: a look at a thousand guests reads ten thousand such files. */
   @Override
   public Optional<String> readIfExists(Path file) {
     try {
-      return Optional.of(Files.readString(file));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new CgroupException(name(file) + ": cannot read: " + e.getMessage());
+      return Optional.ofNullable(KernelFiles.readIfExists(file));
+    } catch (KernelException e) {
+      throw new CgroupException(
+          name(file) + ": cannot read: " + Libc.strerror(e.errno()), name(file), e.errno());
     }
   }
 

@@ -36,8 +36,16 @@ final class BenchMetricsCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "scrape with %d guests: median %.1f ms, p90 %.1f ms (%d scrapes, %d KiB, %d guest series)%n",
-        r.guests(), r.median(), r.p90(), runs, r.bytes() / 1024, r.series());
+        "scrape with %d guests: median %.1f ms, p90 %.1f ms, CPU %.1f ms (%d scrapes, %d KiB,"
+            + " %d guest series; load average %s)%n",
+        r.guests(),
+        r.median(),
+        r.p90(),
+        r.cpuMedian(),
+        runs,
+        r.bytes() / 1024,
+        r.series(),
+        r.load());
     out.flush();
     return 0;
   }

@@ -1,7 +1,5 @@
 package dev.jvs.kernel;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
@@ -13,8 +11,11 @@ public final class ProcStat {
   public static OptionalLong startTime(long pid) {
     String stat;
     try {
-      stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    } catch (IOException e) {
+      stat = KernelFiles.readIfExists(Path.of("/proc/" + pid + "/stat"));
+    } catch (KernelException e) {
+      return OptionalLong.empty(); // e.g. ESRCH: the process went away while read
+    }
+    if (stat == null) {
       return OptionalLong.empty();
     }
     // comm (field 2) may contain spaces and parentheses: fields resume after the last ')'.
