@@ -1528,13 +1528,13 @@ static int block_signals(void)
 	return sigfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Write /proc/CHILD/FILE: the text of O, or "deny" when O is NULL (setgroups). */
+/* Write /proc/CHILD/FILE: the text of O (uid_map, gid_map). */
 static int write_proc(const char *file, struct op *o)
 {
 	char path[64];
 
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)child, file);
-	return o ? write_file(path, o->f[0], o->len[0]) : write_file(path, "deny", 4);
+	return write_file(path, o->f[0], o->len[0]);
 }
 
 /* ---------- relays: our stdio <-> the child's terminal or pipes ----------
@@ -1663,7 +1663,9 @@ static void spawn(int ci)
 		close(log_pipe[1]); /* EOF once the guest's last writer is gone */
 	if (uid_op && write_proc("uid_map", uid_op) < 0)
 		abort_child(uid_op - prog, errno);
-	if (gid_op && (write_proc("setgroups", NULL) < 0 || write_proc("gid_map", gid_op) < 0))
+	/* setgroups stays allowed: we map as host root, and a guest's login, su and an image's
+	 * User need it (only "deny" makes a map by an unprivileged writer safe) */
+	if (gid_op && write_proc("gid_map", gid_op) < 0)
 		abort_child(gid_op - prog, errno);
 	for (int i = 0; i < ntrees; i++)
 		if (send_idmapped_tree(trees[i]) < 0)
