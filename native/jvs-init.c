@@ -56,6 +56,14 @@
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
+#endif
+#define FS_SET_STRING 1       /* FSCONFIG_SET_STRING */
+#define FS_CMD_CREATE 6       /* FSCONFIG_CMD_CREATE */
+#define FS_ATTR_NOSUID 0x02   /* MOUNT_ATTR_NOSUID */
 #define TREE_CLONE 1                /* OPEN_TREE_CLONE */
 #define TREE_EMPTY_PATH 0x1000      /* AT_EMPTY_PATH */
 #define TREE_ATTR_IDMAP 0x00100000  /* MOUNT_ATTR_IDMAP */
@@ -970,9 +978,27 @@ static int op_idmap_tree(struct op *o)
 	return 0;
 }
 
-/* Clone the tree at PATH, idmapped through the child's user namespace (only a process with
- * CAP_SYS_ADMIN over the filesystem may do that: we, not the child), and send it to the
- * child, which attaches it in its own mount namespace (`attach-tree`). */
+static int op_disk_tree(struct op *o) { return op_idmap_tree(o); } /* made with the trees */
+
+/* `disk-tree DEV TYPE`: a new, detached mount of the filesystem on DEV (nosuid), made by us:
+ * the kernel lets only host root mount a block device. */
+static int new_disk_tree(struct op *o)
+{
+	int fs = syscall(SYS_fsopen, o->f[1], 1 /* FSOPEN_CLOEXEC */), tree;
+
+	if (fs < 0)
+		return -1;
+	if (syscall(SYS_fsconfig, fs, FS_SET_STRING, "source", o->f[0], 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FS_CMD_CREATE, NULL, NULL, 0) < 0)
+		return close_keep(fs, -1);
+	tree = syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, FS_ATTR_NOSUID);
+	return close_keep(fs, tree);
+}
+
+/* The tree of an `idmap-tree PATH` (a clone of the tree at PATH) or a `disk-tree`, idmapped
+ * through the child's user namespace (only a process with CAP_SYS_ADMIN over the filesystem may
+ * do that: we, not the child), and sent to the child, which attaches it in its own mount
+ * namespace (`attach-tree`). */
 static int send_idmapped_tree(struct op *o)
 {
 	char ns[64], ctl[CMSG_SPACE(sizeof(int))] = { 0 }, b = 't';
@@ -984,7 +1010,10 @@ static int send_idmapped_tree(struct op *o)
 	int tree, userns, r;
 
 	snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)child);
-	tree = syscall(SYS_open_tree, AT_FDCWD, o->f[0], TREE_CLONE | O_CLOEXEC);
+	if (o->def->run == op_disk_tree)
+		tree = new_disk_tree(o);
+	else
+		tree = syscall(SYS_open_tree, AT_FDCWD, o->f[0], TREE_CLONE | O_CLOEXEC);
 	if (tree < 0)
 		return -1;
 	userns = open(ns, O_RDONLY | O_CLOEXEC);
@@ -1123,6 +1152,7 @@ static const struct opdef defs[] = {
 	{ "uid-map", 1, 0, MON, op_uid_map },
 	{ "gid-map", 1, 0, MON, op_gid_map },
 	{ "idmap-tree", 1, 0, MON, op_idmap_tree },
+	{ "disk-tree", 2, 0, MON, op_disk_tree },
 	{ "join", 2, 3, MON, op_join },
 	{ "setns", 2, 2, MON, op_setns },
 	{ "release", 0, 0, MON, op_release },
@@ -1450,13 +1480,13 @@ static int block_signals(void)
 	return sigfd = signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Write /proc/CHILD/FILE: the text of O, or "deny" when O is NULL (setgroups). */
+/* Write /proc/CHILD/FILE: the text of O (uid_map, gid_map). */
 static int write_proc(const char *file, struct op *o)
 {
 	char path[64];
 
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)child, file);
-	return o ? write_file(path, o->f[0], o->len[0]) : write_file(path, "deny", 4);
+	return write_file(path, o->f[0], o->len[0]);
 }
 
 /* ---------- relays: our stdio <-> the child's terminal or pipes ----------
@@ -1585,7 +1615,9 @@ static void spawn(int ci)
 		close(log_pipe[1]); /* EOF once the guest's last writer is gone */
 	if (uid_op && write_proc("uid_map", uid_op) < 0)
 		abort_child(uid_op - prog, errno);
-	if (gid_op && (write_proc("setgroups", NULL) < 0 || write_proc("gid_map", gid_op) < 0))
+	/* setgroups stays allowed: we map as host root, and a guest's login, su and an image's
+	 * User need it (only "deny" makes a map by an unprivileged writer safe) */
+	if (gid_op && write_proc("gid_map", gid_op) < 0)
 		abort_child(gid_op - prog, errno);
 	for (int i = 0; i < ntrees; i++)
 		if (send_idmapped_tree(trees[i]) < 0)

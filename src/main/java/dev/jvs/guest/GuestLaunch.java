@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a guest's config into a running process through the runtime core: disk image, plan, limits,
@@ -77,13 +78,16 @@ final class GuestLaunch {
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
-    if (space != null && !config.privileged()) {
-      throw new JvsException(
-          name
-              + ": disk.space: not supported for unprivileged guests yet (security.privileged=true)");
-    }
+    // An image holds the guest's own ids (seen through an idmapped mount when it is unprivileged):
+    // the private files of a guest that ran unprivileged go into it shifted back from its range.
+    Optional<IdRange> ran = config.privileged() ? Optional.empty() : idRanges.find(name);
+    DiskImage.Seeding seeding =
+        ran.<DiskImage.Seeding>map(r -> upper -> IdShift.toGuestIds(upper, r))
+            .orElse(DiskImage.Seeding.AS_IS);
     try (LoopDevice disk =
-        space == null ? null : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
+        space == null
+            ? null
+            : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
       return start(name, config, argv, application, detached, foregroundStdio, image, disk);
     }
   }
@@ -125,7 +129,7 @@ final class GuestLaunch {
     GuestUser user = GuestUser.resolve(image.user(), lower);
     CgroupLimits limits =
         CpuView.narrowed(name, config.resources(), GuestResources.limits(config.resources()));
-    if (disk != null) { // the monitor mounts the guest's disk image: allow that one device
+    if (disk != null && ids == null) { // the child mounts the guest's disk image: that device
       limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
     }
     NetConfig net = NetConfig.from(config.resources());

@@ -28,6 +28,10 @@ final class GuestOwnership {
       for (Path p : List.of(layout.lower(), layout.upper(), layout.mountPoint(), layout.run())) {
         requireSearchable(name, p.getParent());
       }
+      if (layout.disk() != null) {
+        requireSearchable(name, layout.diskMount());
+        return; // on the guest's image, with its own ids: its root owns them through the idmap
+      }
       own(layout.upper(), id);
       try (Stream<Path> scratch = Files.walk(layout.work())) { // a few empty directories
         for (Path p : (Iterable<Path>) scratch::iterator) {

@@ -20,6 +20,18 @@ final class IdShift {
   private IdShift() {}
 
   static void shift(Path tree, IdRange from, IdRange to) throws IOException {
+    shift(tree, from, to.base());
+  }
+
+  /**
+   * Moves what {@code from} owned to the guest's own ids (0..65535): how a disk.space image holds
+   * them, seen through an idmapped mount (docs/security.md).
+   */
+  static void toGuestIds(Path tree, IdRange from) throws IOException {
+    shift(tree, from, 0);
+  }
+
+  private static void shift(Path tree, IdRange from, long toBase) throws IOException {
     if (!Files.exists(tree, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
@@ -50,11 +62,11 @@ final class IdShift {
             boolean g = gid >= from.base() && gid < from.end();
             if (u) {
               Files.setAttribute(
-                  p, "unix:uid", (int) (uid - from.base() + to.base()), LinkOption.NOFOLLOW_LINKS);
+                  p, "unix:uid", (int) (uid - from.base() + toBase), LinkOption.NOFOLLOW_LINKS);
             }
             if (g) {
               Files.setAttribute(
-                  p, "unix:gid", (int) (gid - from.base() + to.base()), LinkOption.NOFOLLOW_LINKS);
+                  p, "unix:gid", (int) (gid - from.base() + toBase), LinkOption.NOFOLLOW_LINKS);
             }
             // chown clears setuid and setgid: a guest's own setuid programs keep them
             if ((u || g) && (mode & SETUID_SETGID) != 0 && !Files.isSymbolicLink(p)) {

@@ -28,12 +28,25 @@ public final class DiskImage {
     return guestDir.resolve(FILE);
   }
 
+  /** What to do to a copy of the guest's private files before they go into a new image. */
+  @FunctionalInterface
+  public interface Seeding {
+    Seeding AS_IS = upper -> {};
+
+    void prepare(Path upper) throws IOException;
+  }
+
   /** Creates or resizes the guest's image to {@code bytes}; returns its path. */
   public static Path ensure(Path guestDir, long bytes) {
+    return ensure(guestDir, bytes, Seeding.AS_IS);
+  }
+
+  /** The same, {@code seeding} applied to the private files a new image is seeded with. */
+  public static Path ensure(Path guestDir, long bytes, Seeding seeding) {
     Path img = file(guestDir);
     try {
       if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
-        create(guestDir, img, bytes);
+        create(guestDir, img, bytes, seeding);
       } else if (Files.size(img) != bytes) {
         resize(img, bytes);
       }
@@ -43,7 +56,8 @@ public final class DiskImage {
     return img;
   }
 
-  private static void create(Path guestDir, Path img, long bytes) throws IOException {
+  private static void create(Path guestDir, Path img, long bytes, Seeding seeding)
+      throws IOException {
     // Seed: the guest's current private files move into the new filesystem (mke2fs -d).
     Path seed = guestDir.resolve(".disk-seed");
     Path tmp = guestDir.resolve("." + FILE + ".new");
@@ -54,6 +68,7 @@ public final class DiskImage {
       Path upper = guestDir.resolve("upper");
       if (Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
         run(List.of("cp", "-a", upper.toString(), seed.resolve("upper").toString()));
+        seeding.prepare(seed.resolve("upper"));
       } else {
         Files.createDirectory(seed.resolve("upper"));
       }

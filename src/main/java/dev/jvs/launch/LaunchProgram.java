@@ -83,7 +83,16 @@ public record LaunchProgram(List<Op> ops) {
       return add("idmap-tree", "idmap " + path + " for the guest", path);
     }
 
-    /** Mounts the next tree of an {@link #idmapTree} on {@code target}. */
+    /**
+     * The monitor mounts the filesystem of {@code type} on block device {@code device} (only host
+     * root may), detached and idmapped through the child's user namespace, for the child's next
+     * {@link #attachTree}.
+     */
+    public Builder diskTree(String device, String type) {
+      return add("disk-tree", "mount " + device + " for the guest", device, type);
+    }
+
+    /** Mounts the next tree of an {@link #idmapTree} or {@link #diskTree} on {@code target}. */
     public Builder attachTree(String target) {
       return add("attach-tree", "attach the idmapped tree on " + shown(target), target);
     }

@@ -55,7 +55,11 @@ public final class PlanProgram {
       b.uidMap(ns.uidMap());
       b.gidMap(ns.gidMap());
       if (p.root() instanceof Plan.Overlay o && o.idmapped()) {
-        b.idmapTree(o.lower().toString()); // after the maps, by the monitor: the child may not
+        // after the maps, by the monitor: the child may not; attached in this order below
+        if (o.disk() != null) {
+          b.diskTree(o.disk(), "ext4");
+        }
+        b.idmapTree(o.lower().toString());
       }
     }
     // The cgroup namespace comes after the caller placed the child (unshare below).
@@ -206,7 +210,11 @@ public final class PlanProgram {
     }
     switch (root) {
       case Plan.Overlay o -> {
-        if (o.disk() != null) {
+        if (o.disk() != null && o.idmapped()) {
+          // disk.space: the monitor's mount of the private layer's own filesystem, which holds
+          // the guest's own ids (0..65535), not its range's: an image does not depend on it
+          b.attachTree(o.diskMount().toString());
+        } else if (o.disk() != null) {
           // disk.space: the private layer's own filesystem, in this mount namespace only
           b.mount(o.disk(), o.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
         }

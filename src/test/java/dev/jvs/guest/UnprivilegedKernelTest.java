@@ -167,6 +167,84 @@ class UnprivilegedKernelTest {
     }
   }
 
+  /** How many loop devices have {@code image} as their backing file. */
+  private static long attachedLoops(Path image) throws Exception {
+    try (var s = Files.list(Path.of("/sys/block"))) {
+      return s.map(d -> d.resolve("loop/backing_file"))
+          .filter(Files::exists)
+          .filter(
+              b -> {
+                try {
+                  return Files.readString(b).strip().equals(image.toString());
+                } catch (java.io.IOException e) {
+                  return false; // detached meanwhile
+                }
+              })
+          .count();
+    }
+  }
+
+  /** The owner ids debugfs reads from {@code path} inside the ext4 image {@code image}. */
+  private static String ownerOnImage(Path image, String path) throws Exception {
+    Process p =
+        new ProcessBuilder("debugfs", "-R", "stat " + path, image.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("User:\\s+(\\d+)\\s+Group:\\s+(\\d+)").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    return m.group(1) + " " + m.group(2);
+  }
+
+  @Test
+  void aDiskSpaceImageIsMountedByTheMonitorIdmappedAndHoldsTheGuestsOwnIds() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = unprivileged(host, "unpriv-disk");
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      IdRange ids = range(host, g);
+      assertThat(
+              host.exec(g, "sh", "-c", "echo mine > /etc/own && chown 1000:1000 /etc/own").code())
+          .isZero();
+      host.guests().stop(g, java.time.Duration.ZERO);
+      // The private files it wrote unprivileged move into the new image, back in its own ids.
+      host.guests().set(g, Map.of("disk.space", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      Path image = host.dirs().guest(g).resolve(dev.jvs.image.DiskImage.FILE);
+      assertThat(host.exec(g, "cat", "/proc/self/uid_map").output().strip().split("\\s+"))
+          .containsExactly("0", Long.toString(ids.base()), "65536");
+      assertThat(host.exec(g, "stat", "-c", "%u %g %n", "/etc/own", "/bin/busybox").output())
+          .isEqualTo("1000 1000 /etc/own\n0 0 /bin/busybox\n");
+      assertThat(host.exec(g, "sh", "-c", "echo new > /new && chown 7:7 /new").code()).isZero();
+      // the image is the guest's limit, and it cannot mount it (or anything) itself
+      TestHost.Run full = host.exec(g, "dd", "if=/dev/zero", "of=/big", "bs=1M", "count=64");
+      assertThat(full.output()).contains("No space left on device");
+      assertThat(host.exec(g, "rm", "/big").code()).isZero();
+      assertThat(host.guests().diskUsage(g).orElseThrow().size()).isBetween(20L << 20, 32L << 20);
+      assertThat(host.exec(g, "/probe", "mount").output().strip()).isEqualTo("fail EPERM");
+      assertThat(host.exec(g, "grep", "-c", "ext4", "/proc/self/mountinfo").output().strip())
+          .isEqualTo("0"); // under the overlay, in its own mount namespace only
+      host.guests().stop(g, java.time.Duration.ZERO);
+      assertThat(attachedLoops(image)).as("loop device detached with the guest").isZero();
+      assertThat(ownerOnImage(image, "/upper/new")).isEqualTo("7 7");
+      assertThat(ownerOnImage(image, "/upper/etc/own")).isEqualTo("1000 1000");
+      assertThat(ownerOnImage(image, "/upper")).isEqualTo("0 0");
+
+      // A clone copies the image as it is: the same files, under its own range.
+      GuestName c = GuestName.of("unpriv-disk2");
+      host.guests().clone(g, c);
+      host.guests().start(c, List.of(), Guests.Attach.DETACHED);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(range(host, c).overlaps(ids)).isFalse();
+      assertThat(host.exec(c, "stat", "-c", "%u %g %n", "/etc/own", "/new").output())
+          .isEqualTo("1000 1000 /etc/own\n7 7 /new\n");
+      assertThat(host.exec(c, "sh", "-c", "echo x >> /new && cat /new").output())
+          .isEqualTo("new\nx\n");
+      assertThat(host.exec(g, "cat", "/new").output()).isEqualTo("new\n");
+    }
+  }
+
   @Test
   void aConfigWithoutTheKeyStaysPrivileged() throws Exception {
     try (TestHost host = new TestHost()) {
