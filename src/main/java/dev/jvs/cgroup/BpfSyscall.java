@@ -22,6 +22,7 @@ public final class BpfSyscall {
   private static final int CMD_PROG_ATTACH = 8;
   private static final int CMD_PROG_DETACH = 9;
   private static final int CMD_PROG_GET_FD_BY_ID = 13;
+  private static final int CMD_OBJ_GET_INFO_BY_FD = 15;
   private static final int CMD_PROG_QUERY = 16;
 
   /**
@@ -115,6 +116,19 @@ public final class BpfSyscall {
       attr.set(ValueLayout.JAVA_INT, 0, id);
       long fd = bpf(CMD_PROG_GET_FD_BY_ID, attr).orThrow("bpf(BPF_PROG_GET_FD_BY_ID)", "" + id);
       return new Fd((int) fd);
+    }
+  }
+
+  /** The name a program was loaded with (struct bpf_prog_info's name, at offset 64). */
+  public static String progName(Fd prog) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment info = arena.allocate(80, 8);
+      MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+      attr.set(ValueLayout.JAVA_INT, 0, prog.value());
+      attr.set(ValueLayout.JAVA_INT, 4, (int) info.byteSize());
+      attr.set(ValueLayout.JAVA_LONG, 8, info.address());
+      bpf(CMD_OBJ_GET_INFO_BY_FD, attr).orThrow("bpf(BPF_OBJ_GET_INFO_BY_FD)", "" + prog.value());
+      return info.asSlice(64, 16).getString(0, StandardCharsets.US_ASCII);
     }
   }
 

@@ -43,6 +43,7 @@ public final class EbpfAssembler {
   private static final int ALU_AND = 0x50;
   private static final int ALU_RSH = 0x70;
   private static final int ALU_MOV = 0xb0;
+  private static final int JMP_JA = 0x00;
   private static final int JMP_JEQ = 0x10;
   private static final int JMP_JNE = 0x50;
   private static final int JMP_EXIT = 0x90;
@@ -111,6 +112,16 @@ public final class EbpfAssembler {
   /** dst += imm */
   public EbpfAssembler addImm(int dst, int imm) {
     return add(CLASS_ALU64 | ALU_ADD | SRC_K, dst, 0, 0, imm, null);
+  }
+
+  /** if (u32) dst != (u32) imm goto label: compares the low 32 bits only */
+  public EbpfAssembler jne32(int dst, int imm, String label) {
+    return add(CLASS_JMP32 | JMP_JNE | SRC_K, dst, 0, 0, imm, label);
+  }
+
+  /** goto label */
+  public EbpfAssembler ja(String label) {
+    return add(CLASS_JMP | JMP_JA, 0, 0, 0, 0, label);
   }
 
   /** if (u32) dst == (u32) imm goto label: compares the low 32 bits only */

@@ -19,11 +19,20 @@ final class BridgeNetwork {
   private final NetNames names;
   private final NftTables nft;
   private final Shaper shaper;
+  private LoopbackIpv6Publish loopback6;
 
   BridgeNetwork(NetNames names) {
     this.names = names;
     this.nft = new NftTables(names);
     this.shaper = new Shaper(names);
+  }
+
+  /** Looked up on first use: most commands plumb nothing. */
+  private LoopbackIpv6Publish loopback6() {
+    if (loopback6 == null) {
+      loopback6 = LoopbackIpv6Publish.onHost();
+    }
+    return loopback6;
   }
 
   /** Checks what can be checked before anything is created: the subnet and published ports. */
@@ -100,6 +109,7 @@ final class BridgeNetwork {
     // ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW.
     NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
     nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
+    loopback6().attach(veth, ipv6(subnet, ip), config.publish());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
     }
@@ -112,6 +122,7 @@ final class BridgeNetwork {
   }
 
   void unplumb(String guest, HostNetConfig host, Optional<Ipv4> ip) {
+    loopback6().detach(names.veth(guest)); // they live on the cgroup root, not on the bridge
     if (!Links.exists(names.bridge())) {
       return; // nothing of the guest can be left without the bridge (gc removes stray tables)
     }
@@ -130,6 +141,12 @@ final class BridgeNetwork {
    */
   List<String> gc(boolean thorough) {
     List<String> removed = new ArrayList<>();
+    if (thorough) {
+      loopback6()
+          .detachWhere(
+              n -> n.length() == 15 && n.startsWith(names.vethPrefix()) && !Links.exists(n))
+          .forEach(n -> removed.add("::1 port hooks " + n));
+    }
     String bridge = names.bridge();
     boolean had = Links.exists(bridge);
     if (had && Links.ports(bridge) == 0) {

@@ -19,6 +19,10 @@ class EbpfAssemblerTest {
     assertThat(hex(new EbpfAssembler().and(3, 0xffff))).isEqualTo("57 03 00 00 ff ff 00 00");
     assertThat(hex(new EbpfAssembler().rsh(4, 16))).isEqualTo("77 04 00 00 10 00 00 00");
     assertThat(hex(new EbpfAssembler().exit())).isEqualTo("95 00 00 00 00 00 00 00");
+    assertThat(hex(new EbpfAssembler().jne32(2, 7, "x").label("x").exit()))
+        .isEqualTo("56 02 00 00 07 00 00 00 95 00 00 00 00 00 00 00");
+    assertThat(hex(new EbpfAssembler().ja("x").label("x").exit()))
+        .isEqualTo("05 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00");
   }
 
   @Test

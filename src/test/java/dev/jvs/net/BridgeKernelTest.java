@@ -212,6 +212,71 @@ class BridgeKernelTest {
     }
   }
 
+  /**
+   * A published port answers on the host's ::1 (issue 15, item 4), where DNAT cannot serve it, by
+   * the guest's socket hooks on the cgroup2 root; a guest's own ::1 stays its own; the hooks go
+   * with the guest.
+   */
+  @Test
+  void publishedPortsAnswerOnIpv6LoopbackAndTheHooksGoWithTheGuest() throws Exception {
+    try (TestHost host = new TestHost()) {
+      OutsideHost.useOwnSubnet(host, "");
+      int published = 22000 + (int) (ProcessHandle.current().pid() % 1000);
+      GuestName a = GuestName.of("pub6");
+      host.guests().build(a, "busybox");
+      host.installProbe(a, "udp-answer");
+      host.guests()
+          .set(
+              a,
+              Map.of(
+                  "net.mode",
+                  "bridge",
+                  "net.publish",
+                  published + ":80/tcp," + published + ":53/udp"));
+      host.guests().start(a, List.of(), Guests.Attach.DETACHED);
+      serveHttp(host, a, "hello-v6");
+      assertThat(host.exec(a, "sh", "-c", "/udp-answer 53 hello-udp >/dev/null 2>&1 &").code())
+          .isZero();
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getByName("::1"), published), 5000);
+        s.setSoTimeout(5000);
+        s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(reply).as("from the host to [::1]:" + published).contains("hello-v6");
+      }
+      assertThat(
+              OutsideHost.sh(
+                      "busybox timeout 5 busybox wget -q -O - http://[::1]:" + published + "/")
+                  .strip())
+          .isEqualTo("hello-v6");
+      // unconnected UDP: the answer comes back from [::1]:PORT, where the client sent it
+      try (java.net.DatagramSocket udp = new java.net.DatagramSocket(0)) {
+        udp.setSoTimeout(5000);
+        byte[] hi = "hi\n".getBytes(StandardCharsets.US_ASCII);
+        udp.send(
+            new java.net.DatagramPacket(
+                hi, hi.length, new InetSocketAddress(InetAddress.getByName("::1"), published)));
+        java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[100], 100);
+        udp.receive(in);
+        assertThat(new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII))
+            .contains("hello-udp");
+        assertThat(in.getSocketAddress())
+            .isEqualTo(new InetSocketAddress(InetAddress.getByName("::1"), published));
+      }
+      // In the guest, ::1 is the guest's own loopback, where nothing listens on that port.
+      assertThat(wget(host, a, "http://[::1]:" + published + "/")).doesNotContain("hello");
+
+      host.guests().stop(a, java.time.Duration.ZERO);
+      assertThat(dev.jvs.testing.LeakAudit.leftovers(host.base(), host.dirs().cgroupParent()))
+          .isEmpty();
+      try (Socket s = new Socket()) {
+        assertThatThrownBy(
+                () -> s.connect(new InetSocketAddress(InetAddress.getByName("::1"), published)))
+            .isInstanceOf(java.net.ConnectException.class);
+      }
+    }
+  }
+
   private static void answer(ServerSocket server, String body) {
     try (Socket s = server.accept();
         OutputStream o = s.getOutputStream()) {

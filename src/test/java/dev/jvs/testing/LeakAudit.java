@@ -24,6 +24,30 @@ public final class LeakAudit {
     }
   }
 
+  /** Names of the socket-address programs on the cgroup2 root (connect6, sendmsg6, …). */
+  private static List<String> rootHookNames() {
+    List<String> names = new ArrayList<>();
+    var cgroup2 = dev.jvs.cgroup.CgroupMounts.probe().cgroup2Mount();
+    if (cgroup2.isEmpty()) {
+      return names;
+    }
+    try (var dir =
+        dev.jvs.cgroup.Fd.open(
+            cgroup2.get().toString(),
+            dev.jvs.kernel.Libc.O_RDONLY | dev.jvs.kernel.Libc.O_DIRECTORY)) {
+      for (int type : List.of(11, 15, 20, 30)) {
+        for (int id : dev.jvs.cgroup.BpfSyscall.progQuery(dir, type, "leak audit")) {
+          try (var prog = dev.jvs.cgroup.BpfSyscall.progFdById(id)) {
+            names.add(dev.jvs.cgroup.BpfSyscall.progName(prog));
+          } catch (dev.jvs.kernel.KernelException e) {
+            // detached meanwhile
+          }
+        }
+      }
+    }
+    return names;
+  }
+
   public static List<String> leftovers(Path root, String cgroupParent) {
     List<String> found = new ArrayList<>();
     try {
@@ -70,6 +94,12 @@ public final class LeakAudit {
         s.filter(p -> p.getFileName().toString().startsWith("jvs"))
             .filter(p -> net.owns(p.getFileName().toString()))
             .forEach(p -> found.add("link " + p.getFileName()));
+      }
+      // published ports' ::1 hooks on the cgroup2 root, named after the guest's veth
+      for (String name : rootHookNames()) {
+        if (net.owns(name)) {
+          found.add("bpf program " + name + " on the cgroup2 root");
+        }
       }
       boolean hasNft = Files.isExecutable(Path.of("/usr/sbin/nft"));
       for (String family : hasNft ? List.of("ip", "inet", "bridge") : List.<String>of()) {
