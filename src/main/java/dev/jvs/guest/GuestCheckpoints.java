@@ -5,7 +5,9 @@ import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.Templates;
 import dev.jvs.limits.CgroupTuning;
+import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
+import dev.jvs.net.NetException;
 import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.InstanceState;
@@ -29,15 +31,25 @@ final class GuestCheckpoints {
 
   private static final Duration MONITOR_EXIT = Duration.ofSeconds(10);
 
+  /** Beside criu's images: the guest's address when dumped, which its restored eth0 holds. */
+  static final String ADDRESS = "jvs-guest-address";
+
   private final JvsDirs dirs;
   private final Templates templates;
   private final GuestRuns runs;
   private final Checkpoints checkpoints;
+  private final GuestNetwork network;
 
-  GuestCheckpoints(JvsDirs dirs, Templates templates, Instances instances, GuestRuns runs) {
+  GuestCheckpoints(
+      JvsDirs dirs,
+      Templates templates,
+      Instances instances,
+      GuestRuns runs,
+      GuestNetwork network) {
     this.dirs = dirs;
     this.templates = templates;
     this.runs = runs;
+    this.network = network;
     this.checkpoints = new Checkpoints(instances);
   }
 
@@ -58,6 +70,7 @@ final class GuestCheckpoints {
     requireSupported(name, config);
     Path images = images(name);
     checkpoints.dump(runs.instance(name), state, images, leaveRunning);
+    recordAddress(name, config, images);
     if (!leaveRunning) {
       // criu killed the tree; its monitor records the end and exits, then the run goes
       runs.stop(name, config, MONITOR_EXIT, () -> {});
@@ -90,34 +103,79 @@ final class GuestCheckpoints {
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
-    return checkpoints.restore(
-        runs.instance(name),
-        images,
-        new Checkpoints.Root(
-            "lowerdir="
-                + lower
-                + ",upperdir="
-                + guestDir.resolve("upper")
-                + ",workdir="
-                + guestDir.resolve("work"),
-            guestDir.resolve("rootfs")),
-        GuestResources.limits(config.resources()),
-        CgroupTuning.none(),
-        run.resolve(StateStore.CONSOLE_LOG));
+    NetConfig net = NetConfig.from(config.resources());
+    try {
+      List<String> links =
+          network.prepareRestore(
+              name.value(), config.hostname(), net, address(name, images), run.resolve("etc"));
+      InstanceState state =
+          checkpoints.restore(
+              runs.instance(name),
+              images,
+              new Checkpoints.Root(
+                  "lowerdir="
+                      + lower
+                      + ",upperdir="
+                      + guestDir.resolve("upper")
+                      + ",workdir="
+                      + guestDir.resolve("work"),
+                  guestDir.resolve("rootfs")),
+              GuestResources.limits(config.resources()),
+              CgroupTuning.none(),
+              run.resolve(StateStore.CONSOLE_LOG),
+              new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)));
+      try {
+        network.completeRestore(name.value(), net, state.initPid());
+      } catch (RuntimeException e) {
+        runs.stop(name, config, MONITOR_EXIT, () -> {});
+        throw e;
+      }
+      return state;
+    } catch (NetException e) {
+      runs.cleanup(name); // the network prepared before criu ran, or the restored guest's
+      throw new JvsException(name + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      runs.cleanup(name);
+      throw e;
+    }
+  }
+
+  /** A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it. */
+  private void recordAddress(GuestName name, GuestConfig config, Path images) {
+    if (NetConfig.from(config.resources()).mode() != NetMode.BRIDGE) {
+      return;
+    }
+    Optional<String> address = network.address(name.value());
+    if (address.isPresent()) {
+      try {
+        Files.writeString(images.resolve(ADDRESS), address.get() + "\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(name + ": " + images + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static Optional<String> address(GuestName name, Path images) {
+    Path file = images.resolve(ADDRESS);
+    try {
+      return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /**
-   * What criu cannot carry yet: a guest network plumbed on the host (criu restores only a network
-   * namespace of the guest's own) and a disk.space image (mounted by the guest's monitor).
+   * What criu cannot carry yet: a guest in the host's network stack (host-ip, host: its sockets and
+   * hooks live in the host's namespace) and a disk.space image (mounted by the guest's monitor).
    */
   private static void requireSupported(GuestName name, GuestConfig config) {
     NetMode mode = NetConfig.from(config.resources()).mode();
-    if (mode != NetMode.NONE) {
+    if (mode != NetMode.NONE && mode != NetMode.BRIDGE) {
       throw new JvsException(
           name
               + ": net.mode "
               + mode.value()
-              + ": checkpoint and restore support only net.mode none so far (docs/checkpoint.md)");
+              + ": checkpoint and restore support net.mode none and bridge so far (docs/checkpoint.md)");
     }
     if (config.resources().containsKey("disk.space")) {
       throw new JvsException(

@@ -82,7 +82,7 @@ public final class Guests {
             runs,
             scripts,
             idRanges);
-    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs);
+    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs, network);
   }
 
   public JvsDirs dirs() {

@@ -74,20 +74,7 @@ final class BridgeNetwork {
       long pid,
       Path etc) {
     Subnet subnet = host.subnet();
-    String bridge = names.bridge();
-    if (!Links.exists(bridge)) {
-      NetTools.ip(
-          List.of(
-              "link add " + bridge + " address " + names.bridgeMac() + " type bridge",
-              "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
-              "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
-              "link set " + bridge + " up"));
-      // Published ports through 127.0.0.1: a DNATed loopback connection leaves by the bridge
-      // only with route_localnet on it (the nft guard keeps guests from using it the other way).
-      NetTools.run("sysctl", "-q", "-w", "net.ipv4.conf." + bridge + ".route_localnet=1");
-      nft.create(subnet, names.ula(), bridge);
-      IpForward.enable();
-    }
+    String bridge = ensureBridge(subnet);
     String veth = names.veth(guest);
     if (Links.exists(veth)) {
       NetTools.ip(List.of("link del " + veth));
@@ -106,14 +93,66 @@ final class BridgeNetwork {
             "link set lo up",
             "route add default via " + subnet.gateway(),
             "route add ::/0 via " + names.ula() + "1"));
-    // ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW.
-    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
+    guestSysctls(pid);
     nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
     loopback6().attach(veth, ipv6(subnet, ip), config.publish());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
     }
     EtcFiles.write(etc, hostname, ip, ipv6(subnet, ip), subnet.gateway());
+  }
+
+  /**
+   * Before criu restores a checkpointed guest holding {@code ip}: everything of {@link #plumb}
+   * outside the guest's namespace but its veth (bridge, tables, the guest's rules, /etc files).
+   * criu recreates the namespace with eth0, its addresses and routes, as dumped; returns criu's
+   * argument that makes the pair's host end the guest's veth, a port of the bridge.
+   */
+  String prepareRestore(
+      String guest, String hostname, HostNetConfig host, NetConfig config, Ipv4 ip, Path etc) {
+    Subnet subnet = host.subnet();
+    String bridge = ensureBridge(subnet);
+    String veth = names.veth(guest);
+    if (Links.exists(veth)) {
+      NetTools.ip(List.of("link del " + veth));
+    }
+    // the rules name the veth, not its index: they hold for the link criu is about to create
+    nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
+    EtcFiles.write(etc, hostname, ip, ipv6(subnet, ip), subnet.gateway());
+    return "veth[eth0]:" + veth + "@" + bridge;
+  }
+
+  /** After criu restored the guest: what needs its veth and namespace to exist. */
+  void completeRestore(String guest, HostNetConfig host, NetConfig config, Ipv4 ip, long pid) {
+    guestSysctls(pid);
+    if (config.shaped()) {
+      shaper.shape(
+          names.veth(guest), host.subnet(), ip, config.rate(), config.ceil(), host.bandwidth());
+    }
+  }
+
+  /** ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW. */
+  private static void guestSysctls(long pid) {
+    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
+  }
+
+  /** Creates the bridge, its tables and forwarding when no guest has yet; returns its name. */
+  private String ensureBridge(Subnet subnet) {
+    String bridge = names.bridge();
+    if (!Links.exists(bridge)) {
+      NetTools.ip(
+          List.of(
+              "link add " + bridge + " address " + names.bridgeMac() + " type bridge",
+              "addr add " + subnet.gateway() + "/" + subnet.prefix() + " dev " + bridge,
+              "addr add " + names.ula() + "1/64 dev " + bridge + " nodad",
+              "link set " + bridge + " up"));
+      // Published ports through 127.0.0.1: a DNATed loopback connection leaves by the bridge
+      // only with route_localnet on it (the nft guard keeps guests from using it the other way).
+      NetTools.run("sysctl", "-q", "-w", "net.ipv4.conf." + bridge + ".route_localnet=1");
+      nft.create(subnet, names.ula(), bridge);
+      IpForward.enable();
+    }
+    return bridge;
   }
 
   /** The guest's IPv6 address in the root's ULA prefix (guest-to-guest and guest-to-host). */

@@ -30,6 +30,22 @@ public interface GuestNetwork {
       Optional<Path> bpfDir,
       Path etc);
 
+  /**
+   * Before criu restores a checkpoint of a guest: what {@link #plumb} makes outside the guest's
+   * namespace, for the address the checkpoint holds. criu recreates the namespace as dumped.
+   *
+   * @param address the guest's address when it was dumped ({@link #address}), leased to it again
+   * @return criu's restore arguments for the guest's links (a bridge guest's veth)
+   */
+  List<String> prepareRestore(
+      String guest, String hostname, NetConfig config, Optional<String> address, Path etc);
+
+  /** After criu restored the guest whose first process is {@code pid}: what needs its links. */
+  void completeRestore(String guest, NetConfig config, long pid);
+
+  /** The address leased to the guest, if any (what a checkpoint records). */
+  Optional<String> address(String guest);
+
   /** The files {@link #plumb} writes for a guest's /etc in this mode (hosts, resolv.conf). */
   static List<String> etcFiles(NetConfig config) {
     return config.mode() == NetMode.BRIDGE ? EtcFiles.NAMES : List.of();

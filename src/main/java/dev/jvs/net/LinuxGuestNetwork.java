@@ -59,6 +59,49 @@ final class LinuxGuestNetwork implements GuestNetwork {
   }
 
   @Override
+  public List<String> prepareRestore(
+      String guest, String hostname, NetConfig config, Optional<String> address, Path etc) {
+    return switch (config.mode()) {
+      case NONE, HOST -> List.of();
+      case BRIDGE -> {
+        try (FileLock lock = lock()) {
+          HostNetConfig host = HostNetConfig.read(root);
+          bridge.check(guest, host, config);
+          // the dumped eth0 holds this address: the guest must get it again, or nothing
+          Ipv4 dumped =
+              Ipv4.parse(
+                  address.orElseThrow(
+                      () -> new NetException("the checkpoint records no address for eth0")));
+          Ipv4 ip = leases.acquire(guest, host.subnet(), dumped);
+          yield List.of(
+              "--external", bridge.prepareRestore(guest, hostname, host, config, ip, etc));
+        }
+      }
+      case HOST_IP ->
+          throw new NetException(
+              "net.mode host-ip: checkpoint and restore do not support it yet (docs/checkpoint.md)");
+    };
+  }
+
+  @Override
+  public void completeRestore(String guest, NetConfig config, long pid) {
+    if (config.mode() == NetMode.BRIDGE) {
+      try (FileLock lock = lock()) {
+        HostNetConfig host = HostNetConfig.read(root);
+        Ipv4 ip = leases.of(guest).orElseThrow(() -> new NetException("no address leased"));
+        bridge.completeRestore(guest, host, config, ip, pid);
+      }
+    }
+  }
+
+  @Override
+  public Optional<String> address(String guest) {
+    try (FileLock lock = lock()) {
+      return leases.of(guest).map(Ipv4::toString);
+    }
+  }
+
+  @Override
   public void unplumb(String guest, Optional<Path> bpfDir) {
     try (FileLock lock = lock()) {
       Optional<Ipv4> ip = leases.of(guest);

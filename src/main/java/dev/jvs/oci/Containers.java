@@ -6,6 +6,7 @@ import dev.jvs.base.AtomicFiles;
 import dev.jvs.base.JvsException;
 import dev.jvs.kernel.FileLock;
 import dev.jvs.kernel.Signal;
+import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.Instance;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
@@ -347,6 +348,69 @@ public final class Containers {
         throw new OciException("container not paused");
       }
       instances.setFrozen(instance(s), freeze);
+    }
+  }
+
+  /**
+   * runc's {@code checkpoint}: criu dumps the running container's processes into {@code imagePath}
+   * (docs/checkpoint.md); unless {@code leaveRunning} they are gone afterwards, and the caller
+   * deletes the container as after any exit. {@code criuOptions}: e.g. --file-locks.
+   */
+  public void checkpoint(
+      String id, Path imagePath, boolean leaveRunning, List<String> criuOptions) {
+    try (FileLock lock = instances.lock(dirs.instance(id, "", ""))) {
+      InstanceState s = read(id);
+      if (!status(s).equals("running")) {
+        throw new OciException("container not running");
+      }
+      new Checkpoints(instances)
+          .dump(instance(s), s, imagePath.toAbsolutePath(), leaveRunning, criuOptions);
+    }
+  }
+
+  /**
+   * runc's {@code restore --detach}: the container {@code id} of {@code bundle} comes back from
+   * {@code imagePath} in a fresh cgroup, on its rootfs (which the caller mounted, as for create),
+   * with this process's stdin, stdout and stderr as the dumped ones; criu leaves once it runs, so
+   * the caller's subreaper (conmon, a shim) inherits it as it inherits a created container's init.
+   */
+  public void restore(
+      String id, Path bundle, Path imagePath, Path pidFile, List<String> criuOptions) {
+    StateDir.checkId(id);
+    Path absBundle = bundle.toAbsolutePath().normalize();
+    OciConfig config = OciConfigReader.readBundle(absBundle);
+    OciValidator.check(config);
+    String[] cg = cgroupPath(id, config.linux().cgroupsPath());
+    Instance i = dirs.instance(id, cg[0], cg[1]);
+    try (FileLock lock = instances.lock(i)) {
+      if (dirs.exists(id)) {
+        throw new OciException("container with id exists: " + id);
+      }
+      Path rootfs = absBundle.resolve(config.root().path()).normalize();
+      if (!Files.isDirectory(rootfs)) {
+        throw new OciException("invalid rootfs: stat " + rootfs + ": no such file or directory");
+      }
+      Path images = imagePath.toAbsolutePath();
+      if (!Checkpoints.exists(images)) {
+        throw new OciException("no checkpoint in " + images);
+      }
+      try {
+        dirs.saveConfig(id, absBundle.resolve(StateDir.CONFIG));
+        InstanceState s =
+            new Checkpoints(instances)
+                .restore(
+                    i,
+                    images,
+                    Checkpoints.Root.existing(rootfs),
+                    Resources.limits(config.linux().resources(), config.linux().devices()),
+                    Resources.tuning(config.linux().resources()),
+                    new Checkpoints.Mode(
+                        Checkpoints.Output.callers(), Checkpoints.Network.NONE, true, criuOptions));
+        writePidFile(pidFile, s.initPid());
+      } catch (RuntimeException e) {
+        abandon(id, pidFile);
+        throw e;
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.stream.Stream;
 
@@ -39,12 +40,14 @@ public final class Checkpoints {
   private static final String NOTIFY = "notify-resume";
 
   /**
-   * Mounts the root (overlay options "$1" on "$2") once the caller placed it in the cgroup and said
-   * go on stdin, gives criu the host's /dev/null as stdin, then becomes criu.
+   * Once the caller placed it in the cgroup and said go on stdin: reopens stdin from "$1" (the
+   * host's /dev/null, or the caller's stdin through /proc), mounts the root (overlay options "$2"
+   * on "$3", or with "$2" empty the root bound onto itself: criu restores onto a mount point), then
+   * becomes criu.
    */
   private static final String RESTORE_SHELL =
-      "read -r go && exec </dev/null && mount -t overlay overlay -o \"$1\" \"$2\""
-          + " && shift 2 && exec \"$@\"";
+      "read -r go && exec <\"$1\" && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
+          + " else mount --rbind \"$3\" \"$3\"; fi && shift 3 && exec \"$@\"";
 
   private final Instances instances;
 
@@ -57,6 +60,12 @@ public final class Checkpoints {
    * leaveRunning}, its processes are gone afterwards. TCP connections are dumped established.
    */
   public void dump(Instance i, InstanceState s, Path images, boolean leaveRunning) {
+    dump(i, s, images, leaveRunning, List.of());
+  }
+
+  /** As above, with criu options the caller asked for (e.g. {@code --file-locks}). */
+  public void dump(
+      Instance i, InstanceState s, Path images, boolean leaveRunning, List<String> criuOptions) {
     Criu criu = Criu.find(i.id());
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
@@ -77,6 +86,7 @@ public final class Checkpoints {
     if (leaveRunning) {
       args.add("--leave-running");
     }
+    args.addAll(criuOptions);
     for (String key : stdio.distinctKeys()) {
       args.add("--external");
       args.add(key);
@@ -89,7 +99,40 @@ public final class Checkpoints {
   }
 
   /** The root a restore mounts: overlay options and the mount point the dump's root had. */
-  public record Root(String overlayOptions, Path mountPoint) {}
+  public record Root(String overlayOptions, Path mountPoint) {
+    /** A root that is there already (an OCI bundle's rootfs): criu's namespace binds it. */
+    public static Root existing(Path rootfs) {
+      return new Root("", rootfs);
+    }
+  }
+
+  /**
+   * Where a restored tree's stdio goes: appended to a console log (stdin the host's /dev/null), or,
+   * with {@code consoleLog} empty, the caller's own stdin, stdout and stderr (an OCI runtime's,
+   * whose caller relays them), each dumped stdio fd to the same fd.
+   */
+  public record Output(Optional<Path> consoleLog) {
+    public static Output appendTo(Path consoleLog) {
+      return new Output(Optional.of(consoleLog));
+    }
+
+    public static Output callers() {
+      return new Output(Optional.empty());
+    }
+  }
+
+  /**
+   * What the front-end plumbed on the host for a restore: criu's arguments for the instance's links
+   * (e.g. {@code --external veth[eth0]:HOSTNAME@BRIDGE}) and the teardown of it should the restore
+   * fail.
+   */
+  public record Network(List<String> criuArguments, Instances.Teardown teardown) {
+    public static final Network NONE = new Network(List.of(), bpfDir -> {});
+
+    public Network {
+      criuArguments = List.copyOf(criuArguments);
+    }
+  }
 
   /**
    * Restores the instance from {@code images} with {@code limits} and {@code tuning} in a fresh
@@ -103,6 +146,51 @@ public final class Checkpoints {
       CgroupLimits limits,
       CgroupTuning tuning,
       Path consoleLog) {
+    return restore(i, images, root, limits, tuning, consoleLog, Network.NONE);
+  }
+
+  /**
+   * As {@link #restore(Instance, Path, Root, CgroupLimits, CgroupTuning, Path)}, with the network
+   * the front-end prepared on the host; on failure its teardown runs too.
+   */
+  public InstanceState restore(
+      Instance i,
+      Path images,
+      Root root,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Path consoleLog,
+      Network network) {
+    return restore(
+        i,
+        images,
+        root,
+        limits,
+        tuning,
+        new Mode(Output.appendTo(consoleLog), network, false, List.of()));
+  }
+
+  /**
+   * How a restore runs: where the tree's stdio goes, the network the front-end prepared, whether
+   * criu leaves once the tree runs ({@code detach}), and criu options the caller asked for (e.g.
+   * {@code --file-locks}, given to the dump too).
+   */
+  public record Mode(Output output, Network network, boolean detach, List<String> criuOptions) {
+    public Mode {
+      criuOptions = List.copyOf(criuOptions);
+    }
+  }
+
+  /**
+   * Restores as above, as {@code mode} says. With {@code mode.detach()} criu leaves once the tree
+   * runs, which its caller's subreaper (an OCI runtime's: conmon, a shim) then inherits, and the
+   * state records no monitor; otherwise criu stays the tree's parent and monitor.
+   */
+  public InstanceState restore(
+      Instance i, Path images, Root root, CgroupLimits limits, CgroupTuning tuning, Mode mode) {
+    Output output = mode.output();
+    Network network = mode.network();
+    boolean detach = mode.detach();
     Map<String, String> meta = readMeta(i, images);
     Criu criu = Criu.find(i.id());
     Path notify = images.resolve(NOTIFY);
@@ -139,7 +227,16 @@ public final class Checkpoints {
             pidfile.toString(),
             "--action-script",
             notify.toString()));
-    args.addAll(InheritedStdio.fromProperties(meta).inheritArguments(0, 1));
+    InheritedStdio stdio = InheritedStdio.fromProperties(meta);
+    args.addAll(
+        output.consoleLog().isPresent()
+            ? stdio.inheritArguments(0, 1)
+            : stdio.inheritArgumentsToTheSameFds());
+    args.addAll(network.criuArguments());
+    args.addAll(mode.criuOptions());
+    if (detach) {
+      args.add("-d");
+    }
     ProcessBuilder pb =
         criu.builder(
                 List.of(
@@ -151,12 +248,20 @@ public final class Checkpoints {
                     "-c",
                     RESTORE_SHELL,
                     "jvs-criu-restore",
+                    output.consoleLog().isPresent()
+                        ? "/dev/null"
+                        : "/proc/" + ProcessHandle.current().pid() + "/fd/0",
                     root.overlayOptions(),
                     root.mountPoint().toString()),
                 args)
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()))
-            .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
+            .redirectInput(ProcessBuilder.Redirect.PIPE);
+    if (output.consoleLog().isPresent()) {
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.consoleLog().get().toFile()))
+          .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
+    } else {
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT);
+    }
     Cgroup cgroup = instances.cgroupWith(i, limits, tuning);
     Process p = null;
     try {
@@ -165,7 +270,12 @@ public final class Checkpoints {
       try (OutputStream go = p.getOutputStream()) {
         go.write('\n');
       }
-      if (!criu.await(
+      if (detach) { // criu leaves once the tree runs: its status says how the restore went
+        criu.await(i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> false);
+        if (p.exitValue() != 0 || !Files.exists(ready)) {
+          throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
+        }
+      } else if (!criu.await(
           i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
         throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
       }
@@ -173,8 +283,8 @@ public final class Checkpoints {
       InstanceState state =
           new InstanceState(
               i.id(),
-              p.pid(),
-              startTime(p.pid()),
+              detach ? 0 : p.pid(),
+              detach ? 0 : startTime(p.pid()),
               init,
               startTime(init),
               System.currentTimeMillis(),
@@ -188,7 +298,7 @@ public final class Checkpoints {
       if (p != null && p.isAlive()) {
         Criu.kill(p);
       }
-      instances.cleanup(i, bpfDir -> {});
+      instances.cleanup(i, network.teardown());
       if (e instanceof JvsException j) {
         throw j;
       }

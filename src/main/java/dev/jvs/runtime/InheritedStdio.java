@@ -100,6 +100,18 @@ public record InheritedStdio(Map<Integer, String> keys) {
     return ids;
   }
 
+  /**
+   * The fds a restore passes for these keys when it has the same stdio as the dump's: each key on
+   * the first of fds 0, 1, 2 that held it.
+   */
+  public List<String> inheritArgumentsToTheSameFds() {
+    Map<String, Integer> byKey = new LinkedHashMap<>();
+    new java.util.TreeMap<>(keys).forEach((fd, key) -> byKey.putIfAbsent(key, fd));
+    return byKey.entrySet().stream()
+        .flatMap(e -> List.of("--inherit-fd", "fd[" + e.getValue() + "]:" + e.getKey()).stream())
+        .toList();
+  }
+
   /** The fds a restore passes for these keys: stdin's, then the output's (stdout and stderr). */
   public List<String> inheritArguments(int stdinFd, int outputFd) {
     Map<String, Integer> byKey = new LinkedHashMap<>();

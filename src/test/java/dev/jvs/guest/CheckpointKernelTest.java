@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.net.NetNames;
 import dev.jvs.runtime.Criu;
 import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -36,6 +41,10 @@ class CheckpointKernelTest {
       // the server's own stdin would be /dev/null: EOF there ends a plain nc -l at once
       "#!/bin/sh\nnc -l -p 7000 -e sh -c 'cat > /tmp/received' &\nusleep 300000\n"
           + "i=0; while :; do i=$((i+1)); echo $i; usleep 100000; done | nc 127.0.0.1 7000\n";
+
+  /** A server's per-connection program: counts to its client, one number a line, every 100 ms. */
+  private static final String COUNT_TO_CLIENT =
+      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i || exit; usleep 100000; done\n";
 
   /** How long the test waits for something that must happen (not a bound it asserts). */
   private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -110,6 +119,45 @@ class CheckpointKernelTest {
     }
   }
 
+  /**
+   * A bridge guest (issue 16, item 1): criu recreates its namespace with eth0 and the address, and
+   * the host end of the pair as the guest's veth on the bridge; a connection the host opened to a
+   * server in the guest carries on, every number in order, none lost or repeated.
+   */
+  @Test
+  void aBridgeGuestKeepsItsAddressAndTheHostsTcpConnection() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckbr");
+      host.guests().build(g, "busybox");
+      install(host, g, "count.sh", COUNT_TO_CLIENT);
+      host.guests().set(g, Map.of("net.mode", "bridge"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      host.exec(g, "sh", "-c", "setsid nc -l -p 7000 -e /count.sh </dev/null >/dev/null 2>&1 &");
+      String ip = ipOf(host, g);
+      String veth = NetNames.of(host.dirs().root()).veth(g.value());
+      String bridge = NetNames.of(host.dirs().root()).bridge();
+      try (Socket client = connect(ip, 7000);
+          BufferedReader in =
+              new BufferedReader(
+                  new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII))) {
+        client.setSoTimeout((int) PATIENCE.toMillis()); // a lost connection fails, never hangs
+        long seen = readConsecutive(in, 0, 10);
+
+        host.guests().checkpoint(g, false, Optional.empty());
+        assertThat(Files.exists(Path.of("/sys/class/net", veth))).isFalse();
+        host.guests().restore(g, Optional.empty());
+
+        assertThat(ipOf(host, g)).isEqualTo(ip);
+        assertThat(Files.readSymbolicLink(Path.of("/sys/class/net", veth, "master")).getFileName())
+            .hasToString(bridge);
+        long after = readConsecutive(in, seen, seen + 30);
+        assertThat(after).as("the count goes on over the same connection").isEqualTo(seen + 30);
+        assertThat(host.exec(g, "netstat", "-tn").output())
+            .containsPattern(ip + ":7000 +\\S+ +ESTABLISHED");
+      }
+    }
+  }
+
   @Test
   void leaveRunningAndAnArchiveRestoreElsewhereInTime() throws Exception {
     try (TestHost host = new TestHost()) {
@@ -158,6 +206,40 @@ class CheckpointKernelTest {
           .hasMessage("nockpt: not running");
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
     }
+  }
+
+  private static String ipOf(TestHost host, GuestName g) {
+    String out = host.exec(g, "ip", "-o", "-4", "addr", "show", "dev", "eth0").output();
+    return out.replaceAll("(?s).*inet (\\S+)/.*", "$1").strip();
+  }
+
+  /** Connects once the server in the guest listens (it is started in the background). */
+  private static Socket connect(String ip, int port) throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (true) {
+      try {
+        return new Socket(ip, port);
+      } catch (java.net.ConnectException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /**
+   * Reads numbers until {@code until}, each the one after the last ({@code last} before the first);
+   * returns the last read.
+   */
+  private static long readConsecutive(BufferedReader in, long last, long until) throws IOException {
+    while (last < until) {
+      String line = in.readLine();
+      assertThat(line).as("the connection ended after %d", last).isNotNull();
+      assertThat(Long.parseLong(line.strip())).as("the number after %d", last).isEqualTo(last + 1);
+      last++;
+    }
+    return last;
   }
 
   private static void install(TestHost host, GuestName g, String name, String script)

@@ -3,6 +3,7 @@ package dev.jvs.oci.cli;
 import dev.jvs.base.JvsException;
 import dev.jvs.oci.Containers;
 import dev.jvs.serve.Caller;
+import dev.jvs.serve.Fallback;
 import dev.jvs.serve.Subcommands;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -40,6 +41,8 @@ public final class OciMain implements Runnable {
           OciPauseCommand.class,
           OciResumeCommand.class,
           OciUpdateCommand.class,
+          OciCheckpointCommand.class,
+          OciRestoreCommand.class,
           OciSpecCommand.class,
           OciFeaturesCommand.class,
           OciServeCommand.class);
@@ -146,6 +149,10 @@ public final class OciMain implements Runnable {
 
   /** Runs one command line for {@code caller}; never exits the JVM (the service runs many). */
   public static int run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
+    if (caller.viaService() && "restore".equals(verb(args))) {
+      // criu must be the caller's descendant, with the caller's stdio: its own JVM does that
+      throw new Fallback("jvs-oci restore runs criu as a child of the caller");
+    }
     OciMain main = new OciMain();
     main.caller = caller;
     CommandLine cli = new CommandLine(main);
