@@ -168,7 +168,9 @@ public final class ApiServer implements AutoCloseable {
                         return null;
                       }
                     }));
-    websockets.setHandler(handler);
+    // Migrations before the routes: their uploads are streams, not 1 MiB JSON documents
+    websockets.setHandler(
+        new MigrationRoutes(handler, new dev.jvs.migrate.IncomingMigrations(guests), log));
     // The dashboard outermost: its Origin check refuses a cross-site page's upgrade too
     server.setHandler(new Dashboard(websockets));
     try {

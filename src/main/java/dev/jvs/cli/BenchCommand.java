@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       BenchPaperCommand.class,
       BenchDensityCommand.class,
       BenchMetricsCommand.class,
+      BenchMigrateCommand.class,
       CommandLine.HelpCommand.class
     })
 final class BenchCommand implements Runnable {

@@ -29,6 +29,7 @@ public final class Main implements Runnable {
           RestartCommand.class,
           CheckpointCommand.class,
           RestoreCommand.class,
+          MigrateCommand.class,
           ExecCommand.class,
           EnterCommand.class,
           ListCommand.class,

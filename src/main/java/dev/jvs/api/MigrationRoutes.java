@@ -1,0 +1,124 @@
+package dev.jvs.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.migrate.IncomingMigrations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The destination's routes of a live migration (docs/migration.md), authorized as every request (a
+ * trusted client's token on TCP). They stand before {@link ApiHandler} because their uploads are
+ * streams of any size, unpacked as they arrive, where every other body is a JSON document of 1 MiB
+ * at most:
+ *
+ * <pre>
+ * POST   /1.0/migrations                   {"name","template"} -> 201 {"template": has it}
+ * PUT    /1.0/migrations/NAME/template     a tar of the template's directory
+ * PUT    /1.0/migrations/NAME/files        a tar of guest.conf, upper/ and checkpoint/
+ * POST   /1.0/migrations/NAME/restore      -> 200 the guest, running here
+ * DELETE /1.0/migrations/NAME              drops what was staged
+ * </pre>
+ */
+final class MigrationRoutes extends Handler.Wrapper {
+  private static final String PREFIX = "/1.0/migrations";
+
+  /** A stalled upload fails after this long: the source has gone or the link is cut. */
+  private static final long UPLOAD_IDLE_MS = 15_000;
+
+  private final ApiHandler api;
+  private final IncomingMigrations incoming;
+  private final Consumer<String> log;
+
+  MigrationRoutes(ApiHandler api, IncomingMigrations incoming, Consumer<String> log) {
+    super(api);
+    this.api = api;
+    this.incoming = incoming;
+    this.log = log;
+    incoming.dropAbandoned();
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    String path = request.getHttpURI().getDecodedPath();
+    if (!path.equals(PREFIX) && !path.startsWith(PREFIX + "/")) {
+      return super.handle(request, response, callback);
+    }
+    String method = request.getMethod();
+    int status;
+    Object body;
+    try {
+      String client = api.authorize(request).map(c -> c + " ").orElse("");
+      String[] parts = path.substring(PREFIX.length()).split("/", -1);
+      // parts[0] is "" (the path's slash), then NAME and an action
+      if (parts.length == 1 && method.equals("POST")) {
+        JsonNode b = JsonBody.MAPPER.readTree(small(request));
+        GuestName name = ApiRoutes.name(b.path("name").asText(""));
+        String template = b.path("template").asText("");
+        boolean has = incoming.begin(name, template);
+        status = 201;
+        body = Map.of("name", name.value(), "template", has);
+      } else if (parts.length == 2 && method.equals("DELETE")) {
+        GuestName name = ApiRoutes.name(parts[1]);
+        incoming.abort(name);
+        status = 200;
+        body = Map.of("aborted", name.value());
+      } else if (parts.length == 3 && method.equals("PUT")) {
+        GuestName name = ApiRoutes.name(parts[1]);
+        request
+            .getConnectionMetaData()
+            .getConnection()
+            .getEndPoint()
+            .setIdleTimeout(UPLOAD_IDLE_MS);
+        try (InputStream in = Content.Source.asInputStream(request)) {
+          incoming.receive(name, parts[2], in);
+        }
+        status = 200;
+        body = Map.of("received", parts[2]);
+      } else if (parts.length == 3 && parts[2].equals("restore") && method.equals("POST")) {
+        GuestName name = ApiRoutes.name(parts[1]);
+        GuestStatus s = incoming.restore(name);
+        status = 200;
+        body = GuestJson.status(s);
+      } else {
+        throw new ApiException(404, "no such resource: " + method + " " + path);
+      }
+      log.accept("api " + client + method + " " + path + " -> " + status);
+    } catch (ApiException e) {
+      log.accept("api " + method + " " + path + " -> " + e.status() + ": " + e.getMessage());
+      ApiHandler.fail(response, callback, e.status(), e.getMessage());
+      return true;
+    } catch (JvsException e) {
+      log.accept("api " + method + " " + path + " -> failed: " + e.getMessage());
+      ApiHandler.fail(response, callback, ErrorStatus.of(e), e.getMessage());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      log.accept("api " + method + " " + path + ": " + e);
+      ApiHandler.fail(response, callback, 500, JsonBody.firstLine(String.valueOf(e)));
+      return true;
+    }
+    response.setStatus(status);
+    response.getHeaders().put("Content-Type", Reply.JSON);
+    Content.Sink.write(response, true, JsonBody.MAPPER.writeValueAsString(body) + "\n", callback);
+    return true;
+  }
+
+  private static byte[] small(Request request) throws IOException {
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] b = in.readNBytes(ApiHandler.MAX_BODY + 1);
+      if (b.length > ApiHandler.MAX_BODY) {
+        throw new ApiException(413, "request body over " + ApiHandler.MAX_BODY + " bytes");
+      }
+      return b;
+    }
+  }
+}

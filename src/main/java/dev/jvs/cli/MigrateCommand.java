@@ -1,0 +1,123 @@
+package dev.jvs.cli;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.migrate.Migration;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "migrate",
+    description = {
+      "Move a running guest to another jvs host through its REST API (docs/migration.md):",
+      "checkpoint here, private layer and images sent, restored there, then deleted here.",
+      "On any failure the guest runs here again."
+    })
+final class MigrateCommand extends Verb implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", description = "guest name")
+  String name;
+
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "URL",
+      description = "the destination's API: https://HOST:PORT (its jvs serve --listen)")
+  String to;
+
+  @ArgGroup(multiplicity = "1")
+  Token token;
+
+  static final class Token {
+    @Option(
+        names = "--token",
+        paramLabel = "TOKEN",
+        description = "a token the destination trusts (jvs trust add NAME, there)")
+    String value;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "read the token from FILE")
+    String file;
+  }
+
+  @Option(
+      names = "--fingerprint",
+      required = true,
+      paramLabel = "SHA256",
+      description = "the destination's certificate fingerprint, as its jvs serve logged it")
+  String fingerprint;
+
+  @Option(
+      names = "--stall-timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "15",
+      description = "an upload that makes no progress this long fails (default: ${DEFAULT-VALUE})")
+  int stallSeconds;
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    Migration.Timing t =
+        new Migration(
+                guests(),
+                destination(),
+                token(),
+                fingerprint.strip(),
+                Duration.ofSeconds(Math.max(1, stallSeconds)),
+                line -> {
+                  err.println(name + ": " + line);
+                  err.flush();
+                })
+            .migrate(name(name));
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(
+        "%s: running on %s: total %d ms (dump %d, transfer %d, restore %d)%ndowntime: %d ms%n",
+        name,
+        to,
+        t.total().toMillis(),
+        t.dump().toMillis(),
+        t.transfer().toMillis(),
+        t.restore().toMillis(),
+        t.downtime().toMillis());
+    out.flush();
+    return 0;
+  }
+
+  private URI destination() {
+    URI u;
+    try {
+      u = new URI(to);
+    } catch (URISyntaxException e) {
+      throw new JvsException("--to: " + to + ": not a URL (https://HOST:PORT)");
+    }
+    if (!"https".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+      throw new JvsException(
+          "--to: " + to + ": expected https://HOST:PORT (ssh:// is not supported yet)");
+    }
+    if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+      throw new JvsException("--to: " + to + ": no path, only https://HOST:PORT");
+    }
+    return URI.create("https://" + u.getRawAuthority() + "/");
+  }
+
+  private String token() {
+    if (token.value != null) {
+      return token.value.strip();
+    }
+    try {
+      return Files.readString(caller.path(token.file)).strip();
+    } catch (IOException e) {
+      throw new JvsException("--token-file: " + token.file + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package dev.jvs.migrate;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.bench.BenchHost;
+import dev.jvs.bench.JvmCli;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.image.Trees;
+import dev.jvs.net.NetNames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * `jvs bench migrate`: a busybox guest holding a working set of N MiB in one process's memory moves
+ * between the two hosts of a {@link HostPair} with `jvs migrate` (checkpoint, transfer, restore:
+ * the memory comes along), then back the old way, stop-copy-restart: stopped, its private layer
+ * copied over the same link, started there and its working set rebuilt (the memory is lost).
+ */
+public final class MigrationBench {
+  private static final GuestName GUEST = GuestName.of("mover");
+  private static final Pattern TOTAL =
+      Pattern.compile("total (\\d+) ms \\(dump (\\d+), transfer (\\d+), restore (\\d+)\\)");
+  private static final Pattern DOWNTIME = Pattern.compile("downtime: (\\d+) ms");
+  private static final int COPY_PORT = 9000;
+  private static final Duration PATIENCE = Duration.ofSeconds(600);
+
+  /** What one run measured, in milliseconds. */
+  public record Figures(
+      long workingSetBytes,
+      long imagesBytes,
+      long migrateTotal,
+      long migrateDowntime,
+      long dump,
+      long transfer,
+      long restore,
+      long stop,
+      long copy,
+      long start,
+      long rebuild) {
+    /** Stop-copy-restart: from the stop until the guest runs with its working set again. */
+    public long stopCopyRestart() {
+      return stop + copy + start + rebuild;
+    }
+  }
+
+  /** Runs the benchmark with a working set of {@code mib} MiB. */
+  public Figures measure(Path init, int mib, Consumer<String> progress) {
+    JvmCli cli =
+        JvmCli.ofRunningJar(init)
+            .orElseThrow(() -> new JvsException("bench migrate: runs from jvs.jar only"));
+    try (BenchHost a = BenchHost.create(init);
+        BenchHost b = BenchHost.create(init);
+        HostPair pair =
+            new HostPair(
+                NetNames.of(a.dirs().root()).tag(),
+                a.dirs(),
+                b.dirs(),
+                cli.command(List.of(), List.of()),
+                a.scratch())) {
+      progress.accept("starting two services, each in its own network namespace");
+      pair.a().startService();
+      pair.b().startService();
+      HostPair.Result trusted = pair.b().jvs("trust", "add", "bench");
+      require(trusted, "trust add");
+      String token = trusted.out().strip();
+
+      progress.accept("guest with a " + mib + " MiB working set on host a");
+      Guests ga = a.guests();
+      ga.build(GUEST, "busybox");
+      installHog(a, mib);
+      ga.start(GUEST, List.of(), Guests.Attach.DETACHED);
+      long workingSet = startHog(a, mib);
+      progress.accept("working set: " + workingSet / (1 << 20) + " MiB (guest's memory cgroup)");
+
+      progress.accept("jvs migrate a -> b");
+      HostPair.Result moved =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  GUEST.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  token,
+                  "--fingerprint",
+                  pair.b().fingerprint());
+      require(moved, "migrate");
+      Matcher total = TOTAL.matcher(moved.out());
+      Matcher down = DOWNTIME.matcher(moved.out());
+      if (!total.find() || !down.find()) {
+        throw new JvsException("bench migrate: unexpected output: " + moved.out().strip());
+      }
+      long images = size(b.dirs().guest(GUEST).resolve("checkpoint"));
+      if (b.guests().status(GUEST).state() != GuestStatus.State.RUNNING) {
+        throw new JvsException("bench migrate: the guest does not run on host b");
+      }
+
+      progress.accept("stop-copy-restart b -> a");
+      long t0 = System.nanoTime();
+      b.guests().stop(GUEST, Duration.ofSeconds(10));
+      long t1 = System.nanoTime();
+      Path landing = a.scratch().resolve("landing");
+      copyLayer(pair, b.dirs().guest(GUEST), landing);
+      long t2 = System.nanoTime();
+      ga.build(GUEST, "busybox");
+      Path upper = a.dirs().guest(GUEST).resolve("upper");
+      Files.delete(upper);
+      Files.move(landing.resolve("upper"), upper);
+      ga.start(GUEST, List.of(), Guests.Attach.DETACHED);
+      long t3 = System.nanoTime();
+      startHog(a, mib);
+      long t4 = System.nanoTime();
+      Trees.deleteIfExists(landing);
+      return new Figures(
+          workingSet,
+          images,
+          Long.parseLong(total.group(1)),
+          Long.parseLong(down.group(1)),
+          Long.parseLong(total.group(2)),
+          Long.parseLong(total.group(3)),
+          Long.parseLong(total.group(4)),
+          ms(t1 - t0),
+          ms(t2 - t1),
+          ms(t3 - t2),
+          ms(t4 - t3));
+    } catch (IOException e) {
+      throw new UncheckedIOException("bench migrate: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException("bench migrate: interrupted");
+    }
+  }
+
+  /**
+   * /hog: busybox awk reads one line of N/2 bytes and keeps it (awk's read buffer and the string
+   * make N of touched memory), then waits in a child sleep; /tmp/hog-ready says it is done.
+   */
+  private static void installHog(BenchHost host, int mib) throws IOException {
+    long line = (long) mib * (1 << 20) / 2;
+    Path hog = host.dirs().guest(GUEST).resolve("upper/hog");
+    Files.writeString(
+        hog,
+        "#!/bin/sh\nrm -f /tmp/hog-ready\nhead -c "
+            + line
+            + " /dev/zero | tr '\\0' a | awk 'BEGIN { getline s;"
+            + " system(\"touch /tmp/hog-ready; exec sleep 1000000\") }'\n");
+    Files.setPosixFilePermissions(hog, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Starts /hog in the guest and waits until it holds its working set; the guest's memory. */
+  private static long startHog(BenchHost host, int mib) throws InterruptedException {
+    Path ready = host.dirs().guest(GUEST).resolve("upper/tmp/hog-ready");
+    host.guests()
+        .exec(
+            GUEST,
+            List.of("sh", "-c", "setsid /hog </dev/null >/dev/null 2>&1 &"),
+            false,
+            new dev.jvs.launch.Launcher.Stdio(
+                ProcessBuilder.Redirect.from(new java.io.File("/dev/null")),
+                ProcessBuilder.Redirect.DISCARD,
+                ProcessBuilder.Redirect.DISCARD));
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!Files.exists(ready)) {
+      if (System.nanoTime() > deadline) {
+        throw new JvsException("bench migrate: the working set of " + mib + " MiB never came up");
+      }
+      Thread.sleep(20);
+    }
+    return host.guests().status(GUEST).usage().memoryBytes();
+  }
+
+  /** The private layer over the link as a plain copy goes: tar to a TCP socket, nc into tar. */
+  private static void copyLayer(HostPair pair, Path guestDir, Path landing)
+      throws IOException, InterruptedException {
+    Files.createDirectories(landing);
+    Process listener =
+        new ProcessBuilder(
+                "nsenter",
+                "--net=/run/netns/" + pair.a().netns(),
+                "--",
+                "sh",
+                "-c",
+                "busybox nc -l -p "
+                    + COPY_PORT
+                    + " | tar -x --numeric-owner --xattrs --xattrs-include='trusted.*' -C "
+                    + landing)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      Thread.sleep(200); // the listener binds
+      HostPair.Result sent =
+          pair.b()
+              .sh(
+                  "tar -c --numeric-owner --xattrs --xattrs-include='trusted.*' -C "
+                      + guestDir
+                      + " upper | bash -c 'cat > /dev/tcp/"
+                      + pair.a().address()
+                      + "/"
+                      + COPY_PORT
+                      + "'");
+      require(sent, "copy of the private layer");
+      if (!listener.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS) || listener.exitValue() != 0) {
+        throw new JvsException("bench migrate: the copy's receiving end failed");
+      }
+    } finally {
+      listener.destroyForcibly();
+    }
+  }
+
+  private static long size(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      long sum = 0;
+      for (Path f : files.toList()) {
+        sum += Files.size(f);
+      }
+      return sum;
+    }
+  }
+
+  private static void require(HostPair.Result r, String what) {
+    if (r.code() != 0) {
+      throw new JvsException(
+          "bench migrate: " + what + ": " + (r.err().strip() + " " + r.out().strip()).strip());
+    }
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+}

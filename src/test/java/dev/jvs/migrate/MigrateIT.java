@@ -1,0 +1,264 @@
+package dev.jvs.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.Guests;
+import dev.jvs.net.NetNames;
+import dev.jvs.runtime.Criu;
+import dev.jvs.testing.Cli;
+import dev.jvs.testing.TestHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `jvs migrate` between two jvs hosts on this machine (docs/migration.md): each in its own network
+ * namespace with its own roots and `jvs serve --listen`, linked by a veth pair ({@link HostPair}).
+ * A counting guest moves and counts on from its memory there; a destination service killed, or the
+ * link cut, while the private layer is on its way leaves the guest running at the source; neither
+ * host leaks anything (each {@link TestHost}'s audit, and the namespaces gone).
+ */
+class MigrateIT {
+  private static final String COUNTER =
+      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
+
+  /** How long the test waits for something that must happen (not a bound it asserts). */
+  private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+  @BeforeAll
+  static void criuIsThere() {
+    try {
+      Criu.find("test");
+    } catch (JvsException e) {
+      Assumptions.abort(e.getMessage());
+    }
+  }
+
+  @Test
+  void twoHostsLinkedByAVethComeAndGoLeavingNothing() throws Exception {
+    String netnsA;
+    String netnsB;
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost()) {
+      try (HostPair pair = pair(ha, hb)) {
+        netnsA = pair.a().netns();
+        netnsB = pair.b().netns();
+        assertThat(netnsA).startsWith("jvs");
+        pair.a().startService();
+        pair.b().startService();
+        assertThat(pair.a().sh("busybox ping -c1 -W5 " + pair.b().address()).code()).isZero();
+        // each host's service answers for its own root only
+        HostPair.Result list = pair.b().jvs("list");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(pair.b().fingerprint()).matches("([0-9A-F]{2}:){31}[0-9A-F]{2}");
+      }
+      assertThat(Files.exists(Path.of("/run/netns", netnsA))).isFalse();
+      assertThat(Files.exists(Path.of("/run/netns", netnsB))).isFalse();
+    }
+  }
+
+  @Test
+  void aCountingGuestMovesAndCountsOnThereFromItsMemory() throws Exception {
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost();
+        HostPair pair = pair(ha, hb)) {
+      GuestName g = countingGuest(ha, "mig1");
+      Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
+      awaitAtLeast(counterA, 20);
+      pair.a().startService();
+      pair.b().startService();
+      String token = trust(pair);
+      // a wrong token is refused over the link, before anything happens to the guest
+      HostPair.Result refused =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  "jvs_wrong",
+                  "--fingerprint",
+                  pair.b().fingerprint());
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.err().strip())
+          .doesNotContain("\n")
+          .contains(g.value())
+          .contains("401")
+          .contains("kept running here");
+      assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+
+      HostPair.Result moved =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  token,
+                  "--fingerprint",
+                  pair.b().fingerprint());
+
+      assertThat(moved.code()).as(moved.err() + pair.b().logText()).isZero();
+      assertThat(moved.out()).containsPattern("downtime: \\d+ ms");
+      assertThat(Files.exists(ha.dirs().guest(g))).as("gone from the source").isFalse();
+      assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+      Path counterB = hb.dirs().guest(g).resolve("upper/tmp/counter");
+      long arrivedAt = lastNumber(counterB);
+      // what the guest writes from now on must come from its memory, not from this file
+      Files.writeString(counterB, "0\n");
+      assertThat(awaitAtLeast(counterB, arrivedAt + 1))
+          .as("the count goes on from %d there", arrivedAt)
+          .isGreaterThan(arrivedAt);
+      assertThat(Files.exists(hb.dirs().root().resolve("incoming/" + g.value()))).isFalse();
+      hb.guests().stop(g, Duration.ofSeconds(10));
+    }
+  }
+
+  @Test
+  void aDestinationServiceKilledMidTransferLeavesTheGuestRunningAtTheSource() throws Exception {
+    failMidTransfer("mig2", pair -> pair.b().killService(), true);
+  }
+
+  @Test
+  void aLinkCutMidTransferLeavesTheGuestRunningAtTheSource() throws Exception {
+    failMidTransfer("mig3", HostPair::cutLink, false);
+  }
+
+  /**
+   * A guest with a 256 MiB file in its private layer, so that the transfer takes a while; {@code
+   * failure} strikes once its first bytes are unpacked at the destination.
+   */
+  private static void failMidTransfer(String name, Consumer<HostPair> failure, boolean restart)
+      throws Exception {
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost();
+        HostPair pair = pair(ha, hb)) {
+      GuestName g = countingGuest(ha, name);
+      Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
+      ha.exec(g, "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=256");
+      awaitAtLeast(counterA, 5);
+      pair.a().startService();
+      pair.b().startService();
+      String token = trust(pair);
+      Path arriving = hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
+
+      Thread striker =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      awaitFile(arriving);
+                      failure.accept(pair);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      HostPair.Result r =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  token,
+                  "--fingerprint",
+                  pair.b().fingerprint(),
+                  "--stall-timeout",
+                  "5");
+      striker.join();
+
+      assertThat(r.code()).as(r.out()).isNotZero();
+      assertThat(r.err().strip().lines()).last().asString().contains("the guest runs here again");
+      assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+      long resumedAt = lastNumber(counterA);
+      Files.writeString(counterA, "0\n");
+      assertThat(awaitAtLeast(counterA, resumedAt + 1))
+          .as("the count goes on at the source from %d", resumedAt)
+          .isGreaterThan(resumedAt);
+      if (restart) {
+        // a killed service drops what it had staged when it starts again
+        pair.b().startService();
+      }
+      awaitGone(hb.dirs().root().resolve("incoming/" + g.value()));
+      assertThat(hb.guests().list()).as("nothing of the guest at the destination").isEmpty();
+      ha.guests().stop(g, Duration.ofSeconds(10));
+    }
+  }
+
+  private static HostPair pair(TestHost a, TestHost b) {
+    List<String> jvs =
+        Cli.client()
+            .map(c -> List.of(c.toString()))
+            .orElseGet(() -> new ArrayList<>(Cli.command()));
+    return new HostPair(NetNames.of(a.dirs().root()).tag(), a.dirs(), b.dirs(), jvs, a.base());
+  }
+
+  /** A token the destination trusts, as its admin would make one. */
+  private static String trust(HostPair pair) {
+    HostPair.Result added = pair.b().jvs("trust", "add", "source");
+    assertThat(added.code()).as(added.err()).isZero();
+    return added.out().strip();
+  }
+
+  private static GuestName countingGuest(TestHost host, String name) throws IOException {
+    GuestName g = GuestName.of(name);
+    host.guests().build(g, "busybox");
+    Path script = host.dirs().guest(g).resolve("upper/counter.sh");
+    Files.writeString(script, COUNTER);
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+    host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+    return g;
+  }
+
+  private static long lastNumber(Path file) throws IOException {
+    String s = Files.exists(file) ? Files.readString(file).strip() : "";
+    return s.isEmpty() ? -1 : Long.parseLong(s.lines().reduce((x, y) -> y).orElse("-1").strip());
+  }
+
+  private static long awaitAtLeast(Path file, long n) throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    long v = -1;
+    while (System.nanoTime() < deadline) {
+      try {
+        v = lastNumber(file);
+      } catch (NumberFormatException e) {
+        v = -1; // caught mid-write
+      }
+      if (v >= n) {
+        return v;
+      }
+      Thread.sleep(50);
+    }
+    return v;
+  }
+
+  private static void awaitFile(Path file) throws InterruptedException {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (!Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
+  private static void awaitGone(Path dir) throws InterruptedException {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    while (Files.exists(dir) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.exists(dir)).as(dir + " dropped").isFalse();
+  }
+}
