@@ -14,7 +14,8 @@ public final class PaperExperiments {
         MicroBench.disk(),
         new DensityBench(),
         new PaperCpuExperiment(),
-        new PaperIsolationExperiment());
+        new PaperIsolationExperiment(),
+        new PaperVmExperiment());
   }
 
   /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */
