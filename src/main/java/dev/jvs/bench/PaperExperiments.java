@@ -15,7 +15,8 @@ public final class PaperExperiments {
         new DensityBench(),
         new PaperCpuExperiment(),
         new PaperIsolationExperiment(),
-        new PaperVmExperiment());
+        new PaperVmExperiment(),
+        new PaperNetExperiment());
   }
 
   /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */
