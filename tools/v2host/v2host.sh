@@ -15,7 +15,8 @@ set -euo pipefail
 
 HERE=$(dirname "$(readlink -f "$0")")
 CACHE=${JVS_V2HOST_CACHE:-/var/cache/jvs-v2host}
-KERNEL_META=linux-image-amd64
+# Fetches and unpacks Debian's kernel package; shared with the VM contender of `jvs bench paper`.
+DEBIAN_KERNEL=$HERE/../../src/main/resources/dev/jvs/bench/vm/debian-kernel.sh
 # Load order: nothing inside resolves module dependencies (no depmod/modprobe in the initramfs).
 MODULES=(
   drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev
@@ -30,32 +31,6 @@ die() {
   exit 125
 }
 
-# The linux-image-<version>-amd64 package linux-image-amd64 currently depends on.
-kernel_package() {
-  local pkg
-  pkg=$(apt-cache depends "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-  if [ -z "$pkg" ]; then
-    apt-get update -qq >&2 || true
-    pkg=$(apt-cache depends "$KERNEL_META" 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-  fi
-  [ -n "$pkg" ] || die "cannot resolve $KERNEL_META with apt-cache (is the Debian mirror configured?)"
-  echo "$pkg"
-}
-
-# Downloads the kernel .deb into the cache (not installed: /boot of this host stays untouched).
-kernel_deb() {
-  local pkg=$1 deb
-  mkdir -p "$CACHE/debs"
-  deb=$(ls "$CACHE/debs/${pkg}"_*.deb 2>/dev/null | tail -n 1 || true)
-  if [ -z "$deb" ]; then
-    (cd "$CACHE/debs" && apt-get download -q "$pkg" >&2 2>/dev/null) \
-      || (cd "$CACHE/debs" && apt-get update -qq >&2 && apt-get download -q "$pkg" >&2) \
-      || die "apt-get download $pkg failed"
-    deb=$(ls "$CACHE/debs/${pkg}"_*.deb | tail -n 1)
-  fi
-  echo "$deb"
-}
-
 # Builds $CACHE/host-<key>/{vmlinuz,initramfs.cpio} unless present; prints that directory.
 # The key covers every input: kernel package, busybox binary, init script and module list.
 prepare() {
@@ -64,32 +39,30 @@ prepare() {
   mkdir -p "$CACHE"
   exec 9>"$CACHE/.lock"
   flock 9
-  local pkg deb key dir tmp
-  pkg=$(kernel_package)
-  deb=$(kernel_deb "$pkg")
-  key=$( { basename "$deb"; cat /bin/busybox "$HERE/init"; echo "${MODULES[*]}"; } \
+  local kdir deb key dir tmp
+  kdir=$("$DEBIAN_KERNEL" "$CACHE") || exit 125
+  deb=$(cat "$kdir/deb")
+  key=$( { echo "$deb"; cat /bin/busybox "$HERE/init"; echo "${MODULES[*]}"; } \
     | sha256sum | cut -c1-16)
   dir="$CACHE/host-$key"
   if [ ! -f "$dir/initramfs.cpio" ]; then
-    echo "v2host: building the test host from $(basename "$deb")" >&2
+    echo "v2host: building the test host from $deb" >&2
     tmp=$(mktemp -d "$CACHE/.build.XXXXXX")
-    dpkg-deb -x "$deb" "$tmp/pkg"
-    local root="$tmp/initramfs" kver
-    kver=$(ls "$tmp/pkg/lib/modules")
+    local root="$tmp/initramfs"
     mkdir -p "$root"/{bin,dev,proc,sys,modules,host}
     cp /bin/busybox "$root/bin/busybox"
     install -m 755 "$HERE/init" "$root/init"
     : >"$root/modules.order"
     for m in "${MODULES[@]}"; do
-      cp "$tmp/pkg/lib/modules/$kver/kernel/$m.ko" "$root/modules/" \
-        || die "module $m.ko missing from $(basename "$deb")"
+      cp "$kdir/modules/$m.ko" "$root/modules/" \
+        || die "module $m.ko missing from $deb"
       basename "$m" >>"$root/modules.order"
     done
     (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) >"$tmp/initramfs.cpio"
     mkdir -p "$tmp/out"
-    cp "$tmp/pkg/boot/vmlinuz-$kver" "$tmp/out/vmlinuz"
+    cp "$kdir/vmlinuz" "$tmp/out/vmlinuz"
     mv "$tmp/initramfs.cpio" "$tmp/out/initramfs.cpio"
-    echo "$kver" >"$tmp/out/kernel-version"
+    cp "$kdir/kernel-version" "$tmp/out/kernel-version"
     rm -rf "$dir"
     mv "$tmp/out" "$dir"
     rm -rf "$tmp"

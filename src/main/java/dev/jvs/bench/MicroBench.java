@@ -236,7 +236,7 @@ public final class MicroBench implements PaperExperiment {
    * CPU share than this JVM's crowded one, so native must start from the same footing as the guests
    * and the runc container, or the containers look faster than the host.
    */
-  private static List<String> inCgroupOfItsOwn(BenchHost host, Path probe) {
+  static List<String> inCgroupOfItsOwn(BenchHost host, Path probe) {
     Cgroup cg = host.cgroups().create(host.dirs().cgroupParent(), "jvsnative");
     host.onClose(cg::destroy);
     StringBuilder join = new StringBuilder();

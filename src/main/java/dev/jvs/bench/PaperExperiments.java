@@ -14,7 +14,9 @@ public final class PaperExperiments {
         MicroBench.disk(),
         new DensityBench(),
         new PaperCpuExperiment(),
-        new PaperIsolationExperiment());
+        new PaperIsolationExperiment(),
+        new PaperVmExperiment(),
+        new PaperNetExperiment());
   }
 
   /** The experiments named in {@code only} (all when empty); throws naming an unknown one. */

@@ -42,6 +42,11 @@ public final class Outside implements AutoCloseable {
     return n;
   }
 
+  /** The namespace's name, for `ip netns exec` and for links moved into it. */
+  public String netns() {
+    return netns;
+  }
+
   public String address() {
     return "198.18." + n + ".2";
   }

@@ -1,0 +1,69 @@
+package dev.jvs.bench.vm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How QEMU runs the VM: KVM where it works, else TCG (software emulation). A /dev/kvm can exist and
+ * still be useless (a paravirtual device a stock kernel cannot drive), so KVM is tried, not
+ * assumed.
+ *
+ * @param name "kvm" or "tcg", as the report and CSVs print it
+ * @param why the reason when it is TCG, empty for KVM
+ */
+public record Accelerator(String name, String why, List<String> qemuArgs) {
+
+  public boolean kvm() {
+    return name.equals("kvm");
+  }
+
+  /** Tries an empty KVM machine (no guest, quits at once); TCG if that fails. */
+  public static Accelerator detect(String qemu) {
+    if (!Files.exists(Path.of("/dev/kvm"))) {
+      return tcg("no /dev/kvm");
+    }
+    try {
+      Process p =
+          new ProcessBuilder(
+                  qemu,
+                  "-accel",
+                  "kvm",
+                  "-machine",
+                  "none",
+                  "-nodefaults",
+                  "-no-user-config",
+                  "-display",
+                  "none",
+                  "-monitor",
+                  "stdio")
+              .redirectErrorStream(true)
+              .start();
+      p.getOutputStream().write("quit\n".getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor();
+        return tcg("KVM probe hung");
+      }
+      if (p.exitValue() != 0) {
+        return tcg(
+            "/dev/kvm unusable: "
+                + out.strip().lines().findFirst().orElse("exit " + p.exitValue()));
+      }
+      return new Accelerator("kvm", "", List.of("-accel", "kvm", "-cpu", "host"));
+    } catch (IOException e) {
+      return tcg("KVM probe failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return tcg("KVM probe interrupted");
+    }
+  }
+
+  private static Accelerator tcg(String why) {
+    return new Accelerator("tcg", why, List.of("-accel", "tcg,thread=multi", "-cpu", "max"));
+  }
+}
