@@ -20,8 +20,10 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # debootstrap: Debian templates (docs/templates.md); e2fsprogs also makes disk.space images.
 # chromium, chromium-driver: DashboardIT drives the web dashboard in headless Chromium.
 # containernetworking-plugins: the CNI bridge/static/loopback plugins of the CRI test's pods.
+# postgresql-15: the pgbench and scale experiments of `jvs bench paper`.
 PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps podman containerd qemu-system-x86 e2fsprogs lxcfs
-  nftables iperf3 fontconfig fonts-dejavu-core debootstrap chromium chromium-driver containernetworking-plugins)
+  nftables iperf3 fontconfig fonts-dejavu-core debootstrap chromium chromium-driver containernetworking-plugins
+  postgresql-15)
 
 setup() {
   if [ "$(id -u)" -ne 0 ]; then

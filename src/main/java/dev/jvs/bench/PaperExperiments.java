@@ -12,6 +12,7 @@ public final class PaperExperiments {
     return List.of(
         MicroBench.lmbench(),
         MicroBench.disk(),
+        new PgBenchExperiment(),
         new DensityBench(),
         new PaperCpuExperiment(),
         new PaperIsolationExperiment(),
