@@ -80,16 +80,8 @@ final class KernelCgroupFs implements CgroupFs {
 
   @Override
   public List<Path> subdirs(Path dir) {
-    try {
-      // kernfs keeps a directory's link count at 2 + its subdirectories: a leaf cgroup (nearly
-      // every guest's) needs one stat, not a listing of its ~40 control files and a stat of each.
-      if (((Number) Files.getAttribute(dir, "unix:nlink")).intValue() == 2) {
-        return List.of();
-      }
-    } catch (NoSuchFileException e) {
+    if (!hasSubdirs(dir)) {
       return List.of();
-    } catch (IOException | UnsupportedOperationException e) {
-      // fall through to the listing
     }
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(Files::isDirectory).sorted().toList();
@@ -97,6 +89,21 @@ final class KernelCgroupFs implements CgroupFs {
       return List.of();
     } catch (IOException e) {
       throw new CgroupException("cannot list " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * kernfs keeps a directory's link count at 2 + its subdirectories: one stat answers, where a
+   * listing reads a leaf cgroup's ~40 control files, or a parent's every guest, with a stat each.
+   */
+  @Override
+  public boolean hasSubdirs(Path dir) {
+    try {
+      return ((Number) Files.getAttribute(dir, "unix:nlink")).intValue() != 2;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException | UnsupportedOperationException e) {
+      return true; // let the listing decide
     }
   }
 
