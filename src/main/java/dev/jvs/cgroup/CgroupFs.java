@@ -29,4 +29,9 @@ interface CgroupFs {
 
   /** The child directories (child cgroups), sorted; empty when {@code dir} does not exist. */
   List<Path> subdirs(Path dir);
+
+  /** Whether {@code dir} has child directories; false when it does not exist. */
+  default boolean hasSubdirs(Path dir) {
+    return !subdirs(dir).isEmpty();
+  }
 }

@@ -51,7 +51,7 @@ final class CgroupTree {
 
   /** rmdir of a shared parent that may be in use right now: only "gone" or "busy" is expected. */
   static void removeIfUnused(CgroupFs fs, Path dir) {
-    if (!fs.subdirs(dir).isEmpty()) {
+    if (fs.hasSubdirs(dir)) { // one stat on the kernel's fs: not a listing of every guest
       return;
     }
     int errno = fs.rmdir(dir);

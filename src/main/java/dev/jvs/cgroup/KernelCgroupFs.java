@@ -80,12 +80,30 @@ final class KernelCgroupFs implements CgroupFs {
 
   @Override
   public List<Path> subdirs(Path dir) {
+    if (!hasSubdirs(dir)) {
+      return List.of();
+    }
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(Files::isDirectory).sorted().toList();
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
       throw new CgroupException("cannot list " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * kernfs keeps a directory's link count at 2 + its subdirectories: one stat answers, where a
+   * listing reads a leaf cgroup's ~40 control files, or a parent's every guest, with a stat each.
+   */
+  @Override
+  public boolean hasSubdirs(Path dir) {
+    try {
+      return ((Number) Files.getAttribute(dir, "unix:nlink")).intValue() != 2;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException | UnsupportedOperationException e) {
+      return true; // let the listing decide
     }
   }
 

@@ -21,37 +21,44 @@ public final class GuestViews {
     this.hierarchies = hierarchies;
   }
 
-  /** Running guests only, like vserver-stat. */
+  /**
+   * Running guests only, like vserver-stat, in name order. Guests are read side by side, as {@link
+   * Guests#listWithUsage()} reads them: each is a few small cgroup and /proc files.
+   */
   public List<GuestStat> stats() {
-    List<GuestStat> out = new ArrayList<>();
-    for (GuestStatus s : guests.listWithUsage()) {
-      Optional<Cgroup> cg = running(s);
-      if (cg.isEmpty()) {
-        continue;
-      }
-      long vsz = 0;
-      long rss = 0;
-      List<Long> pids = cg.get().pids();
-      for (long pid : pids) {
-        Optional<ProcFiles> p = ProcFiles.read(pid);
-        vsz += p.map(ProcFiles::vszBytes).orElse(0L);
-        rss += p.map(ProcFiles::rssBytes).orElse(0L);
-      }
-      Hierarchies.CpuTimes cpu = hierarchies.cpuTimes(s.cgroup());
-      out.add(
-          new GuestStat(
-              s.name(),
-              s.initPid(),
-              pids.size(),
-              vsz,
-              rss,
-              cpu.userNanos(),
-              cpu.systemNanos(),
-              s.usage() == null ? 0 : s.usage().cpuNanos(),
-              s.usage() == null ? 0 : s.usage().memoryBytes(),
-              s.uptime()));
+    return guests.listWithUsage().parallelStream()
+        .map(this::stat)
+        .flatMap(Optional::stream)
+        .toList();
+  }
+
+  /** One running guest's figures; empty when it is not running (or stopped meanwhile). */
+  private Optional<GuestStat> stat(GuestStatus s) {
+    Optional<Cgroup> cg = running(s);
+    if (cg.isEmpty()) {
+      return Optional.empty();
     }
-    return out;
+    long vsz = 0;
+    long rss = 0;
+    List<Long> pids = cg.get().pids();
+    for (long pid : pids) {
+      Optional<ProcFiles.Sizes> p = ProcFiles.sizes(pid); // statm only: stat shows no command
+      vsz += p.map(ProcFiles.Sizes::vszBytes).orElse(0L);
+      rss += p.map(ProcFiles.Sizes::rssBytes).orElse(0L);
+    }
+    Hierarchies.CpuTimes cpu = hierarchies.cpuTimes(s.cgroup());
+    return Optional.of(
+        new GuestStat(
+            s.name(),
+            s.initPid(),
+            pids.size(),
+            vsz,
+            rss,
+            cpu.userNanos(),
+            cpu.systemNanos(),
+            s.usage() == null ? 0 : s.usage().cpuNanos(),
+            s.usage() == null ? 0 : s.usage().memoryBytes(),
+            s.uptime()));
   }
 
   /** Every process of every running guest, by guest then pid. */

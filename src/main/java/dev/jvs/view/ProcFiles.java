@@ -11,6 +11,19 @@ record ProcFiles(
     long vszBytes, long rssBytes, char state, long cpuTicks, long guestPid, String command) {
   private static final long PAGE = 4096;
 
+  /** A process's virtual and resident size in bytes, from statm alone; empty once it exited. */
+  record Sizes(long vszBytes, long rssBytes) {}
+
+  static Optional<Sizes> sizes(long pid) {
+    try {
+      String[] statm = Files.readString(Path.of("/proc", Long.toString(pid), "statm")).split(" ");
+      return Optional.of(
+          new Sizes(Long.parseLong(statm[0]) * PAGE, Long.parseLong(statm[1].strip()) * PAGE));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   static Optional<ProcFiles> read(long pid) {
     Path dir = Path.of("/proc", Long.toString(pid));
     try {

@@ -168,6 +168,28 @@ class CgroupV1KernelTest {
   }
 
   @Test
+  void pidsIncludeProcessesInNestedCgroupsAndLeavesNeedNoListing() throws Exception {
+    Cgroup cg = driver.create(parent, "outer");
+    Path nested = dir("freezer", "outer").resolve("inner"); // as a guest's own systemd makes one
+    Files.createDirectory(nested);
+    try (GatedProcess top = GatedProcess.start("sleep 30");
+        GatedProcess inner = GatedProcess.start("sleep 30")) {
+      cg.addProcess(top.pid());
+      Files.writeString(nested.resolve("cgroup.procs"), Long.toString(inner.pid()));
+
+      assertThat(cg.pids()).containsExactlyInAnyOrder(top.pid(), inner.pid());
+      assertThat(new KernelCgroupFs().subdirs(dir("freezer", "outer"))).containsExactly(nested);
+      assertThat(new KernelCgroupFs().subdirs(nested)).isEmpty();
+
+      Files.writeString(
+          dir("freezer", "outer").resolve("cgroup.procs"), Long.toString(inner.pid()));
+      Files.delete(nested);
+      assertThat(new KernelCgroupFs().subdirs(dir("freezer", "outer"))).isEmpty();
+      assertThat(cg.pids()).containsExactlyInAnyOrder(top.pid(), inner.pid());
+    }
+  }
+
+  @Test
   void devicesAreAnAllowList() throws Exception {
     Cgroup cg = driver.create(parent, "dev");
     cg.apply(
