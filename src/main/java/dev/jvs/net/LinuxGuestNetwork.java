@@ -72,7 +72,12 @@ final class LinuxGuestNetwork implements GuestNetwork {
               Ipv4.parse(
                   address.orElseThrow(
                       () -> new NetException("the checkpoint records no address for eth0")));
-          Ipv4 ip = leases.acquire(guest, host.subnet(), dumped);
+          Ipv4 ip;
+          try {
+            ip = leases.acquire(guest, host.subnet(), dumped);
+          } catch (NetException e) {
+            throw new NetException("the checkpoint's address: " + e.getMessage());
+          }
           yield List.of(
               "--external", bridge.prepareRestore(guest, hostname, host, config, ip, etc));
         }

@@ -363,6 +363,7 @@ public final class Containers {
       if (!status(s).equals("running")) {
         throw new OciException("container not running");
       }
+      requireOwnNetwork(dirs.config(id));
       new Checkpoints(instances)
           .dump(instance(s), s, imagePath.toAbsolutePath(), leaveRunning, criuOptions);
     }
@@ -410,6 +411,23 @@ public final class Containers {
       } catch (RuntimeException e) {
         abandon(id, pidFile);
         throw e;
+      }
+    }
+  }
+
+  /**
+   * A network namespace given by path (Podman's netavark, a CNI plugin) holds a veth whose peer is
+   * the host's: criu would dump it with the tree and could not recreate it, so the dump, which
+   * kills the container, is refused before it starts.
+   */
+  private static void requireOwnNetwork(OciConfig config) {
+    List<OciConfig.Namespace> namespaces = config.linux().namespaces();
+    for (OciConfig.Namespace n : namespaces == null ? List.<OciConfig.Namespace>of() : namespaces) {
+      if (n.type().equals("network") && n.path() != null && !n.path().isEmpty()) {
+        throw new OciException(
+            "checkpoint: the container's network namespace "
+                + n.path()
+                + " was made by its caller: jvs cannot restore it yet (docs/checkpoint.md)");
       }
     }
   }

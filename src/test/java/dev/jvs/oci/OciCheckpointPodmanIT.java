@@ -2,6 +2,8 @@ package dev.jvs.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jvs.base.JvsException;
 import dev.jvs.runtime.Criu;
 import java.nio.file.Files;
@@ -103,6 +105,36 @@ class OciCheckpointPodmanIT {
       assertThat(noImages.err().strip())
           .contains("no checkpoint in " + images)
           .doesNotContain("\n");
+
+      // a network namespace the caller made (here another container's, as a pod's sandbox):
+      // refused before criu kills anything
+      host.ok(
+          "create",
+          "--bundle",
+          host.bundle("sandbox", "sleep", "1000").dir().toString(),
+          "sandbox");
+      long sandbox =
+          OciTestHost.JSON.readTree(host.ok("state", "sandbox").out()).get("pid").asLong();
+      String netPath = "/proc/" + sandbox + "/ns/net";
+      OciTestHost.Bundle joined = host.bundle("joined", "sleep", "1000");
+      ArrayNode ns = (ArrayNode) joined.linux().get("namespaces");
+      for (int n = 0; n < ns.size(); n++) {
+        if (ns.get(n).get("type").asText().equals("network")) {
+          ((ObjectNode) ns.get(n)).put("path", netPath);
+        }
+      }
+      joined.save();
+      host.ok("create", "--bundle", joined.dir().toString(), "joined");
+      host.ok("start", "joined");
+      OciTestHost.Result foreignNet =
+          host.oci("checkpoint", "--image-path", images.toString(), "joined");
+      assertThat(foreignNet.code()).isEqualTo(1);
+      assertThat(foreignNet.err().strip())
+          .contains("network namespace " + netPath + " was made by its caller")
+          .doesNotContain("\n");
+      assertThat(host.ok("state", "joined").out()).contains("\"running\"");
+      host.ok("delete", "--force", "joined");
+      host.ok("delete", "--force", "sandbox");
 
       OciTestHost.Result preDump =
           host.oci("checkpoint", "--pre-dump", "--image-path", images.toString(), "noimg");

@@ -55,6 +55,25 @@ class CriuTest {
   }
 
   @Test
+  void anOciRestoreGivesEachDumpedStdioKeyTheFdThatHeldIt() {
+    // conmon: stdin /dev/null, stdout and stderr two pipes; the restore has conmon's new ones
+    InheritedStdio stdio =
+        new InheritedStdio(Map.of(0, "file[17:3]", 1, "pipe:[11]", 2, "pipe:[12]"));
+    assertThat(stdio.inheritArgumentsToTheSameFds())
+        .containsExactly(
+            "--inherit-fd",
+            "fd[0]:file[17:3]",
+            "--inherit-fd",
+            "fd[1]:pipe:[11]",
+            "--inherit-fd",
+            "fd[2]:pipe:[12]");
+    // one pipe on both outputs: passed once, on the first fd that had it
+    assertThat(
+            new InheritedStdio(Map.of(1, "pipe:[5]", 2, "pipe:[5]")).inheritArgumentsToTheSameFds())
+        .containsExactly("--inherit-fd", "fd[1]:pipe:[5]");
+  }
+
+  @Test
   void aProcessWithItsOwnStdioNeedsNothingExternal() {
     // this JVM's stdio: files it opened lie in its own mounts; only pipes could be external
     InheritedStdio own = InheritedStdio.of(ProcessHandle.current().pid());
