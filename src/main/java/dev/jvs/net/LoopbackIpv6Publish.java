@@ -5,6 +5,7 @@ import dev.jvs.cgroup.CgroupMounts;
 import dev.jvs.cgroup.Fd;
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,6 +22,7 @@ import java.util.function.Predicate;
  * the root and the guest), so stop and gc find them without any state.
  */
 final class LoopbackIpv6Publish {
+  private static final System.Logger LOG = System.getLogger(LoopbackIpv6Publish.class.getName());
   private static final long SYS_GETSOCKOPT = 55;
   private static final int SOL_SOCKET = 1;
   private static final int SO_NETNS_COOKIE = 71;
@@ -39,7 +41,9 @@ final class LoopbackIpv6Publish {
   }
 
   /**
-   * Attaches the guest's hooks; without a cgroup2 mount the ports answer on every address but ::1.
+   * Attaches the guest's hooks. Without a cgroup2 mount, or where the kernel refuses the hooks (a
+   * host that forbids cgroup BPF, a root cgroup holding an exclusive program), the ports answer on
+   * every address but ::1, which is logged: the guest still starts.
    */
   void attach(String name, String guestIp6, List<PortMapping> publish) {
     if (publish.isEmpty() || cgroup2.isEmpty()) {
@@ -56,7 +60,8 @@ final class LoopbackIpv6Publish {
         }
       }
     } catch (KernelException e) {
-      throw new NetException("net.publish: " + e.getMessage());
+      detach(name);
+      LOG.log(Level.WARNING, "net.publish: not on ::1: " + e.getMessage());
     }
   }
 
@@ -77,7 +82,7 @@ final class LoopbackIpv6Publish {
     String what = "published ports on ::1 (hooks on " + cgroup2.get() + ")";
     try (Fd root = open()) {
       for (int type : LoopbackIpv6Programs.ATTACH_TYPES) {
-        for (int id : BpfSyscall.progQuery(root, type, what)) {
+        for (int id : query(root, type, what)) {
           try (Fd prog = BpfSyscall.progFdById(id)) {
             String name = BpfSyscall.progName(prog);
             if (names.test(name)) {
@@ -93,6 +98,18 @@ final class LoopbackIpv6Publish {
       throw new NetException("net.publish: " + e.getMessage());
     }
     return removed;
+  }
+
+  /**
+   * The programs attached for one hook; none where bpf(2) may not even look (then none of jvs's can
+   * have been attached), so that stopping a guest never fails on a host without cgroup BPF.
+   */
+  private static int[] query(Fd root, int type, String what) {
+    try {
+      return BpfSyscall.progQuery(root, type, what);
+    } catch (KernelException e) {
+      return new int[0];
+    }
   }
 
   private Fd open() {

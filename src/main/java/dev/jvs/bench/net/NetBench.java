@@ -84,6 +84,8 @@ public final class NetBench {
     GuestName hostIp =
         guest("hostip", Map.of("net.mode", "host-ip", "net.ip", "10.215." + outside.n() + ".5"));
     GuestName host = guest("host", Map.of("net.mode", "host"));
+    GuestName routed = guest("routed", Map.of("net.mode", "bridge"));
+    routeWithoutBridge(routed);
     ModeThroughput modes =
         new ModeThroughput(
             List.of(
@@ -100,6 +102,8 @@ public final class NetBench {
                                     + seconds))),
                 new ModeThroughput.Mode(
                     "bridge (veth+NAT)", () -> iperf(bridge, FIRST_PORT, seconds)),
+                new ModeThroughput.Mode(
+                    "routed veth (no bridge)", () -> iperf(routed, FIRST_PORT, seconds)),
                 new ModeThroughput.Mode(
                     "host-ip (BPF hooks)", () -> iperf(hostIp, FIRST_PORT, seconds)),
                 new ModeThroughput.Mode("host", () -> iperf(host, FIRST_PORT, seconds))),
@@ -128,9 +132,27 @@ public final class NetBench {
         outside.capLink(0);
       }
     }
-    for (GuestName g : List.of(bridge, hostIp, host)) {
+    for (GuestName g : List.of(bridge, routed, hostIp, host)) {
       guests.stop(g, Duration.ZERO);
     }
+  }
+
+  /**
+   * The candidate datapath without the bridge hop (issue 15): a bridge guest's veth taken off the
+   * bridge and routed by a /32, as a routed mode would plumb it. The guest keeps its gateway (a
+   * local address of the host, which answers ARP for it on any link) and the subnet's masquerade;
+   * its veth goes at its stop as usual.
+   */
+  private void routeWithoutBridge(GuestName g) {
+    String veth = NetNames.of(dirs.root()).veth(g.toString());
+    String ip =
+        Outside.sh(
+                "nsenter --net=/proc/"
+                    + guests.status(g).initPid()
+                    + "/ns/net ip -o -4 addr show dev eth0")
+            .replaceAll("(?s).*inet (\\S+)/.*", "$1")
+            .strip();
+    Outside.sh("ip link set " + veth + " nomaster && ip route add " + ip + "/32 dev " + veth);
   }
 
   private void plumbing(int runs) {
