@@ -42,22 +42,29 @@ class QemuVmKernelTest {
             List.of());
   }
 
-  private static QemuVm.Spec spec(Path initrd) {
+  private static QemuVm.Spec spec(Path initrd, Optional<QemuVm.Nic> nic) {
     return new QemuVm.Spec(
-        kernel,
-        initrd,
-        Accelerator.detect("qemu-system-x86_64"),
-        128,
-        1,
-        Optional.empty(),
-        Map.of());
+        kernel, initrd, Accelerator.detect("qemu-system-x86_64"), 128, 1, nic, Map.of());
   }
 
   @Test
-  void bootsTheTemplateAndRunsCommandsWithTheirOutputAndStatus() {
+  void bootsTheTemplateAndRunsCommandsWithTheirOutputAndStatusAndANicInANetnsOfItsOwn()
+      throws Exception {
+    String tag = Long.toHexString(ProcessHandle.current().pid());
+    String netns = "jvsvt" + tag;
+    String tap = "jvsvq" + tag;
+    sh("ip netns add " + netns);
     long pid;
-    try (QemuVm vm = QemuVm.boot(spec(initramfs), dir.resolve("vm"))) {
+    try (QemuVm vm =
+        QemuVm.boot(
+            spec(initramfs, Optional.of(new QemuVm.Nic(netns, tap, "198.19.250.2/30"))),
+            dir.resolve("vm"))) {
       pid = vm.pid();
+      // the tap is QEMU's, inside the namespace: traffic never touches the host's links
+      assertThat(Files.exists(Path.of("/sys/class/net/" + tap))).isFalse();
+      sh("ip netns exec " + netns + " ip addr add 198.19.250.1/30 dev " + tap);
+      sh("ip netns exec " + netns + " ip link set " + tap + " up");
+      assertThat(vm.run("ping -c 1 -W 20 198.19.250.1", Duration.ofMinutes(1)).exitCode()).isZero();
       assertThat(vm.bootTime()).isPositive();
       assertThat(vm.check("uname -r", Duration.ofMinutes(1)).strip()).isEqualTo(kernel.version());
       QemuVm.Result r = vm.run("echo out; echo err >&2; exit 3", Duration.ofMinutes(1));
@@ -72,16 +79,26 @@ class QemuVmKernelTest {
           .hasMessageContaining("`false` exited 1");
       assertThat(vm.rssKib()).isPositive();
       assertThat(vm.cpuSeconds()).isPositive();
+    } finally {
+      sh("ip netns del " + netns + " 2>/dev/null || true");
     }
     assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
     assertThat(qemusUnder(dir)).isEmpty();
+    assertThat(sh("ip netns list")).doesNotContain(netns);
+  }
+
+  private static String sh(String command) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(command + ": " + out).isZero();
+    return out;
   }
 
   @Test
   void aVmThatCannotBootIsAOneLineErrorAndLeavesNoQemu() throws Exception {
     Path bad = dir.resolve("garbage.cpio");
     Files.writeString(bad, "not an initramfs\n");
-    assertThatThrownBy(() -> QemuVm.boot(spec(bad), dir.resolve("bad")))
+    assertThatThrownBy(() -> QemuVm.boot(spec(bad, Optional.empty()), dir.resolve("bad")))
         .isInstanceOf(JvsException.class)
         .hasMessageStartingWith("vm: ")
         .hasMessageContaining("the VM went away booting")
