@@ -41,11 +41,11 @@ final class BenchMigrateCommand implements Callable<Integer> {
     out.printf(
         "working set: %d MiB asked, %d MiB in the guest's memory cgroup; checkpoint images %d MiB%n",
         size, f.workingSetBytes() >> 20, f.imagesBytes() >> 20);
-    out.printf("%-34s %10s %10s%n", "", "migrate", "stop-copy-restart");
-    out.printf("%-34s %10d %10d%n", "total (ms)", f.migrateTotal(), f.stopCopyRestart());
+    out.printf("%-24s %10s %18s%n", "", "migrate", "stop-copy-restart");
+    out.printf("%-24s %10d %18d%n", "total (ms)", f.migrateTotal(), f.stopCopyRestart());
     out.printf(
-        "%-34s %10d %10d%n", "guest unavailable (ms)", f.migrateDowntime(), f.stopCopyRestart());
-    out.printf("%-34s %10s %10s%n", "working set kept", "yes", "no (rebuilt)");
+        "%-24s %10d %18d%n", "guest unavailable (ms)", f.migrateDowntime(), f.stopCopyRestart());
+    out.printf("%-24s %10s %18s%n", "working set kept", "yes", "no (rebuilt)");
     out.printf(
         "migrate: dump %d ms, transfer %d ms, restore %d ms%n",
         f.dump(), f.transfer(), f.restore());

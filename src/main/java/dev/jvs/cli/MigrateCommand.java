@@ -116,6 +116,8 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
     }
     try {
       return Files.readString(caller.path(token.file)).strip();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new JvsException("--token-file: " + token.file + ": no such file");
     } catch (IOException e) {
       throw new JvsException("--token-file: " + token.file + ": " + e.getMessage());
     }

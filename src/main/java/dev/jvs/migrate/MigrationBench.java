@@ -65,7 +65,9 @@ public final class MigrationBench {
                 NetNames.of(a.dirs().root()).tag(),
                 a.dirs(),
                 b.dirs(),
-                cli.command(List.of(), List.of()),
+                // the services as ./jvs serve runs them: all compiler tiers (TLS needs C2's
+                // AES-GCM), where ./jvs stops short-lived verbs at C1
+                cli.command(List.of("-XX:TieredStopAtLevel=4"), List.of()),
                 a.scratch())) {
       progress.accept("starting two services, each in its own network namespace");
       pair.a().startService();
