@@ -98,7 +98,7 @@ final class BridgeNetwork {
             "route add default via " + subnet.gateway(),
             "route add ::/0 via " + names.ula() + "1"));
     // ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW.
-    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
+    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", NetTools.allGroupsOf(pid));
     nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
     if (config.shaped()) {
       shaper.shape(veth, subnet, ip, config.rate(), config.ceil(), host.bandwidth());
