@@ -160,6 +160,9 @@ final class GuestLaunch {
                 started.childPid(),
                 started.bpfDir(),
                 layout.etc());
+            if (ids != null) { // bound over its /etc: its root may edit them, as a privileged one
+              GuestOwnership.ownFilesIn(layout.etc(), ids);
+            }
             // pre-start: the guest's namespaces, cgroup and network exist, its init waits for go
             scripts
                 .run(

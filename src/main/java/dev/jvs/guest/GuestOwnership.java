@@ -60,6 +60,22 @@ final class GuestOwnership {
     }
   }
 
+  /** Gives the regular files directly in {@code dir} (if it exists) to the guest's root. */
+  static void ownFilesIn(Path dir, IdRange ids) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          own(p, Math.toIntExact(ids.base()));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+    }
+  }
+
   private static void own(Path p, int id) throws IOException {
     if (!Integer.valueOf(id).equals(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS))
         || !Integer.valueOf(id)

@@ -131,9 +131,9 @@ final class BridgeNetwork {
     }
   }
 
-  /** ICMP echo sockets for every group, as Docker sets it: ping works without NET_RAW. */
+  /** ICMP echo sockets for every group of the guest, as Docker sets it: ping without NET_RAW. */
   private static void guestSysctls(long pid) {
-    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", "0 2147483647");
+    NetTools.sysctlIn(pid, "net.ipv4.ping_group_range", NetTools.allGroupsOf(pid));
   }
 
   /** Creates the bridge, its tables and forwarding when no guest has yet; returns its name. */

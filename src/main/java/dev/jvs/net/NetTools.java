@@ -66,6 +66,25 @@ final class NetTools {
     run("nsenter", "--net=/proc/" + pid + "/ns/net", "sysctl", "-q", "-w", key + "=" + value);
   }
 
+  /**
+   * Every group of process {@code pid}, as host group ids for a sysctl written from the host: an
+   * unprivileged guest's range (it reads "0 65535" then), else all of them ("0 2147483647").
+   */
+  static String allGroupsOf(long pid) {
+    try {
+      String[] map =
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/gid_map"))
+              .getFirst()
+              .strip()
+              .split("\\s+");
+      long first = Long.parseLong(map[1]);
+      long last = Math.min(first + Long.parseLong(map[2]) - 1, Integer.MAX_VALUE);
+      return first + " " + last;
+    } catch (java.io.IOException | RuntimeException e) {
+      return "0 2147483647"; // gone: the next step fails on it anyway
+    }
+  }
+
   /** `nft -f -` with a script. */
   static void nft(String script) {
     feed(script, "nft", "-f", "-");

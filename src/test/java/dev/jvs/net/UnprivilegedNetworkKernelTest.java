@@ -100,4 +100,26 @@ class UnprivilegedNetworkKernelTest {
       }
     }
   }
+
+  @Test
+  void aBridgeGuestOnItsDiskImageEditsItsNetworkFilesAndPingsWithItsGroups() {
+    try (TestHost host = new TestHost()) {
+      OutsideHost.useOwnSubnet(host, "");
+      GuestName g =
+          unprivileged(host, "unetdisk", Map.of("net.mode", "bridge", "disk.space", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      // jvs's /etc/hosts, bound from the run directory, is its root's to edit until next start
+      assertThat(host.exec(g, "stat", "-c", "%u %g", "/etc/hosts").output()).isEqualTo("0 0\n");
+      TestHost.Run edit = host.exec(g, "sh", "-c", "echo 10.9.9.9 extra >> /etc/hosts");
+      assertThat(edit.code()).as(edit.output()).isZero();
+      assertThat(host.exec(g, "cat", "/etc/hosts").output()).contains("10.9.9.9 extra");
+      // ICMP echo sockets for all of its groups, read in its own ids
+      assertThat(host.exec(g, "cat", "/proc/sys/net/ipv4/ping_group_range").output().strip())
+          .isEqualTo("0\t65535");
+      host.guests().stop(g, Duration.ZERO);
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(host.exec(g, "cat", "/etc/hosts").output()).doesNotContain("extra");
+      host.guests().stop(g, Duration.ZERO);
+    }
+  }
 }

@@ -202,8 +202,16 @@ class OciConfigIT {
               "u",
               "sh",
               "-c",
-              "cat /proc/self/uid_map > /out/uidmap; id -u > /out/uid; exec sleep 1000");
+              "cat /proc/self/uid_map > /out/uidmap; id -u > /out/uid;"
+                  + " stat -c '%u %g' /owned /bin/busybox > /out/owners;"
+                  + " exec sleep 1000");
       ((ArrayNode) u.linux().get("namespaces")).addObject().put("type", "user");
+      // rootfs files are seen through the mapping: host 200005:200007 is 5:7 inside, and the
+      // host's root (unmapped) the overflow id
+      Path owned = u.rootfs().resolve("owned");
+      Files.writeString(owned, "x");
+      Files.setAttribute(owned, "unix:uid", 200005);
+      Files.setAttribute(owned, "unix:gid", 200007);
       for (String m : new String[] {"uidMappings", "gidMappings"}) {
         u.linux()
             .putArray(m)
@@ -218,6 +226,7 @@ class OciConfigIT {
       host.ok("start", "u");
       assertThat(OciTestHost.await(u, "/out/uidmap")).contains("200000").contains("65536");
       assertThat(OciTestHost.await(u, "/out/uid").trim()).isEqualTo("0");
+      assertThat(OciTestHost.await(u, "/out/owners")).isEqualTo("5 7\n65534 65534\n");
       assertThat(Files.readString(Path.of("/proc/" + pid + "/status")))
           .containsPattern("Uid:\\t200000");
       host.ok("delete", "--force", "u");
