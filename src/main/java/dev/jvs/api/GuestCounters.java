@@ -1,6 +1,7 @@
 package dev.jvs.api;
 
 import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.cgroup.CgroupException;
 import dev.jvs.cgroup.CgroupStats;
 import dev.jvs.cgroup.CgroupUsage;
 import dev.jvs.guest.GuestStatus;
@@ -111,9 +112,13 @@ final class GuestCounters {
   }
 
   private Optional<Counters> read(GuestStatus s, Map<String, long[]> veths) {
-    return cgroups
-        .find(parent, s.name())
-        .map(c -> new Counters(c.usage(), c.stats(), network(veths, s.name())));
+    try {
+      return cgroups
+          .find(parent, s.name())
+          .map(c -> new Counters(c.usage(), c.stats(), network(veths, s.name())));
+    } catch (CgroupException e) {
+      return Optional.empty(); // stopped while read (ENODEV): no counters, as a stopped guest
+    }
   }
 
   /**

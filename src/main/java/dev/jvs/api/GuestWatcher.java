@@ -4,6 +4,7 @@ import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.config.ConfigFile;
+import dev.jvs.guest.state.StateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -23,9 +24,16 @@ import java.util.function.Consumer;
 final class GuestWatcher implements AutoCloseable {
   /** What one look found about one guest. */
   private record Seen(
-      boolean running, long pid, String exit, long configModified, long oomKills, long pidsHits) {}
+      boolean running,
+      long pid,
+      String exit,
+      long stoppedPid,
+      long configModified,
+      long oomKills,
+      long pidsHits) {}
 
   private final Guests guests;
+  private final StateStore store = new StateStore();
   private final EventBus events;
   private final GuestLooks looks;
   private final Consumer<String> log;
@@ -101,11 +109,13 @@ final class GuestWatcher implements AutoCloseable {
       Seen before = last.get(name);
       if (before == null) {
         publish(name, "created", Map.of());
-        before = new Seen(false, 0, s.exit(), s.configModified(), 0, 0);
+        before = new Seen(false, 0, s.exit(), 0, s.configModified(), 0, 0);
       }
       boolean restarted = before.running() && s.running() && before.pid() != s.pid();
-      if ((before.running() && !s.running()) || restarted) {
-        ended(name, restarted ? null : s.exit());
+      if (restarted) {
+        ended(name, null);
+      } else if (before.running() && !s.running()) {
+        ended(name, s.stoppedPid() == before.pid() ? null : s.exit(), s.exit());
       }
       if ((!before.running() && s.running()) || restarted) {
         publish(name, "started", Map.of("pid", s.pid()));
@@ -132,17 +142,24 @@ final class GuestWatcher implements AutoCloseable {
     last = now;
   }
 
-  /** "exited" with its code when the guest's first process ended by itself, else "stopped". */
-  private void ended(String name, String exit) {
+  /**
+   * "exited" with its code when the guest's first process ended by itself ({@code exit}), else
+   * "stopped" (jvs stopped, restarted or deleted it; {@code how} it ended, when known).
+   */
+  private void ended(String name, String exit, String how) {
     if (exit != null && exit.startsWith("exited ")) {
       publish(name, "exited", Map.of("code", Integer.parseInt(exit.substring(7))));
     } else {
       Map<String, Object> details = new LinkedHashMap<>();
-      if (exit != null) {
-        details.put("how", exit);
+      if (how != null) {
+        details.put("how", how);
       }
       publish(name, "stopped", details);
     }
+  }
+
+  private void ended(String name, String exit) {
+    ended(name, exit, exit);
   }
 
   private void publish(String guest, String type, Map<String, Object> details) {
@@ -170,6 +187,7 @@ final class GuestWatcher implements AutoCloseable {
               up,
               s.initPid(),
               s.lastExit() == null ? null : s.lastExit().toString(),
+              up ? 0 : store.stoppedInitPid(guests.dirs().runGuest(GuestName.of(s.name()))),
               modified(s.name()),
               oom,
               pidsHits));

@@ -4,6 +4,7 @@ import dev.jvs.kernel.KernelFiles;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Every host interface's byte and packet counters from one read of /proc/net/dev, which shows the
@@ -12,6 +13,7 @@ import java.util.Map;
  */
 final class VethCounters {
   private static final Path NET_DEV = Path.of("/proc/net/dev");
+  private static final Pattern BLANKS = Pattern.compile("\\s+");
 
   private VethCounters() {}
 
@@ -35,7 +37,7 @@ final class VethCounters {
       if (colon < 0) {
         continue; // a header line
       }
-      String[] f = line.substring(colon + 1).strip().split("\\s+");
+      String[] f = BLANKS.split(line.substring(colon + 1).strip());
       if (f.length < 10) {
         continue;
       }

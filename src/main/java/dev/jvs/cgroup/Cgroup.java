@@ -36,6 +36,24 @@ public interface Cgroup {
   CgroupUsage usage();
 
   /**
+   * Memory in use, as {@link #usage()} has it: the one counter the service's watchdog needs every
+   * tick, read from one file instead of usage()'s five.
+   */
+  default long memoryBytes() {
+    return usage().memoryBytes();
+  }
+
+  /**
+   * Sets cpu.shares (v2: the cpu.weight it translates to) unless the cgroup already has that value:
+   * the service's scheduler asks every tick, and a write makes the kernel re-weight the group on
+   * every CPU. Returns whether it wrote.
+   */
+  default boolean ensureCpuShares(long shares) {
+    apply(CgroupLimits.none().withCpuShares(shares));
+    return true;
+  }
+
+  /**
    * Freezes (pauses) or thaws every process inside: v1's freezer.state, waiting out FREEZING, or
    * v2's cgroup.freeze. Throws CgroupException when the host has no freezer.
    */

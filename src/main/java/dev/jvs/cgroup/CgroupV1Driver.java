@@ -128,7 +128,7 @@ public final class CgroupV1Driver implements CgroupDriver {
   }
 
   private V1Cgroup cgroup(CgroupPath path) {
-    Path twin = cgroup2 == null ? null : cgroup2.resolve(path.relative());
-    return new V1Cgroup(fs, hierarchies, path, twin != null && fs.exists(twin) ? twin : null);
+    return new V1Cgroup(
+        fs, hierarchies, path, cgroup2 == null ? null : cgroup2.resolve(path.relative()));
   }
 }

@@ -18,13 +18,27 @@ final class V1Cgroup implements Cgroup {
   private final CgroupFs fs;
   private final List<V1Hierarchy> hierarchies;
   private final CgroupPath path;
-  private final Path twin;
+  private final Path twinDir; // where the cgroup2 twin would be; null without a cgroup2 mount
+  private Path twin;
+  private boolean twinChecked;
 
-  V1Cgroup(CgroupFs fs, List<V1Hierarchy> hierarchies, CgroupPath path, Path twin) {
+  V1Cgroup(CgroupFs fs, List<V1Hierarchy> hierarchies, CgroupPath path, Path twinDir) {
     this.fs = fs;
     this.hierarchies = hierarchies;
     this.path = path;
-    this.twin = twin;
+    this.twinDir = twinDir;
+  }
+
+  /**
+   * The cgroup2 twin if it exists, checked at first use: reading counters (every guest, every tick
+   * and scrape) needs no twin, so finding a cgroup costs no check for it.
+   */
+  private synchronized Path twin() {
+    if (!twinChecked) {
+      twin = twinDir != null && fs.exists(twinDir) ? twinDir : null;
+      twinChecked = true;
+    }
+    return twin;
   }
 
   @Override
@@ -34,7 +48,7 @@ final class V1Cgroup implements Cgroup {
 
   @Override
   public Optional<Path> bpfDir() {
-    return Optional.ofNullable(twin);
+    return Optional.ofNullable(twin());
   }
 
   private Optional<Path> dir(String controller) {
@@ -255,9 +269,9 @@ final class V1Cgroup implements Cgroup {
     if (v1.isPresent()) {
       writeExisting(
           v1.get().resolve("hugetlb." + size + ".limit_in_bytes"), Translation.v1Number(bytes));
-    } else if (twin != null) {
-      V2Hugetlb.enable(fs, twin, path.relative());
-      writeExisting(twin.resolve("hugetlb." + size + ".max"), Translation.v2Number(bytes));
+    } else if (twin() != null) {
+      V2Hugetlb.enable(fs, twin(), path.relative());
+      writeExisting(twin().resolve("hugetlb." + size + ".max"), Translation.v2Number(bytes));
     } else {
       throw new CgroupException(
           "hugetlb: no hugetlb controller on this host (neither a v1 hierarchy nor cgroup2)",
@@ -284,8 +298,8 @@ final class V1Cgroup implements Cgroup {
     for (V1Hierarchy h : hierarchies) {
       fs.write(h.dir(path.relative()).resolve("cgroup.procs"), Long.toString(pid));
     }
-    if (twin != null) {
-      fs.write(twin.resolve("cgroup.procs"), Long.toString(pid));
+    if (twin() != null) {
+      fs.write(twin().resolve("cgroup.procs"), Long.toString(pid));
     }
   }
 
@@ -314,6 +328,21 @@ final class V1Cgroup implements Cgroup {
             .map(text -> KeyedValues.parse(text).getOrDefault("oom_kill", CgroupUsage.UNKNOWN))
             .orElse(CgroupUsage.UNKNOWN);
     return new CgroupUsage(cpu, memory, peak, pids, oomKills);
+  }
+
+  @Override
+  public long memoryBytes() {
+    return number("memory", "memory.usage_in_bytes");
+  }
+
+  @Override
+  public boolean ensureCpuShares(long shares) {
+    Path file = file("cpu", "cpu.shares");
+    if (fs.readIfExists(file).map(String::strip).orElse("").equals(Long.toString(shares))) {
+      return false;
+    }
+    fs.write(file, Long.toString(shares));
+    return true;
   }
 
   @Override
@@ -392,8 +421,8 @@ final class V1Cgroup implements Cgroup {
   @Override
   public void setFrozen(boolean frozen) {
     Optional<Path> freezer = dir("freezer").filter(fs::exists);
-    if (freezer.isEmpty() && twin != null && fs.exists(twin.resolve(V2_FREEZE))) {
-      fs.write(twin.resolve(V2_FREEZE), frozen ? "1" : "0"); // a hybrid host's cgroup2 freezer
+    if (freezer.isEmpty() && twin() != null && fs.exists(twin().resolve(V2_FREEZE))) {
+      fs.write(twin().resolve(V2_FREEZE), frozen ? "1" : "0"); // a hybrid host's cgroup2 freezer
       return;
     }
     Path dir =
@@ -412,8 +441,8 @@ final class V1Cgroup implements Cgroup {
   public boolean isFrozen() {
     Optional<Path> freezer = dir("freezer").filter(fs::exists);
     if (freezer.isEmpty()) {
-      return twin != null
-          && fs.readIfExists(twin.resolve(V2_FREEZE)).map(String::strip).orElse("").equals("1");
+      return twin() != null
+          && fs.readIfExists(twin().resolve(V2_FREEZE)).map(String::strip).orElse("").equals("1");
     }
     String state = fs.readIfExists(freezer.get().resolve("freezer.state")).orElse("").strip();
     return state.equals("FROZEN") || state.equals("FREEZING");
@@ -433,8 +462,8 @@ final class V1Cgroup implements Cgroup {
   private List<Path> dirs() {
     List<Path> dirs = new ArrayList<>();
     hierarchies.forEach(h -> dirs.add(h.dir(path.relative())));
-    if (twin != null) {
-      dirs.add(twin);
+    if (twin() != null) {
+      dirs.add(twin());
     }
     return dirs;
   }

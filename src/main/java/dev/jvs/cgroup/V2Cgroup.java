@@ -228,6 +228,21 @@ final class V2Cgroup implements Cgroup {
   }
 
   @Override
+  public long memoryBytes() {
+    return number("memory.current");
+  }
+
+  @Override
+  public boolean ensureCpuShares(long shares) {
+    String weight = Long.toString(Translation.sharesToWeight(shares));
+    if (fs.readIfExists(dir.resolve("cpu.weight")).map(String::strip).orElse("").equals(weight)) {
+      return false;
+    }
+    apply(CgroupLimits.none().withCpuShares(shares));
+    return true;
+  }
+
+  @Override
   public CgroupStats stats() {
     var cpu = fs.readIfExists(dir.resolve("cpu.stat")).map(KeyedValues::parse).orElse(Map.of());
     long[] io =

@@ -393,6 +393,7 @@ public final class Guests {
             .map(s -> OptionalLong.of(s.initPid()))
             .orElse(OptionalLong.empty());
     scripts.run(name, GuestScripts.Event.PRE_STOP, config, init);
+    init.ifPresent(pid -> store.markStopping(dirs.runGuest(name), pid));
     runs.stop(
         name,
         config,

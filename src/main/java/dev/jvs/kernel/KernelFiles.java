@@ -75,20 +75,6 @@ public final class KernelFiles {
     return length < 0 ? null : new String(b.bytes, 0, length, StandardCharsets.UTF_8);
   }
 
-  /**
-   * The file's first whitespace-delimited token as a number (a cgroup counter such as
-   * memory.usage_in_bytes), or {@code missing} when the file does not exist; throws
-   * NumberFormatException when it is no number.
-   */
-  public static long readLong(Path file, long missing) {
-    Buffer b = BUFFERS.get();
-    int length = read(b, file.toString());
-    if (length < 0) {
-      return missing;
-    }
-    return Long.parseLong(new String(b.bytes, 0, length, StandardCharsets.US_ASCII).strip());
-  }
-
   /** Bytes read into b.bytes, or -1 for ENOENT. */
   private static int read(Buffer b, String path) {
     byte[] name = path.getBytes(StandardCharsets.UTF_8);

@@ -155,6 +155,24 @@ class CgroupV1DriverTest {
   }
 
   @Test
+  void theSchedulersSharesAreWrittenOnlyWhenTheCgroupHoldsOthers() throws IOException {
+    Cgroup cg = web1();
+    assertThat(cg.ensureCpuShares(512)).isTrue();
+    assertThat(cg.ensureCpuShares(512)).isFalse();
+    assertThat(fs.writes()).containsExactly("cpu/jvs/web1/cpu.shares=512");
+    Files.writeString(root.resolve("cpu/jvs/web1/cpu.shares"), "1024\n"); // `jvs set` meanwhile
+    assertThat(cg.ensureCpuShares(512)).isTrue();
+    assertThat(root.resolve("cpu/jvs/web1/cpu.shares")).hasContent("512");
+  }
+
+  @Test
+  void theWatchdogsMemoryIsUsagesMemory() throws IOException {
+    Cgroup cg = web1();
+    Files.writeString(root.resolve("memory/jvs/web1/memory.usage_in_bytes"), "123456\n");
+    assertThat(cg.memoryBytes()).isEqualTo(123456).isEqualTo(cg.usage().memoryBytes());
+  }
+
+  @Test
   void burstIsClearedBeforeTheQuotaAndSetAfterIt() throws IOException {
     Cgroup cg = web1();
     Files.writeString(root.resolve("cpu/jvs/web1/cpu.cfs_burst_us"), "0\n");

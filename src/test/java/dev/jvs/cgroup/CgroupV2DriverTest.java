@@ -208,6 +208,18 @@ class CgroupV2DriverTest {
   }
 
   @Test
+  void theSchedulersSharesAreWrittenOnlyWhenTheWeightDiffers() throws IOException {
+    Cgroup cg = web1();
+    assertThat(cg.ensureCpuShares(512)).isTrue();
+    assertThat(cg.ensureCpuShares(512)).isFalse();
+    assertThat(fs.writes()).containsExactly("jvs/web1/cpu.weight=20");
+    Files.writeString(root.resolve("jvs/web1/cpu.weight"), "39\n");
+    assertThat(cg.ensureCpuShares(512)).isTrue();
+    Files.writeString(root.resolve("jvs/web1/memory.current"), "4096\n");
+    assertThat(cg.memoryBytes()).isEqualTo(4096);
+  }
+
+  @Test
   void memoryHighIsItsOwnFile() throws IOException {
     Cgroup cg = web1();
     cg.apply(CgroupLimits.none().withMemoryHigh(48L << 20));

@@ -114,6 +114,47 @@ class EventsIT {
   }
 
   /**
+   * A guest jvs stops is "stopped" though busybox's init exits 0 on SIGTERM; an init that exits 0
+   * by itself in a later run of the same guest is "exited" with code 0.
+   */
+  @Test
+  void aStopByJvsIsStoppedAndAnInitsOwnExitIsExited() throws Exception {
+    try (TestHost host = new TestHost();
+        TestService service = TestService.start(host)) {
+      assertThat(TestService.jvs(host, "build", "calm").code()).isZero();
+      Path out = Files.createTempFile(host.base(), "events", ".jsonl");
+      ProcessBuilder pb =
+          new ProcessBuilder(TestService.client().toString(), "events")
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectOutput(out.toFile());
+      TestService.environment(pb, host.env());
+      Process events = pb.start();
+      try {
+        Path conf = host.dirs().guest(GuestName.of("calm")).resolve(ConfigFile.FILE_NAME);
+        for (int i = 1; i < 100 && find(out, e -> type(e, "calm", "config")) == null; i++) {
+          Files.setLastModifiedTime(conf, FileTime.from(Instant.now().plusSeconds(i)));
+          Thread.sleep(300);
+        }
+        assertThat(TestService.jvs(host, "start", "calm").code()).isZero();
+        await(out, "calm", "started");
+        assertThat(TestService.jvs(host, "stop", "calm", "-t", "20").code()).isZero();
+        JsonNode stopped = await(out, "calm", "stopped");
+        assertThat(stopped.path("how").asText()).as(read(out)).isEqualTo("exited 0");
+        assertThat(find(out, e -> type(e, "calm", "exited"))).as(read(out)).isNull();
+
+        TestService.Result zero =
+            TestService.jvs(host, "start", "calm", "--", "/bin/sh", "-c", "sleep 1; exit 0");
+        assertThat(zero.code()).as(zero.err()).isZero();
+        JsonNode exited = await(out, "calm", "exited");
+        assertThat(exited.get("code").asInt()).isZero();
+      } finally {
+        events.destroy();
+        events.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
    * The watchdog's reset reaches the feed too. Safely, as WatchdogKernelTest does it: the budget it
    * guards is the guests' parent memory cgroup with a 200 MiB limit, not the host's memory.
    */
