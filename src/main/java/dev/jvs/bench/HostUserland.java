@@ -25,8 +25,22 @@ import java.util.Map;
 final class HostUserland {
   static final String TEMPLATE = "hostusr";
 
-  /** Parts of the host's /usr linked into the template. */
-  private static final List<String> USR =
+  /** Parts of the host's /usr that PostgreSQL 15 and pgbench (with a POSIX shell) use. */
+  static final List<String> FOR_POSTGRES =
+      List.of(
+          "bin",
+          "sbin",
+          "lib64",
+          "lib/x86_64-linux-gnu",
+          "lib/locale",
+          "lib/postgresql",
+          "lib/os-release",
+          "share/postgresql",
+          "share/postgresql-common",
+          "share/zoneinfo");
+
+  /** Parts of the host's /usr that a kernel build uses: gcc, binutils, make, flex, bison, perl. */
+  static final List<String> FOR_KERNEL_BUILD =
       List.of(
           "bin",
           "sbin",
@@ -37,11 +51,7 @@ final class HostUserland {
           "lib/gcc",
           "lib/bfd-plugins",
           "lib/locale",
-          "lib/postgresql",
           "lib/os-release",
-          "share/postgresql",
-          "share/postgresql-common",
-          "share/zoneinfo",
           "share/perl",
           "share/perl5",
           "share/bison",
@@ -52,30 +62,30 @@ final class HostUserland {
   private HostUserland() {}
 
   /**
-   * Builds the template in {@code host}'s store: the host's /usr parts, the usual merged-/usr
-   * links, /etc with root and the host's postgres user, and {@code extra} host trees (linked too)
-   * at their guest paths. Returns its rootfs.
+   * Builds the template in {@code host}'s store: the host's /usr parts {@code usr}, the usual
+   * merged-/usr links, /etc with root and the host's postgres user, and {@code extra} host trees
+   * (linked too) at their guest paths. Returns its rootfs.
    */
-  static Path build(BenchHost host, Map<Path, String> extra) {
+  static Path build(BenchHost host, List<String> usr, Map<Path, String> extra) {
     Templates templates = new Templates(host.dirs().templates());
     templates.create(
         TEMPLATE,
         "the host's /usr, hard-linked (jvs bench paper)",
         (staging, rootfs) -> {
-          populate(host, rootfs, extra);
+          populate(host, rootfs, usr, extra);
           return ImageConfig.NONE;
         });
     return templates.rootfs(TEMPLATE);
   }
 
-  private static void populate(BenchHost host, Path rootfs, Map<Path, String> extra)
-      throws IOException {
+  private static void populate(
+      BenchHost host, Path rootfs, List<String> usr, Map<Path, String> extra) throws IOException {
     for (String dir : List.of("usr/lib", "usr/share", "etc", "proc", "sys", "dev", "root")) {
       Files.createDirectories(rootfs.resolve(dir));
     }
     Path tmp = Files.createDirectories(rootfs.resolve("tmp"));
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-    for (String part : USR) {
+    for (String part : usr) {
       Path from = Path.of("/usr").resolve(part);
       if (Files.exists(from)) {
         link(host, from, rootfs.resolve("usr").resolve(part).getParent());

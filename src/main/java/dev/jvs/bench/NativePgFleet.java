@@ -11,26 +11,29 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * PostgreSQL as plain host processes, each instance in DIR/pg-native-N, in a cgroup of its own
- * beside the guests' (as {@link MicroBench} places native), as user postgres.
+ * PostgreSQL as plain host processes, each instance in a directory of its own, in a cgroup of its
+ * own beside the guests' (as {@link MicroBench} places native), as user postgres.
  */
 final class NativePgFleet extends PgFleet {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
   private final BenchHost host;
+  private final Path dirs;
   private final List<String> inCgroup;
   private final Path script;
   private final Path seed;
   private final List<Process> servers = new ArrayList<>();
 
   /**
+   * @param dirs where the instances' directories go, removed at close
    * @param inCgroup a command prefix that moves the command into the native cgroup
    * @param script the host copy of {@link PgInstall#SCRIPT}
    * @param seed the directory holding the seed cluster's data/
    */
-  NativePgFleet(BenchHost host, List<String> inCgroup, Path script, Path seed) {
+  NativePgFleet(BenchHost host, Path dirs, List<String> inCgroup, Path script, Path seed) {
     super("native");
     this.host = host;
+    this.dirs = dirs;
     this.inCgroup = inCgroup;
     this.script = script;
     this.seed = seed;
@@ -38,7 +41,7 @@ final class NativePgFleet extends PgFleet {
   }
 
   private Path dir(int i) {
-    return host.scratch().resolve("pg-native-" + i);
+    return dirs.resolve(String.valueOf(i));
   }
 
   private List<String> argv(String... args) {
@@ -110,5 +113,6 @@ final class NativePgFleet extends PgFleet {
     if (!stuck.isEmpty()) {
       throw new JvsException("native postgres " + stuck + ": killed, no fast shutdown in 30 s");
     }
+    PgFleet.removeUnmounted(dirs);
   }
 }

@@ -13,6 +13,7 @@ public final class PaperExperiments {
         MicroBench.lmbench(),
         MicroBench.disk(),
         new PgBenchExperiment(),
+        new PgScaleExperiment(),
         new DensityBench(),
         new PaperCpuExperiment(),
         new PaperIsolationExperiment(),

@@ -79,6 +79,19 @@ abstract class PgFleet implements AutoCloseable {
   /** Runs the script's bench step in instance {@code i}; returns its output. */
   abstract String bench(int i, int seconds, int clients);
 
+  /**
+   * Deletes a fleet's host directory once its instances are gone; never while anything is mounted
+   * below it (a bind source is not, but a mistake must not become a recursive delete through a
+   * mount).
+   */
+  static void removeUnmounted(java.nio.file.Path dir) {
+    List<String> mounts = BenchHost.mountsUnder(dir);
+    if (!mounts.isEmpty()) {
+      throw new JvsException(dir + ": still mounted below it: " + mounts + "; not deleting it");
+    }
+    dev.jvs.image.Trees.deleteIfExists(dir);
+  }
+
   /** Stops and removes every instance; safe to call twice (a shutdown hook may too). */
   @Override
   public abstract void close();

@@ -31,6 +31,7 @@ final class PgSystems {
   private final List<String> inCgroup;
   private final Optional<OciRuntime> runc;
   private final List<String> notes = new ArrayList<>();
+  private int fleets;
 
   private PgSystems(BenchHost host, int scale, Consumer<String> progress) {
     this.host = host;
@@ -51,7 +52,7 @@ final class PgSystems {
       extra.put(script, PgInstall.GUEST_SCRIPT);
       extra.put(seed, PgInstall.GUEST_SEED);
       extra.put(guestDir, PgInstall.GUEST_DIR);
-      rootfs = HostUserland.build(host, extra);
+      rootfs = HostUserland.build(host, HostUserland.FOR_POSTGRES, extra);
     } catch (IOException e) {
       throw new UncheckedIOException("pgbench setup: " + e.getMessage(), e);
     }
@@ -75,11 +76,13 @@ final class PgSystems {
     return runc.isPresent() ? List.of(NATIVE, JVS, RUNC) : List.of(NATIVE, JVS);
   }
 
+  /** A fresh fleet; its host directories are its own (scratch/pg-SYSTEM-FLEET-N). */
   PgFleet fleet(String system) {
+    Path dirs = host.scratch().resolve("pg-" + system + "-" + fleets++);
     return switch (system) {
-      case NATIVE -> new NativePgFleet(host, inCgroup, script, seed);
+      case NATIVE -> new NativePgFleet(host, dirs, inCgroup, script, seed);
       case JVS -> new GuestPgFleet(host);
-      case RUNC -> new RuncPgFleet(host, runc.orElseThrow(), rootfs);
+      case RUNC -> new RuncPgFleet(host, dirs, runc.orElseThrow(), rootfs);
       default -> throw new IllegalArgumentException(system);
     };
   }

@@ -19,13 +19,16 @@ final class RuncPgFleet extends PgFleet {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
   private final BenchHost host;
+  private final Path dirs;
   private final OciRuntime runc;
   private final Path rootfs;
   private final List<String> ids = new ArrayList<>();
 
-  RuncPgFleet(BenchHost host, OciRuntime runc, Path rootfs) {
+  /** {@code dirs}: where the bundles and clusters go, removed at close. */
+  RuncPgFleet(BenchHost host, Path dirs, OciRuntime runc, Path rootfs) {
     super("runc");
     this.host = host;
+    this.dirs = dirs;
     this.runc = runc;
     this.rootfs = rootfs;
     host.onClose(this::close);
@@ -39,10 +42,10 @@ final class RuncPgFleet extends PgFleet {
 
   @Override
   void startOne(int i) {
-    Path data = PgInstall.ownedByPostgres(host.scratch().resolve("pg-runc-" + i));
+    Path data = PgInstall.ownedByPostgres(dirs.resolve(i + "/data"));
     Path bundle =
         runc.bundle(
-            host.scratch().resolve("runc-pg-" + i),
+            dirs.resolve(i + "/bundle"),
             rootfs,
             script("serve", PgInstall.GUEST_SEED, PgInstall.GUEST_DIR));
     confine(bundle.resolve("config.json"), data);
@@ -109,5 +112,6 @@ final class RuncPgFleet extends PgFleet {
       ids.clear();
     }
     runc.deleteAll();
+    PgFleet.removeUnmounted(dirs);
   }
 }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 class BenchPaperQuickIT {
   private static final List<String> EXPERIMENTS =
-      List.of("micro", "disk", "pgbench", "density", "cpu", "isolation", "net");
+      List.of("micro", "disk", "pgbench", "scale", "density", "cpu", "isolation", "net");
 
   @TempDir Path out;
 
