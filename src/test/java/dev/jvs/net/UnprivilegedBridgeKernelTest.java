@@ -41,9 +41,14 @@ class UnprivilegedBridgeKernelTest {
               .strip();
       assertThat(subnet.assignable(Ipv4.parse(ipA))).as(ipA).isTrue();
       assertThat(host.exec(a, "ip", "route").output()).contains("default via " + subnet.gateway());
-      // the files jvs writes for /etc are the host's: readable, not the guest's to rewrite
+      // the /etc/hosts jvs binds over the guest's is its root's to edit (as in a privileged
+      // guest) and only its own copy: the host's file does not change
+      String hostsBefore = Files.readString(Path.of("/etc/hosts"));
       assertThat(host.exec(a, "cat", "/etc/hosts").output()).contains(ipA + "\tubra");
-      assertThat(host.exec(a, "sh", "-c", "echo x >> /etc/hosts").code()).isNotZero();
+      TestHost.Run edited = host.exec(a, "sh", "-c", "echo 10.9.9.9 edited >> /etc/hosts");
+      assertThat(edited.code()).as(edited.output()).isZero();
+      assertThat(host.exec(a, "cat", "/etc/hosts").output()).contains("10.9.9.9 edited");
+      assertThat(Files.readString(Path.of("/etc/hosts"))).isEqualTo(hostsBefore);
       TestHost.Run served =
           host.exec(
               a,
