@@ -168,7 +168,12 @@ public final class TestHost implements AutoCloseable {
       assertThat(leaks).as("objects left on the host").isEmpty();
     }
     if (!garbageExpected) {
-      assertThat(collected).as("what jvs left for gc to collect").isEmpty();
+      // ip_forward is the host's, shared by every root: another root's crashed bridge may leave
+      // its restore to this gc (seen with helpers' roots beside the suite), which is not this
+      // test's leak.
+      assertThat(collected.stream().filter(c -> !c.equals("ip_forward restored")))
+          .as("what jvs left for gc to collect")
+          .isEmpty();
     }
   }
 }
