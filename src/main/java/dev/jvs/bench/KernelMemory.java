@@ -44,6 +44,20 @@ public record KernelMemory(Map<String, Long> meminfo, Map<String, Long> slabs) {
     return new KernelMemory(meminfo, slabs);
   }
 
+  /**
+   * The memory cgroups the kernel holds, dying ones (removed, still pinned by charged pages)
+   * included: /proc/cgroups' num_cgroups of the memory controller; -1 without one.
+   */
+  static int memoryCgroups() {
+    return read("/proc/cgroups")
+        .lines()
+        .map(l -> l.split("\\s+"))
+        .filter(f -> f.length > 2 && f[0].equals("memory"))
+        .mapToInt(f -> Integer.parseInt(f[2]))
+        .findFirst()
+        .orElse(-1);
+  }
+
   /** The meminfo fields' growth since {@code before}, per guest, in FIELDS order. */
   List<Growth> fieldsSince(KernelMemory before, int guests) {
     List<Growth> out = new ArrayList<>();
