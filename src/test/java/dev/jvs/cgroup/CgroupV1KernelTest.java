@@ -111,43 +111,6 @@ class CgroupV1KernelTest {
     assertThat(FS.resolve("unified").resolve(parent).resolve("web1")).doesNotExist();
   }
 
-  /**
-   * An emptied memory cgroup gives back the page cache charged to it before its rmdir: charged
-   * pages would keep it alive, dying, after the rmdir (docs/evaluation.md, density).
-   */
-  @Test
-  void destroyReclaimsThePageCacheChargedToTheEmptiedCgroup() throws Exception {
-    Cgroup cg = driver.create(parent, "reader");
-    Path file = Files.createTempFile(KernelCgroups.diskDir(), "jvs-charges", ".bin");
-    try {
-      // written around the page cache and flushed, then read through it inside the cgroup:
-      // 16 MiB of clean cache charged there
-      Process write =
-          new ProcessBuilder(
-                  "dd", "if=/dev/zero", "of=" + file, "bs=1M", "count=16", "oflag=direct")
-              .redirectErrorStream(true)
-              .start();
-      String out = new String(write.getInputStream().readAllBytes());
-      assertThat(write.waitFor()).as(out).isZero();
-      try (GatedProcess dd = GatedProcess.start("exec dd if=" + file + " of=/dev/null bs=1M")) {
-        cg.addProcess(dd.pid());
-        dd.go();
-        assertThat(dd.waitFor(Duration.ofSeconds(60))).isTrue();
-        assertThat(dd.exitValue()).as(dd.stderr()).isZero();
-      }
-      Path usage = dir("memory", "reader").resolve("memory.usage_in_bytes");
-      assertThat(Long.parseLong(read(usage))).as("charged by the read").isGreaterThan(12L << 20);
-
-      ((V1Cgroup) cg).releaseCharges();
-
-      assertThat(Long.parseLong(read(usage))).as("after force_empty").isLessThan(4L << 20);
-      cg.destroy();
-      assertThat(dir("memory", "reader")).doesNotExist();
-    } finally {
-      Files.deleteIfExists(file);
-    }
-  }
-
   @Test
   void pidsMaxStopsForks() throws Exception {
     Cgroup cg = driver.create(parent, "forker");
