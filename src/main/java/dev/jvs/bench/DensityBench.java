@@ -12,10 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -53,6 +55,7 @@ public final class DensityBench implements PaperExperiment {
     Optional<ServiceTimer> service = ServiceTimer.start(host, progress);
     double[] idleStart = new double[1];
     KernelMemory[] before = new KernelMemory[1];
+    int[] memcgs = {KernelMemory.memoryCgroups()};
     Map<String, Object> up = new LinkedHashMap<>();
     MemoryReport memory =
         new MemoryBench(host, progress)
@@ -62,11 +65,13 @@ public final class DensityBench implements PaperExperiment {
                   progress.accept("timing a start on the idle host");
                   idleStart[0] = medianStartMillis(guests);
                   before[0] = KernelMemory.snapshot();
+                  memcgs[0] = KernelMemory.memoryCgroups();
                 },
                 names -> measureUp(host, names, service, up, progress));
     KernelMemory after = (KernelMemory) up.get("kernel");
     guests.delete(PROBE, false);
     service.ifPresent(ServiceTimer::close);
+    int memcgsAfter = KernelMemory.memoryCgroups();
     return new DensityReport(
         memory,
         (long) up.get("cgroupMemory") / count,
@@ -81,7 +86,10 @@ public final class DensityBench implements PaperExperiment {
         after.slabsSince(before[0], count, 12),
         (int) up.get("mounts"),
         (int) up.get("namespaces"),
-        (int) up.get("cgroupDirs"));
+        (int) up.get("cgroupDirs"),
+        (int) up.get("superblocks"),
+        memcgs[0],
+        memcgsAfter);
   }
 
   /** Everything measured while all guests run, into {@code up} by name. */
@@ -129,6 +137,25 @@ public final class DensityBench implements PaperExperiment {
             .orElse(-1L);
     up.put("mounts", lines(Path.of("/proc/" + init + "/mountinfo")));
     up.put("namespaces", ownNamespaces(init));
+    up.put("superblocks", ownSuperblocks(init));
+  }
+
+  /** Devices (st_dev) mounted in the guest's mount namespace that the host's does not show. */
+  private static int ownSuperblocks(long pid) {
+    try {
+      Set<String> host = devices(Path.of("/proc/self/mountinfo"));
+      Set<String> guest = devices(Path.of("/proc/" + pid + "/mountinfo"));
+      guest.removeAll(host);
+      return guest.size();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static Set<String> devices(Path mountinfo) throws IOException {
+    Set<String> devs = new HashSet<>();
+    Files.readString(mountinfo).lines().forEach(l -> devs.add(l.split(" ")[2]));
+    return devs;
   }
 
   /** v1 memory.kmem.usage_in_bytes, v2 memory.stat's kernel line; -1 when neither is there. */
@@ -337,8 +364,15 @@ public final class DensityBench implements PaperExperiment {
                 : (r.cgroupKernelPerGuest() / 1024) + " KiB per guest"));
     notes.add(
         String.format(
-            "each guest has %d mounts in its mount namespace, %d namespaces of its own and %d cgroup directories (one per hierarchy)",
-            r.mountsPerGuest(), r.namespacesPerGuest(), r.cgroupDirsPerGuest()));
+            "each guest has %d mounts in its mount namespace (%d superblocks of its own), %d namespaces of its own and %d cgroup directories (one per hierarchy)",
+            r.mountsPerGuest(),
+            r.superblocksPerGuest(),
+            r.namespacesPerGuest(),
+            r.cgroupDirsPerGuest()));
+    notes.add(
+        String.format(
+            "memory cgroups on the host (dying ones included): %d before the start, %d after all were deleted",
+            r.memoryCgroupsBefore(), r.memoryCgroupsAfter()));
     if (!Double.isFinite(r.listServiceMillis())) {
       notes.add(
           "jvs list / jvs stat through the service were not timed (not running from the jar with jvs-client beside jvs-init)");

@@ -23,6 +23,12 @@ import java.util.List;
  * @param mountsPerGuest mount points in one guest's mount namespace
  * @param namespacesPerGuest namespaces of one guest's init that differ from the host's
  * @param cgroupDirsPerGuest cgroup directories one guest has (one per v1 hierarchy)
+ * @param superblocksPerGuest file systems mounted in one guest that the host does not have mounted:
+ *     each costs every memory cgroup on the host a shrinker slot
+ * @param memoryCgroupsBefore memory cgroups on the host before the start, dying ones included
+ *     (/proc/cgroups)
+ * @param memoryCgroupsAfter the same once every guest was stopped and deleted: more than before
+ *     means guests left dying memory cgroups behind
  */
 public record DensityReport(
     MemoryReport memory,
@@ -38,7 +44,10 @@ public record DensityReport(
     List<KernelMemory.Growth> slabs,
     int mountsPerGuest,
     int namespacesPerGuest,
-    int cgroupDirsPerGuest) {
+    int cgroupDirsPerGuest,
+    int superblocksPerGuest,
+    int memoryCgroupsBefore,
+    int memoryCgroupsAfter) {
 
   public int guests() {
     return memory.guests();

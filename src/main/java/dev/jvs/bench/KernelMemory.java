@@ -14,8 +14,9 @@ import java.util.Set;
 
 /**
  * Where the kernel's own memory sits: the kernel fields of /proc/meminfo and each slab cache of
- * /proc/slabinfo (objects times object size), in bytes. Two snapshots around starting N guests say
- * what one guest costs the kernel, cache by cache.
+ * /proc/slabinfo (objects in use times object size: not the slabs' capacity, whose free slots left
+ * by an earlier run get filled first and hide what a run allocated), in bytes. Two snapshots around
+ * starting N guests say what one guest costs the kernel, cache by cache.
  */
 public record KernelMemory(Map<String, Long> meminfo, Map<String, Long> slabs) {
   /** The /proc/meminfo fields that hold kernel objects rather than user pages or page cache. */
@@ -38,10 +39,24 @@ public record KernelMemory(Map<String, Long> meminfo, Map<String, Long> slabs) {
     for (String line : slabinfo.lines().skip(2).toList()) {
       String[] f = line.trim().split("\\s+");
       if (f.length > 3) {
-        slabs.merge(f[0], Long.parseLong(f[2]) * Long.parseLong(f[3]), Long::sum);
+        slabs.merge(f[0], Long.parseLong(f[1]) * Long.parseLong(f[3]), Long::sum);
       }
     }
     return new KernelMemory(meminfo, slabs);
+  }
+
+  /**
+   * The memory cgroups the kernel holds, dying ones (removed, still pinned by charged pages)
+   * included: /proc/cgroups' num_cgroups of the memory controller; -1 without one.
+   */
+  static int memoryCgroups() {
+    return read("/proc/cgroups")
+        .lines()
+        .map(l -> l.split("\\s+"))
+        .filter(f -> f.length > 2 && f[0].equals("memory"))
+        .mapToInt(f -> Integer.parseInt(f[2]))
+        .findFirst()
+        .orElse(-1);
   }
 
   /** The meminfo fields' growth since {@code before}, per guest, in FIELDS order. */

@@ -319,7 +319,33 @@ final class V2Cgroup implements Cgroup {
       return;
     }
     killAll(DESTROY_TIMEOUT);
+    releaseCharges();
     CgroupTree.remove(fs, dir);
+  }
+
+  /**
+   * Reclaims what is still charged to the emptied cgroup (memory.reclaim, Linux 5.19), deepest
+   * first, as the v1 driver does with memory.force_empty: charged page cache would keep the cgroup
+   * alive, dying, after its rmdir. Best effort: EAGAIN (less was reclaimable) changes nothing.
+   */
+  void releaseCharges() {
+    reclaim(dir);
+  }
+
+  private void reclaim(Path d) {
+    fs.subdirs(d).forEach(this::reclaim);
+    Path reclaim = d.resolve("memory.reclaim");
+    if (!fs.exists(reclaim)) {
+      return; // an older kernel, or no memory controller here
+    }
+    try {
+      long charged = Long.parseLong(fs.read(d.resolve("memory.current")).strip());
+      if (charged > 0) {
+        fs.write(reclaim, Long.toString(charged));
+      }
+    } catch (CgroupException | NumberFormatException e) {
+      // EAGAIN: not all of it could be reclaimed; the rmdir that follows decides
+    }
   }
 
   @Override

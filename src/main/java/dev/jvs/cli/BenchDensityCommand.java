@@ -63,8 +63,15 @@ final class BenchDensityCommand implements Callable<Integer> {
         "new start (/bin/true): %.1f ms with all up, %.1f ms on the idle host (%.2fx)%n",
         r.loadedStartMillis(), r.idleStartMillis(), r.loadedStartMillis() / r.idleStartMillis());
     out.printf(
-        "per guest: %d mounts, %d namespaces of its own, %d cgroup directories%n",
-        r.mountsPerGuest(), r.namespacesPerGuest(), r.cgroupDirsPerGuest());
+        "per guest: %d mounts (%d superblocks of its own), %d namespaces of its own, %d cgroup"
+            + " directories%n",
+        r.mountsPerGuest(),
+        r.superblocksPerGuest(),
+        r.namespacesPerGuest(),
+        r.cgroupDirsPerGuest());
+    out.printf(
+        "memory cgroups on the host, dying ones included: %d before, %d after all were deleted%n",
+        r.memoryCgroupsBefore(), r.memoryCgroupsAfter());
     out.println("kernel memory per guest (growth of /proc/meminfo fields and slab caches):");
     for (KernelMemory.Growth g : r.kernelFields()) {
       out.printf("  meminfo %-28s %8.1f KiB%n", g.name(), g.bytesPerGuest() / 1024.0);

@@ -12,6 +12,7 @@ import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
 import dev.jvs.runtime.ProcessSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Translates a guest into plans (the jvs front-end's half of docs/architecture.md): the policy of
@@ -269,7 +271,12 @@ public final class GuestPlans {
             // the terminals of enter and exec -t are opened by the monitor (host root): in a
             // user namespace they would belong to no one the guest knows, so to its root
             "newinstance,ptmxmode=0666,mode=0620," + (userNs ? "uid=0,gid=5" : "gid=5")));
-    m.add(Plan.Mount.of("tmpfs", "shm", "/dev/shm", NOSUID_NODEV_NOEXEC, "mode=1777,size=65536k"));
+    // /dev/shm: a directory of /dev's tmpfs (its 64 MiB shared with /dev's few nodes) bound onto
+    // itself nosuid,nodev,noexec, not a tmpfs of its own: every superblock costs each memory
+    // cgroup on the host a shrinker slot (docs/evaluation.md, density)
+    m.add(
+        Plan.Mount.bindInRoot("/dev/shm", "/dev/shm", Plan.Target.STICKY_DIRECTORY)
+            .remountedWith(NOSUID_NODEV_NOEXEC));
     m.add(Plan.Mount.of("mqueue", "mqueue", "/dev/mqueue", NOSUID_NODEV_NOEXEC, ""));
     // The console is a harmless sink; the guest's console output is its init's stdout/stderr,
     // which the monitor copies to $JVS_RUN/guests/NAME/console.log.
@@ -296,7 +303,28 @@ public final class GuestPlans {
   private static List<Plan.Mask> masks() {
     List<Plan.Mask> masks = new ArrayList<>();
     MASKED_FILES.forEach(f -> masks.add(new Plan.Mask(f, false)));
-    MASKED_DIRS.forEach(d -> masks.add(new Plan.Mask(d, true)));
+    masks.addAll(maskedDirs(d -> Files.isDirectory(Path.of(d))));
+    return masks;
+  }
+
+  /**
+   * One empty read-only tmpfs for all masked directories, bound onto the others, instead of one
+   * superblock each. They are kernel directories, so a guest's fresh /proc and /sys have the ones
+   * the host's have ({@code onHost}); the others keep a tmpfs of their own, mounted if present.
+   */
+  static List<Plan.Mask> maskedDirs(Predicate<String> onHost) {
+    List<Plan.Mask> masks = new ArrayList<>();
+    String first = null;
+    for (String d : MASKED_DIRS) {
+      if (!onHost.test(d)) {
+        masks.add(new Plan.Mask(d, true));
+      } else if (first == null) {
+        masks.add(new Plan.Mask(d, true));
+        first = d;
+      } else {
+        masks.add(new Plan.Mask(d, true, first));
+      }
+    }
     return masks;
   }
 

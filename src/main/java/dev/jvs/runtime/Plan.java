@@ -138,17 +138,22 @@ public record Plan(
       boolean readonly)
       implements Root {}
 
-  /** What a mount's target is: made as a directory or an empty file when missing, or neither. */
+  /**
+   * What a mount's target is: made as a directory (mode 0755, or 01777 for a sticky one such as
+   * /dev/shm) or an empty file when missing, or neither.
+   */
   public enum Target {
     DIRECTORY,
+    STICKY_DIRECTORY,
     FILE,
     EXISTING
   }
 
   /**
-   * One mount at container path {@code target}. A bind's {@code source} is a host path; other types
-   * take a name ("proc"). {@code optional}: a target that is not there (a dangling symlink, a /proc
-   * file this kernel lacks) is skipped, not an error.
+   * One mount at container path {@code target}. A bind's {@code source} is a host path, or a
+   * container path when {@code sourceInRoot}; other types take a name ("proc"). {@code optional}: a
+   * target that is not there (a dangling symlink, a /proc file this kernel lacks) is skipped, not
+   * an error.
    *
    * @param remount flags a bind is remounted with (mount(2) ignores them on the first call)
    * @param propagation propagation flags set on the mount afterwards (0: none)
@@ -162,29 +167,58 @@ public record Plan(
       long remount,
       long propagation,
       Target kind,
-      boolean optional) {
+      boolean optional,
+      boolean sourceInRoot) {
     public static Mount of(String type, String source, String target, long flags, String data) {
-      return new Mount(type, source, target, flags, data, 0, 0, Target.DIRECTORY, false);
+      return new Mount(type, source, target, flags, data, 0, 0, Target.DIRECTORY, false, false);
     }
 
     /** A bind of a host path onto {@code target} of the given kind. */
     public static Mount bind(String source, String target, long flags, Target kind) {
-      return new Mount("", source, target, MountFlags.BIND | flags, "", 0, 0, kind, false);
+      return new Mount("", source, target, MountFlags.BIND | flags, "", 0, 0, kind, false, false);
+    }
+
+    /**
+     * A bind of container path {@code source} (resolved inside the root, as the target is) onto
+     * {@code target}: a part of a file system the container already has, with mount flags of its
+     * own and no superblock of its own.
+     */
+    public static Mount bindInRoot(String source, String target, Target kind) {
+      return new Mount("", source, target, MountFlags.BIND, "", 0, 0, kind, false, true);
     }
 
     /** The same mount, skipped when its target is not there. */
     public Mount ifPresent() {
-      return new Mount(type, source, target, flags, data, remount, propagation, kind, true);
+      return new Mount(
+          type, source, target, flags, data, remount, propagation, kind, true, sourceInRoot);
     }
 
     public Mount remountedWith(long remountFlags) {
       return new Mount(
-          type, source, target, flags, data, remountFlags, propagation, kind, optional);
+          type,
+          source,
+          target,
+          flags,
+          data,
+          remountFlags,
+          propagation,
+          kind,
+          optional,
+          sourceInRoot);
     }
 
     public Mount propagated(long propagationFlags) {
       return new Mount(
-          type, source, target, flags, data, remount, propagationFlags, kind, optional);
+          type,
+          source,
+          target,
+          flags,
+          data,
+          remount,
+          propagationFlags,
+          kind,
+          optional,
+          sourceInRoot);
     }
   }
 
@@ -207,8 +241,17 @@ public record Plan(
   /** A symlink at container path {@code path} reading {@code target}. */
   public record Link(String target, String path) {}
 
-  /** A masked path: a directory under an empty read-only tmpfs, a file under /dev/null. */
-  public record Mask(String path, boolean directory) {}
+  /**
+   * A masked path: a directory under an empty read-only tmpfs, a file under /dev/null. A directory
+   * with {@code sharedWith} (the container path of an earlier masked directory, which must be
+   * there) gets a bind of that one's tmpfs instead of a superblock of its own; the bind is not
+   * optional, so a mask never silently goes missing.
+   */
+  public record Mask(String path, boolean directory, String sharedWith) {
+    public Mask(String path, boolean directory) {
+      this(path, directory, null);
+    }
+  }
 
   /** OCI hooks run in the container's namespaces, with the state read from {@code stateFile}. */
   public record Hooks(Path stateFile, List<Hook> createContainer, List<Hook> startContainer) {

@@ -96,7 +96,9 @@ public final class PlanProgram {
     devices(b, p.devices());
     p.sysctls().forEach((k, v) -> b.write("proc/sys/" + k.replace('.', '/'), v));
     for (Plan.Mask m : p.masked()) {
-      if (m.directory()) {
+      if (m.directory() && m.sharedWith() != null) {
+        b.mount(inRoot(m.sharedWith()), inRoot(m.path()), "", MountFlags.BIND, ""); // read-only
+      } else if (m.directory()) {
         b.mountIfPresent("tmpfs", inRoot(m.path()), "tmpfs", MountFlags.RDONLY, "size=0");
       } else {
         b.mountIfPresent("/dev/null", inRoot(m.path()), "", MountFlags.BIND, "");
@@ -237,13 +239,15 @@ public final class PlanProgram {
     String t = inRoot(m.target());
     switch (m.kind()) {
       case DIRECTORY -> b.mkdir(t, 0755);
+      case STICKY_DIRECTORY -> b.mkdir(t, 01777);
       case FILE -> b.touch(t, 0644);
       case EXISTING -> {}
     }
+    String source = m.sourceInRoot() ? inRoot(m.source()) : m.source();
     if (m.optional()) {
-      b.mountIfPresent(m.source(), t, m.type(), m.flags(), m.data());
+      b.mountIfPresent(source, t, m.type(), m.flags(), m.data());
     } else {
-      b.mount(m.source(), t, m.type(), m.flags(), m.data());
+      b.mount(source, t, m.type(), m.flags(), m.data());
     }
     if (m.remount() != 0) {
       b.mount("", t, "", MountFlags.BIND | MountFlags.REMOUNT | m.remount(), "");

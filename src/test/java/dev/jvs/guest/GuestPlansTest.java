@@ -7,6 +7,7 @@ import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Landlock;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Op;
+import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +122,41 @@ class GuestPlansTest {
     assertThat(p.ops())
         .filteredOn(o -> o.name().equals("mount") && !o.optional())
         .noneMatch(o -> o.description().contains("sysrq"));
+  }
+
+  @Test
+  void devShmIsABindOfADirectoryOfDevsTmpfs() {
+    List<String> lines = lines(start(Map.of()));
+    assertThat(lines).noneMatch(l -> l.contains("dev/shm tmpfs"));
+    int mkdir = lines.indexOf("mkdir dev/shm 01777");
+    assertThat(mkdir).isPositive();
+    assertThat(lines.subList(mkdir + 1, mkdir + 3))
+        .containsExactly("mount dev/shm dev/shm  0x1000 ", "mount  dev/shm  0x102e ");
+  }
+
+  @Test
+  void maskedDirectoriesShareTheFirstPresentOnesTmpfs() {
+    assertThat(GuestPlans.maskedDirs(d -> !d.equals("/proc/acpi")))
+        .containsExactly(
+            new Plan.Mask("/proc/acpi", true),
+            new Plan.Mask("/proc/scsi", true),
+            new Plan.Mask("/sys/firmware", true, "/proc/scsi"),
+            new Plan.Mask("/sys/devices/virtual/powercap", true, "/proc/scsi"));
+    assertThat(GuestPlans.maskedDirs(d -> false)).allMatch(m -> m.sharedWith() == null);
+    // compiled: the first present one gets the tmpfs, the rest a bind that may not be skipped
+    List<String> lines = lines(start(Map.of()));
+    String first =
+        GuestPlans.MASKED_DIRS.stream()
+            .filter(d -> Files.isDirectory(Path.of(d)))
+            .findFirst()
+            .get();
+    assertThat(lines).contains("?mount tmpfs " + first.substring(1) + " tmpfs 0x1 size=0");
+    GuestPlans.MASKED_DIRS.stream()
+        .filter(d -> !d.equals(first) && Files.isDirectory(Path.of(d)))
+        .forEach(
+            d ->
+                assertThat(lines)
+                    .contains("mount " + first.substring(1) + " " + d.substring(1) + "  0x1000 "));
   }
 
   @Test

@@ -89,9 +89,20 @@ class RestrictedRootKernelTest {
       String mounts = host.exec(g, "cat", "/proc/self/mounts").output();
       assertThat(mounts)
           .contains("devpts /dev/pts devpts")
-          .contains("shm /dev/shm tmpfs")
           .contains("mqueue /dev/mqueue mqueue")
-          .containsPattern("sysfs /sys sysfs ro,");
+          .containsPattern("sysfs /sys sysfs ro,")
+          // a directory of /dev's tmpfs bound onto itself: no superblock of its own
+          .containsPattern("tmpfs /dev/shm tmpfs rw,nosuid,nodev,noexec");
+      assertThat(host.exec(g, "stat", "-c", "%a", "/dev/shm").output().strip()).isEqualTo("1777");
+      assertThat(host.exec(g, "sh", "-c", "echo x > /dev/shm/f && cat /dev/shm/f").output())
+          .isEqualTo("x\n");
+      // the masked directories share one empty read-only tmpfs, and none can be written
+      for (String masked : GuestPlans.MASKED_DIRS) {
+        if (Files.isDirectory(Path.of(masked))) {
+          assertThat(host.exec(g, "ls", "-A", masked).output()).as(masked).isEmpty();
+          assertThat(host.exec(g, "mkdir", masked + "/x").code()).as(masked).isNotZero();
+        }
+      }
       assertThat(host.exec(g, "sh", "-c", "echo x > /proc/sys/kernel/hostname").code()).isNotZero();
       assertThat(host.exec(g, "touch", "/sys/kernel/x").code()).isNotZero();
       if (Files.exists(Path.of("/proc/timer_list"))) {
