@@ -204,7 +204,10 @@ class BenchPaperQuickIT {
     Run r = run("bench", "paper", "--only", "micro,nosuch", "--out", out.toString());
     assertThat(r.code()).isNotZero();
     assertThat(r.err().strip().lines().toList()).hasSize(1);
-    assertThat(r.err()).contains("nosuch").contains("micro, disk, density");
+    assertThat(r.err())
+        .contains("nosuch")
+        .contains("(there are: micro, disk, ")
+        .contains("density");
     assertThat(out.resolve("micro.csv")).doesNotExist();
   }
 
