@@ -226,6 +226,14 @@ public final class Migration {
           Duration.ofNanos(at[2] - at[1]),
           Duration.ofNanos(at[3] - at[2]),
           Duration.ofNanos(fetched - at[3]));
+    } catch (Checkpoints.AfterResumeFailure e) {
+      throw new JvsException(
+          name
+              + ": migrate to "
+              + peer.base()
+              + ": the guest runs there, but its memory may not all have arrived: "
+              + e.getMessage(),
+          e);
     } catch (RuntimeException e) {
       try {
         peer.call("abort", "DELETE", path, null, Duration.ofSeconds(10));

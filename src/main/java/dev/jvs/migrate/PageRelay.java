@@ -21,8 +21,9 @@ import jdk.net.ExtendedSocketOptions;
  *
  * <p>What the destination's lazy-pages daemon says last, {@code PS_IOV_CLOSE} ("all fetched"), or
  * its hanging up, makes criu kill the tree here. The relay holds either until the migration's
- * outcome is known: {@link #commit()} passes it on; {@link #rollback()} sends criu a command it
- * refuses instead, so that its page server fails and criu resumes the tree here.
+ * outcome is known: {@link #commit()} passes a close on; {@link #rollback()}, or a hang-up without
+ * a close, sends criu a command it refuses instead, so that its page server fails and criu resumes
+ * the tree here.
  */
 final class PageRelay implements AutoCloseable {
   /**
@@ -152,10 +153,15 @@ final class PageRelay implements AutoCloseable {
     }
   }
 
-  /** The daemon's requests to criu, message by message; the last one waits for the outcome. */
+  /**
+   * The daemon's requests to criu, message by message. Its close waits for the outcome; a hang-up
+   * before it (the daemon died, the link failed) means pages are missing there: criu is made to
+   * fail, so that it does not kill the tree here as if all had been fetched.
+   */
   private void requests(Socket client, Socket criu) throws IOException {
     InputStream in = client.getInputStream();
     OutputStream out = criu.getOutputStream();
+    boolean closeSent = false;
     while (true) {
       byte[] m;
       try {
@@ -163,21 +169,23 @@ final class PageRelay implements AutoCloseable {
       } catch (IOException e) {
         m = new byte[0]; // the link failed: as a hang-up
       }
-      int cmd = m.length == MESSAGE ? command(m) : -1;
-      boolean last = m.length < MESSAGE || cmd == PS_IOV_CLOSE || cmd == PS_IOV_FORCE_CLOSE;
-      if (last && !awaitOutcome()) {
+      if (m.length < MESSAGE) {
+        if (closeSent) {
+          criu.shutdownOutput(); // the end after the close, passed on
+        } else if (awaitOutcome()) {
+          refuse(criu); // committed, yet not all fetched
+        }
+        return; // else rollback() made criu fail
+      }
+      int cmd = command(m);
+      if ((cmd == PS_IOV_CLOSE || cmd == PS_IOV_FORCE_CLOSE) && !awaitOutcome()) {
         return; // rollback() made criu fail
       }
       synchronized (criu) {
-        if (m.length == MESSAGE) {
-          out.write(m);
-          out.flush();
-        }
-        if (m.length < MESSAGE) {
-          criu.shutdownOutput(); // the hang-up, passed on
-          return;
-        }
+        out.write(m);
+        out.flush();
       }
+      closeSent |= cmd == PS_IOV_CLOSE || cmd == PS_IOV_FORCE_CLOSE;
     }
   }
 

@@ -2,7 +2,9 @@ package dev.jvs.runtime;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.Cgroup;
+import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.ProcStat;
+import dev.jvs.kernel.Signal;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
@@ -96,6 +98,16 @@ public final class Checkpoints {
     void pagesServed(int port);
   }
 
+  /**
+   * A post-copy dump's failure after its caller's handoff succeeded (the tree runs elsewhere): the
+   * tree here is gone, and some of its memory may not have reached the other copy.
+   */
+  public static final class AfterResumeFailure extends JvsException {
+    AfterResumeFailure(String message) {
+      super(message);
+    }
+  }
+
   /** How long a post-copy dump waits for its caller's answer at the gate. */
   private static final Duration GATE = Duration.ofHours(1);
 
@@ -133,7 +145,12 @@ public final class Checkpoints {
         throw e;
       }
       if (dump.awaitEnd(criu, POST_COPY) != 0) {
-        throw Criu.failure(i.id(), "dump (its page server)", 1, log);
+        // criu resumed the tree here, while it runs there on part of its memory: end this copy
+        Libc.kill((int) s.initPid(), Signal.SIGKILL);
+        throw new AfterResumeFailure(
+            Criu.failure(i.id(), "dump (its page server, after the resume there)", 1, log)
+                    .getMessage()
+                + "; the tree here was killed");
       }
     }
   }
