@@ -36,8 +36,9 @@ public final class PostCopySupport {
 
   private static long pipeMaxSize() {
     try {
-      return Long.parseLong(Files.readString(Path.of("/proc/sys/fs/pipe-max-size")).strip());
-    } catch (IOException | NumberFormatException e) {
+      // by lines: Files.readString of this file returns its first byte only (JDK 25)
+      return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).getFirst());
+    } catch (IOException | RuntimeException e) {
       return 0;
     }
   }
