@@ -184,6 +184,69 @@ class MigrateIT {
   }
 
   /**
+   * Post-copy past the gate: the destination's restore fails (a guest of that name appeared there
+   * while the files were on their way), so the source's relay makes criu's page server fail, criu
+   * resumes the guest, and jvs removes the network lock criu leaves on that path.
+   */
+  @Test
+  void aRestoreFailingThereAfterTheGateResumesTheGuestAtTheSourceUnlocked() throws Exception {
+    Optional<String> noPostCopy = PostCopySupport.missing();
+    Assumptions.assumeTrue(
+        noPostCopy.isEmpty(), () -> "post-copy cannot work on this host: " + noPostCopy.get());
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost();
+        HostPair pair = pair(ha, hb)) {
+      GuestName g = countingGuest(ha, "mig4");
+      Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
+      ha.exec(g, "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=64");
+      awaitAtLeast(counterA, 5);
+      pair.a().startService();
+      pair.b().startService();
+      String token = trust(pair);
+      Path arriving = hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
+      Thread planter =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      awaitFile(arriving);
+                      hb.guests().build(g, "busybox");
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      HostPair.Result r =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  token,
+                  "--fingerprint",
+                  pair.b().fingerprint(),
+                  "--post-copy");
+      planter.join();
+
+      assertThat(r.code()).as(r.out()).isNotZero();
+      assertThat(r.err().strip().lines())
+          .last()
+          .asString()
+          .contains("restore")
+          .contains("the guest runs here again");
+      GuestStatus status = ha.guests().status(g);
+      assertThat(status.state()).isEqualTo(GuestStatus.State.RUNNING);
+      countsOnFromMemory(counterA, "at the source, resumed after the gate");
+      HostPair.Result rules =
+          pair.a().sh("nsenter -t " + status.initPid() + " -n iptables -S; true");
+      assertThat(rules.out()).as("criu's network lock removed").doesNotContain("CRIU");
+      hb.guests().delete(g, true);
+      ha.guests().stop(g, Duration.ofSeconds(10));
+    }
+  }
+
+  /**
    * A guest with a 256 MiB file in its private layer, so that the transfer takes a while; {@code
    * failure} strikes once its first bytes are unpacked at the destination.
    */
