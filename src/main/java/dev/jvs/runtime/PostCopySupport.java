@@ -1,5 +1,6 @@
 package dev.jvs.runtime;
 
+import dev.jvs.kernel.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,8 @@ public final class PostCopySupport {
 
   private static long pipeMaxSize() {
     try {
-      // by lines: Files.readString of this file returns its first byte only (JDK 25)
-      return Long.parseLong(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).getFirst());
-    } catch (IOException | RuntimeException e) {
+      return Sysctl.readLong(Path.of("/proc/sys/fs/pipe-max-size"));
+    } catch (IOException e) {
       return 0;
     }
   }
