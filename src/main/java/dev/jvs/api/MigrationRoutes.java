@@ -7,7 +7,10 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.migrate.IncomingMigrations;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -86,7 +89,7 @@ final class MigrationRoutes extends Handler.Wrapper {
         body = Map.of("received", parts[2]);
       } else if (parts.length == 3 && parts[2].equals("restore") && method.equals("POST")) {
         GuestName name = ApiRoutes.name(parts[1]);
-        GuestStatus s = incoming.restore(name);
+        GuestStatus s = incoming.restore(name, pages(request));
         status = 200;
         body = GuestJson.status(s);
       } else {
@@ -110,6 +113,46 @@ final class MigrationRoutes extends Handler.Wrapper {
     response.getHeaders().put("Content-Type", Reply.JSON);
     Content.Sink.write(response, true, JsonBody.MAPPER.writeValueAsString(body) + "\n", callback);
     return true;
+  }
+
+  /**
+   * A post-copy restore's page relay, {"pages": "ADDRESS:PORT"}: on the host that made this call,
+   * so that a client can make this host connect nowhere else.
+   */
+  private static Optional<InetSocketAddress> pages(Request request) throws IOException {
+    byte[] body = small(request);
+    if (body.length == 0) {
+      return Optional.empty();
+    }
+    String pages = JsonBody.MAPPER.readTree(body).path("pages").asText("");
+    if (pages.isEmpty()) {
+      return Optional.empty();
+    }
+    int colon = pages.lastIndexOf(':');
+    int port;
+    try {
+      port = colon < 0 ? -1 : Integer.parseInt(pages.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new ApiException(400, "pages: expected ADDRESS:PORT, got '" + pages + "'");
+    }
+    String caller = Request.getRemoteAddr(request);
+    InetAddress host = literal(pages.substring(0, colon), "pages: " + pages);
+    if (!host.equals(literal(caller, "pages: the caller's address " + caller))) {
+      throw new ApiException(403, "pages: " + pages + " is not on the caller's address " + caller);
+    }
+    return Optional.of(new InetSocketAddress(host, port));
+  }
+
+  /** An IP address as written: no name is looked up. */
+  private static InetAddress literal(String address, String what) {
+    try {
+      return InetAddress.ofLiteral(address.replaceAll("^\\[|\\]$", ""));
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, what + ": not an IP address");
+    }
   }
 
   private static byte[] small(Request request) throws IOException {

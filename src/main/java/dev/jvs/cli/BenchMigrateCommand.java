@@ -2,6 +2,8 @@ package dev.jvs.cli;
 
 import dev.jvs.migrate.MigrationBench;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,9 +16,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Migrate a guest holding a working set between two jvs hosts on this machine.",
       "Two services, each in a network namespace of its own linked by a veth pair; a busybox"
-          + " guest whose process holds --mib MiB moves with jvs migrate (total time and"
-          + " 'downtime: N ms', freeze to resume), then back by stop-copy-restart (stop, copy"
-          + " the private layer, start, rebuild the working set). Needs root and criu."
+          + " guest whose process holds --mib MiB moves with jvs migrate, post-copy a to b and"
+          + " --stop-copy back (total time and 'downtime: N ms', freeze to resume, of each), then"
+          + " a to b by stop-copy-restart (stop, copy the private layer, start, rebuild the"
+          + " working set). Needs root and criu."
     })
 final class BenchMigrateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -38,21 +41,33 @@ final class BenchMigrateCommand implements Callable<Integer> {
             .measure(
                 Runtime.initBinary(System.getenv()), size, BenchCommand.progress(spec, "bench: "));
     PrintWriter out = spec.commandLine().getOut();
+    MigrationBench.Migrated post = f.postCopy();
+    MigrationBench.Migrated stop = f.stopCopy();
     out.printf(
-        "working set: %d MiB asked, %d MiB in the guest's memory cgroup; checkpoint images %d MiB%n",
-        size, f.workingSetBytes() >> 20, f.imagesBytes() >> 20);
-    out.printf("%-24s %10s %18s%n", "", "migrate", "stop-copy-restart");
-    out.printf("%-24s %10d %18d%n", "total (ms)", f.migrateTotal(), f.stopCopyRestart());
+        "working set: %d MiB asked, %d MiB in the guest's memory cgroup; images sent: post-copy"
+            + " %d KiB, stop-copy %d MiB%n",
+        size, f.workingSetBytes() >> 20, post.imagesBytes() >> 10, stop.imagesBytes() >> 20);
+    out.printf("%-24s %10s %10s %18s%n", "", "post-copy", "stop-copy", "stop-copy-restart");
     out.printf(
-        "%-24s %10d %18d%n", "guest unavailable (ms)", f.migrateDowntime(), f.stopCopyRestart());
-    out.printf("%-24s %10s %18s%n", "working set kept", "yes", "no (rebuilt)");
+        "%-24s %10d %10d %18d%n", "total (ms)", post.total(), stop.total(), f.stopCopyRestart());
     out.printf(
-        "migrate: dump %d ms, transfer %d ms, restore %d ms%n",
-        f.dump(), f.transfer(), f.restore());
+        "%-24s %10d %10d %18d%n",
+        "downtime (ms)", post.downtime(), stop.downtime(), f.stopCopyRestart());
+    out.printf("%-24s %10s %10s %18s%n", "working set kept", "yes", "yes", "no (rebuilt)");
+    for (var m : List.of(Map.entry("post-copy", post), Map.entry("stop-copy", stop))) {
+      out.printf(
+          "%s: dump %d ms, transfer %d ms, restore %d ms, memory after resume %d ms%n",
+          m.getKey(),
+          m.getValue().dump(),
+          m.getValue().transfer(),
+          m.getValue().restore(),
+          m.getValue().memoryAfterResume());
+    }
     out.printf(
         "stop-copy-restart: stop %d ms, copy %d ms, start %d ms, working set rebuilt %d ms%n",
         f.stop(), f.copy(), f.start(), f.rebuild());
-    out.printf("downtime: %d ms%n", f.migrateDowntime());
+    out.printf("downtime: %d ms (post-copy)%n", post.downtime());
+    out.printf("downtime: %d ms (stop-copy)%n", stop.downtime());
     out.flush();
     return 0;
   }

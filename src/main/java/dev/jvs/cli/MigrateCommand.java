@@ -2,12 +2,14 @@ package dev.jvs.cli;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.migrate.Migration;
+import dev.jvs.runtime.PostCopySupport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -20,8 +22,9 @@ import picocli.CommandLine.Spec;
     name = "migrate",
     description = {
       "Move a running guest to another jvs host through its REST API (docs/migration.md):",
-      "checkpoint here, private layer and images sent, restored there, then deleted here.",
-      "On any failure the guest runs here again."
+      "post-copy by default (dumped without its memory, restored there, its memory fetched from"
+          + " here after the resume), or --stop-copy (memory dumped and sent before the restore);"
+          + " then deleted here. On any failure before it runs there the guest runs here again."
     })
 final class MigrateCommand extends Verb implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -64,9 +67,26 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
       description = "an upload that makes no progress this long fails (default: ${DEFAULT-VALUE})")
   int stallSeconds;
 
+  @ArgGroup(exclusive = true)
+  Copy copy;
+
+  static final class Copy {
+    @Option(
+        names = "--stop-copy",
+        description = "send the memory with the images before the restore (downtime grows with it)")
+    boolean stop;
+
+    @Option(
+        names = "--post-copy",
+        description =
+            "the destination fetches the memory after the resume (the default where it works)")
+    boolean post;
+  }
+
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    Migration.Mode mode = mode(err);
     Migration.Timing t =
         new Migration(
                 guests(),
@@ -74,6 +94,7 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
                 token(),
                 fingerprint.strip(),
                 Duration.ofSeconds(Math.max(1, stallSeconds)),
+                mode,
                 line -> {
                   err.println(name + ": " + line);
                   err.flush();
@@ -81,16 +102,39 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
             .migrate(name(name));
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "%s: running on %s: total %d ms (dump %d, transfer %d, restore %d)%ndowntime: %d ms%n",
+        "%s: running on %s (%s): total %d ms (dump %d, transfer %d, restore %d, memory after"
+            + " resume %d)%ndowntime: %d ms%n",
         name,
         to,
+        t.mode() == Migration.Mode.POST_COPY ? "post-copy" : "stop-copy",
         t.total().toMillis(),
         t.dump().toMillis(),
         t.transfer().toMillis(),
         t.restore().toMillis(),
+        t.memoryAfterResume().toMillis(),
         t.downtime().toMillis());
     out.flush();
     return 0;
+  }
+
+  /**
+   * Post-copy unless asked otherwise or it cannot work here (then stop-copy, saying why): there is
+   * no pre-copy (no dirty-memory tracking on the hosts jvs has met).
+   */
+  private Migration.Mode mode(PrintWriter err) {
+    if (copy != null && copy.stop) {
+      return Migration.Mode.STOP_COPY;
+    }
+    Optional<String> missing = PostCopySupport.missing();
+    if (missing.isEmpty()) {
+      return Migration.Mode.POST_COPY;
+    }
+    if (copy != null && copy.post) {
+      throw new JvsException(name + ": --post-copy cannot work on this host: " + missing.get());
+    }
+    err.println(name + ": post-copy cannot work on this host (" + missing.get() + "): stop-copy");
+    err.flush();
+    return Migration.Mode.STOP_COPY;
   }
 
   private URI destination() {

@@ -14,6 +14,7 @@ import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,8 +80,49 @@ final class GuestCheckpoints {
         file -> tar(name, List.of("-caf", file.toString(), "-C", images.toString(), ".")));
   }
 
+  /**
+   * Post-copy (docs/migration.md): dumps the running guest into its images without its memory and
+   * hands it over ({@link Checkpoints#dumpLazily}); returns once its memory went elsewhere and the
+   * guest is stopped here. On failure it runs here on.
+   */
+  void checkpointLazily(
+      GuestName name, GuestConfig config, InstanceState state, Checkpoints.Handoff handoff) {
+    requireSupported(name, config);
+    Path images = images(name);
+    checkpoints.dumpLazily(
+        runs.instance(name),
+        state,
+        images,
+        new Checkpoints.Handoff() {
+          @Override
+          public void imagesWritten() {
+            recordAddress(name, config, images);
+            handoff.imagesWritten();
+          }
+
+          @Override
+          public void pagesServed(int port) {
+            handoff.pagesServed(port);
+          }
+        });
+    // criu killed the tree once its memory was fetched; its monitor records the end
+    runs.stop(name, config, MONITOR_EXIT, () -> {});
+  }
+
   /** Restores the stopped guest from its images, or from {@code archive} unpacked into them. */
   InstanceState restore(GuestName name, GuestConfig config, Optional<Path> archive) {
+    return restore(name, config, archive, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code lazyPages} a post-copy restore whose memory comes from the source's page
+   * server at that address.
+   */
+  InstanceState restore(
+      GuestName name,
+      GuestConfig config,
+      Optional<Path> archive,
+      Optional<InetSocketAddress> lazyPages) {
     requireSupported(name, config);
     Path images = images(name);
     if (archive.isPresent()) {
@@ -123,7 +165,8 @@ final class GuestCheckpoints {
               GuestResources.limits(config.resources()),
               CgroupTuning.none(),
               run.resolve(StateStore.CONSOLE_LOG),
-              new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)));
+              new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
+              lazyPages);
       try {
         network.completeRestore(name.value(), net, state.initPid());
       } catch (RuntimeException e) {

@@ -21,12 +21,14 @@ import dev.jvs.launch.Launcher;
 import dev.jvs.launch.Monitor;
 import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
+import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
 import dev.jvs.runtime.LaunchFailure;
 import dev.jvs.runtime.Run;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -482,8 +484,36 @@ public final class Guests {
         });
   }
 
+  /**
+   * Post-copy (docs/migration.md): dumps the running guest without its memory and hands it over to
+   * {@code handoff}; returns once its memory was fetched elsewhere and the guest is stopped here.
+   * On failure the guest runs here on.
+   */
+  public void checkpointLazily(GuestName name, Checkpoints.Handoff handoff) {
+    named(
+        name,
+        () -> {
+          try (FileLock lock = lock(name)) {
+            requireExists(name);
+            InstanceState state =
+                reconcile(name).orElseThrow(() -> new JvsException(name + ": not running"));
+            checkpoints.checkpointLazily(name, files.config(name), state, handoff);
+          }
+          return null;
+        });
+  }
+
   /** Restores a stopped guest from its last checkpoint, or from {@code archive}. */
   public void restore(GuestName name, Optional<Path> archive) {
+    restore(name, archive, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code lazyPages} a post-copy restore, the memory fetched from the source's page
+   * server at that address while the guest runs.
+   */
+  public void restore(
+      GuestName name, Optional<Path> archive, Optional<InetSocketAddress> lazyPages) {
     named(
         name,
         () -> {
@@ -492,7 +522,7 @@ public final class Guests {
             if (reconcile(name).isPresent()) {
               throw new JvsException(name + ": already running");
             }
-            return checkpoints.restore(name, files.config(name), archive);
+            return checkpoints.restore(name, files.config(name), archive, lazyPages);
           }
         });
   }

@@ -13,6 +13,7 @@ import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -88,6 +89,14 @@ public final class IncomingMigrations {
    * gone again and the failure says why. Returns its status, running.
    */
   public GuestStatus restore(GuestName name) {
+    return restore(name, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code pages} a post-copy restore: the images hold no memory, which a criu
+   * lazy-pages daemon here fetches from the source's page relay at that address.
+   */
+  public GuestStatus restore(GuestName name, Optional<InetSocketAddress> pages) {
     Path dir = begun(name);
     Path files = dir.resolve(FILES);
     String template;
@@ -120,7 +129,7 @@ public final class IncomingMigrations {
           guest.resolve(ConfigFile.FILE_NAME),
           StandardCopyOption.REPLACE_EXISTING);
       guests.config(name); // the source's config must parse here
-      guests.restore(name, Optional.empty());
+      guests.restore(name, Optional.empty(), pages);
       Trees.deleteIfExists(dir);
       return guests.status(name);
     } catch (IOException | RuntimeException e) {

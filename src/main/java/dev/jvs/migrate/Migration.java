@@ -7,8 +7,11 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +22,31 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The source's side of `jvs migrate` (docs/migration.md), stop-copy: the guest is checkpointed
- * (frozen and dumped, its processes gone), its private layer and images stream to the destination's
- * API, which restores it; only once the destination answers that the guest runs there is it deleted
- * here. Any failure after the dump restores it here from the same images, and the destination drops
- * what it staged: the guest runs on exactly one host, unless the link breaks after the destination
- * restored it and before its answer arrived (then the source, not knowing, resumes its copy too;
- * docs/migration.md says so).
+ * The source's side of `jvs migrate` (docs/migration.md).
+ *
+ * <p>Post-copy (the default): the guest is dumped without its memory and stays frozen here; its
+ * private layer and images stream to the destination's API, which restores it with its memory
+ * fetched on demand from criu's page server here, through a {@link PageRelay} on the link; once all
+ * of it was fetched criu kills the tree here and the guest is deleted. A failure before the
+ * destination answers that the guest runs undoes the dump: the guest runs on here.
+ *
+ * <p>Stop-copy: the guest is checkpointed (frozen and dumped, memory and all, its processes gone),
+ * and its private layer and images stream to the destination, which restores it; any failure after
+ * the dump restores it here from the same images.
+ *
+ * <p>Either way the destination drops what it staged on failure, and the guest is deleted here only
+ * once the destination answers that it runs there; the link breaking after the destination restored
+ * it and before its answer arrived is the one window left (docs/migration.md).
  */
 public final class Migration {
+  /** How the memory moves. */
+  public enum Mode {
+    /** Dumped with the rest, sent before the restore: downtime grows with the memory. */
+    STOP_COPY,
+    /** Fetched by the destination after the resume (criu lazy pages): downtime without it. */
+    POST_COPY
+  }
+
   /** criu's own deadline is 120 s by default: the destination's restore answers within it. */
   private static final Duration RESTORE_ANSWER = Duration.ofSeconds(300);
 
@@ -36,6 +55,7 @@ public final class Migration {
 
   private final Guests guests;
   private final PeerClient peer;
+  private final Mode mode;
   private final Consumer<String> progress;
 
   /**
@@ -50,15 +70,26 @@ public final class Migration {
       String token,
       String fingerprint,
       Duration stall,
+      Mode mode,
       Consumer<String> progress) {
     this.guests = guests;
     this.peer = new PeerClient(to, token, fingerprint, stall);
+    this.mode = mode;
     this.progress = progress;
   }
 
-  /** What a migration took: all of it, and freeze to resume (from before the dump to "running"). */
+  /**
+   * What a migration took: all of it, freeze to resume (from before the dump to "running" there),
+   * its steps, and with post-copy how long the memory took to follow after the resume.
+   */
   public record Timing(
-      Duration total, Duration downtime, Duration dump, Duration transfer, Duration restore) {}
+      Mode mode,
+      Duration total,
+      Duration downtime,
+      Duration dump,
+      Duration transfer,
+      Duration restore,
+      Duration memoryAfterResume) {}
 
   /** Migrates the running guest {@code name}; on failure it runs here (again) and this says why. */
   public Timing migrate(GuestName name) {
@@ -75,6 +106,9 @@ public final class Migration {
     }
     GuestConfig config = guests.config(name);
     String path = "/1.0/migrations/" + name.value();
+    if (mode == Mode.POST_COPY) {
+      return postCopy(name, config, path, start);
+    }
     boolean dumped = false;
     try {
       JsonNode began =
@@ -106,13 +140,117 @@ public final class Migration {
       long resumed = System.nanoTime();
       guests.delete(name, false);
       return new Timing(
+          mode,
           Duration.ofNanos(resumed - start),
           Duration.ofNanos(resumed - freeze),
           Duration.ofNanos(afterDump - freeze),
           Duration.ofNanos(afterSend - afterDump),
-          Duration.ofNanos(resumed - afterSend));
+          Duration.ofNanos(resumed - afterSend),
+          Duration.ZERO);
     } catch (RuntimeException e) {
       throw rolledBack(name, path, dumped, e);
+    }
+  }
+
+  /**
+   * Post-copy: the dump waits, frozen, while its images go; the destination restores and fetches
+   * the memory through the relay. Every failure leaves the guest running here.
+   */
+  private Timing postCopy(GuestName name, GuestConfig config, String path, long start) {
+    long[] at = new long[4]; // freeze, images written, sent, resumed there
+    PageRelay[] relay = new PageRelay[1];
+    boolean[] frozen = new boolean[1];
+    try {
+      JsonNode began =
+          peer.call(
+              "begin",
+              "POST",
+              "/1.0/migrations",
+              Map.of("name", name.value(), "template", config.template()),
+              SMALL_CALL);
+      if (!began.path("template").asBoolean(false)) {
+        progress.accept("sending template " + config.template() + " (the destination lacks it)");
+        send("template", path + "/template", guests.dirs().templates(), config.template());
+      }
+      InetAddress local = Link.localAddressToward(peer.base());
+      InetAddress remote = Link.address(peer.base());
+      at[0] = System.nanoTime();
+      guests.checkpointLazily(
+          name,
+          new Checkpoints.Handoff() {
+            @Override
+            public void imagesWritten() {
+              frozen[0] = true;
+              at[1] = System.nanoTime();
+              progress.accept(
+                  "dumped all but the memory in " + millis(at[1] - at[0]) + " ms; sending");
+              send(
+                  "files",
+                  path + "/files",
+                  guests.dirs().guest(name),
+                  ConfigFile.FILE_NAME,
+                  "upper",
+                  "checkpoint");
+              at[2] = System.nanoTime();
+              progress.accept("sent in " + millis(at[2] - at[1]) + " ms; restoring there");
+            }
+
+            @Override
+            public void pagesServed(int port) {
+              relay[0] = PageRelay.open(local, remote, port);
+              try {
+                InetSocketAddress pages = relay[0].address();
+                peer.call(
+                    "restore",
+                    "POST",
+                    path + "/restore",
+                    Map.of("pages", pages.getAddress().getHostAddress() + ":" + pages.getPort()),
+                    RESTORE_ANSWER);
+              } catch (RuntimeException e) {
+                relay[0].rollback();
+                throw e;
+              }
+              at[3] = System.nanoTime();
+              relay[0].commit();
+              progress.accept(
+                  "running there after " + millis(at[3] - at[0]) + " ms; its memory follows");
+            }
+          });
+      long fetched = System.nanoTime();
+      guests.delete(name, false);
+      return new Timing(
+          mode,
+          Duration.ofNanos(fetched - start),
+          Duration.ofNanos(at[3] - at[0]),
+          Duration.ofNanos(at[1] - at[0]),
+          Duration.ofNanos(at[2] - at[1]),
+          Duration.ofNanos(at[3] - at[2]),
+          Duration.ofNanos(fetched - at[3]));
+    } catch (Checkpoints.AfterResumeFailure e) {
+      throw new JvsException(
+          name
+              + ": migrate to "
+              + peer.base()
+              + ": the guest runs there, but its memory may not all have arrived: "
+              + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      try {
+        peer.call("abort", "DELETE", path, null, Duration.ofSeconds(10));
+      } catch (RuntimeException ignored) {
+        // gone or cut off: the destination drops its staging itself
+      }
+      String why = name + ": migrate to " + peer.base() + ": " + e.getMessage();
+      throw new JvsException(
+          why
+              + (frozen[0]
+                  ? " (the guest runs here again: its dump was undone)"
+                  : " (the guest kept running here)"),
+          e);
+    } finally {
+      if (relay[0] != null) {
+        relay[0].close();
+      }
     }
   }
 

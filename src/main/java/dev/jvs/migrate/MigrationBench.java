@@ -22,27 +22,36 @@ import java.util.regex.Pattern;
 
 /**
  * `jvs bench migrate`: a busybox guest holding a working set of N MiB in one process's memory moves
- * between the two hosts of a {@link HostPair} with `jvs migrate` (checkpoint, transfer, restore:
- * the memory comes along), then back the old way, stop-copy-restart: stopped, its private layer
- * copied over the same link, started there and its working set rebuilt (the memory is lost).
+ * between the two hosts of a {@link HostPair} with `jvs migrate`, post-copy a to b (the memory
+ * fetched after the resume), stop-copy back (checkpoint, transfer, restore: the memory comes along
+ * before the resume), then the old way a to b, stop-copy-restart: stopped, its private layer copied
+ * over the same link, started there and its working set rebuilt (the memory is lost).
  */
 public final class MigrationBench {
   private static final GuestName GUEST = GuestName.of("mover");
   private static final Pattern TOTAL =
-      Pattern.compile("total (\\d+) ms \\(dump (\\d+), transfer (\\d+), restore (\\d+)\\)");
+      Pattern.compile(
+          "total (\\d+) ms \\(dump (\\d+), transfer (\\d+), restore (\\d+), memory after"
+              + " resume (\\d+)\\)");
   private static final Pattern DOWNTIME = Pattern.compile("downtime: (\\d+) ms");
   private static final int COPY_PORT = 9000;
   private static final Duration PATIENCE = Duration.ofSeconds(600);
 
-  /** What one run measured, in milliseconds. */
-  public record Figures(
-      long workingSetBytes,
-      long imagesBytes,
-      long migrateTotal,
-      long migrateDowntime,
+  /** What one `jvs migrate` printed, in milliseconds, and the size of its images there. */
+  public record Migrated(
+      long total,
+      long downtime,
       long dump,
       long transfer,
       long restore,
+      long memoryAfterResume,
+      long imagesBytes) {}
+
+  /** What one run measured, in milliseconds. */
+  public record Figures(
+      long workingSetBytes,
+      Migrated postCopy,
+      Migrated stopCopy,
       long stop,
       long copy,
       long start,
@@ -72,9 +81,8 @@ public final class MigrationBench {
       progress.accept("starting two services, each in its own network namespace");
       pair.a().startService();
       pair.b().startService();
-      HostPair.Result trusted = pair.b().jvs("trust", "add", "bench");
-      require(trusted, "trust add");
-      String token = trusted.out().strip();
+      String tokenB = trust(pair.b());
+      String tokenA = trust(pair.a());
 
       progress.accept("guest with a " + mib + " MiB working set on host a");
       Guests ga = a.guests();
@@ -84,63 +92,79 @@ public final class MigrationBench {
       long workingSet = startHog(a, mib);
       progress.accept("working set: " + workingSet / (1 << 20) + " MiB (guest's memory cgroup)");
 
-      progress.accept("jvs migrate a -> b");
-      HostPair.Result moved =
-          pair.a()
-              .jvs(
-                  "migrate",
-                  GUEST.value(),
-                  "--to",
-                  pair.b().url(),
-                  "--token",
-                  token,
-                  "--fingerprint",
-                  pair.b().fingerprint());
-      require(moved, "migrate");
-      Matcher total = TOTAL.matcher(moved.out());
-      Matcher down = DOWNTIME.matcher(moved.out());
-      if (!total.find() || !down.find()) {
-        throw new JvsException("bench migrate: unexpected output: " + moved.out().strip());
-      }
-      long images = size(b.dirs().guest(GUEST).resolve("checkpoint"));
-      if (b.guests().status(GUEST).state() != GuestStatus.State.RUNNING) {
-        throw new JvsException("bench migrate: the guest does not run on host b");
-      }
+      progress.accept("jvs migrate a -> b (post-copy)");
+      Migrated post = migrate(pair.a(), pair.b(), tokenB, b, false);
+      progress.accept("jvs migrate --stop-copy b -> a");
+      Migrated stopCopy = migrate(pair.b(), pair.a(), tokenA, a, true);
 
-      progress.accept("stop-copy-restart b -> a");
+      progress.accept("stop-copy-restart a -> b");
       long t0 = System.nanoTime();
-      b.guests().stop(GUEST, Duration.ofSeconds(10));
+      ga.stop(GUEST, Duration.ofSeconds(10));
       long t1 = System.nanoTime();
-      Path landing = a.scratch().resolve("landing");
-      copyLayer(pair, b.dirs().guest(GUEST), landing);
+      Path landing = b.scratch().resolve("landing");
+      copyLayer(pair.a(), pair.b(), a.dirs().guest(GUEST), landing);
       long t2 = System.nanoTime();
-      ga.build(GUEST, "busybox");
-      Path upper = a.dirs().guest(GUEST).resolve("upper");
+      Guests gb = b.guests();
+      gb.build(GUEST, "busybox");
+      Path upper = b.dirs().guest(GUEST).resolve("upper");
       Files.delete(upper);
       Files.move(landing.resolve("upper"), upper);
-      ga.start(GUEST, List.of(), Guests.Attach.DETACHED);
+      gb.start(GUEST, List.of(), Guests.Attach.DETACHED);
       long t3 = System.nanoTime();
-      startHog(a, mib);
+      startHog(b, mib);
       long t4 = System.nanoTime();
       Trees.deleteIfExists(landing);
       return new Figures(
-          workingSet,
-          images,
-          Long.parseLong(total.group(1)),
-          Long.parseLong(down.group(1)),
-          Long.parseLong(total.group(2)),
-          Long.parseLong(total.group(3)),
-          Long.parseLong(total.group(4)),
-          ms(t1 - t0),
-          ms(t2 - t1),
-          ms(t3 - t2),
-          ms(t4 - t3));
+          workingSet, post, stopCopy, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
     } catch (IOException e) {
       throw new UncheckedIOException("bench migrate: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JvsException("bench migrate: interrupted");
     }
+  }
+
+  /** A token {@code side} trusts, as its admin would make one. */
+  private static String trust(HostPair.Side side) {
+    HostPair.Result trusted = side.jvs("trust", "add", "bench");
+    require(trusted, "trust add");
+    return trusted.out().strip();
+  }
+
+  /** `jvs migrate` of the guest from one side to the other, which must then run it. */
+  private static Migrated migrate(
+      HostPair.Side from, HostPair.Side to, String token, BenchHost there, boolean stopCopy)
+      throws IOException {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "migrate",
+                GUEST.value(),
+                "--to",
+                to.url(),
+                "--token",
+                token,
+                "--fingerprint",
+                to.fingerprint()));
+    args.add(stopCopy ? "--stop-copy" : "--post-copy");
+    HostPair.Result moved = from.jvs(args.toArray(String[]::new));
+    require(moved, "migrate" + (stopCopy ? " --stop-copy" : ""));
+    Matcher total = TOTAL.matcher(moved.out());
+    Matcher down = DOWNTIME.matcher(moved.out());
+    if (!total.find() || !down.find()) {
+      throw new JvsException("bench migrate: unexpected output: " + moved.out().strip());
+    }
+    if (there.guests().status(GUEST).state() != GuestStatus.State.RUNNING) {
+      throw new JvsException("bench migrate: the guest does not run on host " + to.netns());
+    }
+    return new Migrated(
+        Long.parseLong(total.group(1)),
+        Long.parseLong(down.group(1)),
+        Long.parseLong(total.group(2)),
+        Long.parseLong(total.group(3)),
+        Long.parseLong(total.group(4)),
+        Long.parseLong(total.group(5)),
+        size(there.dirs().guest(GUEST).resolve("checkpoint")));
   }
 
   /**
@@ -182,13 +206,13 @@ public final class MigrationBench {
   }
 
   /** The private layer over the link as a plain copy goes: tar to a TCP socket, nc into tar. */
-  private static void copyLayer(HostPair pair, Path guestDir, Path landing)
+  private static void copyLayer(HostPair.Side from, HostPair.Side to, Path guestDir, Path landing)
       throws IOException, InterruptedException {
     Files.createDirectories(landing);
     Process listener =
         new ProcessBuilder(
                 "nsenter",
-                "--net=/run/netns/" + pair.a().netns(),
+                "--net=/run/netns/" + to.netns(),
                 "--",
                 "sh",
                 "-c",
@@ -202,15 +226,14 @@ public final class MigrationBench {
     try {
       Thread.sleep(200); // the listener binds
       HostPair.Result sent =
-          pair.b()
-              .sh(
-                  "tar -c --numeric-owner --xattrs --xattrs-include='trusted.*' -C "
-                      + guestDir
-                      + " upper | bash -c 'cat > /dev/tcp/"
-                      + pair.a().address()
-                      + "/"
-                      + COPY_PORT
-                      + "'");
+          from.sh(
+              "tar -c --numeric-owner --xattrs --xattrs-include='trusted.*' -C "
+                  + guestDir
+                  + " upper | bash -c 'cat > /dev/tcp/"
+                  + to.address()
+                  + "/"
+                  + COPY_PORT
+                  + "'");
       require(sent, "copy of the private layer");
       if (!listener.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS) || listener.exitValue() != 0) {
         throw new JvsException("bench migrate: the copy's receiving end failed");

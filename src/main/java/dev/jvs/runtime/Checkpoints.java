@@ -2,7 +2,9 @@ package dev.jvs.runtime;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.cgroup.Cgroup;
+import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.ProcStat;
+import dev.jvs.kernel.Signal;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
@@ -10,10 +12,12 @@ import java.io.OutputStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +73,89 @@ public final class Checkpoints {
     Criu criu = Criu.find(i.id());
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
+    List<String> args = dumpArguments(s, images, stdio);
+    if (leaveRunning) {
+      args.add("--leave-running");
+    }
+    args.addAll(criuOptions);
+    criu.run(i.id(), "dump", args, images.resolve(DUMP_LOG));
+    writeMeta(images, s, stdio);
+  }
+
+  /**
+   * What a post-copy dump's caller does at its two moments (docs/migration.md). Neither may leave
+   * anything half done: a throw is the caller's failure, and the tree runs here again.
+   */
+  public interface Handoff {
+    /** The images, all but the memory, are written and the tree is frozen: ship them. */
+    void imagesWritten();
+
+    /**
+     * criu serves the tree's memory on {@code port} of this namespace's loopback: have it restored
+     * elsewhere, fetching its memory from there; return once it runs there. A throw must have made
+     * that page server fail (so that criu resumes the tree here) or never have let it be reached.
+     */
+    void pagesServed(int port);
+  }
+
+  /**
+   * A post-copy dump's failure after its caller's handoff succeeded (the tree runs elsewhere): the
+   * tree here is gone, and some of its memory may not have reached the other copy.
+   */
+  public static final class AfterResumeFailure extends JvsException {
+    AfterResumeFailure(String message) {
+      super(message);
+    }
+  }
+
+  /** How long a post-copy dump waits for its caller's answer at the gate. */
+  private static final Duration GATE = Duration.ofHours(1);
+
+  /** How long the memory may take to be fetched once the tree runs elsewhere. */
+  private static final Duration POST_COPY = Duration.ofHours(1);
+
+  /**
+   * Post-copy: dumps the running instance {@code s} into {@code images} without its memory, which
+   * criu then serves for a restore elsewhere ({@code handoff}); returns once all of it was fetched
+   * and the tree here is gone. On any failure the tree runs here again and the failure says why.
+   */
+  public void dumpLazily(Instance i, InstanceState s, Path images, Handoff handoff) {
+    Criu criu = Criu.find(i.id());
+    emptyDirectory(images);
+    InheritedStdio stdio = InheritedStdio.of(s.initPid());
+    Path log = images.resolve(DUMP_LOG);
+    try (LazyDump dump = LazyDump.start(criu, i.id(), dumpArguments(s, images, stdio), log, GATE)) {
+      dump.awaitImages(criu); // a failure here: criu resumed the tree
+      try {
+        writeMeta(images, s, stdio);
+        handoff.imagesWritten();
+      } catch (RuntimeException e) {
+        dump.abort(criu);
+        throw e;
+      }
+      dump.release(criu);
+      try {
+        handoff.pagesServed(dump.port());
+      } catch (RuntimeException e) {
+        if (dump.endAfterFailure(criu) == 0) {
+          e.addSuppressed(new JvsException(i.id() + ": the tree here had already ended"));
+        } else {
+          NetworkLock.release(i.id(), s.initPid());
+        }
+        throw e;
+      }
+      if (dump.awaitEnd(criu, POST_COPY) != 0) {
+        // criu resumed the tree here, while it runs there on part of its memory: end this copy
+        Libc.kill((int) s.initPid(), Signal.SIGKILL);
+        throw new AfterResumeFailure(
+            Criu.failure(i.id(), "dump (its page server, after the resume there)", 1, log)
+                    .getMessage()
+                + "; the tree here was killed");
+      }
+    }
+  }
+
+  private static List<String> dumpArguments(InstanceState s, Path images, InheritedStdio stdio) {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
@@ -83,15 +170,14 @@ public final class Checkpoints {
             "--tcp-established",
             "--ext-mount-map",
             "auto"));
-    if (leaveRunning) {
-      args.add("--leave-running");
-    }
-    args.addAll(criuOptions);
     for (String key : stdio.distinctKeys()) {
       args.add("--external");
       args.add(key);
     }
-    criu.run(i.id(), "dump", args, images.resolve(DUMP_LOG));
+    return args;
+  }
+
+  private static void writeMeta(Path images, InstanceState s, InheritedStdio stdio) {
     Map<String, String> meta = new LinkedHashMap<>(stdio.asProperties());
     meta.put("namespaces", Long.toString(s.namespaces()));
     s.labels().forEach((k, v) -> meta.put("label." + k, v));
@@ -161,23 +247,50 @@ public final class Checkpoints {
       CgroupTuning tuning,
       Path consoleLog,
       Network network) {
+    return restore(i, images, root, limits, tuning, consoleLog, network, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code lazyPages} a post-copy restore: the images hold no memory, a {@code criu
+   * lazy-pages} daemon fetches it from the source's page server at that address while the tree
+   * runs.
+   */
+  public InstanceState restore(
+      Instance i,
+      Path images,
+      Root root,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Path consoleLog,
+      Network network,
+      Optional<InetSocketAddress> lazyPages) {
     return restore(
         i,
         images,
         root,
         limits,
         tuning,
-        new Mode(Output.appendTo(consoleLog), network, false, List.of()));
+        new Mode(Output.appendTo(consoleLog), network, false, List.of(), lazyPages));
   }
 
   /**
    * How a restore runs: where the tree's stdio goes, the network the front-end prepared, whether
    * criu leaves once the tree runs ({@code detach}), and criu options the caller asked for (e.g.
-   * {@code --file-locks}, given to the dump too).
+   * {@code --file-locks}, given to the dump too), and for a post-copy restore the source's page
+   * server.
    */
-  public record Mode(Output output, Network network, boolean detach, List<String> criuOptions) {
+  public record Mode(
+      Output output,
+      Network network,
+      boolean detach,
+      List<String> criuOptions,
+      Optional<InetSocketAddress> lazyPages) {
     public Mode {
       criuOptions = List.copyOf(criuOptions);
+    }
+
+    public Mode(Output output, Network network, boolean detach, List<String> criuOptions) {
+      this(output, network, detach, criuOptions, Optional.empty());
     }
   }
 
@@ -234,6 +347,9 @@ public final class Checkpoints {
             : stdio.inheritArgumentsToTheSameFds());
     args.addAll(network.criuArguments());
     args.addAll(mode.criuOptions());
+    if (mode.lazyPages().isPresent()) {
+      args.add("--lazy-pages");
+    }
     if (detach) {
       args.add("-d");
     }
@@ -264,7 +380,11 @@ public final class Checkpoints {
     }
     Cgroup cgroup = instances.cgroupWith(i, limits, tuning);
     Process p = null;
+    LazyPages pages = null;
     try {
+      if (mode.lazyPages().isPresent()) {
+        pages = LazyPages.start(criu, i.id(), images, mode.lazyPages().get());
+      }
       p = criu.start(i.id(), "restore", pb);
       cgroup.addProcess(p.pid());
       try (OutputStream go = p.getOutputStream()) {
@@ -293,10 +413,16 @@ public final class Checkpoints {
               Long.parseLong(meta.getOrDefault("namespaces", "0")),
               labels(meta));
       StateFile.write(i.stateDir(), state);
+      if (pages != null) {
+        pages.keep();
+      }
       return state;
     } catch (IOException | RuntimeException e) {
       if (p != null && p.isAlive()) {
         Criu.kill(p);
+      }
+      if (pages != null) {
+        pages.close();
       }
       instances.cleanup(i, network.teardown());
       if (e instanceof JvsException j) {

@@ -8,6 +8,7 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.net.NetNames;
 import dev.jvs.runtime.Criu;
+import dev.jvs.runtime.PostCopySupport;
 import dev.jvs.testing.Cli;
 import dev.jvs.testing.TestHost;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,6 +81,27 @@ class MigrateIT {
       pair.a().startService();
       pair.b().startService();
       String token = trust(pair);
+      Optional<String> noPostCopy = PostCopySupport.missing();
+      if (noPostCopy.isPresent()) {
+        // asked for, post-copy fails with the reason before anything happens to the guest
+        HostPair.Result cannot =
+            pair.a()
+                .jvs(
+                    "migrate",
+                    g.value(),
+                    "--to",
+                    pair.b().url(),
+                    "--token",
+                    "jvs_wrong",
+                    "--fingerprint",
+                    pair.b().fingerprint(),
+                    "--post-copy");
+        assertThat(cannot.code()).isNotZero();
+        assertThat(cannot.err().strip())
+            .doesNotContain("\n")
+            .contains(g.value())
+            .contains("fs.pipe-max-size");
+      }
       // a wrong token is refused over the link, before anything happens to the guest
       HostPair.Result refused =
           pair.a()
@@ -90,7 +113,8 @@ class MigrateIT {
                   "--token",
                   "jvs_wrong",
                   "--fingerprint",
-                  pair.b().fingerprint());
+                  pair.b().fingerprint(),
+                  noPostCopy.isEmpty() ? "--post-copy" : "--stop-copy");
       assertThat(refused.code()).isNotZero();
       assertThat(refused.err().strip())
           .doesNotContain("\n")
@@ -111,19 +135,41 @@ class MigrateIT {
                   "--fingerprint",
                   pair.b().fingerprint());
 
+      // post-copy, the default (no dirty-memory tracking for pre-copy), where it can work
       assertThat(moved.code()).as(moved.err() + pair.b().logText()).isZero();
+      if (noPostCopy.isEmpty()) {
+        assertThat(moved.out()).contains("(post-copy)");
+      } else {
+        assertThat(moved.out()).contains("(stop-copy)");
+        assertThat(moved.err()).contains("post-copy cannot work on this host");
+      }
       assertThat(moved.out()).containsPattern("downtime: \\d+ ms");
       assertThat(Files.exists(ha.dirs().guest(g))).as("gone from the source").isFalse();
       assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       Path counterB = hb.dirs().guest(g).resolve("upper/tmp/counter");
-      long arrivedAt = lastNumber(counterB);
-      // what the guest writes from now on must come from its memory, not from this file
-      Files.writeString(counterB, "0\n");
-      assertThat(awaitAtLeast(counterB, arrivedAt + 1))
-          .as("the count goes on from %d there", arrivedAt)
-          .isGreaterThan(arrivedAt);
+      countsOnFromMemory(counterB, "there, after post-copy");
       assertThat(Files.exists(hb.dirs().root().resolve("incoming/" + g.value()))).isFalse();
-      hb.guests().stop(g, Duration.ofSeconds(10));
+
+      // and back by stop-copy
+      String tokenA = trust(pair.a());
+      HostPair.Result back =
+          pair.b()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.a().url(),
+                  "--token",
+                  tokenA,
+                  "--fingerprint",
+                  pair.a().fingerprint(),
+                  "--stop-copy");
+      assertThat(back.code()).as(back.err() + pair.a().logText()).isZero();
+      assertThat(back.out()).contains("(stop-copy)").containsPattern("downtime: \\d+ ms");
+      assertThat(Files.exists(hb.dirs().guest(g))).as("gone from b").isFalse();
+      assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+      countsOnFromMemory(counterA, "back at the source, after stop-copy");
+      ha.guests().stop(g, Duration.ofSeconds(10));
     }
   }
 
@@ -135,6 +181,69 @@ class MigrateIT {
   @Test
   void aLinkCutMidTransferLeavesTheGuestRunningAtTheSource() throws Exception {
     failMidTransfer("mig3", HostPair::cutLink, false);
+  }
+
+  /**
+   * Post-copy past the gate: the destination's restore fails (a guest of that name appeared there
+   * while the files were on their way), so the source's relay makes criu's page server fail, criu
+   * resumes the guest, and jvs removes the network lock criu leaves on that path.
+   */
+  @Test
+  void aRestoreFailingThereAfterTheGateResumesTheGuestAtTheSourceUnlocked() throws Exception {
+    Optional<String> noPostCopy = PostCopySupport.missing();
+    Assumptions.assumeTrue(
+        noPostCopy.isEmpty(), () -> "post-copy cannot work on this host: " + noPostCopy.get());
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost();
+        HostPair pair = pair(ha, hb)) {
+      GuestName g = countingGuest(ha, "mig4");
+      Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
+      ha.exec(g, "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=64");
+      awaitAtLeast(counterA, 5);
+      pair.a().startService();
+      pair.b().startService();
+      String token = trust(pair);
+      Path arriving = hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
+      Thread planter =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      awaitFile(arriving);
+                      hb.guests().build(g, "busybox");
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      HostPair.Result r =
+          pair.a()
+              .jvs(
+                  "migrate",
+                  g.value(),
+                  "--to",
+                  pair.b().url(),
+                  "--token",
+                  token,
+                  "--fingerprint",
+                  pair.b().fingerprint(),
+                  "--post-copy");
+      planter.join();
+
+      assertThat(r.code()).as(r.out()).isNotZero();
+      assertThat(r.err().strip().lines())
+          .last()
+          .asString()
+          .contains("restore")
+          .contains("the guest runs here again");
+      GuestStatus status = ha.guests().status(g);
+      assertThat(status.state()).isEqualTo(GuestStatus.State.RUNNING);
+      countsOnFromMemory(counterA, "at the source, resumed after the gate");
+      HostPair.Result rules =
+          pair.a().sh("nsenter -t " + status.initPid() + " -n iptables -S; true");
+      assertThat(rules.out()).as("criu's network lock removed").doesNotContain("CRIU");
+      hb.guests().delete(g, true);
+      ha.guests().stop(g, Duration.ofSeconds(10));
+    }
   }
 
   /**
@@ -209,9 +318,26 @@ class MigrateIT {
 
   /** A token the destination trusts, as its admin would make one. */
   private static String trust(HostPair pair) {
-    HostPair.Result added = pair.b().jvs("trust", "add", "source");
+    return trust(pair.b());
+  }
+
+  private static String trust(HostPair.Side side) {
+    HostPair.Result added = side.jvs("trust", "add", "source");
     assertThat(added.code()).as(added.err()).isZero();
     return added.out().strip();
+  }
+
+  /**
+   * The counter's file set to 0: what the guest writes from then on must come from its memory (the
+   * shell variable it counts in), going on above the value it arrived with.
+   */
+  private static void countsOnFromMemory(Path counter, String where) throws Exception {
+    long arrivedAt = lastNumber(counter);
+    assertThat(arrivedAt).as("the count arrived " + where).isPositive();
+    Files.writeString(counter, "0\n");
+    assertThat(awaitAtLeast(counter, arrivedAt + 1))
+        .as("the count goes on from %d %s", arrivedAt, where)
+        .isGreaterThan(arrivedAt);
   }
 
   private static GuestName countingGuest(TestHost host, String name) throws IOException {

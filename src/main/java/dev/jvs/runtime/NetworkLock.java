@@ -1,0 +1,57 @@
+package dev.jvs.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * criu's network lock of a dumped tree's own network namespace: an iptables chain CRIU that drops
+ * all but criu's marked packets, jumped to from INPUT and OUTPUT (IPv4 and IPv6). criu removes it
+ * when it resumes a tree after a failed dump, except when a post-copy dump's page server fails
+ * after the gate was passed (the migration failed at the destination): then jvs removes it.
+ */
+final class NetworkLock {
+  private NetworkLock() {}
+
+  /** Removes the lock from the namespace of {@code pid}, if that is not this process's own. */
+  static void release(String who, long pid) {
+    try {
+      if (Files.isSameFile(
+          Path.of("/proc", Long.toString(pid), "ns/net"), Path.of("/proc/self/ns/net"))) {
+        return; // criu locks connections one by one there, and unlocks them itself
+      }
+      for (String tool : List.of("iptables", "ip6tables")) {
+        String t = tool + " -w ";
+        Process p =
+            new ProcessBuilder(
+                    "nsenter",
+                    "-t",
+                    Long.toString(pid),
+                    "-n",
+                    "sh",
+                    "-c",
+                    t
+                        + "-D INPUT -j CRIU; "
+                        + t
+                        + "-D OUTPUT -j CRIU; "
+                        + t
+                        + "-F CRIU; "
+                        + t
+                        + "-X CRIU")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      }
+    } catch (IOException e) {
+      // the tree is gone (nothing to unlock) or nsenter failed: the guest runs, cut off
+      System.err.println("jvs: " + who + ": network lock: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
