@@ -69,7 +69,6 @@ final class CompileSystems {
     runc = OciRuntime.find(RUNC, host.scratch().resolve("runc-state"), host.commands());
     runc.ifPresentOrElse(
         r -> host.onClose(r::deleteAll), () -> notes.add("runc is not installed: no runc column"));
-    host.onClose(() -> host.guests().delete(GUEST, true));
   }
 
   /** Sets everything up (fetching the tree on first use), or says why this host cannot. */

@@ -28,6 +28,8 @@ final class KernelBuild {
       # jvs bench paper, experiment compile: a tinyconfig build of SRC into OUT with JOBS jobs
       set -e
       src=$1 out=$2 jobs=$3
+      # the same environment in every system, whatever the caller's
+      unset MAKEFLAGS MFLAGS GNUMAKEFLAGS MAKELEVEL KBUILD_OUTPUT CROSS_COMPILE CC KCFLAGS LANG
       export PATH=/usr/bin:/bin LC_ALL=C HOME=/root TMPDIR="$out/tmp"
       export KBUILD_BUILD_USER=jvs KBUILD_BUILD_HOST=jvs KBUILD_BUILD_TIMESTAMP=2007-03-21
       mkdir -p "$out/tmp"
