@@ -51,9 +51,12 @@ final class CompileSystems {
     this.host = host;
     this.source = source;
     this.jobs = jobs;
+    Path mountPoint;
     try {
       script = host.scratch().resolve("jvs-kbuild.sh");
       Files.writeString(script, KernelBuild.SCRIPT);
+      // runc would otherwise create its bind mount's point in the template, after jvs's rounds
+      mountPoint = Files.createDirectories(host.scratch().resolve("kbuild-mountpoint"));
     } catch (IOException e) {
       throw new UncheckedIOException("compile setup: " + e.getMessage(), e);
     }
@@ -64,6 +67,7 @@ final class CompileSystems {
     Map<Path, String> extra = new LinkedHashMap<>();
     extra.put(script, KernelBuild.GUEST_SCRIPT);
     extra.put(source.tree(), KernelBuild.GUEST_TREE);
+    extra.put(mountPoint, GUEST_OUT);
     rootfs = HostUserland.build(host, HostUserland.FOR_KERNEL_BUILD, extra);
     nativePrefix = MicroBench.inCgroupOfItsOwn(host, Path.of("/bin/sh"));
     runc = OciRuntime.find(RUNC, host.scratch().resolve("runc-state"), host.commands());
