@@ -21,9 +21,12 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # chromium, chromium-driver: DashboardIT drives the web dashboard in headless Chromium.
 # containernetworking-plugins: the CNI bridge/static/loopback plugins of the CRI test's pods.
 # postgresql-15: the pgbench and scale experiments of `jvs bench paper`.
+# make, flex, bison, bc, libelf-dev: its kernel compile (a tinyconfig build; objtool needs libelf);
+# the tree, Debian's linux-source-6.1, is fetched with apt-get download on the experiment's first
+# run into /var/cache/jvs/linux-source, not installed.
 PACKAGES=(busybox-static gcc libc6-dev maven iproute2 procps podman containerd qemu-system-x86 e2fsprogs lxcfs
   nftables iperf3 fontconfig fonts-dejavu-core debootstrap chromium chromium-driver containernetworking-plugins
-  postgresql-15)
+  postgresql-15 make flex bison bc libelf-dev)
 
 setup() {
   if [ "$(id -u)" -ne 0 ]; then

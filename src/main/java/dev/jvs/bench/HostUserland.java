@@ -39,7 +39,10 @@ final class HostUserland {
           "share/postgresql-common",
           "share/zoneinfo");
 
-  /** Parts of the host's /usr that a kernel build uses: gcc, binutils, make, flex, bison, perl. */
+  /**
+   * Parts of the host's /usr that a kernel build uses: gcc, binutils, make, flex, bison, bc, perl,
+   * and libelf's headers and library for objtool.
+   */
   static final List<String> FOR_KERNEL_BUILD =
       List.of(
           "bin",
@@ -100,13 +103,17 @@ final class HostUserland {
     for (String l : List.of("bin", "sbin", "lib", "lib64")) {
       Files.createSymbolicLink(rootfs.resolve(l), Path.of("usr/" + l));
     }
-    Files.writeString(
-        rootfs.resolve("etc/passwd"),
-        "root:x:0:0:root:/root:/bin/sh\n"
-            + "postgres:x:%d:%d:PostgreSQL:/var/lib/postgresql:/bin/sh\n"
-                .formatted(PgInstall.uid(), PgInstall.gid()));
-    Files.writeString(
-        rootfs.resolve("etc/group"), "root:x:0:\npostgres:x:%d:\n".formatted(PgInstall.gid()));
+    // postgres only where it exists: the kernel compile needs no PostgreSQL on the host
+    String passwd = "root:x:0:0:root:/root:/bin/sh\n";
+    String group = "root:x:0:\n";
+    if (PgInstall.hasUser()) {
+      passwd +=
+          "postgres:x:%d:%d:PostgreSQL:/var/lib/postgresql:/bin/sh\n"
+              .formatted(PgInstall.uid(), PgInstall.gid());
+      group += "postgres:x:%d:\n".formatted(PgInstall.gid());
+    }
+    Files.writeString(rootfs.resolve("etc/passwd"), passwd);
+    Files.writeString(rootfs.resolve("etc/group"), group);
     for (Map.Entry<Path, String> e : extra.entrySet()) {
       Path at = rootfs.resolve(e.getValue().replaceFirst("^/+", ""));
       Files.createDirectories(at.getParent());

@@ -90,6 +90,11 @@ final class PgInstall {
     return Optional.empty();
   }
 
+  /** Whether the host has a postgres user (Debian's postgresql-15 creates it). */
+  static boolean hasUser() {
+    return passwd().isPresent();
+  }
+
   static int uid() {
     return Integer.parseInt(passwd().orElseThrow(PgInstall::noUser)[2]);
   }

@@ -40,6 +40,12 @@ final class BenchPaperCommand implements Callable<Integer> {
       description = "run only these experiments (comma-separated)")
   List<String> only = new ArrayList<>();
 
+  @Option(
+      names = "--compile-rounds",
+      paramLabel = "N",
+      description = "rounds of the kernel compile (default 3; each builds once per system)")
+  int compileRounds = dev.jvs.bench.CompileExperiment.DEFAULT_ROUNDS;
+
   @Override
   public Integer call() {
     Path report =
@@ -49,7 +55,7 @@ final class BenchPaperCommand implements Callable<Integer> {
                 force,
                 Runtime.initBinary(System.getenv()),
                 BenchCommand.progress(spec, "bench paper: "))
-            .run(PaperExperiments.select(only));
+            .run(PaperExperiments.select(only, compileRounds));
     spec.commandLine().getOut().println("report: " + report);
     spec.commandLine().getOut().flush();
     return 0;

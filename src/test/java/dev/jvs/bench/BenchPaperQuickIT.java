@@ -78,6 +78,11 @@ class BenchPaperQuickIT {
       assertThat(report).contains("## " + name + ":");
     }
     assertThat(report).doesNotContain("Not run yet");
+    // the kernel compile downloads 138 MB and builds for minutes: --quick skips it, saying why
+    assertThat(report)
+        .contains("## compile:")
+        .contains("skipped in --quick: it downloads Debian's linux-source-6.1");
+    assertThat(out.resolve("compile.csv")).exists();
     assertThat(Files.readString(out.resolve("report.html"))).contains("<img src=\"micro.svg\"");
 
     // Resumable: a rerun skips what is finished and rewrites the report.
