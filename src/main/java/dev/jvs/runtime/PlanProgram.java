@@ -233,21 +233,12 @@ public final class PlanProgram {
         if (o.idmapped()) {
           b.attachTree(o.lower().toString()); // over the template, in this mount namespace only
         }
-        // In a user namespace overlayfs may not set its trusted.* xattrs: without userxattr
-        // (user.overlay.*) no directory can be made opaque, so removing or renaming a template
-        // directory fails with EIO.
         b.mount(
             "overlay",
             point,
             "overlay",
             0,
-            "lowerdir="
-                + o.lower()
-                + ",upperdir="
-                + o.upper()
-                + ",workdir="
-                + o.work()
-                + (o.idmapped() ? ",userxattr" : ""));
+            "lowerdir=" + o.lower() + ",upperdir=" + o.upper() + ",workdir=" + o.work());
       }
       case Plan.Bind bind -> b.mount(point, point, "", MountFlags.BIND | MountFlags.REC, "");
     }
