@@ -963,9 +963,23 @@ struct relay {
 enum { R_IN, R_OUT, R_ERR, R_N };
 static struct relay relays[R_N] = { { -1, -1, 0, 0, 1, "" }, { -1, -1, 0, 0, 1, "" },
 				    { -1, -1, 0, 0, 1, "" } };
-static int pipes_idx = -1, child_stdio[3] = { -1, -1, -1 };
+static int child_stdio[3] = { -1, -1, -1 };
 
-static int op_stdio_pipes(struct op *o) { pipes_idx = o - prog; return 0; } /* made at clone */
+static int open_pipes(void);
+static int op_stdio_pipes(struct op *o) { (void)o; return open_pipes(); }
+
+/* `pipe-owner UID GID`: the pipes made so far for the child (log, stdio-pipes) become these
+ * host ids', so that a child in a user namespace may reopen them (/dev/stdout). Before any
+ * `join`: in the guest's user namespace host root's pipes could no longer be given away. */
+static int op_pipe_owner(struct op *o)
+{
+	int fds[4] = { child_stdio[0], child_stdio[1], child_stdio[2], log_pipe[1] };
+
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0 && fchown(fds[i], (uid_t)o->n[0], (gid_t)o->n[1]) < 0)
+			return -1;
+	return 0;
+}
 
 static int op_uid_map(struct op *o) { uid_op = o; return 0; }
 static int op_gid_map(struct op *o) { gid_op = o; return 0; }
@@ -1149,6 +1163,7 @@ static const struct opdef defs[] = {
 	{ "detach", 0, 0, MON, op_setsid },
 	{ "pty", 0, 0, MON, op_pty },
 	{ "stdio-pipes", 0, 0, MON, op_stdio_pipes },
+	{ "pipe-owner", 2, 3, MON, op_pipe_owner },
 	{ "uid-map", 1, 0, MON, op_uid_map },
 	{ "gid-map", 1, 0, MON, op_gid_map },
 	{ "idmap-tree", 1, 0, MON, op_idmap_tree },
@@ -1555,7 +1570,7 @@ static void drain(void)
 	}
 }
 
-/* At clone time: the child's end of each pipe (in child_stdio), ours non-blocking. */
+/* When `stdio-pipes` runs: the child's end of each pipe (in child_stdio), ours non-blocking. */
 static int open_pipes(void)
 {
 	int p[3][2];
@@ -1577,8 +1592,6 @@ static void spawn(int ci)
 {
 	if (pty_idx >= 0 && open_pty() < 0)
 		fail_early(pty_idx, errno);
-	if (pipes_idx >= 0 && open_pipes() < 0)
-		fail_early(pipes_idx, errno);
 	if (console_op && master >= 0) { /* the caller relays the terminal itself */
 		if (send_fd(console_fd, master) < 0)
 			fail_early(console_op - prog, errno);

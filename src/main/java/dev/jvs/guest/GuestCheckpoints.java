@@ -69,6 +69,9 @@ final class GuestCheckpoints {
       boolean leaveRunning,
       Optional<Path> archive) {
     requireSupported(name, config);
+    if (GuestOwnership.ownUserNamespace(state.initPid())) { // it runs so, whatever its config
+      throw unprivileged(name);
+    }
     Path images = images(name);
     checkpoints.dump(runs.instance(name), state, images, leaveRunning);
     recordAddress(name, config, images);
@@ -211,7 +214,23 @@ final class GuestCheckpoints {
    * What criu cannot carry yet: a guest in the host's network stack (host-ip, host: its sockets and
    * hooks live in the host's namespace) and a disk.space image (mounted by the guest's monitor).
    */
+  /**
+   * An unprivileged guest's restore would mount its template as it is, not idmapped: its root would
+   * find the template's files owned by nobody.
+   */
+  private static JvsException unprivileged(GuestName name) {
+    return new JvsException(
+        name
+            + ": security.privileged=false: checkpoint and restore support privileged guests only"
+            + " so far (jvs set "
+            + name
+            + " security.privileged=true, then restart it; docs/checkpoint.md)");
+  }
+
   private static void requireSupported(GuestName name, GuestConfig config) {
+    if (!config.privileged()) {
+      throw unprivileged(name);
+    }
     NetMode mode = NetConfig.from(config.resources()).mode();
     if (mode != NetMode.NONE && mode != NetMode.BRIDGE) {
       throw new JvsException(

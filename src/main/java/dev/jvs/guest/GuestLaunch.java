@@ -20,6 +20,7 @@ import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
 import dev.jvs.runtime.Instances;
 import dev.jvs.runtime.LaunchFailure;
+import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.Run;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -196,9 +197,11 @@ final class GuestLaunch {
       throws LaunchFailure {
     // The guest's monitor forks the exec's (inside its Landlock domain); a guest whose monitor
     // predates exec sockets gets one of this process's.
+    boolean userNs = GuestOwnership.ownUserNamespace(initPid);
+    Plan.PipeOwner root = userNs ? GuestOwnership.rootOf(initPid) : null;
     return instances.exec(
         runs.instance(name),
-        plans.exec(config, initPid, argv, tty, term, GuestOwnership.ownUserNamespace(initPid)),
+        plans.exec(config, initPid, argv, tty, term, userNs, root),
         stdio,
         started -> {});
   }

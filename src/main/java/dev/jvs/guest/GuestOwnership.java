@@ -1,6 +1,7 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.runtime.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -83,6 +85,33 @@ final class GuestOwnership {
       Files.setAttribute(p, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
       Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
     }
+  }
+
+  /**
+   * The host ids of the root of the user namespace {@code pid} is in, as the kernel maps them (the
+   * running guest's, whatever its config says now); null if it is gone or has no root mapped.
+   */
+  static Plan.PipeOwner rootOf(long pid) {
+    OptionalLong uid = hostIdOfZero(Path.of("/proc/" + pid + "/uid_map"));
+    OptionalLong gid = hostIdOfZero(Path.of("/proc/" + pid + "/gid_map"));
+    return uid.isPresent() && gid.isPresent()
+        ? new Plan.PipeOwner(uid.getAsLong(), gid.getAsLong())
+        : null;
+  }
+
+  /** Id 0 through a uid_map or gid_map: lines of "INSIDE OUTSIDE COUNT". */
+  private static OptionalLong hostIdOfZero(Path map) {
+    try {
+      for (String line : Files.readAllLines(map)) {
+        String[] f = line.strip().split("\\s+");
+        if (f.length == 3 && Long.parseLong(f[0]) == 0 && Long.parseLong(f[2]) > 0) {
+          return OptionalLong.of(Long.parseLong(f[1]));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // gone: the exec fails on joining it anyway
+    }
+    return OptionalLong.empty();
   }
 
   /** Whether the process {@code pid} is in another user namespace than ours. */

@@ -172,6 +172,9 @@ public final class GuestPlans {
     }
     String cwd = process.cwd().isEmpty() ? "/" : process.cwd();
     boolean root = process.uid() == 0 && process.gid() == 0;
+    // Its console is its own (as on a terminal): unprivileged, it may reopen /dev/stdout.
+    Plan.PipeOwner owner =
+        ids == null ? null : new Plan.PipeOwner(ids.host(process.uid()), ids.host(process.gid()));
     return new Plan(
         new Plan.Namespaces(
             namespaces, Map.of(), ids == null ? null : ids.map(), ids == null ? null : ids.map()),
@@ -204,7 +207,9 @@ public final class GuestPlans {
             seccomp,
             rlimits(config),
             null),
-        detached ? new Plan.Log(layout.console(), log.maxBytes(), log.files()) : new Plan.Relay(),
+        detached
+            ? new Plan.Log(layout.console(), log.maxBytes(), log.files(), owner)
+            : new Plan.Relay(owner),
         new Plan.Monitored(layout.statusFile(), Instances.EXEC_SOCKET, true),
         // The host's network namespace holds the host's abstract unix sockets: out of reach for
         // the guest and for every exec, which the monitor forks inside its domain.
@@ -231,6 +236,21 @@ public final class GuestPlans {
       boolean tty,
       String term,
       boolean userNs) {
+    return exec(config, initPid, argv, tty, term, userNs, null);
+  }
+
+  /**
+   * The same; {@code root}: the host ids of an unprivileged guest's root, which then owns the
+   * exec's pipes (so that it may reopen /dev/stdout), or null.
+   */
+  public PlanProgram.Exec exec(
+      GuestConfig config,
+      long initPid,
+      List<String> argv,
+      boolean tty,
+      String term,
+      boolean userNs,
+      Plan.PipeOwner root) {
     Set<Namespace> join = EnumSet.copyOf(GUEST_NAMESPACES);
     if (userNs) {
       join.add(Namespace.USER);
@@ -247,7 +267,7 @@ public final class GuestPlans {
             rlimits(config),
             null);
     return new PlanProgram.Exec(
-        initPid, join, process, tty ? new Plan.Terminal() : new Plan.Relay(), false, true);
+        initPid, join, process, tty ? new Plan.Terminal() : new Plan.Relay(root), false, true);
   }
 
   /** /proc, /dev and its file systems, /sys, the lxcfs views and the files networking writes. */

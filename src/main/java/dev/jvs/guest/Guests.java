@@ -236,14 +236,14 @@ public final class Guests {
       Trees.deleteIfExists(staging);
       try {
         dev.jvs.image.GuestCopy.copy(dirs.guest(source), staging);
+        // The source's mode, written out: a source from before the key existed is privileged,
+        // and its clone must not become unprivileged by a later change of what no key means.
+        Map<String, String> changes = new java.util.LinkedHashMap<>();
+        changes.put("security.privileged", Boolean.toString(config.privileged()));
         if (config.hostname().equals(source.value())) {
-          files
-              .configFile()
-              .update(
-                  staging.resolve(ConfigFile.FILE_NAME),
-                  target.value(),
-                  Map.of("hostname", target.value()));
+          changes.put("hostname", target.value());
         }
+        files.configFile().update(staging.resolve(ConfigFile.FILE_NAME), target.value(), changes);
         Optional<IdRange> ids = config.privileged() ? Optional.empty() : idRanges.find(source);
         if (ids.isPresent()) { // the clone's files become its own range's
           IdShift.shift(staging.resolve("upper"), ids.get(), idRanges.acquire(target));

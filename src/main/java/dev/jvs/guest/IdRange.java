@@ -26,6 +26,14 @@ public record IdRange(long base, long size) {
     return base >= o.base && end() <= o.end();
   }
 
+  /** The host id of the guest's id {@code id} (0..size-1). */
+  public long host(long id) {
+    if (id < 0 || id >= size) {
+      throw new IllegalArgumentException("id " + id + " is outside the guest's " + size + " ids");
+    }
+    return base + id;
+  }
+
   /** The uid_map/gid_map text: guest 0 is host {@code base}. */
   public String map() {
     return "0 " + base + " " + size + "\n";

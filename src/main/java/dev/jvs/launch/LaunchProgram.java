@@ -67,6 +67,14 @@ public record LaunchProgram(List<Op> ops) {
       return add("stdio-pipes", "relay stdio through pipes");
     }
 
+    /**
+     * The pipes of {@link #log} and {@link #stdioPipes} belong to host {@code uid}:{@code gid}
+     * rather than to the monitor, so that a child in a user namespace can reopen them.
+     */
+    public Builder pipeOwner(long uid, long gid) {
+      return add("pipe-owner", "give the stdio pipes to " + uid + ":" + gid, num(uid), num(gid));
+    }
+
     public Builder uidMap(String map) {
       return add("uid-map", "write uid_map", map);
     }

@@ -20,6 +20,7 @@ public record Op(String name, List<String> fields, boolean optional, String desc
           "detach",
           "pty",
           "stdio-pipes",
+          "pipe-owner",
           "uid-map",
           "gid-map",
           "idmap-tree",

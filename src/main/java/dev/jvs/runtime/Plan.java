@@ -284,10 +284,24 @@ public record Plan(
    * output goes through the monitor to {@code file}, rotated at {@code maxBytes} with {@code files}
    * files kept.
    */
-  public record Log(Path file, long maxBytes, int files) implements Io {}
+  public record Log(Path file, long maxBytes, int files, PipeOwner owner) implements Io {
+    public Log(Path file, long maxBytes, int files) {
+      this(file, maxBytes, files, null);
+    }
+  }
 
   /** The caller's stdio, relayed through pipes: the process never holds the caller's files. */
-  public record Relay() implements Io {}
+  public record Relay(PipeOwner owner) implements Io {
+    public Relay() {
+      this(null);
+    }
+  }
+
+  /**
+   * The host ids that own the pipes of a {@link Log} or {@link Relay} (null: the monitor's, host
+   * root): a process in a user namespace may reopen its stdio (/dev/stdout) only if they are its.
+   */
+  public record PipeOwner(long uid, long gid) {}
 
   /** A fresh pseudo-terminal from the guest's devpts, relayed to the caller's stdio. */
   public record Terminal() implements Io {}

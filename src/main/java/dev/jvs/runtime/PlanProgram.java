@@ -159,11 +159,13 @@ public final class PlanProgram {
     if (e.io() instanceof Plan.ConsoleSocket c) {
       b.consoleSocket(c.socket().toAbsolutePath().toString()); // a host path: before the join
     }
+    if (e.io() instanceof Plan.Relay r) {
+      b.stdioPipes();
+      pipeOwner(b, r.owner()); // as host root: once in the guest's user namespace it may not
+    }
     b.join(e.initPid(), Namespace.flags(e.join()));
     if (e.io() instanceof Plan.Terminal || e.io() instanceof Plan.ConsoleSocket) {
-      b.pty();
-    } else if (e.io() instanceof Plan.Relay) {
-      b.stdioPipes();
+      b.pty(); // from the guest's devpts: after the join
     }
     b.clone(0);
     if (e.tied()) {
@@ -194,14 +196,24 @@ public final class PlanProgram {
         b.detach();
         // through the monitor: the guest never holds the host file, nor grows it unbounded
         b.log(log.file().toString(), log.maxBytes(), log.files());
+        pipeOwner(b, log.owner());
       }
-      case Plan.Relay r -> b.stdioPipes();
+      case Plan.Relay r -> {
+        b.stdioPipes();
+        pipeOwner(b, r.owner());
+      }
       case Plan.Terminal t -> b.pty();
       case Plan.ConsoleSocket c -> {
         b.consoleSocket(c.socket().toAbsolutePath().toString());
         b.pty();
       }
       case Plan.Inherit i -> {}
+    }
+  }
+
+  private static void pipeOwner(LaunchProgram.Builder b, Plan.PipeOwner owner) {
+    if (owner != null) {
+      b.pipeOwner(owner.uid(), owner.gid());
     }
   }
 

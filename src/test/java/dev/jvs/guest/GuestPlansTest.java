@@ -217,6 +217,37 @@ class GuestPlansTest {
   }
 
   @Test
+  void anUnprivilegedGuestsStdioPipesAreItsOwnAndGivenAwayBeforeTheJoin() {
+    GuestConfig config = config(Map.of());
+    IdRange ids = new IdRange(1_065_536, IdRange.SIZE);
+    LaunchProgram init =
+        PlanProgram.start(
+            plans.start(config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT, ids));
+    assertThat(lines(init)).contains("pipe-owner 1065536 1065536");
+    assertThat(index(init, "pipe-owner")).isGreaterThan(index(init, "log"));
+    LaunchProgram app =
+        PlanProgram.start(
+            plans.start(
+                config,
+                layout,
+                List.of("/app"),
+                false,
+                new GuestPlans.Process(List.of(), "/", 1000, 100),
+                ids));
+    assertThat(lines(app)).contains("pipe-owner 1066536 1065636"); // the image's User
+    LaunchProgram exec =
+        PlanProgram.exec(
+            plans.exec(
+                config, 42, List.of("ps"), false, "x", true, new Plan.PipeOwner(1_065_536, 7)));
+    assertThat(names(exec).subList(0, 3)).containsExactly("stdio-pipes", "pipe-owner", "join");
+    assertThat(lines(exec)).contains("pipe-owner 1065536 7");
+    // privileged: host root's pipes, as before
+    assertThat(names(start(Map.of()))).doesNotContain("pipe-owner");
+    assertThat(names(PlanProgram.exec(plans.exec(config, 42, List.of("ps"), false, "x"))))
+        .doesNotContain("pipe-owner");
+  }
+
+  @Test
   void guestsStayOffHostRootsAbstractSocketsAndQuotas() {
     for (String mode : List.of("none", "bridge", "host", "host-ip")) {
       GuestConfig config =

@@ -23,10 +23,17 @@ import org.junit.jupiter.api.Timeout;
 @Tag("kernel")
 class UnprivilegedTemplatesKernelTest {
 
-  private static GuestName unprivileged(TestHost host, String name, String template) {
+  /** Built as every new guest is, from any template: unprivileged without being told. */
+  private static GuestName unprivileged(TestHost host, String name, String template)
+      throws java.io.IOException {
     GuestName g = GuestName.of(name);
     host.guests().build(g, template);
-    host.guests().set(g, Map.of("security.privileged", "false"));
+    assertThat(
+            java.nio.file.Files.readAllLines(
+                host.dirs().guest(g).resolve(dev.jvs.guest.config.ConfigFile.FILE_NAME)))
+        .as("%s's guest.conf from template %s", g, template)
+        .contains("security.privileged = false");
+    assertThat(host.guests().config(g).privileged()).isFalse();
     return g;
   }
 

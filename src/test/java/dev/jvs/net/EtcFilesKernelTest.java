@@ -72,8 +72,12 @@ class EtcFilesKernelTest {
       OutsideHost.useOwnSubnet(host, "");
       GuestName g = GuestName.of("nettrap");
       // The guest plants the link while it has no network files bound (a bridge guest's
-      // /etc/hosts is a mount point, so its /etc cannot be moved away while it runs).
-      host.systemGuest(g.value());
+      // /etc/hosts is a mount point, so its /etc cannot be moved away while it runs). Privileged:
+      // an unprivileged guest's overlay cannot hide a template directory (mv /etc: EIO,
+      // docs/security.md), so only a privileged guest can plant this.
+      host.guests().build(g, "busybox");
+      host.guests().set(g, Map.of("security.privileged", "true"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
       // Inside, the same path is the guest's own directory, holding a copy of its /etc.
       TestHost.Run r =
           host.exec(

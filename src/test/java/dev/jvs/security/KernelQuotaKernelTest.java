@@ -18,21 +18,29 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Per-user kernel quotas (hole A). Guest root is host uid 0, so whatever the kernel counts per user
- * is shared with host root: a guest that takes all of it must not leave host root without. Each
- * test checks the host-visible effect — host root's own call still succeeds while the guest holds
- * what it could take — not the guest's exit code.
+ * Per-user kernel quotas (hole A), in privileged guests: guest root is host uid 0, so whatever the
+ * kernel counts per user is shared with host root: a guest that takes all of it must not leave host
+ * root without. Each test checks the host-visible effect — host root's own call still succeeds
+ * while the guest holds what it could take — not the guest's exit code.
  */
 @Tag("kernel")
 class KernelQuotaKernelTest {
   private static final Duration TAKE = Duration.ofSeconds(60);
+
+  /**
+   * The hole is a privileged guest's (its root is host uid 0); an unprivileged one counts against
+   * its own uid, whose namespace the kernel charges per guest.
+   */
+  private static final String KEY = "security.privileged";
+
+  private static final Map<String, String> PRIVILEGED = Map.of(KEY, "true");
 
   @Test
   void guestHoldingAllTheInotifyInstancesItCanLeavesHostRootSome() throws Exception {
     try (TestHost host = new TestHost()) {
       // The premise: host root can make one now (else the host is exhausted by someone else).
       assertThat(AttackHost.onHost("inotify-one").output()).isEqualTo("inotify-one ok");
-      GuestName g = AttackHost.guest(host, "inotify", Map.of());
+      GuestName g = AttackHost.guest(host, "inotify", PRIVILEGED);
       try {
         String took = AttackHost.holdInGuest(host, g, "/tmp/o", TAKE, "inotify-fill", "1000", "60");
         assertThat(took).as("the attack ran").matches("inotify-fill [1-9][0-9]* \\S+");
@@ -68,7 +76,7 @@ class KernelQuotaKernelTest {
       // 64M holds the kernel's default limit (~190k watches on this 24G host, 23 MB) but not
       // 1M watches (125 MB): what bounds the guest is then its memory, and past it the guest's
       // OOM killer, not host root's quota.
-      GuestName g = AttackHost.guest(host, "watches", Map.of("memory.rss", "64M"));
+      GuestName g = AttackHost.guest(host, "watches", Map.of("memory.rss", "64M", KEY, "true"));
       try {
         String took =
             AttackHost.holdInGuestUnlessKilled(
@@ -94,7 +102,7 @@ class KernelQuotaKernelTest {
   void guestHoldingAllTheMessageQueuesItCanLeavesHostRootSome() throws Exception {
     try (TestHost host = new TestHost()) {
       assertThat(AttackHost.onHost("mqueue-one").output()).isEqualTo("mqueue-one ok");
-      GuestName g = AttackHost.guest(host, "mqueues", Map.of());
+      GuestName g = AttackHost.guest(host, "mqueues", PRIVILEGED);
       try {
         // Bytes are charged per user and checked against the caller's RLIMIT_MSGQUEUE: the guest
         // may get no queue at all once its own limit is low, so only the line's form is asserted.
@@ -116,7 +124,7 @@ class KernelQuotaKernelTest {
     String marker =
         "jvs-attack-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     try (TestHost host = new TestHost()) {
-      GuestName g = AttackHost.guest(host, "keys", Map.of());
+      GuestName g = AttackHost.guest(host, "keys", PRIVILEGED);
       try {
         // root's user keyring and key quota are host root's; the seccomp profile refuses keys
         assertThat(AttackHost.inGuest(host, g, "add-key", marker)).startsWith("add-key fail ");

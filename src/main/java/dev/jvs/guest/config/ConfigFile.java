@@ -81,7 +81,8 @@ public final class ConfigFile {
     out.append("hostname = ").append(config.hostname()).append('\n');
     out.append("stop.signal = ").append(Signal.name(config.stopSignal())).append('\n');
     out.append("stop.timeout = ").append(Values.formatDuration(config.stopTimeout())).append('\n');
-    // always written: a config without the key means privileged (guests built before it existed)
+    // always written: a new guest is unprivileged, but a config without the key means privileged
+    // (guests built before the key existed keep their mode)
     out.append("security.privileged = ").append(config.privileged()).append('\n');
     config.resources().forEach((k, v) -> out.append(k).append(" = ").append(v).append('\n'));
     AtomicFiles.write(file, out.toString());

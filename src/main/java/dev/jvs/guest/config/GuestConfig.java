@@ -23,7 +23,7 @@ import java.util.Set;
  * @param scriptsTimeout how long a lifecycle script (guests/NAME/scripts/) may run
  * @param privileged security.privileged: guest root is host root with capabilities taken away
  *     (true, and what a config without the key means), or an id range of its own in a user
- *     namespace (false)
+ *     namespace (false, what {@link #defaults} writes for a new guest)
  */
 public record GuestConfig(
     String template,
@@ -114,16 +114,21 @@ public record GuestConfig(
     resources = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(resources));
   }
 
+  /**
+   * A new guest's config: unprivileged (issue 15). Only a config read without the key means
+   * privileged, so guests built before the default changed keep their mode.
+   */
   public static GuestConfig defaults(String name, String template) {
     return new GuestConfig(
-        template,
-        DEFAULT_INIT,
-        name,
-        dev.jvs.kernel.Signal.SIGTERM,
-        DEFAULT_STOP_TIMEOUT,
-        Set.of(),
-        Set.of(),
-        Map.of());
+            template,
+            DEFAULT_INIT,
+            name,
+            dev.jvs.kernel.Signal.SIGTERM,
+            DEFAULT_STOP_TIMEOUT,
+            Set.of(),
+            Set.of(),
+            Map.of())
+        .withPrivileged(false);
   }
 
   /** The capability bounding set: the default set, plus additions, minus drops. */
