@@ -99,7 +99,7 @@ run() {
   mkdir -p "$RUN/out"
   : >"$RUN/console.log"
   # /dev/vda inside, for io.max and io.weight; ext4 at /mnt, a disk-backed filesystem for page cache.
-  truncate -s 256M "$RUN/disk.img"
+  truncate -s 512M "$RUN/disk.img"
   mkfs.ext4 -q -F "$RUN/disk.img" || die "mkfs.ext4 failed (apt-get install e2fsprogs)"
   {
     echo "cd $(printf %q "$PWD") || exit 125"

@@ -88,7 +88,14 @@ public record LaunchProgram(List<Op> ops) {
      * namespace, for the child's next {@link #attachTree}.
      */
     public Builder idmapTree(String path) {
-      return add("idmap-tree", "idmap " + path + " for the guest", path);
+      // EINVAL here mostly means a file system without idmapped mounts (tmpfs before Linux 6.3)
+      return add(
+          "idmap-tree",
+          "idmap "
+              + path
+              + " for the unprivileged guest (needs idmapped mounts there; or"
+              + " security.privileged=true)",
+          path);
     }
 
     /**

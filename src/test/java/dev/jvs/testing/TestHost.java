@@ -19,11 +19,17 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A jvs host for one test: its own JVS_ROOT and JVS_RUN under /tmp/jvs-it-*, the real kernel
- * underneath. {@link #close()} stops every guest, collects garbage, removes the roots and fails the
- * test if anything is left on the host.
+ * A jvs host for one test: its own JVS_ROOT and JVS_RUN under /tmp/jvs-it-* (or the directory
+ * jvs.test.rootDir names), the real kernel underneath. {@link #close()} stops every guest, collects
+ * garbage, removes the roots and fails the test if anything is left on the host.
  */
 public final class TestHost implements AutoCloseable {
+  /**
+   * Where test roots go. The cgroup v2 test VM puts them on its ext4 disk: its /tmp is a tmpfs,
+   * which Linux 6.1 cannot idmap for unprivileged guests (tmpfs can from 6.3).
+   */
+  private static final Path ROOTS = Path.of(System.getProperty("jvs.test.rootDir", "/tmp"));
+
   private static final byte[] SECCOMP = SeccompCompiler.compile(SeccompProfiles.defaultProfile());
 
   private final Path base;
@@ -33,7 +39,7 @@ public final class TestHost implements AutoCloseable {
 
   public TestHost() {
     try {
-      base = Files.createTempDirectory(Path.of("/tmp"), "jvs-it-");
+      base = Files.createTempDirectory(ROOTS, "jvs-it-");
       // searchable, as /var/lib/jvs is: unprivileged guests' ids pass through it to their layers
       Files.setPosixFilePermissions(
           base, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));

@@ -76,6 +76,7 @@ class CgroupV2HostKernelTest {
                 "-Djvs.probe=" + probe,
                 "-Djvs.v2host=true",
                 "-Djvs.test.diskDir=/mnt", // the VM's virtio disk (ext4)
+                "-Djvs.test.rootDir=/mnt", // idmappable on 6.1, where the VM's tmpfs /tmp is not
                 "-Djvs.test.sampleScale=3", // CPU shares sampled 3x longer there, same bounds
                 "-cp",
                 classpath,
