@@ -111,17 +111,7 @@ public final class Migration {
     }
     boolean dumped = false;
     try {
-      JsonNode began =
-          peer.call(
-              "begin",
-              "POST",
-              "/1.0/migrations",
-              Map.of("name", name.value(), "template", config.template()),
-              SMALL_CALL);
-      if (!began.path("template").asBoolean(false)) {
-        progress.accept("sending template " + config.template() + " (the destination lacks it)");
-        send("template", path + "/template", guests.dirs().templates(), config.template());
-      }
+      begin(name, config, path);
       long freeze = System.nanoTime();
       guests.checkpoint(name, false, Optional.empty());
       dumped = true;
@@ -153,6 +143,23 @@ public final class Migration {
   }
 
   /**
+   * Announces the guest to the destination and sends its template when the destination lacks it.
+   */
+  private void begin(GuestName name, GuestConfig config, String path) {
+    JsonNode began =
+        peer.call(
+            "begin",
+            "POST",
+            "/1.0/migrations",
+            Map.of("name", name.value(), "template", config.template()),
+            SMALL_CALL);
+    if (!began.path("template").asBoolean(false)) {
+      progress.accept("sending template " + config.template() + " (the destination lacks it)");
+      send("template", path + "/template", guests.dirs().templates(), config.template());
+    }
+  }
+
+  /**
    * Post-copy: the dump waits, frozen, while its images go; the destination restores and fetches
    * the memory through the relay. Every failure leaves the guest running here.
    */
@@ -161,17 +168,7 @@ public final class Migration {
     PageRelay[] relay = new PageRelay[1];
     boolean[] frozen = new boolean[1];
     try {
-      JsonNode began =
-          peer.call(
-              "begin",
-              "POST",
-              "/1.0/migrations",
-              Map.of("name", name.value(), "template", config.template()),
-              SMALL_CALL);
-      if (!began.path("template").asBoolean(false)) {
-        progress.accept("sending template " + config.template() + " (the destination lacks it)");
-        send("template", path + "/template", guests.dirs().templates(), config.template());
-      }
+      begin(name, config, path);
       InetAddress local = Link.localAddressToward(peer.base());
       InetAddress remote = Link.address(peer.base());
       at[0] = System.nanoTime();
