@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.CpuBench;
 import dev.jvs.bench.CpuExperiment;
 import dev.jvs.bench.CpuRun;
@@ -48,12 +47,15 @@ final class BenchCpuCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
-    List<CpuRun> runs;
-    try (BenchHost host = BenchCommand.host()) {
-      runs =
-          new CpuBench(host, progress)
-              .run(Duration.ofSeconds(3), Duration.ofSeconds(seconds), Values.duration(interval));
-    }
+    BenchCommand.Measured<List<CpuRun>> measured =
+        BenchCommand.measure(
+            host ->
+                new CpuBench(host, progress)
+                    .run(
+                        Duration.ofSeconds(3),
+                        Duration.ofSeconds(seconds),
+                        Values.duration(interval)));
+    List<CpuRun> runs = measured.result();
     PrintWriter o = spec.commandLine().getOut();
     String format = "%-4s %-12s %5s  %-34s %-11s %8s %8s %8s%n";
     o.printf(format, "EXP", "GUEST", "PROCS", "LIMITS", "GOAL", "SHARE", "MIN", "MAX");
@@ -83,7 +85,7 @@ final class BenchCpuCommand implements Callable<Integer> {
           png.toAbsolutePath());
     }
     o.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 
   private static String pct(double fraction) {

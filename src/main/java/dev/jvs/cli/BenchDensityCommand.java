@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.DensityBench;
 import dev.jvs.bench.DensityReport;
 import dev.jvs.bench.KernelMemory;
@@ -30,14 +29,15 @@ final class BenchDensityCommand implements Callable<Integer> {
   int guests;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws Exception {
     if (guests < 1) {
       throw new IllegalArgumentException("--guests must be at least 1");
     }
-    DensityReport r;
-    try (BenchHost host = BenchCommand.host()) {
-      r = new DensityBench().measure(host, guests, BenchCommand.progress(spec, "bench: "));
-    }
+    BenchCommand.Measured<DensityReport> measured =
+        BenchCommand.measure(
+            host ->
+                new DensityBench().measure(host, guests, BenchCommand.progress(spec, "bench: ")));
+    DensityReport r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("guests: %d busybox system guests, no network%n", r.guests());
     out.printf(
@@ -81,7 +81,7 @@ final class BenchDensityCommand implements Callable<Integer> {
     }
     out.println("cleanup: all guests stopped and deleted, nothing left on the host");
     out.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 
   private static String ms(double v) {

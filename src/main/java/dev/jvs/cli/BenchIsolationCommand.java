@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.IsolationBench;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -33,10 +32,9 @@ final class BenchIsolationCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--runs must be at least 1");
     }
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
-    IsolationBench.Result r;
-    try (BenchHost host = BenchCommand.host()) {
-      r = new IsolationBench(host, progress).run(runs);
-    }
+    BenchCommand.Measured<IsolationBench.Result> measured =
+        BenchCommand.measure(host -> new IsolationBench(host, progress).run(runs));
+    IsolationBench.Result r = measured.result();
     PrintWriter o = spec.commandLine().getOut();
     String format = "%-36s %10s %10s %9s %18s %6s%n";
     o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal");
@@ -61,7 +59,7 @@ final class BenchIsolationCommand implements Callable<Integer> {
     o.println("slowdown = median of the pairs' running/frozen ratios, with their quartiles");
     o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
     o.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 
   private static String percent(double fraction) {

@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.MetricsBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -26,14 +25,15 @@ final class BenchMetricsCommand implements Callable<Integer> {
   int runs;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws Exception {
     if (guests < 0 || runs < 1) {
       throw new IllegalArgumentException("--guests must be at least 0, --runs at least 1");
     }
-    MetricsBench.Result r;
-    try (BenchHost host = BenchCommand.host()) {
-      r = new MetricsBench(host, BenchCommand.progress(spec, "bench: ")).run(guests, runs);
-    }
+    BenchCommand.Measured<MetricsBench.Result> measured =
+        BenchCommand.measure(
+            host ->
+                new MetricsBench(host, BenchCommand.progress(spec, "bench: ")).run(guests, runs));
+    MetricsBench.Result r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "scrape with %d guests: median %.1f ms, p90 %.1f ms, CPU %.1f ms (%d scrapes, %d KiB,"
@@ -47,6 +47,6 @@ final class BenchMetricsCommand implements Callable<Integer> {
         r.series(),
         r.load());
     out.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 }

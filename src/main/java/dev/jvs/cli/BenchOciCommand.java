@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.OciBench;
 import dev.jvs.bench.Row;
 import dev.jvs.bench.StartupReport;
@@ -32,15 +31,14 @@ final class BenchOciCommand implements Callable<Integer> {
   int runs;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     if (runs < 1) {
       throw new IllegalArgumentException("--runs must be at least 1");
     }
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
-    StartupReport r;
-    try (BenchHost host = BenchCommand.host()) {
-      r = new OciBench(host, progress).run(runs);
-    }
+    BenchCommand.Measured<StartupReport> measured =
+        BenchCommand.measure(host -> new OciBench(host, progress).run(runs));
+    StartupReport r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "ctr run --rm IMAGE ID /bin/true, end to end: %d interleaved runs per row (after %d"
@@ -63,7 +61,7 @@ final class BenchOciCommand implements Callable<Integer> {
     }
     r.notes().forEach(n -> out.println("note: " + n));
     out.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 
   private static String millis(double ms) {

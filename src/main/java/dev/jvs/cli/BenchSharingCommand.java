@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.SharingBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -31,15 +30,14 @@ final class BenchSharingCommand implements Callable<Integer> {
   boolean unprivileged;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws Exception {
     if (guests < 2) {
       throw new IllegalArgumentException("--guests must be at least 2");
     }
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
-    SharingBench.Report r;
-    try (BenchHost host = BenchCommand.host()) {
-      r = new SharingBench(host, progress).run(guests, unprivileged);
-    }
+    BenchCommand.Measured<SharingBench.Report> measured =
+        BenchCommand.measure(host -> new SharingBench(host, progress).run(guests, unprivileged));
+    SharingBench.Report r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "Disk: busybox template %s; guest %d of it adds %s  (ratio %.4f of a full copy)%n",
@@ -64,7 +62,7 @@ final class BenchSharingCommand implements Callable<Integer> {
         "note: ratio = separate copies / one template; the host's page cache also grows"
             + " with anything else it does meanwhile");
     out.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
 
   private static void row(PrintWriter out, String label, long shared, long separate) {

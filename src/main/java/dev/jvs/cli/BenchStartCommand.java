@@ -1,6 +1,5 @@
 package dev.jvs.cli;
 
-import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.MemoryBench;
 import dev.jvs.bench.MemoryReport;
 import dev.jvs.bench.Row;
@@ -59,35 +58,40 @@ final class BenchStartCommand implements Callable<Integer> {
   boolean breakdown;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws Exception {
     if (runs < 1 || guests < 0 || listed < 0) {
       throw new IllegalArgumentException(
           "--runs must be at least 1, --guests and --listed at least 0");
     }
     Consumer<String> progress = BenchCommand.progress(spec, "bench: ");
-    StartupReport startup;
-    Optional<MemoryReport> memory = Optional.empty();
-    List<StartBreakdown.Phase> phases = List.of();
-    try (BenchHost host = BenchCommand.host()) {
-      startup = new StartupBench(host, progress).run(runs, listed);
-      if (breakdown) {
-        phases = new StartBreakdown(host, progress).run(runs);
-      }
-      if (guests > 0) {
-        memory = Optional.of(new MemoryBench(host, progress).run(guests));
-      }
-    }
+    BenchCommand.Measured<Figures> measured =
+        BenchCommand.measure(
+            host ->
+                new Figures(
+                    new StartupBench(host, progress).run(runs, listed),
+                    breakdown ? new StartBreakdown(host, progress).run(runs) : List.of(),
+                    guests > 0
+                        ? Optional.of(new MemoryBench(host, progress).run(guests))
+                        : Optional.empty()));
+    Figures figures = measured.result();
     PrintWriter out = spec.commandLine().getOut();
-    printStartup(out, startup);
-    if (!phases.isEmpty()) {
+    printStartup(out, figures.startup());
+    if (!figures.phases().isEmpty()) {
       out.println("Where an in-process start's time goes (medians per phase, ms):");
-      phases.forEach(
-          p -> out.printf("  %-" + (LABEL_WIDTH - 2) + "s %10.2f%n", p.name(), p.medianMillis()));
+      figures
+          .phases()
+          .forEach(
+              p ->
+                  out.printf(
+                      "  %-" + (LABEL_WIDTH - 2) + "s %10.2f%n", p.name(), p.medianMillis()));
     }
-    memory.ifPresent(m -> printMemory(out, m));
+    figures.memory().ifPresent(m -> printMemory(out, m));
     out.flush();
-    return 0;
+    return measured.exitAfterPrinting();
   }
+
+  private record Figures(
+      StartupReport startup, List<StartBreakdown.Phase> phases, Optional<MemoryReport> memory) {}
 
   private static void printStartup(PrintWriter out, StartupReport r) {
     out.printf(
