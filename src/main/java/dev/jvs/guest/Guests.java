@@ -84,7 +84,7 @@ public final class Guests {
             runs,
             scripts,
             idRanges);
-    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs, network);
+    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs, network, idRanges);
   }
 
   public JvsDirs dirs() {

@@ -57,6 +57,39 @@ public final class IdRanges {
     }
   }
 
+  /**
+   * Gives the guest {@code wanted} (a checkpoint's, whose images hold it): its own range already,
+   * or a free one inside the windows; anything else is refused in one line naming why.
+   */
+  public IdRange claim(GuestName name, IdRange wanted) {
+    try (FileLock lock = lock()) {
+      Map<String, IdRange> owned = read();
+      IdRange mine = owned.get(name.value());
+      if (wanted.equals(mine)) {
+        return mine;
+      }
+      String refused =
+          name + ": its checkpoint ran with host ids " + wanted + " (criu restores that map), but ";
+      if (mine != null) {
+        throw new JvsException(refused + "this host gave it " + mine + " (" + file + ")");
+      }
+      for (Map.Entry<String, IdRange> e : owned.entrySet()) {
+        if (e.getValue().overlaps(wanted)) {
+          throw new JvsException(
+              refused + "guest " + e.getKey() + " holds " + e.getValue() + " here (" + file + ")");
+        }
+      }
+      if (windows.get().stream().noneMatch(wanted::within)) {
+        throw new JvsException(
+            refused
+                + "they are outside root's /etc/subuid and /etc/subgid (or the default window)");
+      }
+      owned.put(name.value(), wanted);
+      write(owned);
+      return wanted;
+    }
+  }
+
   /** Frees the guest's range (after delete). */
   public void release(GuestName name) {
     try (FileLock lock = lock()) {
