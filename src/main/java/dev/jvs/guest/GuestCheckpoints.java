@@ -172,7 +172,12 @@ final class GuestCheckpoints {
     try {
       List<String> links =
           network.prepareRestore(
-              name.value(), config.hostname(), net, address(name, images), layout.etc());
+              name.value(),
+              config.hostname(),
+              net,
+              address(name, images),
+              layout.etc(),
+              ids.isPresent());
       ids.ifPresent(
           r -> {
             GuestOwnership.prepare(name, layout, r);
