@@ -295,6 +295,14 @@ public final class Guests {
     return config(name).privileged() ? Optional.empty() : idRanges.find(name);
   }
 
+  /**
+   * Refuses in one line, before anything moves, a guest that ran with host ids {@code ids}
+   * elsewhere and could not have them here (criu restores its user namespace with that map).
+   */
+  public void requireIdRangeFree(GuestName name, IdRange ids) {
+    idRanges.requireClaimable(name, ids);
+  }
+
   // ---- start / stop / exec ---------------------------------------------------------------
 
   /** How a started guest's first process relates to the caller. */
