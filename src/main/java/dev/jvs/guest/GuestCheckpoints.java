@@ -230,10 +230,15 @@ final class GuestCheckpoints {
    * privileged since its start), as the kernel maps it; empty when it runs as host root.
    */
   private static Optional<IdRange> runningIds(GuestName name, InstanceState state) {
-    if (!GuestOwnership.ownUserNamespace(state.initPid())) {
+    return runningIds(name, state.initPid());
+  }
+
+  /** As above, for the guest whose init is {@code initPid}. */
+  static Optional<IdRange> runningIds(GuestName name, long initPid) {
+    if (!GuestOwnership.ownUserNamespace(initPid)) {
       return Optional.empty();
     }
-    Plan.PipeOwner root = GuestOwnership.rootOf(state.initPid());
+    Plan.PipeOwner root = GuestOwnership.rootOf(initPid);
     if (root == null || root.uid() != root.gid()) {
       throw new JvsException(
           name + ": its user namespace maps no root, or root's uid and gid differ: not jvs's map");

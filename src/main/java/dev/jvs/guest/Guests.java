@@ -296,6 +296,15 @@ public final class Guests {
   }
 
   /**
+   * The host ids the running guest's user namespace maps (what a checkpoint of it records, whatever
+   * its config says now); empty when it runs as host root or is not running.
+   */
+  public Optional<IdRange> runningIdRange(GuestName name) {
+    long init = status(name).initPid();
+    return init == 0 ? Optional.empty() : GuestCheckpoints.runningIds(name, init);
+  }
+
+  /**
    * Refuses in one line, before anything moves, a guest that ran with host ids {@code ids}
    * elsewhere and could not have them here (criu restores its user namespace with that map).
    */

@@ -148,7 +148,7 @@ public final class Migration {
     Map<String, Object> body = new java.util.LinkedHashMap<>();
     body.put("name", name.value());
     body.put("template", config.template());
-    guests.idRange(name).ifPresent(r -> body.put("ids", r.base()));
+    guests.runningIdRange(name).ifPresent(r -> body.put("ids", r.base()));
     return body;
   }
 
