@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
+import dev.jvs.guest.IdRange;
 import dev.jvs.migrate.IncomingMigrations;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +68,7 @@ final class MigrationRoutes extends Handler.Wrapper {
         JsonNode b = JsonBody.MAPPER.readTree(small(request));
         GuestName name = ApiRoutes.name(b.path("name").asText(""));
         String template = b.path("template").asText("");
-        boolean has = incoming.begin(name, template);
+        boolean has = incoming.begin(name, template, ids(name, b.path("ids")));
         status = 201;
         body = Map.of("name", name.value(), "template", has);
       } else if (parts.length == 2 && method.equals("DELETE")) {
@@ -162,6 +163,18 @@ final class MigrationRoutes extends Handler.Wrapper {
         throw new ApiException(413, "request body over " + ApiHandler.MAX_BODY + " bytes");
       }
       return b;
+    }
+  }
+
+  /** The host ids an unprivileged guest runs with at the source (the base of its range). */
+  private static Optional<IdRange> ids(GuestName name, JsonNode base) {
+    if (base.isMissingNode() || base.isNull()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new IdRange(base.asLong(0), IdRange.SIZE));
+    } catch (IllegalArgumentException e) {
+      throw new JvsException(name + ": ids: " + e.getMessage());
     }
   }
 }

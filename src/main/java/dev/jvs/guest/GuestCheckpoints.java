@@ -12,6 +12,7 @@ import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
+import dev.jvs.runtime.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -35,19 +36,28 @@ final class GuestCheckpoints {
   /** Beside criu's images: the guest's address when dumped, which its restored eth0 holds. */
   static final String ADDRESS = "jvs-guest-address";
 
+  /**
+   * Beside criu's images: the id map of a guest that ran in a user namespace of its own ("0 BASE
+   * 65536"), which criu gives the restored namespace and the restore's root is idmapped with.
+   */
+  static final String IDS = "jvs-guest-ids";
+
   private final JvsDirs dirs;
   private final Templates templates;
   private final GuestRuns runs;
   private final Checkpoints checkpoints;
   private final GuestNetwork network;
+  private final IdRanges idRanges;
 
   GuestCheckpoints(
       JvsDirs dirs,
       Templates templates,
       Instances instances,
       GuestRuns runs,
-      GuestNetwork network) {
+      GuestNetwork network,
+      IdRanges idRanges) {
     this.dirs = dirs;
+    this.idRanges = idRanges;
     this.templates = templates;
     this.runs = runs;
     this.network = network;
@@ -69,12 +79,11 @@ final class GuestCheckpoints {
       boolean leaveRunning,
       Optional<Path> archive) {
     requireSupported(name, config);
-    if (GuestOwnership.ownUserNamespace(state.initPid())) { // it runs so, whatever its config
-      throw unprivileged(name);
-    }
     Path images = images(name);
+    Optional<IdRange> ids = runningIds(name, state); // before the dump: it may end the guest
     checkpoints.dump(runs.instance(name), state, images, leaveRunning);
     recordAddress(name, config, images);
+    recordIds(name, ids, images);
     if (!leaveRunning) {
       // criu killed the tree; its monitor records the end and exits, then the run goes
       runs.stop(name, config, MONITOR_EXIT, () -> {});
@@ -92,6 +101,7 @@ final class GuestCheckpoints {
       GuestName name, GuestConfig config, InstanceState state, Checkpoints.Handoff handoff) {
     requireSupported(name, config);
     Path images = images(name);
+    Optional<IdRange> ids = runningIds(name, state);
     checkpoints.dumpLazily(
         runs.instance(name),
         state,
@@ -100,6 +110,7 @@ final class GuestCheckpoints {
           @Override
           public void imagesWritten() {
             recordAddress(name, config, images);
+            recordIds(name, ids, images);
             handoff.imagesWritten();
           }
 
@@ -142,6 +153,15 @@ final class GuestCheckpoints {
     Path guestDir = dirs.guest(name);
     Path lower = templates.ensure(config.template());
     Path run = dirs.runGuest(name);
+    // As it ran when dumped, whatever its config says now: criu recreates its user namespace.
+    Optional<IdRange> ids = recordedIds(name, images).map(base -> claim(name, base));
+    GuestPlans.Layout layout =
+        new GuestPlans.Layout(
+            lower,
+            guestDir.resolve("upper"),
+            guestDir.resolve("work"),
+            guestDir.resolve("rootfs"),
+            run);
     try {
       Files.createDirectories(run);
       Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
@@ -152,19 +172,22 @@ final class GuestCheckpoints {
     try {
       List<String> links =
           network.prepareRestore(
-              name.value(), config.hostname(), net, address(name, images), run.resolve("etc"));
+              name.value(),
+              config.hostname(),
+              net,
+              address(name, images),
+              layout.etc(),
+              ids.isPresent());
+      ids.ifPresent(
+          r -> {
+            GuestOwnership.prepare(name, layout, r);
+            GuestOwnership.ownFilesIn(layout.etc(), r); // bound over its /etc, as at a start
+          });
       InstanceState state =
           checkpoints.restore(
               runs.instance(name),
               images,
-              new Checkpoints.Root(
-                  "lowerdir="
-                      + lower
-                      + ",upperdir="
-                      + guestDir.resolve("upper")
-                      + ",workdir="
-                      + guestDir.resolve("work"),
-                  guestDir.resolve("rootfs")),
+              root(layout, ids),
               GuestResources.limits(config.resources()),
               CgroupTuning.none(),
               run.resolve(StateStore.CONSOLE_LOG),
@@ -184,6 +207,83 @@ final class GuestCheckpoints {
       runs.cleanup(name);
       throw e;
     }
+  }
+
+  /**
+   * The root as the guest's start mounts it: the overlay, with the template idmapped through the
+   * guest's id range when it ran in a user namespace.
+   */
+  private static Checkpoints.Root root(GuestPlans.Layout layout, Optional<IdRange> ids) {
+    if (ids.isPresent()) {
+      return Checkpoints.Root.inUserNamespace(
+          new Plan.Overlay(
+              layout.lower(), layout.upper(), layout.work(), layout.mountPoint(), null, null, true),
+          ids.get().map());
+    }
+    return new Checkpoints.Root(
+        "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work(),
+        layout.mountPoint());
+  }
+
+  /**
+   * The id range of a guest that runs in a user namespace of its own (unprivileged, or set
+   * privileged since its start), as the kernel maps it; empty when it runs as host root.
+   */
+  private static Optional<IdRange> runningIds(GuestName name, InstanceState state) {
+    return runningIds(name, state.initPid());
+  }
+
+  /** As above, for the guest whose init is {@code initPid}. */
+  static Optional<IdRange> runningIds(GuestName name, long initPid) {
+    if (!GuestOwnership.ownUserNamespace(initPid)) {
+      return Optional.empty();
+    }
+    Plan.PipeOwner root = GuestOwnership.rootOf(initPid);
+    if (root == null || root.uid() != root.gid()) {
+      throw new JvsException(
+          name + ": its user namespace maps no root, or root's uid and gid differ: not jvs's map");
+    }
+    return Optional.of(new IdRange(root.uid(), IdRange.SIZE));
+  }
+
+  /** A guest dumped with its user namespace: its map goes beside the images. */
+  private static void recordIds(GuestName name, Optional<IdRange> ids, Path images) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    try {
+      Files.writeString(images.resolve(IDS), ids.get().map());
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + images + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The base of the id range the dumped guest ran with; empty when it ran as host root. */
+  private static Optional<Long> recordedIds(GuestName name, Path images) {
+    Path file = images.resolve(IDS);
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      String[] f = Files.readString(file).strip().split("\\s+");
+      if (f.length != 3 || !f[0].equals("0") || Long.parseLong(f[2]) != IdRange.SIZE) {
+        throw new JvsException(name + ": " + file + ": expected '0 BASE " + IdRange.SIZE + "'");
+      }
+      return Optional.of(Long.parseLong(f[1]));
+    } catch (NumberFormatException e) {
+      throw new JvsException(name + ": " + file + ": expected '0 BASE " + IdRange.SIZE + "'");
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The range the dump recorded, which criu gives the restored namespace from its images: the
+   * guest's own here, or claimed for it when it has none (a migrated guest); a range another guest
+   * of this host holds is refused in one line.
+   */
+  private IdRange claim(GuestName name, long base) {
+    return idRanges.claim(name, new IdRange(base, IdRange.SIZE));
   }
 
   /** A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it. */
@@ -214,23 +314,7 @@ final class GuestCheckpoints {
    * What criu cannot carry yet: a guest in the host's network stack (host-ip, host: its sockets and
    * hooks live in the host's namespace) and a disk.space image (mounted by the guest's monitor).
    */
-  /**
-   * An unprivileged guest's restore would mount its template as it is, not idmapped: its root would
-   * find the template's files owned by nobody.
-   */
-  private static JvsException unprivileged(GuestName name) {
-    return new JvsException(
-        name
-            + ": security.privileged=false: checkpoint and restore support privileged guests only"
-            + " so far (jvs set "
-            + name
-            + " security.privileged=true, then restart it; docs/checkpoint.md)");
-  }
-
   private static void requireSupported(GuestName name, GuestConfig config) {
-    if (!config.privileged()) {
-      throw unprivileged(name);
-    }
     NetMode mode = NetConfig.from(config.resources()).mode();
     if (mode != NetMode.NONE && mode != NetMode.BRIDGE) {
       throw new JvsException(

@@ -84,7 +84,7 @@ public final class Guests {
             runs,
             scripts,
             idRanges);
-    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs, network);
+    this.checkpoints = new GuestCheckpoints(dirs, templates, instances, runs, network, idRanges);
   }
 
   public JvsDirs dirs() {
@@ -293,6 +293,23 @@ public final class Guests {
    */
   public Optional<IdRange> idRange(GuestName name) {
     return config(name).privileged() ? Optional.empty() : idRanges.find(name);
+  }
+
+  /**
+   * The host ids the running guest's user namespace maps (what a checkpoint of it records, whatever
+   * its config says now); empty when it runs as host root or is not running.
+   */
+  public Optional<IdRange> runningIdRange(GuestName name) {
+    long init = status(name).initPid();
+    return init == 0 ? Optional.empty() : GuestCheckpoints.runningIds(name, init);
+  }
+
+  /**
+   * Refuses in one line, before anything moves, a guest that ran with host ids {@code ids}
+   * elsewhere and could not have them here (criu restores its user namespace with that map).
+   */
+  public void requireIdRangeFree(GuestName name, IdRange ids) {
+    idRanges.requireClaimable(name, ids);
   }
 
   // ---- start / stop / exec ---------------------------------------------------------------

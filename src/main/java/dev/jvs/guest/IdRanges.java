@@ -57,6 +57,52 @@ public final class IdRanges {
     }
   }
 
+  /**
+   * Gives the guest {@code wanted} (a checkpoint's, whose images hold it): its own range already,
+   * or a free one inside the windows; anything else is refused in one line naming why.
+   */
+  public IdRange claim(GuestName name, IdRange wanted) {
+    try (FileLock lock = lock()) {
+      Map<String, IdRange> owned = read();
+      if (wanted.equals(owned.get(name.value()))) {
+        return wanted;
+      }
+      requireClaimable(name, wanted, owned);
+      owned.put(name.value(), wanted);
+      write(owned);
+      return wanted;
+    }
+  }
+
+  /** Refuses, in one line, what {@link #claim} would refuse; changes nothing. */
+  public void requireClaimable(GuestName name, IdRange wanted) {
+    try (FileLock lock = lock()) {
+      Map<String, IdRange> owned = read();
+      if (!wanted.equals(owned.get(name.value()))) {
+        requireClaimable(name, wanted, owned);
+      }
+    }
+  }
+
+  private void requireClaimable(GuestName name, IdRange wanted, Map<String, IdRange> owned) {
+    String refused =
+        name + ": its checkpoint ran with host ids " + wanted + " (criu restores that map), but ";
+    IdRange mine = owned.get(name.value());
+    if (mine != null) {
+      throw new JvsException(refused + "this host gave it " + mine + " (" + file + ")");
+    }
+    for (Map.Entry<String, IdRange> e : owned.entrySet()) {
+      if (e.getValue().overlaps(wanted)) {
+        throw new JvsException(
+            refused + "guest " + e.getKey() + " holds " + e.getValue() + " here (" + file + ")");
+      }
+    }
+    if (windows.get().stream().noneMatch(wanted::within)) {
+      throw new JvsException(
+          refused + "they are outside root's /etc/subuid and /etc/subgid (or the default window)");
+    }
+  }
+
   /** Frees the guest's range (after delete). */
   public void release(GuestName name) {
     try (FileLock lock = lock()) {

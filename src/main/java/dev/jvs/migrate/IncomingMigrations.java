@@ -4,6 +4,7 @@ import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
+import dev.jvs.guest.IdRange;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.image.TemplateName;
 import dev.jvs.image.Templates;
@@ -48,14 +49,17 @@ public final class IncomingMigrations {
   }
 
   /**
-   * Accepts a migration of guest {@code name} built from {@code template}: refused when a guest of
-   * that name exists here. Returns whether this host has the template (else it must be sent).
+   * Accepts a migration of guest {@code name} built from {@code template}, running with host ids
+   * {@code ids} (unprivileged) or as host root: refused when a guest of that name exists here, or
+   * when another guest here holds those ids. Returns whether this host has the template (else it
+   * must be sent).
    */
-  public synchronized boolean begin(GuestName name, String template) {
+  public synchronized boolean begin(GuestName name, String template, Optional<IdRange> ids) {
     TemplateName.check(template);
     if (Files.exists(guests.dirs().guest(name))) {
       throw new JvsException(name + ": already exists on this host");
     }
+    ids.ifPresent(r -> guests.requireIdRangeFree(name, r));
     Path dir = staging(name);
     Trees.deleteIfExists(dir); // an earlier attempt's
     try {

@@ -98,12 +98,6 @@ public final class Migration {
     if (status.state() != GuestStatus.State.RUNNING) {
       throw new JvsException(name + ": not running (only a running guest migrates)");
     }
-    if (guests.idRange(name).isPresent()) {
-      throw new JvsException(
-          name
-              + ": an unprivileged guest cannot migrate yet (its files' owners are shifted into"
-              + " this host's id range)");
-    }
     GuestConfig config = guests.config(name);
     String path = "/1.0/migrations/" + name.value();
     if (mode == Mode.POST_COPY) {
@@ -145,14 +139,21 @@ public final class Migration {
   /**
    * Announces the guest to the destination and sends its template when the destination lacks it.
    */
+  /**
+   * The announcement: the guest, its template, and for an unprivileged guest the base of its host
+   * ids, which criu restores as they are (the destination refuses them if another guest holds them
+   * there; docs/migration.md).
+   */
+  private Map<String, Object> begun(GuestName name, GuestConfig config) {
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("name", name.value());
+    body.put("template", config.template());
+    guests.runningIdRange(name).ifPresent(r -> body.put("ids", r.base()));
+    return body;
+  }
+
   private void begin(GuestName name, GuestConfig config, String path) {
-    JsonNode began =
-        peer.call(
-            "begin",
-            "POST",
-            "/1.0/migrations",
-            Map.of("name", name.value(), "template", config.template()),
-            SMALL_CALL);
+    JsonNode began = peer.call("begin", "POST", "/1.0/migrations", begun(name, config), SMALL_CALL);
     if (!began.path("template").asBoolean(false)) {
       progress.accept("sending template " + config.template() + " (the destination lacks it)");
       send("template", path + "/template", guests.dirs().templates(), config.template());

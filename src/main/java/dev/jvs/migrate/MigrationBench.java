@@ -90,7 +90,7 @@ public final class MigrationBench {
       progress.accept("guest with a " + mib + " MiB working set on host a");
       Guests ga = a.guests();
       ga.build(GUEST, "busybox");
-      ga.set(GUEST, PRIVILEGED); // only a privileged guest migrates so far (docs/migration.md)
+      ga.set(GUEST, PRIVILEGED); // as the figures in docs/migration.md were measured
       installHog(a, mib);
       ga.start(GUEST, List.of(), Guests.Attach.DETACHED);
       long workingSet = startHog(a, mib);

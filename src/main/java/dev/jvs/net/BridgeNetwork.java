@@ -106,10 +106,19 @@ final class BridgeNetwork {
    * Before criu restores a checkpointed guest holding {@code ip}: everything of {@link #plumb}
    * outside the guest's namespace but its veth (bridge, tables, the guest's rules, /etc files).
    * criu recreates the namespace with eth0, its addresses and routes, as dumped; returns criu's
-   * argument that makes the pair's host end the guest's veth, a port of the bridge.
+   * argument that makes the pair's host end the guest's veth, a port of the bridge. In a user
+   * namespace criu cannot make that pair (criu 4.2.1 hands its usernsd a request naming the host's
+   * namespace by an fd of another process; the kernel answers EOPNOTSUPP): the pair is made here,
+   * its host end on the bridge, and criu moves the other end in as eth0 (its {@code netdev[]}).
    */
   String prepareRestore(
-      String guest, String hostname, HostNetConfig host, NetConfig config, Ipv4 ip, Path etc) {
+      String guest,
+      String hostname,
+      HostNetConfig host,
+      NetConfig config,
+      Ipv4 ip,
+      Path etc,
+      boolean userNamespace) {
     Subnet subnet = host.subnet();
     String bridge = ensureBridge(subnet);
     String veth = names.veth(guest);
@@ -119,6 +128,18 @@ final class BridgeNetwork {
     // the rules name the veth, not its index: they hold for the link criu is about to create
     nft.addGuest(guest, ip, ipv6(subnet, ip), veth, config.publish(), config.isolate());
     EtcFiles.write(etc, hostname, ip, ipv6(subnet, ip), subnet.gateway());
+    if (userNamespace) {
+      String peer = names.restorePeer(guest);
+      if (Links.exists(peer)) {
+        NetTools.ip(List.of("link del " + peer)); // a pair left by a killed restore
+      }
+      NetTools.ip(
+          List.of(
+              "link add " + veth + " type veth peer name " + peer,
+              "link set " + veth + " master " + bridge,
+              "link set " + veth + " up"));
+      return "netdev[eth0]:" + peer;
+    }
     return "veth[eth0]:" + veth + "@" + bridge;
   }
 

@@ -35,10 +35,17 @@ public interface GuestNetwork {
    * namespace, for the address the checkpoint holds. criu recreates the namespace as dumped.
    *
    * @param address the guest's address when it was dumped ({@link #address}), leased to it again
+   * @param userNamespace whether the guest is restored in a user namespace of its own, where criu
+   *     cannot create a veth pair with an end on the host: its pair is made here
    * @return criu's restore arguments for the guest's links (a bridge guest's veth)
    */
   List<String> prepareRestore(
-      String guest, String hostname, NetConfig config, Optional<String> address, Path etc);
+      String guest,
+      String hostname,
+      NetConfig config,
+      Optional<String> address,
+      Path etc,
+      boolean userNamespace);
 
   /** After criu restored the guest whose first process is {@code pid}: what needs its links. */
   void completeRestore(String guest, NetConfig config, long pid);

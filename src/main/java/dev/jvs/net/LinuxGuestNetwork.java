@@ -60,7 +60,12 @@ final class LinuxGuestNetwork implements GuestNetwork {
 
   @Override
   public List<String> prepareRestore(
-      String guest, String hostname, NetConfig config, Optional<String> address, Path etc) {
+      String guest,
+      String hostname,
+      NetConfig config,
+      Optional<String> address,
+      Path etc,
+      boolean userNamespace) {
     return switch (config.mode()) {
       case NONE, HOST -> List.of();
       case BRIDGE -> {
@@ -79,7 +84,8 @@ final class LinuxGuestNetwork implements GuestNetwork {
             throw new NetException("the checkpoint's address: " + e.getMessage());
           }
           yield List.of(
-              "--external", bridge.prepareRestore(guest, hostname, host, config, ip, etc));
+              "--external",
+              bridge.prepareRestore(guest, hostname, host, config, ip, etc, userNamespace));
         }
       }
       case HOST_IP ->

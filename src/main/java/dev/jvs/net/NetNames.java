@@ -54,6 +54,14 @@ public record NetNames(String tag, boolean defaultRoot) {
     return vethPrefix() + hash(guest);
   }
 
+  /**
+   * The guest's end of a pair made on the host for a restore in a user namespace, until criu moves
+   * it into the guest's namespace as eth0 (docs/checkpoint.md): 15 characters, never a veth's name.
+   */
+  public String restorePeer(String guest) {
+    return "jvsr" + tag.substring(0, 3) + hash(guest);
+  }
+
   public String vethPrefix() {
     return "jvs" + tag.substring(0, 4);
   }

@@ -53,6 +53,11 @@ public final class Checkpoints {
       "read -r go && exec <\"$1\" && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
           + " else mount --rbind \"$3\" \"$3\"; fi && shift 3 && exec \"$@\"";
 
+  /**
+   * As above in the mount namespace of a {@link RestoreRoot}, where the root is mounted already.
+   */
+  private static final String ENTERED_SHELL = "read -r go && exec <\"$1\" && shift && exec \"$@\"";
+
   private final Instances instances;
 
   public Checkpoints(Instances instances) {
@@ -184,11 +189,27 @@ public final class Checkpoints {
     writeMeta(images.resolve(META), meta);
   }
 
-  /** The root a restore mounts: overlay options and the mount point the dump's root had. */
-  public record Root(String overlayOptions, Path mountPoint) {
+  /**
+   * The root a restore mounts: overlay options and the mount point the dump's root had; for a tree
+   * that ran in a user namespace of its own, its overlay (idmapped) and id map instead.
+   */
+  public record Root(
+      String overlayOptions, Path mountPoint, Plan.Overlay idmappedOverlay, String idMap) {
+    public Root(String overlayOptions, Path mountPoint) {
+      this(overlayOptions, mountPoint, null, null);
+    }
+
     /** A root that is there already (an OCI bundle's rootfs): criu's namespace binds it. */
     public static Root existing(Path rootfs) {
       return new Root("", rootfs);
+    }
+
+    /**
+     * An unprivileged guest's root, mounted as its start mounts it ({@link RestoreRoot}): the
+     * template idmapped through a user namespace with {@code idMap}, then the overlay.
+     */
+    public static Root inUserNamespace(Plan.Overlay overlay, String idMap) {
+      return new Root("", overlay.mountPoint(), overlay, idMap);
     }
   }
 
@@ -353,24 +374,68 @@ public final class Checkpoints {
     if (detach) {
       args.add("-d");
     }
-    ProcessBuilder pb =
-        criu.builder(
-                List.of(
-                    "unshare",
-                    "-m",
-                    "--propagation",
-                    "private",
-                    "sh",
-                    "-c",
-                    RESTORE_SHELL,
-                    "jvs-criu-restore",
-                    output.consoleLog().isPresent()
-                        ? "/dev/null"
-                        : "/proc/" + ProcessHandle.current().pid() + "/fd/0",
-                    root.overlayOptions(),
-                    root.mountPoint().toString()),
-                args)
-            .redirectInput(ProcessBuilder.Redirect.PIPE);
+    String stdin =
+        output.consoleLog().isPresent()
+            ? "/dev/null"
+            : "/proc/" + ProcessHandle.current().pid() + "/fd/0";
+    try (RestoreRoot userRoot = root.idMap() == null ? null : userRoot(i, root, network)) {
+      List<String> launcher =
+          userRoot == null
+              ? List.of(
+                  "unshare",
+                  "-m",
+                  "--propagation",
+                  "private",
+                  "sh",
+                  "-c",
+                  RESTORE_SHELL,
+                  "jvs-criu-restore",
+                  stdin,
+                  root.overlayOptions(),
+                  root.mountPoint().toString())
+              : List.of(
+                  "nsenter",
+                  "--mount=" + userRoot.mountNamespace(),
+                  "sh",
+                  "-c",
+                  ENTERED_SHELL,
+                  "jvs-criu-restore",
+                  stdin);
+      return restore(i, images, limits, tuning, mode, meta, criu, launcher, args);
+    }
+  }
+
+  /**
+   * The root of a tree that ran in its own user namespace, mounted in a helper's namespaces for as
+   * long as criu may take; on failure the front-end's network goes, as after a failed restore.
+   */
+  private RestoreRoot userRoot(Instance i, Root root, Network network) {
+    try {
+      return RestoreRoot.mount(
+          instances, i, root.idmappedOverlay(), root.idMap(), Criu.TIMEOUT.multipliedBy(2));
+    } catch (RuntimeException e) {
+      instances.cleanup(i, network.teardown());
+      throw e;
+    }
+  }
+
+  /** The restore proper, criu run through {@code launcher} (which mounts its root or has it). */
+  private InstanceState restore(
+      Instance i,
+      Path images,
+      CgroupLimits limits,
+      CgroupTuning tuning,
+      Mode mode,
+      Map<String, String> meta,
+      Criu criu,
+      List<String> launcher,
+      List<String> args) {
+    Output output = mode.output();
+    Network network = mode.network();
+    boolean detach = mode.detach();
+    Path ready = images.resolve(NOTIFY + ".ready");
+    Path pidfile = images.resolve(PIDFILE);
+    ProcessBuilder pb = criu.builder(launcher, args).redirectInput(ProcessBuilder.Redirect.PIPE);
     if (output.consoleLog().isPresent()) {
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.consoleLog().get().toFile()))
           .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));

@@ -252,6 +252,15 @@ public final class Instances {
     return exec(i, exec, Launcher.Stdio.inherit(), prepare);
   }
 
+  /**
+   * Launches a helper of the instance's (no cgroup, no state, stdio /dev/null): for work that only
+   * jvs-init's operations may do, such as a restore's root in a user namespace ({@link
+   * RestoreRoot}).
+   */
+  Run launchHelper(Instance i, LaunchProgram program) throws LaunchFailure {
+    return launch(monitors, program, controlSocket(i), Launcher.Stdio.none(), (m, c) -> {});
+  }
+
   /** One launch through jvs-init, its failure in the front-ends' terms. */
   private static Run launch(
       Monitor.Starter starter,

@@ -150,6 +150,28 @@ public final class PlanProgram {
     return b.build();
   }
 
+  /**
+   * The root of a restore in a user namespace (docs/checkpoint.md): the start's own user namespace
+   * maps and root mounts (the template idmapped through the namespace, then the overlay) in a mount
+   * namespace that criu then enters; the child then runs {@code waitArgv} until it is killed.
+   */
+  public static LaunchProgram restoreRoot(Plan.Overlay root, String idMap, List<String> waitArgv) {
+    if (!root.idmapped() || root.disk() != null) {
+      throw new IllegalArgumentException("a restore's root in a user namespace is idmapped");
+    }
+    LaunchProgram.Builder b = LaunchProgram.builder();
+    b.uidMap(idMap);
+    b.gidMap(idMap);
+    b.idmapTree(root.lower().toString());
+    b.clone(Namespace.USER.flag() | Namespace.MOUNT.flag());
+    b.pdeathsig(Signal.SIGKILL);
+    b.setgid(0);
+    b.setuid(0);
+    root(b, root, true);
+    b.exec(waitArgv);
+    return b.build();
+  }
+
   /** A command joining a running guest or container through its init's pidfd. */
   public static LaunchProgram exec(Exec e) {
     LaunchProgram.Builder b = LaunchProgram.builder();

@@ -126,9 +126,24 @@ class CheckpointKernelTest {
    */
   @Test
   void aBridgeGuestKeepsItsAddressAndTheHostsTcpConnection() throws Exception {
+    bridgeGuestKeepsItsAddressAndTheHostsTcpConnection("ckbr", true);
+  }
+
+  /** As above, unprivileged: criu recreates the network namespace inside its user namespace. */
+  @Test
+  void anUnprivilegedBridgeGuestKeepsItsAddressAndTheHostsTcpConnection() throws Exception {
+    bridgeGuestKeepsItsAddressAndTheHostsTcpConnection("unbr", false);
+  }
+
+  private static void bridgeGuestKeepsItsAddressAndTheHostsTcpConnection(
+      String name, boolean privileged) throws Exception {
     try (TestHost host = new TestHost()) {
-      GuestName g = GuestName.of("ckbr");
-      buildPrivileged(host, g);
+      GuestName g = GuestName.of(name);
+      if (privileged) {
+        buildPrivileged(host, g);
+      } else {
+        host.guests().build(g, "busybox");
+      }
       install(host, g, "count.sh", COUNT_TO_CLIENT);
       host.guests().set(g, Map.of("net.mode", "bridge"));
       host.guests().start(g, List.of(), Guests.Attach.DETACHED);
@@ -154,6 +169,7 @@ class CheckpointKernelTest {
         assertThat(after).as("the count goes on over the same connection").isEqualTo(seen + 30);
         assertThat(host.exec(g, "netstat", "-tn").output())
             .containsPattern(ip + ":7000 +\\S+ +ESTABLISHED");
+        assertThat(host.guests().idRange(g).isPresent()).isEqualTo(!privileged);
       }
     }
   }
@@ -208,33 +224,115 @@ class CheckpointKernelTest {
     }
   }
 
+  /**
+   * A guest built as every new guest (unprivileged): criu dumps its user namespace with the tree
+   * and recreates it with the same map; the restore's root is the start's (template idmapped, then
+   * the overlay), so guest root still owns the template's files and what it writes is stored with
+   * its host ids.
+   */
   @Test
-  void anUnprivilegedGuestIsRefusedWithOneLineAndKeepsRunning() throws Exception {
+  void anUnprivilegedGuestContinuesInItsUserNamespaceWithItsIdsPidsAndLimits() throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = GuestName.of("unck"); // built as every new guest: unprivileged
       host.guests().build(g, "busybox");
+      install(host, g, "counter.sh", COUNTER);
+      host.guests().set(g, Map.of("pids.max", "50"));
       host.guests().start(g, List.of(), Guests.Attach.DETACHED);
-      String refusal = "unck: security.privileged=false: checkpoint and restore support";
-      assertThatThrownBy(() -> host.guests().checkpoint(g, false, Optional.empty()))
-          .isInstanceOf(JvsException.class)
-          .hasMessageStartingWith(refusal);
-      // set privileged while it runs: it still runs in its user namespace until restarted
-      host.guests().set(g, Map.of("security.privileged", "true"));
-      assertThatThrownBy(() -> host.guests().checkpoint(g, true, Optional.empty()))
-          .isInstanceOf(JvsException.class)
-          .hasMessageStartingWith(refusal);
-      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
-      assertThat(host.dirs().guest(g).resolve("checkpoint")).doesNotExist();
-      host.guests().stop(g, Duration.ZERO);
-      host.guests().set(g, Map.of("security.privileged", "false"));
-      assertThatThrownBy(() -> host.guests().restore(g, Optional.empty()))
-          .isInstanceOf(JvsException.class)
-          .hasMessageStartingWith(refusal);
+      IdRange ids = host.guests().idRange(g).orElseThrow();
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      Path counter = host.dirs().guest(g).resolve("upper/tmp/counter");
+      awaitAtLeast(counter, 20);
+      String psBefore = processes(host, g);
+
+      host.guests().checkpoint(g, false, Optional.empty());
+
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+      long stoppedAt = lastNumber(counter);
+      Files.writeString(counter, "0\n"); // host root writes it: the guest's count rewrites it
+
+      host.guests().restore(g, Optional.empty());
+
+      GuestStatus restored = host.guests().status(g);
+      assertThat(restored.state()).isEqualTo(GuestStatus.State.RUNNING);
+      long next = awaitAtLeast(counter, 1);
+      assertThat(next).as("count after restore, stopped at %d", stoppedAt).isGreaterThan(stoppedAt);
+      assertThat(processes(host, g)).as("the same processes, same pids").isEqualTo(psBefore);
+      assertThat(CgroupFiles.read(restored.cgroup(), "pids", "pids.max", "pids.max").strip())
+          .isEqualTo("50");
+      // the same user namespace map, the range this host persisted for it
+      assertThat(host.guests().idRange(g)).contains(ids);
+      assertThat(Files.readString(Path.of("/proc/" + restored.initPid() + "/uid_map")).strip())
+          .matches("0 +" + ids.base() + " +65536");
+      assertThat(Files.getAttribute(Path.of("/proc/" + restored.initPid()), "unix:uid"))
+          .isEqualTo((int) ids.base());
+      // guest root owns the template's files (idmapped, not nobody), and its own
+      assertThat(
+              host.exec(g, "stat", "-c", "%u:%g", "/bin/busybox", "/etc", "/tmp/counter").output())
+          .isEqualTo("0:0\n0:0\n0:0\n");
+      TestHost.Run write = host.exec(g, "sh", "-c", "echo mine > /etc/restored && id -u");
+      assertThat(write.code()).isZero();
+      assertThat(write.output()).isEqualTo("0\n");
+      Path written = host.dirs().guest(g).resolve("upper/etc/restored");
+      assertThat(Files.getAttribute(written, "unix:uid")).isEqualTo((int) ids.base());
+      assertThat(Files.getAttribute(written, "unix:gid")).isEqualTo((int) ids.base());
+      assertThat(Files.getAttribute(counter, "unix:uid")).isEqualTo((int) ids.base());
+
+      host.guests().stop(g, Duration.ofSeconds(10));
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
     }
   }
 
-  /** Checkpoint and restore support privileged guests only so far (docs/checkpoint.md). */
+  /** Set privileged while it runs in its user namespace: it is dumped and restored as it runs. */
+  @Test
+  void aGuestSetPrivilegedWhileRunningUnprivilegedIsRestoredAsItRan() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("unset");
+      host.guests().build(g, "busybox");
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      IdRange ids = host.guests().idRange(g).orElseThrow();
+      host.guests().set(g, Map.of("security.privileged", "true"));
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(host.exec(g, "cat", "/proc/self/uid_map").output().strip())
+          .matches("0 +" + ids.base() + " +65536");
+      assertThat(host.exec(g, "stat", "-c", "%u", "/bin/busybox").output()).isEqualTo("0\n");
+    }
+  }
+
+  /**
+   * The range is criu's to restore (its images hold the map): a guest whose checkpoint ran with a
+   * range another guest holds here is refused in one line, and nothing of it is left.
+   */
+  @Test
+  void aCheckpointWhoseRangeAnotherGuestHoldsIsRefusedWithOneLine() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("unmv");
+      host.guests().build(g, "busybox");
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      IdRange ids = host.guests().idRange(g).orElseThrow();
+      Path archive = host.base().resolve("unmv.tar.zst");
+      host.guests().checkpoint(g, false, Optional.of(archive));
+      host.guests().delete(g, false); // frees its range: the next guest gets it
+      GuestName other = GuestName.of("unother");
+      host.guests().build(other, "busybox");
+      host.guests().start(other, List.of(), Guests.Attach.DETACHED);
+      assertThat(host.guests().idRange(other)).contains(ids);
+      host.guests().build(g, "busybox");
+
+      assertThatThrownBy(() -> host.guests().restore(g, Optional.of(archive)))
+          .isInstanceOf(JvsException.class)
+          .hasMessageStartingWith("unmv: its checkpoint ran with host ids " + ids)
+          .hasMessageContaining("guest unother holds " + ids)
+          .hasMessageNotContaining("\n");
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+      assertThat(host.guests().idRange(g)).isEmpty();
+      assertThat(host.guests().status(other).state()).isEqualTo(GuestStatus.State.RUNNING);
+    }
+  }
+
+  /** A guest as jvs built them before unprivileged became the default. */
   private static void buildPrivileged(TestHost host, GuestName g) {
     host.guests().build(g, "busybox");
     host.guests().set(g, Map.of("security.privileged", "true"));

@@ -49,6 +49,30 @@ class IdRangesTest {
         .containsExactly(SubordinateIds.DEFAULT_WINDOW);
   }
 
+  /** A checkpoint's range (criu restores its map): kept when free here, refused otherwise. */
+  @Test
+  void aClaimedRangeIsKeptWhenFreeAndRefusedInOneLineOtherwise() {
+    IdRanges ranges = new IdRanges(dir);
+    IdRange held = ranges.acquire(GuestName.of("holder"));
+    IdRange wanted = new IdRange(1_131_072, 65536);
+    assertThat(ranges.claim(GuestName.of("moved"), wanted)).isEqualTo(wanted);
+    assertThat(new IdRanges(dir).find(GuestName.of("moved"))).contains(wanted); // persisted
+    assertThat(ranges.claim(GuestName.of("moved"), wanted)).isEqualTo(wanted); // its own: again
+    assertThat(ranges.acquire(GuestName.of("next"))).isEqualTo(new IdRange(1_065_536, 65536));
+    assertThatThrownBy(() -> ranges.claim(GuestName.of("other"), held))
+        .isInstanceOf(JvsException.class)
+        .hasMessageStartingWith(
+            "other: its checkpoint ran with host ids 0 1000000 65536 (criu restores that map), but"
+                + " guest holder holds 0 1000000 65536 here")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> ranges.requireClaimable(GuestName.of("moved"), held))
+        .hasMessageContaining("but this host gave it 0 1131072 65536");
+    assertThatThrownBy(() -> ranges.claim(GuestName.of("far"), new IdRange(10_000, 65536)))
+        .hasMessageContaining("outside root's /etc/subuid");
+    assertThat(ranges.find(GuestName.of("other"))).isEmpty();
+    assertThat(ranges.find(GuestName.of("far"))).isEmpty();
+  }
+
   @Test
   void aDamagedFileIsNamedWithItsLine() throws Exception {
     Files.writeString(dir.resolve(IdRanges.FILE_NAME), "# comment\nweb1 notanumber\n");

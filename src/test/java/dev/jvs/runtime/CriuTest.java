@@ -14,12 +14,13 @@ class CriuTest {
   @TempDir Path dir;
 
   @Test
-  void theCauseIsTheFirstErrorButCriusOwnRlimitComplaint() throws Exception {
+  void theCauseIsTheFirstErrorButCriusOwnRlimitComplaintAndTunProbe() throws Exception {
     Path log = dir.resolve("dump.log");
     Files.writeString(
         log,
         """
         (00.000001) Version: 4.2.1 (gitid 0)
+        (00.019060) Error (criu/tun.c:85): tun: Unable to create tun: Operation not permitted
         (00.637862) Error (criu/util.c:1533): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted
         (00.833715) Error (criu/files-reg.c:1790): Can't lookup mount=23 for fd=0 path=/dev/null
         (00.833733) Error (criu/cr-dump.c:1681): Dump files (pid: 17622) failed with -1
