@@ -2,8 +2,12 @@ package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.DiskImage;
+import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
+import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
@@ -149,23 +153,23 @@ final class GuestCheckpoints {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
     NetConfig net = NetConfig.from(config.resources());
-    try {
+    // disk.space: jvs holds the image's loop device until criu's namespace has mounted it
+    String space = config.resources().get("disk.space");
+    try (LoopDevice disk =
+        space == null ? null : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space)))) {
       List<String> links =
           network.prepareRestore(
               name.value(), config.hostname(), net, address(name, images), run.resolve("etc"));
+      CgroupLimits limits = GuestResources.limits(config.resources());
+      if (disk != null) { // criu's namespace mounts the image: that device, as at a start
+        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
+      }
       InstanceState state =
           checkpoints.restore(
               runs.instance(name),
               images,
-              new Checkpoints.Root(
-                  "lowerdir="
-                      + lower
-                      + ",upperdir="
-                      + guestDir.resolve("upper")
-                      + ",workdir="
-                      + guestDir.resolve("work"),
-                  guestDir.resolve("rootfs")),
-              GuestResources.limits(config.resources()),
+              root(lower, guestDir, disk),
+              limits,
               CgroupTuning.none(),
               run.resolve(StateStore.CONSOLE_LOG),
               new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
@@ -184,6 +188,24 @@ final class GuestCheckpoints {
       runs.cleanup(name);
       throw e;
     }
+  }
+
+  /**
+   * The guest's root as a start mounts it: the overlay of its template and private layer, which
+   * with a disk.space image lives on the image's own filesystem (mounted at guests/NAME/disk).
+   */
+  private static Checkpoints.Root root(Path lower, Path guestDir, LoopDevice disk) {
+    Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
+    String overlay =
+        "lowerdir="
+            + lower
+            + ",upperdir="
+            + upperRoot.resolve("upper")
+            + ",workdir="
+            + upperRoot.resolve("work");
+    return disk == null
+        ? new Checkpoints.Root(overlay, guestDir.resolve("rootfs"))
+        : new Checkpoints.Root(overlay, guestDir.resolve("rootfs"), disk.path(), upperRoot);
   }
 
   /** A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it. */
@@ -211,10 +233,6 @@ final class GuestCheckpoints {
   }
 
   /**
-   * What criu cannot carry yet: a guest in the host's network stack (host-ip, host: its sockets and
-   * hooks live in the host's namespace) and a disk.space image (mounted by the guest's monitor).
-   */
-  /**
    * An unprivileged guest's restore would mount its template as it is, not idmapped: its root would
    * find the template's files owned by nobody.
    */
@@ -227,6 +245,10 @@ final class GuestCheckpoints {
             + " security.privileged=true, then restart it; docs/checkpoint.md)");
   }
 
+  /**
+   * What criu cannot carry yet: an unprivileged guest, and a guest in the host's network stack
+   * (host-ip, host: its sockets and hooks live in the host's namespace).
+   */
   private static void requireSupported(GuestName name, GuestConfig config) {
     if (!config.privileged()) {
       throw unprivileged(name);
@@ -238,10 +260,6 @@ final class GuestCheckpoints {
               + ": net.mode "
               + mode.value()
               + ": checkpoint and restore support net.mode none and bridge so far (docs/checkpoint.md)");
-    }
-    if (config.resources().containsKey("disk.space")) {
-      throw new JvsException(
-          name + ": disk.space: checkpoint and restore do not support disk images yet");
     }
   }
 

@@ -105,6 +105,12 @@ public final class Migration {
               + " this host's id range)");
     }
     GuestConfig config = guests.config(name);
+    if (config.resources().containsKey("disk.space")) {
+      // its private files live in guests/NAME/disk.img, and only upper/ is sent
+      throw new JvsException(
+          name
+              + ": disk.space: a guest with a disk image cannot migrate yet (its image is not sent)");
+    }
     String path = "/1.0/migrations/" + name.value();
     if (mode == Mode.POST_COPY) {
       return postCopy(name, config, path, start);

@@ -45,13 +45,15 @@ public final class Checkpoints {
 
   /**
    * Once the caller placed it in the cgroup and said go on stdin: reopens stdin from "$1" (the
-   * host's /dev/null, or the caller's stdin through /proc), mounts the root (overlay options "$2"
-   * on "$3", or with "$2" empty the root bound onto itself: criu restores onto a mount point), then
-   * becomes criu.
+   * host's /dev/null, or the caller's stdin through /proc), mounts a disk.space image's device "$4"
+   * on "$5" when given (the private layer's own filesystem, as a start mounts it), mounts the root
+   * (overlay options "$2" on "$3", or with "$2" empty the root bound onto itself: criu restores
+   * onto a mount point), then becomes criu.
    */
   private static final String RESTORE_SHELL =
-      "read -r go && exec <\"$1\" && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
-          + " else mount --rbind \"$3\" \"$3\"; fi && shift 3 && exec \"$@\"";
+      "read -r go && exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
+          + " && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
+          + " else mount --rbind \"$3\" \"$3\"; fi && shift 5 && exec \"$@\"";
 
   private final Instances instances;
 
@@ -184,8 +186,16 @@ public final class Checkpoints {
     writeMeta(images.resolve(META), meta);
   }
 
-  /** The root a restore mounts: overlay options and the mount point the dump's root had. */
-  public record Root(String overlayOptions, Path mountPoint) {
+  /**
+   * The root a restore mounts: overlay options and the mount point the dump's root had; with a
+   * {@code disk} (a block device, or null) first mounted at {@code diskMount}: a disk.space image
+   * holding the overlay's upper and work directories.
+   */
+  public record Root(String overlayOptions, Path mountPoint, String disk, Path diskMount) {
+    public Root(String overlayOptions, Path mountPoint) {
+      this(overlayOptions, mountPoint, null, null);
+    }
+
     /** A root that is there already (an OCI bundle's rootfs): criu's namespace binds it. */
     public static Root existing(Path rootfs) {
       return new Root("", rootfs);
@@ -368,7 +378,9 @@ public final class Checkpoints {
                         ? "/dev/null"
                         : "/proc/" + ProcessHandle.current().pid() + "/fd/0",
                     root.overlayOptions(),
-                    root.mountPoint().toString()),
+                    root.mountPoint().toString(),
+                    root.disk() == null ? "" : root.disk(),
+                    root.diskMount() == null ? "" : root.diskMount().toString()),
                 args)
             .redirectInput(ProcessBuilder.Redirect.PIPE);
     if (output.consoleLog().isPresent()) {

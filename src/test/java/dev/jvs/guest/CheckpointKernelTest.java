@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.image.DiskImage;
+import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
 import dev.jvs.runtime.Criu;
 import dev.jvs.testing.CgroupFiles;
@@ -12,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,6 +161,64 @@ class CheckpointKernelTest {
     }
   }
 
+  /**
+   * A guest whose private layer is its disk.space image (issue 16, item 1): the restore mounts the
+   * image where a start does, in criu's own mount namespace (nothing on the host), so the files
+   * written before the dump are there, the count goes on from memory, and a write past the limit
+   * fails with ENOSPC; the loop device goes with the guest.
+   */
+  @Test
+  void aDiskSpaceGuestRestoresOnItsImageWithItsLimitEnforced() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckdisk");
+      buildPrivileged(host, g);
+      install(host, g, "counter.sh", COUNTER); // moves into the image at the first start
+      host.guests().set(g, Map.of("disk.space", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      Path image = host.dirs().guest(g).resolve(DiskImage.FILE);
+      assertThat(loopFor(image)).isPresent();
+      assertThat(host.exec(g, "sh", "-c", "echo kept > /kept.txt").code()).isZero();
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      long before = awaitInGuest(host, g, "/tmp/counter", 20);
+      // a migration sends upper/ only: it refuses before it contacts anyone, the guest runs on
+      Migration away =
+          new Migration(
+              host.guests(),
+              URI.create("https://127.0.0.1:9"),
+              "token",
+              "00",
+              Duration.ofSeconds(5),
+              Migration.Mode.POST_COPY,
+              line -> {});
+      assertThatThrownBy(() -> away.migrate(g))
+          .hasMessage(
+              "ckdisk: disk.space: a guest with a disk image cannot migrate yet (its image is not"
+                  + " sent)");
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      assertThat(loopFor(image)).as("the image is detached with the dumped guest").isEmpty();
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(host.exec(g, "cat", "/kept.txt").output()).isEqualTo("kept\n");
+      assertThat(awaitInGuest(host, g, "/tmp/counter", before + 5)).isGreaterThan(before);
+      assertThat(host.dirs().guest(g).resolve("upper/kept.txt"))
+          .as("the guest writes into its image, not the host's upper")
+          .doesNotExist();
+      assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+          .as("the image is mounted in criu's namespace, not on the host")
+          .doesNotContain(host.dirs().guest(g).toString());
+      TestHost.Run full = host.exec(g, "dd", "if=/dev/zero", "of=/big", "bs=1M", "count=64");
+      assertThat(full.code()).isNotZero();
+      assertThat(full.output()).contains("No space left on device");
+      assertThat(host.guests().diskUsage(g).orElseThrow().size()).isBetween(20L << 20, 32L << 20);
+      assertThat(Files.size(image)).isEqualTo(32L << 20);
+
+      host.guests().stop(g, Duration.ofSeconds(10));
+      assertThat(loopFor(image)).as("loop device detached with the restored guest").isEmpty();
+    }
+  }
+
   @Test
   void leaveRunningAndAnArchiveRestoreElsewhereInTime() throws Exception {
     try (TestHost host = new TestHost()) {
@@ -232,6 +293,35 @@ class CheckpointKernelTest {
           .hasMessageStartingWith(refusal);
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
     }
+  }
+
+  /** The loop device whose backing file is {@code image}, if attached. */
+  private static Optional<String> loopFor(Path image) throws IOException {
+    try (var devices = Files.list(Path.of("/sys/block"))) {
+      for (Path dev : devices.filter(p -> p.getFileName().toString().startsWith("loop")).toList()) {
+        Path backing = dev.resolve("loop/backing_file");
+        if (Files.exists(backing) && Files.readString(backing).strip().equals(image.toString())) {
+          return Optional.of("/dev/" + dev.getFileName());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Waits until the number in the guest's {@code file} is at least {@code min}; returns it. */
+  private static long awaitInGuest(TestHost host, GuestName g, String file, long min)
+      throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    long last = -1;
+    while (System.nanoTime() < deadline) {
+      String out = host.exec(g, "cat", file).output().strip();
+      last = out.matches("\\d+") ? Long.parseLong(out) : -1;
+      if (last >= min) {
+        return last;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(g + ":" + file + " never reached " + min + " (last " + last + ")");
   }
 
   /** Checkpoint and restore support privileged guests only so far (docs/checkpoint.md). */
