@@ -36,6 +36,12 @@ final class GuestCheckpoints {
 
   private static final Duration MONITOR_EXIT = Duration.ofSeconds(10);
 
+  /**
+   * A system guest's daemons hold file locks (Debian's cron its pid file): criu dumps and restores
+   * them only when asked, and otherwise refuses the dump.
+   */
+  private static final List<String> CRIU_OPTIONS = List.of("--file-locks");
+
   /** Beside criu's images: the guest's address when dumped, which its restored eth0 holds. */
   static final String ADDRESS = "jvs-guest-address";
 
@@ -77,7 +83,7 @@ final class GuestCheckpoints {
       throw unprivileged(name);
     }
     Path images = images(name);
-    checkpoints.dump(runs.instance(name), state, images, leaveRunning);
+    checkpoints.dump(runs.instance(name), state, images, leaveRunning, CRIU_OPTIONS);
     recordAddress(name, config, images);
     if (!leaveRunning) {
       // criu killed the tree; its monitor records the end and exits, then the run goes
@@ -111,7 +117,8 @@ final class GuestCheckpoints {
           public void pagesServed(int port) {
             handoff.pagesServed(port);
           }
-        });
+        },
+        CRIU_OPTIONS);
     // criu killed the tree once its memory was fetched; its monitor records the end
     runs.stop(name, config, MONITOR_EXIT, () -> {});
   }
@@ -171,9 +178,12 @@ final class GuestCheckpoints {
               root(lower, guestDir, disk),
               limits,
               CgroupTuning.none(),
-              run.resolve(StateStore.CONSOLE_LOG),
-              new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
-              lazyPages);
+              new Checkpoints.Mode(
+                  Checkpoints.Output.appendTo(run.resolve(StateStore.CONSOLE_LOG)),
+                  new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
+                  false,
+                  CRIU_OPTIONS,
+                  lazyPages));
       try {
         network.completeRestore(name.value(), net, state.initPid());
       } catch (RuntimeException e) {

@@ -122,11 +122,19 @@ public final class Checkpoints {
    * and the tree here is gone. On any failure the tree runs here again and the failure says why.
    */
   public void dumpLazily(Instance i, InstanceState s, Path images, Handoff handoff) {
+    dumpLazily(i, s, images, handoff, List.of());
+  }
+
+  /** As above, with criu options the caller asked for (e.g. {@code --file-locks}). */
+  public void dumpLazily(
+      Instance i, InstanceState s, Path images, Handoff handoff, List<String> criuOptions) {
     Criu criu = Criu.find(i.id());
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
     Path log = images.resolve(DUMP_LOG);
-    try (LazyDump dump = LazyDump.start(criu, i.id(), dumpArguments(s, images, stdio), log, GATE)) {
+    List<String> args = dumpArguments(s, images, stdio);
+    args.addAll(criuOptions);
+    try (LazyDump dump = LazyDump.start(criu, i.id(), args, log, GATE)) {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
         writeMeta(images, s, stdio);
