@@ -257,7 +257,8 @@ final class GuestCheckpoints {
 
   /**
    * What criu cannot carry yet: an unprivileged guest, and a guest in the host's network stack
-   * (host-ip, host: its sockets and hooks live in the host's namespace).
+   * (host-ip, host): its Landlock domain denies the dump's parasite the connect to criu's abstract
+   * transport socket, and no process outside can join that domain (docs/checkpoint.md).
    */
   private static void requireSupported(GuestName name, GuestConfig config) {
     if (!config.privileged()) {
@@ -269,7 +270,8 @@ final class GuestCheckpoints {
           name
               + ": net.mode "
               + mode.value()
-              + ": checkpoint and restore support net.mode none and bridge so far (docs/checkpoint.md)");
+              + ": checkpoint and restore support net.mode none and bridge so far (the guest's"
+              + " Landlock domain keeps criu's parasite from reaching criu; docs/checkpoint.md)");
     }
   }
 
