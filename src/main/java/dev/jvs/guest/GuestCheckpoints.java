@@ -2,8 +2,12 @@ package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.DiskImage;
+import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
+import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
@@ -32,6 +36,12 @@ final class GuestCheckpoints {
   static final String IMAGES = "checkpoint";
 
   private static final Duration MONITOR_EXIT = Duration.ofSeconds(10);
+
+  /**
+   * A system guest's daemons hold file locks (Debian's cron its pid file): criu dumps and restores
+   * them only when asked, and otherwise refuses the dump.
+   */
+  private static final List<String> CRIU_OPTIONS = List.of("--file-locks");
 
   /** Beside criu's images: the guest's address when dumped, which its restored eth0 holds. */
   static final String ADDRESS = "jvs-guest-address";
@@ -81,7 +91,7 @@ final class GuestCheckpoints {
     requireSupported(name, config);
     Path images = images(name);
     Optional<IdRange> ids = runningIds(name, state); // before the dump: it may end the guest
-    checkpoints.dump(runs.instance(name), state, images, leaveRunning);
+    checkpoints.dump(runs.instance(name), state, images, leaveRunning, CRIU_OPTIONS);
     recordAddress(name, config, images);
     recordIds(name, ids, images);
     if (!leaveRunning) {
@@ -118,7 +128,8 @@ final class GuestCheckpoints {
           public void pagesServed(int port) {
             handoff.pagesServed(port);
           }
-        });
+        },
+        CRIU_OPTIONS);
     // criu killed the tree once its memory was fetched; its monitor records the end
     runs.stop(name, config, MONITOR_EXIT, () -> {});
   }
@@ -155,13 +166,6 @@ final class GuestCheckpoints {
     Path run = dirs.runGuest(name);
     // As it ran when dumped, whatever its config says now: criu recreates its user namespace.
     Optional<IdRange> ids = recordedIds(name, images).map(base -> claim(name, base));
-    GuestPlans.Layout layout =
-        new GuestPlans.Layout(
-            lower,
-            guestDir.resolve("upper"),
-            guestDir.resolve("work"),
-            guestDir.resolve("rootfs"),
-            run);
     try {
       Files.createDirectories(run);
       Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
@@ -169,7 +173,26 @@ final class GuestCheckpoints {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
     NetConfig net = NetConfig.from(config.resources());
-    try {
+    // disk.space: jvs holds the image's loop device until criu's namespace has mounted it; an
+    // image made here is seeded as a start seeds it (an unprivileged guest's files shifted back)
+    String space = config.resources().get("disk.space");
+    DiskImage.Seeding seeding =
+        ids.<DiskImage.Seeding>map(r -> upper -> IdShift.toGuestIds(upper, r))
+            .orElse(DiskImage.Seeding.AS_IS);
+    try (LoopDevice disk =
+        space == null
+            ? null
+            : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
+      Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
+      GuestPlans.Layout layout =
+          new GuestPlans.Layout(
+              lower,
+              upperRoot.resolve("upper"),
+              upperRoot.resolve("work"),
+              guestDir.resolve("rootfs"),
+              run,
+              disk == null ? null : disk.path(),
+              disk == null ? null : upperRoot);
       List<String> links =
           network.prepareRestore(
               name.value(),
@@ -183,16 +206,23 @@ final class GuestCheckpoints {
             GuestOwnership.prepare(name, layout, r);
             GuestOwnership.ownFilesIn(layout.etc(), r); // bound over its /etc, as at a start
           });
+      CgroupLimits limits = GuestResources.limits(config.resources());
+      if (disk != null && ids.isEmpty()) { // criu's namespace mounts the image: that device
+        limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
+      }
       InstanceState state =
           checkpoints.restore(
               runs.instance(name),
               images,
               root(layout, ids),
-              GuestResources.limits(config.resources()),
+              limits,
               CgroupTuning.none(),
-              run.resolve(StateStore.CONSOLE_LOG),
-              new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
-              lazyPages);
+              new Checkpoints.Mode(
+                  Checkpoints.Output.appendTo(run.resolve(StateStore.CONSOLE_LOG)),
+                  new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
+                  false,
+                  CRIU_OPTIONS,
+                  lazyPages));
       try {
         network.completeRestore(name.value(), net, state.initPid());
       } catch (RuntimeException e) {
@@ -210,19 +240,28 @@ final class GuestCheckpoints {
   }
 
   /**
-   * The root as the guest's start mounts it: the overlay, with the template idmapped through the
-   * guest's id range when it ran in a user namespace.
+   * The root as the guest's start mounts it: the overlay (on its disk.space image's filesystem when
+   * it has one), with the template idmapped through the guest's id range when it ran in a user
+   * namespace.
    */
   private static Checkpoints.Root root(GuestPlans.Layout layout, Optional<IdRange> ids) {
     if (ids.isPresent()) {
       return Checkpoints.Root.inUserNamespace(
           new Plan.Overlay(
-              layout.lower(), layout.upper(), layout.work(), layout.mountPoint(), null, null, true),
+              layout.lower(),
+              layout.upper(),
+              layout.work(),
+              layout.mountPoint(),
+              layout.disk(),
+              layout.diskMount(),
+              true),
           ids.get().map());
     }
-    return new Checkpoints.Root(
-        "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work(),
-        layout.mountPoint());
+    String overlay =
+        "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work();
+    return layout.disk() == null
+        ? new Checkpoints.Root(overlay, layout.mountPoint())
+        : Checkpoints.Root.onDisk(overlay, layout.mountPoint(), layout.disk(), layout.diskMount());
   }
 
   /**
@@ -311,8 +350,9 @@ final class GuestCheckpoints {
   }
 
   /**
-   * What criu cannot carry yet: a guest in the host's network stack (host-ip, host: its sockets and
-   * hooks live in the host's namespace) and a disk.space image (mounted by the guest's monitor).
+   * What criu cannot carry yet: a guest in the host's network stack (host-ip, host): its Landlock
+   * domain denies the dump's parasite the connect to criu's abstract transport socket, and no
+   * process outside can join that domain (docs/checkpoint.md).
    */
   private static void requireSupported(GuestName name, GuestConfig config) {
     NetMode mode = NetConfig.from(config.resources()).mode();
@@ -321,11 +361,8 @@ final class GuestCheckpoints {
           name
               + ": net.mode "
               + mode.value()
-              + ": checkpoint and restore support net.mode none and bridge so far (docs/checkpoint.md)");
-    }
-    if (config.resources().containsKey("disk.space")) {
-      throw new JvsException(
-          name + ": disk.space: checkpoint and restore do not support disk images yet");
+              + ": checkpoint and restore support net.mode none and bridge so far (the guest's"
+              + " Landlock domain keeps criu's parasite from reaching criu; docs/checkpoint.md)");
     }
   }
 

@@ -99,6 +99,12 @@ public final class Migration {
       throw new JvsException(name + ": not running (only a running guest migrates)");
     }
     GuestConfig config = guests.config(name);
+    if (config.resources().containsKey("disk.space")) {
+      // its private files live in guests/NAME/disk.img, and only upper/ is sent
+      throw new JvsException(
+          name
+              + ": disk.space: a guest with a disk image cannot migrate yet (its image is not sent)");
+    }
     String path = "/1.0/migrations/" + name.value();
     if (mode == Mode.POST_COPY) {
       return postCopy(name, config, path, start);
@@ -137,9 +143,6 @@ public final class Migration {
   }
 
   /**
-   * Announces the guest to the destination and sends its template when the destination lacks it.
-   */
-  /**
    * The announcement: the guest, its template, and for an unprivileged guest the base of its host
    * ids, which criu restores as they are (the destination refuses them if another guest holds them
    * there; docs/migration.md).
@@ -152,6 +155,9 @@ public final class Migration {
     return body;
   }
 
+  /**
+   * Announces the guest to the destination and sends its template when the destination lacks it.
+   */
   private void begin(GuestName name, GuestConfig config, String path) {
     JsonNode began = peer.call("begin", "POST", "/1.0/migrations", begun(name, config), SMALL_CALL);
     if (!began.path("template").asBoolean(false)) {

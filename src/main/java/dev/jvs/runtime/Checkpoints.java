@@ -45,13 +45,15 @@ public final class Checkpoints {
 
   /**
    * Once the caller placed it in the cgroup and said go on stdin: reopens stdin from "$1" (the
-   * host's /dev/null, or the caller's stdin through /proc), mounts the root (overlay options "$2"
-   * on "$3", or with "$2" empty the root bound onto itself: criu restores onto a mount point), then
-   * becomes criu.
+   * host's /dev/null, or the caller's stdin through /proc), mounts a disk.space image's device "$4"
+   * on "$5" when given (the private layer's own filesystem, as a start mounts it), mounts the root
+   * (overlay options "$2" on "$3", or with "$2" empty the root bound onto itself: criu restores
+   * onto a mount point), then becomes criu.
    */
   private static final String RESTORE_SHELL =
-      "read -r go && exec <\"$1\" && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
-          + " else mount --rbind \"$3\" \"$3\"; fi && shift 3 && exec \"$@\"";
+      "read -r go && exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
+          + " && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
+          + " else mount --rbind \"$3\" \"$3\"; fi && shift 5 && exec \"$@\"";
 
   /**
    * As above in the mount namespace of a {@link RestoreRoot}, where the root is mounted already.
@@ -125,11 +127,19 @@ public final class Checkpoints {
    * and the tree here is gone. On any failure the tree runs here again and the failure says why.
    */
   public void dumpLazily(Instance i, InstanceState s, Path images, Handoff handoff) {
+    dumpLazily(i, s, images, handoff, List.of());
+  }
+
+  /** As above, with criu options the caller asked for (e.g. {@code --file-locks}). */
+  public void dumpLazily(
+      Instance i, InstanceState s, Path images, Handoff handoff, List<String> criuOptions) {
     Criu criu = Criu.find(i.id());
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
     Path log = images.resolve(DUMP_LOG);
-    try (LazyDump dump = LazyDump.start(criu, i.id(), dumpArguments(s, images, stdio), log, GATE)) {
+    List<String> args = dumpArguments(s, images, stdio);
+    args.addAll(criuOptions);
+    try (LazyDump dump = LazyDump.start(criu, i.id(), args, log, GATE)) {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
         writeMeta(images, s, stdio);
@@ -190,13 +200,28 @@ public final class Checkpoints {
   }
 
   /**
-   * The root a restore mounts: overlay options and the mount point the dump's root had; for a tree
-   * that ran in a user namespace of its own, its overlay (idmapped) and id map instead.
+   * The root a restore mounts: overlay options and the mount point the dump's root had, with a
+   * disk.space image's {@code disk} (a block device, or null) first mounted at {@code diskMount};
+   * for a tree that ran in a user namespace of its own, its overlay (idmapped, with its disk) and
+   * id map instead.
    */
   public record Root(
-      String overlayOptions, Path mountPoint, Plan.Overlay idmappedOverlay, String idMap) {
+      String overlayOptions,
+      Path mountPoint,
+      String disk,
+      Path diskMount,
+      Plan.Overlay idmappedOverlay,
+      String idMap) {
     public Root(String overlayOptions, Path mountPoint) {
-      this(overlayOptions, mountPoint, null, null);
+      this(overlayOptions, mountPoint, null, null, null, null);
+    }
+
+    /**
+     * The overlay on a disk.space image's filesystem: {@code disk} (a block device) is mounted at
+     * {@code diskMount} first, as a start mounts it.
+     */
+    public static Root onDisk(String overlayOptions, Path mountPoint, String disk, Path diskMount) {
+      return new Root(overlayOptions, mountPoint, disk, diskMount, null, null);
     }
 
     /** A root that is there already (an OCI bundle's rootfs): criu's namespace binds it. */
@@ -209,7 +234,7 @@ public final class Checkpoints {
      * template idmapped through a user namespace with {@code idMap}, then the overlay.
      */
     public static Root inUserNamespace(Plan.Overlay overlay, String idMap) {
-      return new Root("", overlay.mountPoint(), overlay, idMap);
+      return new Root("", overlay.mountPoint(), null, null, overlay, idMap);
     }
   }
 
@@ -392,7 +417,9 @@ public final class Checkpoints {
                   "jvs-criu-restore",
                   stdin,
                   root.overlayOptions(),
-                  root.mountPoint().toString())
+                  root.mountPoint().toString(),
+                  root.disk() == null ? "" : root.disk(),
+                  root.diskMount() == null ? "" : root.diskMount().toString())
               : List.of(
                   "nsenter",
                   "--mount=" + userRoot.mountNamespace(),

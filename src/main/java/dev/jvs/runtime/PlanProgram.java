@@ -152,16 +152,20 @@ public final class PlanProgram {
 
   /**
    * The root of a restore in a user namespace (docs/checkpoint.md): the start's own user namespace
-   * maps and root mounts (the template idmapped through the namespace, then the overlay) in a mount
-   * namespace that criu then enters; the child then runs {@code waitArgv} until it is killed.
+   * maps and root mounts (a disk.space image, the template idmapped through the namespace, then the
+   * overlay) in a mount namespace that criu then enters; the child then runs {@code waitArgv} until
+   * it is killed.
    */
   public static LaunchProgram restoreRoot(Plan.Overlay root, String idMap, List<String> waitArgv) {
-    if (!root.idmapped() || root.disk() != null) {
+    if (!root.idmapped()) {
       throw new IllegalArgumentException("a restore's root in a user namespace is idmapped");
     }
     LaunchProgram.Builder b = LaunchProgram.builder();
     b.uidMap(idMap);
     b.gidMap(idMap);
+    if (root.disk() != null) { // by the monitor, as at a start: the child may not mount ext4
+      b.diskTree(root.disk(), "ext4");
+    }
     b.idmapTree(root.lower().toString());
     b.clone(Namespace.USER.flag() | Namespace.MOUNT.flag());
     b.pdeathsig(Signal.SIGKILL);

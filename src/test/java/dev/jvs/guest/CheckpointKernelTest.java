@@ -4,14 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.CgroupDriver;
+import dev.jvs.image.DiskImage;
+import dev.jvs.kernel.Landlock;
+import dev.jvs.launch.Monitor;
+import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
+import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.Criu;
+import dev.jvs.runtime.Instance;
+import dev.jvs.runtime.InstanceState;
+import dev.jvs.runtime.Instances;
 import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.TestHost;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,6 +184,102 @@ class CheckpointKernelTest {
     }
   }
 
+  /**
+   * A guest whose private layer is its disk.space image (issue 16, item 1): the restore mounts the
+   * image where a start does, in criu's own mount namespace (nothing on the host), so the files
+   * written before the dump are there, the count goes on from memory, and a write past the limit
+   * fails with ENOSPC; the loop device goes with the guest.
+   */
+  @Test
+  void aDiskSpaceGuestRestoresOnItsImageWithItsLimitEnforced() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckdisk");
+      buildPrivileged(host, g);
+      install(host, g, "counter.sh", COUNTER); // moves into the image at the first start
+      host.guests().set(g, Map.of("disk.space", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      Path image = host.dirs().guest(g).resolve(DiskImage.FILE);
+      assertThat(loopFor(image)).isPresent();
+      assertThat(host.exec(g, "sh", "-c", "echo kept > /kept.txt").code()).isZero();
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      long before = awaitInGuest(host, g, "/tmp/counter", 20);
+      // a migration sends upper/ only: it refuses before it contacts anyone, the guest runs on
+      Migration away =
+          new Migration(
+              host.guests(),
+              URI.create("https://127.0.0.1:9"),
+              "token",
+              "00",
+              Duration.ofSeconds(5),
+              Migration.Mode.POST_COPY,
+              line -> {});
+      assertThatThrownBy(() -> away.migrate(g))
+          .hasMessage(
+              "ckdisk: disk.space: a guest with a disk image cannot migrate yet (its image is not"
+                  + " sent)");
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      assertThat(loopFor(image)).as("the image is detached with the dumped guest").isEmpty();
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(host.exec(g, "cat", "/kept.txt").output()).isEqualTo("kept\n");
+      assertThat(awaitInGuest(host, g, "/tmp/counter", before + 5)).isGreaterThan(before);
+      assertThat(host.dirs().guest(g).resolve("upper/kept.txt"))
+          .as("the guest writes into its image, not the host's upper")
+          .doesNotExist();
+      assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+          .as("the image is mounted in criu's namespace, not on the host")
+          .doesNotContain(host.dirs().guest(g).toString());
+      TestHost.Run full = host.exec(g, "dd", "if=/dev/zero", "of=/big", "bs=1M", "count=64");
+      assertThat(full.code()).isNotZero();
+      assertThat(full.output()).contains("No space left on device");
+      assertThat(host.guests().diskUsage(g).orElseThrow().size()).isBetween(20L << 20, 32L << 20);
+      assertThat(Files.size(image)).isEqualTo(32L << 20);
+
+      host.guests().stop(g, Duration.ofSeconds(10));
+      assertThat(loopFor(image)).as("loop device detached with the restored guest").isEmpty();
+    }
+  }
+
+  /**
+   * The same for an unprivileged guest: its root is mounted by the start's launch operations, disk
+   * image included, and the files it wrote stay guest root's.
+   */
+  @Test
+  void anUnprivilegedDiskSpaceGuestRestoresOnItsImage() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckudisk"); // built as every new guest: unprivileged
+      host.guests().build(g, "busybox");
+      install(host, g, "counter.sh", COUNTER);
+      host.guests().set(g, Map.of("disk.space", "32M"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThat(host.guests().idRange(g)).isPresent();
+      Path image = host.dirs().guest(g).resolve(DiskImage.FILE);
+      assertThat(host.exec(g, "sh", "-c", "echo kept > /kept.txt").code()).isZero();
+      host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
+      long before = awaitInGuest(host, g, "/tmp/counter", 20);
+
+      host.guests().checkpoint(g, false, Optional.empty());
+      assertThat(loopFor(image)).as("the image is detached with the dumped guest").isEmpty();
+      host.guests().restore(g, Optional.empty());
+
+      assertThat(host.exec(g, "cat", "/kept.txt").output()).isEqualTo("kept\n");
+      assertThat(host.exec(g, "stat", "-c", "%u:%g", "/kept.txt", "/bin/busybox").output())
+          .isEqualTo("0:0\n0:0\n");
+      assertThat(awaitInGuest(host, g, "/tmp/counter", before + 5)).isGreaterThan(before);
+      assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
+          .as("nothing of the guest is mounted on the host")
+          .doesNotContain(host.dirs().guest(g).toString());
+      TestHost.Run full = host.exec(g, "dd", "if=/dev/zero", "of=/big", "bs=1M", "count=64");
+      assertThat(full.code()).isNotZero();
+      assertThat(full.output()).contains("No space left on device");
+
+      host.guests().stop(g, Duration.ofSeconds(10));
+      assertThat(loopFor(image)).as("loop device detached with the restored guest").isEmpty();
+    }
+  }
+
   @Test
   void leaveRunningAndAnArchiveRestoreElsewhereInTime() throws Exception {
     try (TestHost host = new TestHost()) {
@@ -330,6 +436,82 @@ class CheckpointKernelTest {
       assertThat(host.guests().idRange(g)).isEmpty();
       assertThat(host.guests().status(other).state()).isEqualTo(GuestStatus.State.RUNNING);
     }
+  }
+
+  /**
+   * A host-ip guest is refused with one line naming why, and keeps running. The why is a kernel
+   * fact this test checks too: criu's parasite, running inside the guest's processes, connects to
+   * criu's abstract transport socket, and the Landlock domain that keeps the guest from the host's
+   * abstract sockets refuses that connect (EPERM); a dump that tries anyway fails and the guest
+   * runs on.
+   */
+  @Test
+  void aHostIpGuestIsRefusedWithTheReasonAndKeepsRunning() throws Exception {
+    try (TestHost host = new TestHost()) {
+      GuestName g = GuestName.of("ckhip");
+      buildPrivileged(host, g);
+      int n = Integer.parseInt(NetNames.of(host.dirs().root()).tag().substring(0, 2), 16);
+      host.guests().set(g, Map.of("net.mode", "host-ip", "net.ip", "10.213." + n + ".8"));
+      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
+      assertThatThrownBy(() -> host.guests().checkpoint(g, false, Optional.empty()))
+          .isInstanceOf(JvsException.class)
+          .hasMessage(
+              "ckhip: net.mode host-ip: checkpoint and restore support net.mode none and bridge so"
+                  + " far (the guest's Landlock domain keeps criu's parasite from reaching criu;"
+                  + " docs/checkpoint.md)");
+      assertThat(host.dirs().guest(g).resolve("checkpoint")).doesNotExist();
+      GuestStatus running = host.guests().status(g);
+      assertThat(running.state()).isEqualTo(GuestStatus.State.RUNNING);
+
+      if (Landlock.scopesAbstractSockets()) {
+        Instances instances =
+            new Instances(CgroupDriver.detect(), Monitor.Starter.process(TestHost.initBinary()));
+        Instance instance = new GuestRuns(host.dirs(), instances, null).instance(g);
+        InstanceState state = instances.state(instance).orElseThrow();
+        Path images = host.base().resolve("ckhip-images");
+        assertThatThrownBy(
+                () -> new Checkpoints(instances).dump(instance, state, images, true, List.of()))
+            .as("criu's dump of a guest in a Landlock domain")
+            .hasMessageContaining("Unable to connect a transport socket: Operation not permitted");
+        assertThat(host.exec(g, "true").code()).as("the guest runs on").isZero();
+        assertThat(host.guests().status(g).initPid()).isEqualTo(running.initPid());
+      }
+
+      host.guests().stop(g, Duration.ZERO);
+      assertThatThrownBy(() -> host.guests().restore(g, Optional.empty()))
+          .isInstanceOf(JvsException.class)
+          .hasMessageStartingWith("ckhip: net.mode host-ip: checkpoint and restore support");
+      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
+    }
+  }
+
+  /** The loop device whose backing file is {@code image}, if attached. */
+  private static Optional<String> loopFor(Path image) throws IOException {
+    try (var devices = Files.list(Path.of("/sys/block"))) {
+      for (Path dev : devices.filter(p -> p.getFileName().toString().startsWith("loop")).toList()) {
+        Path backing = dev.resolve("loop/backing_file");
+        if (Files.exists(backing) && Files.readString(backing).strip().equals(image.toString())) {
+          return Optional.of("/dev/" + dev.getFileName());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Waits until the number in the guest's {@code file} is at least {@code min}; returns it. */
+  private static long awaitInGuest(TestHost host, GuestName g, String file, long min)
+      throws Exception {
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    long last = -1;
+    while (System.nanoTime() < deadline) {
+      String out = host.exec(g, "cat", file).output().strip();
+      last = out.matches("\\d+") ? Long.parseLong(out) : -1;
+      if (last >= min) {
+        return last;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(g + ":" + file + " never reached " + min + " (last " + last + ")");
   }
 
   /** A guest as jvs built them before unprivileged became the default. */
