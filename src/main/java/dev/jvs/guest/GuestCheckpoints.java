@@ -4,6 +4,7 @@ import dev.jvs.base.JvsException;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.Templates;
+import dev.jvs.kernel.SocketPair;
 import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
 import dev.jvs.net.NetConfig;
@@ -104,8 +105,8 @@ final class GuestCheckpoints {
           }
 
           @Override
-          public void pagesServed(int port) {
-            handoff.pagesServed(port);
+          public void pagesServed(SocketPair pages) {
+            handoff.pagesServed(pages);
           }
         });
     // criu killed the tree once its memory was fetched; its monitor records the end
