@@ -11,7 +11,11 @@ import dev.jvs.runtime.Criu;
 import dev.jvs.runtime.PostCopySupport;
 import dev.jvs.testing.Cli;
 import dev.jvs.testing.TestHost;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,6 +36,13 @@ import org.junit.jupiter.api.Test;
  * host leaks anything (each {@link TestHost}'s audit, and the namespaces gone).
  */
 class MigrateIT {
+  /** Sends its count to the client nc connects it to; ends when the connection does. */
+  private static final String COUNT_TO_CLIENT =
+      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i || exit; usleep 100000; done\n";
+
+  /** The bridge's subnet on both hosts (net.conf's default). */
+  private static final String SUBNET = "10.77.0.0/24";
+
   private static final String COUNTER =
       "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
 
@@ -189,6 +200,70 @@ class MigrateIT {
       assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       countsOnFromMemory(counterA, "back at the source, after stop-copy");
       ha.guests().stop(g, Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * A bridge guest moves by post-copy and keeps its address; a client in a third namespace, its
+   * route to the guests' subnet moved from a to b as a routing update would, keeps its connection:
+   * the guest's server goes on sending its count (a shell variable: memory), every number in order,
+   * none lost or repeated, over the same socket.
+   */
+  @Test
+  void aBridgeGuestMovedByPostCopyKeepsItsAddressAndAThirdNamespacesConnection() throws Exception {
+    try (TestHost ha = new TestHost();
+        TestHost hb = new TestHost();
+        HostPair pair = pair(ha, hb)) {
+      String tag = NetNames.of(ha.dirs().root()).tag();
+      GuestName g = GuestName.of("mig5");
+      ha.guests().build(g, "busybox");
+      ha.guests().set(g, java.util.Map.of("security.privileged", "true", "net.mode", "bridge"));
+      Path script = ha.dirs().guest(g).resolve("upper/count.sh");
+      Files.writeString(script, COUNT_TO_CLIENT);
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+      pair.a().startService();
+      pair.b().startService();
+      // started by a's service: its bridge and the guest's veth are in a's namespace
+      HostPair.Result started = pair.a().jvs("start", g.value());
+      assertThat(started.code()).as(started.err()).isZero();
+      ha.exec(g, "sh", "-c", "setsid nc -l -p 7000 -e /count.sh </dev/null >/dev/null 2>&1 &");
+      String ip = ipOf(ha, g);
+      String token = trust(pair);
+      try (ClientNamespace client = new ClientNamespace(pair, tag)) {
+        assertThat(client.name()).startsWith("jvs").endsWith(tag);
+        client.route(SUBNET, pair.a());
+        try (Socket s = client.connect(ip, 7000, PATIENCE);
+            BufferedReader in =
+                new BufferedReader(
+                    new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
+          s.setSoTimeout((int) PATIENCE.toMillis()); // a lost connection fails, never hangs
+          long seen = readConsecutive(in, 0, 10);
+
+          HostPair.Result moved =
+              pair.a()
+                  .jvs(
+                      "migrate",
+                      g.value(),
+                      "--to",
+                      pair.b().url(),
+                      "--token",
+                      token,
+                      "--fingerprint",
+                      pair.b().fingerprint(),
+                      "--post-copy");
+          assertThat(moved.code()).as(moved.err() + pair.b().logText()).isZero();
+          assertThat(moved.out()).contains("(post-copy)");
+          client.route(SUBNET, pair.b());
+
+          assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
+          assertThat(ipOf(hb, g)).as("the guest's address there").isEqualTo(ip);
+          long after = readConsecutive(in, seen, seen + 30);
+          assertThat(after).as("the count goes on over the same connection").isEqualTo(seen + 30);
+          assertThat(hb.exec(g, "netstat", "-tn").output())
+              .containsPattern(ip + ":7000 +\\S+ +ESTABLISHED");
+        }
+      }
+      hb.guests().stop(g, Duration.ofSeconds(10));
     }
   }
 
@@ -367,6 +442,23 @@ class MigrateIT {
     host.guests().start(g, List.of(), Guests.Attach.DETACHED);
     host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
     return g;
+  }
+
+  private static String ipOf(TestHost host, GuestName g) {
+    String out = host.exec(g, "ip", "-o", "-4", "addr", "show", "dev", "eth0").output();
+    return out.replaceAll("(?s).*inet (\\S+)/.*", "$1").strip();
+  }
+
+  /** Reads lines after {@code from} up to {@code until}: each must be the next number. */
+  private static long readConsecutive(BufferedReader in, long from, long until) throws IOException {
+    long last = from;
+    while (last < until) {
+      String line = in.readLine();
+      assertThat(line).as("the connection ended after %d", last).isNotNull();
+      assertThat(Long.parseLong(line.strip())).as("the number after %d", last).isEqualTo(last + 1);
+      last++;
+    }
+    return last;
   }
 
   private static long lastNumber(Path file) throws IOException {
