@@ -7,6 +7,7 @@ import dev.jvs.guest.state.StateStore;
 import dev.jvs.image.DiskImage;
 import dev.jvs.image.LoopDevice;
 import dev.jvs.image.Templates;
+import dev.jvs.kernel.SocketPair;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import dev.jvs.net.GuestNetwork;
@@ -125,8 +126,8 @@ final class GuestCheckpoints {
           }
 
           @Override
-          public void pagesServed(int port) {
-            handoff.pagesServed(port);
+          public void pagesServed(SocketPair pages) {
+            handoff.pagesServed(pages);
           }
         },
         CRIU_OPTIONS);

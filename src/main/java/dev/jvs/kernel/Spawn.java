@@ -11,9 +11,10 @@ import java.util.List;
 
 /**
  * Starts a program with posix_spawn(3): glibc's vfork-style clone straight into the program, with
- * chosen fds as its stdin, stdout and stderr and nothing else open, every signal at its default and
- * none blocked. ProcessBuilder spawns a helper that then execs the program (a second exec), and can
- * give a child only files it opens itself, not fds this process holds.
+ * chosen fds as its stdin, stdout and stderr (and any further fds in order) and nothing else open,
+ * every signal at its default and none blocked. ProcessBuilder spawns a helper that then execs the
+ * program (a second exec), and can give a child only files it opens itself, not fds this process
+ * holds.
  */
 public final class Spawn {
   private static final Linker LINKER = Linker.nativeLinker();
@@ -60,20 +61,26 @@ public final class Spawn {
   private Spawn() {}
 
   /**
-   * Runs {@code argv} (argv[0] a path) with {@code stdio} as fds 0, 1 and 2 and this process's
-   * environment; returns its pid. It is this process's child: reap it (see {@link Pidfd}).
+   * Runs {@code argv} (argv[0] a path) with {@code stdio} as fds 0, 1 and 2 (and {@code stdio[3]}…
+   * as fd 3…) and this process's environment; returns its pid. It is this process's child: reap it
+   * (see {@link Pidfd}).
    */
   public static long start(List<String> argv, int[] stdio) {
+    for (int i = 3; i < stdio.length; i++) {
+      if (stdio[i] < i) { // an earlier dup2 would have replaced it
+        throw new IllegalArgumentException("fd " + stdio[i] + " cannot become fd " + i);
+      }
+    }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 8);
       MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
       check((int) Handles.FA_INIT.invokeExact(actions), "posix_spawn_file_actions_init");
       check((int) Handles.ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
       try {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < stdio.length; i++) {
           check((int) Handles.FA_DUP2.invokeExact(actions, stdio[i], i), "adddup2");
         }
-        check((int) Handles.FA_CLOSEFROM.invokeExact(actions, 3), "addclosefrom");
+        check((int) Handles.FA_CLOSEFROM.invokeExact(actions, stdio.length), "addclosefrom");
         MemorySegment none = arena.allocate(SIGSET_SIZE, 8);
         MemorySegment all = arena.allocate(SIGSET_SIZE, 8).fill((byte) 0xff);
         check(

@@ -281,7 +281,8 @@ public final class HostPair implements AutoCloseable {
     }
   }
 
-  private static void shell(String command) {
+  /** Runs {@code command} with sh; a failure is an exception with its output. */
+  static void shell(String command) {
     try {
       Process p = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

@@ -7,6 +7,7 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.kernel.SocketPair;
 import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -200,8 +201,8 @@ public final class Migration {
             }
 
             @Override
-            public void pagesServed(int port) {
-              relay[0] = PageRelay.open(local, remote, port);
+            public void pagesServed(SocketPair criu) {
+              relay[0] = PageRelay.open(local, remote, criu);
               try {
                 InetSocketAddress pages = relay[0].address();
                 peer.call(

@@ -1,6 +1,7 @@
 package dev.jvs.migrate;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.kernel.SocketPair;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,9 +16,10 @@ import java.util.concurrent.ExecutionException;
 import jdk.net.ExtendedSocketOptions;
 
 /**
- * The source's end of post-copy on the link (docs/migration.md). criu's page server listens on this
- * namespace's loopback only; the relay listens on the source's address toward the destination, lets
- * in one connection, from the destination's address, and passes the page traffic both ways.
+ * The source's end of post-copy on the link (docs/migration.md). criu's page server listens on no
+ * port: it serves on one end of a socket pair whose other end the relay holds. The relay listens on
+ * the source's address toward the destination, lets in one connection, from the destination's
+ * address, and passes the page traffic both ways.
  *
  * <p>What the destination's lazy-pages daemon says last, {@code PS_IOV_CLOSE} ("all fetched"), or
  * its hanging up, makes criu kill the tree here. The relay holds either until the migration's
@@ -40,25 +42,25 @@ final class PageRelay implements AutoCloseable {
 
   private final ServerSocket listener;
   private final InetAddress peer;
-  private final int criuPort;
+  private final SocketPair criu;
   private final CompletableFuture<Boolean> outcome = new CompletableFuture<>();
   private Socket client;
-  private Socket criu;
+  private boolean rolledBack;
   private boolean closed;
 
-  private PageRelay(ServerSocket listener, InetAddress peer, int criuPort) {
+  private PageRelay(ServerSocket listener, InetAddress peer, SocketPair criu) {
     this.listener = listener;
     this.peer = peer;
-    this.criuPort = criuPort;
+    this.criu = criu;
   }
 
   /**
    * Listens on {@code local} (an ephemeral port) for {@code peer}, to relay to criu's page server
-   * on loopback port {@code criuPort}.
+   * on the other end of {@code criu}.
    */
-  static PageRelay open(InetAddress local, InetAddress peer, int criuPort) {
+  static PageRelay open(InetAddress local, InetAddress peer, SocketPair criu) {
     try {
-      PageRelay relay = new PageRelay(new ServerSocket(0, 4, local), peer, criuPort);
+      PageRelay relay = new PageRelay(new ServerSocket(0, 4, local), peer, criu);
       Thread.ofPlatform().daemon().name("jvs-page-relay").start(relay::serve);
       return relay;
     } catch (IOException e) {
@@ -79,21 +81,14 @@ final class PageRelay implements AutoCloseable {
   /** The migration failed: criu's page server fails, and criu resumes the tree here. */
   void rollback() {
     outcome.complete(false);
-    Socket toCriu;
     synchronized (this) {
       closeQuietly(listener);
-      if (criu == null && !closed) {
-        try {
-          criu = connectToCriu();
-        } catch (IOException e) {
-          return; // criu is gone: nothing to make fail
-        }
+      if (closed) {
+        return; // criu's end is closed: its page server has failed already
       }
-      toCriu = criu;
+      rolledBack = true;
     }
-    if (toCriu != null) {
-      refuse(toCriu);
-    }
+    refuse(criu);
   }
 
   @Override
@@ -102,7 +97,7 @@ final class PageRelay implements AutoCloseable {
     outcome.complete(false);
     closeQuietly(listener);
     closeQuietly(client);
-    closeQuietly(criu);
+    criu.close();
   }
 
   private void serve() {
@@ -113,18 +108,15 @@ final class PageRelay implements AutoCloseable {
       c.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 5);
       c.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 2);
       c.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
-      Socket s;
       synchronized (this) {
-        if (closed || criu != null) { // rolled back meanwhile
+        if (closed || rolledBack) {
           c.close();
           return;
         }
         client = c;
-        criu = s = connectToCriu();
       }
-      Socket fromCriu = s;
-      Thread.ofPlatform().daemon().name("jvs-page-relay-pages").start(() -> pages(fromCriu, c));
-      requests(c, s);
+      Thread.ofPlatform().daemon().name("jvs-page-relay-pages").start(() -> pages(criu, c));
+      requests(c, criu);
     } catch (IOException e) {
       // closed (rollback, close) or the link failed; requests() decides what criu hears
     }
@@ -143,8 +135,9 @@ final class PageRelay implements AutoCloseable {
   }
 
   /** criu's answers (page headers and pages) to the destination, as they come. */
-  private static void pages(Socket criu, Socket client) {
-    try (InputStream in = criu.getInputStream()) {
+  private static void pages(SocketPair criu, Socket client) {
+    try {
+      InputStream in = criu.in();
       OutputStream out = client.getOutputStream();
       in.transferTo(out);
       client.shutdownOutput();
@@ -158,9 +151,9 @@ final class PageRelay implements AutoCloseable {
    * before it (the daemon died, the link failed) means pages are missing there: criu is made to
    * fail, so that it does not kill the tree here as if all had been fetched.
    */
-  private void requests(Socket client, Socket criu) throws IOException {
+  private void requests(Socket client, SocketPair criu) throws IOException {
     InputStream in = client.getInputStream();
-    OutputStream out = criu.getOutputStream();
+    OutputStream out = criu.out();
     boolean closeSent = false;
     while (true) {
       byte[] m;
@@ -200,11 +193,11 @@ final class PageRelay implements AutoCloseable {
     }
   }
 
-  private void refuse(Socket toCriu) {
+  private static void refuse(SocketPair toCriu) {
     byte[] m = new byte[MESSAGE];
     ByteBuffer.wrap(m).order(ByteOrder.nativeOrder()).putInt(0, REFUSED);
     try {
-      OutputStream out = toCriu.getOutputStream();
+      OutputStream out = toCriu.out();
       synchronized (toCriu) {
         out.write(m);
         out.flush();
@@ -212,12 +205,6 @@ final class PageRelay implements AutoCloseable {
     } catch (IOException e) {
       // criu is gone already
     }
-  }
-
-  private Socket connectToCriu() throws IOException {
-    Socket s = new Socket();
-    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), criuPort), 5000);
-    return s;
   }
 
   private static int command(byte[] m) {

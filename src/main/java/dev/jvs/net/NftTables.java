@@ -52,6 +52,14 @@ final class NftTables {
             + "  chain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
             + "  chain output { type nat hook output priority -100; policy accept; }\n"
             + "  chain postrouting { type nat hook postrouting priority srcnat; policy accept;\n"
+            // A guest's TCP connection first seen mid-stream (restored from a checkpoint or
+            // migrated here, conntrack knows nothing of it) keeps the guest's address: masked,
+            // it would reach its peer from another one and be reset.
+            + "    ip saddr "
+            + subnet
+            + " oifname != "
+            + br
+            + " tcp flags & (syn | ack) != syn return\n"
             + "    ip saddr "
             + subnet
             + " oifname != "

@@ -5,6 +5,7 @@ import dev.jvs.cgroup.Cgroup;
 import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
+import dev.jvs.kernel.SocketPair;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
@@ -98,11 +99,12 @@ public final class Checkpoints {
     void imagesWritten();
 
     /**
-     * criu serves the tree's memory on {@code port} of this namespace's loopback: have it restored
-     * elsewhere, fetching its memory from there; return once it runs there. A throw must have made
-     * that page server fail (so that criu resumes the tree here) or never have let it be reached.
+     * criu serves the tree's memory on the other end of {@code pages} (a socket pair: no port
+     * listens): have it restored elsewhere, fetching its memory through it; return once it runs
+     * there. A throw must have made that page server fail (so that criu resumes the tree here) or
+     * never have let it be reached.
      */
-    void pagesServed(int port);
+    void pagesServed(SocketPair pages);
   }
 
   /**
@@ -150,7 +152,7 @@ public final class Checkpoints {
       }
       dump.release(criu);
       try {
-        handoff.pagesServed(dump.port());
+        handoff.pagesServed(dump.pages());
       } catch (RuntimeException e) {
         if (dump.endAfterFailure(criu) == 0) {
           e.addSuppressed(new JvsException(i.id() + ": the tree here had already ended"));

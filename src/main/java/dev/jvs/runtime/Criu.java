@@ -1,8 +1,10 @@
 package dev.jvs.runtime;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.Signal;
+import dev.jvs.kernel.SpawnedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -99,6 +101,22 @@ public final class Criu {
     await(who, step, p, log, () -> false);
     if (p.exitValue() != 0) {
       throw failure(who, step, p.exitValue(), log);
+    }
+  }
+
+  /**
+   * Starts {@code criu ARGS…} in its own session on exactly {@code fds} (its 0, 1, 2, 3…): how criu
+   * gets an fd ProcessBuilder cannot hand over, such as one end of a socket pair.
+   */
+  Process spawn(String who, String step, List<String> args, int[] fds) {
+    List<String> argv = new ArrayList<>();
+    argv.addAll(List.of("/usr/bin/env", "CRIU_FAULT=" + NO_BREAKPOINTS, "setsid"));
+    argv.add(binary.toString());
+    argv.addAll(args);
+    try {
+      return SpawnedProcess.start(argv, fds);
+    } catch (KernelException e) {
+      throw new JvsException(who + ": criu " + step + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,13 +2,11 @@ package dev.jvs.runtime;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.image.Trees;
+import dev.jvs.kernel.Libc;
+import dev.jvs.kernel.SocketPair;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +18,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The source's criu of a post-copy dump (docs/migration.md): {@code criu dump --lazy-pages} writes
- * every image but the tree's memory, then serves that memory from a page server on this namespace's
- * loopback until a lazy-pages daemon has fetched it all, and only then kills the tree.
+ * every image but the tree's memory, then serves that memory until a lazy-pages daemon has fetched
+ * it all, and only then kills the tree. Its page server has no authentication, so it listens on no
+ * port: it serves on one end of a socket pair ({@code --ps-socket}), whose other end only the
+ * caller holds.
  *
  * <p>Between the two a post-dump action script holds criu at a gate: the caller ships the images
  * and says {@link #release() go} or {@link #abort() abort}. criu rolls an aborted dump back itself
  * (network unlocked, TCP sockets out of repair, the tree resumed): what makes a failed transfer
  * harmless. criu 4.2 starts the page server even after a failed post-dump script, so an abort also
- * connects to it and hangs up, which ends it.
+ * hangs up on it, which ends it.
  */
 final class LazyDump implements AutoCloseable {
   /** bash: its read has a timeout; with no answer the gate aborts (a vanished caller). */
@@ -40,19 +40,23 @@ final class LazyDump implements AutoCloseable {
           + ": > \"$dir/images-written\"\n"
           + "read -r -t %d -u 3 answer && [ \"$answer\" = go ]\n";
 
-  private static final String STATUS_FD = "3";
+  /** criu's fds: 0-2 stdio, then these two. */
+  private static final int STATUS_FD = 3;
+
+  private static final int PAGES_FD = 4;
+  private static final int O_APPEND = 02000;
 
   private final String who;
   private final Path dir;
   private final Path log;
-  private final int port;
+  private final SocketPair pages;
   private final Process criu;
 
-  private LazyDump(String who, Path dir, Path log, int port, Process criu) {
+  private LazyDump(String who, Path dir, Path log, SocketPair pages, Process criu) {
     this.who = who;
     this.dir = dir;
     this.log = log;
-    this.port = port;
+    this.pages = pages;
     this.criu = criu;
   }
 
@@ -71,40 +75,56 @@ final class LazyDump implements AutoCloseable {
           .inheritIO()
           .start()
           .waitFor();
-      int port = freeLoopbackPort();
-      List<String> all = new ArrayList<>(args);
-      all.addAll(
-          List.of(
-              "--lazy-pages",
-              "--address",
-              InetAddress.getLoopbackAddress().getHostAddress(),
-              "--port",
-              Integer.toString(port),
-              "--action-script",
-              script.toString(),
-              "--status-fd",
-              STATUS_FD));
-      ProcessBuilder pb =
-          criu.builder(
-                  // criu writes a byte to the status fd once its page server listens
-                  List.of("sh", "-c", "exec \"$@\" 3>\"$0\"", dir.resolve("serving").toString()),
-                  all)
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(log.resolveSibling("criu.out").toFile()));
-      return new LazyDump(who, dir, log, port, criu.start(who, "dump", pb));
     } catch (IOException e) {
       throw new UncheckedIOException(who + ": lazy dump: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JvsException(who + ": interrupted");
     }
+    List<String> all = new ArrayList<>(args);
+    all.addAll(
+        List.of(
+            "--lazy-pages",
+            "--ps-socket",
+            Integer.toString(PAGES_FD),
+            "--action-script",
+            dir.resolve("gate.sh").toString(),
+            // criu writes a byte here once its page server serves
+            "--status-fd",
+            Integer.toString(STATUS_FD)));
+    SocketPair[] pair = SocketPair.open();
+    List<Integer> opened = new ArrayList<>();
+    try {
+      int devNull = open(who, Path.of("/dev/null"), Libc.O_RDONLY, opened);
+      int out =
+          open(
+              who, log.resolveSibling("criu.out"), Libc.O_WRONLY | Libc.O_CREAT | O_APPEND, opened);
+      int status =
+          open(who, dir.resolve("serving"), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC, opened);
+      Process p = criu.spawn(who, "dump", all, new int[] {devNull, out, out, status, pair[1].fd()});
+      return new LazyDump(who, dir, log, pair[0], p);
+    } catch (RuntimeException e) {
+      pair[0].close();
+      Trees.deleteIfExists(dir);
+      throw e;
+    } finally {
+      opened.forEach(Libc::close);
+      pair[1].handedOver(); // criu's copy is its own
+    }
   }
 
-  /** The port of criu's page server on loopback. */
-  int port() {
-    return port;
+  private static int open(String who, Path file, int flags, List<Integer> opened) {
+    int fd =
+        (int)
+            Libc.open(file.toString(), flags | Libc.O_CLOEXEC, 0600)
+                .orThrow("open", who + ": " + file);
+    opened.add(fd);
+    return fd;
+  }
+
+  /** criu's page server: the other end of this socket pair. */
+  SocketPair pages() {
+    return pages;
   }
 
   /** Waits until the images are written (the tree frozen); a failed dump resumed the tree. */
@@ -167,12 +187,13 @@ final class LazyDump implements AutoCloseable {
     }
   }
 
-  /** Kills criu if it still runs (its session) and removes the gate. */
+  /** Kills criu if it still runs (its session), hangs up its page server, removes the gate. */
   @Override
   public void close() {
     if (criu.isAlive()) {
       Criu.kill(criu);
     }
+    pages.close();
     Trees.deleteIfExists(dir);
   }
 
@@ -183,13 +204,9 @@ final class LazyDump implements AutoCloseable {
     }
   }
 
-  /** A connection that closes at once: the page server ends as if all had been fetched. */
+  /** A hang-up before any request: the page server ends as if all had been fetched. */
   private void hangUp() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
-    } catch (IOException e) {
-      throw new JvsException(who + ": criu dump's page server: " + e.getMessage(), e);
-    }
+    pages.close();
   }
 
   /** Read-write: opening a FIFO so never blocks, even when the gate script is gone. */
@@ -206,12 +223,6 @@ final class LazyDump implements AutoCloseable {
       return Files.exists(file) ? Files.size(file) : 0;
     } catch (IOException e) {
       return 0;
-    }
-  }
-
-  private static int freeLoopbackPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

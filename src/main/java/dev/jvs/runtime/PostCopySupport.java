@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public final class PostCopySupport {
   /** criu's tee pipe: 8 pages' worth of 40-byte pipe buffers, as pages. */
-  static final long PAGE_SERVER_PIPE = (8 * 4096 / 40) * 4096L;
+  public static final long PAGE_SERVER_PIPE = (8 * 4096 / 40) * 4096L;
 
   private static final int CAP_SYS_RESOURCE = 24;
 

@@ -2,22 +2,21 @@ package dev.jvs.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.kernel.Libc;
+import dev.jvs.kernel.SocketPair;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link PageRelay} over real loopback sockets, a listening socket standing in for criu's page
- * server: requests and pages pass, the daemon's close waits for the outcome, a rollback or a
- * hang-up without a close reaches criu as a command it refuses, and only the destination's address
- * gets in.
+ * {@link PageRelay} over real sockets: the destination's daemon on loopback, the other end of a
+ * socket pair standing in for criu's page server (as criu's --ps-socket holds it): requests and
+ * pages pass, the daemon's close waits for the outcome, a rollback or a hang-up without a close
+ * reaches criu as a command it refuses, and only the destination's address gets in.
  */
 class PageRelayTest {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -27,81 +26,71 @@ class PageRelayTest {
 
   @Test
   void requestsAndPagesPassAndTheCloseWaitsForTheCommit() throws Exception {
-    try (ServerSocket criu = new ServerSocket(0, 1, LOOPBACK);
-        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu.getLocalPort());
+    SocketPair[] criu = SocketPair.open();
+    try (SocketPair server = criu[1];
+        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu[0]);
         Socket daemon = connect(relay, LOOPBACK)) {
-      Socket server = criu.accept();
       daemon.getOutputStream().write(message(GET));
-      assertThat(command(server.getInputStream())).isEqualTo(GET);
-      server.getOutputStream().write(new byte[] {1, 2, 3});
+      assertThat(command(server)).isEqualTo(GET);
+      server.out().write(new byte[] {1, 2, 3});
       assertThat(daemon.getInputStream().readNBytes(3)).containsExactly(1, 2, 3);
 
       daemon.getOutputStream().write(message(CLOSE));
-      server.setSoTimeout(300);
-      assertThat(readsNothing(server.getInputStream())).as("held until the outcome").isTrue();
+      assertThat(Libc.pollIn(server.fd(), 300)).as("held until the outcome").isFalse();
       relay.commit();
-      server.setSoTimeout(10_000);
-      assertThat(command(server.getInputStream())).isEqualTo(CLOSE);
+      assertThat(command(server)).isEqualTo(CLOSE);
       daemon.close();
-      assertThat(server.getInputStream().read()).as("the hang-up after the close").isEqualTo(-1);
-      server.close();
+      assertThat(Libc.pollIn(server.fd(), 10_000)).isTrue();
+      assertThat(server.in().read()).as("the hang-up after the close").isEqualTo(-1);
     }
   }
 
   @Test
   void aRollbackReachesCriuAsARefusedCommandInsteadOfTheClose() throws Exception {
-    try (ServerSocket criu = new ServerSocket(0, 1, LOOPBACK);
-        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu.getLocalPort());
+    SocketPair[] criu = SocketPair.open();
+    try (SocketPair server = criu[1];
+        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu[0]);
         Socket daemon = connect(relay, LOOPBACK)) {
-      Socket server = criu.accept();
-      server.setSoTimeout(10_000);
       daemon.getOutputStream().write(message(CLOSE));
       relay.rollback();
-      assertThat(command(server.getInputStream())).isEqualTo(REFUSED);
-      server.close();
+      assertThat(command(server)).isEqualTo(REFUSED);
     }
   }
 
   @Test
   void aHangUpWithoutACloseAfterTheCommitIsRefusedNotPassedOn() throws Exception {
-    try (ServerSocket criu = new ServerSocket(0, 1, LOOPBACK);
-        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu.getLocalPort());
+    SocketPair[] criu = SocketPair.open();
+    try (SocketPair server = criu[1];
+        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu[0]);
         Socket daemon = connect(relay, LOOPBACK)) {
-      Socket server = criu.accept();
-      server.setSoTimeout(10_000);
       relay.commit();
       daemon.close(); // pages were still missing there
-      assertThat(command(server.getInputStream())).isEqualTo(REFUSED);
-      server.close();
+      assertThat(command(server)).isEqualTo(REFUSED);
     }
   }
 
   @Test
   void aRollbackBeforeAnyConnectionStillMakesCriuFail() throws Exception {
-    try (ServerSocket criu = new ServerSocket(0, 1, LOOPBACK);
-        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu.getLocalPort())) {
+    SocketPair[] criu = SocketPair.open();
+    try (SocketPair server = criu[1];
+        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu[0])) {
       relay.rollback();
-      Socket server = criu.accept();
-      server.setSoTimeout(10_000);
-      assertThat(command(server.getInputStream())).isEqualTo(REFUSED);
-      server.close();
+      assertThat(command(server)).isEqualTo(REFUSED);
     }
   }
 
   @Test
   void onlyTheDestinationsAddressGetsIn() throws Exception {
     InetAddress other = InetAddress.getByName("127.0.0.2");
-    try (ServerSocket criu = new ServerSocket(0, 1, LOOPBACK);
-        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu.getLocalPort());
+    SocketPair[] criu = SocketPair.open();
+    try (SocketPair server = criu[1];
+        PageRelay relay = PageRelay.open(LOOPBACK, LOOPBACK, criu[0]);
         Socket stranger = connect(relay, other)) {
       stranger.setSoTimeout(10_000);
       assertThat(stranger.getInputStream().read()).as("closed unread").isEqualTo(-1);
       try (Socket daemon = connect(relay, LOOPBACK)) {
-        Socket server = criu.accept();
-        server.setSoTimeout(10_000);
         daemon.getOutputStream().write(message(GET));
-        assertThat(command(server.getInputStream())).isEqualTo(GET);
-        server.close();
+        assertThat(command(server)).isEqualTo(GET);
       }
     }
   }
@@ -119,18 +108,10 @@ class PageRelayTest {
     return m;
   }
 
-  private static int command(InputStream in) throws IOException {
-    byte[] m = in.readNBytes(32);
+  private static int command(SocketPair criu) throws IOException {
+    assertThat(Libc.pollIn(criu.fd(), 10_000)).as("a message for criu").isTrue();
+    byte[] m = criu.in().readNBytes(32);
     assertThat(m).hasSize(32);
     return ByteBuffer.wrap(m).order(ByteOrder.nativeOrder()).getInt(0);
-  }
-
-  private static boolean readsNothing(InputStream in) throws IOException {
-    try {
-      in.read();
-      return false;
-    } catch (SocketTimeoutException e) {
-      return true;
-    }
   }
 }
