@@ -1,0 +1,45 @@
+package dev.jvs.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parsed state files of a long-lived runtime (the service answers `jvs list` and `jvs stat` for
+ * every guest): a file is read and parsed again only when its inode, size or mtime changed, so a
+ * guest that did not start or stop since costs one stat instead of an open, two reads, a close and
+ * a JSON parse. state.json is only ever replaced by rename, which gives it a new inode.
+ */
+final class StateCache {
+  private record Version(Object fileKey, long size, FileTime modified) {}
+
+  private record Parsed(Version version, InstanceState state) {}
+
+  private final Map<Path, Parsed> parsed = new ConcurrentHashMap<>();
+
+  Optional<InstanceState> read(Path stateDir) {
+    Path file = stateDir.resolve(StateFile.NAME);
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (IOException e) {
+      parsed.remove(stateDir);
+      return StateFile.read(stateDir); // none, or an error naming the file
+    }
+    Version version = new Version(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime());
+    Parsed cached = parsed.get(stateDir);
+    if (cached != null && cached.version().equals(version)) {
+      return Optional.of(cached.state());
+    }
+    // Replaced between the stat and the read: cached under the older version, read again next time.
+    Optional<InstanceState> state = StateFile.read(stateDir);
+    state.ifPresentOrElse(
+        s -> parsed.put(stateDir, new Parsed(version, s)), () -> parsed.remove(stateDir));
+    return state;
+  }
+}
