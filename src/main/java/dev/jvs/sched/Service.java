@@ -34,6 +34,7 @@ public final class Service implements AutoCloseable {
   private final Consumer<String> log;
   private final AnonLimit anon = new AnonLimit(Hierarchies.probe());
   private final Map<String, Long> applied = new HashMap<>();
+  private final Map<String, Ensured> ensured = new HashMap<>();
   private final int hostCpus = Runtime.getRuntime().availableProcessors();
   private volatile boolean stopped;
   private volatile Consumer<Reset> onReset = r -> {};
@@ -50,6 +51,9 @@ public final class Service implements AutoCloseable {
     this.watchdog = watchdog;
     this.log = log;
   }
+
+  /** The weight last found or written in a guest's cgroup during the run with this init. */
+  private record Ensured(long initPid, long weight) {}
 
   /** Tells {@code listener} of every reset the watchdog made (the REST API's event feed). */
   public void onReset(Consumer<Reset> listener) {
@@ -138,23 +142,32 @@ public final class Service implements AutoCloseable {
               cpus));
     }
     // Checked every tick, not only when the plan changes: `jvs set` and `jvs start` write the
-    // plain share, and the next tick must restore the plan. Logged only when the plan changes.
+    // plain share, and the next tick must restore the plan. A weight that is the guest's plain
+    // share, and that this run of the guest (its init pid) already holds, is what they write too:
+    // its read is skipped (with 1000 guests up, a read each tick cost a tenth of a CPU). A
+    // restarted guest is checked again: a new cgroup holds the kernel's default (v2: weight 100).
+    // Logged only when the plan changes.
+    Map<String, CpuClaim> byGuest = new HashMap<>();
+    claims.forEach(c -> byGuest.put(c.guest(), c));
+    Map<String, Long> initPids = new HashMap<>();
+    running.forEach(s -> initPids.put(s.name(), s.initPid()));
+    ensured.keySet().retainAll(groups.keySet());
     CpuPlanner.weights(claims)
         .forEach(
             (guest, weight) -> {
               Cgroup cg = groups.get(guest);
               if (cg != null) {
+                CpuClaim c = byGuest.get(guest);
+                Ensured now = new Ensured(initPids.get(guest), weight);
                 try {
-                  cg.ensureCpuShares(weight);
+                  if (weight != c.share() || !now.equals(ensured.get(guest))) {
+                    cg.ensureCpuShares(weight);
+                    ensured.put(guest, now);
+                  }
                 } catch (CgroupException e) {
                   return; // stopped meanwhile
                 }
                 if (!weight.equals(applied.put(guest, weight))) {
-                  CpuClaim c =
-                      claims.stream()
-                          .filter(x -> x.guest().equals(guest))
-                          .findFirst()
-                          .orElseThrow();
                   log.accept(
                       String.format(
                           "cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
@@ -165,6 +178,10 @@ public final class Service implements AutoCloseable {
   }
 
   private void guardMemory(List<GuestStatus> running, Map<String, Cgroup> groups) {
+    long available = budget.availableBytes();
+    if (available >= watchdog.thresholdBytes()) {
+      return; // no one to reset: each guest's usage is read only when memory runs low
+    }
     List<GuestMemory> memory = new ArrayList<>();
     for (GuestStatus s : running) {
       Cgroup cg = groups.get(s.name());
@@ -179,7 +196,7 @@ public final class Service implements AutoCloseable {
             new GuestMemory(s.name(), bytes, "restart".equals(s.resources().get("memory.reset"))));
       }
     }
-    Optional<Reset> reset = watchdog.decide(budget.availableBytes(), budget.totalBytes(), memory);
+    Optional<Reset> reset = watchdog.decide(available, budget.totalBytes(), memory);
     if (reset.isEmpty()) {
       return;
     }
