@@ -50,8 +50,18 @@ public final class DensityBench implements PaperExperiment {
   /** Starts {@code count} guests, measures, stops and deletes them. */
   public DensityReport measure(BenchHost host, int count, Consumer<String> progress)
       throws InterruptedException {
+    return measure(host, count, false, progress);
+  }
+
+  /** As above, every guest (the timed one too) privileged when asked (security.privileged). */
+  public DensityReport measure(
+      BenchHost host, int count, boolean privileged, Consumer<String> progress)
+      throws InterruptedException {
     Guests guests = host.guests();
     guests.build(PROBE, "busybox");
+    if (privileged) {
+      guests.set(PROBE, MemoryBench.PRIVILEGED);
+    }
     Optional<ServiceTimer> service = ServiceTimer.start(host, progress);
     double[] idleStart = new double[1];
     KernelMemory[] before = new KernelMemory[1];
@@ -61,6 +71,7 @@ public final class DensityBench implements PaperExperiment {
         new MemoryBench(host, progress)
             .run(
                 count,
+                privileged,
                 () -> {
                   progress.accept("timing a start on the idle host");
                   idleStart[0] = medianStartMillis(guests);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -17,6 +18,9 @@ import java.util.function.Consumer;
 public final class MemoryBench {
   /** Long enough for busybox init to run rcS and settle into waiting. */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(2);
+
+  /** VServer's mode: guest root is host root, no user namespace or idmapped mounts. */
+  static final Map<String, String> PRIVILEGED = Map.of("security.privileged", "true");
 
   private final BenchHost host;
   private final Consumer<String> progress;
@@ -27,14 +31,16 @@ public final class MemoryBench {
   }
 
   public MemoryReport run(int count) throws InterruptedException {
-    return run(count, () -> {}, names -> {});
+    return run(count, false, () -> {}, names -> {});
   }
 
   /**
-   * As {@link #run(int)}, calling {@code beforeStart} once all guests are built and none runs, and
-   * {@code whileUp} once all run and the memory figures are taken, before they are deleted.
+   * As {@link #run(int)}, with privileged guests if asked, calling {@code beforeStart} once all
+   * guests are built and none runs, and {@code whileUp} once all run and the memory figures are
+   * taken, before they are deleted.
    */
-  public MemoryReport run(int count, Runnable beforeStart, Consumer<List<GuestName>> whileUp)
+  public MemoryReport run(
+      int count, boolean privileged, Runnable beforeStart, Consumer<List<GuestName>> whileUp)
       throws InterruptedException {
     Guests guests = host.guests();
     List<GuestName> names = new ArrayList<>();
@@ -45,6 +51,9 @@ public final class MemoryBench {
     for (GuestName name : names) {
       host.checkOpen();
       guests.build(name, "busybox");
+      if (privileged) {
+        guests.set(name, PRIVILEGED);
+      }
     }
     try {
       beforeStart.run();

@@ -29,6 +29,13 @@ final class BenchDensityCommand implements Callable<Integer> {
   @Option(names = "--guests", defaultValue = "1000", description = "idle guests (default 1000)")
   int guests;
 
+  @Option(
+      names = "--privileged",
+      description =
+          "privileged guests (security.privileged=true: no user namespace or idmapped"
+              + " mounts), to compare with the default unprivileged ones")
+  boolean privileged;
+
   @Override
   public Integer call() throws InterruptedException {
     if (guests < 1) {
@@ -36,10 +43,14 @@ final class BenchDensityCommand implements Callable<Integer> {
     }
     DensityReport r;
     try (BenchHost host = BenchCommand.host()) {
-      r = new DensityBench().measure(host, guests, BenchCommand.progress(spec, "bench: "));
+      r =
+          new DensityBench()
+              .measure(host, guests, privileged, BenchCommand.progress(spec, "bench: "));
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("guests: %d busybox system guests, no network%n", r.guests());
+    out.printf(
+        "guests: %d %s busybox system guests, no network%n",
+        r.guests(), privileged ? "privileged" : "unprivileged");
     out.printf(
         "rate: %.0f starts/s (%.1f s for all, in-process)%n",
         r.startsPerSecond(), r.startAll().toMillis() / 1000.0);
