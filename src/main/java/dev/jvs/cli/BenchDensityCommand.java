@@ -4,6 +4,7 @@ import dev.jvs.bench.BenchHost;
 import dev.jvs.bench.DensityBench;
 import dev.jvs.bench.DensityReport;
 import dev.jvs.bench.KernelMemory;
+import dev.jvs.bench.MemoryBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,24 +37,41 @@ final class BenchDensityCommand implements Callable<Integer> {
               + " mounts), to compare with the default unprivileged ones")
   boolean privileged;
 
+  @Option(
+      names = "--parallel",
+      defaultValue = "1",
+      description =
+          "starts at once (default 1: one after another, as the figures in"
+              + " docs/evaluation.md were measured)")
+  int parallel;
+
   @Override
   public Integer call() throws InterruptedException {
     if (guests < 1) {
       throw new IllegalArgumentException("--guests must be at least 1");
     }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("--parallel must be at least 1");
+    }
     DensityReport r;
     try (BenchHost host = BenchCommand.host()) {
       r =
           new DensityBench()
-              .measure(host, guests, privileged, BenchCommand.progress(spec, "bench: "));
+              .measure(
+                  host,
+                  guests,
+                  new MemoryBench.Options(privileged, parallel),
+                  BenchCommand.progress(spec, "bench: "));
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "guests: %d %s busybox system guests, no network%n",
         r.guests(), privileged ? "privileged" : "unprivileged");
     out.printf(
-        "rate: %.0f starts/s (%.1f s for all, in-process)%n",
-        r.startsPerSecond(), r.startAll().toMillis() / 1000.0);
+        "rate: %.0f starts/s (%.1f s for all, in-process, %s)%n",
+        r.startsPerSecond(),
+        r.startAll().toMillis() / 1000.0,
+        parallel == 1 ? "one after another" : parallel + " at a time");
     out.printf(
         "memory per guest: %d KiB (MemAvailable drop / guests)%n",
         r.memory().memAvailableDropPerGuest() / 1024);
