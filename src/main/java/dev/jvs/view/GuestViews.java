@@ -4,7 +4,6 @@ import dev.jvs.cgroup.Cgroup;
 import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.cgroup.CgroupUsage;
 import dev.jvs.cgroup.Hierarchies;
-import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.RunningGuest;
 import java.util.ArrayList;
@@ -47,7 +46,7 @@ public final class GuestViews {
 
   /** One running guest's figures; empty when it stopped meanwhile. */
   private Optional<GuestStat> stat(RunningGuest s, boolean withUsage) {
-    Optional<Cgroup> found = cgroups.find(guests.dirs().cgroupParent(), s.name());
+    Optional<Cgroup> found = cgroup(s);
     if (found.isEmpty()) {
       return Optional.empty();
     }
@@ -78,8 +77,8 @@ public final class GuestViews {
   /** Every process of every running guest, by guest then pid. */
   public List<GuestProcess> processes() {
     List<GuestProcess> out = new ArrayList<>();
-    for (GuestStatus s : guests.list()) {
-      Optional<Cgroup> cg = running(s);
+    for (RunningGuest s : guests.running()) {
+      Optional<Cgroup> cg = cgroup(s);
       if (cg.isEmpty()) {
         continue;
       }
@@ -101,10 +100,7 @@ public final class GuestViews {
     return out;
   }
 
-  private Optional<Cgroup> running(GuestStatus s) {
-    if (s.state() != GuestStatus.State.RUNNING) {
-      return Optional.empty();
-    }
+  private Optional<Cgroup> cgroup(RunningGuest s) {
     return cgroups.find(guests.dirs().cgroupParent(), s.name());
   }
 }
