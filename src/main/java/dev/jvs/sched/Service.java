@@ -144,7 +144,7 @@ public final class Service implements AutoCloseable {
     // Checked every tick, not only when the plan changes: `jvs set` and `jvs start` write the
     // plain share, and the next tick must restore the plan. A weight that is the guest's plain
     // share, and that this run of the guest (its init pid) already holds, is what they write too:
-    // its read is skipped (with 1000 guests up, a read each tick cost a tenth of a CPU). A
+    // its read is skipped (with 400 guests up, this read and the watchdog's cost 4 % of a CPU). A
     // restarted guest is checked again: a new cgroup holds the kernel's default (v2: weight 100).
     // Logged only when the plan changes.
     Map<String, CpuClaim> byGuest = new HashMap<>();
