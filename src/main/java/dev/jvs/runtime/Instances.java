@@ -391,6 +391,7 @@ public final class Instances {
     Trace.mark("cgroup destroyed");
     HostMounts.unmountNew(i.stateDir());
     StateFile.delete(i.stateDir());
+    states.forget(i.stateDir());
     try {
       Files.deleteIfExists(i.stateDir().resolve(EXEC_SOCKET)); // its monitor's
     } catch (IOException e) {

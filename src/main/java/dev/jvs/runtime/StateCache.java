@@ -20,7 +20,23 @@ final class StateCache {
 
   private record Parsed(Version version, InstanceState state) {}
 
+  /**
+   * Past this many entries the cache starts over: instances removed by another process (a CLI
+   * without the service) are never read here again, and a service that runs for months must not
+   * keep one entry for each. Well above the 1000 guests of `jvs bench density`.
+   */
+  static final int MAX_ENTRIES = 8192;
+
   private final Map<Path, Parsed> parsed = new ConcurrentHashMap<>();
+  private final int maxEntries;
+
+  StateCache() {
+    this(MAX_ENTRIES);
+  }
+
+  StateCache(int maxEntries) {
+    this.maxEntries = maxEntries;
+  }
 
   Optional<InstanceState> read(Path stateDir) {
     Path file = stateDir.resolve(StateFile.NAME);
@@ -38,8 +54,23 @@ final class StateCache {
     }
     // Replaced between the stat and the read: cached under the older version, read again next time.
     Optional<InstanceState> state = StateFile.read(stateDir);
-    state.ifPresentOrElse(
-        s -> parsed.put(stateDir, new Parsed(version, s)), () -> parsed.remove(stateDir));
+    if (state.isPresent()) {
+      if (parsed.size() >= maxEntries) {
+        parsed.clear();
+      }
+      parsed.put(stateDir, new Parsed(version, state.get()));
+    } else {
+      parsed.remove(stateDir);
+    }
     return state;
+  }
+
+  /** Drops an instance whose state this process removed. */
+  void forget(Path stateDir) {
+    parsed.remove(stateDir);
+  }
+
+  int size() {
+    return parsed.size();
   }
 }
