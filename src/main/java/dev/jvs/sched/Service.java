@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -100,11 +102,11 @@ public final class Service implements AutoCloseable {
   public void tick() {
     List<GuestStatus> running =
         guests.list().stream().filter(s -> s.state() == GuestStatus.State.RUNNING).toList();
-    Map<String, Cgroup> groups = new HashMap<>();
-    for (GuestStatus s : running) {
-      cgroup(s.name()).ifPresent(cg -> groups.put(s.name(), cg));
-    }
-    applied.keySet().retainAll(groups.keySet());
+    Groups groups = new Groups();
+    Set<String> names = new HashSet<>();
+    running.forEach(s -> names.add(s.name()));
+    applied.keySet().retainAll(names);
+    ensured.keySet().retainAll(names);
     scheduleCpu(running, groups);
     for (GuestStatus s : running) {
       String limit = s.resources().get("memory.anon");
@@ -116,7 +118,7 @@ public final class Service implements AutoCloseable {
     guardMemory(running, groups);
   }
 
-  private void scheduleCpu(List<GuestStatus> running, Map<String, Cgroup> groups) {
+  private void scheduleCpu(List<GuestStatus> running, Groups groups) {
     List<CpuClaim> claims = new ArrayList<>();
     for (GuestStatus s : running) {
       Map<String, String> r = s.resources();
@@ -151,33 +153,33 @@ public final class Service implements AutoCloseable {
     claims.forEach(c -> byGuest.put(c.guest(), c));
     Map<String, Long> initPids = new HashMap<>();
     running.forEach(s -> initPids.put(s.name(), s.initPid()));
-    ensured.keySet().retainAll(groups.keySet());
     CpuPlanner.weights(claims)
         .forEach(
             (guest, weight) -> {
-              Cgroup cg = groups.get(guest);
-              if (cg != null) {
-                CpuClaim c = byGuest.get(guest);
-                Ensured now = new Ensured(initPids.get(guest), weight);
+              CpuClaim c = byGuest.get(guest);
+              Ensured now = new Ensured(initPids.get(guest), weight);
+              if (weight != c.share() || !now.equals(ensured.get(guest))) {
+                Cgroup cg = groups.get(guest);
+                if (cg == null) {
+                  return; // stopped meanwhile
+                }
                 try {
-                  if (weight != c.share() || !now.equals(ensured.get(guest))) {
-                    cg.ensureCpuShares(weight);
-                    ensured.put(guest, now);
-                  }
+                  cg.ensureCpuShares(weight);
+                  ensured.put(guest, now);
                 } catch (CgroupException e) {
                   return; // stopped meanwhile
                 }
-                if (!weight.equals(applied.put(guest, weight))) {
-                  log.accept(
-                      String.format(
-                          "cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
-                          guest, weight, c.share(), c.reservePercent(), claims.size()));
-                }
+              }
+              if (!weight.equals(applied.put(guest, weight))) {
+                log.accept(
+                    String.format(
+                        "cpu: %s weight %d (share %d, reserve %d%%, %d guests running)",
+                        guest, weight, c.share(), c.reservePercent(), claims.size()));
               }
             });
   }
 
-  private void guardMemory(List<GuestStatus> running, Map<String, Cgroup> groups) {
+  private void guardMemory(List<GuestStatus> running, Groups groups) {
     long available = budget.availableBytes();
     if (available >= watchdog.thresholdBytes()) {
       return; // no one to reset: each guest's usage is read only when memory runs low
@@ -231,5 +233,18 @@ public final class Service implements AutoCloseable {
 
   private Optional<Cgroup> cgroup(String guest) {
     return cgroups.find(guests.dirs().cgroupParent(), guest);
+  }
+
+  /**
+   * The running guests' cgroups, each looked up on first use: a tick with every weight settled and
+   * memory plentiful needs none (a lookup is a stat a guest).
+   */
+  private final class Groups {
+    private final Map<String, Optional<Cgroup>> found = new HashMap<>();
+
+    /** The guest's cgroup, null when it has none (stopped meanwhile). */
+    Cgroup get(String guest) {
+      return found.computeIfAbsent(guest, Service.this::cgroup).orElse(null);
+    }
   }
 }
