@@ -110,8 +110,8 @@ public final class Service implements AutoCloseable {
     scheduleCpu(running, groups);
     for (GuestStatus s : running) {
       String limit = s.resources().get("memory.anon");
-      Cgroup cg = groups.get(s.name());
-      if (limit != null && cg != null) {
+      Cgroup cg = limit == null ? null : groups.get(s.name());
+      if (cg != null) {
         anon.enforce(s.name(), cg, Values.size(limit)).ifPresent(log);
       }
     }
