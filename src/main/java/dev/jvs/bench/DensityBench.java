@@ -50,8 +50,21 @@ public final class DensityBench implements PaperExperiment {
   /** Starts {@code count} guests, measures, stops and deletes them. */
   public DensityReport measure(BenchHost host, int count, Consumer<String> progress)
       throws InterruptedException {
+    return measure(host, count, MemoryBench.Options.DEFAULT, progress);
+  }
+
+  /**
+   * As above, with {@code options}: every guest (the timed one too) privileged when asked, and the
+   * N guests started that many at a time.
+   */
+  public DensityReport measure(
+      BenchHost host, int count, MemoryBench.Options options, Consumer<String> progress)
+      throws InterruptedException {
     Guests guests = host.guests();
     guests.build(PROBE, "busybox");
+    if (options.privileged()) {
+      guests.set(PROBE, MemoryBench.PRIVILEGED);
+    }
     Optional<ServiceTimer> service = ServiceTimer.start(host, progress);
     double[] idleStart = new double[1];
     KernelMemory[] before = new KernelMemory[1];
@@ -61,6 +74,7 @@ public final class DensityBench implements PaperExperiment {
         new MemoryBench(host, progress)
             .run(
                 count,
+                options,
                 () -> {
                   progress.accept("timing a start on the idle host");
                   idleStart[0] = medianStartMillis(guests);

@@ -10,13 +10,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /** Host memory per idle guest: N busybox system guests started through the in-process API. */
 public final class MemoryBench {
   /** Long enough for busybox init to run rcS and settle into waiting. */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(2);
+
+  /** VServer's mode: guest root is host root, no user namespace or idmapped mounts. */
+  static final Map<String, String> PRIVILEGED = Map.of("security.privileged", "true");
 
   private final BenchHost host;
   private final Consumer<String> progress;
@@ -26,15 +34,33 @@ public final class MemoryBench {
     this.progress = progress;
   }
 
+  /**
+   * How the guests are made and started.
+   *
+   * @param privileged security.privileged guests instead of the default unprivileged ones
+   * @param parallel how many starts run at once (1: one after another)
+   */
+  public record Options(boolean privileged, int parallel) {
+    public static final Options DEFAULT = new Options(false, 1);
+
+    public Options {
+      if (parallel < 1) {
+        throw new IllegalArgumentException("--parallel must be at least 1");
+      }
+    }
+  }
+
   public MemoryReport run(int count) throws InterruptedException {
-    return run(count, () -> {}, names -> {});
+    return run(count, Options.DEFAULT, () -> {}, names -> {});
   }
 
   /**
-   * As {@link #run(int)}, calling {@code beforeStart} once all guests are built and none runs, and
-   * {@code whileUp} once all run and the memory figures are taken, before they are deleted.
+   * As {@link #run(int)}, with privileged guests if asked, calling {@code beforeStart} once all
+   * guests are built and none runs, and {@code whileUp} once all run and the memory figures are
+   * taken, before they are deleted.
    */
-  public MemoryReport run(int count, Runnable beforeStart, Consumer<List<GuestName>> whileUp)
+  public MemoryReport run(
+      int count, Options options, Runnable beforeStart, Consumer<List<GuestName>> whileUp)
       throws InterruptedException {
     Guests guests = host.guests();
     List<GuestName> names = new ArrayList<>();
@@ -45,16 +71,16 @@ public final class MemoryBench {
     for (GuestName name : names) {
       host.checkOpen();
       guests.build(name, "busybox");
+      if (options.privileged()) {
+        guests.set(name, PRIVILEGED);
+      }
     }
     try {
       beforeStart.run();
       ProcMemory.Meminfo before = ProcMemory.settled();
       progress.accept("starting " + count + " system guests");
       long t0 = System.nanoTime();
-      for (GuestName name : names) {
-        host.checkOpen();
-        guests.start(name, List.of(), Guests.Attach.DETACHED);
-      }
+      startAll(names, options.parallel());
       Duration startAll = Duration.ofNanos(System.nanoTime() - t0);
       Thread.sleep(IDLE_WAIT);
       ProcMemory.Meminfo after = ProcMemory.settled();
@@ -88,6 +114,39 @@ public final class MemoryBench {
       progress.accept("stopping and deleting " + count + " guests");
       for (GuestName name : names) {
         guests.delete(name, true);
+      }
+    }
+  }
+
+  /**
+   * Starts every guest, {@code parallel} at a time; the first failure is thrown once all starts
+   * ended, so the caller's cleanup finds every guest that did start.
+   */
+  private void startAll(List<GuestName> names, int parallel) throws InterruptedException {
+    Guests guests = host.guests();
+    if (parallel == 1) {
+      for (GuestName name : names) {
+        host.checkOpen();
+        guests.start(name, List.of(), Guests.Attach.DETACHED);
+      }
+      return;
+    }
+    List<Future<?>> starts = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(parallel)) {
+      for (GuestName name : names) {
+        starts.add(
+            pool.submit(
+                () -> {
+                  host.checkOpen();
+                  guests.start(name, List.of(), Guests.Attach.DETACHED);
+                }));
+      }
+    }
+    for (Future<?> start : starts) {
+      try {
+        start.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new JvsException(e.getMessage());
       }
     }
   }

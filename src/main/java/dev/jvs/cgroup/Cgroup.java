@@ -44,6 +44,13 @@ public interface Cgroup {
   }
 
   /**
+   * CPU time used, as {@link #usage()} has it, from one file: `jvs top` reads it for every guest.
+   */
+  default long cpuNanos() {
+    return usage().cpuNanos();
+  }
+
+  /**
    * Sets cpu.shares (v2: the cpu.weight it translates to) unless the cgroup already has that value:
    * the service's scheduler asks every tick, and a write makes the kernel re-weight the group on
    * every CPU. Returns whether it wrote.

@@ -1,5 +1,7 @@
 package dev.jvs.cgroup;
 
+import dev.jvs.kernel.KernelException;
+import dev.jvs.kernel.KernelFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -201,8 +203,10 @@ public final class Hierarchies {
       return Map.of();
     }
     try {
-      return KeyedValues.parse(Files.readString(dir.get().resolve(file)));
-    } catch (IOException e) {
+      // open, read, close: no fstat or buffer setup of Files.readString (stat reads it per guest)
+      String text = KernelFiles.readIfExists(dir.get().resolve(file));
+      return text == null ? Map.of() : KeyedValues.parse(text);
+    } catch (KernelException e) {
       return Map.of(); // the guest stopped meanwhile: nothing to report
     }
   }

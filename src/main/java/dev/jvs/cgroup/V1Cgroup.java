@@ -336,6 +336,11 @@ final class V1Cgroup implements Cgroup {
   }
 
   @Override
+  public long cpuNanos() {
+    return number("cpuacct", "cpuacct.usage");
+  }
+
+  @Override
   public boolean ensureCpuShares(long shares) {
     Path file = file("cpu", "cpu.shares");
     if (fs.readIfExists(file).map(String::strip).orElse("").equals(Long.toString(shares))) {

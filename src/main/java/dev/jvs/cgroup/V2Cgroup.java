@@ -211,11 +211,7 @@ final class V2Cgroup implements Cgroup {
 
   @Override
   public CgroupUsage usage() {
-    long cpu =
-        fs.readIfExists(dir.resolve("cpu.stat"))
-            .map(t -> KeyedValues.parse(t).get("usage_usec"))
-            .map(us -> us * 1000)
-            .orElse(CgroupUsage.UNKNOWN);
+    long cpu = cpuNanos();
     long pids = number("pids.current");
     return new CgroupUsage(
         cpu,
@@ -230,6 +226,14 @@ final class V2Cgroup implements Cgroup {
   @Override
   public long memoryBytes() {
     return number("memory.current");
+  }
+
+  @Override
+  public long cpuNanos() {
+    return fs.readIfExists(dir.resolve("cpu.stat"))
+        .map(t -> KeyedValues.parse(t).get("usage_usec"))
+        .map(us -> us * 1000)
+        .orElse(CgroupUsage.UNKNOWN);
   }
 
   @Override

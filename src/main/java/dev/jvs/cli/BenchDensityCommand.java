@@ -3,6 +3,7 @@ package dev.jvs.cli;
 import dev.jvs.bench.DensityBench;
 import dev.jvs.bench.DensityReport;
 import dev.jvs.bench.KernelMemory;
+import dev.jvs.bench.MemoryBench;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,21 +29,48 @@ final class BenchDensityCommand implements Callable<Integer> {
   @Option(names = "--guests", defaultValue = "1000", description = "idle guests (default 1000)")
   int guests;
 
+  @Option(
+      names = "--privileged",
+      description =
+          "privileged guests (security.privileged=true: no user namespace or idmapped"
+              + " mounts), to compare with the default unprivileged ones")
+  boolean privileged;
+
+  @Option(
+      names = "--parallel",
+      defaultValue = "1",
+      description =
+          "starts at once (default 1: one after another, as the figures in"
+              + " docs/evaluation.md were measured)")
+  int parallel;
+
   @Override
   public Integer call() throws Exception {
     if (guests < 1) {
       throw new IllegalArgumentException("--guests must be at least 1");
     }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("--parallel must be at least 1");
+    }
     BenchCommand.Measured<DensityReport> measured =
         BenchCommand.measure(
             host ->
-                new DensityBench().measure(host, guests, BenchCommand.progress(spec, "bench: ")));
+                new DensityBench()
+                    .measure(
+                        host,
+                        guests,
+                        new MemoryBench.Options(privileged, parallel),
+                        BenchCommand.progress(spec, "bench: ")));
     DensityReport r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("guests: %d busybox system guests, no network%n", r.guests());
     out.printf(
-        "rate: %.0f starts/s (%.1f s for all, in-process)%n",
-        r.startsPerSecond(), r.startAll().toMillis() / 1000.0);
+        "guests: %d %s busybox system guests, no network%n",
+        r.guests(), privileged ? "privileged" : "unprivileged");
+    out.printf(
+        "rate: %.0f starts/s (%.1f s for all, in-process, %s)%n",
+        r.startsPerSecond(),
+        r.startAll().toMillis() / 1000.0,
+        parallel == 1 ? "one after another" : parallel + " at a time");
     out.printf(
         "memory per guest: %d KiB (MemAvailable drop / guests)%n",
         r.memory().memAvailableDropPerGuest() / 1024);

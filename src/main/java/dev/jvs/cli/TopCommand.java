@@ -45,7 +45,7 @@ final class TopCommand extends Verb implements Callable<Integer> {
         Thread.sleep((long) (delay * 1000));
       }
       long now = System.nanoTime();
-      var stats = views.stats();
+      var stats = views.statsWithUsage();
       if (!plain) {
         out.print("\033[H\033[2J"); // cursor home, clear screen
       }

@@ -6,6 +6,7 @@ import dev.jvs.guest.config.GuestConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -45,12 +46,27 @@ final class GuestFiles {
    * rename; an editor changes its mtime).
    */
   GuestConfig config(GuestName name) {
+    return config(name, false);
+  }
+
+  /**
+   * As {@link #config}, "no such guest" when there is no guest.conf: one stat where {@link
+   * #requireExists} and then {@link #config} take two (`jvs list` asks for every guest).
+   */
+  GuestConfig existingConfig(GuestName name) {
+    return config(name, true);
+  }
+
+  private GuestConfig config(GuestName name, boolean mustExist) {
     Path file = configPath(name);
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(file, BasicFileAttributes.class);
     } catch (IOException e) {
       parsed.remove(name);
+      if (mustExist && e instanceof NoSuchFileException) {
+        throw new JvsException(name + ": no such guest");
+      }
       return configFile.read(file, name.value()); // reports the missing or unreadable file
     }
     Version version = new Version(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime());

@@ -79,18 +79,24 @@ final class GuestLaunch {
     Path guestDir = dirs.guest(name);
     // disk.space: the private layer lives on the guest's own ext4 image (docs/templates.md).
     String space = config.resources().get("disk.space");
-    // An image holds the guest's own ids (seen through an idmapped mount when it is unprivileged):
-    // the private files of a guest that ran unprivileged go into it shifted back from its range.
-    Optional<IdRange> ran = config.privileged() ? Optional.empty() : idRanges.find(name);
-    DiskImage.Seeding seeding =
-        ran.<DiskImage.Seeding>map(r -> upper -> IdShift.toGuestIds(upper, r))
-            .orElse(DiskImage.Seeding.AS_IS);
     try (LoopDevice disk =
         space == null
             ? null
-            : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
+            : LoopDevice.attach(
+                DiskImage.ensure(guestDir, Values.size(space), seeding(name, config)))) {
       return start(name, config, argv, application, detached, foregroundStdio, image, disk);
     }
+  }
+
+  /**
+   * An image holds the guest's own ids (seen through an idmapped mount when it is unprivileged):
+   * the private files of a guest that ran unprivileged go into it shifted back from its range.
+   * Asked only for a disk image: the id range file has a line for every guest.
+   */
+  private DiskImage.Seeding seeding(GuestName name, GuestConfig config) {
+    Optional<IdRange> ran = config.privileged() ? Optional.empty() : idRanges.find(name);
+    return ran.<DiskImage.Seeding>map(r -> upper -> IdShift.toGuestIds(upper, r))
+        .orElse(DiskImage.Seeding.AS_IS);
   }
 
   /** The launch proper, with the guest's disk.space device attached (or null without one). */

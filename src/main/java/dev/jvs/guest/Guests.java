@@ -579,6 +579,40 @@ public final class Guests {
   }
 
   /**
+   * The running guests, in name order, from their state files alone: what `jvs stat` and `jvs top`
+   * start from. Side by side as {@link #list()}; a guest whose monitor died is cleaned up under its
+   * lock (as {@link #status} does) and left out.
+   */
+  public List<RunningGuest> running() {
+    return names().parallelStream().map(this::running).flatMap(Optional::stream).toList();
+  }
+
+  private Optional<RunningGuest> running(GuestName name) {
+    try {
+      return named(
+          name,
+          () -> {
+            Optional<InstanceState> state = instances.state(runs.instance(name));
+            if (state.isPresent() && !instances.alive(state.get())) {
+              try (FileLock lock = lock(name)) {
+                requireExists(name);
+                state = reconcile(name);
+              }
+            }
+            return state.map(
+                s ->
+                    new RunningGuest(
+                        name.value(),
+                        s.initPid(),
+                        Duration.ofMillis(System.currentTimeMillis() - s.startedAtMillis()),
+                        s.cgroupPath()));
+          });
+    } catch (JvsException e) {
+      return Optional.empty(); // deleted concurrently
+    }
+  }
+
+  /**
    * Reads need no lock: guest.conf and state.json are replaced whole (by rename), so a read sees
    * one version or the other. Only a run whose monitor died takes the lock, to be cleaned up.
    */
@@ -586,8 +620,7 @@ public final class Guests {
     return named(
         name,
         () -> {
-          requireExists(name);
-          GuestConfig config = files.config(name);
+          GuestConfig config = files.existingConfig(name);
           Optional<InstanceState> state = instances.state(runs.instance(name));
           if (state.isEmpty() || instances.alive(state.get())) {
             return describe(name, config, state, withUsage);

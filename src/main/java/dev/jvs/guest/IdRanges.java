@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Which unprivileged guest owns which id range: one small file ({@code NAME BASE} lines) under
@@ -22,6 +23,9 @@ import java.util.function.Supplier;
  */
 public final class IdRanges {
   public static final String FILE_NAME = "idranges";
+
+  /** Compiled once: a start reads a line per guest on the host (String.split compiles per call). */
+  private static final Pattern FIELDS = Pattern.compile("\\s+");
 
   private final Path file;
   private final Path lockFile;
@@ -157,7 +161,7 @@ public final class IdRanges {
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
       }
-      String[] f = line.split("\\s+");
+      String[] f = FIELDS.split(line);
       try {
         owned.put(f[0], new IdRange(Long.parseLong(f[1]), IdRange.SIZE));
       } catch (RuntimeException bad) {

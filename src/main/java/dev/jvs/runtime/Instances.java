@@ -61,6 +61,8 @@ public final class Instances {
   private final CgroupDriver cgroups;
   private final Monitor.Starter monitors;
 
+  private final StateCache states = new StateCache();
+
   /** With jvs-init monitors that {@code monitors} starts (child processes, or a client's). */
   public Instances(CgroupDriver cgroups, Monitor.Starter monitors) {
     this.cgroups = cgroups;
@@ -109,7 +111,7 @@ public final class Instances {
 
   /** The recorded state, empty when there is none; a corrupt file is an error naming it. */
   public Optional<InstanceState> state(Instance i) {
-    return StateFile.read(i.stateDir());
+    return states.read(i.stateDir());
   }
 
   /**
@@ -398,6 +400,7 @@ public final class Instances {
     Trace.mark("cgroup destroyed");
     HostMounts.unmountNew(i.stateDir());
     StateFile.delete(i.stateDir());
+    states.forget(i.stateDir());
     try {
       Files.deleteIfExists(i.stateDir().resolve(EXEC_SOCKET)); // its monitor's
     } catch (IOException e) {

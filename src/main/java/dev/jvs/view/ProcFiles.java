@@ -1,5 +1,6 @@
 package dev.jvs.view;
 
+import dev.jvs.kernel.KernelFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,10 +17,14 @@ record ProcFiles(
 
   static Optional<Sizes> sizes(long pid) {
     try {
-      String[] statm = Files.readString(Path.of("/proc", Long.toString(pid), "statm")).split(" ");
+      String text = KernelFiles.readIfExists(Path.of("/proc", Long.toString(pid), "statm"));
+      if (text == null) {
+        return Optional.empty();
+      }
+      String[] statm = text.split(" ");
       return Optional.of(
           new Sizes(Long.parseLong(statm[0]) * PAGE, Long.parseLong(statm[1].strip()) * PAGE));
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) { // ESRCH while read, or a malformed line: it exited
       return Optional.empty();
     }
   }

@@ -178,6 +178,15 @@ class GuestViewKernelTest {
       assertThat(alpha.processes()).isEqualTo(stats.get(1).processes() + 1);
       assertThat(alpha.rssBytes()).isPositive();
       assertThat(alpha.vszBytes()).isGreaterThanOrEqualTo(alpha.rssBytes());
+      // `jvs stat` reads no counter it does not show; `jvs top`'s view has them.
+      assertThat(stats).allSatisfy(s -> assertThat(s.cpuNanos()).isEqualTo(-1));
+      assertThat(stats).allSatisfy(s -> assertThat(s.memoryBytes()).isEqualTo(-1));
+      List<GuestStat> top = views.statsWithUsage();
+      assertThat(top).extracting(GuestStat::name).containsExactly("alpha", "beta");
+      assertThat(top).allSatisfy(s -> assertThat(s.cpuNanos()).isPositive());
+      assertThat(top).allSatisfy(s -> assertThat(s.memoryBytes()).isPositive());
+      assertThat(top.getFirst().ctx()).isEqualTo(alpha.ctx());
+      assertThat(top.getFirst().processes()).isEqualTo(alpha.processes());
       List<GuestProcess> ps = views.processes();
       assertThat(ps)
           .anySatisfy(
@@ -190,6 +199,18 @@ class GuestViewKernelTest {
           .filteredOn(p -> p.guest().equals("beta"))
           .noneMatch(p -> p.command().contains("sleep"));
       assertThat(ps).filteredOn(p -> p.guestPid() == 1).hasSize(2);
+      // A stopped guest is not shown; one whose monitor was killed is cleaned up and not shown.
+      host.guests().stop(b, Duration.ZERO);
+      assertThat(views.stats()).extracting(GuestStat::name).containsExactly("alpha");
+      long monitor =
+          new dev.jvs.guest.state.StateStore()
+              .read(host.dirs().runGuest(a))
+              .orElseThrow()
+              .monitorPid();
+      dev.jvs.kernel.Libc.kill((int) monitor, 9);
+      ProcessHandle.of(monitor).ifPresent(h -> h.onExit().join());
+      assertThat(views.stats()).isEmpty();
+      assertThat(host.dirs().runGuest(a).resolve("state.json")).doesNotExist();
     }
   }
 }
