@@ -184,16 +184,7 @@ final class GuestCheckpoints {
         space == null
             ? null
             : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
-      Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
-      GuestPlans.Layout layout =
-          new GuestPlans.Layout(
-              lower,
-              upperRoot.resolve("upper"),
-              upperRoot.resolve("work"),
-              guestDir.resolve("rootfs"),
-              run,
-              disk == null ? null : disk.path(),
-              disk == null ? null : upperRoot);
+      GuestPlans.Layout layout = GuestPlans.Layout.of(lower, guestDir, run, disk);
       List<String> links =
           network.prepareRestore(
               name.value(),
@@ -247,16 +238,7 @@ final class GuestCheckpoints {
    */
   private static Checkpoints.Root root(GuestPlans.Layout layout, Optional<IdRange> ids) {
     if (ids.isPresent()) {
-      return Checkpoints.Root.inUserNamespace(
-          new Plan.Overlay(
-              layout.lower(),
-              layout.upper(),
-              layout.work(),
-              layout.mountPoint(),
-              layout.disk(),
-              layout.diskMount(),
-              true),
-          ids.get().map());
+      return Checkpoints.Root.inUserNamespace(layout.overlay(true), ids.get().map());
     }
     String overlay =
         "lowerdir=" + layout.lower() + ",upperdir=" + layout.upper() + ",workdir=" + layout.work();

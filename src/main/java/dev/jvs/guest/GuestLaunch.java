@@ -112,23 +112,14 @@ final class GuestLaunch {
     Path run = dirs.runGuest(name);
     Path guestDir = dirs.guest(name);
     Path lower = templates.ensure(config.template());
-    Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
+    GuestPlans.Layout layout = GuestPlans.Layout.of(lower, guestDir, run, disk);
     try {
       Files.createDirectories(run);
-      Files.createDirectories(upperRoot);
+      Files.createDirectories(layout.upper().getParent()); // the guest's dir, or its image's root
       Files.deleteIfExists(run.resolve(StateStore.EXIT_FILE));
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
-    GuestPlans.Layout layout =
-        new GuestPlans.Layout(
-            lower,
-            upperRoot.resolve("upper"),
-            upperRoot.resolve("work"),
-            guestDir.resolve("rootfs"),
-            run,
-            disk == null ? null : disk.path(),
-            disk == null ? null : upperRoot);
     IdRange ids = config.privileged() ? null : idRanges.acquire(name);
     if (ids != null) {
       GuestOwnership.prepare(name, layout, ids);

@@ -2,6 +2,7 @@ package dev.jvs.guest;
 
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.state.StateStore;
+import dev.jvs.image.LoopDevice;
 import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Landlock;
 import dev.jvs.net.GuestNetwork;
@@ -108,6 +109,28 @@ public final class GuestPlans {
       this(lower, upper, work, mountPoint, run, null, null);
     }
 
+    /**
+     * A guest's layout as its start and its restore mount it: the private layer in {@code
+     * guestDir}, or, with its disk.space image attached as {@code disk}, on the image's own
+     * filesystem (mounted at guestDir/disk).
+     */
+    public static Layout of(Path lower, Path guestDir, Path run, LoopDevice disk) {
+      Path upperRoot = disk == null ? guestDir : guestDir.resolve("disk");
+      return new Layout(
+          lower,
+          upperRoot.resolve("upper"),
+          upperRoot.resolve("work"),
+          guestDir.resolve("rootfs"),
+          run,
+          disk == null ? null : disk.path(),
+          disk == null ? null : upperRoot);
+    }
+
+    /** The root overlay over this layout; the template idmapped for a guest in a user namespace. */
+    public Plan.Overlay overlay(boolean idmapped) {
+      return new Plan.Overlay(lower, upper, work, mountPoint, disk, diskMount, idmapped);
+    }
+
     public Path statusFile() {
       return run.resolve(StateStore.EXIT_FILE);
     }
@@ -178,14 +201,7 @@ public final class GuestPlans {
     return new Plan(
         new Plan.Namespaces(
             namespaces, Map.of(), ids == null ? null : ids.map(), ids == null ? null : ids.map()),
-        new Plan.Overlay(
-            layout.lower(),
-            layout.upper(),
-            layout.work(),
-            layout.mountPoint(),
-            layout.disk(),
-            layout.diskMount(),
-            ids != null),
+        layout.overlay(ids != null),
         mounts(layout, GuestNetwork.etcFiles(net), ids != null, !net.mode().ownStack()),
         new Plan.Devices(DEV_NODES, DEV_LINKS, ids != null),
         masks(),
