@@ -99,15 +99,7 @@ public final class SocketPair implements AutoCloseable {
    * the child too (it acts on the socket, not the fd).
    */
   public void handedOver() {
-    use.writeLock().lock();
-    try {
-      if (!closed) {
-        closed = true;
-        Libc.close(fd);
-      }
-    } finally {
-      use.writeLock().unlock();
-    }
+    closeFd();
   }
 
   /** Wakes whoever is blocked on this end (close alone would not), then closes it. */
@@ -121,6 +113,11 @@ public final class SocketPair implements AutoCloseable {
     } finally {
       use.readLock().unlock();
     }
+    closeFd();
+  }
+
+  /** Closes the fd once, when no call is using it. */
+  private void closeFd() {
     use.writeLock().lock();
     try {
       if (!closed) {

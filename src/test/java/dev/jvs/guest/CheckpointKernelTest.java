@@ -11,11 +11,11 @@ import dev.jvs.launch.Monitor;
 import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
 import dev.jvs.runtime.Checkpoints;
-import dev.jvs.runtime.Criu;
 import dev.jvs.runtime.Instance;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
 import dev.jvs.testing.CgroupFiles;
+import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -61,11 +60,7 @@ class CheckpointKernelTest {
 
   @BeforeAll
   static void criuIsThere() {
-    try {
-      Criu.find("test");
-    } catch (JvsException e) {
-      Assumptions.abort(e.getMessage());
-    }
+    CriuTests.abortWithoutCriu();
   }
 
   @Test
@@ -166,7 +161,7 @@ class CheckpointKernelTest {
               new BufferedReader(
                   new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII))) {
         client.setSoTimeout((int) PATIENCE.toMillis()); // a lost connection fails, never hangs
-        long seen = readConsecutive(in, 0, 10);
+        long seen = CriuTests.readConsecutive(in, 0, 10);
 
         host.guests().checkpoint(g, false, Optional.empty());
         assertThat(Files.exists(Path.of("/sys/class/net", veth))).isFalse();
@@ -175,7 +170,7 @@ class CheckpointKernelTest {
         assertThat(ipOf(host, g)).isEqualTo(ip);
         assertThat(Files.readSymbolicLink(Path.of("/sys/class/net", veth, "master")).getFileName())
             .hasToString(bridge);
-        long after = readConsecutive(in, seen, seen + 30);
+        long after = CriuTests.readConsecutive(in, seen, seen + 30);
         assertThat(after).as("the count goes on over the same connection").isEqualTo(seen + 30);
         assertThat(host.exec(g, "netstat", "-tn").output())
             .containsPattern(ip + ":7000 +\\S+ +ESTABLISHED");
@@ -538,20 +533,6 @@ class CheckpointKernelTest {
         Thread.sleep(100);
       }
     }
-  }
-
-  /**
-   * Reads numbers until {@code until}, each the one after the last ({@code last} before the first);
-   * returns the last read.
-   */
-  private static long readConsecutive(BufferedReader in, long last, long until) throws IOException {
-    while (last < until) {
-      String line = in.readLine();
-      assertThat(line).as("the connection ended after %d", last).isNotNull();
-      assertThat(Long.parseLong(line.strip())).as("the number after %d", last).isEqualTo(last + 1);
-      last++;
-    }
-    return last;
   }
 
   private static void install(TestHost host, GuestName g, String name, String script)

@@ -2,10 +2,9 @@ package dev.jvs.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvs.base.JvsException;
 import dev.jvs.image.TemplateSources;
 import dev.jvs.image.Templates;
-import dev.jvs.runtime.Criu;
+import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -44,11 +42,7 @@ class DebianCheckpointKernelTest {
 
   @BeforeAll
   static void criuIsThere() {
-    try {
-      Criu.find("test");
-    } catch (JvsException e) {
-      Assumptions.abort(e.getMessage());
-    }
+    CriuTests.abortWithoutCriu();
   }
 
   @Test

@@ -2,15 +2,14 @@ package dev.jvs.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.IdRange;
 import dev.jvs.net.NetNames;
-import dev.jvs.runtime.Criu;
 import dev.jvs.runtime.PostCopySupport;
 import dev.jvs.testing.Cli;
+import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -55,11 +53,7 @@ class MigrateIT {
 
   @BeforeAll
   static void criuIsThere() throws IOException {
-    try {
-      Criu.find("test");
-    } catch (JvsException e) {
-      Assumptions.abort(e.getMessage());
-    }
+    CriuTests.abortWithoutCriu();
     pipeMaxSize = PipeMaxSize.raised();
   }
 
@@ -238,7 +232,7 @@ class MigrateIT {
                 new BufferedReader(
                     new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
           s.setSoTimeout((int) PATIENCE.toMillis()); // a lost connection fails, never hangs
-          long seen = readConsecutive(in, 0, 10);
+          long seen = CriuTests.readConsecutive(in, 0, 10);
 
           HostPair.Result moved =
               pair.a()
@@ -258,7 +252,7 @@ class MigrateIT {
 
           assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
           assertThat(ipOf(hb, g)).as("the guest's address there").isEqualTo(ip);
-          long after = readConsecutive(in, seen, seen + 30);
+          long after = CriuTests.readConsecutive(in, seen, seen + 30);
           assertThat(after).as("the count goes on over the same connection").isEqualTo(seen + 30);
           assertThat(hb.exec(g, "netstat", "-tn").output())
               .containsPattern(ip + ":7000 +\\S+ +ESTABLISHED");
@@ -514,18 +508,6 @@ class MigrateIT {
   private static String ipOf(TestHost host, GuestName g) {
     String out = host.exec(g, "ip", "-o", "-4", "addr", "show", "dev", "eth0").output();
     return out.replaceAll("(?s).*inet (\\S+)/.*", "$1").strip();
-  }
-
-  /** Reads lines after {@code from} up to {@code until}: each must be the next number. */
-  private static long readConsecutive(BufferedReader in, long from, long until) throws IOException {
-    long last = from;
-    while (last < until) {
-      String line = in.readLine();
-      assertThat(line).as("the connection ended after %d", last).isNotNull();
-      assertThat(Long.parseLong(line.strip())).as("the number after %d", last).isEqualTo(last + 1);
-      last++;
-    }
-    return last;
   }
 
   private static long lastNumber(Path file) throws IOException {

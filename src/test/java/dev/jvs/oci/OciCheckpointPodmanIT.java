@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.jvs.base.JvsException;
-import dev.jvs.runtime.Criu;
+import dev.jvs.testing.CriuTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,11 +32,7 @@ class OciCheckpointPodmanIT {
 
   @BeforeAll
   static void criuIsThere() {
-    try {
-      Criu.find("test");
-    } catch (JvsException e) {
-      Assumptions.abort(e.getMessage());
-    }
+    CriuTests.abortWithoutCriu();
   }
 
   @Test
