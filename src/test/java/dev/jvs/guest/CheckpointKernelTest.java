@@ -41,9 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class CheckpointKernelTest {
-  /** Counts in a shell variable; the file only shows the count, every 100 ms. */
-  private static final String COUNTER =
-      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
+  private static final String COUNTER = CriuTests.counterScript("usleep 100000");
 
   /** Sends a count over one TCP connection on the guest's loopback; the server logs it. */
   private static final String TALKER =
@@ -548,7 +546,10 @@ class CheckpointKernelTest {
     assertThat(ps.code()).isZero();
     return String.join(
         "\n",
-        ps.output().lines().filter(l -> !l.contains("ps -o") && !l.contains("usleep")).toList());
+        ps.output()
+            .lines()
+            .filter(l -> !l.contains("ps -o") && !l.contains("usleep") && !l.contains("mv -f"))
+            .toList());
   }
 
   /** Waits until the last number in {@code file} is at least {@code min}; returns it. */

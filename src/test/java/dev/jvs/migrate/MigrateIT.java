@@ -42,8 +42,7 @@ class MigrateIT {
   /** The bridge's subnet on both hosts (net.conf's default). */
   private static final String SUBNET = "10.77.0.0/24";
 
-  private static final String COUNTER =
-      "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter; usleep 100000; done\n";
+  private static final String COUNTER = CriuTests.counterScript("usleep 100000");
 
   /** How long the test waits for something that must happen (not a bound it asserts). */
   private static final Duration PATIENCE = Duration.ofSeconds(90);

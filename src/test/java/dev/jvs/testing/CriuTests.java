@@ -11,6 +11,20 @@ import org.junit.jupiter.api.Assumptions;
 public final class CriuTests {
   private CriuTests() {}
 
+  /**
+   * A shell script counting in a variable; /tmp/counter only shows the count, every {@code pause}
+   * (a busybox {@code usleep} or a coreutils {@code sleep} command). Each count goes to a new file
+   * renamed over the old one, so no process holds /tmp/counter open: a test may rewrite it while
+   * the guest is checkpointed without criu refusing the restore (criu checks the size of every file
+   * a process had open, and a dump between the shell's truncate and its write saw 0 bytes).
+   */
+  public static String counterScript(String pause) {
+    return "#!/bin/sh\ni=0\nwhile :; do i=$((i+1)); echo $i > /tmp/counter.next;"
+        + " mv -f /tmp/counter.next /tmp/counter; "
+        + pause
+        + "; done\n";
+  }
+
   /** Aborts the test class, naming why, where jvs finds no criu that works on this host. */
   public static void abortWithoutCriu() {
     try {
