@@ -68,6 +68,7 @@ train_aot() {
     -Djvs.init=target/jvs-init -Xlog:aot=error -Xlog:cds=off)
   local -x JVS_SOCKET=
   t=$(mktemp -d /tmp/jvs-aot.XXXXXX)
+  chmod 711 "$t" # the training guest is unprivileged: its ids must pass through to its root
   rm -f target/jvs.aot target/jvs-oci.aot
   if JVS_ROOT=$t/root JVS_RUN=$t/run ./jvs build aot >/dev/null &&
     JVS_ROOT=$t/root JVS_RUN=$t/run "${java[@]}" -XX:AOTCacheOutput=target/jvs.aot \
