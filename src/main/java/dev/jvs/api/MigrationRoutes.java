@@ -2,16 +2,18 @@ package dev.jvs.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.guest.GuestName;
-import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.IdRange;
 import dev.jvs.migrate.IncomingMigrations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -29,7 +31,7 @@ import org.eclipse.jetty.util.Callback;
  * POST   /1.0/migrations                   {"name","template"} -> 201 {"template": has it}
  * PUT    /1.0/migrations/NAME/template     a tar of the template's directory
  * PUT    /1.0/migrations/NAME/files        a tar of guest.conf, upper/ and checkpoint/
- * POST   /1.0/migrations/NAME/restore      -> 200 the guest, running here
+ * POST   /1.0/migrations/NAME/restore      -> 200 {"name","state":"running","phases":[{"name","ms"}]}
  * DELETE /1.0/migrations/NAME              drops what was staged
  * </pre>
  */
@@ -90,9 +92,16 @@ final class MigrationRoutes extends Handler.Wrapper {
         body = Map.of("received", parts[2]);
       } else if (parts.length == 3 && parts[2].equals("restore") && method.equals("POST")) {
         GuestName name = ApiRoutes.name(parts[1]);
-        GuestStatus s = incoming.restore(name, pages(request));
+        Optional<InetSocketAddress> pages = pages(request);
+        Trace.begin(); // where the destination's part of the downtime goes, for the source
+        List<Trace.Phase> phases;
+        try {
+          incoming.restore(name, pages);
+        } finally {
+          phases = Trace.end();
+        }
         status = 200;
-        body = GuestJson.status(s);
+        body = Map.of("name", name.value(), "state", "running", "phases", phasesJson(phases));
       } else {
         throw new ApiException(404, "no such resource: " + method + " " + path);
       }
@@ -114,6 +123,14 @@ final class MigrationRoutes extends Handler.Wrapper {
     response.getHeaders().put("Content-Type", Reply.JSON);
     Content.Sink.write(response, true, JsonBody.MAPPER.writeValueAsString(body) + "\n", callback);
     return true;
+  }
+
+  /** {@code [{"name": …, "ms": …}, …]}: each phase of the restore, in order. */
+  private static List<Map<String, Object>> phasesJson(List<Trace.Phase> phases) {
+    return phases.stream()
+        .<Map<String, Object>>map(
+            p -> Map.of("name", p.name(), "ms", TimeUnit.NANOSECONDS.toMillis(p.nanos())))
+        .toList();
   }
 
   /**

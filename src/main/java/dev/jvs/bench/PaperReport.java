@@ -65,7 +65,8 @@ final class PaperReport {
         s.append('\n');
       }
       for (String fig : e.figures()) {
-        s.append("![").append(fig).append("](").append(fig).append(".png)\n\n");
+        // SVG: text, which docs/evaluation/ can carry as it is (the PNG beside it is for viewers)
+        s.append("![").append(fig).append("](").append(fig).append(".svg)\n\n");
       }
       e.notes().forEach(n -> s.append("- ").append(n).append('\n'));
     }

@@ -56,12 +56,17 @@ final class BenchMigrateCommand implements Callable<Integer> {
     out.printf("%-24s %10s %10s %18s%n", "working set kept", "yes", "yes", "no (rebuilt)");
     for (var m : List.of(Map.entry("post-copy", post), Map.entry("stop-copy", stop))) {
       out.printf(
-          "%s: dump %d ms, transfer %d ms, restore %d ms, memory after resume %d ms%n",
+          "%s: criu before the freeze %d ms (not downtime), dump %d ms, transfer %d ms, restore"
+              + " %d ms, memory after resume %d ms%n",
           m.getKey(),
+          m.getValue().beforeFreeze(),
           m.getValue().dump(),
           m.getValue().transfer(),
           m.getValue().restore(),
           m.getValue().memoryAfterResume());
+      if (!m.getValue().restoreThere().isEmpty()) {
+        out.printf("  its restore there: %s%n", m.getValue().restoreThere());
+      }
     }
     out.printf(
         "stop-copy-restart: stop %d ms, copy %d ms, start %d ms, working set rebuilt %d ms%n",

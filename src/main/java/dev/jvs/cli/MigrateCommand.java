@@ -102,17 +102,21 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
             .migrate(name(name));
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "%s: running on %s (%s): total %d ms (dump %d, transfer %d, restore %d, memory after"
-            + " resume %d)%ndowntime: %d ms%n",
+        "%s: running on %s (%s): total %d ms (criu before the freeze %d, dump %d, transfer %d,"
+            + " restore %d, memory after resume %d)%ndowntime: %d ms%n",
         name,
         to,
         t.mode() == Migration.Mode.POST_COPY ? "post-copy" : "stop-copy",
         t.total().toMillis(),
+        t.beforeFreeze().toMillis(),
         t.dump().toMillis(),
         t.transfer().toMillis(),
         t.restore().toMillis(),
         t.memoryAfterResume().toMillis(),
         t.downtime().toMillis());
+    if (!t.restoreThere().isEmpty()) {
+      out.println("restore there: " + t.restoreThere());
+    }
     out.flush();
     return 0;
   }

@@ -1,6 +1,7 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.guest.config.Values;
 import dev.jvs.guest.state.StateStore;
@@ -185,6 +186,7 @@ final class GuestCheckpoints {
             ? null
             : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
       GuestPlans.Layout layout = GuestPlans.Layout.of(lower, guestDir, run, disk);
+      Trace.mark("template, ids, run dir");
       List<String> links =
           network.prepareRestore(
               name.value(),
@@ -198,6 +200,7 @@ final class GuestCheckpoints {
             GuestOwnership.prepare(name, layout, r);
             GuestOwnership.ownFilesIn(layout.etc(), r); // bound over its /etc, as at a start
           });
+      Trace.mark("network prepared");
       CgroupLimits limits = GuestResources.limits(config.resources());
       if (disk != null && ids.isEmpty()) { // criu's namespace mounts the image: that device
         limits = limits.withDevices(disk.allowedWith(GuestResources.DEVICES));
@@ -221,6 +224,7 @@ final class GuestCheckpoints {
         runs.stop(name, config, MONITOR_EXIT, () -> {});
         throw e;
       }
+      Trace.mark("network completed");
       return state;
     } catch (NetException e) {
       runs.cleanup(name); // the network prepared before criu ran, or the restored guest's

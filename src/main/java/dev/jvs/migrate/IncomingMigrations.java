@@ -1,11 +1,12 @@
 package dev.jvs.migrate;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.base.Trace;
 import dev.jvs.guest.GuestName;
-import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.IdRange;
 import dev.jvs.guest.config.ConfigFile;
+import dev.jvs.image.BusyboxTemplate;
 import dev.jvs.image.TemplateName;
 import dev.jvs.image.Templates;
 import dev.jvs.image.Trees;
@@ -71,6 +72,9 @@ public final class IncomingMigrations {
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
+    if (template.equals(BusyboxTemplate.NAME)) {
+      templates.ensure(template); // made on first use: here, not while the guest is frozen
+    }
     return hasTemplate(template);
   }
 
@@ -90,17 +94,18 @@ public final class IncomingMigrations {
 
   /**
    * Makes the staged guest a guest of this host and restores it from its images; on failure it is
-   * gone again and the failure says why. Returns its status, running.
+   * gone again and the failure says why. Returns once it runs: its status is not read, since with
+   * post-copy its memory is arriving then and a status read waited for it (0.3 s of downtime).
    */
-  public GuestStatus restore(GuestName name) {
-    return restore(name, Optional.empty());
+  public void restore(GuestName name) {
+    restore(name, Optional.empty());
   }
 
   /**
    * As above; with {@code pages} a post-copy restore: the images hold no memory, which a criu
    * lazy-pages daemon here fetches from the source's page relay at that address.
    */
-  public GuestStatus restore(GuestName name, Optional<InetSocketAddress> pages) {
+  public void restore(GuestName name, Optional<InetSocketAddress> pages) {
     Path dir = begun(name);
     Path files = dir.resolve(FILES);
     String template;
@@ -124,6 +129,7 @@ public final class IncomingMigrations {
       adoptTemplate(template, dir.resolve(TEMPLATE));
       guests.build(name, template);
       built = true;
+      Trace.mark("guest built");
       Path guest = guests.dirs().guest(name);
       Files.delete(guest.resolve("upper")); // empty: just built
       Files.move(files.resolve("upper"), guest.resolve("upper"));
@@ -133,9 +139,9 @@ public final class IncomingMigrations {
           guest.resolve(ConfigFile.FILE_NAME),
           StandardCopyOption.REPLACE_EXISTING);
       guests.config(name); // the source's config must parse here
+      Trace.mark("files moved in");
       guests.restore(name, Optional.empty(), pages);
       Trees.deleteIfExists(dir);
-      return guests.status(name);
     } catch (IOException | RuntimeException e) {
       if (built) {
         try {
@@ -158,7 +164,7 @@ public final class IncomingMigrations {
   }
 
   private boolean hasTemplate(String template) {
-    return templates.exists(template) || template.equals("busybox");
+    return templates.exists(template) || template.equals(BusyboxTemplate.NAME);
   }
 
   /** Moves a template that came with the migration into the store, unless one appeared since. */

@@ -80,17 +80,42 @@ public final class Migration {
   }
 
   /**
-   * What a migration took: all of it, freeze to resume (from before the dump to "running" there),
-   * its steps, and with post-copy how long the memory took to follow after the resume.
+   * What a migration took: all of it, freeze to resume (from criu's seizing the tree, as its dump
+   * log times it, to "running" there), its steps, and with post-copy how long the memory took to
+   * follow after the resume. {@code beforeFreeze} is the dump's start until the freeze: the guest
+   * still runs then.
    */
   public record Timing(
       Mode mode,
       Duration total,
       Duration downtime,
+      Duration beforeFreeze,
       Duration dump,
       Duration transfer,
       Duration restore,
-      Duration memoryAfterResume) {}
+      Duration memoryAfterResume,
+      String restoreThere) {}
+
+  /**
+   * When the guest froze: {@code dumpStart} (taken before criu was spawned, so never late) plus how
+   * long criu ran before it seized the tree, by its log. Early by jvs's own steps before the spawn
+   * (a few ms), so a downtime from it is never too short; {@code dumpStart} itself when the log
+   * does not say.
+   */
+  private long freeze(GuestName name, long dumpStart) {
+    return Checkpoints.frozenAfter(guests.dirs().guest(name).resolve("checkpoint"))
+        .map(seize -> dumpStart + seize.toNanos())
+        .orElse(dumpStart);
+  }
+
+  /** The destination's restore answer's phases as "name N ms, …" ("" from an older service). */
+  private static String phases(JsonNode answer) {
+    List<String> parts = new java.util.ArrayList<>();
+    for (JsonNode p : answer.path("phases")) {
+      parts.add(p.path("name").asText() + " " + p.path("ms").asLong() + " ms");
+    }
+    return String.join(", ", parts);
+  }
 
   /** Migrates the running guest {@code name}; on failure it runs here (again) and this says why. */
   public Timing migrate(GuestName name) {
@@ -113,10 +138,11 @@ public final class Migration {
     boolean dumped = false;
     try {
       begin(name, config, path);
-      long freeze = System.nanoTime();
+      long dumpStart = System.nanoTime();
       guests.checkpoint(name, false, Optional.empty());
       dumped = true;
       long afterDump = System.nanoTime();
+      long freeze = freeze(name, dumpStart);
       progress.accept("dumped in " + millis(afterDump - freeze) + " ms; sending");
       send(
           "files",
@@ -127,17 +153,19 @@ public final class Migration {
           "checkpoint");
       long afterSend = System.nanoTime();
       progress.accept("sent in " + millis(afterSend - afterDump) + " ms; restoring there");
-      peer.call("restore", "POST", path + "/restore", null, RESTORE_ANSWER);
+      JsonNode restored = peer.call("restore", "POST", path + "/restore", null, RESTORE_ANSWER);
       long resumed = System.nanoTime();
       guests.delete(name, false);
       return new Timing(
           mode,
           Duration.ofNanos(resumed - start),
           Duration.ofNanos(resumed - freeze),
+          Duration.ofNanos(freeze - dumpStart),
           Duration.ofNanos(afterDump - freeze),
           Duration.ofNanos(afterSend - afterDump),
           Duration.ofNanos(resumed - afterSend),
-          Duration.ZERO);
+          Duration.ZERO,
+          phases(restored));
     } catch (RuntimeException e) {
       throw rolledBack(name, path, dumped, e);
     }
@@ -172,7 +200,8 @@ public final class Migration {
    * the memory through the relay. Every failure leaves the guest running here.
    */
   private Timing postCopy(GuestName name, GuestConfig config, String path, long start) {
-    long[] at = new long[4]; // freeze, images written, sent, resumed there
+    long[] at = new long[5]; // dump started, images written, sent, resumed there, frozen
+    String[] there = {""};
     PageRelay[] relay = new PageRelay[1];
     boolean[] frozen = new boolean[1];
     try {
@@ -187,8 +216,9 @@ public final class Migration {
             public void imagesWritten() {
               frozen[0] = true;
               at[1] = System.nanoTime();
+              at[4] = freeze(name, at[0]);
               progress.accept(
-                  "dumped all but the memory in " + millis(at[1] - at[0]) + " ms; sending");
+                  "dumped all but the memory in " + millis(at[1] - at[4]) + " ms; sending");
               send(
                   "files",
                   path + "/files",
@@ -205,12 +235,15 @@ public final class Migration {
               relay[0] = PageRelay.open(local, remote, criu);
               try {
                 InetSocketAddress pages = relay[0].address();
-                peer.call(
-                    "restore",
-                    "POST",
-                    path + "/restore",
-                    Map.of("pages", pages.getAddress().getHostAddress() + ":" + pages.getPort()),
-                    RESTORE_ANSWER);
+                JsonNode restored =
+                    peer.call(
+                        "restore",
+                        "POST",
+                        path + "/restore",
+                        Map.of(
+                            "pages", pages.getAddress().getHostAddress() + ":" + pages.getPort()),
+                        RESTORE_ANSWER);
+                there[0] = phases(restored);
               } catch (RuntimeException e) {
                 relay[0].rollback();
                 throw e;
@@ -218,7 +251,9 @@ public final class Migration {
               at[3] = System.nanoTime();
               relay[0].commit();
               progress.accept(
-                  "running there after " + millis(at[3] - at[0]) + " ms; its memory follows");
+                  "running there "
+                      + millis(at[3] - at[4])
+                      + " ms after the freeze; its memory follows");
             }
           });
       long fetched = System.nanoTime();
@@ -226,11 +261,13 @@ public final class Migration {
       return new Timing(
           mode,
           Duration.ofNanos(fetched - start),
-          Duration.ofNanos(at[3] - at[0]),
-          Duration.ofNanos(at[1] - at[0]),
+          Duration.ofNanos(at[3] - at[4]),
+          Duration.ofNanos(at[4] - at[0]),
+          Duration.ofNanos(at[1] - at[4]),
           Duration.ofNanos(at[2] - at[1]),
           Duration.ofNanos(at[3] - at[2]),
-          Duration.ofNanos(fetched - at[3]));
+          Duration.ofNanos(fetched - at[3]),
+          there[0]);
     } catch (Checkpoints.AfterResumeFailure e) {
       throw new JvsException(
           name

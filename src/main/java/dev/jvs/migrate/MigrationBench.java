@@ -32,9 +32,10 @@ public final class MigrationBench {
   private static final GuestName GUEST = GuestName.of("mover");
   private static final Pattern TOTAL =
       Pattern.compile(
-          "total (\\d+) ms \\(dump (\\d+), transfer (\\d+), restore (\\d+), memory after"
-              + " resume (\\d+)\\)");
+          "total (\\d+) ms \\(criu before the freeze (\\d+), dump (\\d+), transfer (\\d+),"
+              + " restore (\\d+), memory after resume (\\d+)\\)");
   private static final Pattern DOWNTIME = Pattern.compile("downtime: (\\d+) ms");
+  private static final Pattern THERE = Pattern.compile("restore there: (.*)");
   private static final int COPY_PORT = 9000;
   private static final Duration PATIENCE = Duration.ofSeconds(600);
 
@@ -42,11 +43,13 @@ public final class MigrationBench {
   public record Migrated(
       long total,
       long downtime,
+      long beforeFreeze,
       long dump,
       long transfer,
       long restore,
       long memoryAfterResume,
-      long imagesBytes) {}
+      long imagesBytes,
+      String restoreThere) {}
 
   /** What one run measured, in milliseconds. */
   public record Figures(
@@ -156,6 +159,7 @@ public final class MigrationBench {
     require(moved, "migrate" + (stopCopy ? " --stop-copy" : ""));
     Matcher total = TOTAL.matcher(moved.out());
     Matcher down = DOWNTIME.matcher(moved.out());
+    Matcher phases = THERE.matcher(moved.out());
     if (!total.find() || !down.find()) {
       throw new JvsException("bench migrate: unexpected output: " + moved.out().strip());
     }
@@ -169,7 +173,9 @@ public final class MigrationBench {
         Long.parseLong(total.group(3)),
         Long.parseLong(total.group(4)),
         Long.parseLong(total.group(5)),
-        size(there.dirs().guest(GUEST).resolve("checkpoint")));
+        Long.parseLong(total.group(6)),
+        size(there.dirs().guest(GUEST).resolve("checkpoint")),
+        phases.find() ? phases.group(1).strip() : "");
   }
 
   /**

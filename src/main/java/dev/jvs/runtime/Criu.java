@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -38,6 +40,12 @@ public final class Criu {
 
   /** How long one criu run may take (-Djvs.criu.timeout, seconds). */
   static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("jvs.criu.timeout", 120));
+
+  /**
+   * How often a wait for criu looks at its state: each wait costs half of it on average, and a
+   * migration's downtime holds four of them (a stat each time, nothing more).
+   */
+  private static final long POLL_MS = 5;
 
   private final Path binary;
 
@@ -72,6 +80,38 @@ public final class Criu {
 
   public Path binary() {
     return binary;
+  }
+
+  /** Per binary: whether `criu check --feature network_lock_nftables` passed (asked once). */
+  private static final Map<Path, Boolean> NFTABLES_LOCK = new ConcurrentHashMap<>();
+
+  /**
+   * Whether this criu can lock a dumped tree's network with nftables: built with libnftables, on a
+   * kernel with nftables set concatenations.
+   */
+  boolean locksWithNftables() {
+    return NFTABLES_LOCK.computeIfAbsent(
+        binary,
+        b -> {
+          try {
+            Process p =
+                builder(List.of(), List.of("check", "--feature", "network_lock_nftables"))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+              kill(p);
+              return false;
+            }
+            return p.exitValue() == 0;
+          } catch (IOException e) {
+            return false;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        });
   }
 
   /** A process builder for {@code criu ARGS…} run through {@code prefix}, in its own session. */
@@ -139,7 +179,7 @@ public final class Criu {
         if (done.getAsBoolean()) {
           return true;
         }
-        if (p.waitFor(20, TimeUnit.MILLISECONDS)) {
+        if (p.waitFor(POLL_MS, TimeUnit.MILLISECONDS)) {
           return done.getAsBoolean();
         }
       }
@@ -200,6 +240,26 @@ public final class Criu {
       String text = close < 0 ? line.substring(at) : line.substring(close + 3);
       if (!text.startsWith("rlimit:") && !text.startsWith("tun: Unable to create tun")) {
         return Optional.of(text.strip());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * From a dump log: when criu first seized a task of the tree ("Seized task"), in criu's own
+   * timestamps ("(SS.micros)" since its start); empty when the log holds no seize. What criu did
+   * before (probing the kernel, reading the tree) left the tree running.
+   */
+  static Optional<Duration> firstSeize(Path log) {
+    for (String line : lines(log)) {
+      int close = line.indexOf(')');
+      if (line.startsWith("(") && close > 0 && line.contains("Seized task")) {
+        try {
+          double at = Double.parseDouble(line.substring(1, close));
+          return Optional.of(Duration.ofNanos(Math.round(at * 1e9)));
+        } catch (NumberFormatException e) {
+          return Optional.empty();
+        }
       }
     }
     return Optional.empty();

@@ -18,14 +18,23 @@ final class LazyPages implements AutoCloseable {
   private static final String STATUS = "lazy-pages.status";
 
   private final Process daemon;
+  private final Criu criu;
+  private final String who;
+  private final Path images;
   private boolean kept;
 
-  private LazyPages(Process daemon) {
+  private LazyPages(Process daemon, Criu criu, String who, Path images) {
     this.daemon = daemon;
+    this.criu = criu;
+    this.who = who;
+    this.images = images;
   }
 
-  /** Starts the daemon for {@code images}; returns once it listens for the restore. */
-  static LazyPages start(Criu criu, String who, Path images, InetSocketAddress source) {
+  /**
+   * Starts the daemon for {@code images}; it listens for the restore once {@link #awaitListening}
+   * returns (the caller prepares the rest of the restore meanwhile).
+   */
+  static LazyPages launch(Criu criu, String who, Path images, InetSocketAddress source) {
     Path status = images.resolve(STATUS);
     Path log = images.resolve(LOG);
     try {
@@ -54,16 +63,16 @@ final class LazyPages implements AutoCloseable {
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
-    LazyPages pages = new LazyPages(criu.start(who, "lazy-pages", pb));
-    try {
-      if (!criu.await(who, "lazy-pages", pages.daemon, log, () -> size(status) > 0)) {
-        throw Criu.failure(who, "lazy-pages", pages.daemon.exitValue(), log);
-      }
-    } catch (RuntimeException e) {
-      pages.close();
-      throw e;
+    return new LazyPages(criu.start(who, "lazy-pages", pb), criu, who, images);
+  }
+
+  /** Waits until the daemon listens for the restore; a daemon that ended is its failure. */
+  void awaitListening() {
+    Path status = images.resolve(STATUS);
+    Path log = images.resolve(LOG);
+    if (!criu.await(who, "lazy-pages", daemon, log, () -> size(status) > 0)) {
+      throw Criu.failure(who, "lazy-pages", daemon.exitValue(), log);
     }
-    return pages;
   }
 
   /** The restore succeeded: the daemon goes on until the memory is all here. */

@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * criu's network lock of a dumped tree's own network namespace: an iptables chain CRIU that drops
- * all but criu's marked packets, jumped to from INPUT and OUTPUT (IPv4 and IPv6). criu removes it
- * when it resumes a tree after a failed dump, except when a post-copy dump's page server fails
- * after the gate was passed (the migration failed at the destination): then jvs removes it.
+ * criu's network lock of a dumped tree's own network namespace: the nftables table {@code inet
+ * CRIU} where criu locks with nftables, else an iptables chain CRIU that drops all but criu's
+ * marked packets, jumped to from INPUT and OUTPUT (IPv4 and IPv6). criu removes it when it resumes
+ * a tree after a failed dump, except when a post-copy dump's page server fails after the gate was
+ * passed (the migration failed at the destination): then jvs removes either.
  */
 final class NetworkLock {
   private NetworkLock() {}
@@ -22,30 +23,20 @@ final class NetworkLock {
           Path.of("/proc", Long.toString(pid), "ns/net"), Path.of("/proc/self/ns/net"))) {
         return; // criu locks connections one by one there, and unlocks them itself
       }
+      StringBuilder script = new StringBuilder("nft delete table inet CRIU; ");
       for (String tool : List.of("iptables", "ip6tables")) {
         String t = tool + " -w ";
-        Process p =
-            new ProcessBuilder(
-                    "nsenter",
-                    "-t",
-                    Long.toString(pid),
-                    "-n",
-                    "sh",
-                    "-c",
-                    t
-                        + "-D INPUT -j CRIU; "
-                        + t
-                        + "-D OUTPUT -j CRIU; "
-                        + t
-                        + "-F CRIU; "
-                        + t
-                        + "-X CRIU")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
+        script.append(t + "-D INPUT -j CRIU; " + t + "-D OUTPUT -j CRIU; ");
+        script.append(t + "-F CRIU; " + t + "-X CRIU; ");
+      }
+      Process p =
+          new ProcessBuilder(
+                  "nsenter", "-t", Long.toString(pid), "-n", "sh", "-c", script.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
       }
     } catch (IOException e) {
       // the tree is gone (nothing to unlock) or nsenter failed: the guest runs, cut off

@@ -167,7 +167,14 @@ class MigrateIT {
 
       // post-copy, the default (no dirty-memory tracking for pre-copy)
       assertThat(moved.code()).as(moved.err() + pair.b().logText()).isZero();
-      assertThat(moved.out()).contains("(post-copy)").containsPattern("downtime: \\d+ ms");
+      assertThat(moved.out())
+          .contains("(post-copy)")
+          .containsPattern("downtime: \\d+ ms")
+          .containsPattern("criu before the freeze \\d+, dump \\d+")
+          // the destination's own account of its part of the downtime, in order
+          .containsPattern(
+              "restore there: guest built \\d+ ms, .*lazy-pages daemon listening \\d+ ms,"
+                  + " criu restored the tree \\d+ ms, state written \\d+ ms");
       assertThat(Files.exists(ha.dirs().guest(g))).as("gone from the source").isFalse();
       assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       Path counterB = hb.dirs().guest(g).resolve("upper/tmp/counter");
@@ -189,7 +196,11 @@ class MigrateIT {
                   pair.a().fingerprint(),
                   "--stop-copy");
       assertThat(back.code()).as(back.err() + pair.a().logText()).isZero();
-      assertThat(back.out()).contains("(stop-copy)").containsPattern("downtime: \\d+ ms");
+      assertThat(back.out())
+          .contains("(stop-copy)")
+          .containsPattern("downtime: \\d+ ms")
+          .containsPattern("restore there: guest built \\d+ ms, .*criu restored the tree \\d+ ms")
+          .doesNotContain("lazy-pages");
       assertThat(Files.exists(hb.dirs().guest(g))).as("gone from b").isFalse();
       assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       countsOnFromMemory(counterA, "back at the source, after stop-copy");
@@ -324,7 +335,11 @@ class MigrateIT {
       assertThat(status.state()).isEqualTo(GuestStatus.State.RUNNING);
       countsOnFromMemory(counterA, "at the source, resumed after the gate");
       HostPair.Result rules =
-          pair.a().sh("nsenter -t " + status.initPid() + " -n iptables -S; true");
+          pair.a()
+              .sh(
+                  "nsenter -t "
+                      + status.initPid()
+                      + " -n sh -c 'iptables -S; ip6tables -S; nft list tables'; true");
       assertThat(rules.out()).as("criu's network lock removed").doesNotContain("CRIU");
       hb.guests().delete(g, true);
       ha.guests().stop(g, Duration.ofSeconds(10));

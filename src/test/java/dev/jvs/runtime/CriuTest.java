@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,25 @@ class CriuTest {
         """);
     assertThat(Criu.firstError(log)).contains("Can't lookup mount=23 for fd=0 path=/dev/null");
     assertThat(Criu.firstError(dir.resolve("missing.log"))).isEmpty();
+  }
+
+  @Test
+  void theTreeFreezesAtCriusFirstSeize() throws Exception {
+    Path log = dir.resolve("dump.log");
+    Files.writeString(
+        log,
+        """
+        (00.000000) CRIU run id = 0b980b29
+        (00.071114) Running pre-dump scripts
+        	not a timed line
+        (00.071872) Seized task 13407, state 1
+        (00.133108) Seized task 13408, state 1
+        (00.137506) Running post-dump scripts
+        """);
+    assertThat(Criu.firstSeize(log)).contains(Duration.ofNanos(71_872_000));
+    Files.writeString(log, "(00.000000) CRIU run id = 1\n(00.070000) Error (x): no seize\n");
+    assertThat(Criu.firstSeize(log)).isEmpty();
+    assertThat(Criu.firstSeize(dir.resolve("missing.log"))).isEmpty();
   }
 
   @Test
