@@ -68,7 +68,7 @@ final class PgInstall {
           exit 1
         fi
         sed -n 's/^tps = \\([0-9.]*\\) .*/tps \\1/p' out
-        awk '{print "lat", $3}' pgbench_log.*
+        awk '{printf "lat %s %s%06d\\n", $3, $5, $6}' pgbench_log.*
         cd /
         rm -rf "$run" ;;
       *) echo "jvs-pg.sh: unknown mode $1" >&2; exit 2 ;;

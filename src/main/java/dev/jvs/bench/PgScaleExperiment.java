@@ -145,7 +145,9 @@ final class PgScaleExperiment implements PaperExperiment {
         String.format(
             "each instance: its own cluster (copied from one seed: initdb, pgbench -i -s 1),"
                 + " server and pgbench -T %d -c %d -j 1 inside its system, all instances at once;"
-                + " throughput summed, latency percentiles over every transaction of all of them;"
+                + " throughput and latency percentiles over the transactions that ended while all"
+                + " of them ran (pgbench's per-transaction logs; a sum of each run's own tps would"
+                + " credit the runs that started late with the others' idle time);"
                 + " one measurement per count and system, systems interleaved (each count starts"
                 + " one system further along); PostgreSQL as in the pgbench experiment",
             seconds(quick), CLIENTS));
