@@ -21,7 +21,12 @@ public record Accelerator(String name, String why, List<String> qemuArgs) {
     return name.equals("kvm");
   }
 
-  /** Tries an empty KVM machine (no guest, quits at once); TCG if that fails. */
+  /**
+   * Tries a KVM machine with a vCPU as the VM has it ({@code -cpu host}), stopped before its first
+   * instruction ({@code -S}), and quits; TCG if that fails. A machine without a vCPU is not enough:
+   * on this development VM it starts, while setting a vCPU's MSRs aborts QEMU ("failed to set MSR
+   * 0x10a").
+   */
   public static Accelerator detect(String qemu) {
     if (!Files.exists(Path.of("/dev/kvm"))) {
       return tcg("no /dev/kvm");
@@ -32,8 +37,13 @@ public record Accelerator(String name, String why, List<String> qemuArgs) {
                   qemu,
                   "-accel",
                   "kvm",
+                  "-cpu",
+                  "host",
                   "-machine",
-                  "none",
+                  "pc",
+                  "-m",
+                  "64",
+                  "-S",
                   "-nodefaults",
                   "-no-user-config",
                   "-display",
@@ -52,7 +62,11 @@ public record Accelerator(String name, String why, List<String> qemuArgs) {
       if (p.exitValue() != 0) {
         return tcg(
             "/dev/kvm unusable: "
-                + out.strip().lines().findFirst().orElse("exit " + p.exitValue()));
+                + out.lines()
+                    .filter(l -> l.contains("error") || l.contains("Assertion"))
+                    .findFirst()
+                    .orElse("exit " + p.exitValue())
+                    .strip());
       }
       return new Accelerator("kvm", "", List.of("-accel", "kvm", "-cpu", "host"));
     } catch (IOException e) {
