@@ -56,7 +56,7 @@ final class BenchMigrateCommand implements Callable<Integer> {
     out.printf("%-24s %10s %10s %18s%n", "working set kept", "yes", "yes", "no (rebuilt)");
     for (var m : List.of(Map.entry("post-copy", post), Map.entry("stop-copy", stop))) {
       out.printf(
-          "%s: criu before the freeze %d ms (not downtime), dump %d ms, transfer %d ms, restore"
+          "%s: before the freeze %d ms (not downtime), dump %d ms, transfer %d ms, restore"
               + " %d ms, memory after resume %d ms%n",
           m.getKey(),
           m.getValue().beforeFreeze(),

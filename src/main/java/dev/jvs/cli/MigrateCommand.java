@@ -102,7 +102,7 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
             .migrate(name(name));
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "%s: running on %s (%s): total %d ms (criu before the freeze %d, dump %d, transfer %d,"
+        "%s: running on %s (%s): total %d ms (before the freeze %d, dump %d, transfer %d,"
             + " restore %d, memory after resume %d)%ndowntime: %d ms%n",
         name,
         to,

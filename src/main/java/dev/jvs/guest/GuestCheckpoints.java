@@ -120,10 +120,10 @@ final class GuestCheckpoints {
         images,
         new Checkpoints.Handoff() {
           @Override
-          public void imagesWritten() {
+          public void imagesWritten(long frozenAt) {
             recordAddress(name, config, images);
             recordIds(name, ids, images);
-            handoff.imagesWritten();
+            handoff.imagesWritten(frozenAt);
           }
 
           @Override

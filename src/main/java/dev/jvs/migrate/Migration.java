@@ -97,10 +97,10 @@ public final class Migration {
       String restoreThere) {}
 
   /**
-   * When the guest froze: {@code dumpStart} (taken before criu was spawned, so never late) plus how
-   * long criu ran before it seized the tree, by its log. Early by jvs's own steps before the spawn
-   * (a few ms), so a downtime from it is never too short; {@code dumpStart} itself when the log
-   * does not say.
+   * When a stop-copy dump froze the guest: {@code dumpStart} (taken before jvs prepared and spawned
+   * criu, so never late) plus how long criu ran before it seized the tree, by its log; {@code
+   * dumpStart} itself when the log does not say. Early by jvs's preparation (a post-copy dump times
+   * it from criu's spawn instead), so a downtime from it is never too short.
    */
   private long freeze(GuestName name, long dumpStart) {
     return Checkpoints.frozenAfter(guests.dirs().guest(name).resolve("checkpoint"))
@@ -213,10 +213,10 @@ public final class Migration {
           name,
           new Checkpoints.Handoff() {
             @Override
-            public void imagesWritten() {
+            public void imagesWritten(long frozenAt) {
               frozen[0] = true;
               at[1] = System.nanoTime();
-              at[4] = freeze(name, at[0]);
+              at[4] = frozenAt;
               progress.accept(
                   "dumped all but the memory in " + millis(at[1] - at[4]) + " ms; sending");
               send(

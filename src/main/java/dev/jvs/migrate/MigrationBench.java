@@ -32,7 +32,7 @@ public final class MigrationBench {
   private static final GuestName GUEST = GuestName.of("mover");
   private static final Pattern TOTAL =
       Pattern.compile(
-          "total (\\d+) ms \\(criu before the freeze (\\d+), dump (\\d+), transfer (\\d+),"
+          "total (\\d+) ms \\(before the freeze (\\d+), dump (\\d+), transfer (\\d+),"
               + " restore (\\d+), memory after resume (\\d+)\\)");
   private static final Pattern DOWNTIME = Pattern.compile("downtime: (\\d+) ms");
   private static final Pattern THERE = Pattern.compile("restore there: (.*)");

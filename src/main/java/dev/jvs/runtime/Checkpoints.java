@@ -96,8 +96,11 @@ public final class Checkpoints {
    * anything half done: a throw is the caller's failure, and the tree runs here again.
    */
   public interface Handoff {
-    /** The images, all but the memory, are written and the tree is frozen: ship them. */
-    void imagesWritten();
+    /**
+     * The images, all but the memory, are written and the tree is frozen since {@code frozenAt}
+     * ({@link System#nanoTime()}, from criu's log: never late): ship them.
+     */
+    void imagesWritten(long frozenAt);
 
     /**
      * criu serves the tree's memory on the other end of {@code pages} (a socket pair: no port
@@ -146,7 +149,7 @@ public final class Checkpoints {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
         writeMeta(images, s, stdio);
-        handoff.imagesWritten();
+        handoff.imagesWritten(dump.frozenAt());
       } catch (RuntimeException e) {
         dump.abort(criu);
         throw e;

@@ -51,13 +51,24 @@ final class LazyDump implements AutoCloseable {
   private final Path log;
   private final SocketPair pages;
   private final Process criu;
+  private final long spawned;
 
-  private LazyDump(String who, Path dir, Path log, SocketPair pages, Process criu) {
+  private LazyDump(String who, Path dir, Path log, SocketPair pages, Process criu, long spawned) {
     this.who = who;
     this.dir = dir;
     this.log = log;
     this.pages = pages;
     this.criu = criu;
+    this.spawned = spawned;
+  }
+
+  /**
+   * When the tree froze, as {@link System#nanoTime()}: the spawn of criu plus the time of its first
+   * seize in its log (criu's clock starts after the spawn, so this is never late); the spawn itself
+   * when the log does not say.
+   */
+  long frozenAt() {
+    return spawned + Criu.firstSeize(log).map(Duration::toNanos).orElse(0L);
   }
 
   /**
@@ -101,8 +112,9 @@ final class LazyDump implements AutoCloseable {
               who, log.resolveSibling("criu.out"), Libc.O_WRONLY | Libc.O_CREAT | O_APPEND, opened);
       int status =
           open(who, dir.resolve("serving"), Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC, opened);
+      long spawned = System.nanoTime();
       Process p = criu.spawn(who, "dump", all, new int[] {devNull, out, out, status, pair[1].fd()});
-      return new LazyDump(who, dir, log, pair[0], p);
+      return new LazyDump(who, dir, log, pair[0], p, spawned);
     } catch (RuntimeException e) {
       pair[0].close();
       Trees.deleteIfExists(dir);

@@ -170,7 +170,7 @@ class MigrateIT {
       assertThat(moved.out())
           .contains("(post-copy)")
           .containsPattern("downtime: \\d+ ms")
-          .containsPattern("criu before the freeze \\d+, dump \\d+")
+          .containsPattern("before the freeze \\d+, dump \\d+")
           // the destination's own account of its part of the downtime, in order
           .containsPattern(
               "restore there: guest built \\d+ ms, .*lazy-pages daemon listening \\d+ ms,"
