@@ -56,7 +56,8 @@ public final class PaperBench {
       List<String> reclaimed = BenchHost.reclaimAbandoned(initBinary);
       reclaimed.forEach(r -> progress.accept("cleaned up an abandoned run: " + r));
       runAll(experiments);
-      return new PaperReport(out).write(experiments);
+      // every experiment finished here, not only those just run: `--only X --force` redoes X
+      return new PaperReport(out).write(PaperExperiments.all());
     } catch (IOException e) {
       throw new UncheckedIOException(out.resolve(LOCK) + ": " + e.getMessage(), e);
     }

@@ -89,6 +89,10 @@ class BenchPaperQuickIT {
     Run again = run("bench", "paper", "--quick", "--only", "micro", "--out", out.toString());
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.err()).contains("micro: finished in");
+    String rewritten = Files.readString(out.resolve("report.md"));
+    for (String name : EXPERIMENTS) { // the report covers every experiment finished there
+      assertThat(rewritten).contains("## " + name + ":");
+    }
 
     // Other benchmarks may run on this host meanwhile: a directory of ours that was left behind
     // is a new one whose owner lock nobody holds.

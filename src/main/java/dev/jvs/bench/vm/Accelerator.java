@@ -65,6 +65,7 @@ public record Accelerator(String name, String why, List<String> qemuArgs) {
                 + out.lines()
                     .filter(l -> l.contains("error") || l.contains("Assertion"))
                     .findFirst()
+                    .map(l -> l.replaceFirst("^\\(qemu\\) *", "")) // the monitor's prompt
                     .orElse("exit " + p.exitValue())
                     .strip());
       }
