@@ -193,7 +193,7 @@ public final class Checkpoints {
             "--ext-mount-map",
             "auto"));
     // criu's default lock runs iptables-restore twice to lock and twice to unlock, and a restore
-    // does both (~60 ms of its ~150 ms on an idle host); nftables is in-process (libnftables).
+    // does both (~60 ms of a 175 ms restore on an idle host); nftables is in-process (libnftables).
     // The restore reads the method from the images' inventory.
     if (criu.locksWithNftables()) {
       args.addAll(List.of("--network-lock", "nftables"));

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * criu's network lock of a dumped tree's own network namespace: the nftables table {@code inet
- * CRIU} where criu locks with nftables, else an iptables chain CRIU that drops all but criu's
+ * criu's network lock of a dumped tree's own network namespace: an nftables table {@code inet
+ * CRIU-…} where criu locks with nftables, else an iptables chain CRIU that drops all but criu's
  * marked packets, jumped to from INPUT and OUTPUT (IPv4 and IPv6). criu removes it when it resumes
  * a tree after a failed dump, except when a post-copy dump's page server fails after the gate was
  * passed (the migration failed at the destination): then jvs removes either.
@@ -23,7 +23,11 @@ final class NetworkLock {
           Path.of("/proc", Long.toString(pid), "ns/net"), Path.of("/proc/self/ns/net"))) {
         return; // criu locks connections one by one there, and unlocks them itself
       }
-      StringBuilder script = new StringBuilder("nft delete table inet CRIU; ");
+      // criu 4.2 names its table CRIU-<the start of its run id>
+      StringBuilder script =
+          new StringBuilder(
+              "for t in $(nft list tables inet | awk '$3 ~ /^CRIU/ {print $3}'); do"
+                  + " nft delete table inet \"$t\"; done; ");
       for (String tool : List.of("iptables", "ip6tables")) {
         String t = tool + " -w ";
         script.append(t + "-D INPUT -j CRIU; " + t + "-D OUTPUT -j CRIU; ");
