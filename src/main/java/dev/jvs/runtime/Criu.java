@@ -82,7 +82,9 @@ public final class Criu {
     return binary;
   }
 
-  /** Per binary: whether `criu check --feature network_lock_nftables` passed (asked once). */
+  /**
+   * Per binary: whether `criu check --feature network_lock_nftables` passed (asked once a process).
+   */
   private static final Map<Path, Boolean> NFTABLES_LOCK = new ConcurrentHashMap<>();
 
   /**
