@@ -994,6 +994,11 @@ static int op_idmap_tree(struct op *o)
 
 static int op_disk_tree(struct op *o) { return op_idmap_tree(o); } /* made with the trees */
 
+/* `bind-tree PATH`: the mount at PATH alone, none below it (no AT_RECURSIVE), as it is. Cloned
+ * by us, where the host's mounts below it are not locked to it as they are in the child's mount
+ * namespace: there only a recursive bind could take it (an unprivileged guest's /sys). */
+static int op_bind_tree(struct op *o) { return op_idmap_tree(o); }
+
 /* `disk-tree DEV TYPE`: a new, detached mount of the filesystem on DEV (nosuid), made by us:
  * the kernel lets only host root mount a block device. */
 static int new_disk_tree(struct op *o)
@@ -1011,9 +1016,9 @@ static int new_disk_tree(struct op *o)
 
 /* The tree of an `idmap-tree PATH` (a clone of the tree at PATH) or a `disk-tree`, idmapped
  * through the child's user namespace (only a process with CAP_SYS_ADMIN over the filesystem may
- * do that: we, not the child), and sent to the child, which attaches it in its own mount
- * namespace (`attach-tree`). */
-static int send_idmapped_tree(struct op *o)
+ * do that: we, not the child), or of a `bind-tree` as it is, sent to the child, which attaches
+ * it in its own mount namespace (`attach-tree`). */
+static int send_tree(struct op *o)
 {
 	char ns[64], ctl[CMSG_SPACE(sizeof(int))] = { 0 }, b = 't';
 	struct { unsigned long long set, clr, propagation, userns_fd; } attr = { 0 };
@@ -1030,15 +1035,17 @@ static int send_idmapped_tree(struct op *o)
 		tree = syscall(SYS_open_tree, AT_FDCWD, o->f[0], TREE_CLONE | O_CLOEXEC);
 	if (tree < 0)
 		return -1;
-	userns = open(ns, O_RDONLY | O_CLOEXEC);
-	if (userns < 0)
-		return close_keep(tree, -1);
-	attr.set = TREE_ATTR_IDMAP;
-	attr.userns_fd = userns;
-	r = syscall(SYS_mount_setattr, tree, "", TREE_EMPTY_PATH, &attr, sizeof attr);
-	close_keep(userns, 0);
-	if (r < 0)
-		return close_keep(tree, -1);
+	if (o->def->run != op_bind_tree) {
+		userns = open(ns, O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			return close_keep(tree, -1);
+		attr.set = TREE_ATTR_IDMAP;
+		attr.userns_fd = userns;
+		r = syscall(SYS_mount_setattr, tree, "", TREE_EMPTY_PATH, &attr, sizeof attr);
+		close_keep(userns, 0);
+		if (r < 0)
+			return close_keep(tree, -1);
+	}
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof tree);
@@ -1168,6 +1175,7 @@ static const struct opdef defs[] = {
 	{ "gid-map", 1, 0, MON, op_gid_map },
 	{ "idmap-tree", 1, 0, MON, op_idmap_tree },
 	{ "disk-tree", 2, 0, MON, op_disk_tree },
+	{ "bind-tree", 1, 0, MON, op_bind_tree },
 	{ "join", 2, 3, MON, op_join },
 	{ "setns", 2, 2, MON, op_setns },
 	{ "release", 0, 0, MON, op_release },
@@ -1633,7 +1641,7 @@ static void spawn(int ci)
 	if (gid_op && write_proc("gid_map", gid_op) < 0)
 		abort_child(gid_op - prog, errno);
 	for (int i = 0; i < ntrees; i++)
-		if (send_idmapped_tree(trees[i]) < 0)
+		if (send_tree(trees[i]) < 0)
 			abort_child(trees[i] - prog, errno);
 	if (ntrees)
 		close(tree_sock[0]);

@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -90,12 +91,26 @@ final class GuestCheckpoints {
       InstanceState state,
       boolean leaveRunning,
       Optional<Path> archive) {
-    requireSupported(name, config);
     Path images = images(name);
+    // written beside the last checkpoint, which a failed dump must not cost
+    Path written = images.resolveSibling(IMAGES + ".partial");
     Optional<IdRange> ids = runningIds(name, state); // before the dump: it may end the guest
-    checkpoints.dump(runs.instance(name), state, images, leaveRunning, CRIU_OPTIONS);
-    recordAddress(name, config, images);
-    recordIds(name, ids, images);
+    checkpoints.dump(
+        runs.instance(name),
+        state,
+        written,
+        leaveRunning,
+        CRIU_OPTIONS,
+        runningConfinement(name, state));
+    recordAddress(name, config, written);
+    recordIds(name, ids, written);
+    replaceImages(name, images);
+    try {
+      Files.delete(images);
+      Files.move(written, images, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + images + ": " + e.getMessage(), e);
+    }
     if (!leaveRunning) {
       // criu killed the tree; its monitor records the end and exits, then the run goes
       runs.stop(name, config, MONITOR_EXIT, () -> {});
@@ -111,7 +126,7 @@ final class GuestCheckpoints {
    */
   void checkpointLazily(
       GuestName name, GuestConfig config, InstanceState state, Checkpoints.Handoff handoff) {
-    requireSupported(name, config);
+    requireOwnNetwork(name, state);
     Path images = images(name);
     Optional<IdRange> ids = runningIds(name, state);
     checkpoints.dumpLazily(
@@ -150,7 +165,6 @@ final class GuestCheckpoints {
       GuestConfig config,
       Optional<Path> archive,
       Optional<InetSocketAddress> lazyPages) {
-    requireSupported(name, config);
     Path images = images(name);
     if (archive.isPresent()) {
       if (!Files.isRegularFile(archive.get())) {
@@ -163,6 +177,8 @@ final class GuestCheckpoints {
       throw new JvsException(
           name + ": no checkpoint in " + images + " (jvs checkpoint " + name + ", or --from FILE)");
     }
+    NetConfig net = NetConfig.from(config.resources());
+    Checkpoints.requireNetwork(name.toString(), images, !net.mode().ownStack());
     Path guestDir = dirs.guest(name);
     Path lower = templates.ensure(config.template());
     Path run = dirs.runGuest(name);
@@ -174,7 +190,6 @@ final class GuestCheckpoints {
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + e.getMessage(), e);
     }
-    NetConfig net = NetConfig.from(config.resources());
     // disk.space: jvs holds the image's loop device until criu's namespace has mounted it; an
     // image made here is seeded as a start seeds it (an unprivileged guest's files shifted back)
     String space = config.resources().get("disk.space");
@@ -213,11 +228,17 @@ final class GuestCheckpoints {
               limits,
               CgroupTuning.none(),
               new Checkpoints.Mode(
-                  Checkpoints.Output.appendTo(run.resolve(StateStore.CONSOLE_LOG)),
-                  new Checkpoints.Network(links, bpfDir -> network.unplumb(name.value(), bpfDir)),
+                  consoleOutput(config, run, ids),
+                  new Checkpoints.Network(
+                      links,
+                      net.mode() == NetMode.HOST_IP
+                          ? bpfDir -> network.restoreInCgroup(name.value(), net, bpfDir)
+                          : Checkpoints.InCgroup.NONE,
+                      bpfDir -> network.unplumb(name.value(), bpfDir)),
                   false,
                   CRIU_OPTIONS,
-                  lazyPages));
+                  lazyPages,
+                  confinement(name, net)));
       try {
         network.completeRestore(name.value(), net, state.initPid());
       } catch (RuntimeException e) {
@@ -233,6 +254,21 @@ final class GuestCheckpoints {
       runs.cleanup(name);
       throw e;
     }
+  }
+
+  /**
+   * The restored guest's console, as its start has it: its log (rotated as configured), through
+   * pipes its root owns.
+   */
+  private static Checkpoints.Output consoleOutput(
+      GuestConfig config, Path run, Optional<IdRange> ids) {
+    GuestResources.ConsoleLog log = GuestResources.console(config.resources());
+    return Checkpoints.Output.logTo(
+        new Plan.Log(
+            run.resolve(StateStore.CONSOLE_LOG),
+            log.maxBytes(),
+            log.files(),
+            ids.map(r -> new Plan.PipeOwner(r.host(0), r.host(0))).orElse(null)));
   }
 
   /**
@@ -312,9 +348,13 @@ final class GuestCheckpoints {
     return idRanges.claim(name, new IdRange(base, IdRange.SIZE));
   }
 
-  /** A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it. */
+  /**
+   * A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it (bridge), or
+   * its sockets are bound to it on the host (host-ip).
+   */
   private void recordAddress(GuestName name, GuestConfig config, Path images) {
-    if (NetConfig.from(config.resources()).mode() != NetMode.BRIDGE) {
+    NetMode mode = NetConfig.from(config.resources()).mode();
+    if (mode != NetMode.BRIDGE && mode != NetMode.HOST_IP) {
       return;
     }
     Optional<String> address = network.address(name.value());
@@ -337,19 +377,45 @@ final class GuestCheckpoints {
   }
 
   /**
-   * What criu cannot carry yet: a guest in the host's network stack (host-ip, host): its Landlock
-   * domain denies the dump's parasite the connect to criu's abstract transport socket, and no
-   * process outside can join that domain (docs/checkpoint.md).
+   * How the running guest is confined, as criu must know it: in the host's network stack when its
+   * init shares this process's network namespace; then in its monitor's Landlock domain where this
+   * kernel scopes abstract sockets (as its start decided, {@link GuestPlans#landlockScopes}).
    */
-  private static void requireSupported(GuestName name, GuestConfig config) {
-    NetMode mode = NetConfig.from(config.resources()).mode();
-    if (mode != NetMode.NONE && mode != NetMode.BRIDGE) {
+  private Checkpoints.Confinement runningConfinement(GuestName name, InstanceState state) {
+    boolean hostNetwork = inHostNetwork(name, state.initPid());
+    return new Checkpoints.Confinement(
+        hostNetwork,
+        GuestPlans.landlockScopes(!hostNetwork),
+        dirs.runGuest(name).resolve(StateStore.EXIT_FILE));
+  }
+
+  /** How a restore confines the guest: as a start in its net.mode would. */
+  private Checkpoints.Confinement confinement(GuestName name, NetConfig net) {
+    return new Checkpoints.Confinement(
+        !net.mode().ownStack(),
+        GuestPlans.landlockScopes(net.mode().ownStack()),
+        dirs.runGuest(name).resolve(StateStore.EXIT_FILE));
+  }
+
+  private static boolean inHostNetwork(GuestName name, long initPid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(initPid), "ns", "net"))
+          .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+    } catch (IOException e) {
+      throw new JvsException(name + ": its init's network namespace: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A migration carries a guest in a network namespace of its own only: one in the host's stack
+   * lives on this host's addresses and ports.
+   */
+  private static void requireOwnNetwork(GuestName name, InstanceState state) {
+    if (inHostNetwork(name, state.initPid())) {
       throw new JvsException(
           name
-              + ": net.mode "
-              + mode.value()
-              + ": checkpoint and restore support net.mode none and bridge so far (the guest's"
-              + " Landlock domain keeps criu's parasite from reaching criu; docs/checkpoint.md)");
+              + ": it runs in the host's network stack (net.mode host-ip or host): only a guest"
+              + " with a network of its own migrates");
     }
   }
 

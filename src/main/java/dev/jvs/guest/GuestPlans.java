@@ -227,12 +227,18 @@ public final class GuestPlans {
             ? new Plan.Log(layout.console(), log.maxBytes(), log.files(), owner)
             : new Plan.Relay(owner),
         new Plan.Monitored(layout.statusFile(), Instances.EXEC_SOCKET, true),
-        // The host's network namespace holds the host's abstract unix sockets: out of reach for
-        // the guest and for every exec, which the monitor forks inside its domain.
-        !net.mode().ownStack() && Landlock.scopesAbstractSockets()
-            ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET
-            : 0,
+        landlockScopes(net.mode().ownStack()),
         net.mode().ownStack());
+  }
+
+  /**
+   * The Landlock scopes a guest's monitor confines itself, the guest and every exec to. The host's
+   * network namespace holds the host's abstract unix sockets: out of reach for a guest in it.
+   */
+  static long landlockScopes(boolean ownNetworkStack) {
+    return !ownNetworkStack && Landlock.scopesAbstractSockets()
+        ? Landlock.SCOPE_ABSTRACT_UNIX_SOCKET
+        : 0;
   }
 
   /**
@@ -318,9 +324,11 @@ public final class GuestPlans {
     // which the monitor copies to $JVS_RUN/guests/NAME/console.log.
     m.add(Plan.Mount.bind("/dev/null", "/dev/console", 0, Plan.Target.FILE));
     if (userNs && hostNet) {
-      // sysfs may only be mounted by the owner of the network namespace: the host's, read-only
+      // sysfs may only be mounted by the owner of the network namespace: the host's, read-only,
+      // without the host's cgroup hierarchies and other mounts below it (a recursive bind would
+      // show them, and criu could not restore them one by one: they are locked to it)
       m.add(
-          Plan.Mount.bind("/sys", "/sys", MountFlags.REC, Plan.Target.DIRECTORY)
+          Plan.Mount.cloneOf("/sys", "/sys")
               .remountedWith(MountFlags.RDONLY | NOSUID_NODEV_NOEXEC));
     } else {
       m.add(Plan.Mount.of("sysfs", "sysfs", "/sys", MountFlags.RDONLY | NOSUID_NODEV_NOEXEC, ""));

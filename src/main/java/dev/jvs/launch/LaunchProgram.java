@@ -107,9 +107,21 @@ public record LaunchProgram(List<Op> ops) {
       return add("disk-tree", "mount " + device + " for the guest", device, type);
     }
 
-    /** Mounts the next tree of an {@link #idmapTree} or {@link #diskTree} on {@code target}. */
+    /**
+     * The monitor clones the mount at host {@code path} alone (none below it), for the child's next
+     * {@link #attachTree}: in the child's user namespace the host's mounts below it would be locked
+     * to it, and only a recursive bind could take it.
+     */
+    public Builder bindTree(String path) {
+      return add("bind-tree", "clone the mount at " + path + " for the guest", path);
+    }
+
+    /**
+     * Mounts the next tree of an {@link #idmapTree}, {@link #diskTree} or {@link #bindTree} on
+     * {@code target}.
+     */
     public Builder attachTree(String target) {
-      return add("attach-tree", "attach the idmapped tree on " + shown(target), target);
+      return add("attach-tree", "attach the monitor's tree on " + shown(target), target);
     }
 
     public Builder join(long pid, long nsFlags) {

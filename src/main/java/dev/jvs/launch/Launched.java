@@ -29,6 +29,11 @@ public final class Launched implements AutoCloseable {
     return childPid;
   }
 
+  /** Whether the monitor, which ends with its child, ended within {@code millis}. */
+  public boolean awaitMonitor(long millis) throws InterruptedException {
+    return monitor.waitFor(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /**
    * Waits for the child to end and returns its exit code (128 + signal when killed), as the monitor
    * reports it ("exit exited N", "exit signaled S") or, without a report, as its own exit status

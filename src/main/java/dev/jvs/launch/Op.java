@@ -24,6 +24,8 @@ public record Op(String name, List<String> fields, boolean optional, String desc
           "uid-map",
           "gid-map",
           "idmap-tree",
+          "disk-tree",
+          "bind-tree",
           "join",
           "setns",
           "release",

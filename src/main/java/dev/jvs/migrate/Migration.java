@@ -8,6 +8,7 @@ import dev.jvs.guest.Guests;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.kernel.SocketPair;
+import dev.jvs.net.NetConfig;
 import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -130,6 +131,15 @@ public final class Migration {
       throw new JvsException(
           name
               + ": disk.space: a guest with a disk image cannot migrate yet (its image is not sent)");
+    }
+    if (!NetConfig.from(config.resources()).mode().ownStack()) {
+      // its sockets are bound to this host's addresses and ports
+      throw new JvsException(
+          name
+              + ": net.mode "
+              + NetConfig.from(config.resources()).mode().value()
+              + ": a guest in the host's network stack cannot migrate (only one with a network of"
+              + " its own does)");
     }
     String path = "/1.0/migrations/" + name.value();
     if (mode == Mode.POST_COPY) {

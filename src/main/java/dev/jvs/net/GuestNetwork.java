@@ -37,7 +37,9 @@ public interface GuestNetwork {
    * @param address the guest's address when it was dumped ({@link #address}), leased to it again
    * @param userNamespace whether the guest is restored in a user namespace of its own, where criu
    *     cannot create a veth pair with an end on the host: its pair is made here
-   * @return criu's restore arguments for the guest's links (a bridge guest's veth)
+   * @return criu's restore arguments for the guest's links (a bridge guest's veth; none for a
+   *     host-ip guest, whose address is leased here and put on the host in {@link
+   *     #restoreInCgroup})
    */
   List<String> prepareRestore(
       String guest,
@@ -46,6 +48,13 @@ public interface GuestNetwork {
       Optional<String> address,
       Path etc,
       boolean userNamespace);
+
+  /**
+   * Once a restore made the guest's fresh cgroup, before criu runs in it: what a start attaches to
+   * the cgroup (a host-ip guest's address and socket hooks, so that its restored sockets bind only
+   * to that address from their first instant).
+   */
+  void restoreInCgroup(String guest, NetConfig config, Optional<Path> bpfDir);
 
   /** After criu restored the guest whose first process is {@code pid}: what needs its links. */
   void completeRestore(String guest, NetConfig config, long pid);

@@ -88,10 +88,32 @@ final class LinuxGuestNetwork implements GuestNetwork {
               bridge.prepareRestore(guest, hostname, host, config, ip, etc, userNamespace));
         }
       }
-      case HOST_IP ->
-          throw new NetException(
-              "net.mode host-ip: checkpoint and restore do not support it yet (docs/checkpoint.md)");
+      case HOST_IP -> {
+        try (FileLock lock = lock()) {
+          // the dumped sockets are bound to this address: the guest must get it again, or nothing
+          Ipv4 dumped =
+              Ipv4.parse(
+                  address.orElseThrow(
+                      () -> new NetException("the checkpoint records no host-ip address")));
+          try {
+            leases.acquire(guest, ANY, dumped);
+          } catch (NetException e) {
+            throw new NetException("the checkpoint's address: " + e.getMessage());
+          }
+          yield List.of();
+        }
+      }
     };
+  }
+
+  @Override
+  public void restoreInCgroup(String guest, NetConfig config, Optional<Path> bpfDir) {
+    if (config.mode() == NetMode.HOST_IP) {
+      try (FileLock lock = lock()) {
+        Ipv4 ip = leases.of(guest).orElseThrow(() -> new NetException("no address leased"));
+        hostIp.plumb(guest, ip, bpfDir);
+      }
+    }
   }
 
   @Override

@@ -7,6 +7,8 @@ import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SocketPair;
+import dev.jvs.launch.LaunchProgram;
+import dev.jvs.launch.Launcher;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
@@ -46,21 +48,56 @@ public final class Checkpoints {
   private static final String NOTIFY = "notify-resume";
 
   /**
-   * Once the caller placed it in the cgroup and said go on stdin: reopens stdin from "$1" (the
-   * host's /dev/null, or the caller's stdin through /proc), mounts a disk.space image's device "$4"
-   * on "$5" when given (the private layer's own filesystem, as a start mounts it), mounts the root
-   * (overlay options "$2" on "$3", or with "$2" empty the root bound onto itself: criu restores
-   * onto a mount point), then becomes criu.
+   * Beside the notify script: criu reached pre-restore, and the front-end's cgroup work is done.
+   */
+  private static final String PRE_RESTORE = ".pre-restore";
+
+  private static final String PLUMBED = ".plumbed";
+
+  /** How long criu's pre-restore step waits for the front-end's cgroup work (10 ms steps). */
+  private static final int PLUMB_STEPS = 6_000;
+
+  /**
+   * Reopens stdin from "$1" (the host's /dev/null, or the caller's stdin through /proc), mounts a
+   * disk.space image's device "$4" on "$5" when given (the private layer's own filesystem, as a
+   * start mounts it), mounts the root (overlay options "$2" on "$3", or with "$2" empty the root
+   * bound onto itself: criu restores onto a mount point), then becomes criu.
    */
   private static final String RESTORE_SHELL =
-      "read -r go && exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
+      "exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
           + " && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
           + " else mount --rbind \"$3\" \"$3\"; fi && shift 5 && exec \"$@\"";
 
   /**
    * As above in the mount namespace of a {@link RestoreRoot}, where the root is mounted already.
    */
-  private static final String ENTERED_SHELL = "read -r go && exec <\"$1\" && shift && exec \"$@\"";
+  private static final String ENTERED_SHELL = "exec <\"$1\" && shift && exec \"$@\"";
+
+  /**
+   * Before either shell, where this process starts criu itself: the go-ahead once the caller placed
+   * it in the cgroup (a jvs-init monitor has a go-ahead of its own).
+   */
+  private static final String AWAIT_GO = "read -r go && ";
+
+  /**
+   * Where the tree lives, as criu must know it. {@code hostNetwork}: in the host's network stack,
+   * whose TCP connections are the host's, so criu neither locks nor carries them (it refuses an
+   * established one). {@code landlockScopes}: the Landlock scopes its monitor confined it to (0:
+   * none); criu must run inside that domain, its parasite's socket to criu being scoped. A restore
+   * into such a domain runs under a jvs-init monitor as a start does, which records the end in
+   * {@code statusFile} and serves execs beside it.
+   */
+  public record Confinement(boolean hostNetwork, long landlockScopes, Path statusFile) {
+    /** A tree in network namespaces of its own, in no domain criu must share. */
+    public static final Confinement NONE = new Confinement(false, 0, null);
+
+    boolean inDomain() {
+      return landlockScopes != 0;
+    }
+  }
+
+  /** In the images' META: whether the tree was in the host's network stack. */
+  private static final String HOST_NETWORK = "hostNetwork";
 
   private final Instances instances;
 
@@ -79,16 +116,119 @@ public final class Checkpoints {
   /** As above, with criu options the caller asked for (e.g. {@code --file-locks}). */
   public void dump(
       Instance i, InstanceState s, Path images, boolean leaveRunning, List<String> criuOptions) {
+    dump(i, s, images, leaveRunning, criuOptions, Confinement.NONE);
+  }
+
+  /** As above, for a tree confined as {@code confinement} says. */
+  public void dump(
+      Instance i,
+      InstanceState s,
+      Path images,
+      boolean leaveRunning,
+      List<String> criuOptions,
+      Confinement confinement) {
     Criu criu = Criu.find(i.id());
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
-    List<String> args = dumpArguments(criu, s, images, stdio);
+    List<String> args = dumpArguments(criu, s, images, stdio, confinement);
     if (leaveRunning) {
       args.add("--leave-running");
     }
     args.addAll(criuOptions);
-    criu.run(i.id(), "dump", args, images.resolve(DUMP_LOG));
-    writeMeta(images, s, stdio);
+    Path log = images.resolve(DUMP_LOG);
+    try {
+      if (confinement.inDomain()) {
+        runInDomain(i, criu, "dump", args, log);
+      } else {
+        criu.run(i.id(), "dump", args, log);
+      }
+    } catch (JvsException e) {
+      if (confinement.hostNetwork()
+          && Criu.firstError(log).filter(t -> t.contains("Connected TCP socket")).isPresent()) {
+        throw new JvsException(
+            i.id()
+                + ": it holds an established TCP connection, which is the host's: a guest in the"
+                + " host's network stack is checkpointed with listening sockets only; it runs on"
+                + " (log: "
+                + log
+                + ")",
+            e);
+      }
+      throw e;
+    }
+    writeMeta(images, s, stdio, confinement);
+  }
+
+  /**
+   * Runs criu to its end forked by the instance's monitor, inside its Landlock domain: there the
+   * parasite criu injects into each process may connect back to criu's abstract socket.
+   */
+  private void runInDomain(Instance i, Criu criu, String step, List<String> args, Path log) {
+    java.io.File out = log.resolveSibling("criu.out").toFile();
+    Launcher.Stdio stdio =
+        new Launcher.Stdio(
+            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+            ProcessBuilder.Redirect.appendTo(out),
+            ProcessBuilder.Redirect.appendTo(out));
+    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, List.of(), args).build();
+    try (Run run = instances.launchFromMonitor(i, program, stdio)) {
+      Criu.Running running = running(run);
+      criu.await(i.id(), step, running, log, () -> false);
+      if (running.exitValue() != 0) {
+        throw Criu.failure(i.id(), step, running.exitValue(), log);
+      }
+    } catch (LaunchFailure e) {
+      throw new JvsException(i.id() + ": criu " + step + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * criu as a jvs-init monitor's child, after the monitor's own operations in {@code b}: killed
+   * with its monitor, in a session of its own (its deadline kills the session), on criu's
+   * environment, through {@code prefix}.
+   */
+  private static LaunchProgram.Builder criuChild(
+      LaunchProgram.Builder b, Criu criu, List<String> prefix, List<String> args) {
+    return b.clone(0)
+        .pdeathsig(Signal.SIGKILL)
+        .setsid()
+        .env(Criu.environment())
+        .exec(criu.command(prefix, args));
+  }
+
+  /** A criu that a jvs-init monitor runs, as criu's waits see it. */
+  private static Criu.Running running(Run run) {
+    return new Criu.Running() {
+      private int status = -1;
+
+      @Override
+      public boolean waitFor(long millis) throws InterruptedException {
+        return run.awaitEnd(millis);
+      }
+
+      @Override
+      public void kill() {
+        Libc.kill((int) -run.childPid(), Signal.SIGKILL); // its session: setsid made it leader
+        try {
+          run.awaitEnd(5_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+
+      @Override
+      public int exitValue() {
+        if (status < 0) {
+          try {
+            status = run.awaitExit();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+          }
+        }
+        return status;
+      }
+    };
   }
 
   /**
@@ -143,12 +283,12 @@ public final class Checkpoints {
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
     Path log = images.resolve(DUMP_LOG);
-    List<String> args = dumpArguments(criu, s, images, stdio);
+    List<String> args = dumpArguments(criu, s, images, stdio, Confinement.NONE);
     args.addAll(criuOptions);
     try (LazyDump dump = LazyDump.start(criu, i.id(), args, log, GATE)) {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
-        writeMeta(images, s, stdio);
+        writeMeta(images, s, stdio, Confinement.NONE);
         handoff.imagesWritten(dump.frozenAt());
       } catch (RuntimeException e) {
         dump.abort(criu);
@@ -177,7 +317,7 @@ public final class Checkpoints {
   }
 
   private static List<String> dumpArguments(
-      Criu criu, InstanceState s, Path images, InheritedStdio stdio) {
+      Criu criu, InstanceState s, Path images, InheritedStdio stdio, Confinement confinement) {
     List<String> args = new ArrayList<>();
     args.addAll(
         List.of(
@@ -189,9 +329,11 @@ public final class Checkpoints {
             "-o",
             images.resolve(DUMP_LOG).toString(),
             "-v4",
-            "--tcp-established",
             "--ext-mount-map",
             "auto"));
+    if (!confinement.hostNetwork()) {
+      args.add("--tcp-established");
+    }
     // criu's default lock runs iptables-restore twice to lock and twice to unlock, and a restore
     // does both (~60 ms of a 175 ms restore on an idle host); nftables is in-process (libnftables).
     // The restore reads the method from the images' inventory.
@@ -205,9 +347,11 @@ public final class Checkpoints {
     return args;
   }
 
-  private static void writeMeta(Path images, InstanceState s, InheritedStdio stdio) {
+  private static void writeMeta(
+      Path images, InstanceState s, InheritedStdio stdio, Confinement confinement) {
     Map<String, String> meta = new LinkedHashMap<>(stdio.asProperties());
     meta.put("namespaces", Long.toString(s.namespaces()));
+    meta.put(HOST_NETWORK, Boolean.toString(confinement.hostNetwork()));
     s.labels().forEach((k, v) -> meta.put("label." + k, v));
     writeMeta(images.resolve(META), meta);
   }
@@ -252,30 +396,78 @@ public final class Checkpoints {
   }
 
   /**
-   * Where a restored tree's stdio goes: appended to a console log (stdin the host's /dev/null), or,
-   * with {@code consoleLog} empty, the caller's own stdin, stdout and stderr (an OCI runtime's,
-   * whose caller relays them), each dumped stdio fd to the same fd.
+   * Where a restored tree's stdio goes: to a console log (stdin the host's /dev/null), or, with
+   * {@code log} empty, the caller's own stdin, stdout and stderr (an OCI runtime's, whose caller
+   * relays them), each dumped stdio fd to the same fd. criu started here appends to the log's file;
+   * under a jvs-init monitor the tree writes to a pipe the monitor copies to it, rotated, as after
+   * a start (so that the next dump finds a pipe there, not a host file).
    */
-  public record Output(Optional<Path> consoleLog) {
+  public record Output(Optional<Plan.Log> log) {
     public static Output appendTo(Path consoleLog) {
-      return new Output(Optional.of(consoleLog));
+      return new Output(Optional.of(new Plan.Log(consoleLog, 0, 0)));
+    }
+
+    public static Output logTo(Plan.Log log) {
+      return new Output(Optional.of(log));
     }
 
     public static Output callers() {
       return new Output(Optional.empty());
     }
+
+    public Optional<Path> consoleLog() {
+      return log.map(Plan.Log::file);
+    }
+  }
+
+  /**
+   * Front-end work in a restore's fresh cgroup once criu has probed the kernel and before it forks
+   * the tree (a host-ip guest's socket hooks, which would refuse criu's own IPv6 probe).
+   */
+  @FunctionalInterface
+  public interface InCgroup {
+    InCgroup NONE = bpfDir -> {};
+
+    void prepare(Optional<Path> bpfDir);
+  }
+
+  /**
+   * The script criu runs at each step: post-resume marks that the tree runs; with {@code plumbing},
+   * pre-restore (criu's kernel probes done, no process of the tree forked yet) says so and waits
+   * for the front-end's cgroup work.
+   */
+  private static String notifyScript(boolean plumbing) {
+    String script =
+        "#!/bin/sh\n# criu runs this at each step; post-resume: the tree runs\n"
+            + "[ \"$CRTOOLS_SCRIPT_ACTION\" != post-resume ] || : > \"$0.ready\"\n";
+    if (plumbing) {
+      script +=
+          "[ \"$CRTOOLS_SCRIPT_ACTION\" != pre-restore ] || { : > \"$0"
+              + PRE_RESTORE
+              + "\"; i=0; while [ ! -e \"$0"
+              + PLUMBED
+              + "\" ]; do i=$((i+1)); [ $i -lt "
+              + PLUMB_STEPS
+              + " ] || exit 1; sleep 0.01; done; }\n";
+    }
+    return script;
   }
 
   /**
    * What the front-end plumbed on the host for a restore: criu's arguments for the instance's links
-   * (e.g. {@code --external veth[eth0]:HOSTNAME@BRIDGE}) and the teardown of it should the restore
-   * fail.
+   * (e.g. {@code --external veth[eth0]:HOSTNAME@BRIDGE}), what it does once the fresh cgroup exists
+   * and before criu runs, and the teardown of it all should the restore fail.
    */
-  public record Network(List<String> criuArguments, Instances.Teardown teardown) {
+  public record Network(
+      List<String> criuArguments, InCgroup inCgroup, Instances.Teardown teardown) {
     public static final Network NONE = new Network(List.of(), bpfDir -> {});
 
     public Network {
       criuArguments = List.copyOf(criuArguments);
+    }
+
+    public Network(List<String> criuArguments, Instances.Teardown teardown) {
+      this(criuArguments, InCgroup.NONE, teardown);
     }
   }
 
@@ -336,16 +528,26 @@ public final class Checkpoints {
    * How a restore runs: where the tree's stdio goes, the network the front-end prepared, whether
    * criu leaves once the tree runs ({@code detach}), and criu options the caller asked for (e.g.
    * {@code --file-locks}, given to the dump too), and for a post-copy restore the source's page
-   * server.
+   * server; {@code confinement}, where the tree lived (and lives again).
    */
   public record Mode(
       Output output,
       Network network,
       boolean detach,
       List<String> criuOptions,
-      Optional<InetSocketAddress> lazyPages) {
+      Optional<InetSocketAddress> lazyPages,
+      Confinement confinement) {
     public Mode {
       criuOptions = List.copyOf(criuOptions);
+    }
+
+    public Mode(
+        Output output,
+        Network network,
+        boolean detach,
+        List<String> criuOptions,
+        Optional<InetSocketAddress> lazyPages) {
+      this(output, network, detach, criuOptions, lazyPages, Confinement.NONE);
     }
 
     public Mode(Output output, Network network, boolean detach, List<String> criuOptions) {
@@ -364,17 +566,17 @@ public final class Checkpoints {
     Network network = mode.network();
     boolean detach = mode.detach();
     Map<String, String> meta = readMeta(i, images);
+    boolean hostNetwork = mode.confinement().hostNetwork();
+    requireNetwork(i.id(), images, hostNetwork);
     Criu criu = Criu.find(i.id());
     Path notify = images.resolve(NOTIFY);
-    Path ready = images.resolve(NOTIFY + ".ready");
     Path pidfile = images.resolve(PIDFILE);
     try {
-      Files.deleteIfExists(ready);
+      for (String step : List.of(".ready", PRE_RESTORE, PLUMBED)) {
+        Files.deleteIfExists(images.resolve(NOTIFY + step));
+      }
       Files.deleteIfExists(pidfile);
-      Files.writeString(
-          notify,
-          "#!/bin/sh\n# criu runs this at each step; post-resume: the tree runs\n"
-              + "[ \"$CRTOOLS_SCRIPT_ACTION\" != post-resume ] || : > \"$0.ready\"\n");
+      Files.writeString(notify, notifyScript(network.inCgroup() != InCgroup.NONE));
       Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwx------"));
       Files.createDirectories(i.stateDir());
     } catch (IOException e) {
@@ -391,7 +593,6 @@ public final class Checkpoints {
             "-v4",
             "--root",
             root.mountPoint().toString(),
-            "--tcp-established",
             "--ext-mount-map",
             "auto",
             "--manage-cgroups=ignore", // criu is placed in the instance's cgroup: its tree too
@@ -399,6 +600,9 @@ public final class Checkpoints {
             pidfile.toString(),
             "--action-script",
             notify.toString()));
+    // In the host's stack a dump refuses an established connection; one the guest was closing
+    // (FIN_WAIT, CLOSE_WAIT…) may be in the images, and comes back closed.
+    args.add(hostNetwork ? "--tcp-close" : "--tcp-established");
     InheritedStdio stdio = InheritedStdio.fromProperties(meta);
     args.addAll(
         output.consoleLog().isPresent()
@@ -416,7 +620,19 @@ public final class Checkpoints {
         output.consoleLog().isPresent()
             ? "/dev/null"
             : "/proc/" + ProcessHandle.current().pid() + "/fd/0";
-    try (RestoreRoot userRoot = root.idMap() == null ? null : userRoot(i, root, network)) {
+    // A jvs-init monitor gives its child the go-ahead itself; criu started here waits for ours.
+    boolean monitored = mode.confinement().inDomain();
+    String awaitGo = monitored ? "" : AWAIT_GO;
+    try (RestoreRoot userRoot =
+        root.idMap() == null ? null : userRoot(i, root, network, hostNetwork)) {
+      // Inside a Landlock domain no process may open the helper's /proc files: the monitor joins
+      // its mount namespace before it confines itself, and its child is born there.
+      String joinMount = monitored && userRoot != null ? userRoot.mountNamespace() : null;
+      List<String> enter =
+          joinMount != null
+              ? List.of()
+              : List.of(
+                  "nsenter", "--mount=" + (userRoot == null ? "" : userRoot.mountNamespace()));
       List<String> launcher =
           userRoot == null
               ? List.of(
@@ -426,33 +642,34 @@ public final class Checkpoints {
                   "private",
                   "sh",
                   "-c",
-                  RESTORE_SHELL,
+                  awaitGo + RESTORE_SHELL,
                   "jvs-criu-restore",
                   stdin,
                   root.overlayOptions(),
                   root.mountPoint().toString(),
                   root.disk() == null ? "" : root.disk(),
                   root.diskMount() == null ? "" : root.diskMount().toString())
-              : List.of(
-                  "nsenter",
-                  "--mount=" + userRoot.mountNamespace(),
-                  "sh",
-                  "-c",
-                  ENTERED_SHELL,
-                  "jvs-criu-restore",
-                  stdin);
-      return restore(i, images, limits, tuning, mode, meta, criu, launcher, args);
+              : concat(
+                  enter, List.of("sh", "-c", awaitGo + ENTERED_SHELL, "jvs-criu-restore", stdin));
+      return restore(i, images, limits, tuning, mode, meta, criu, launcher, args, joinMount);
     }
   }
 
   /**
    * The root of a tree that ran in its own user namespace, mounted in a helper's namespaces for as
-   * long as criu may take; on failure the front-end's network goes, as after a failed restore.
+   * long as criu may take; on failure the front-end's network goes, as after a failed restore. A
+   * tree in the host's network stack had the host's sysfs bound: the helper's is a clone of it
+   * alone, which criu can bind as it is (the host's mounts below /sys are locked to it there).
    */
-  private RestoreRoot userRoot(Instance i, Root root, Network network) {
+  private RestoreRoot userRoot(Instance i, Root root, Network network, boolean hostSysfs) {
     try {
       return RestoreRoot.mount(
-          instances, i, root.idmappedOverlay(), root.idMap(), Criu.TIMEOUT.multipliedBy(2));
+          instances,
+          i,
+          root.idmappedOverlay(),
+          root.idMap(),
+          hostSysfs,
+          Criu.TIMEOUT.multipliedBy(2));
     } catch (RuntimeException e) {
       instances.cleanup(i, network.teardown());
       throw e;
@@ -469,20 +686,12 @@ public final class Checkpoints {
       Map<String, String> meta,
       Criu criu,
       List<String> launcher,
-      List<String> args) {
-    Output output = mode.output();
+      List<String> args,
+      String joinMount) {
     Network network = mode.network();
     boolean detach = mode.detach();
     Path ready = images.resolve(NOTIFY + ".ready");
     Path pidfile = images.resolve(PIDFILE);
-    ProcessBuilder pb = criu.builder(launcher, args).redirectInput(ProcessBuilder.Redirect.PIPE);
-    if (output.consoleLog().isPresent()) {
-      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.consoleLog().get().toFile()))
-          .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
-    } else {
-      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .redirectError(ProcessBuilder.Redirect.INHERIT);
-    }
     LazyPages pages = null;
     if (mode.lazyPages().isPresent()) { // it starts while the cgroup is made: both take ~0.1 s
       pages = LazyPages.launch(criu, i.id(), images, mode.lazyPages().get());
@@ -496,34 +705,40 @@ public final class Checkpoints {
       }
       throw e;
     }
-    Process p = null;
+    Restoring restoring = null;
     try {
       Trace.mark("root and cgroup ready");
-      p = criu.start(i.id(), "restore", pb); // it waits for the go below
-      cgroup.addProcess(p.pid());
-      if (pages != null) {
-        pages.awaitListening();
-        Trace.mark("lazy-pages daemon listening");
-      }
-      try (OutputStream go = p.getOutputStream()) {
-        go.write('\n');
+      restoring =
+          mode.confinement().inDomain()
+              ? startMonitored(i, images, mode, criu, launcher, args, joinMount, cgroup, pages)
+              : startHere(i, images, mode, criu, launcher, args, cgroup, pages);
+      Criu.Running running = restoring.criu();
+      if (network.inCgroup() != InCgroup.NONE) {
+        Path log = images.resolve(RESTORE_LOG);
+        Path reached = images.resolve(NOTIFY + PRE_RESTORE);
+        if (!criu.await(i.id(), "restore", running, log, () -> Files.exists(reached))) {
+          throw Criu.failure(i.id(), "restore", running.exitValue(), log);
+        }
+        network.inCgroup().prepare(cgroup.bpfDir());
+        Files.createFile(images.resolve(NOTIFY + PLUMBED));
+        Trace.mark("network in the cgroup");
       }
       if (detach) { // criu leaves once the tree runs: its status says how the restore went
-        criu.await(i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> false);
-        if (p.exitValue() != 0 || !Files.exists(ready)) {
-          throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
+        criu.await(i.id(), "restore", running, images.resolve(RESTORE_LOG), () -> false);
+        if (running.exitValue() != 0 || !Files.exists(ready)) {
+          throw Criu.failure(i.id(), "restore", running.exitValue(), images.resolve(RESTORE_LOG));
         }
       } else if (!criu.await(
-          i.id(), "restore", p, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
-        throw Criu.failure(i.id(), "restore", p.exitValue(), images.resolve(RESTORE_LOG));
+          i.id(), "restore", running, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
+        throw Criu.failure(i.id(), "restore", running.exitValue(), images.resolve(RESTORE_LOG));
       }
       Trace.mark("criu restored the tree");
       long init = Long.parseLong(Files.readString(pidfile).strip());
       InstanceState state =
           new InstanceState(
               i.id(),
-              detach ? 0 : p.pid(),
-              detach ? 0 : startTime(p.pid()),
+              detach ? 0 : restoring.monitorPid(),
+              detach ? 0 : startTime(restoring.monitorPid()),
               init,
               startTime(init),
               System.currentTimeMillis(),
@@ -536,10 +751,11 @@ public final class Checkpoints {
       if (pages != null) {
         pages.keep();
       }
+      restoring.release();
       return state;
     } catch (IOException | RuntimeException e) {
-      if (p != null && p.isAlive()) {
-        Criu.kill(p);
+      if (restoring != null) {
+        restoring.abort();
       }
       if (pages != null) {
         pages.close();
@@ -552,12 +768,145 @@ public final class Checkpoints {
     }
   }
 
+  /** A restore's criu once started: its waits, its monitor, and the end of the caller's hold. */
+  private record Restoring(Criu.Running criu, long monitorPid, AutoCloseable hold) {
+    /** Success: lets go of the launch's control connection; criu and its monitor run on. */
+    void release() {
+      try {
+        hold.close();
+      } catch (Exception ignored) {
+        // a vanished control connection is what its monitor expects
+      }
+    }
+
+    /** Failure: criu's session killed, then the hold released. */
+    void abort() {
+      criu.kill();
+      release();
+    }
+  }
+
+  /**
+   * criu started by this process (through {@code launcher}, which waits for the go-ahead), placed
+   * in the cgroup and given the go-ahead: it is the tree's parent and monitor.
+   */
+  private Restoring startHere(
+      Instance i,
+      Path images,
+      Mode mode,
+      Criu criu,
+      List<String> launcher,
+      List<String> args,
+      Cgroup cgroup,
+      LazyPages pages)
+      throws IOException {
+    Output output = mode.output();
+    ProcessBuilder pb = criu.builder(launcher, args).redirectInput(ProcessBuilder.Redirect.PIPE);
+    if (output.consoleLog().isPresent()) {
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.consoleLog().get().toFile()))
+          .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
+    } else {
+      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT);
+    }
+    Process p = criu.start(i.id(), "restore", pb); // it waits for the go below
+    Restoring restoring = new Restoring(Criu.Running.of(p), p.pid(), () -> {});
+    try {
+      cgroup.addProcess(p.pid());
+      if (pages != null) {
+        pages.awaitListening();
+        Trace.mark("lazy-pages daemon listening");
+      }
+      try (OutputStream go = p.getOutputStream()) {
+        go.write('\n');
+      }
+      return restoring;
+    } catch (IOException | RuntimeException e) {
+      restoring.criu().kill();
+      throw e;
+    }
+  }
+
+  /**
+   * criu as the child of a jvs-init monitor that confined itself to the tree's Landlock domain: the
+   * restored tree is born inside it, and the monitor serves execs there (and the next dump) and
+   * records the end, as a started instance's does. With {@code joinMount} (or null) the monitor
+   * first joins that mount namespace, where the root is mounted.
+   */
+  private Restoring startMonitored(
+      Instance i,
+      Path images,
+      Mode mode,
+      Criu criu,
+      List<String> launcher,
+      List<String> args,
+      String joinMount,
+      Cgroup cgroup,
+      LazyPages pages) {
+    Confinement confinement = mode.confinement();
+    LaunchProgram.Builder monitor =
+        LaunchProgram.builder()
+            .statusFile(confinement.statusFile().toString())
+            .detach()
+            .execSocket(Instances.EXEC_SOCKET);
+    Optional<Plan.Log> log = mode.output().log();
+    if (log.isPresent()) {
+      monitor.log(log.get().file().toString(), log.get().maxBytes(), log.get().files());
+      if (log.get().owner() != null) {
+        monitor.pipeOwner(log.get().owner().uid(), log.get().owner().gid());
+      }
+    }
+    if (joinMount != null) {
+      monitor.setns(joinMount, Namespace.MOUNT.flag());
+    }
+    monitor.landlockScope(confinement.landlockScopes());
+    LaunchProgram program = criuChild(monitor, criu, launcher, args).build();
+    // with a log, the monitor's own stdio is only for what jvs-init says before the relay runs
+    Launcher.Stdio stdio = log.isPresent() ? Launcher.Stdio.none() : Launcher.Stdio.inherit();
+    try {
+      Run run =
+          instances.launchMonitored(
+              i,
+              program,
+              stdio,
+              (monitorPid, childPid) -> {
+                cgroup.addProcess(childPid);
+                if (pages != null) {
+                  pages.awaitListening();
+                  Trace.mark("lazy-pages daemon listening");
+                }
+              });
+      return new Restoring(running(run), run.monitorPid(), run);
+    } catch (LaunchFailure e) {
+      throw new JvsException(i.id() + ": criu restore: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * How long after its start criu froze (seized) the tree of the dump in {@code images}, by its
    * log; empty when the log does not say.
    */
   public static Optional<Duration> frozenAfter(Path images) {
     return Criu.firstSeize(images.resolve(DUMP_LOG));
+  }
+
+  /**
+   * Refuses in one line a restore of the checkpoint in {@code images} into a network other than the
+   * one its processes ran in: the host's stack ({@code hostNetwork}) or one of their own.
+   */
+  public static void requireNetwork(String who, Path images, boolean hostNetwork) {
+    Map<String, String> meta = readMeta(who, images);
+    if (Boolean.parseBoolean(meta.get(HOST_NETWORK)) != hostNetwork) {
+      throw new JvsException(
+          who
+              + ": the checkpoint's processes ran "
+              + (hostNetwork
+                  ? "in a network namespace of their own"
+                  : "in the host's network stack")
+              + ", and they would be restored "
+              + (hostNetwork ? "in the host's" : "in one of their own")
+              + " (net.mode changed since the checkpoint? set it back)");
+    }
   }
 
   /** Whether {@code images} holds a checkpoint jvs made. */
@@ -574,6 +923,12 @@ public final class Checkpoints {
           }
         });
     return labels;
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private static long startTime(long pid) {
@@ -610,9 +965,13 @@ public final class Checkpoints {
   }
 
   private static Map<String, String> readMeta(Instance i, Path images) {
+    return readMeta(i.id(), images);
+  }
+
+  private static Map<String, String> readMeta(String who, Path images) {
     Path file = images.resolve(META);
     if (!Files.isRegularFile(file)) {
-      throw new JvsException(i.id() + ": no checkpoint in " + images);
+      throw new JvsException(who + ": no checkpoint in " + images);
     }
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

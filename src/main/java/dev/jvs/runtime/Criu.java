@@ -120,12 +120,59 @@ public final class Criu {
   ProcessBuilder builder(List<String> prefix, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add("setsid"); // not a group leader here, so setsid execs in place: the pid stays criu's
-    cmd.addAll(prefix);
-    cmd.add(binary.toString());
-    cmd.addAll(args);
+    cmd.addAll(command(prefix, args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("CRIU_FAULT", NO_BREAKPOINTS);
     return pb;
+  }
+
+  /** {@code criu ARGS…} run through {@code prefix}, for a launcher that makes the session. */
+  List<String> command(List<String> prefix, List<String> args) {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.add(binary.toString());
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /** The environment criu runs with: this process's, and no hardware breakpoints. */
+  static Map<String, String> environment() {
+    Map<String, String> env = new java.util.TreeMap<>(System.getenv());
+    env.put("CRIU_FAULT", NO_BREAKPOINTS);
+    return env;
+  }
+
+  /**
+   * A criu that runs, as its waits see it: its end, and the kill of its session at a deadline. A
+   * child of this process, or one a jvs-init monitor forked (inside a guest's Landlock domain).
+   */
+  interface Running {
+    /** Whether it ended within {@code millis}. */
+    boolean waitFor(long millis) throws InterruptedException;
+
+    /** SIGKILL to its session, then a short wait for its end. */
+    void kill();
+
+    /** Its exit status, once ended. */
+    int exitValue();
+
+    static Running of(Process p) {
+      return new Running() {
+        @Override
+        public boolean waitFor(long millis) throws InterruptedException {
+          return p.waitFor(millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void kill() {
+          Criu.kill(p);
+        }
+
+        @Override
+        public int exitValue() {
+          return p.exitValue();
+        }
+      };
+    }
   }
 
   /**
@@ -175,22 +222,27 @@ public final class Criu {
    * fails naming the step. Returns whether {@code done} held (false: the process exited).
    */
   boolean await(String who, String step, Process p, Path log, BooleanSupplier done) {
+    return await(who, step, Running.of(p), log, done);
+  }
+
+  /** As above, for any running criu. */
+  boolean await(String who, String step, Running p, Path log, BooleanSupplier done) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     try {
       while (System.nanoTime() < deadline) {
         if (done.getAsBoolean()) {
           return true;
         }
-        if (p.waitFor(POLL_MS, TimeUnit.MILLISECONDS)) {
+        if (p.waitFor(POLL_MS)) {
           return done.getAsBoolean();
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      kill(p);
+      p.kill();
       throw new JvsException(who + ": criu " + step + ": interrupted (criu killed)");
     }
-    kill(p);
+    p.kill();
     throw new JvsException(
         who
             + ": criu "

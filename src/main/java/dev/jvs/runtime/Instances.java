@@ -255,6 +255,31 @@ public final class Instances {
   }
 
   /**
+   * Launches {@code program} forked by the instance's monitor, inside its Landlock domain (its exec
+   * socket), in no namespace and no cgroup of the instance's: criu, which must run where the tree
+   * it dumps is confined.
+   */
+  Run launchFromMonitor(Instance i, LaunchProgram program, Launcher.Stdio stdio)
+      throws LaunchFailure {
+    Path served = i.stateDir().resolve(EXEC_SOCKET);
+    if (!Files.exists(served)) {
+      throw new JvsException(
+          i.id() + ": its monitor serves no execs (it predates exec sockets); restart it first");
+    }
+    return launch(Monitor.Starter.servedBy(served), program, controlSocket(i), stdio, (m, c) -> {});
+  }
+
+  /**
+   * Launches {@code program} under a monitor of this runtime's, {@code preparation} done once its
+   * child exists: a restore's criu, which a monitor then supervises as a started instance's.
+   */
+  Run launchMonitored(
+      Instance i, LaunchProgram program, Launcher.Stdio stdio, Launcher.Preparation preparation)
+      throws LaunchFailure {
+    return launch(monitors, program, controlSocket(i), stdio, preparation);
+  }
+
+  /**
    * Launches a helper of the instance's (no cgroup, no state, stdio /dev/null): for work that only
    * jvs-init's operations may do, such as a restore's root in a user namespace ({@link
    * RestoreRoot}).

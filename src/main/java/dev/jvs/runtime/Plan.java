@@ -150,10 +150,21 @@ public record Plan(
   }
 
   /**
-   * One mount at container path {@code target}. A bind's {@code source} is a host path, or a
-   * container path when {@code sourceInRoot}; other types take a name ("proc"). {@code optional}: a
-   * target that is not there (a dangling symlink, a /proc file this kernel lacks) is skipped, not
-   * an error.
+   * Where a bind's source lies: a host path the child binds, a container path (resolved inside the
+   * root, as the target is), or a host path whose mount alone (none below it) the monitor clones
+   * and hands to the child, which in a user namespace of its own could only bind it with all the
+   * host's mounts below, locked to it.
+   */
+  public enum Source {
+    HOST,
+    ROOT,
+    MONITOR_CLONE
+  }
+
+  /**
+   * One mount at container path {@code target}. A bind's {@code source} is a path as {@code from}
+   * says; other types take a name ("proc"). {@code optional}: a target that is not there (a
+   * dangling symlink, a /proc file this kernel lacks) is skipped, not an error.
    *
    * @param remount flags a bind is remounted with (mount(2) ignores them on the first call)
    * @param propagation propagation flags set on the mount afterwards (0: none)
@@ -168,14 +179,35 @@ public record Plan(
       long propagation,
       Target kind,
       boolean optional,
-      boolean sourceInRoot) {
+      Source from) {
     public static Mount of(String type, String source, String target, long flags, String data) {
-      return new Mount(type, source, target, flags, data, 0, 0, Target.DIRECTORY, false, false);
+      return new Mount(
+          type, source, target, flags, data, 0, 0, Target.DIRECTORY, false, Source.HOST);
     }
 
     /** A bind of a host path onto {@code target} of the given kind. */
     public static Mount bind(String source, String target, long flags, Target kind) {
-      return new Mount("", source, target, MountFlags.BIND | flags, "", 0, 0, kind, false, false);
+      return new Mount(
+          "", source, target, MountFlags.BIND | flags, "", 0, 0, kind, false, Source.HOST);
+    }
+
+    /**
+     * The mount at host path {@code source} alone, cloned by the monitor, onto {@code target} (a
+     * directory): e.g. the host's sysfs for a guest in a user namespace of its own, without the
+     * host's cgroup hierarchies and other mounts below /sys.
+     */
+    public static Mount cloneOf(String source, String target) {
+      return new Mount(
+          "",
+          source,
+          target,
+          MountFlags.BIND,
+          "",
+          0,
+          0,
+          Target.DIRECTORY,
+          false,
+          Source.MONITOR_CLONE);
     }
 
     /**
@@ -184,41 +216,22 @@ public record Plan(
      * own and no superblock of its own.
      */
     public static Mount bindInRoot(String source, String target, Target kind) {
-      return new Mount("", source, target, MountFlags.BIND, "", 0, 0, kind, false, true);
+      return new Mount("", source, target, MountFlags.BIND, "", 0, 0, kind, false, Source.ROOT);
     }
 
     /** The same mount, skipped when its target is not there. */
     public Mount ifPresent() {
-      return new Mount(
-          type, source, target, flags, data, remount, propagation, kind, true, sourceInRoot);
+      return new Mount(type, source, target, flags, data, remount, propagation, kind, true, from);
     }
 
     public Mount remountedWith(long remountFlags) {
       return new Mount(
-          type,
-          source,
-          target,
-          flags,
-          data,
-          remountFlags,
-          propagation,
-          kind,
-          optional,
-          sourceInRoot);
+          type, source, target, flags, data, remountFlags, propagation, kind, optional, from);
     }
 
     public Mount propagated(long propagationFlags) {
       return new Mount(
-          type,
-          source,
-          target,
-          flags,
-          data,
-          remount,
-          propagationFlags,
-          kind,
-          optional,
-          sourceInRoot);
+          type, source, target, flags, data, remount, propagationFlags, kind, optional, from);
     }
   }
 

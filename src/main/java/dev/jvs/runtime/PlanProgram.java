@@ -62,6 +62,9 @@ public final class PlanProgram {
         b.idmapTree(o.lower().toString());
       }
     }
+    p.mounts().stream()
+        .filter(m -> m.from() == Plan.Source.MONITOR_CLONE)
+        .forEach(m -> b.bindTree(m.source()));
     // The cgroup namespace comes after the caller placed the child (unshare below).
     b.clone(Namespace.flags(ns.create()) & ~Namespace.CGROUP.flag());
 
@@ -156,7 +159,8 @@ public final class PlanProgram {
    * overlay) in a mount namespace that criu then enters; the child then runs {@code waitArgv} until
    * it is killed.
    */
-  public static LaunchProgram restoreRoot(Plan.Overlay root, String idMap, List<String> waitArgv) {
+  public static LaunchProgram restoreRoot(
+      Plan.Overlay root, String idMap, boolean hostSysfs, List<String> waitArgv) {
     if (!root.idmapped()) {
       throw new IllegalArgumentException("a restore's root in a user namespace is idmapped");
     }
@@ -167,11 +171,17 @@ public final class PlanProgram {
       b.diskTree(root.disk(), "ext4");
     }
     b.idmapTree(root.lower().toString());
+    if (hostSysfs) {
+      b.bindTree("/sys");
+    }
     b.clone(Namespace.USER.flag() | Namespace.MOUNT.flag());
     b.pdeathsig(Signal.SIGKILL);
     b.setgid(0);
     b.setuid(0);
     root(b, root, true);
+    if (hostSysfs) {
+      b.attachTree("/sys"); // over the helper's /sys, whose mounts below are locked to it
+    }
     b.exec(waitArgv);
     return b.build();
   }
@@ -281,8 +291,10 @@ public final class PlanProgram {
       case FILE -> b.touch(t, 0644);
       case EXISTING -> {}
     }
-    String source = m.sourceInRoot() ? inRoot(m.source()) : m.source();
-    if (m.optional()) {
+    String source = m.from() == Plan.Source.ROOT ? inRoot(m.source()) : m.source();
+    if (m.from() == Plan.Source.MONITOR_CLONE) {
+      b.attachTree(t); // the monitor's clone: after the root's trees, in the mounts' order
+    } else if (m.optional()) {
       b.mountIfPresent(source, t, m.type(), m.flags(), m.data());
     } else {
       b.mount(source, t, m.type(), m.flags(), m.data());

@@ -22,13 +22,20 @@ final class RestoreRoot implements AutoCloseable {
   }
 
   /**
-   * Mounts {@code root} (idmapped) in a user namespace mapping {@code idMap}; fails in one line.
+   * Mounts {@code root} (idmapped) in a user namespace mapping {@code idMap}, with {@code
+   * hostSysfs} the host's sysfs alone over /sys; fails in one line.
    */
   static RestoreRoot mount(
-      Instances instances, Instance i, Plan.Overlay root, String idMap, Duration lifetime) {
+      Instances instances,
+      Instance i,
+      Plan.Overlay root,
+      String idMap,
+      boolean hostSysfs,
+      Duration lifetime) {
     List<String> wait = List.of("/bin/sleep", Long.toString(lifetime.toSeconds()));
     try {
-      return new RestoreRoot(instances.launchHelper(i, PlanProgram.restoreRoot(root, idMap, wait)));
+      return new RestoreRoot(
+          instances.launchHelper(i, PlanProgram.restoreRoot(root, idMap, hostSysfs, wait)));
     } catch (LaunchFailure e) {
       throw new JvsException(i.id() + ": restore: its root: " + e.getMessage(), e);
     }

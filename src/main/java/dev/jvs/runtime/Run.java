@@ -21,6 +21,11 @@ public final class Run implements AutoCloseable {
     return launched.childPid();
   }
 
+  /** Whether the process ended (and its monitor with it) within {@code millis}. */
+  public boolean awaitEnd(long millis) throws InterruptedException {
+    return launched.awaitMonitor(millis);
+  }
+
   /** Waits for the process to end: its exit code, or 128 + the signal that killed it. */
   public int awaitExit() throws InterruptedException {
     return launched.awaitExit();

@@ -4,16 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jvs.base.JvsException;
-import dev.jvs.cgroup.CgroupDriver;
 import dev.jvs.image.DiskImage;
-import dev.jvs.kernel.Landlock;
-import dev.jvs.launch.Monitor;
 import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
-import dev.jvs.runtime.Checkpoints;
-import dev.jvs.runtime.Instance;
-import dev.jvs.runtime.InstanceState;
-import dev.jvs.runtime.Instances;
 import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
@@ -428,53 +421,6 @@ class CheckpointKernelTest {
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
       assertThat(host.guests().idRange(g)).isEmpty();
       assertThat(host.guests().status(other).state()).isEqualTo(GuestStatus.State.RUNNING);
-    }
-  }
-
-  /**
-   * A host-ip guest is refused with one line naming why, and keeps running. The why is a kernel
-   * fact this test checks too: criu's parasite, running inside the guest's processes, connects to
-   * criu's abstract transport socket, and the Landlock domain that keeps the guest from the host's
-   * abstract sockets refuses that connect (EPERM); a dump that tries anyway fails and the guest
-   * runs on.
-   */
-  @Test
-  void aHostIpGuestIsRefusedWithTheReasonAndKeepsRunning() throws Exception {
-    try (TestHost host = new TestHost()) {
-      GuestName g = GuestName.of("ckhip");
-      buildPrivileged(host, g);
-      int n = Integer.parseInt(NetNames.of(host.dirs().root()).tag().substring(0, 2), 16);
-      host.guests().set(g, Map.of("net.mode", "host-ip", "net.ip", "10.213." + n + ".8"));
-      host.guests().start(g, List.of(), Guests.Attach.DETACHED);
-      assertThatThrownBy(() -> host.guests().checkpoint(g, false, Optional.empty()))
-          .isInstanceOf(JvsException.class)
-          .hasMessage(
-              "ckhip: net.mode host-ip: checkpoint and restore support net.mode none and bridge so"
-                  + " far (the guest's Landlock domain keeps criu's parasite from reaching criu;"
-                  + " docs/checkpoint.md)");
-      assertThat(host.dirs().guest(g).resolve("checkpoint")).doesNotExist();
-      GuestStatus running = host.guests().status(g);
-      assertThat(running.state()).isEqualTo(GuestStatus.State.RUNNING);
-
-      if (Landlock.scopesAbstractSockets()) {
-        Instances instances =
-            new Instances(CgroupDriver.detect(), Monitor.Starter.process(TestHost.initBinary()));
-        Instance instance = new GuestRuns(host.dirs(), instances, null).instance(g);
-        InstanceState state = instances.state(instance).orElseThrow();
-        Path images = host.base().resolve("ckhip-images");
-        assertThatThrownBy(
-                () -> new Checkpoints(instances).dump(instance, state, images, true, List.of()))
-            .as("criu's dump of a guest in a Landlock domain")
-            .hasMessageContaining("Unable to connect a transport socket: Operation not permitted");
-        assertThat(host.exec(g, "true").code()).as("the guest runs on").isZero();
-        assertThat(host.guests().status(g).initPid()).isEqualTo(running.initPid());
-      }
-
-      host.guests().stop(g, Duration.ZERO);
-      assertThatThrownBy(() -> host.guests().restore(g, Optional.empty()))
-          .isInstanceOf(JvsException.class)
-          .hasMessageStartingWith("ckhip: net.mode host-ip: checkpoint and restore support");
-      assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
     }
   }
 

@@ -73,6 +73,11 @@ class UnprivilegedNetworkKernelTest {
       // the host's sysfs, bound read-only (only the network namespace's owner may mount one)
       assertThat(host.exec(g, "cat", "/sys/class/net/lo/mtu").output()).isEqualTo("65536\n");
       assertThat(host.exec(g, "sh", "-c", "echo 1500 > /sys/class/net/lo/mtu").code()).isNotZero();
+      // its mount alone: none of the host's mounts below /sys (its cgroup hierarchies) comes along
+      assertThat(host.exec(g, "cat", "/proc/mounts").output())
+          .doesNotContain(" /sys/fs/cgroup")
+          .contains(" /sys sysfs ro,");
+      assertThat(host.exec(g, "ls", "-A", "/sys/fs/cgroup").output()).isBlank();
       Path twin = Path.of("/sys/fs/cgroup/unified", host.dirs().cgroupParent(), "uhostip");
       assertThat(HostIpNetwork.attachedCount(twin)).isEqualTo(4);
       host.guests().stop(g, Duration.ZERO);
