@@ -83,9 +83,10 @@ public final class Checkpoints {
    * Where the tree lives, as criu must know it. {@code hostNetwork}: in the host's network stack,
    * whose TCP connections are the host's, so criu neither locks nor carries them (it refuses an
    * established one). {@code landlockScopes}: the Landlock scopes its monitor confined it to (0:
-   * none); criu must run inside that domain, its parasite's socket to criu being scoped. A restore
-   * into such a domain runs under a jvs-init monitor as a start does, which records the end in
-   * {@code statusFile} and serves execs beside it.
+   * none); criu must run inside that domain, its parasite's socket to criu being scoped. With
+   * {@code statusFile} (a guest's), a restore runs under a jvs-init monitor as a start does, which
+   * enters that domain, records the end in the file and serves execs beside it; without (null: an
+   * OCI container's), criu started here stays the tree's parent.
    */
   public record Confinement(boolean hostNetwork, long landlockScopes, Path statusFile) {
     /** A tree in network namespaces of its own, in no domain criu must share. */
@@ -93,6 +94,11 @@ public final class Checkpoints {
 
     boolean inDomain() {
       return landlockScopes != 0;
+    }
+
+    /** Whether a restore runs under a jvs-init monitor, as a start does. */
+    boolean monitored() {
+      return statusFile != null;
     }
   }
 
@@ -621,7 +627,7 @@ public final class Checkpoints {
             ? "/dev/null"
             : "/proc/" + ProcessHandle.current().pid() + "/fd/0";
     // A jvs-init monitor gives its child the go-ahead itself; criu started here waits for ours.
-    boolean monitored = mode.confinement().inDomain();
+    boolean monitored = mode.confinement().monitored();
     String awaitGo = monitored ? "" : AWAIT_GO;
     try (RestoreRoot userRoot =
         root.idMap() == null ? null : userRoot(i, root, network, hostNetwork)) {
@@ -709,7 +715,7 @@ public final class Checkpoints {
     try {
       Trace.mark("root and cgroup ready");
       restoring =
-          mode.confinement().inDomain()
+          mode.confinement().monitored()
               ? startMonitored(i, images, mode, criu, launcher, args, joinMount, cgroup, pages)
               : startHere(i, images, mode, criu, launcher, args, cgroup, pages);
       Criu.Running running = restoring.criu();
@@ -828,10 +834,11 @@ public final class Checkpoints {
   }
 
   /**
-   * criu as the child of a jvs-init monitor that confined itself to the tree's Landlock domain: the
-   * restored tree is born inside it, and the monitor serves execs there (and the next dump) and
-   * records the end, as a started instance's does. With {@code joinMount} (or null) the monitor
-   * first joins that mount namespace, where the root is mounted.
+   * criu as the child of a jvs-init monitor, as a started instance's first process: the monitor
+   * confines itself to the tree's Landlock domain if it had one (the restored tree is born inside
+   * it), serves execs there (and the next dump), copies the console to its log and records the end.
+   * With {@code joinMount} (or null) the monitor first joins that mount namespace, where the root
+   * is mounted.
    */
   private Restoring startMonitored(
       Instance i,
@@ -859,7 +866,9 @@ public final class Checkpoints {
     if (joinMount != null) {
       monitor.setns(joinMount, Namespace.MOUNT.flag());
     }
-    monitor.landlockScope(confinement.landlockScopes());
+    if (confinement.inDomain()) {
+      monitor.landlockScope(confinement.landlockScopes());
+    }
     LaunchProgram program = criuChild(monitor, criu, launcher, args).build();
     // with a log, the monitor's own stdio is only for what jvs-init says before the relay runs
     Launcher.Stdio stdio = log.isPresent() ? Launcher.Stdio.none() : Launcher.Stdio.inherit();

@@ -369,6 +369,15 @@ class CheckpointKernelTest {
       assertThat(Files.getAttribute(written, "unix:gid")).isEqualTo((int) ids.base());
       assertThat(Files.getAttribute(counter, "unix:uid")).isEqualTo((int) ids.base());
 
+      // The restored guest is checkpointed and restored again, as a started one (its console is
+      // a pipe its root owns again, not the host's log file, which it could not reopen)
+      host.guests().checkpoint(g, false, Optional.empty());
+      long second = lastNumber(counter);
+      host.guests().restore(g, Optional.empty());
+      assertThat(awaitAtLeast(counter, second + 1)).isGreaterThan(second);
+      assertThat(processes(host, g)).as("the same processes, same pids").isEqualTo(psBefore);
+      assertThat(host.exec(g, "sh", "-c", "echo to-the-console > /dev/stdout").code()).isZero();
+
       host.guests().stop(g, Duration.ofSeconds(10));
       assertThat(host.guests().status(g).state()).isEqualTo(GuestStatus.State.STOPPED);
     }

@@ -247,6 +247,41 @@ class GuestPlansTest {
         .doesNotContain("pipe-owner");
   }
 
+  /**
+   * An unprivileged guest in the host's stack gets the host's sysfs alone, cloned by its monitor
+   * (in its user namespace the mounts below would be locked to a bind): sent after the template's
+   * tree, attached at /sys after the template, then made read-only.
+   */
+  @Test
+  void anUnprivilegedGuestInTheHostsStackGetsTheHostsSysfsAlone() {
+    IdRange ids = new IdRange(1_065_536, IdRange.SIZE);
+    for (String mode : List.of("host", "host-ip", "bridge", "none")) {
+      GuestConfig config =
+          config(
+              mode.equals("host-ip")
+                  ? Map.of("net.mode", mode, "net.ip", "10.9.9.9")
+                  : Map.of("net.mode", mode));
+      List<String> lines =
+          lines(
+              PlanProgram.start(
+                  plans.start(
+                      config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT, ids)));
+      if (!mode.startsWith("host")) {
+        assertThat(lines).as(mode).doesNotContain("bind-tree /sys", "attach-tree sys");
+        continue;
+      }
+      List<String> names = lines.stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
+      assertThat(names)
+          .as(mode)
+          .containsSubsequence("idmap-tree", "bind-tree", "clone", "attach-tree", "attach-tree");
+      int attached = lines.indexOf("attach-tree sys");
+      assertThat(lines).as(mode).contains("bind-tree /sys");
+      assertThat(attached).as(mode).isGreaterThan(lines.indexOf("attach-tree /t/rootfs"));
+      assertThat(lines.get(attached + 1)).as("read-only at once").startsWith("mount  sys ");
+      assertThat(lines).noneMatch(l -> l.startsWith("mount /sys sys"));
+    }
+  }
+
   @Test
   void guestsStayOffHostRootsAbstractSocketsAndQuotas() {
     for (String mode : List.of("none", "bridge", "host", "host-ip")) {

@@ -173,8 +173,8 @@ class MigrateIT {
           .containsPattern("before the freeze \\d+, dump \\d+")
           // the destination's own account of its part of the downtime, in order
           .containsPattern(
-              "restore there: guest built \\d+ ms, .*lazy-pages daemon listening \\d+ ms,"
-                  + " criu restored the tree \\d+ ms, state written \\d+ ms");
+              "restore there: guest built \\d+ ms, .*monitor spawned \\d+ ms, .*lazy-pages daemon"
+                  + " listening \\d+ ms, .*criu restored the tree \\d+ ms, state written \\d+ ms");
       assertThat(Files.exists(ha.dirs().guest(g))).as("gone from the source").isFalse();
       assertThat(hb.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       Path counterB = hb.dirs().guest(g).resolve("upper/tmp/counter");
