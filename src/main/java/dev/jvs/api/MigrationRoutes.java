@@ -6,6 +6,7 @@ import dev.jvs.base.Trace;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.IdRange;
 import dev.jvs.migrate.IncomingMigrations;
+import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -31,7 +32,7 @@ import org.eclipse.jetty.util.Callback;
  * POST   /1.0/migrations                   {"name","template"} -> 201 {"template": has it}
  * PUT    /1.0/migrations/NAME/template     a tar of the template's directory
  * PUT    /1.0/migrations/NAME/files        a tar of guest.conf, upper/ and checkpoint/
- * POST   /1.0/migrations/NAME/restore      -> 200 {"name","state":"running","phases":[{"name","ms"}]}
+ * POST   /1.0/migrations/NAME/restore      -> 200 {"name","state":"running","phases":[{"name","ms"}],"runningMs"}
  * DELETE /1.0/migrations/NAME              drops what was staged
  * </pre>
  */
@@ -101,7 +102,16 @@ final class MigrationRoutes extends Handler.Wrapper {
           phases = Trace.end();
         }
         status = 200;
-        body = Map.of("name", name.value(), "state", "running", "phases", phasesJson(phases));
+        body =
+            Map.of(
+                "name",
+                name.value(),
+                "state",
+                "running",
+                "phases",
+                phasesJson(phases),
+                "runningMs",
+                runningMs(phases));
       } else {
         throw new ApiException(404, "no such resource: " + method + " " + path);
       }
@@ -123,6 +133,23 @@ final class MigrationRoutes extends Handler.Wrapper {
     response.getHeaders().put("Content-Type", Reply.JSON);
     Content.Sink.write(response, true, JsonBody.MAPPER.writeValueAsString(body) + "\n", callback);
     return true;
+  }
+
+  /**
+   * How long the guest had been running when the answer was made: the phases after criu's resume
+   * (recording its state, completing its network). The answer's way back is not in it, so a source
+   * that subtracts it from its call's end places the resume late, never early.
+   */
+  private static long runningMs(List<Trace.Phase> phases) {
+    long nanos = 0;
+    boolean resumed = false;
+    for (Trace.Phase p : phases) {
+      if (resumed) {
+        nanos += p.nanos();
+      }
+      resumed |= p.name().equals(Checkpoints.RESUMED);
+    }
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
   /** {@code [{"name": …, "ms": …}, …]}: each phase of the restore, in order. */

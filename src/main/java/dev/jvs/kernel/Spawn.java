@@ -61,6 +61,15 @@ public final class Spawn {
   private Spawn() {}
 
   /**
+   * Links the downcalls now: the first spawn of a process otherwise pays for it (50-60 ms measured
+   * in a service's first restore, inside a migration's downtime). A service does it when it starts,
+   * off every request's path.
+   */
+  public static void link() {
+    Handles.SPAWN.type();
+  }
+
+  /**
    * Runs {@code argv} (argv[0] a path) with {@code stdio} as fds 0, 1 and 2 (and {@code stdio[3]}…
    * as fd 3…) and this process's environment; returns its pid. It is this process's child: reap it
    * (see {@link Pidfd}).

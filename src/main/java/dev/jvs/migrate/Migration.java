@@ -82,9 +82,9 @@ public final class Migration {
 
   /**
    * What a migration took: all of it, freeze to resume (from criu's seizing the tree, as its dump
-   * log times it, to "running" there), its steps, and with post-copy how long the memory took to
-   * follow after the resume. {@code beforeFreeze} is the dump's start until the freeze: the guest
-   * still runs then.
+   * log times it, to criu's resume of it there, {@link #resumedThere}), its steps, and with
+   * post-copy how long the memory took to follow after the resume. {@code beforeFreeze} is the
+   * dump's start until the freeze: the guest still runs then.
    */
   public record Timing(
       Mode mode,
@@ -107,6 +107,16 @@ public final class Migration {
     return Checkpoints.frozenAfter(guests.dirs().guest(name).resolve("checkpoint"))
         .map(seize -> dumpStart + seize.toNanos())
         .orElse(dumpStart);
+  }
+
+  /**
+   * When the guest resumed there, in this host's clock: the restore answer's arrival less how long
+   * the guest had been running when the destination answered ({@code runningMs}: its bookkeeping
+   * after criu's resume). The answer's way back stays in, so this is late, never early: a downtime
+   * to it is never too short. An older service's answer says nothing: its arrival.
+   */
+  private static long resumedThere(JsonNode answer, long answered) {
+    return answered - TimeUnit.MILLISECONDS.toNanos(answer.path("runningMs").asLong(0));
   }
 
   /** The destination's restore answer's phases as "name N ms, …" ("" from an older service). */
@@ -164,11 +174,12 @@ public final class Migration {
       long afterSend = System.nanoTime();
       progress.accept("sent in " + millis(afterSend - afterDump) + " ms; restoring there");
       JsonNode restored = peer.call("restore", "POST", path + "/restore", null, RESTORE_ANSWER);
-      long resumed = System.nanoTime();
+      long answered = System.nanoTime();
+      long resumed = resumedThere(restored, answered);
       guests.delete(name, false);
       return new Timing(
           mode,
-          Duration.ofNanos(resumed - start),
+          Duration.ofNanos(answered - start),
           Duration.ofNanos(resumed - freeze),
           Duration.ofNanos(freeze - dumpStart),
           Duration.ofNanos(afterDump - freeze),
@@ -254,11 +265,11 @@ public final class Migration {
                             "pages", pages.getAddress().getHostAddress() + ":" + pages.getPort()),
                         RESTORE_ANSWER);
                 there[0] = phases(restored);
+                at[3] = resumedThere(restored, System.nanoTime());
               } catch (RuntimeException e) {
                 relay[0].rollback();
                 throw e;
               }
-              at[3] = System.nanoTime();
               relay[0].commit();
               progress.accept(
                   "running there "

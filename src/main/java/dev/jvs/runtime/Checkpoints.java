@@ -28,6 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -48,36 +52,38 @@ public final class Checkpoints {
   private static final String NOTIFY = "notify-resume";
 
   /**
+   * The restore's {@link Trace} mark once the tree runs (criu's post-resume seen): what comes after
+   * it happens while the tree runs.
+   */
+  public static final String RESUMED = "criu restored the tree";
+
+  /**
    * Beside the notify script: criu reached pre-restore, and the front-end's cgroup work is done.
    */
   private static final String PRE_RESTORE = ".pre-restore";
 
   private static final String PLUMBED = ".plumbed";
 
-  /** How long criu's pre-restore step waits for the front-end's cgroup work (10 ms steps). */
-  private static final int PLUMB_STEPS = 6_000;
+  /** How long criu's pre-restore step waits for jvs's go (5 ms steps: 120 s, criu's deadline). */
+  private static final int PLUMB_STEPS = 24_000;
 
   /**
-   * Reopens stdin from "$1" (the host's /dev/null, or the caller's stdin through /proc), mounts a
-   * disk.space image's device "$4" on "$5" when given (the private layer's own filesystem, as a
-   * start mounts it), mounts the root (overlay options "$2" on "$3", or with "$2" empty the root
-   * bound onto itself: criu restores onto a mount point), then becomes criu.
+   * criu started by this process (an OCI container's restore), once the caller placed it in the
+   * cgroup and said go on stdin: reopens stdin from "$1" (the host's /dev/null, or the caller's
+   * stdin through /proc), mounts a disk.space image's device "$4" on "$5" when given, mounts the
+   * root (overlay options "$2" on "$3", or with "$2" empty the root bound onto itself: criu
+   * restores onto a mount point), then becomes criu. A guest's restore does the same with launch
+   * operations ({@link #rootOperations}).
    */
   private static final String RESTORE_SHELL =
-      "exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
+      "read -r go && exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
           + " && if [ -n \"$2\" ]; then mount -t overlay overlay -o \"$2\" \"$3\";"
           + " else mount --rbind \"$3\" \"$3\"; fi && shift 5 && exec \"$@\"";
 
   /**
    * As above in the mount namespace of a {@link RestoreRoot}, where the root is mounted already.
    */
-  private static final String ENTERED_SHELL = "exec <\"$1\" && shift && exec \"$@\"";
-
-  /**
-   * Before either shell, where this process starts criu itself: the go-ahead once the caller placed
-   * it in the cgroup (a jvs-init monitor has a go-ahead of its own).
-   */
-  private static final String AWAIT_GO = "read -r go && ";
+  private static final String ENTERED_SHELL = "read -r go && exec <\"$1\" && shift && exec \"$@\"";
 
   /**
    * Where the tree lives, as criu must know it. {@code hostNetwork}: in the host's network stack,
@@ -176,7 +182,7 @@ public final class Checkpoints {
             ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
             ProcessBuilder.Redirect.appendTo(out),
             ProcessBuilder.Redirect.appendTo(out));
-    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, List.of(), args).build();
+    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, args, b -> {}).build();
     try (Run run = instances.launchFromMonitor(i, program, stdio)) {
       Criu.Running running = running(run);
       criu.await(i.id(), step, running, log, () -> false);
@@ -190,16 +196,36 @@ public final class Checkpoints {
 
   /**
    * criu as a jvs-init monitor's child, after the monitor's own operations in {@code b}: killed
-   * with its monitor, in a session of its own (its deadline kills the session), on criu's
-   * environment, through {@code prefix}.
+   * with its monitor, in a session of its own (its deadline kills the session), with the child's
+   * {@code setup} first, on criu's environment.
    */
   private static LaunchProgram.Builder criuChild(
-      LaunchProgram.Builder b, Criu criu, List<String> prefix, List<String> args) {
-    return b.clone(0)
-        .pdeathsig(Signal.SIGKILL)
-        .setsid()
-        .env(Criu.environment())
-        .exec(criu.command(prefix, args));
+      LaunchProgram.Builder b,
+      Criu criu,
+      List<String> args,
+      java.util.function.Consumer<LaunchProgram.Builder> setup) {
+    b.clone(0).pdeathsig(Signal.SIGKILL).setsid();
+    setup.accept(b);
+    return b.env(Criu.environment()).exec(criu.command(List.of(), args));
+  }
+
+  /**
+   * A restore's root, mounted by its criu's jvs-init child before it becomes criu, as {@link
+   * #RESTORE_SHELL} mounts it: a private mount namespace of its own (nothing appears on the host),
+   * a disk.space image's filesystem, then the overlay, or the root bound onto itself.
+   */
+  private static void rootOperations(LaunchProgram.Builder b, Root root) {
+    String point = root.mountPoint().toString();
+    b.unshare(Namespace.MOUNT.flag());
+    b.mount("", "/", "", MountFlags.REC | MountFlags.PRIVATE, "");
+    if (root.disk() != null) {
+      b.mount(root.disk(), root.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
+    }
+    if (root.overlayOptions().isEmpty()) {
+      b.mount(point, point, "", MountFlags.BIND | MountFlags.REC, "");
+    } else {
+      b.mount("overlay", point, "overlay", 0, root.overlayOptions());
+    }
   }
 
   /** A criu that a jvs-init monitor runs, as criu's waits see it. */
@@ -454,7 +480,7 @@ public final class Checkpoints {
               + PLUMBED
               + "\" ]; do i=$((i+1)); [ $i -lt "
               + PLUMB_STEPS
-              + " ] || exit 1; sleep 0.01; done; }\n";
+              + " ] || exit 1; sleep 0.005; done; }\n";
     }
     return script;
   }
@@ -582,7 +608,7 @@ public final class Checkpoints {
         Files.deleteIfExists(images.resolve(NOTIFY + step));
       }
       Files.deleteIfExists(pidfile);
-      Files.writeString(notify, notifyScript(network.inCgroup() != InCgroup.NONE));
+      Files.writeString(notify, notifyScript(atPreRestore(mode)));
       Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwx------"));
       Files.createDirectories(i.stateDir());
     } catch (IOException e) {
@@ -626,19 +652,24 @@ public final class Checkpoints {
         output.consoleLog().isPresent()
             ? "/dev/null"
             : "/proc/" + ProcessHandle.current().pid() + "/fd/0";
-    // A jvs-init monitor gives its child the go-ahead itself; criu started here waits for ours.
-    boolean monitored = mode.confinement().monitored();
-    String awaitGo = monitored ? "" : AWAIT_GO;
+    Trace.mark("criu's arguments");
     try (RestoreRoot userRoot =
         root.idMap() == null ? null : userRoot(i, root, network, hostNetwork)) {
-      // Inside a Landlock domain no process may open the helper's /proc files: the monitor joins
-      // its mount namespace before it confines itself, and its child is born there.
-      String joinMount = monitored && userRoot != null ? userRoot.mountNamespace() : null;
-      List<String> enter =
-          joinMount != null
-              ? List.of()
-              : List.of(
-                  "nsenter", "--mount=" + (userRoot == null ? "" : userRoot.mountNamespace()));
+      if (mode.confinement().monitored()) {
+        // the monitor joins the helper's namespace, where the root is, or its child mounts it
+        Consumer<LaunchProgram.Builder> setup =
+            userRoot == null ? b -> rootOperations(b, root) : b -> {};
+        return restore(
+            i,
+            images,
+            limits,
+            tuning,
+            mode,
+            meta,
+            criu,
+            args,
+            new Launch(List.of(), setup, userRoot == null ? null : userRoot.mountNamespace()));
+      }
       List<String> launcher =
           userRoot == null
               ? List.of(
@@ -648,18 +679,33 @@ public final class Checkpoints {
                   "private",
                   "sh",
                   "-c",
-                  awaitGo + RESTORE_SHELL,
+                  RESTORE_SHELL,
                   "jvs-criu-restore",
                   stdin,
                   root.overlayOptions(),
                   root.mountPoint().toString(),
                   root.disk() == null ? "" : root.disk(),
                   root.diskMount() == null ? "" : root.diskMount().toString())
-              : concat(
-                  enter, List.of("sh", "-c", awaitGo + ENTERED_SHELL, "jvs-criu-restore", stdin));
-      return restore(i, images, limits, tuning, mode, meta, criu, launcher, args, joinMount);
+              : List.of(
+                  "nsenter",
+                  "--mount=" + userRoot.mountNamespace(),
+                  "sh",
+                  "-c",
+                  ENTERED_SHELL,
+                  "jvs-criu-restore",
+                  stdin);
+      return restore(
+          i, images, limits, tuning, mode, meta, criu, args, new Launch(launcher, b -> {}, null));
     }
   }
+
+  /**
+   * How criu is started: started here, through {@code launcher} (which mounts its root or enters
+   * the namespace that has it); under a monitor, its child's {@code setup} (mounting the root), or
+   * with {@code joinMount} the monitor joins the mount namespace that has it.
+   */
+  private record Launch(
+      List<String> launcher, Consumer<LaunchProgram.Builder> setup, String joinMount) {}
 
   /**
    * The root of a tree that ran in its own user namespace, mounted in a helper's namespaces for as
@@ -682,7 +728,10 @@ public final class Checkpoints {
     }
   }
 
-  /** The restore proper, criu run through {@code launcher} (which mounts its root or has it). */
+  /**
+   * The restore proper, criu started as {@code launch} says. The cgroup is made while criu's
+   * monitor starts and clones criu's process, which is placed in it before its go-ahead.
+   */
   private InstanceState restore(
       Instance i,
       Path images,
@@ -691,36 +740,29 @@ public final class Checkpoints {
       Mode mode,
       Map<String, String> meta,
       Criu criu,
-      List<String> launcher,
       List<String> args,
-      String joinMount) {
+      Launch launch) {
     Network network = mode.network();
     boolean detach = mode.detach();
+    boolean monitored = mode.confinement().monitored();
     Path ready = images.resolve(NOTIFY + ".ready");
     Path pidfile = images.resolve(PIDFILE);
+    Path log = images.resolve(RESTORE_LOG);
     LazyPages pages = null;
     if (mode.lazyPages().isPresent()) { // it starts while the cgroup is made: both take ~0.1 s
       pages = LazyPages.launch(criu, i.id(), images, mode.lazyPages().get());
+      Trace.mark("lazy-pages daemon spawned");
     }
-    Cgroup cgroup;
-    try {
-      cgroup = instances.cgroupWith(i, limits, tuning);
-    } catch (RuntimeException e) {
-      if (pages != null) {
-        pages.close();
-      }
-      throw e;
-    }
+    CompletableFuture<Cgroup> made = instances.cgroupWithSoon(i, limits, tuning);
     Restoring restoring = null;
     try {
-      Trace.mark("root and cgroup ready");
       restoring =
-          mode.confinement().monitored()
-              ? startMonitored(i, images, mode, criu, launcher, args, joinMount, cgroup, pages)
-              : startHere(i, images, mode, criu, launcher, args, cgroup, pages);
+          monitored
+              ? startMonitored(i, mode, criu, args, launch, made, pages)
+              : startHere(i, images, mode, criu, launch.launcher(), args, joined(made), pages);
+      Cgroup cgroup = joined(made);
       Criu.Running running = restoring.criu();
-      if (network.inCgroup() != InCgroup.NONE) {
-        Path log = images.resolve(RESTORE_LOG);
+      if (atPreRestore(mode)) {
         Path reached = images.resolve(NOTIFY + PRE_RESTORE);
         if (!criu.await(i.id(), "restore", running, log, () -> Files.exists(reached))) {
           throw Criu.failure(i.id(), "restore", running.exitValue(), log);
@@ -730,15 +772,14 @@ public final class Checkpoints {
         Trace.mark("network in the cgroup");
       }
       if (detach) { // criu leaves once the tree runs: its status says how the restore went
-        criu.await(i.id(), "restore", running, images.resolve(RESTORE_LOG), () -> false);
+        criu.await(i.id(), "restore", running, log, () -> false);
         if (running.exitValue() != 0 || !Files.exists(ready)) {
-          throw Criu.failure(i.id(), "restore", running.exitValue(), images.resolve(RESTORE_LOG));
+          throw Criu.failure(i.id(), "restore", running.exitValue(), log);
         }
-      } else if (!criu.await(
-          i.id(), "restore", running, images.resolve(RESTORE_LOG), () -> Files.exists(ready))) {
-        throw Criu.failure(i.id(), "restore", running.exitValue(), images.resolve(RESTORE_LOG));
+      } else if (!criu.await(i.id(), "restore", running, log, () -> Files.exists(ready))) {
+        throw Criu.failure(i.id(), "restore", running.exitValue(), log);
       }
-      Trace.mark("criu restored the tree");
+      Trace.mark(RESUMED);
       long init = Long.parseLong(Files.readString(pidfile).strip());
       InstanceState state =
           new InstanceState(
@@ -766,11 +807,33 @@ public final class Checkpoints {
       if (pages != null) {
         pages.close();
       }
+      try {
+        made.join(); // made, or failed: the cleanup below must find what there is
+      } catch (CompletionException | CancellationException ignored) {
+        // its failure is e, or follows from it
+      }
       instances.cleanup(i, network.teardown());
       if (e instanceof JvsException j) {
         throw j;
       }
       throw new JvsException(i.id() + ": restore: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether criu stops at pre-restore (probes done, no process of the tree forked) until jvs says
+   * go on: for the front-end's work in the cgroup.
+   */
+  private static boolean atPreRestore(Mode mode) {
+    return mode.network().inCgroup() != InCgroup.NONE;
+  }
+
+  /** The cgroup once made; its own failure as it was thrown. */
+  private static Cgroup joined(CompletableFuture<Cgroup> made) {
+    try {
+      return made.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
@@ -842,13 +905,11 @@ public final class Checkpoints {
    */
   private Restoring startMonitored(
       Instance i,
-      Path images,
       Mode mode,
       Criu criu,
-      List<String> launcher,
       List<String> args,
-      String joinMount,
-      Cgroup cgroup,
+      Launch launch,
+      CompletableFuture<Cgroup> made,
       LazyPages pages) {
     Confinement confinement = mode.confinement();
     LaunchProgram.Builder monitor =
@@ -863,13 +924,13 @@ public final class Checkpoints {
         monitor.pipeOwner(log.get().owner().uid(), log.get().owner().gid());
       }
     }
-    if (joinMount != null) {
-      monitor.setns(joinMount, Namespace.MOUNT.flag());
+    if (launch.joinMount() != null) {
+      monitor.setns(launch.joinMount(), Namespace.MOUNT.flag());
     }
     if (confinement.inDomain()) {
       monitor.landlockScope(confinement.landlockScopes());
     }
-    LaunchProgram program = criuChild(monitor, criu, launcher, args).build();
+    LaunchProgram program = criuChild(monitor, criu, args, launch.setup()).build();
     // with a log, the monitor's own stdio is only for what jvs-init says before the relay runs
     Launcher.Stdio stdio = log.isPresent() ? Launcher.Stdio.none() : Launcher.Stdio.inherit();
     try {
@@ -879,7 +940,8 @@ public final class Checkpoints {
               program,
               stdio,
               (monitorPid, childPid) -> {
-                cgroup.addProcess(childPid);
+                joined(made).addProcess(childPid);
+                Trace.mark("cgroup ready (made beside the launch)");
                 if (pages != null) {
                   pages.awaitListening();
                   Trace.mark("lazy-pages daemon listening");

@@ -2,6 +2,7 @@ package dev.jvs.serve;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.JvsDirs;
+import dev.jvs.kernel.Spawn;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -160,6 +161,8 @@ public final class JvsService implements AutoCloseable {
   /** Accepts clients on a thread of its own until {@link #close()}. */
   public void start() {
     acceptor = Thread.ofPlatform().daemon().name("jvs-serve-accept").start(this::acceptLoop);
+    // a restore spawns its monitor itself (a start's comes from the client)
+    Thread.ofVirtual().name("jvs-serve-link").start(Spawn::link);
   }
 
   private void acceptLoop() {
