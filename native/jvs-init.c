@@ -1806,6 +1806,11 @@ static void monitor_loop(void)
 				fill_buf(r);
 				if (r->eof && i == R_IN)
 					input_ended();
+				/* The terminal's size before the input that follows a resize: the
+				 * caller's SIGWINCH may come later than its keystrokes (an unchanged
+				 * size is no resize for the kernel: no signal to the guest). */
+				if (i == R_IN && r->len && master >= 0)
+					copy_winsize();
 			}
 			if (p[P_RELAY + 2 * i + 1].revents)
 				flush_buf(r);

@@ -8,11 +8,9 @@ import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SocketPair;
 import dev.jvs.launch.LaunchProgram;
-import dev.jvs.launch.Launcher;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -39,8 +37,9 @@ import java.util.stream.Stream;
  * the tree under the instance's first process into an image directory; a restore brings it back in
  * a fresh cgroup with the instance's limits, on its root remounted in a mount namespace of criu's
  * own (nothing appears on the host), and records it like a launch. criu stays the restored tree's
- * parent and so its monitor: the first process keeps its parent-death signal, and the instance
- * lives as long as criu does, as with jvs-init.
+ * parent (the first process keeps its parent-death signal): a guest's criu under a jvs-init
+ * monitor, as a started guest's first process is ({@link CriuLaunches}), an OCI container's as its
+ * own monitor until it leaves.
  */
 public final class Checkpoints {
   /** What jvs adds to criu's images: the instance's namespaces, labels and inherited stdio. */
@@ -73,7 +72,7 @@ public final class Checkpoints {
    * stdin through /proc), mounts a disk.space image's device "$4" on "$5" when given, mounts the
    * root (overlay options "$2" on "$3", or with "$2" empty the root bound onto itself: criu
    * restores onto a mount point), then becomes criu. A guest's restore does the same with launch
-   * operations ({@link #rootOperations}).
+   * operations ({@link CriuLaunches#rootOperations}).
    */
   private static final String RESTORE_SHELL =
       "read -r go && exec <\"$1\" && { [ -z \"$4\" ] || mount -t ext4 -o nosuid \"$4\" \"$5\"; }"
@@ -112,9 +111,11 @@ public final class Checkpoints {
   private static final String HOST_NETWORK = "hostNetwork";
 
   private final Instances instances;
+  private final CriuLaunches launches;
 
   public Checkpoints(Instances instances) {
     this.instances = instances;
+    this.launches = new CriuLaunches(instances);
   }
 
   /**
@@ -150,7 +151,7 @@ public final class Checkpoints {
     Path log = images.resolve(DUMP_LOG);
     try {
       if (confinement.inDomain()) {
-        runInDomain(i, criu, "dump", args, log);
+        launches.dumpInDomain(i, criu, "dump", args, log);
       } else {
         criu.run(i.id(), "dump", args, log);
       }
@@ -169,98 +170,6 @@ public final class Checkpoints {
       throw e;
     }
     writeMeta(images, s, stdio, confinement);
-  }
-
-  /**
-   * Runs criu to its end forked by the instance's monitor, inside its Landlock domain: there the
-   * parasite criu injects into each process may connect back to criu's abstract socket.
-   */
-  private void runInDomain(Instance i, Criu criu, String step, List<String> args, Path log) {
-    java.io.File out = log.resolveSibling("criu.out").toFile();
-    Launcher.Stdio stdio =
-        new Launcher.Stdio(
-            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-            ProcessBuilder.Redirect.appendTo(out),
-            ProcessBuilder.Redirect.appendTo(out));
-    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, args, b -> {}).build();
-    try (Run run = instances.launchFromMonitor(i, program, stdio)) {
-      Criu.Running running = running(run);
-      criu.await(i.id(), step, running, log, () -> false);
-      if (running.exitValue() != 0) {
-        throw Criu.failure(i.id(), step, running.exitValue(), log);
-      }
-    } catch (LaunchFailure e) {
-      throw new JvsException(i.id() + ": criu " + step + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * criu as a jvs-init monitor's child, after the monitor's own operations in {@code b}: killed
-   * with its monitor, in a session of its own (its deadline kills the session), with the child's
-   * {@code setup} first, on criu's environment.
-   */
-  private static LaunchProgram.Builder criuChild(
-      LaunchProgram.Builder b,
-      Criu criu,
-      List<String> args,
-      java.util.function.Consumer<LaunchProgram.Builder> setup) {
-    b.clone(0).pdeathsig(Signal.SIGKILL).setsid();
-    setup.accept(b);
-    return b.env(Criu.environment()).exec(criu.command(List.of(), args));
-  }
-
-  /**
-   * A restore's root, mounted by its criu's jvs-init child before it becomes criu, as {@link
-   * #RESTORE_SHELL} mounts it: a private mount namespace of its own (nothing appears on the host),
-   * a disk.space image's filesystem, then the overlay, or the root bound onto itself.
-   */
-  private static void rootOperations(LaunchProgram.Builder b, Root root) {
-    String point = root.mountPoint().toString();
-    b.unshare(Namespace.MOUNT.flag());
-    b.mount("", "/", "", MountFlags.REC | MountFlags.PRIVATE, "");
-    if (root.disk() != null) {
-      b.mount(root.disk(), root.diskMount().toString(), "ext4", MountFlags.NOSUID, "");
-    }
-    if (root.overlayOptions().isEmpty()) {
-      b.mount(point, point, "", MountFlags.BIND | MountFlags.REC, "");
-    } else {
-      b.mount("overlay", point, "overlay", 0, root.overlayOptions());
-    }
-  }
-
-  /** A criu that a jvs-init monitor runs, as criu's waits see it. */
-  private static Criu.Running running(Run run) {
-    return new Criu.Running() {
-      private int status = -1;
-
-      @Override
-      public boolean waitFor(long millis) throws InterruptedException {
-        return run.awaitEnd(millis);
-      }
-
-      @Override
-      public void kill() {
-        Libc.kill((int) -run.childPid(), Signal.SIGKILL); // its session: setsid made it leader
-        try {
-          run.awaitEnd(5_000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-
-      @Override
-      public int exitValue() {
-        if (status < 0) {
-          try {
-            status = run.awaitExit();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-          }
-        }
-        return status;
-      }
-    };
   }
 
   /**
@@ -658,7 +567,7 @@ public final class Checkpoints {
       if (mode.confinement().monitored()) {
         // the monitor joins the helper's namespace, where the root is, or its child mounts it
         Consumer<LaunchProgram.Builder> setup =
-            userRoot == null ? b -> rootOperations(b, root) : b -> {};
+            userRoot == null ? b -> CriuLaunches.rootOperations(b, root) : b -> {};
         return restore(
             i,
             images,
@@ -668,7 +577,8 @@ public final class Checkpoints {
             meta,
             criu,
             args,
-            new Launch(List.of(), setup, userRoot == null ? null : userRoot.mountNamespace()));
+            new CriuLaunches.Launch(
+                List.of(), setup, userRoot == null ? null : userRoot.mountNamespace()));
       }
       List<String> launcher =
           userRoot == null
@@ -695,17 +605,17 @@ public final class Checkpoints {
                   "jvs-criu-restore",
                   stdin);
       return restore(
-          i, images, limits, tuning, mode, meta, criu, args, new Launch(launcher, b -> {}, null));
+          i,
+          images,
+          limits,
+          tuning,
+          mode,
+          meta,
+          criu,
+          args,
+          new CriuLaunches.Launch(launcher, b -> {}, null));
     }
   }
-
-  /**
-   * How criu is started: started here, through {@code launcher} (which mounts its root or enters
-   * the namespace that has it); under a monitor, its child's {@code setup} (mounting the root), or
-   * with {@code joinMount} the monitor joins the mount namespace that has it.
-   */
-  private record Launch(
-      List<String> launcher, Consumer<LaunchProgram.Builder> setup, String joinMount) {}
 
   /**
    * The root of a tree that ran in its own user namespace, mounted in a helper's namespaces for as
@@ -741,7 +651,7 @@ public final class Checkpoints {
       Map<String, String> meta,
       Criu criu,
       List<String> args,
-      Launch launch) {
+      CriuLaunches.Launch launch) {
     Network network = mode.network();
     boolean detach = mode.detach();
     boolean monitored = mode.confinement().monitored();
@@ -754,13 +664,14 @@ public final class Checkpoints {
       Trace.mark("lazy-pages daemon spawned");
     }
     CompletableFuture<Cgroup> made = instances.cgroupWithSoon(i, limits, tuning);
-    Restoring restoring = null;
+    CriuLaunches.Restoring restoring = null;
     try {
       restoring =
           monitored
-              ? startMonitored(i, mode, criu, args, launch, made, pages)
-              : startHere(i, images, mode, criu, launch.launcher(), args, joined(made), pages);
-      Cgroup cgroup = joined(made);
+              ? launches.startMonitored(i, mode, criu, args, launch, made, pages)
+              : launches.startHere(
+                  i, images, mode, criu, launch.launcher(), args, CriuLaunches.joined(made), pages);
+      Cgroup cgroup = CriuLaunches.joined(made);
       Criu.Running running = restoring.criu();
       if (atPreRestore(mode)) {
         Path reached = images.resolve(NOTIFY + PRE_RESTORE);
@@ -826,131 +737,6 @@ public final class Checkpoints {
    */
   private static boolean atPreRestore(Mode mode) {
     return mode.network().inCgroup() != InCgroup.NONE;
-  }
-
-  /** The cgroup once made; its own failure as it was thrown. */
-  private static Cgroup joined(CompletableFuture<Cgroup> made) {
-    try {
-      return made.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
-  }
-
-  /** A restore's criu once started: its waits, its monitor, and the end of the caller's hold. */
-  private record Restoring(Criu.Running criu, long monitorPid, AutoCloseable hold) {
-    /** Success: lets go of the launch's control connection; criu and its monitor run on. */
-    void release() {
-      try {
-        hold.close();
-      } catch (Exception ignored) {
-        // a vanished control connection is what its monitor expects
-      }
-    }
-
-    /** Failure: criu's session killed, then the hold released. */
-    void abort() {
-      criu.kill();
-      release();
-    }
-  }
-
-  /**
-   * criu started by this process (through {@code launcher}, which waits for the go-ahead), placed
-   * in the cgroup and given the go-ahead: it is the tree's parent and monitor.
-   */
-  private Restoring startHere(
-      Instance i,
-      Path images,
-      Mode mode,
-      Criu criu,
-      List<String> launcher,
-      List<String> args,
-      Cgroup cgroup,
-      LazyPages pages)
-      throws IOException {
-    Output output = mode.output();
-    ProcessBuilder pb = criu.builder(launcher, args).redirectInput(ProcessBuilder.Redirect.PIPE);
-    if (output.consoleLog().isPresent()) {
-      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.consoleLog().get().toFile()))
-          .redirectError(ProcessBuilder.Redirect.appendTo(images.resolve("criu.out").toFile()));
-    } else {
-      pb.redirectOutput(ProcessBuilder.Redirect.INHERIT)
-          .redirectError(ProcessBuilder.Redirect.INHERIT);
-    }
-    Process p = criu.start(i.id(), "restore", pb); // it waits for the go below
-    Restoring restoring = new Restoring(Criu.Running.of(p), p.pid(), () -> {});
-    try {
-      cgroup.addProcess(p.pid());
-      if (pages != null) {
-        pages.awaitListening();
-        Trace.mark("lazy-pages daemon listening");
-      }
-      try (OutputStream go = p.getOutputStream()) {
-        go.write('\n');
-      }
-      return restoring;
-    } catch (IOException | RuntimeException e) {
-      restoring.criu().kill();
-      throw e;
-    }
-  }
-
-  /**
-   * criu as the child of a jvs-init monitor, as a started instance's first process: the monitor
-   * confines itself to the tree's Landlock domain if it had one (the restored tree is born inside
-   * it), serves execs there (and the next dump), copies the console to its log and records the end.
-   * With {@code joinMount} (or null) the monitor first joins that mount namespace, where the root
-   * is mounted.
-   */
-  private Restoring startMonitored(
-      Instance i,
-      Mode mode,
-      Criu criu,
-      List<String> args,
-      Launch launch,
-      CompletableFuture<Cgroup> made,
-      LazyPages pages) {
-    Confinement confinement = mode.confinement();
-    LaunchProgram.Builder monitor =
-        LaunchProgram.builder()
-            .statusFile(confinement.statusFile().toString())
-            .detach()
-            .execSocket(Instances.EXEC_SOCKET);
-    Optional<Plan.Log> log = mode.output().log();
-    if (log.isPresent()) {
-      monitor.log(log.get().file().toString(), log.get().maxBytes(), log.get().files());
-      if (log.get().owner() != null) {
-        monitor.pipeOwner(log.get().owner().uid(), log.get().owner().gid());
-      }
-    }
-    if (launch.joinMount() != null) {
-      monitor.setns(launch.joinMount(), Namespace.MOUNT.flag());
-    }
-    if (confinement.inDomain()) {
-      monitor.landlockScope(confinement.landlockScopes());
-    }
-    LaunchProgram program = criuChild(monitor, criu, args, launch.setup()).build();
-    // with a log, the monitor's own stdio is only for what jvs-init says before the relay runs
-    Launcher.Stdio stdio = log.isPresent() ? Launcher.Stdio.none() : Launcher.Stdio.inherit();
-    try {
-      Run run =
-          instances.launchMonitored(
-              i,
-              program,
-              stdio,
-              (monitorPid, childPid) -> {
-                joined(made).addProcess(childPid);
-                Trace.mark("cgroup ready (made beside the launch)");
-                if (pages != null) {
-                  pages.awaitListening();
-                  Trace.mark("lazy-pages daemon listening");
-                }
-              });
-      return new Restoring(running(run), run.monitorPid(), run);
-    } catch (LaunchFailure e) {
-      throw new JvsException(i.id() + ": criu restore: " + e.getMessage(), e);
-    }
   }
 
   /**
