@@ -50,9 +50,10 @@ public interface GuestNetwork {
       boolean userNamespace);
 
   /**
-   * Once a restore made the guest's fresh cgroup, before criu runs in it: what a start attaches to
-   * the cgroup (a host-ip guest's address and socket hooks, so that its restored sockets bind only
-   * to that address from their first instant).
+   * During a restore, once criu, in the guest's fresh cgroup, has probed the kernel and before it
+   * forks the guest's processes: what a start attaches to the cgroup (a host-ip guest's address and
+   * socket hooks, so that its restored sockets bind only to that address from their first instant;
+   * attached earlier, the hooks would refuse criu's own IPv6 probe).
    */
   void restoreInCgroup(String guest, NetConfig config, Optional<Path> bpfDir);
 
