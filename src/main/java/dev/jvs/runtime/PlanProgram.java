@@ -156,8 +156,9 @@ public final class PlanProgram {
   /**
    * The root of a restore in a user namespace (docs/checkpoint.md): the start's own user namespace
    * maps and root mounts (a disk.space image, the template idmapped through the namespace, then the
-   * overlay) in a mount namespace that criu then enters; the child then runs {@code waitArgv} until
-   * it is killed.
+   * overlay) in a mount namespace that criu then enters, with {@code hostSysfs} the host's sysfs
+   * mount alone over its /sys (where criu finds the source of a host-stack guest's /sys); the child
+   * then runs {@code waitArgv} until it is killed.
    */
   public static LaunchProgram restoreRoot(
       Plan.Overlay root, String idMap, boolean hostSysfs, List<String> waitArgv) {
