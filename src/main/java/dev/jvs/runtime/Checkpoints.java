@@ -272,14 +272,18 @@ public final class Checkpoints {
             "-v4",
             "--ext-mount-map",
             "auto"));
-    if (!confinement.hostNetwork()) {
-      args.add("--tcp-established");
-    }
     // criu's default lock runs iptables-restore twice to lock and twice to unlock, and a restore
     // does both (~60 ms of a 175 ms restore on an idle host); nftables is in-process (libnftables).
-    // The restore reads the method from the images' inventory.
-    if (criu.locksWithNftables()) {
-      args.addAll(List.of("--network-lock", "nftables"));
+    // The restore reads the method from the images' inventory. criu locks the tree's network
+    // namespace whatever it is: in the host's, no lock (its table or chain would stay on the host
+    // after the dump, hooked into all of its traffic), and no connection to carry.
+    if (confinement.hostNetwork()) {
+      args.addAll(List.of("--network-lock", "skip"));
+    } else {
+      args.add("--tcp-established");
+      if (criu.locksWithNftables()) {
+        args.addAll(List.of("--network-lock", "nftables"));
+      }
     }
     for (String key : stdio.distinctKeys()) {
       args.add("--external");
