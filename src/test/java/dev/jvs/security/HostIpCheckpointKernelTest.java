@@ -7,6 +7,7 @@ import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.GuestStatus;
 import dev.jvs.kernel.Landlock;
+import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
 import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
@@ -14,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +95,21 @@ class HostIpCheckpointKernelTest {
       run(host, g, "setsid nc -ll -p " + port + " -e /count.sh </dev/null >/dev/null 2>&1 &");
       awaitCount(host, g, 10);
       String psBefore = processes(host, g);
+      // its sockets are bound to this host's addresses: refused before anyone is contacted
+      Migration away =
+          new Migration(
+              host.guests(),
+              URI.create("https://127.0.0.1:9"),
+              "token",
+              "00",
+              Duration.ofSeconds(5),
+              Migration.Mode.POST_COPY,
+              line -> {});
+      assertThatThrownBy(() -> away.migrate(g))
+          .hasMessage(
+              "ckhip: net.mode host-ip: a guest in the host's network stack cannot migrate (only"
+                  + " one with a network of its own does)");
+      assertThat(processes(host, g)).as("it runs on as it was").isEqualTo(psBefore);
 
       long stoppedAt = checkpointAndRestore(host, g);
       assertThat(processes(host, g)).as("the same processes, same pids").isEqualTo(psBefore);
