@@ -18,6 +18,7 @@ import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
 import dev.jvs.runtime.InstanceState;
 import dev.jvs.runtime.Instances;
+import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -399,8 +400,7 @@ final class GuestCheckpoints {
 
   private static boolean inHostNetwork(GuestName name, long initPid) {
     try {
-      return Files.readSymbolicLink(Path.of("/proc", Long.toString(initPid), "ns", "net"))
-          .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+      return Namespace.NET.isOurs(initPid);
     } catch (IOException e) {
       throw new JvsException(name + ": its init's network namespace: " + e.getMessage(), e);
     }

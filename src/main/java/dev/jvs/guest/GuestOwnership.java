@@ -1,6 +1,7 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,8 +118,7 @@ final class GuestOwnership {
   /** Whether the process {@code pid} is in another user namespace than ours. */
   static boolean ownUserNamespace(long pid) {
     try {
-      return !Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/user"))
-          .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/user")));
+      return !Namespace.USER.isOurs(pid);
     } catch (IOException e) {
       return false; // gone: the exec fails on joining it anyway
     }

@@ -9,6 +9,7 @@ import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
 import dev.jvs.kernel.SocketPair;
 import dev.jvs.net.NetConfig;
+import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -142,12 +143,13 @@ public final class Migration {
           name
               + ": disk.space: a guest with a disk image cannot migrate yet (its image is not sent)");
     }
-    if (!NetConfig.from(config.resources()).mode().ownStack()) {
+    NetMode net = NetConfig.from(config.resources()).mode();
+    if (!net.ownStack()) {
       // its sockets are bound to this host's addresses and ports
       throw new JvsException(
           name
               + ": net.mode "
-              + NetConfig.from(config.resources()).mode().value()
+              + net.value()
               + ": a guest in the host's network stack cannot migrate (only one with a network of"
               + " its own does)");
     }

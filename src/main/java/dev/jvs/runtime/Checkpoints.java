@@ -7,7 +7,6 @@ import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.ProcStat;
 import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SocketPair;
-import dev.jvs.launch.LaunchProgram;
 import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
@@ -29,7 +28,6 @@ import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -512,7 +510,7 @@ public final class Checkpoints {
     boolean detach = mode.detach();
     Map<String, String> meta = readMeta(i, images);
     boolean hostNetwork = mode.confinement().hostNetwork();
-    requireNetwork(i.id(), images, hostNetwork);
+    requireNetwork(i.id(), meta, hostNetwork);
     Criu criu = Criu.find(i.id());
     Path notify = images.resolve(NOTIFY);
     Path pidfile = images.resolve(PIDFILE);
@@ -568,56 +566,41 @@ public final class Checkpoints {
     Trace.mark("criu's arguments");
     try (RestoreRoot userRoot =
         root.idMap() == null ? null : userRoot(i, root, network, hostNetwork)) {
+      CriuLaunches.Launch launch;
       if (mode.confinement().monitored()) {
         // the monitor joins the helper's namespace, where the root is, or its child mounts it
-        Consumer<LaunchProgram.Builder> setup =
-            userRoot == null ? b -> CriuLaunches.rootOperations(b, root) : b -> {};
-        return restore(
-            i,
-            images,
-            limits,
-            tuning,
-            mode,
-            meta,
-            criu,
-            args,
-            new CriuLaunches.Launch(
-                List.of(), setup, userRoot == null ? null : userRoot.mountNamespace()));
+        launch =
+            userRoot == null
+                ? CriuLaunches.Launch.underMonitor(b -> CriuLaunches.rootOperations(b, root), null)
+                : CriuLaunches.Launch.underMonitor(b -> {}, userRoot.mountNamespace());
+      } else {
+        launch =
+            CriuLaunches.Launch.startedHere(
+                userRoot == null
+                    ? List.of(
+                        "unshare",
+                        "-m",
+                        "--propagation",
+                        "private",
+                        "sh",
+                        "-c",
+                        RESTORE_SHELL,
+                        "jvs-criu-restore",
+                        stdin,
+                        root.overlayOptions(),
+                        root.mountPoint().toString(),
+                        root.disk() == null ? "" : root.disk(),
+                        root.diskMount() == null ? "" : root.diskMount().toString())
+                    : List.of(
+                        "nsenter",
+                        "--mount=" + userRoot.mountNamespace(),
+                        "sh",
+                        "-c",
+                        ENTERED_SHELL,
+                        "jvs-criu-restore",
+                        stdin));
       }
-      List<String> launcher =
-          userRoot == null
-              ? List.of(
-                  "unshare",
-                  "-m",
-                  "--propagation",
-                  "private",
-                  "sh",
-                  "-c",
-                  RESTORE_SHELL,
-                  "jvs-criu-restore",
-                  stdin,
-                  root.overlayOptions(),
-                  root.mountPoint().toString(),
-                  root.disk() == null ? "" : root.disk(),
-                  root.diskMount() == null ? "" : root.diskMount().toString())
-              : List.of(
-                  "nsenter",
-                  "--mount=" + userRoot.mountNamespace(),
-                  "sh",
-                  "-c",
-                  ENTERED_SHELL,
-                  "jvs-criu-restore",
-                  stdin);
-      return restore(
-          i,
-          images,
-          limits,
-          tuning,
-          mode,
-          meta,
-          criu,
-          args,
-          new CriuLaunches.Launch(launcher, b -> {}, null));
+      return restore(i, images, limits, tuning, mode, meta, criu, args, launch);
     }
   }
 
@@ -756,7 +739,10 @@ public final class Checkpoints {
    * one its processes ran in: the host's stack ({@code hostNetwork}) or one of their own.
    */
   public static void requireNetwork(String who, Path images, boolean hostNetwork) {
-    Map<String, String> meta = readMeta(who, images);
+    requireNetwork(who, readMeta(who, images), hostNetwork);
+  }
+
+  private static void requireNetwork(String who, Map<String, String> meta, boolean hostNetwork) {
     if (Boolean.parseBoolean(meta.get(HOST_NETWORK)) != hostNetwork) {
       throw new JvsException(
           who

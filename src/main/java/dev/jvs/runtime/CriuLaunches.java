@@ -127,7 +127,15 @@ final class CriuLaunches {
    * the namespace that has it); under a monitor, its child's {@code setup} (mounting the root), or
    * with {@code joinMount} the monitor joins the mount namespace that has it.
    */
-  record Launch(List<String> launcher, Consumer<LaunchProgram.Builder> setup, String joinMount) {}
+  record Launch(List<String> launcher, Consumer<LaunchProgram.Builder> setup, String joinMount) {
+    static Launch startedHere(List<String> launcher) {
+      return new Launch(launcher, b -> {}, null);
+    }
+
+    static Launch underMonitor(Consumer<LaunchProgram.Builder> setup, String joinMount) {
+      return new Launch(List.of(), setup, joinMount);
+    }
+  }
 
   /** The cgroup once made; its own failure as it was thrown. */
   static Cgroup joined(CompletableFuture<Cgroup> made) {

@@ -1,21 +1,35 @@
 package dev.jvs.runtime;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 
 /** The namespaces a guest or container can have, with their clone(2)/setns(2) flags. */
 public enum Namespace {
-  USER(0x10000000L), // first: it grants the rights to create or join the others
-  MOUNT(0x00020000L),
-  CGROUP(0x02000000L),
-  UTS(0x04000000L),
-  IPC(0x08000000L),
-  PID(0x20000000L),
-  NET(0x40000000L);
+  USER(0x10000000L, "user"), // first: it grants the rights to create or join the others
+  MOUNT(0x00020000L, "mnt"),
+  CGROUP(0x02000000L, "cgroup"),
+  UTS(0x04000000L, "uts"),
+  IPC(0x08000000L, "ipc"),
+  PID(0x20000000L, "pid"),
+  NET(0x40000000L, "net");
 
   private final long flag;
+  private final String procName;
 
-  Namespace(long flag) {
+  Namespace(long flag, String procName) {
     this.flag = flag;
+    this.procName = procName;
+  }
+
+  /**
+   * Whether process {@code pid} is in this process's namespace of this kind: its /proc/PID/ns file
+   * names the same one. An IOException: the process is gone.
+   */
+  public boolean isOurs(long pid) throws IOException {
+    return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", procName))
+        .equals(Files.readSymbolicLink(Path.of("/proc/self/ns", procName)));
   }
 
   public long flag() {

@@ -1,8 +1,6 @@
 package dev.jvs.runtime;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,8 +17,7 @@ final class NetworkLock {
   /** Removes the lock from the namespace of {@code pid}, if that is not this process's own. */
   static void release(String who, long pid) {
     try {
-      if (Files.isSameFile(
-          Path.of("/proc", Long.toString(pid), "ns/net"), Path.of("/proc/self/ns/net"))) {
+      if (Namespace.NET.isOurs(pid)) {
         return; // criu locks connections one by one there, and unlocks them itself
       }
       // criu 4.2 names its table CRIU-<the start of its run id>

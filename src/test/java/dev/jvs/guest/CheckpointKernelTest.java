@@ -14,7 +14,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,15 +189,7 @@ class CheckpointKernelTest {
       host.exec(g, "sh", "-c", "setsid /counter.sh </dev/null >/dev/null 2>&1 &");
       long before = awaitInGuest(host, g, "/tmp/counter", 20);
       // a migration sends upper/ only: it refuses before it contacts anyone, the guest runs on
-      Migration away =
-          new Migration(
-              host.guests(),
-              URI.create("https://127.0.0.1:9"),
-              "token",
-              "00",
-              Duration.ofSeconds(5),
-              Migration.Mode.POST_COPY,
-              line -> {});
+      Migration away = CriuTests.migrationToNowhere(host.guests());
       assertThatThrownBy(() -> away.migrate(g))
           .hasMessage(
               "ckdisk: disk.space: a guest with a disk image cannot migrate yet (its image is not"

@@ -43,6 +43,14 @@ class GuestPlansTest {
         resources);
   }
 
+  /** A guest in {@code mode} (a host-ip guest with its address). */
+  private static GuestConfig inNetMode(String mode) {
+    return config(
+        mode.equals("host-ip")
+            ? Map.of("net.mode", mode, "net.ip", "10.9.9.9")
+            : Map.of("net.mode", mode));
+  }
+
   private LaunchProgram start(GuestPlans plans, GuestConfig config) {
     return PlanProgram.start(
         plans.start(config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT));
@@ -256,22 +264,17 @@ class GuestPlansTest {
   void anUnprivilegedGuestInTheHostsStackGetsTheHostsSysfsAlone() {
     IdRange ids = new IdRange(1_065_536, IdRange.SIZE);
     for (String mode : List.of("host", "host-ip", "bridge", "none")) {
-      GuestConfig config =
-          config(
-              mode.equals("host-ip")
-                  ? Map.of("net.mode", mode, "net.ip", "10.9.9.9")
-                  : Map.of("net.mode", mode));
-      List<String> lines =
-          lines(
-              PlanProgram.start(
-                  plans.start(
-                      config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT, ids)));
+      GuestConfig config = inNetMode(mode);
+      LaunchProgram start =
+          PlanProgram.start(
+              plans.start(
+                  config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT, ids));
+      List<String> lines = lines(start);
       if (!mode.startsWith("host")) {
         assertThat(lines).as(mode).doesNotContain("bind-tree /sys", "attach-tree sys");
         continue;
       }
-      List<String> names = lines.stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
-      assertThat(names)
+      assertThat(names(start))
           .as(mode)
           .containsSubsequence("idmap-tree", "bind-tree", "clone", "attach-tree", "attach-tree");
       int attached = lines.indexOf("attach-tree sys");
@@ -285,11 +288,7 @@ class GuestPlansTest {
   @Test
   void guestsStayOffHostRootsAbstractSocketsAndQuotas() {
     for (String mode : List.of("none", "bridge", "host", "host-ip")) {
-      GuestConfig config =
-          config(
-              mode.equals("host-ip")
-                  ? Map.of("net.mode", mode, "net.ip", "10.9.9.9")
-                  : Map.of("net.mode", mode));
+      GuestConfig config = inNetMode(mode);
       boolean shared = mode.startsWith("host");
       LaunchProgram start = start(plans, config);
       // The monitor enters the domain before it clones; execs are born in it (exec-socket).

@@ -15,7 +15,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,15 +95,7 @@ class HostIpCheckpointKernelTest {
       awaitCount(host, g, 10);
       String psBefore = processes(host, g);
       // its sockets are bound to this host's addresses: refused before anyone is contacted
-      Migration away =
-          new Migration(
-              host.guests(),
-              URI.create("https://127.0.0.1:9"),
-              "token",
-              "00",
-              Duration.ofSeconds(5),
-              Migration.Mode.POST_COPY,
-              line -> {});
+      Migration away = CriuTests.migrationToNowhere(host.guests());
       assertThatThrownBy(() -> away.migrate(g))
           .hasMessage(
               "ckhip: net.mode host-ip: a guest in the host's network stack cannot migrate (only"

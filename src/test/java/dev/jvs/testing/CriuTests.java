@@ -1,15 +1,34 @@
 package dev.jvs.testing;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.guest.Guests;
+import dev.jvs.migrate.Migration;
 import dev.jvs.runtime.Criu;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /** What the checkpoint and migration tests share. */
 public final class CriuTests {
   private CriuTests() {}
+
+  /**
+   * A post-copy migration of {@code guests}' guests to an address nothing listens at: for what a
+   * migration refuses before it contacts anyone.
+   */
+  public static Migration migrationToNowhere(Guests guests) {
+    return new Migration(
+        guests,
+        URI.create("https://127.0.0.1:9"),
+        "token",
+        "00",
+        Duration.ofSeconds(5),
+        Migration.Mode.POST_COPY,
+        line -> {});
+  }
 
   /**
    * A shell script counting in a variable; /tmp/counter only shows the count, every {@code pause}
