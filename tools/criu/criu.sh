@@ -12,10 +12,15 @@
 # tarball against the signed index), built with `make criu` against Debian 12's build
 # dependencies. Nothing is installed: the binary stays in the cache (JVS_CRIU_CACHE, default
 # /var/cache/jvs/criu/VERSION/criu).
+# criu keeps its kernel probe (~40 ms a run) in RUNDIR/criu.kdat only when RUNDIR is a tmpfs, so
+# that a reboot clears it; /run is none on some hosts (this one), /dev/shm is one everywhere. jvs
+# makes /dev/shm/jvs-criu root's own before it runs criu (runtime/KerndatCache), since /dev/shm
+# is writable by every user. A cached build made with other options is rebuilt once.
 set -euo pipefail
 
 CANDIDATES=(4.2.1:sid 4.1.1:trixie) # VERSION:SUITE, preferred first
 CACHE=${JVS_CRIU_CACHE:-/var/cache/jvs/criu}
+MAKE_OPTIONS=(RUNDIR=/dev/shm/jvs-criu)
 BUILD_DEPS=(gcc make pkg-config libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
   libnl-3-dev libnet1-dev libcap-dev libbsd-dev libnftables-dev libgnutls28-dev uuid-dev)
 
@@ -25,6 +30,9 @@ fail() {
 }
 
 works() { [ -x "$1" ] && "$1" check >/dev/null 2>&1; }
+
+# Whether criu $1 was built with today's MAKE_OPTIONS (the stamp beside it says).
+current() { [ "$(cat "$(dirname "$1")/make-options" 2>/dev/null)" = "${MAKE_OPTIONS[*]}" ]; }
 
 # The first cached criu that passes `criu check`, in the order of CANDIDATES.
 cached() {
@@ -72,24 +80,26 @@ build() {
   [ -n "$version" ] || fail "apt could fetch none of: ${CANDIDATES[*]}"
   tar -C "$TMP" -xf "$TMP/criu_$version.orig.tar.xz"
   echo "criu.sh: building criu $version (a few minutes)" >&2
-  nice make -C "$TMP/criu-$version" -j"$(nproc)" criu >"$TMP/build.log" 2>&1 ||
+  nice make -C "$TMP/criu-$version" -j"$(nproc)" criu "${MAKE_OPTIONS[@]}" >"$TMP/build.log" 2>&1 ||
     { tail -20 "$TMP/build.log" >&2; fail "make criu failed"; }
   local bin=$CACHE/$version/criu
   mkdir -p "$CACHE/$version"
   install -m 0755 "$TMP/criu-$version/criu/criu" "$bin.new"
   mv "$bin.new" "$bin"
+  echo "${MAKE_OPTIONS[*]}" >"$CACHE/$version/make-options"
   works "$bin" || fail "$bin built but \`criu check\` fails: $("$bin" check 2>&1 | tail -1)"
   echo "$bin"
 }
 
 case "${1:-ensure}" in
   ensure)
-    # The preferred version is built once (a marker remembers the attempt); after that any
-    # cached one that works will do, then the host's.
+    # The preferred version is built once with today's options (a marker remembers the
+    # attempt); after that any cached one that works will do, then the host's.
     preferred=${CANDIDATES[0]%%:*}
-    if works "$CACHE/$preferred/criu"; then
+    tried=$CACHE/.tried-$preferred-$(echo "${MAKE_OPTIONS[*]}" | md5sum | cut -c1-8)
+    if works "$CACHE/$preferred/criu" && current "$CACHE/$preferred/criu"; then
       echo "$CACHE/$preferred/criu"
-    elif [ ! -e "$CACHE/.tried-$preferred" ] && mkdir -p "$CACHE" && : >"$CACHE/.tried-$preferred" &&
+    elif [ ! -e "$tried" ] && mkdir -p "$CACHE" && : >"$tried" &&
       (build); then
       :
     elif cached; then

@@ -55,7 +55,7 @@ public final class Criu {
 
   /**
    * The criu to use: -Djvs.criu, $JVS_CRIU, the cached build, the host's; none is an error naming
-   * the way to get one.
+   * the way to get one. Its kernel probe's cache is made safe to read first ({@link KerndatCache}).
    */
   public static Criu find(String who) {
     List<Path> candidates = new ArrayList<>();
@@ -66,16 +66,19 @@ public final class Criu {
         .ifPresent(candidates::add);
     candidates.addAll(CACHED);
     candidates.addAll(ON_PATH);
-    return candidates.stream()
-        .filter(Files::isExecutable)
-        .findFirst()
-        .map(Criu::new)
-        .orElseThrow(
-            () ->
-                new JvsException(
-                    who
-                        + ": checkpoint and restore need criu, and none was found"
-                        + " (tools/criu/criu.sh ensure builds one; docs/checkpoint.md)"));
+    Criu criu =
+        candidates.stream()
+            .filter(Files::isExecutable)
+            .findFirst()
+            .map(Criu::new)
+            .orElseThrow(
+                () ->
+                    new JvsException(
+                        who
+                            + ": checkpoint and restore need criu, and none was found"
+                            + " (tools/criu/criu.sh ensure builds one; docs/checkpoint.md)"));
+    KerndatCache.secure(who);
+    return criu;
   }
 
   public Path binary() {
