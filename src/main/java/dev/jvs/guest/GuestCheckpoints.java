@@ -96,6 +96,7 @@ final class GuestCheckpoints {
     // written beside the last checkpoint, which a failed dump must not cost
     Path written = images.resolveSibling(IMAGES + ".partial");
     Optional<IdRange> ids = runningIds(name, state); // before the dump: it may end the guest
+    Optional<String> address = leasedAddress(name, config); // read before the freeze
     checkpoints.dump(
         runs.instance(name),
         state,
@@ -103,7 +104,7 @@ final class GuestCheckpoints {
         leaveRunning,
         CRIU_OPTIONS,
         runningConfinement(name, state));
-    recordAddress(name, config, written);
+    recordAddress(name, address, written);
     recordIds(name, ids, written);
     replaceImages(name, images);
     try {
@@ -130,6 +131,7 @@ final class GuestCheckpoints {
     requireOwnNetwork(name, state);
     Path images = images(name);
     Optional<IdRange> ids = runningIds(name, state);
+    Optional<String> address = leasedAddress(name, config); // read before the freeze
     checkpoints.dumpLazily(
         runs.instance(name),
         state,
@@ -137,7 +139,7 @@ final class GuestCheckpoints {
         new Checkpoints.Handoff() {
           @Override
           public void imagesWritten(long frozenAt) {
-            recordAddress(name, config, images);
+            recordAddress(name, address, images);
             recordIds(name, ids, images);
             handoff.imagesWritten(frozenAt);
           }
@@ -353,12 +355,19 @@ final class GuestCheckpoints {
    * A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it (bridge), or
    * its sockets are bound to it on the host (host-ip).
    */
-  private void recordAddress(GuestName name, GuestConfig config, Path images) {
+  /**
+   * The address a bridge or host-ip guest holds, which its checkpoint records: read under the
+   * network's lock, so before the freeze, not while the guest is frozen.
+   */
+  private Optional<String> leasedAddress(GuestName name, GuestConfig config) {
     NetMode mode = NetConfig.from(config.resources()).mode();
     if (mode != NetMode.BRIDGE && mode != NetMode.HOST_IP) {
-      return;
+      return Optional.empty();
     }
-    Optional<String> address = network.address(name.value());
+    return network.address(name.value());
+  }
+
+  private static void recordAddress(GuestName name, Optional<String> address, Path images) {
     if (address.isPresent()) {
       try {
         Files.writeString(images.resolve(ADDRESS), address.get() + "\n");

@@ -32,6 +32,10 @@ import java.util.Optional;
 public final class IncomingMigrations {
   static final String FILES = "files";
   static final String TEMPLATE = "template";
+
+  /** The private layer and config, sent before the freeze; {@link #FILES} then adds the rest. */
+  static final String LAYER = "layer";
+
   private static final String TEMPLATE_NAME = "template-name";
 
   private final Guests guests;
@@ -78,14 +82,19 @@ public final class IncomingMigrations {
     return hasTemplate(template);
   }
 
-  /** Unpacks a tar of {@code part} ({@link #FILES} or {@link #TEMPLATE}) of a begun migration. */
+  /**
+   * Unpacks a tar of {@code part} of a begun migration: {@link #LAYER} (the guest's files while it
+   * ran) and then {@link #FILES} (what changed since, and its images), both incremental dumps into
+   * the same directory, or {@link #TEMPLATE}.
+   */
   public void receive(GuestName name, String part, InputStream tar) {
-    if (!part.equals(FILES) && !part.equals(TEMPLATE)) {
+    if (!part.equals(FILES) && !part.equals(LAYER) && !part.equals(TEMPLATE)) {
       throw new JvsException(name + ": no such part of a migration: " + part);
     }
-    Path dir = begun(name).resolve(part);
+    boolean guestFiles = !part.equals(TEMPLATE);
+    Path dir = begun(name).resolve(guestFiles ? FILES : TEMPLATE);
     try {
-      TarStream.extract(tar, dir, name + ": " + part);
+      TarStream.extract(tar, dir, name + ": " + part, guestFiles);
     } catch (RuntimeException e) {
       abort(name); // what arrived is useless now; the source resumes its guest
       throw e;

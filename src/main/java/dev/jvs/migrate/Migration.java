@@ -7,6 +7,7 @@ import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.guest.config.ConfigFile;
 import dev.jvs.guest.config.GuestConfig;
+import dev.jvs.image.Trees;
 import dev.jvs.kernel.SocketPair;
 import dev.jvs.net.NetConfig;
 import dev.jvs.net.NetMode;
@@ -16,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,15 +29,18 @@ import java.util.function.Consumer;
 /**
  * The source's side of `jvs migrate` (docs/migration.md).
  *
+ * <p>Either way its private layer first streams to the destination's API while it runs, and only
+ * what changed in it since goes with the images, once the guest is frozen.
+ *
  * <p>Post-copy (the default): the guest is dumped without its memory and stays frozen here; its
- * private layer and images stream to the destination's API, which restores it with its memory
+ * layer's changes and images stream to the destination's API, which restores it with its memory
  * fetched on demand from criu's page server here, through a {@link PageRelay} on the link; once all
  * of it was fetched criu kills the tree here and the guest is deleted. A failure before the
  * destination answers that the guest runs undoes the dump: the guest runs on here.
  *
  * <p>Stop-copy: the guest is checkpointed (frozen and dumped, memory and all, its processes gone),
- * and its private layer and images stream to the destination, which restores it; any failure after
- * the dump restores it here from the same images.
+ * and its layer's changes and images stream to the destination, which restores it; any failure
+ * after the dump restores it here from the same images.
  *
  * <p>Either way the destination drops what it staged on failure, and the guest is deleted here only
  * once the destination answers that it runs there; the link breaking after the destination restored
@@ -111,13 +116,14 @@ public final class Migration {
   }
 
   /**
-   * When the guest resumed there, in this host's clock: the restore answer's arrival less how long
-   * the guest had been running when the destination answered ({@code runningMs}: its bookkeeping
-   * after criu's resume). The answer's way back stays in, so this is late, never early: a downtime
-   * to it is never too short. An older service's answer says nothing: its arrival.
+   * When the guest resumed there, in this host's clock: the restore answer's arrival (before it is
+   * parsed) less how long the guest had been running when the destination answered ({@code
+   * runningMs}: its bookkeeping after criu's resume). The answer's way back stays in, so this is
+   * late, never early: a downtime to it is never too short. An older service's answer says nothing:
+   * its arrival.
    */
-  private static long resumedThere(JsonNode answer, long answered) {
-    return answered - TimeUnit.MILLISECONDS.toNanos(answer.path("runningMs").asLong(0));
+  private static long resumedThere(JsonNode answer, long arrived) {
+    return arrived - TimeUnit.MILLISECONDS.toNanos(answer.path("runningMs").asLong(0));
   }
 
   /** The destination's restore answer's phases as "name N ms, …" ("" from an older service). */
@@ -154,30 +160,82 @@ public final class Migration {
               + " its own does)");
     }
     String path = "/1.0/migrations/" + name.value();
-    if (mode == Mode.POST_COPY) {
-      return postCopy(name, config, path, start);
+    Path snapshots;
+    try {
+      snapshots = Files.createTempDirectory("jvs-migrate-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": migrate: " + e.getMessage(), e);
     }
+    Layer layer = new Layer(name, path, snapshots.resolve("layer.snar"));
+    try {
+      return mode == Mode.POST_COPY
+          ? postCopy(name, config, path, layer, start)
+          : stopCopy(name, config, path, layer, start);
+    } finally {
+      Trees.deleteIfExists(snapshots);
+    }
+  }
+
+  /**
+   * The guest's private layer and config, sent while it runs ({@link #beforeFreeze}), then what
+   * changed in them since, with the images ({@link #withImages}): GNU tar's incremental dumps,
+   * through {@code snapshot}, so the layer's size stays out of the downtime.
+   */
+  private final class Layer {
+    private final GuestName name;
+    private final String path;
+    private final Path snapshot;
+
+    Layer(GuestName name, String path, Path snapshot) {
+      this.name = name;
+      this.path = path;
+      this.snapshot = snapshot;
+    }
+
+    void beforeFreeze() {
+      long t = System.nanoTime();
+      send(
+          "layer",
+          path + "/layer",
+          guests.dirs().guest(name),
+          Optional.of(snapshot),
+          ConfigFile.FILE_NAME,
+          "upper");
+      progress.accept("sent the private layer in " + millis(System.nanoTime() - t) + " ms");
+    }
+
+    /** The images first: they are all new, and small beside what may have changed in upper/. */
+    void withImages() {
+      send(
+          "files",
+          path + "/files",
+          guests.dirs().guest(name),
+          Optional.of(snapshot),
+          "checkpoint",
+          ConfigFile.FILE_NAME,
+          "upper");
+    }
+  }
+
+  private Timing stopCopy(
+      GuestName name, GuestConfig config, String path, Layer layer, long start) {
     boolean dumped = false;
     try {
       begin(name, config, path);
+      layer.beforeFreeze();
       long dumpStart = System.nanoTime();
       guests.checkpoint(name, false, Optional.empty());
       dumped = true;
       long afterDump = System.nanoTime();
       long freeze = freeze(name, dumpStart);
       progress.accept("dumped in " + millis(afterDump - freeze) + " ms; sending");
-      send(
-          "files",
-          path + "/files",
-          guests.dirs().guest(name),
-          ConfigFile.FILE_NAME,
-          "upper",
-          "checkpoint");
+      layer.withImages();
       long afterSend = System.nanoTime();
       progress.accept("sent in " + millis(afterSend - afterDump) + " ms; restoring there");
-      JsonNode restored = peer.call("restore", "POST", path + "/restore", null, RESTORE_ANSWER);
+      PeerClient.Answer answer =
+          peer.request("restore", "POST", path + "/restore", null, RESTORE_ANSWER);
       long answered = System.nanoTime();
-      long resumed = resumedThere(restored, answered);
+      long resumed = resumedThere(answer.json(), answer.arrived());
       guests.delete(name, false);
       return new Timing(
           mode,
@@ -188,7 +246,7 @@ public final class Migration {
           Duration.ofNanos(afterSend - afterDump),
           Duration.ofNanos(resumed - afterSend),
           Duration.ZERO,
-          phases(restored));
+          phases(answer.json()));
     } catch (RuntimeException e) {
       throw rolledBack(name, path, dumped, e);
     }
@@ -214,7 +272,12 @@ public final class Migration {
     JsonNode began = peer.call("begin", "POST", "/1.0/migrations", begun(name, config), SMALL_CALL);
     if (!began.path("template").asBoolean(false)) {
       progress.accept("sending template " + config.template() + " (the destination lacks it)");
-      send("template", path + "/template", guests.dirs().templates(), config.template());
+      send(
+          "template",
+          path + "/template",
+          guests.dirs().templates(),
+          Optional.empty(),
+          config.template());
     }
   }
 
@@ -222,13 +285,15 @@ public final class Migration {
    * Post-copy: the dump waits, frozen, while its images go; the destination restores and fetches
    * the memory through the relay. Every failure leaves the guest running here.
    */
-  private Timing postCopy(GuestName name, GuestConfig config, String path, long start) {
+  private Timing postCopy(
+      GuestName name, GuestConfig config, String path, Layer layer, long start) {
     long[] at = new long[5]; // dump started, images written, sent, resumed there, frozen
     String[] there = {""};
     PageRelay[] relay = new PageRelay[1];
     boolean[] frozen = new boolean[1];
     try {
       begin(name, config, path);
+      layer.beforeFreeze();
       InetAddress local = Link.localAddressToward(peer.base());
       InetAddress remote = Link.address(peer.base());
       at[0] = System.nanoTime();
@@ -242,13 +307,7 @@ public final class Migration {
               at[4] = frozenAt;
               progress.accept(
                   "dumped all but the memory in " + millis(at[1] - at[4]) + " ms; sending");
-              send(
-                  "files",
-                  path + "/files",
-                  guests.dirs().guest(name),
-                  ConfigFile.FILE_NAME,
-                  "upper",
-                  "checkpoint");
+              layer.withImages();
               at[2] = System.nanoTime();
               progress.accept("sent in " + millis(at[2] - at[1]) + " ms; restoring there");
             }
@@ -258,16 +317,16 @@ public final class Migration {
               relay[0] = PageRelay.open(local, remote, criu);
               try {
                 InetSocketAddress pages = relay[0].address();
-                JsonNode restored =
-                    peer.call(
+                PeerClient.Answer answer =
+                    peer.request(
                         "restore",
                         "POST",
                         path + "/restore",
                         Map.of(
                             "pages", pages.getAddress().getHostAddress() + ":" + pages.getPort()),
                         RESTORE_ANSWER);
-                there[0] = phases(restored);
-                at[3] = resumedThere(restored, System.nanoTime());
+                there[0] = phases(answer.json());
+                at[3] = resumedThere(answer.json(), answer.arrived());
               } catch (RuntimeException e) {
                 relay[0].rollback();
                 throw e;
@@ -347,8 +406,9 @@ public final class Migration {
     return new JvsException(why + " (the guest runs here again, restored from its checkpoint)", e);
   }
 
-  private void send(String step, String path, Path dir, String... members) {
-    Process tar = TarStream.create(dir, List.of(members));
+  private void send(
+      String step, String path, Path dir, Optional<Path> snapshot, String... members) {
+    Process tar = TarStream.create(dir, List.of(members), snapshot);
     try {
       peer.upload(step, path, tar::getInputStream, UPLOAD);
       if (!tar.waitFor(30, TimeUnit.SECONDS)) {

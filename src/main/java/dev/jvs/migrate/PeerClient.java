@@ -62,8 +62,16 @@ final class PeerClient {
     return base;
   }
 
+  /** A JSON answer, and when it arrived ({@link System#nanoTime()}, before it was parsed). */
+  record Answer(JsonNode json, long arrived) {}
+
   /** A JSON request; the answer's JSON, or a failure naming the step and the peer's error line. */
   JsonNode call(String step, String method, String path, Object body, Duration timeout) {
+    return request(step, method, path, body, timeout).json();
+  }
+
+  /** As {@link #call}, with the answer's arrival. */
+  Answer request(String step, String method, String path, Object body, Duration timeout) {
     try {
       HttpRequest.Builder b =
           request(path)
@@ -75,7 +83,8 @@ final class PeerClient {
                       ? HttpRequest.BodyPublishers.noBody()
                       : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
       HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-      return answer(step, r);
+      long arrived = System.nanoTime();
+      return new Answer(answer(step, r), arrived);
     } catch (IOException e) {
       throw new JvsException(step + ": " + base + ": " + describe(e), e);
     } catch (InterruptedException e) {

@@ -9,11 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * GNU tar as the wire format of a migration: numeric owners, and the trusted.* xattrs overlayfs
  * keeps in a private layer (opaque directories), so the layer lands as it was; whiteouts are
  * character devices, which tar carries as they are.
+ *
+ * <p>The private layer goes twice: whole while the guest still runs, then, frozen, what changed
+ * since (GNU tar's listed-incremental dumps: the second holds the files changed or made since the
+ * first began, and each directory's list of names, by which the unpacking removes what was
+ * deleted).
  */
 final class TarStream {
   private static final List<String> FLAGS =
@@ -23,7 +29,16 @@ final class TarStream {
 
   /** A running tar writing {@code members} of {@code dir} to its stdout. */
   static Process create(Path dir, List<String> members) {
+    return create(dir, members, Optional.empty());
+  }
+
+  /**
+   * As above; with {@code snapshot} an incremental dump: the first made with a snapshot file holds
+   * everything and records what it saw there, the next one what changed since.
+   */
+  static Process create(Path dir, List<String> members, Optional<Path> snapshot) {
     List<String> cmd = new ArrayList<>(List.of("tar", "-c", "-f", "-", "-C", dir.toString()));
+    snapshot.ifPresent(s -> cmd.add("--listed-incremental=" + s));
     cmd.addAll(FLAGS);
     cmd.add("--");
     cmd.addAll(members);
@@ -42,8 +57,19 @@ final class TarStream {
    * with tar's first line (a truncated stream: "Unexpected EOF in archive").
    */
   static void extract(InputStream in, Path dir, String what) {
+    extract(in, dir, what, false);
+  }
+
+  /**
+   * As above; {@code incremental}: the tar may be an incremental dump, whose directories' lists of
+   * names remove here what was deleted there since the dump before.
+   */
+  static void extract(InputStream in, Path dir, String what, boolean incremental) {
     List<String> cmd =
         new ArrayList<>(List.of("tar", "-x", "-f", "-", "-C", dir.toString(), "--same-owner"));
+    if (incremental) {
+      cmd.add("--listed-incremental=/dev/null");
+    }
     cmd.addAll(FLAGS);
     cmd.add("--preserve-permissions");
     Process p;

@@ -11,8 +11,8 @@ import dev.jvs.limits.CgroupLimits;
 import dev.jvs.limits.CgroupTuning;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,6 +142,7 @@ public final class Checkpoints {
     emptyDirectory(images);
     InheritedStdio stdio = InheritedStdio.of(s.initPid());
     List<String> args = dumpArguments(criu, s, images, stdio, confinement);
+    String meta = meta(s, stdio, confinement);
     if (leaveRunning) {
       args.add("--leave-running");
     }
@@ -167,7 +168,7 @@ public final class Checkpoints {
       }
       throw e;
     }
-    writeMeta(images, s, stdio, confinement);
+    writeMeta(images, meta);
   }
 
   /**
@@ -224,10 +225,11 @@ public final class Checkpoints {
     Path log = images.resolve(DUMP_LOG);
     List<String> args = dumpArguments(criu, s, images, stdio, Confinement.NONE);
     args.addAll(criuOptions);
+    String meta = meta(s, stdio, Confinement.NONE);
     try (LazyDump dump = LazyDump.start(criu, i.id(), args, log, GATE)) {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
-        writeMeta(images, s, stdio, Confinement.NONE);
+        writeMeta(images, meta);
         handoff.imagesWritten(dump.frozenAt());
       } catch (RuntimeException e) {
         dump.abort(criu);
@@ -294,13 +296,26 @@ public final class Checkpoints {
     return args;
   }
 
-  private static void writeMeta(
-      Path images, InstanceState s, InheritedStdio stdio, Confinement confinement) {
+  /**
+   * What the images do not say, as the file beside them holds it: made before the dump, since the
+   * first {@link Properties#store} of a process loads the time zone for its date line (~30 ms), and
+   * after the dump the tree is frozen.
+   */
+  private static String meta(InstanceState s, InheritedStdio stdio, Confinement confinement) {
     Map<String, String> meta = new LinkedHashMap<>(stdio.asProperties());
     meta.put("namespaces", Long.toString(s.namespaces()));
     meta.put(HOST_NETWORK, Boolean.toString(confinement.hostNetwork()));
     s.labels().forEach((k, v) -> meta.put("label." + k, v));
-    writeMeta(images.resolve(META), meta);
+    return metaText(meta);
+  }
+
+  private static void writeMeta(Path images, String text) {
+    Path file = images.resolve(META);
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -805,14 +820,16 @@ public final class Checkpoints {
     }
   }
 
-  private static void writeMeta(Path file, Map<String, String> meta) {
+  private static String metaText(Map<String, String> meta) {
     Properties p = new Properties();
     p.putAll(meta);
-    try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+    StringWriter w = new StringWriter();
+    try {
       p.store(w, "jvs checkpoint: what criu's images do not say");
     } catch (IOException e) {
-      throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(e); // a StringWriter does not fail
     }
+    return w.toString();
   }
 
   private static Map<String, String> readMeta(Instance i, Path images) {

@@ -5,10 +5,12 @@ import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.Signal;
 import dev.jvs.kernel.SpawnedProcess;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -308,16 +310,23 @@ public final class Criu {
    * before (probing the kernel, reading the tree) left the tree running.
    */
   static Optional<Duration> firstSeize(Path log) {
-    for (String line : lines(log)) {
-      int close = line.indexOf(')');
-      if (line.startsWith("(") && close > 0 && line.contains("Seized task")) {
-        try {
-          double at = Double.parseDouble(line.substring(1, close));
-          return Optional.of(Duration.ofNanos(Math.round(at * 1e9)));
-        } catch (NumberFormatException e) {
-          return Optional.empty();
+    // read up to it, near the top: the whole log is ~200 KB by then, and the tree is frozen
+    try (BufferedReader in = Files.newBufferedReader(log, StandardCharsets.ISO_8859_1)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        int close = line.indexOf(')');
+        if (line.startsWith("(") && close > 0 && line.contains("Seized task")) {
+          try {
+            double at = Double.parseDouble(line.substring(1, close));
+            return Optional.of(Duration.ofNanos(Math.round(at * 1e9)));
+          } catch (NumberFormatException e) {
+            return Optional.empty();
+          }
         }
       }
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException(log + ": " + e.getMessage(), e);
     }
     return Optional.empty();
   }

@@ -274,12 +274,17 @@ class MigrateIT {
 
   @Test
   void aDestinationServiceKilledMidTransferLeavesTheGuestRunningAtTheSource() throws Exception {
-    failMidTransfer("mig2", pair -> pair.b().killService(), true);
+    failMidTransfer("mig2", pair -> pair.b().killService(), true, true);
   }
 
   @Test
   void aLinkCutMidTransferLeavesTheGuestRunningAtTheSource() throws Exception {
-    failMidTransfer("mig3", HostPair::cutLink, false);
+    failMidTransfer("mig3", HostPair::cutLink, false, true);
+  }
+
+  @Test
+  void aLinkCutWhileTheLayerGoesBeforeTheFreezeLeavesTheGuestRunningAtTheSource() throws Exception {
+    failMidTransfer("mig6", HostPair::cutLink, false, false);
   }
 
   /**
@@ -295,11 +300,12 @@ class MigrateIT {
       GuestName g = countingGuest(ha, "mig4");
       Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
       ha.exec(g, "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=64");
+      keepChanging(ha, g, "/big"); // so it goes again once the guest is frozen
       awaitAtLeast(counterA, 5);
       pair.a().startService();
       pair.b().startService();
       String token = trust(pair);
-      Path arriving = hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
+      Path arriving = frozenPassArriving(hb, g);
       Thread planter =
           Thread.ofPlatform()
               .start(
@@ -348,21 +354,29 @@ class MigrateIT {
 
   /**
    * A guest with a 256 MiB file in its private layer, so that the transfer takes a while; {@code
-   * failure} strikes once its first bytes are unpacked at the destination.
+   * failure} strikes once its first bytes are unpacked at the destination: in the pass after the
+   * freeze ({@code frozen}: the file keeps changing, so it goes again then), or in the layer's pass
+   * before it.
    */
-  private static void failMidTransfer(String name, Consumer<HostPair> failure, boolean restart)
-      throws Exception {
+  private static void failMidTransfer(
+      String name, Consumer<HostPair> failure, boolean restart, boolean frozen) throws Exception {
     try (TestHost ha = new TestHost();
         TestHost hb = new TestHost();
         HostPair pair = pair(ha, hb)) {
       GuestName g = countingGuest(ha, name);
       Path counterA = ha.dirs().guest(g).resolve("upper/tmp/counter");
       ha.exec(g, "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=256");
+      if (frozen) {
+        keepChanging(ha, g, "/big");
+      }
       awaitAtLeast(counterA, 5);
       pair.a().startService();
       pair.b().startService();
       String token = trust(pair);
-      Path arriving = hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
+      Path arriving =
+          frozen
+              ? frozenPassArriving(hb, g)
+              : hb.dirs().root().resolve("incoming/" + g.value() + "/files/upper/big");
 
       Thread striker =
           Thread.ofPlatform()
@@ -391,7 +405,10 @@ class MigrateIT {
       striker.join();
 
       assertThat(r.code()).as(r.out()).isNotZero();
-      assertThat(r.err().strip().lines()).last().asString().contains("the guest runs here again");
+      assertThat(r.err().strip().lines())
+          .last()
+          .asString()
+          .contains(frozen ? "the guest runs here again" : "the guest kept running here");
       assertThat(ha.guests().status(g).state()).isEqualTo(GuestStatus.State.RUNNING);
       long resumedAt = lastNumber(counterA);
       Files.writeString(counterA, "0\n");
@@ -544,6 +561,25 @@ class MigrateIT {
       Thread.sleep(50);
     }
     return v;
+  }
+
+  /** Touches {@code file} in the guest every 0.2 s, so that every pass of its layer sends it. */
+  private static void keepChanging(TestHost host, GuestName g, String file) {
+    host.exec(
+        g,
+        "sh",
+        "-c",
+        "setsid sh -c 'while :; do touch "
+            + file
+            + "; sleep 0.2; done' </dev/null >/dev/null 2>&1 &");
+  }
+
+  /**
+   * What the pass after the freeze unpacks first at the destination: the images, which no pass
+   * before the freeze sends.
+   */
+  private static Path frozenPassArriving(TestHost destination, GuestName g) {
+    return destination.dirs().root().resolve("incoming/" + g.value() + "/files/checkpoint");
   }
 
   private static void awaitFile(Path file) throws InterruptedException {

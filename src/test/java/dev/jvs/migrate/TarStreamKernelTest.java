@@ -1,0 +1,116 @@
+package dev.jvs.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A private layer moves in two incremental dumps, the first while the guest runs: what the second
+ * unpacks over the first must leave the layer exactly as it was at the freeze, deletions, overlay
+ * whiteouts (character devices) and opaque directories (trusted.* xattrs) included. Real GNU tar,
+ * real files (root: mknod and trusted xattrs).
+ */
+@Tag("kernel")
+class TarStreamKernelTest {
+  @TempDir Path tmp;
+
+  private static void pass(Path from, Path to, Path snapshot, String... members) throws Exception {
+    Process tar = TarStream.create(from, List.of(members), Optional.of(snapshot));
+    try (InputStream in = tar.getInputStream()) {
+      TarStream.extract(in, to, "test", true);
+    }
+    assertThat(tar.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(tar.exitValue()).isZero();
+  }
+
+  private static void whiteout(Path p) throws Exception {
+    Process mknod = new ProcessBuilder("mknod", p.toString(), "c", "0", "0").start();
+    assertThat(mknod.waitFor()).isZero();
+  }
+
+  private static void opaque(Path dir) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import os,sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y')",
+                dir.toString())
+            .start();
+    assertThat(p.waitFor()).isZero();
+  }
+
+  private static boolean isOpaque(Path dir) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import os,sys; print(os.getxattr(sys.argv[1], 'trusted.overlay.opaque'))",
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes()).strip();
+    return p.waitFor() == 0 && out.equals("b'y'");
+  }
+
+  @Test
+  void theSecondPassLeavesTheLayerAsItWasAtTheFreeze() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("guest"));
+    Path dst = Files.createDirectories(tmp.resolve("incoming"));
+    Path snapshot = tmp.resolve("layer.snar");
+    Path upper = Files.createDirectories(src.resolve("upper"));
+    Files.writeString(src.resolve("guest.conf"), "template = busybox\n");
+    Files.writeString(upper.resolve("kept"), "kept\n");
+    Files.writeString(upper.resolve("changed"), "before\n");
+    Files.writeString(upper.resolve("deleted"), "deleted\n");
+    Files.createDirectories(upper.resolve("gone/deep"));
+    Files.writeString(upper.resolve("gone/deep/f"), "f\n");
+    whiteout(upper.resolve("removed-from-template"));
+
+    pass(src, dst, snapshot, "guest.conf", "upper");
+    assertThat(dst.resolve("upper/deleted")).hasContent("deleted");
+
+    Thread.sleep(10); // a later mtime than the first pass's start
+    Files.writeString(upper.resolve("changed"), "after\n");
+    Files.delete(upper.resolve("deleted"));
+    Files.delete(upper.resolve("gone/deep/f"));
+    Files.delete(upper.resolve("gone/deep"));
+    Files.delete(upper.resolve("gone"));
+    Files.createDirectories(upper.resolve("etc"));
+    opaque(upper.resolve("etc"));
+    Files.writeString(upper.resolve("etc/new"), "new\n");
+    whiteout(upper.resolve("etc/hidden"));
+    Files.createDirectories(src.resolve("checkpoint"));
+    Files.writeString(src.resolve("checkpoint/core-1.img"), "images\n");
+    pass(src, dst, snapshot, "checkpoint", "guest.conf", "upper");
+
+    assertThat(dst.resolve("guest.conf")).hasContent("template = busybox");
+    assertThat(dst.resolve("checkpoint/core-1.img")).hasContent("images");
+    assertThat(dst.resolve("upper/kept")).hasContent("kept");
+    assertThat(dst.resolve("upper/changed")).hasContent("after");
+    assertThat(dst.resolve("upper/deleted")).doesNotExist();
+    assertThat(dst.resolve("upper/gone")).doesNotExist();
+    assertThat(dst.resolve("upper/etc/new")).hasContent("new");
+    assertThat(isOpaque(dst.resolve("upper/etc"))).as("opaque directory").isTrue();
+    for (String w : List.of("upper/removed-from-template", "upper/etc/hidden")) {
+      assertThat(Files.getAttribute(dst.resolve(w), "unix:rdev", LinkOption.NOFOLLOW_LINKS))
+          .as(w + ": a whiteout, device 0:0")
+          .isEqualTo(0L);
+      assertThat(
+              Files.readAttributes(
+                      dst.resolve(w), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                  .isOther())
+          .as(w + ": a device node")
+          .isTrue();
+    }
+  }
+}
