@@ -36,6 +36,11 @@ public final class IncomingMigrations {
   /** The private layer and config, sent before the freeze; {@link #FILES} then adds the rest. */
   static final String LAYER = "layer";
 
+  /** Bytes that go nowhere, before the freeze ({@link Migration}'s warm-up); at most this many. */
+  static final String WARM_UP = "warm-up";
+
+  static final int WARM_UP_MAX = 16 << 20;
+
   private static final String TEMPLATE_NAME = "template-name";
 
   private final Guests guests;
@@ -88,6 +93,10 @@ public final class IncomingMigrations {
    * the same directory, or {@link #TEMPLATE}.
    */
   public void receive(GuestName name, String part, InputStream tar) {
+    if (part.equals(WARM_UP)) {
+      drain(name, tar);
+      return;
+    }
     if (!part.equals(FILES) && !part.equals(LAYER) && !part.equals(TEMPLATE)) {
       throw new JvsException(name + ": no such part of a migration: " + part);
     }
@@ -164,6 +173,23 @@ public final class IncomingMigrations {
         throw j;
       }
       throw new JvsException(name + ": restore here: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads and drops a begun migration's warm-up, refusing more than {@link #WARM_UP_MAX}. */
+  private void drain(GuestName name, InputStream in) {
+    begun(name);
+    byte[] buf = new byte[64 << 10];
+    long total = 0;
+    try {
+      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+        total += n;
+        if (total > WARM_UP_MAX) {
+          throw new JvsException(name + ": a warm-up of more than " + WARM_UP_MAX + " bytes");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": " + WARM_UP + ": " + e.getMessage(), e);
     }
   }
 
