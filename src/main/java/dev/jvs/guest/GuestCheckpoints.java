@@ -352,12 +352,10 @@ final class GuestCheckpoints {
   }
 
   /**
-   * A guest on a network plumbed by jvs keeps its address: the dump's eth0 holds it (bridge), or
-   * its sockets are bound to it on the host (host-ip).
-   */
-  /**
-   * The address a bridge or host-ip guest holds, which its checkpoint records: read under the
-   * network's lock, so before the freeze, not while the guest is frozen.
+   * The address a bridge or host-ip guest holds, which its checkpoint records: a guest on a network
+   * plumbed by jvs keeps its address (the dump's eth0 holds it, bridge, or its sockets are bound to
+   * it on the host, host-ip). Read under the network's lock, so before the freeze, not while the
+   * guest is frozen.
    */
   private Optional<String> leasedAddress(GuestName name, GuestConfig config) {
     NetMode mode = NetConfig.from(config.resources()).mode();

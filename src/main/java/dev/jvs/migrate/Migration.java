@@ -12,6 +12,7 @@ import dev.jvs.kernel.SocketPair;
 import dev.jvs.net.NetConfig;
 import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -299,7 +300,7 @@ public final class Migration {
     peer.upload(
         "warm-up",
         path + "/" + IncomingMigrations.WARM_UP,
-        () -> new java.io.ByteArrayInputStream(nothing),
+        () -> new ByteArrayInputStream(nothing),
         SMALL_CALL);
     progress.accept("warmed the way for the images in " + millis(System.nanoTime() - t) + " ms");
   }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -40,8 +39,10 @@ final class KerndatCache {
           Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(rootOnly()));
         } catch (FileAlreadyExistsException e) {
           // below: whose it is
-        } catch (NoSuchFileException e) {
-          return; // no /dev/shm: criu cannot keep its cache, nor read one
+        } catch (IOException e) {
+          if (Files.notExists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return; // no /dev/shm, or a read-only one: criu keeps no cache there, nor reads one
+          }
         }
         if (isRootsOwn(dir)) {
           return;
