@@ -321,6 +321,20 @@ static int op_loopback_up(struct op *o)
 	ifr.ifr_flags |= IFF_UP;
 	return close_keep(fd, ioctl(fd, SIOCSIFFLAGS, &ifr));
 }
+/* `open-fd PATH FD`: PATH opened read-only as fd FD, left open across the exec (how criu gets
+ * the network namespace jvs made for a restore: `--inherit-fd fd[FD]:KEY`). */
+static int op_open_fd(struct op *o)
+{
+	int fd = open(o->f[0], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -1;
+	if (fd == (int)o->n[1])
+		return fcntl(fd, F_SETFD, 0);
+	if (dup2(fd, (int)o->n[1]) < 0) /* dup2 leaves the new fd open across exec */
+		return close_keep(fd, -1);
+	return close(fd);
+}
 static int op_setsid(struct op *o) { (void)o; return setsid() < 0 ? -1 : 0; }
 static int op_pdeathsig(struct op *o) { return prctl(PR_SET_PDEATHSIG, o->n[0], 0, 0, 0); }
 static int op_no_new_privs(struct op *o) { (void)o; return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
@@ -1186,6 +1200,7 @@ static const struct opdef defs[] = {
 	{ "root", 1, 0, CHILD, op_root },
 	{ "unshare", 1, 1, CHILD, op_unshare },
 	{ "loopback-up", 0, 0, CHILD, op_loopback_up },
+	{ "open-fd", 2, 2, CHILD, op_open_fd },
 	{ "mount", 5, 8, CHILD, op_mount },
 	{ "umount", 2, 2, CHILD, op_umount },
 	{ "attach-tree", 1, 0, CHILD, op_attach_tree },

@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -97,15 +98,17 @@ final class GuestCheckpoints {
     Path written = images.resolveSibling(IMAGES + ".partial");
     Optional<IdRange> ids = runningIds(name, state); // before the dump: it may end the guest
     Optional<String> address = leasedAddress(name, config); // read before the freeze
+    DumpNetwork net = dumpNetwork(config, state, ids);
     checkpoints.dump(
         runs.instance(name),
         state,
         written,
         leaveRunning,
-        CRIU_OPTIONS,
+        net.criuOptions(),
         runningConfinement(name, state));
     recordAddress(name, address, written);
     recordIds(name, ids, written);
+    net.record(written);
     replaceImages(name, images);
     try {
       Files.delete(images);
@@ -132,6 +135,7 @@ final class GuestCheckpoints {
     Path images = images(name);
     Optional<IdRange> ids = runningIds(name, state);
     Optional<String> address = leasedAddress(name, config); // read before the freeze
+    DumpNetwork net = dumpNetwork(config, state, ids);
     checkpoints.dumpLazily(
         runs.instance(name),
         state,
@@ -141,6 +145,7 @@ final class GuestCheckpoints {
           public void imagesWritten(long frozenAt) {
             recordAddress(name, address, images);
             recordIds(name, ids, images);
+            net.record(images);
             handoff.imagesWritten(frozenAt);
           }
 
@@ -149,9 +154,33 @@ final class GuestCheckpoints {
             handoff.pagesServed(pages);
           }
         },
-        CRIU_OPTIONS);
+        net.criuOptions());
     // criu killed the tree once its memory was fetched; its monitor records the end
     runs.stop(name, config, MONITOR_EXIT, () -> {});
+  }
+
+  /**
+   * criu's options for a dump, with the guest's network namespace left out where jvs alone
+   * configured it ({@link ExternalNetwork}), and what to record beside the images then; all read
+   * before the freeze.
+   */
+  private record DumpNetwork(List<String> criuOptions, Optional<ExternalNetwork.Recorded> left) {
+    void record(Path images) {
+      left.ifPresent(r -> ExternalNetwork.record(images, r.mac()));
+    }
+  }
+
+  private static DumpNetwork dumpNetwork(
+      GuestConfig config, InstanceState state, Optional<IdRange> ids) {
+    NetMode mode = NetConfig.from(config.resources()).mode();
+    Optional<ExternalNetwork.Recorded> left =
+        ExternalNetwork.applies(mode, state.initPid(), ids.isPresent());
+    if (left.isEmpty()) {
+      return new DumpNetwork(CRIU_OPTIONS, left);
+    }
+    List<String> options = new ArrayList<>(CRIU_OPTIONS);
+    options.addAll(ExternalNetwork.dumpOptions(state.initPid()));
+    return new DumpNetwork(options, left);
   }
 
   /** Restores the stopped guest from its images, or from {@code archive} unpacked into them. */
@@ -205,14 +234,11 @@ final class GuestCheckpoints {
             : LoopDevice.attach(DiskImage.ensure(guestDir, Values.size(space), seeding))) {
       GuestPlans.Layout layout = GuestPlans.Layout.of(lower, guestDir, run, disk);
       Trace.mark("template, ids, run dir");
-      List<String> links =
-          network.prepareRestore(
-              name.value(),
-              config.hostname(),
-              net,
-              address(name, images),
-              layout.etc(),
-              ids.isPresent());
+      Optional<ExternalNetwork.Recorded> left = ExternalNetwork.recorded(name, images);
+      Checkpoints.Network restoredNetwork =
+          left.isPresent()
+              ? ownNetwork(name, config, net, images, layout, left.get())
+              : preparedNetwork(name, config, net, images, layout, ids);
       ids.ifPresent(
           r -> {
             GuestOwnership.prepare(name, layout, r);
@@ -232,23 +258,20 @@ final class GuestCheckpoints {
               CgroupTuning.none(),
               new Checkpoints.Mode(
                   consoleOutput(config, run, ids),
-                  new Checkpoints.Network(
-                      links,
-                      net.mode() == NetMode.HOST_IP
-                          ? bpfDir -> network.restoreInCgroup(name.value(), net, bpfDir)
-                          : Checkpoints.InCgroup.NONE,
-                      bpfDir -> network.unplumb(name.value(), bpfDir)),
+                  restoredNetwork,
                   false,
                   CRIU_OPTIONS,
                   lazyPages,
                   confinement(name, net)));
-      try {
-        network.completeRestore(name.value(), net, state.initPid());
-      } catch (RuntimeException e) {
-        runs.stop(name, config, MONITOR_EXIT, () -> {});
-        throw e;
+      if (left.isEmpty()) { // a namespace of jvs's making was complete before criu ran
+        try {
+          network.completeRestore(name.value(), net, state.initPid());
+        } catch (RuntimeException e) {
+          runs.stop(name, config, MONITOR_EXIT, () -> {});
+          throw e;
+        }
+        Trace.mark("network completed");
       }
-      Trace.mark("network completed");
       return state;
     } catch (NetException e) {
       runs.cleanup(name); // the network prepared before criu ran, or the restored guest's
@@ -257,6 +280,61 @@ final class GuestCheckpoints {
       runs.cleanup(name);
       throw e;
     }
+  }
+
+  /**
+   * The network of a restore whose checkpoint holds the guest's namespace: what a start makes
+   * outside it, prepared on the host before criu runs, for criu to recreate the namespace.
+   */
+  private Checkpoints.Network preparedNetwork(
+      GuestName name,
+      GuestConfig config,
+      NetConfig net,
+      Path images,
+      GuestPlans.Layout layout,
+      Optional<IdRange> ids) {
+    List<String> links =
+        network.prepareRestore(
+            name.value(),
+            config.hostname(),
+            net,
+            address(name, images),
+            layout.etc(),
+            ids.isPresent());
+    return new Checkpoints.Network(
+        links,
+        net.mode() == NetMode.HOST_IP
+            ? bpfDir -> network.restoreInCgroup(name.value(), net, bpfDir)
+            : Checkpoints.InCgroup.NONE,
+        bpfDir -> network.unplumb(name.value(), bpfDir));
+  }
+
+  /**
+   * The network of a restore whose checkpoint left the guest's namespace out: made by criu's launch
+   * and plumbed here as a start plumbs it, its eth0 with the address and MAC it had.
+   */
+  private Checkpoints.Network ownNetwork(
+      GuestName name,
+      GuestConfig config,
+      NetConfig net,
+      Path images,
+      GuestPlans.Layout layout,
+      ExternalNetwork.Recorded left) {
+    if (left.mac().isPresent() != (net.mode() == NetMode.BRIDGE)) {
+      throw new JvsException(
+          name
+              + ": its checkpoint was made "
+              + (left.mac().isPresent() ? "on a bridge" : "without a network")
+              + ", and net.mode is "
+              + net.mode().value()
+              + " now");
+    }
+    Optional<String> address = address(name, images);
+    return Checkpoints.Network.ownNamespace(
+        pid ->
+            network.plumbRestored(
+                name.value(), config.hostname(), net, address, left.mac(), pid, layout.etc()),
+        bpfDir -> network.unplumb(name.value(), bpfDir));
   }
 
   /**

@@ -168,6 +168,11 @@ public record LaunchProgram(List<Op> ops) {
       return add("loopback-up", "bring lo up");
     }
 
+    /** {@code path} open read-only as fd {@code fd} of the program it execs. */
+    public Builder openFd(String path, int fd) {
+      return add("open-fd", "open " + shown(path) + " as fd " + fd, path, Integer.toString(fd));
+    }
+
     public Builder unshare(long nsFlags) {
       return add("unshare", "unshare namespaces " + hex(nsFlags), hex(nsFlags));
     }

@@ -72,16 +72,18 @@ final class BridgeNetwork {
       NetConfig config,
       Ipv4 ip,
       long pid,
-      Path etc) {
+      Path etc,
+      Optional<String> mac) {
     Subnet subnet = host.subnet();
     String bridge = ensureBridge(subnet);
     String veth = names.veth(guest);
     if (Links.exists(veth)) {
       NetTools.ip(List.of("link del " + veth));
     }
+    String address = mac.map(m -> " address " + m).orElse(""); // a restored eth0 keeps its own
     NetTools.ip(
         List.of(
-            "link add " + veth + " type veth peer name eth0 netns " + pid,
+            "link add " + veth + " type veth peer name eth0" + address + " netns " + pid,
             "link set " + veth + " master " + bridge,
             "link set " + veth + " up"));
     NetTools.ipIn(

@@ -50,6 +50,20 @@ public interface GuestNetwork {
       boolean userNamespace);
 
   /**
+   * For a restore into a network namespace of jvs's making (the checkpoint left the guest's out):
+   * plumbs it as {@link #plumb} does, given criu's process in it, with the address the checkpoint
+   * holds leased again and eth0 given the MAC it had.
+   */
+  void plumbRestored(
+      String guest,
+      String hostname,
+      NetConfig config,
+      Optional<String> address,
+      Optional<String> mac,
+      long pid,
+      Path etc);
+
+  /**
    * During a restore, once criu, in the guest's fresh cgroup, has probed the kernel and before it
    * forks the guest's processes: what a start attaches to the cgroup (a host-ip guest's address and
    * socket hooks, so that its restored sockets bind only to that address from their first instant;

@@ -46,7 +46,7 @@ final class LinuxGuestNetwork implements GuestNetwork {
           HostNetConfig host = HostNetConfig.read(root);
           bridge.check(guest, host, config);
           Ipv4 ip = leases.acquire(guest, host.subnet(), config.ip());
-          bridge.plumb(guest, hostname, host, config, ip, childPid, etc);
+          bridge.plumb(guest, hostname, host, config, ip, childPid, etc, Optional.empty());
         }
       }
       case HOST_IP -> {
@@ -73,16 +73,7 @@ final class LinuxGuestNetwork implements GuestNetwork {
           HostNetConfig host = HostNetConfig.read(root);
           bridge.check(guest, host, config);
           // the dumped eth0 holds this address: the guest must get it again, or nothing
-          Ipv4 dumped =
-              Ipv4.parse(
-                  address.orElseThrow(
-                      () -> new NetException("the checkpoint records no address for eth0")));
-          Ipv4 ip;
-          try {
-            ip = leases.acquire(guest, host.subnet(), dumped);
-          } catch (NetException e) {
-            throw new NetException("the checkpoint's address: " + e.getMessage());
-          }
+          Ipv4 ip = leaseDumped(guest, host.subnet(), address);
           yield List.of(
               "--external",
               bridge.prepareRestore(guest, hostname, host, config, ip, etc, userNamespace));
@@ -104,6 +95,43 @@ final class LinuxGuestNetwork implements GuestNetwork {
         }
       }
     };
+  }
+
+  @Override
+  public void plumbRestored(
+      String guest,
+      String hostname,
+      NetConfig config,
+      Optional<String> address,
+      Optional<String> mac,
+      long pid,
+      Path etc) {
+    switch (config.mode()) {
+      case NONE -> {} // its lo comes up in criu's launch program
+      case BRIDGE -> {
+        try (FileLock lock = lock()) {
+          HostNetConfig host = HostNetConfig.read(root);
+          bridge.check(guest, host, config);
+          Ipv4 ip = leaseDumped(guest, host.subnet(), address);
+          bridge.plumb(guest, hostname, host, config, ip, pid, etc, mac);
+        }
+      }
+      case HOST, HOST_IP ->
+          throw new NetException("net.mode " + config.mode().value() + " has no namespace to make");
+    }
+  }
+
+  /** The address the checkpoint's eth0 holds, leased to the guest again, or a failure. */
+  private Ipv4 leaseDumped(String guest, Subnet subnet, Optional<String> address) {
+    Ipv4 dumped =
+        Ipv4.parse(
+            address.orElseThrow(
+                () -> new NetException("the checkpoint records no address for eth0")));
+    try {
+      return leases.acquire(guest, subnet, dumped);
+    } catch (NetException e) {
+      throw new NetException("the checkpoint's address: " + e.getMessage());
+    }
   }
 
   @Override

@@ -416,20 +416,54 @@ public final class Checkpoints {
   }
 
   /**
+   * A network namespace of the front-end's making for a restore, the tree's external one (its dump
+   * named it {@link #EXTERNAL_NETWORK}): criu's process is cloned into a fresh namespace, which
+   * this plumbs, given that process's pid, before criu runs; criu then restores the tree into it
+   * rather than recreating the dumped one (no `ip`, `iptables` or veth work in criu).
+   */
+  @FunctionalInterface
+  public interface OwnNamespace {
+    void plumb(long pid);
+  }
+
+  /** The key a dump gives the tree's network namespace when it is to be external. */
+  public static final String EXTERNAL_NETWORK = "jvs-net";
+
+  /** criu's fd for the namespace of an {@link OwnNamespace} restore. */
+  private static final int EXTERNAL_NETWORK_FD = 3;
+
+  /**
    * What the front-end plumbed on the host for a restore: criu's arguments for the instance's links
    * (e.g. {@code --external veth[eth0]:HOSTNAME@BRIDGE}), what it does once the fresh cgroup exists
-   * and before criu runs, and the teardown of it all should the restore fail.
+   * and before criu runs, and the teardown of it all should the restore fail; or, with {@code own},
+   * the namespace it plumbs itself.
    */
   public record Network(
-      List<String> criuArguments, InCgroup inCgroup, Instances.Teardown teardown) {
+      List<String> criuArguments,
+      InCgroup inCgroup,
+      Instances.Teardown teardown,
+      Optional<OwnNamespace> own) {
     public static final Network NONE = new Network(List.of(), bpfDir -> {});
 
     public Network {
       criuArguments = List.copyOf(criuArguments);
     }
 
+    public Network(List<String> criuArguments, InCgroup inCgroup, Instances.Teardown teardown) {
+      this(criuArguments, inCgroup, teardown, Optional.empty());
+    }
+
     public Network(List<String> criuArguments, Instances.Teardown teardown) {
       this(criuArguments, InCgroup.NONE, teardown);
+    }
+
+    /** The tree's network namespace made and plumbed by {@code own} (a dump that named it). */
+    public static Network ownNamespace(OwnNamespace own, Instances.Teardown teardown) {
+      return new Network(
+          List.of("--inherit-fd", "fd[" + EXTERNAL_NETWORK_FD + "]:" + EXTERNAL_NETWORK),
+          InCgroup.NONE,
+          teardown,
+          Optional.of(own));
     }
   }
 
@@ -530,6 +564,11 @@ public final class Checkpoints {
     Map<String, String> meta = readMeta(i, images);
     boolean hostNetwork = mode.confinement().hostNetwork();
     requireNetwork(i.id(), meta, hostNetwork);
+    if (network.own().isPresent() && (root.idMap() != null || !mode.confinement().monitored())) {
+      // criu's tree in a user namespace of its own could not join a namespace the host's owns
+      throw new JvsException(
+          i.id() + ": a network namespace of jvs's making needs a monitored restore as host root");
+    }
     Criu criu = Criu.find(i.id());
     Path notify = images.resolve(NOTIFY);
     Path pidfile = images.resolve(PIDFILE);
@@ -586,7 +625,16 @@ public final class Checkpoints {
     try (RestoreRoot userRoot =
         root.idMap() == null ? null : userRoot(i, root, network, hostNetwork)) {
       CriuLaunches.Launch launch;
-      if (mode.confinement().monitored()) {
+      if (network.own().isPresent()) { // monitored, host root: checked above
+        launch =
+            CriuLaunches.Launch.underMonitor(
+                b -> {
+                  CriuLaunches.rootOperations(b, root);
+                  b.loopbackUp().openFd("/proc/self/ns/net", EXTERNAL_NETWORK_FD);
+                },
+                null,
+                Namespace.NET.flag());
+      } else if (mode.confinement().monitored()) {
         // the monitor joins the helper's namespace, where the root is, or its child mounts it
         launch =
             userRoot == null

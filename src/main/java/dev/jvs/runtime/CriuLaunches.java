@@ -40,7 +40,7 @@ final class CriuLaunches {
             ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
             ProcessBuilder.Redirect.appendTo(out),
             ProcessBuilder.Redirect.appendTo(out));
-    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, args, b -> {}).build();
+    LaunchProgram program = criuChild(LaunchProgram.builder(), criu, args, 0, b -> {}).build();
     try (Run run = instances.launchFromMonitor(i, program, stdio)) {
       Criu.Running running = running(run);
       criu.await(i.id(), step, running, log, () -> false);
@@ -61,8 +61,9 @@ final class CriuLaunches {
       LaunchProgram.Builder b,
       Criu criu,
       List<String> args,
+      long cloneFlags,
       Consumer<LaunchProgram.Builder> setup) {
-    b.clone(0).pdeathsig(Signal.SIGKILL).setsid();
+    b.clone(cloneFlags).pdeathsig(Signal.SIGKILL).setsid();
     setup.accept(b);
     return b.env(Criu.environment()).exec(criu.command(List.of(), args));
   }
@@ -125,15 +126,25 @@ final class CriuLaunches {
   /**
    * How criu is started: started here, through {@code launcher} (which mounts its root or enters
    * the namespace that has it); under a monitor, its child's {@code setup} (mounting the root), or
-   * with {@code joinMount} the monitor joins the mount namespace that has it.
+   * with {@code joinMount} the monitor joins the mount namespace that has it; the child cloned with
+   * {@code cloneFlags} (a network namespace of its own, which jvs plumbs before criu runs).
    */
-  record Launch(List<String> launcher, Consumer<LaunchProgram.Builder> setup, String joinMount) {
+  record Launch(
+      List<String> launcher,
+      Consumer<LaunchProgram.Builder> setup,
+      String joinMount,
+      long cloneFlags) {
     static Launch startedHere(List<String> launcher) {
-      return new Launch(launcher, b -> {}, null);
+      return new Launch(launcher, b -> {}, null, 0);
     }
 
     static Launch underMonitor(Consumer<LaunchProgram.Builder> setup, String joinMount) {
-      return new Launch(List.of(), setup, joinMount);
+      return underMonitor(setup, joinMount, 0);
+    }
+
+    static Launch underMonitor(
+        Consumer<LaunchProgram.Builder> setup, String joinMount, long cloneFlags) {
+      return new Launch(List.of(), setup, joinMount, cloneFlags);
     }
   }
 
@@ -239,7 +250,8 @@ final class CriuLaunches {
     if (confinement.inDomain()) {
       monitor.landlockScope(confinement.landlockScopes());
     }
-    LaunchProgram program = criuChild(monitor, criu, args, launch.setup()).build();
+    LaunchProgram program =
+        criuChild(monitor, criu, args, launch.cloneFlags(), launch.setup()).build();
     // with a log, the monitor's own stdio is only for what jvs-init says before the relay runs
     Launcher.Stdio stdio = log.isPresent() ? Launcher.Stdio.none() : Launcher.Stdio.inherit();
     try {
@@ -251,6 +263,10 @@ final class CriuLaunches {
               (monitorPid, childPid) -> {
                 joined(made).addProcess(childPid);
                 Trace.mark("cgroup ready (made beside the launch)");
+                if (mode.network().own().isPresent()) {
+                  mode.network().own().get().plumb(childPid);
+                  Trace.mark("network plumbed in criu's namespace");
+                }
                 if (pages != null) {
                   pages.awaitListening();
                   Trace.mark("lazy-pages daemon listening");
