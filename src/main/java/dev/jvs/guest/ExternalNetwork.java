@@ -1,9 +1,11 @@
 package dev.jvs.guest;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.kernel.Capability;
 import dev.jvs.net.NamespaceLinks;
 import dev.jvs.net.NetMode;
 import dev.jvs.runtime.Checkpoints;
+import dev.jvs.runtime.Namespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,8 +30,10 @@ final class ExternalNetwork {
   /** Beside criu's images when the dump left the namespace out: eth0's MAC, or nothing. */
   static final String FILE = "jvs-guest-netns";
 
-  private static final int CAP_NET_ADMIN = 12;
-  private static final int CAP_SYS_ADMIN = 21;
+  /** What lets a guest's root change its network namespace. */
+  private static final long NAMESPACE_CHANGERS =
+      Capability.mask(List.of(Capability.NET_ADMIN, Capability.SYS_ADMIN));
+
   private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
 
   private ExternalNetwork() {}
@@ -44,8 +48,7 @@ final class ExternalNetwork {
     if ((mode != NetMode.BRIDGE && mode != NetMode.NONE) || ownUserNamespace) {
       return Optional.empty();
     }
-    long bounding = boundingSet(initPid);
-    if ((bounding & (1L << CAP_NET_ADMIN)) != 0 || (bounding & (1L << CAP_SYS_ADMIN)) != 0) {
+    if ((Capability.boundingMaskOf(initPid) & NAMESPACE_CHANGERS) != 0) {
       return Optional.empty();
     }
     Map<String, String> links = NamespaceLinks.of(initPid);
@@ -63,8 +66,9 @@ final class ExternalNetwork {
   /** criu's dump options naming the init's network namespace external. */
   static List<String> dumpOptions(long initPid) {
     try {
-      Object inode = Files.getAttribute(Path.of("/proc/" + initPid + "/ns/net"), "unix:ino");
-      return List.of("--external", "net[" + inode + "]:" + Checkpoints.EXTERNAL_NETWORK);
+      return List.of(
+          "--external",
+          "net[" + Namespace.NET.inode(initPid) + "]:" + Checkpoints.EXTERNAL_NETWORK);
     } catch (IOException e) {
       throw new UncheckedIOException("network namespace of " + initPid + ": " + e.getMessage(), e);
     }
@@ -99,18 +103,5 @@ final class ExternalNetwork {
     } catch (IOException e) {
       throw new UncheckedIOException(name + ": " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  private static long boundingSet(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("CapBnd:")) {
-          return Long.parseUnsignedLong(line.substring(7).strip(), 16);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("status of " + pid + ": " + e.getMessage(), e);
-    }
-    return -1; // unknown: as if it held everything
   }
 }

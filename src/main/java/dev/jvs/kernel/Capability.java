@@ -100,9 +100,18 @@ public enum Capability {
 
   /** Capabilities this host can grant at all (root here lacks e.g. SYS_RESOURCE). */
   public static long hostBoundingMask() {
+    return boundingMaskOf("self");
+  }
+
+  /** The capability bounding set of process {@code pid}, as {@link #mask} makes one. */
+  public static long boundingMaskOf(long pid) {
+    return boundingMaskOf(Long.toString(pid));
+  }
+
+  private static long boundingMaskOf(String proc) {
     try {
       for (String line :
-          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+          java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", proc, "status"))) {
         if (line.startsWith("CapBnd:")) {
           return Long.parseUnsignedLong(line.substring(7).trim(), 16);
         }

@@ -263,10 +263,13 @@ final class CriuLaunches {
               (monitorPid, childPid) -> {
                 joined(made).addProcess(childPid);
                 Trace.mark("cgroup ready (made beside the launch)");
-                if (mode.network().own().isPresent()) {
-                  mode.network().own().get().plumb(childPid);
-                  Trace.mark("network plumbed in criu's namespace");
-                }
+                mode.network()
+                    .own()
+                    .ifPresent(
+                        own -> {
+                          own.plumb(childPid);
+                          Trace.mark("network plumbed in criu's namespace");
+                        });
                 if (pages != null) {
                   pages.awaitListening();
                   Trace.mark("lazy-pages daemon listening");

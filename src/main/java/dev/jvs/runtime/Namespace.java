@@ -32,6 +32,12 @@ public enum Namespace {
         .equals(Files.readSymbolicLink(Path.of("/proc/self/ns", procName)));
   }
 
+  /** The inode of process {@code pid}'s namespace of this kind (how criu names a namespace). */
+  public long inode(long pid) throws IOException {
+    return (Long)
+        Files.getAttribute(Path.of("/proc", Long.toString(pid), "ns", procName), "unix:ino");
+  }
+
   public long flag() {
     return flag;
   }
