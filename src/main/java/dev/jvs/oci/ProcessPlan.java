@@ -37,8 +37,9 @@ final class ProcessPlan {
     }
     if (p.rlimits() != null) {
       for (OciConfig.Rlimit r : p.rlimits()) {
-        if (!RLIMITS.containsKey(r.type())) {
-          throw new OciException("invalid rlimit type " + r.type());
+        String type = r == null ? null : r.type(); // a null entry: runc reads it as an empty one
+        if (type == null || !RLIMITS.containsKey(type)) {
+          throw new OciException("invalid rlimit type " + type);
         }
       }
     }

@@ -1,6 +1,7 @@
 package dev.jvs.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -76,6 +78,20 @@ class OciConfigFuzzTest {
       tree = replace(tree, r.at(), r.value());
     }
     check(JSON.writeValueAsString(tree));
+  }
+
+  /** Found by the property above: a null rlimits entry, or one without a type (was an NPE). */
+  @Example
+  void anRlimitWithoutATypeFailsWithOneLine() throws IOException {
+    for (String rlimits : List.of("[null]", "[{\"type\": null}]")) {
+      ObjectNode tree = (ObjectNode) JSON.readTree(VALID);
+      ((ObjectNode) tree.get("process")).set("rlimits", JSON.readTree(rlimits));
+      Files.writeString(bundle.resolve("config.json"), JSON.writeValueAsString(tree));
+      assertThatThrownBy(() -> OciValidator.check(OciConfigReader.readBundle(bundle)))
+          .as(rlimits)
+          .isInstanceOf(OciException.class)
+          .hasMessage("invalid rlimit type null");
+    }
   }
 
   @Property
