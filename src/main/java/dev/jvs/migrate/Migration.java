@@ -109,15 +109,12 @@ public final class Migration {
       String restoreThere) {}
 
   /**
-   * When a stop-copy dump froze the guest: {@code dumpStart} (taken before jvs prepared and spawned
-   * criu, so never late) plus how long criu ran before it seized the tree, by its log; {@code
-   * dumpStart} itself when the log does not say. Early by jvs's preparation (a post-copy dump times
-   * it from criu's spawn instead), so a downtime from it is never too short.
+   * When a stop-copy dump froze the guest, by criu's log ({@link Checkpoints#frozenAt}); {@code
+   * dumpStart}, taken before jvs prepared and spawned criu, where it does not say. Never late, so a
+   * downtime from it is never too short.
    */
   private long freeze(GuestName name, long dumpStart) {
-    return Checkpoints.frozenAfter(guests.dirs().guest(name).resolve("checkpoint"))
-        .map(seize -> dumpStart + seize.toNanos())
-        .orElse(dumpStart);
+    return Checkpoints.frozenAt(guests.dirs().guest(name).resolve("checkpoint"), dumpStart);
   }
 
   /**

@@ -794,11 +794,11 @@ public final class Checkpoints {
   }
 
   /**
-   * How long after its start criu froze (seized) the tree of the dump in {@code images}, by its
-   * log; empty when the log does not say.
+   * When criu froze (seized) the tree of the dump in {@code images}, as {@link System#nanoTime()}:
+   * {@code notBefore}, taken before that dump's criu was spawned, where its log does not say.
    */
-  public static Optional<Duration> frozenAfter(Path images) {
-    return Criu.firstSeize(images.resolve(DUMP_LOG));
+  public static long frozenAt(Path images, long notBefore) {
+    return Criu.seizedAt(images.resolve(DUMP_LOG), notBefore);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.jvs.runtime;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.kernel.BirthTime;
 import dev.jvs.kernel.KernelException;
 import dev.jvs.kernel.Libc;
 import dev.jvs.kernel.Signal;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -302,6 +304,35 @@ public final class Criu {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * When the tree of the dump that logs to {@code log} froze, as {@link System#nanoTime()}: criu's
+   * log clock starts as criu creates the log, so the log's birth time (less 1 ms: a file system
+   * stamps it from a clock that may have ticked in the µs between) plus the first seize's time in
+   * it. {@code notBefore}, taken before criu was spawned, stands for the birth time where the file
+   * system keeps none or the log predates it; it is also the answer when the log names no seize.
+   * Never late: a downtime from it is never too short.
+   */
+  static long seizedAt(Path log, long notBefore) {
+    Optional<Duration> seize = firstSeize(log);
+    if (seize.isEmpty()) {
+      return notBefore;
+    }
+    long logStart =
+        BirthTime.of(log)
+            .map(birth -> nanoTimeOf(birth) - BIRTH_MARGIN.toNanos())
+            .filter(t -> t >= notBefore)
+            .orElse(notBefore);
+    return logStart + seize.get().toNanos();
+  }
+
+  private static final Duration BIRTH_MARGIN = Duration.ofMillis(1);
+
+  /** {@code at}, a wall-clock time, on {@link System#nanoTime()}'s clock. */
+  private static long nanoTimeOf(Instant at) {
+    long now = System.nanoTime();
+    return now - Duration.between(at, Instant.now()).toNanos();
   }
 
   /**

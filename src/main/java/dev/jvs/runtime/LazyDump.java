@@ -62,13 +62,9 @@ final class LazyDump implements AutoCloseable {
     this.spawned = spawned;
   }
 
-  /**
-   * When the tree froze, as {@link System#nanoTime()}: the spawn of criu plus the time of its first
-   * seize in its log (criu's clock starts after the spawn, so this is never late); the spawn itself
-   * when the log does not say.
-   */
+  /** When the tree froze, as {@link System#nanoTime()}: {@link Criu#seizedAt}. */
   long frozenAt() {
-    return spawned + Criu.firstSeize(log).map(Duration::toNanos).orElse(0L);
+    return Criu.seizedAt(log, spawned);
   }
 
   /**

@@ -51,6 +51,27 @@ class CriuTest {
   }
 
   @Test
+  void theFreezeIsTheLogsBirthPlusTheSeizeNeverBeforeTheSpawnNorLate() throws Exception {
+    Path log = dir.resolve("dump.log");
+    String seized = "(00.000000) CRIU run id = 1\n(00.250000) Seized task 13407, state 1\n";
+    long spawned = System.nanoTime();
+    Thread.sleep(50); // criu's start after its spawn: the log is born then
+    long born = System.nanoTime();
+    Files.writeString(log, seized);
+    long written = System.nanoTime();
+    long at = Criu.seizedAt(log, spawned);
+    long seize = Duration.ofMillis(250).toNanos();
+    long tick = Duration.ofMillis(12).toNanos(); // the file system's coarse clock, the 1 ms margin
+    assertThat(at).isBetween(born + seize - tick, written + seize);
+    // a log older than the spawn (not this dump's): the spawn stands for its birth
+    long later = System.nanoTime();
+    assertThat(Criu.seizedAt(log, later)).isEqualTo(later + seize);
+    Files.writeString(log, "(00.000000) CRIU run id = 1\n");
+    assertThat(Criu.seizedAt(log, spawned)).isEqualTo(spawned);
+    assertThat(Criu.seizedAt(dir.resolve("missing.log"), spawned)).isEqualTo(spawned);
+  }
+
+  @Test
   void aFailureIsOneLineNamingTheInstanceStepCauseAndLog() throws Exception {
     Path log = dir.resolve("dump.log");
     Files.writeString(
