@@ -13,7 +13,6 @@ import dev.jvs.runtime.Namespace;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
 import dev.jvs.runtime.ProcessSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * Translates a guest into plans (the jvs front-end's half of docs/architecture.md): the policy of
@@ -41,7 +39,7 @@ public final class GuestPlans {
   private static final long NOSUID_NODEV_NOEXEC =
       MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC;
 
-  /** Files masked with /dev/null and directories masked with an empty read-only tmpfs. */
+  /** Files masked with /dev/null and directories with a read-only bind of an empty one. */
   static final List<String> MASKED_FILES =
       List.of(
           "/proc/kcore",
@@ -347,28 +345,7 @@ public final class GuestPlans {
   private static List<Plan.Mask> masks() {
     List<Plan.Mask> masks = new ArrayList<>();
     MASKED_FILES.forEach(f -> masks.add(new Plan.Mask(f, false)));
-    masks.addAll(maskedDirs(d -> Files.isDirectory(Path.of(d))));
-    return masks;
-  }
-
-  /**
-   * One empty read-only tmpfs for all masked directories, bound onto the others, instead of one
-   * superblock each. They are kernel directories, so a guest's fresh /proc and /sys have the ones
-   * the host's have ({@code onHost}); the others keep a tmpfs of their own, mounted if present.
-   */
-  static List<Plan.Mask> maskedDirs(Predicate<String> onHost) {
-    List<Plan.Mask> masks = new ArrayList<>();
-    String first = null;
-    for (String d : MASKED_DIRS) {
-      if (!onHost.test(d)) {
-        masks.add(new Plan.Mask(d, true));
-      } else if (first == null) {
-        masks.add(new Plan.Mask(d, true));
-        first = d;
-      } else {
-        masks.add(new Plan.Mask(d, true, first));
-      }
-    }
+    MASKED_DIRS.forEach(d -> masks.add(new Plan.Mask(d, true)));
     return masks;
   }
 

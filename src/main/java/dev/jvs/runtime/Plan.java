@@ -255,16 +255,10 @@ public record Plan(
   public record Link(String target, String path) {}
 
   /**
-   * A masked path: a directory under an empty read-only tmpfs, a file under /dev/null. A directory
-   * with {@code sharedWith} (the container path of an earlier masked directory, which must be
-   * there) gets a bind of that one's tmpfs instead of a superblock of its own; the bind is not
-   * optional, so a mask never silently goes missing.
+   * A masked path: a directory under a read-only bind of an empty directory ({@link
+   * MaskDirectory}), a file under /dev/null; either only where the path is there.
    */
-  public record Mask(String path, boolean directory, String sharedWith) {
-    public Mask(String path, boolean directory) {
-      this(path, directory, null);
-    }
-  }
+  public record Mask(String path, boolean directory) {}
 
   /** OCI hooks run in the container's namespaces, with the state read from {@code stateFile}. */
   public record Hooks(Path stateFile, List<Hook> createContainer, List<Hook> startContainer) {

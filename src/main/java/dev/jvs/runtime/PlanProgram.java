@@ -14,6 +14,10 @@ import java.util.Set;
  * root, so jvs-init resolves it there when it is used (never following a symlink out).
  */
 public final class PlanProgram {
+  /** A masked directory's bind and a read-only path: nothing written, run or opened as a device. */
+  private static final long LOCKED_DOWN =
+      MountFlags.RDONLY | MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC;
+
   private static final int S_IFCHR = 0020000;
   private static final int S_IFBLK = 0060000;
   private static final int S_IFIFO = 0010000;
@@ -98,29 +102,23 @@ public final class PlanProgram {
     p.mounts().forEach(m -> mount(b, m));
     devices(b, p.devices());
     p.sysctls().forEach((k, v) -> b.write("proc/sys/" + k.replace('.', '/'), v));
+    String empty =
+        p.masked().stream().anyMatch(Plan.Mask::directory)
+            ? MaskDirectory.ensure().toString()
+            : null;
     for (Plan.Mask m : p.masked()) {
-      if (m.directory() && m.sharedWith() != null) {
-        b.mount(inRoot(m.sharedWith()), inRoot(m.path()), "", MountFlags.BIND, ""); // read-only
-      } else if (m.directory()) {
-        b.mountIfPresent("tmpfs", inRoot(m.path()), "tmpfs", MountFlags.RDONLY, "size=0");
+      String r = inRoot(m.path());
+      if (m.directory()) {
+        b.mountIfPresent(empty, r, "", MountFlags.BIND, "");
+        b.mountIfPresent(r, r, "", MountFlags.BIND | MountFlags.REMOUNT | LOCKED_DOWN, "");
       } else {
-        b.mountIfPresent("/dev/null", inRoot(m.path()), "", MountFlags.BIND, "");
+        b.mountIfPresent("/dev/null", r, "", MountFlags.BIND, "");
       }
     }
     for (String path : p.readonly()) {
       String r = inRoot(path);
       b.mountIfPresent(r, r, "", MountFlags.BIND | MountFlags.REC, "");
-      b.mountIfPresent(
-          r,
-          r,
-          "",
-          MountFlags.BIND
-              | MountFlags.REMOUNT
-              | MountFlags.RDONLY
-              | MountFlags.NOSUID
-              | MountFlags.NODEV
-              | MountFlags.NOEXEC,
-          "");
+      b.mountIfPresent(r, r, "", MountFlags.BIND | MountFlags.REMOUNT | LOCKED_DOWN, "");
     }
     if (!inRoot(p.process().cwd()).equals(".")) {
       b.mkdir(inRoot(p.process().cwd()), 0755); // with its parents; an existing one will do

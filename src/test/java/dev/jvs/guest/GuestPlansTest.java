@@ -7,6 +7,7 @@ import dev.jvs.kernel.Capability;
 import dev.jvs.kernel.Landlock;
 import dev.jvs.launch.LaunchProgram;
 import dev.jvs.launch.Op;
+import dev.jvs.runtime.MaskDirectory;
 import dev.jvs.runtime.Plan;
 import dev.jvs.runtime.PlanProgram;
 import java.nio.file.Files;
@@ -143,28 +144,16 @@ class GuestPlansTest {
   }
 
   @Test
-  void maskedDirectoriesShareTheFirstPresentOnesTmpfs() {
-    assertThat(GuestPlans.maskedDirs(d -> !d.equals("/proc/acpi")))
-        .containsExactly(
-            new Plan.Mask("/proc/acpi", true),
-            new Plan.Mask("/proc/scsi", true),
-            new Plan.Mask("/sys/firmware", true, "/proc/scsi"),
-            new Plan.Mask("/sys/devices/virtual/powercap", true, "/proc/scsi"));
-    assertThat(GuestPlans.maskedDirs(d -> false)).allMatch(m -> m.sharedWith() == null);
-    // compiled: the first present one gets the tmpfs, the rest a bind that may not be skipped
+  void everyMaskedDirectoryIsAReadOnlyBindOfTheEmptyDirectoryNoTmpfs() {
     List<String> lines = lines(start(Map.of()));
-    String first =
-        GuestPlans.MASKED_DIRS.stream()
-            .filter(d -> Files.isDirectory(Path.of(d)))
-            .findFirst()
-            .get();
-    assertThat(lines).contains("?mount tmpfs " + first.substring(1) + " tmpfs 0x1 size=0");
-    GuestPlans.MASKED_DIRS.stream()
-        .filter(d -> !d.equals(first) && Files.isDirectory(Path.of(d)))
-        .forEach(
-            d ->
-                assertThat(lines)
-                    .contains("mount " + first.substring(1) + " " + d.substring(1) + "  0x1000 "));
+    assertThat(lines).noneMatch(l -> l.contains("size=0"));
+    for (String d : GuestPlans.MASKED_DIRS) {
+      String r = d.substring(1);
+      int bind = lines.indexOf("?mount " + MaskDirectory.PATH + " " + r + "  0x1000 ");
+      assertThat(bind).as(d).isPositive();
+      // bind, then remount read-only, nosuid, nodev, noexec: both skipped where d is not there
+      assertThat(lines.get(bind + 1)).isEqualTo("?mount " + r + " " + r + "  0x102f ");
+    }
   }
 
   @Test

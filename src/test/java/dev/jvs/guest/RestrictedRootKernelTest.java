@@ -3,6 +3,7 @@ package dev.jvs.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jvs.kernel.Capability;
+import dev.jvs.runtime.MaskDirectory;
 import dev.jvs.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ class RestrictedRootKernelTest {
   @ParameterizedTest(name = "security.privileged={0}")
   @ValueSource(booleans = {true, false})
   @Tag("v2host") // the device filter (BPF on v2), also on the cgroup v2 test host (dev.jvs.v2host)
-  void devIsMinimalAndProcAndSysAreProtected(boolean privileged) {
+  void devIsMinimalAndProcAndSysAreProtected(boolean privileged) throws Exception {
     try (TestHost host = new TestHost()) {
       GuestName g = probed(host, "dev1", privileged);
       assertThat(host.exec(g, "ls", "/dev").output().lines().toList())
@@ -109,12 +110,17 @@ class RestrictedRootKernelTest {
       assertThat(host.exec(g, "stat", "-c", "%a", "/dev/shm").output().strip()).isEqualTo("1777");
       assertThat(host.exec(g, "sh", "-c", "echo x > /dev/shm/f && cat /dev/shm/f").output())
           .isEqualTo("x\n");
-      // the masked directories share one empty read-only tmpfs, and none can be written
+      // the masked directories show the host's empty directory through read-only binds (no
+      // superblock of their own), and none can be written: the host's stays empty
       for (String masked : GuestPlans.MASKED_DIRS) {
         if (Files.isDirectory(Path.of(masked))) {
           assertThat(host.exec(g, "ls", "-A", masked).output()).as(masked).isEmpty();
           assertThat(host.exec(g, "mkdir", masked + "/x").code()).as(masked).isNotZero();
+          assertThat(mounts).containsPattern(" " + masked + " \\S+ ro,nosuid,nodev,noexec");
         }
+      }
+      try (var left = Files.list(MaskDirectory.PATH)) {
+        assertThat(left).isEmpty();
       }
       assertThat(host.exec(g, "sh", "-c", "echo x > /proc/sys/kernel/hostname").code()).isNotZero();
       assertThat(host.exec(g, "touch", "/sys/kernel/x").code()).isNotZero();
