@@ -24,9 +24,11 @@ import java.util.regex.Pattern;
 /**
  * `jvs bench migrate`: a busybox guest holding a working set of N MiB in one process's memory moves
  * between the two hosts of a {@link HostPair} with `jvs migrate`, post-copy a to b (the memory
- * fetched after the resume), stop-copy back (checkpoint, transfer, restore: the memory comes along
- * before the resume), then the old way a to b, stop-copy-restart: stopped, its private layer copied
- * over the same link, started there and its working set rebuilt (the memory is lost).
+ * fetched after the resume), post-copy back and to b again (the third: each service has dumped and
+ * restored before, as a long-running service has, where the first pays the JIT's warm-up of that
+ * code in both), stop-copy back (checkpoint, transfer, restore: the memory comes along before the
+ * resume), then the old way a to b, stop-copy-restart: stopped, its private layer copied over the
+ * same link, started there and its working set rebuilt (the memory is lost).
  */
 public final class MigrationBench {
   private static final GuestName GUEST = GuestName.of("mover");
@@ -55,6 +57,7 @@ public final class MigrationBench {
   public record Figures(
       long workingSetBytes,
       Migrated postCopy,
+      Migrated postCopyWarm,
       Migrated stopCopy,
       long stop,
       long copy,
@@ -101,6 +104,9 @@ public final class MigrationBench {
 
       progress.accept("jvs migrate a -> b (post-copy)");
       Migrated post = migrate(pair.a(), pair.b(), tokenB, b, false);
+      progress.accept("jvs migrate b -> a and a -> b (post-copy, each service warmed)");
+      migrate(pair.b(), pair.a(), tokenA, a, false);
+      Migrated warm = migrate(pair.a(), pair.b(), tokenB, b, false);
       progress.accept("jvs migrate --stop-copy b -> a");
       Migrated stopCopy = migrate(pair.b(), pair.a(), tokenA, a, true);
 
@@ -123,7 +129,7 @@ public final class MigrationBench {
       long t4 = System.nanoTime();
       Trees.deleteIfExists(landing);
       return new Figures(
-          workingSet, post, stopCopy, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
+          workingSet, post, warm, stopCopy, ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3));
     } catch (IOException e) {
       throw new UncheckedIOException("bench migrate: " + e.getMessage(), e);
     } catch (InterruptedException e) {
