@@ -32,6 +32,23 @@ public record JvmCli(Path java, Path jar, Path init) {
     return Optional.of(new JvmCli(java, jar, init.toAbsolutePath()));
   }
 
+  /**
+   * The AOT cache flags ./jvs adds (cold() in native/jvs-client.c), for a service as well: the
+   * jar's {@code jvs.aot} while it is newer than the jar (JDK 25 would not notice a changed jar),
+   * else none.
+   */
+  public List<String> aotCacheFlags() {
+    Path cache = jar.resolveSibling("jvs.aot");
+    try {
+      if (Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+        return List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off");
+      }
+    } catch (java.io.IOException e) {
+      // no cache
+    }
+    return List.of();
+  }
+
   /** The command line: java, ./jvs's flags, {@code extraFlags}, -jar, then the jvs arguments. */
   public List<String> command(List<String> extraFlags, List<String> args) {
     List<String> argv = new ArrayList<>();

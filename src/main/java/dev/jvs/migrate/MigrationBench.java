@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * `jvs bench migrate`: a busybox guest holding a working set of N MiB in one process's memory moves
@@ -84,8 +85,12 @@ public final class MigrationBench {
                 a.dirs(),
                 b.dirs(),
                 // the services as ./jvs serve runs them: all compiler tiers (TLS needs C2's
-                // AES-GCM), where ./jvs stops short-lived verbs at C1
-                cli.command(List.of("-XX:TieredStopAtLevel=4"), List.of()),
+                // AES-GCM), where ./jvs stops short-lived verbs at C1, and the AOT cache
+                cli.command(
+                    Stream.concat(
+                            Stream.of("-XX:TieredStopAtLevel=4"), cli.aotCacheFlags().stream())
+                        .toList(),
+                    List.of()),
                 a.scratch())) {
       progress.accept("starting two services, each in its own network namespace");
       pair.a().startService();
