@@ -578,6 +578,9 @@ public final class Checkpoints {
       }
       Files.deleteIfExists(pidfile);
       Files.deleteIfExists(images.resolve(RESTORE_LOG)); // a last restore's says it resumed
+      // the masks' binds in the images name it: after a reboot, or on a host that never started
+      // a guest, it is not there yet
+      MaskDirectory.ensure();
       if (atPreRestore(mode)) {
         Files.writeString(gate, plumbingScript());
         Files.setPosixFilePermissions(gate, PosixFilePermissions.fromString("rwx------"));

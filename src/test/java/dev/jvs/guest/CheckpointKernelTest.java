@@ -7,6 +7,7 @@ import dev.jvs.base.JvsException;
 import dev.jvs.image.DiskImage;
 import dev.jvs.migrate.Migration;
 import dev.jvs.net.NetNames;
+import dev.jvs.runtime.MaskDirectory;
 import dev.jvs.testing.CgroupFiles;
 import dev.jvs.testing.CriuTests;
 import dev.jvs.testing.TestHost;
@@ -293,6 +294,9 @@ class CheckpointKernelTest {
         Files.delete(f);
       }
       Files.writeString(counter, "0\n");
+      // as after a reboot: /run cleared, the masks' empty directory gone (none of this run's
+      // guests runs now to hold it)
+      Files.deleteIfExists(MaskDirectory.PATH);
 
       host.guests().restore(g, Optional.of(archive));
 
@@ -300,6 +304,12 @@ class CheckpointKernelTest {
       long next = awaitAtLeast(counter, 1);
       // the dump was taken with the count at 10 or more; the file said 0 before the restore
       assertThat(next).isGreaterThan(10);
+      assertThat(
+              host.exec(g, "grep", "-c", "-e", " /sys/firmware ", "/proc/self/mountinfo")
+                  .output()
+                  .strip())
+          .isEqualTo("1"); // masked again
+      assertThat(MaskDirectory.PATH).isEmptyDirectory();
     }
   }
 
