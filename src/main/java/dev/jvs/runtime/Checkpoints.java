@@ -201,9 +201,6 @@ public final class Checkpoints {
     }
   }
 
-  /** How long a post-copy dump waits for its caller's answer at the gate. */
-  private static final Duration GATE = Duration.ofHours(1);
-
   /** How long the memory may take to be fetched once the tree runs elsewhere. */
   private static final Duration POST_COPY = Duration.ofHours(1);
 
@@ -226,7 +223,7 @@ public final class Checkpoints {
     List<String> args = dumpArguments(criu, s, images, stdio, Confinement.NONE);
     args.addAll(criuOptions);
     String meta = meta(s, stdio, Confinement.NONE);
-    try (LazyDump dump = LazyDump.start(criu, i.id(), args, log, GATE)) {
+    try (LazyDump dump = LazyDump.start(criu, i.id(), args, log)) {
       dump.awaitImages(criu); // a failure here: criu resumed the tree
       try {
         writeMeta(images, meta);

@@ -47,9 +47,9 @@ public final class Criu {
 
   /**
    * How often a wait for criu looks at its state: each wait costs half of it on average, and a
-   * migration's downtime holds four of them (a stat each time, nothing more).
+   * migration's downtime holds four of them; a look is a stat or a read of a log's new lines.
    */
-  private static final long POLL_MS = 5;
+  private static final long POLL_MS = 1;
 
   private final Path binary;
 
