@@ -3,6 +3,7 @@ package dev.jvs.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jvs.base.Executables;
 import dev.jvs.base.JvsException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

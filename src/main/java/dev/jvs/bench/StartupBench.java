@@ -1,5 +1,6 @@
 package dev.jvs.bench;
 
+import dev.jvs.base.Executables;
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.GuestName;
 import dev.jvs.guest.Guests;

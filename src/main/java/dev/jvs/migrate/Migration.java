@@ -429,10 +429,9 @@ public final class Migration {
 
   private void send(
       String step, String path, Path dir, Optional<Path> snapshot, String... members) {
-    Process tar = TarStream.create(dir, List.of(members), snapshot);
-    try {
-      peer.upload(step, path, tar::getInputStream, UPLOAD);
-      if (!tar.waitFor(30, TimeUnit.SECONDS)) {
+    try (TarStream tar = TarStream.create(dir, List.of(members), snapshot)) {
+      peer.upload(step, path, tar::in, UPLOAD);
+      if (!tar.waitFor(30)) {
         throw new JvsException(step + ": tar did not end");
       }
       if (tar.exitValue() > 1) { // 1: a file changed while read; the guest is frozen or gone
@@ -441,13 +440,6 @@ public final class Migration {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new JvsException(step + ": interrupted");
-    } finally {
-      tar.destroyForcibly();
-      try {
-        tar.getInputStream().close();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 

@@ -1,15 +1,18 @@
 package dev.jvs.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jvs.base.JvsException;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,12 +28,11 @@ class TarStreamKernelTest {
   @TempDir Path tmp;
 
   private static void pass(Path from, Path to, Path snapshot, String... members) throws Exception {
-    Process tar = TarStream.create(from, List.of(members), Optional.of(snapshot));
-    try (InputStream in = tar.getInputStream()) {
-      TarStream.extract(in, to, "test", true);
+    try (TarStream tar = TarStream.create(from, List.of(members), Optional.of(snapshot))) {
+      TarStream.extract(tar.in(), to, "test", true);
+      assertThat(tar.waitFor(30)).isTrue();
+      assertThat(tar.exitValue()).isZero();
     }
-    assertThat(tar.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(tar.exitValue()).isZero();
   }
 
   private static void whiteout(Path p) throws Exception {
@@ -109,5 +111,37 @@ class TarStreamKernelTest {
           .as(w + ": a device node")
           .isTrue();
     }
+  }
+
+  /** A big file streams whole through both tars' sockets; a stream cut short fails in one line. */
+  @Test
+  void aStreamCutShortFailsWithTarsFirstLine() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("guest/upper"));
+    byte[] big = new byte[8 << 20];
+    Arrays.fill(big, (byte) 'j');
+    big[big.length - 1] = 'x';
+    Files.write(src.resolve("big"), big);
+    byte[] archive;
+    try (TarStream tar = TarStream.create(src.getParent(), List.of("upper"))) {
+      archive = tar.in().readAllBytes();
+      assertThat(tar.waitFor(30)).isTrue();
+      assertThat(tar.exitValue()).isZero();
+    }
+    Path whole = Files.createDirectories(tmp.resolve("whole"));
+    TarStream.extract(new ByteArrayInputStream(archive), whole, "whole");
+    assertThat(Files.mismatch(whole.resolve("upper/big"), src.resolve("big"))).isEqualTo(-1);
+
+    Path cut = Files.createDirectories(tmp.resolve("cut"));
+    InputStream half = new ByteArrayInputStream(archive, 0, archive.length / 2);
+    assertThatThrownBy(() -> TarStream.extract(half, cut, "mover: files"))
+        .isInstanceOf(JvsException.class)
+        .hasMessageStartingWith("mover: files: tar: ")
+        .hasMessageNotContaining("\n");
+    assertThat(
+            ProcessHandle.current()
+                .children()
+                .filter(p -> p.info().command().orElse("").endsWith("tar")))
+        .as("no tar left running")
+        .isEmpty();
   }
 }

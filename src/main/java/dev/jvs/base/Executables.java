@@ -1,4 +1,4 @@
-package dev.jvs.bench;
+package dev.jvs.base;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -6,14 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Finds the competing tools on the host: $PATH, plus the sbin directories root usually has. */
-final class Executables {
+/** Finds a tool on the host: $PATH, plus the sbin directories root usually has. */
+public final class Executables {
   private static final List<String> EXTRA_DIRS =
       List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
 
   private Executables() {}
 
-  static Optional<Path> find(String name) {
+  public static Optional<Path> find(String name) {
     List<String> dirs = new ArrayList<>();
     String path = System.getenv("PATH");
     if (path != null) {
