@@ -50,7 +50,8 @@ public final class Pidfd implements AutoCloseable {
   public boolean awaitExit(long timeoutMillis) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     while (true) {
-      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      // rounded up: rounded down, the last part of a millisecond was a poll(0) in a busy loop
+      long left = Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000);
       if (Libc.pollIn(fd, (int) Math.min(left, Integer.MAX_VALUE))) {
         return true;
       }
