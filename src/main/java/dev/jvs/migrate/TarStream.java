@@ -59,8 +59,8 @@ final class TarStream implements AutoCloseable {
     argv.addAll(FLAGS);
     argv.add("--");
     argv.addAll(members);
-    SocketPair[] pair = SocketPair.open();
     int devNull = open("/dev/null", Libc.O_RDWR, "tar");
+    SocketPair[] pair = SocketPair.open();
     try {
       return new TarStream(
           SpawnedProcess.start(argv, new int[] {devNull, pair[1].fd(), devNull}), pair[0]);
@@ -133,8 +133,8 @@ final class TarStream implements AutoCloseable {
 
   /** Runs {@code argv} with the archive on its stdin, its output to {@code said}. */
   private static void unpack(InputStream in, List<String> argv, Path said, String what) {
-    SocketPair[] pair = SocketPair.open();
     int out = open(said.toString(), Libc.O_WRONLY | Libc.O_TRUNC, what);
+    SocketPair[] pair = SocketPair.open();
     SpawnedProcess p;
     try {
       p = SpawnedProcess.start(argv, new int[] {pair[1].fd(), out, out});

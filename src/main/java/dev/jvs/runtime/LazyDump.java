@@ -89,16 +89,22 @@ final class LazyDump implements AutoCloseable {
    */
   static LazyDump start(Criu criu, String who, List<String> args, Path log) {
     Path dir;
-    RandomAccessFile gate;
     try {
       dir = Files.createTempDirectory("jvs-lazy-dump");
+    } catch (IOException e) {
+      throw new UncheckedIOException(who + ": lazy dump: " + e.getMessage(), e);
+    }
+    RandomAccessFile gate;
+    try {
       Path script = dir.resolve("gate.sh");
       Files.writeString(script, GATE);
       Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
       gate = openGate(dir.resolve("gate"));
     } catch (IOException e) {
+      Trees.deleteIfExists(dir);
       throw new UncheckedIOException(who + ": lazy dump: " + e.getMessage(), e);
     } catch (InterruptedException e) {
+      Trees.deleteIfExists(dir);
       Thread.currentThread().interrupt();
       throw new JvsException(who + ": interrupted");
     }
