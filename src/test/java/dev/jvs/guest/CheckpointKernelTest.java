@@ -524,7 +524,7 @@ class CheckpointKernelTest {
         "\n",
         ps.output()
             .lines()
-            .filter(l -> !l.contains("ps -o") && !l.contains("usleep") && !l.contains("mv -f"))
+            .filter(l -> !l.contains("ps -o") && !CriuTests.isCountersChild(l))
             .toList());
   }
 

@@ -137,7 +137,7 @@ class DebianCheckpointKernelTest {
         "\n",
         ps.output()
             .lines()
-            .filter(l -> !l.contains("ps -eo") && !l.contains("sleep 0.1") && !l.contains("mv -f"))
+            .filter(l -> !l.contains("ps -eo") && !CriuTests.isCountersChild(l))
             .toList());
   }
 

@@ -304,7 +304,7 @@ class HostIpCheckpointKernelTest {
     Map<String, String> firstByCommand = new java.util.LinkedHashMap<>();
     ps.output()
         .lines()
-        .filter(l -> !l.contains("ps -o") && !l.contains("usleep") && !l.contains("mv -f"))
+        .filter(l -> !l.contains("ps -o") && !CriuTests.isCountersChild(l))
         .forEach(l -> firstByCommand.putIfAbsent(l.strip().replaceFirst("^\\S+\\s+", ""), l));
     return String.join("\n", firstByCommand.values());
   }

@@ -44,6 +44,19 @@ public final class CriuTests {
         + "; done\n";
   }
 
+  /**
+   * Whether a line of the guest's {@code ps -o pid,args} is one of the counter's short-lived
+   * children ({@link #counterScript}'s mv and pause), whose pids change between any two looks: by
+   * its arguments, or, caught between its fork and its exec's new command line, by the name in
+   * braces busybox's ps shows then ("{mv} /bin/sh /counter.sh").
+   */
+  public static boolean isCountersChild(String psLine) {
+    return psLine.contains("usleep")
+        || psLine.contains("sleep 0.1")
+        || psLine.contains("mv -f")
+        || psLine.matches(".*\\{(mv|usleep|sleep)}.*");
+  }
+
   /** Aborts the test class, naming why, where jvs finds no criu that works on this host. */
   public static void abortWithoutCriu() {
     try {
