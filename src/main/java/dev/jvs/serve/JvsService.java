@@ -201,7 +201,8 @@ public final class JvsService implements AutoCloseable {
         return;
       }
       ClientSession.Request request = session.readRequest();
-      what = "#" + n + " " + request.front() + " " + String.join(" ", request.args());
+      what =
+          "#" + n + " " + request.front() + " " + String.join(" ", Secrets.masked(request.args()));
       Verbs verbs = fronts.get(request.front());
       String refusal =
           !PROTOCOL.equals(request.version())
