@@ -131,12 +131,31 @@ public final class HostPair implements AutoCloseable {
       }
     }
 
-    /** Runs jvs ARGS on this host (in its namespace, through its service when it runs). */
+    /** Runs jvs ARGS on this host, in its namespace, in a JVM of its own (never its service). */
     public Result jvs(String... args) {
       List<String> cmd = new ArrayList<>(inNetns());
       cmd.addAll(jvs);
       cmd.addAll(List.of(args));
       return run(cmd);
+    }
+
+    /**
+     * Runs jvs ARGS as a user's ./jvs does: {@code client} (jvs-client) hands them to this host's
+     * service, which runs them in its JVM (or, should it refuse, the client runs a JVM of its own).
+     */
+    public Result throughService(Path client, String... args) {
+      List<String> cmd = new ArrayList<>(inNetns());
+      cmd.add(client.toString());
+      cmd.addAll(List.of(args));
+      return run(cmd);
+    }
+
+    /** How many times its service has run `jvs VERB` to the end with status 0. */
+    public long served(String verb) {
+      return logText()
+          .lines()
+          .filter(l -> l.matches(".*#\\d+ jvs " + verb + " .* -> 0 \\(.*"))
+          .count();
     }
 
     /** Runs a shell command in this host's namespace. */

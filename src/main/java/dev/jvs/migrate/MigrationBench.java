@@ -24,12 +24,14 @@ import java.util.stream.Stream;
 
 /**
  * `jvs bench migrate`: a busybox guest holding a working set of N MiB in one process's memory moves
- * between the two hosts of a {@link HostPair} with `jvs migrate`, post-copy a to b (the memory
- * fetched after the resume), post-copy back and to b again (the third: each service has dumped and
- * restored before, as a long-running service has, where the first pays the JIT's warm-up of that
- * code in both), stop-copy back (checkpoint, transfer, restore: the memory comes along before the
- * resume), then the old way a to b, stop-copy-restart: stopped, its private layer copied over the
- * same link, started there and its working set rebuilt (the memory is lost).
+ * between the two hosts of a {@link HostPair} with `jvs migrate`, run as ./jvs runs it: by the
+ * source's service, through jvs-client (until 2026-12-07 in a JVM of its own, so the source's side
+ * was a cold JVM in every migration); post-copy a to b (the memory fetched after the resume),
+ * post-copy back and to b again (the third: each service has dumped and restored before, as a
+ * long-running service has, where the first pays the JIT's warm-up of that code in both), stop-copy
+ * back (checkpoint, transfer, restore: the memory comes along before the resume), then the old way
+ * a to b, stop-copy-restart: stopped, its private layer copied over the same link, started there
+ * and its working set rebuilt (the memory is lost).
  */
 public final class MigrationBench {
   private static final GuestName GUEST = GuestName.of("mover");
@@ -77,6 +79,10 @@ public final class MigrationBench {
     JvmCli cli =
         JvmCli.ofRunningJar(init)
             .orElseThrow(() -> new JvsException("bench migrate: runs from jvs.jar only"));
+    Path client = init.resolveSibling("jvs-client");
+    if (!Files.isExecutable(client)) {
+      throw new JvsException("bench migrate: no jvs-client beside " + init);
+    }
     try (BenchHost a = BenchHost.create(init);
         BenchHost b = BenchHost.create(init);
         HostPair pair =
@@ -108,12 +114,12 @@ public final class MigrationBench {
       progress.accept("working set: " + workingSet / (1 << 20) + " MiB (guest's memory cgroup)");
 
       progress.accept("jvs migrate a -> b (post-copy)");
-      Migrated post = migrate(pair.a(), pair.b(), tokenB, b, false);
+      Migrated post = migrate(client, pair.a(), pair.b(), tokenB, b, false);
       progress.accept("jvs migrate b -> a and a -> b (post-copy, each service warmed)");
-      migrate(pair.b(), pair.a(), tokenA, a, false);
-      Migrated warm = migrate(pair.a(), pair.b(), tokenB, b, false);
+      migrate(client, pair.b(), pair.a(), tokenA, a, false);
+      Migrated warm = migrate(client, pair.a(), pair.b(), tokenB, b, false);
       progress.accept("jvs migrate --stop-copy b -> a");
-      Migrated stopCopy = migrate(pair.b(), pair.a(), tokenA, a, true);
+      Migrated stopCopy = migrate(client, pair.b(), pair.a(), tokenA, a, true);
 
       progress.accept("stop-copy-restart a -> b");
       long t0 = System.nanoTime();
@@ -152,7 +158,12 @@ public final class MigrationBench {
 
   /** `jvs migrate` of the guest from one side to the other, which must then run it. */
   private static Migrated migrate(
-      HostPair.Side from, HostPair.Side to, String token, BenchHost there, boolean stopCopy)
+      Path client,
+      HostPair.Side from,
+      HostPair.Side to,
+      String token,
+      BenchHost there,
+      boolean stopCopy)
       throws IOException {
     List<String> args =
         new java.util.ArrayList<>(
@@ -166,8 +177,14 @@ public final class MigrationBench {
                 "--fingerprint",
                 to.fingerprint()));
     args.add(stopCopy ? "--stop-copy" : "--post-copy");
-    HostPair.Result moved = from.jvs(args.toArray(String[]::new));
+    long servedBefore = from.served("migrate");
+    HostPair.Result moved = from.throughService(client, args.toArray(String[]::new));
     require(moved, "migrate" + (stopCopy ? " --stop-copy" : ""));
+    if (from.served("migrate") != servedBefore + 1) {
+      throw new JvsException(
+          "bench migrate: the source's service did not run `jvs migrate` (its client fell back to"
+              + " a JVM of its own, which would time something else)");
+    }
     Matcher total = TOTAL.matcher(moved.out());
     Matcher down = DOWNTIME.matcher(moved.out());
     Matcher phases = THERE.matcher(moved.out());
