@@ -31,7 +31,7 @@ class MigrationBenchQuickIT {
     List<String> netnsBefore = listed(Path.of("/run/netns"), "jvsm");
     Path out = Files.createTempFile("jvs-bench-migrate-it", ".out");
     int code;
-    try (PipeMaxSize pipes = PipeMaxSize.raised()) {
+    try (PipeMaxSize _ = PipeMaxSize.raised()) {
       Process p =
           new ProcessBuilder(Cli.command("bench", "migrate", "--quick"))
               .redirectInput(new File("/dev/null"))
