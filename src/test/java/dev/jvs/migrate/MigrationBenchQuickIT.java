@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * `jvs bench migrate --quick` end to end, as the packaged CLI: two services in namespaces of their
  * own, each migration run by the source's service (the bench fails if its client fell back to a JVM
  * of its own), and a downtime line for each way of moving. Timings are never asserted; the run
- * leaves no benchmark directory, network namespace or monitor behind.
+ * leaves no benchmark directory or network namespace behind.
  */
 @Tag("kernel")
 class MigrationBenchQuickIT {
