@@ -87,11 +87,15 @@ final class TarStream implements AutoCloseable {
     return tar.exitValue();
   }
 
-  /** Kills tar if it still runs and hangs up on it. */
+  /**
+   * Kills tar if it still runs, hangs up on it and reaps it: a spawned child is reaped only when
+   * waited for, so one left after a failed upload would stay a zombie of the service.
+   */
   @Override
   public void close() {
     tar.destroyForcibly();
     archive.close();
+    tar.waitFor();
   }
 
   /**
@@ -168,6 +172,7 @@ final class TarStream implements AutoCloseable {
       throw new UncheckedIOException(what + ": tar: " + e.getMessage(), e);
     } finally {
       p.destroyForcibly();
+      p.waitFor(); // reaped on every path, as close() does
     }
   }
 
