@@ -47,14 +47,15 @@ public final class CriuTests {
   /**
    * Whether a line of the guest's {@code ps -o pid,args} is one of the counter's short-lived
    * children ({@link #counterScript}'s mv and pause), whose pids change between any two looks: by
-   * its arguments, or, caught between its fork and its exec's new command line, by the name in
-   * braces busybox's ps shows then ("{mv} /bin/sh /counter.sh").
+   * its arguments; caught between its fork and its exec's new command line, by the name in braces
+   * busybox's ps shows then ("{mv} /bin/sh /counter.sh"); or caught exited and not yet reaped, a
+   * zombie without a command line, by the name in brackets ("[mv]").
    */
   public static boolean isCountersChild(String psLine) {
     return psLine.contains("usleep")
         || psLine.contains("sleep 0.1")
         || psLine.contains("mv -f")
-        || psLine.matches(".*\\{(mv|usleep|sleep)}.*");
+        || psLine.matches(".*(\\{(mv|usleep|sleep)}|\\[(mv|usleep|sleep)]).*");
   }
 
   /** Aborts the test class, naming why, where jvs finds no criu that works on this host. */
