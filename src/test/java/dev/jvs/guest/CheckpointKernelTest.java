@@ -516,16 +516,11 @@ class CheckpointKernelTest {
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
-  /** The guest's processes as "PID COMMAND" lines, without the ps that lists them. */
+  /** The guest's processes as "PID COMMAND" lines, without ps and the counter's children. */
   private static String processes(TestHost host, GuestName g) {
-    TestHost.Run ps = host.exec(g, "ps", "-o", "pid,args");
+    TestHost.Run ps = host.exec(g, "ps", "-o", "pid,ppid,args");
     assertThat(ps.code()).isZero();
-    return String.join(
-        "\n",
-        ps.output()
-            .lines()
-            .filter(l -> !l.contains("ps -o") && !CriuTests.isCountersChild(l))
-            .toList());
+    return String.join("\n", CriuTests.withoutCountersChildren(ps.output()));
   }
 
   /** Waits until the last number in {@code file} is at least {@code min}; returns it. */

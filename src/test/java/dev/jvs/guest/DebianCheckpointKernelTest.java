@@ -129,16 +129,11 @@ class DebianCheckpointKernelTest {
     throw new AssertionError(g + ": " + process + " never ran:\n" + ps);
   }
 
-  /** The guest's processes as "PID COMMAND" lines, without ps and the counter's sleeps. */
+  /** The guest's processes as "PID COMMAND" lines, without ps and the counter's children. */
   private static String processes(TestHost host, GuestName g) {
-    TestHost.Run ps = host.exec(g, "ps", "-eo", "pid,args");
+    TestHost.Run ps = host.exec(g, "ps", "-eo", "pid,ppid,args");
     assertThat(ps.code()).isZero();
-    return String.join(
-        "\n",
-        ps.output()
-            .lines()
-            .filter(l -> !l.contains("ps -eo") && !CriuTests.isCountersChild(l))
-            .toList());
+    return String.join("\n", CriuTests.withoutCountersChildren(ps.output()));
   }
 
   private static long awaitAtLeast(Path file, long min) throws Exception {

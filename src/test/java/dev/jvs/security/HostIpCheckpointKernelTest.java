@@ -294,18 +294,15 @@ class HostIpCheckpointKernelTest {
   }
 
   /**
-   * The guest's processes as "PID COMMAND" lines, without the ps and the counter's helpers: its
-   * short-lived children ({@code usleep}, {@code mv}, and a fork not yet exec'd, which shows the
-   * counter's own command line) are left out by keeping the first process of each command.
+   * The guest's processes as "PID COMMAND" lines, without the ps and the counter's children, and
+   * only the first process of each command (nc forks one per connection).
    */
   private static String processes(TestHost host, GuestName g) {
-    TestHost.Run ps = host.exec(g, "ps", "-o", "pid,args");
+    TestHost.Run ps = host.exec(g, "ps", "-o", "pid,ppid,args");
     assertThat(ps.code()).isZero();
     Map<String, String> firstByCommand = new java.util.LinkedHashMap<>();
-    ps.output()
-        .lines()
-        .filter(l -> !l.contains("ps -o") && !CriuTests.isCountersChild(l))
-        .forEach(l -> firstByCommand.putIfAbsent(l.strip().replaceFirst("^\\S+\\s+", ""), l));
+    CriuTests.withoutCountersChildren(ps.output())
+        .forEach(l -> firstByCommand.putIfAbsent(l.replaceFirst("^\\S+\\s+", ""), l));
     return String.join("\n", firstByCommand.values());
   }
 

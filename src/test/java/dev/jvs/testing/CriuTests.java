@@ -8,6 +8,12 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -45,18 +51,36 @@ public final class CriuTests {
   }
 
   /**
-   * Whether a line of the guest's {@code ps -o pid,args} is one of the counter's short-lived
-   * children ({@link #counterScript}'s mv and pause), whose pids change between any two looks: by
-   * its arguments; caught between its fork and its exec's new command line, by the name in braces
-   * busybox's ps shows then ("{mv} /bin/sh /counter.sh"); or caught exited and not yet reaped, a
-   * zombie without a command line, by the name in brackets ("[mv]").
+   * A guest's processes from its {@code ps -o pid,ppid,args} as "PID ARGS" lines, without the ps
+   * and without the children of a {@link #counterScript} (its mv and pause): their pids change
+   * between any two looks, and ps catches them in every state, running, between fork and exec
+   * (showing the counter's own command line) or exited and not yet reaped ("[mv]"), so they are
+   * known by their parent rather than by what ps shows of them.
    */
-  public static boolean isCountersChild(String psLine) {
-    return psLine.contains("usleep")
-        || psLine.contains("sleep 0.1")
-        || psLine.contains("mv -f")
-        || psLine.matches(".*(\\{(mv|usleep|sleep)}|\\[(mv|usleep|sleep)]).*");
+  public static List<String> withoutCountersChildren(String ps) {
+    record Row(String pid, String ppid, String args) {}
+    List<Row> rows = new ArrayList<>();
+    for (String line : ps.lines().toList()) {
+      Matcher m = PS_ROW.matcher(line);
+      if (m.matches() && !m.group(3).startsWith("ps ")) {
+        rows.add(new Row(m.group(1), m.group(2), m.group(3)));
+      }
+    }
+    Set<String> runsCounter = new HashSet<>();
+    rows.stream()
+        .filter(r -> r.args().contains("counter.sh"))
+        .forEach(r -> runsCounter.add(r.pid()));
+    Set<String> counters = new HashSet<>();
+    rows.stream()
+        .filter(r -> runsCounter.contains(r.pid()) && !runsCounter.contains(r.ppid()))
+        .forEach(r -> counters.add(r.pid()));
+    return rows.stream()
+        .filter(r -> !counters.contains(r.ppid()))
+        .map(r -> r.pid() + " " + r.args())
+        .toList();
   }
+
+  private static final Pattern PS_ROW = Pattern.compile("\\s*(\\d+)\\s+(\\d+)\\s+(.*)");
 
   /** Aborts the test class, naming why, where jvs finds no criu that works on this host. */
   public static void abortWithoutCriu() {
