@@ -388,7 +388,9 @@ final class PaperNetExperiment implements PaperExperiment {
       Path rootfs,
       List<String> notes,
       Consumer<String> progress) {
-    Accelerator accel = Accelerator.detect("qemu-system-x86_64");
+    Path dir = host.scratch().resolve("vm");
+    DebianKernel kernel = DebianKernel.fetch(dir); // cached; KVM is tried by booting it
+    Accelerator accel = Accelerator.detect("qemu-system-x86_64", kernel);
     String label = "vm-" + accel.name() + " (virtio-net, tap)";
     if (!accel.kvm()) {
       notes.add(
@@ -403,8 +405,6 @@ final class PaperNetExperiment implements PaperExperiment {
       }
     }
     progress.accept("booting the VM (" + accel.name() + ")");
-    Path dir = host.scratch().resolve("vm");
-    DebianKernel kernel = DebianKernel.fetch(dir);
     Path initramfs = VmImage.build(dir, kernel, rootfs, Map.of(), List.of());
     String tap = "jvsq" + tag;
     String peer = "198.19." + outside.n() + ".5";

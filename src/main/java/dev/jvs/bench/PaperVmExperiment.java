@@ -59,7 +59,10 @@ final class PaperVmExperiment implements PaperExperiment {
 
   @Override
   public Output run(BenchHost host, boolean quick, Consumer<String> progress) throws Exception {
-    Accelerator accel = Accelerator.detect("qemu-system-x86_64");
+    Path dir = host.scratch().resolve("vm");
+    progress.accept("fetching Debian's kernel (cached after the first run)");
+    DebianKernel kernel = DebianKernel.fetch(dir); // KVM is tried by booting it
+    Accelerator accel = Accelerator.detect("qemu-system-x86_64", kernel);
     String vm = "vm-" + accel.name();
     progress.accept("accelerator: " + accel.name() + (accel.kvm() ? "" : " (" + accel.why() + ")"));
     if (quick && !accel.kvm()) {
@@ -69,9 +72,6 @@ final class PaperVmExperiment implements PaperExperiment {
       progress.accept(why);
       return new Output(new ResultTable(), List.of(), Map.of(), List.of(accelNote(accel), why));
     }
-    Path dir = host.scratch().resolve("vm");
-    progress.accept("fetching Debian's kernel (cached after the first run)");
-    DebianKernel kernel = DebianKernel.fetch(dir);
     Path probe = LmProbe.build(host.scratch().resolve("probe"), host.commands());
     Path rootfs = host.templateRootfs();
     LmProbe.install(probe, rootfs);

@@ -44,7 +44,7 @@ class QemuVmKernelTest {
 
   private static QemuVm.Spec spec(Path initrd, Optional<QemuVm.Nic> nic) {
     return new QemuVm.Spec(
-        kernel, initrd, Accelerator.detect("qemu-system-x86_64"), 128, 1, nic, Map.of());
+        kernel, initrd, Accelerator.detect("qemu-system-x86_64", kernel), 128, 1, nic, Map.of());
   }
 
   @Test
