@@ -71,23 +71,13 @@ final class PgBenchExperiment implements PaperExperiment {
       }
     }
 
-    List<String> compared = names.subList(1, names.size());
-    double[][] mean = new double[compared.size()][ROWS.size()];
-    double[][] low = new double[compared.size()][ROWS.size()];
-    double[][] high = new double[compared.size()][ROWS.size()];
+    CostRatios ratios = CostRatios.of(names, results, ROWS.size(), PgBenchExperiment::cost);
     List<Claim> claims = new ArrayList<>();
     List<String> notes = new ArrayList<>(systems.notes());
-    for (int s = 0; s < compared.size(); s++) {
-      String system = compared.get(s);
+    for (int s = 0; s < ratios.compared().size(); s++) {
+      String system = ratios.compared().get(s);
       for (int i = 0; i < ROWS.size(); i++) {
-        double[] ratios = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-          ratios[r] = cost(results.get(system).get(r), i) / cost(results.get("native").get(r), i);
-        }
-        double[] m = MeanInterval.ofRatios(ratios);
-        mean[s][i] = m[0];
-        low[s][i] = m[1];
-        high[s][i] = m[2];
+        double[] m = ratios.of(s, i);
         if (system.equals(PgSystems.JVS)) {
           claims.add(
               Claim.ratio(
@@ -100,7 +90,7 @@ final class PgBenchExperiment implements PaperExperiment {
           notes.add(
               String.format(
                   "%s: %s / native %.3fx; jvs / %s %.3fx",
-                  ROWS.get(i), system, m[0], system, mean[0][i] / m[0]));
+                  ROWS.get(i), system, m[0], system, ratios.of(0, i)[0] / m[0]));
         }
       }
     }
@@ -127,9 +117,8 @@ final class PgBenchExperiment implements PaperExperiment {
             + " benchmark's scratch directory; native runs in a cgroup of its own beside the"
             + " guests'");
     BarChart chart =
-        new BarChart(
-            "pgbench: cost relative to native (95 % CI), lower is better",
-            "cost / native", ROWS, compared, mean, low, high, 1.0);
+        ratios.chart(
+            "pgbench: cost relative to native (95 % CI), lower is better", "cost / native", ROWS);
     return new Output(table, claims, Map.of(name(), chart), notes);
   }
 
