@@ -49,6 +49,25 @@ class IdRangesTest {
         .containsExactly(SubordinateIds.DEFAULT_WINDOW);
   }
 
+  /**
+   * Claimed ranges need not sit on the slots acquire hands out: one across two slots takes both,
+   * and acquire finds the lowest slot that overlaps nothing, in any order of the file.
+   */
+  @Test
+  void acquireSkipsEverySlotAClaimedRangeOverlaps() {
+    IdRanges ranges = new IdRanges(dir);
+    long slot = 65536;
+    ranges.claim(GuestName.of("late"), new IdRange(1_000_000 + 5 * slot, slot));
+    ranges.claim(GuestName.of("across"), new IdRange(1_000_000 + slot / 2, slot)); // slots 0, 1
+    ranges.claim(GuestName.of("third"), new IdRange(1_000_000 + 2 * slot, slot));
+    assertThat(ranges.acquire(GuestName.of("a")))
+        .isEqualTo(new IdRange(1_000_000 + 3 * slot, slot));
+    assertThat(ranges.acquire(GuestName.of("b")))
+        .isEqualTo(new IdRange(1_000_000 + 4 * slot, slot));
+    assertThat(ranges.acquire(GuestName.of("c")))
+        .isEqualTo(new IdRange(1_000_000 + 6 * slot, slot));
+  }
+
   /** A checkpoint's range (criu restores its map): kept when free here, refused otherwise. */
   @Test
   void aClaimedRangeIsKeptWhenFreeAndRefusedInOneLineOtherwise() {
