@@ -38,10 +38,8 @@ final class BenchDensityCommand implements Callable<Integer> {
 
   @Option(
       names = "--parallel",
-      defaultValue = "1",
-      description =
-          "starts at once (default 1: one after another, as the figures in"
-              + " docs/evaluation.md were measured)")
+      defaultValue = "0",
+      description = "starts at once (default 0: one per CPU; 1: one after another)")
   int parallel;
 
   @Override
@@ -49,9 +47,10 @@ final class BenchDensityCommand implements Callable<Integer> {
     if (guests < 1) {
       throw new IllegalArgumentException("--guests must be at least 1");
     }
-    if (parallel < 1) {
-      throw new IllegalArgumentException("--parallel must be at least 1");
+    if (parallel < 0) {
+      throw new IllegalArgumentException("--parallel must be at least 1 (or 0: one per CPU)");
     }
+    int atOnce = parallel == 0 ? MemoryBench.Options.oneStartPerCpu() : parallel;
     BenchCommand.Measured<DensityReport> measured =
         BenchCommand.measure(
             host ->
@@ -59,7 +58,7 @@ final class BenchDensityCommand implements Callable<Integer> {
                     .measure(
                         host,
                         guests,
-                        new MemoryBench.Options(privileged, parallel),
+                        new MemoryBench.Options(privileged, atOnce),
                         BenchCommand.progress(spec, "bench: ")));
     DensityReport r = measured.result();
     PrintWriter out = spec.commandLine().getOut();
@@ -70,7 +69,7 @@ final class BenchDensityCommand implements Callable<Integer> {
         "rate: %.0f starts/s (%.1f s for all, in-process, %s)%n",
         r.startsPerSecond(),
         r.startAll().toMillis() / 1000.0,
-        parallel == 1 ? "one after another" : parallel + " at a time");
+        atOnce == 1 ? "one after another" : atOnce + " at a time");
     out.printf(
         "memory per guest: %d KiB (MemAvailable drop / guests)%n",
         r.memory().memAvailableDropPerGuest() / 1024);
