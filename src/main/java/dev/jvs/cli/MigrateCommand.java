@@ -129,14 +129,15 @@ final class MigrateCommand extends Verb implements Callable<Integer> {
     if (copy != null && copy.stop) {
       return Migration.Mode.STOP_COPY;
     }
-    Optional<String> missing = PostCopySupport.missing();
+    Optional<String> missing =
+        PostCopySupport.missing(guests().runningIdRange(name(name)).isPresent());
     if (missing.isEmpty()) {
       return Migration.Mode.POST_COPY;
     }
     if (copy != null && copy.post) {
-      throw new JvsException(name + ": --post-copy cannot work on this host: " + missing.get());
+      throw new JvsException(name + ": --post-copy cannot work here: " + missing.get());
     }
-    err.println(name + ": post-copy cannot work on this host (" + missing.get() + "): stop-copy");
+    err.println(name + ": post-copy cannot work here (" + missing.get() + "): stop-copy");
     err.flush();
     return Migration.Mode.STOP_COPY;
   }

@@ -3,6 +3,7 @@ package dev.jvs.runtime;
 import dev.jvs.kernel.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -21,6 +22,25 @@ public final class PostCopySupport {
 
   private PostCopySupport() {}
 
+  /**
+   * Why post-copy cannot move a guest from this host, or empty when it can: {@link #missing()}, and
+   * for a guest in a user namespace of its own (an unprivileged one) userfaultfd there. Its restore
+   * opens userfaultfd inside that namespace, where the kernel grants it only with
+   * vm.unprivileged_userfaultfd=1 (0 by default: "uffd: Unable to open an userfaultfd descriptor:
+   * Operation not permitted", after the freeze). The destination's setting is what counts; this
+   * host's stands for it, and a destination that refuses fails the restore, which is rolled back.
+   */
+  public static Optional<String> missing(boolean userNamespace) {
+    Optional<String> host = missing();
+    if (host.isPresent() || !userNamespace || unprivilegedUserfaultfd()) {
+      return host;
+    }
+    return Optional.of(
+        "an unprivileged guest's restore opens userfaultfd in its user namespace, which"
+            + " vm.unprivileged_userfaultfd=0 forbids (sysctl vm.unprivileged_userfaultfd=1 on"
+            + " both hosts allows it)");
+  }
+
   /** Why post-copy cannot work on this host, or empty when it can. */
   public static Optional<String> missing() {
     long max = pipeMaxSize();
@@ -33,6 +53,17 @@ public final class PostCopySupport {
             + "-byte pipe, over fs.pipe-max-size ("
             + max
             + ") without CAP_SYS_RESOURCE (sysctl fs.pipe-max-size=4194304 allows it)");
+  }
+
+  /** Whether userfaultfd is open to user namespaces (always, before the sysctl existed). */
+  private static boolean unprivilegedUserfaultfd() {
+    try {
+      return Sysctl.readLong(Path.of("/proc/sys/vm/unprivileged_userfaultfd")) == 1;
+    } catch (NoSuchFileException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static long pipeMaxSize() {
