@@ -54,7 +54,13 @@ public record Accelerator(String name, String why, List<String> qemuArgs) {
     try {
       p =
           new ProcessBuilder(
+                  "setpriv", // gone with the JVM, should it die while the probe hangs
+                  "--pdeathsig",
+                  "KILL",
+                  "--",
                   qemu,
+                  "-name",
+                  "jvskvmprobe,process=jvskvmprobe",
                   "-accel",
                   "kvm",
                   "-cpu",
