@@ -31,6 +31,13 @@ final class BenchMigrateCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "a 32 MiB working set")
   boolean quick;
 
+  @Option(
+      names = "--unprivileged",
+      description =
+          "an unprivileged guest (jvs's default) instead of a privileged one; its post-copy needs"
+              + " vm.unprivileged_userfaultfd=1")
+  boolean unprivileged;
+
   @Override
   public Integer call() {
     int size = quick ? 32 : mib;
@@ -40,7 +47,10 @@ final class BenchMigrateCommand implements Callable<Integer> {
     MigrationBench.Figures f =
         new MigrationBench()
             .measure(
-                Runtime.initBinary(System.getenv()), size, BenchCommand.progress(spec, "bench: "));
+                Runtime.initBinary(System.getenv()),
+                size,
+                unprivileged,
+                BenchCommand.progress(spec, "bench: "));
     PrintWriter out = spec.commandLine().getOut();
     MigrationBench.Migrated post = f.postCopy();
     MigrationBench.Migrated warm = f.postCopyWarm();

@@ -76,6 +76,14 @@ public final class MigrationBench {
 
   /** Runs the benchmark with a working set of {@code mib} MiB. */
   public Figures measure(Path init, int mib, Consumer<String> progress) {
+    return measure(init, mib, false, progress);
+  }
+
+  /**
+   * As above; {@code unprivileged}: the guest keeps a user namespace of its own (jvs's default),
+   * whose post-copy needs vm.unprivileged_userfaultfd=1 (docs/migration.md).
+   */
+  public Figures measure(Path init, int mib, boolean unprivileged, Consumer<String> progress) {
     JvmCli cli =
         JvmCli.ofRunningJar(init)
             .orElseThrow(() -> new JvsException("bench migrate: runs from jvs.jar only"));
@@ -104,10 +112,16 @@ public final class MigrationBench {
       String tokenB = trust(pair.b());
       String tokenA = trust(pair.a());
 
-      progress.accept("guest with a " + mib + " MiB working set on host a");
+      progress.accept(
+          (unprivileged ? "unprivileged " : "")
+              + "guest with a "
+              + mib
+              + " MiB working set on host a");
       Guests ga = a.guests();
       ga.build(GUEST, "busybox");
-      ga.set(GUEST, PRIVILEGED); // as the figures in docs/migration.md were measured
+      if (!unprivileged) {
+        ga.set(GUEST, PRIVILEGED); // as the figures in docs/migration.md were measured
+      }
       installHog(a, mib);
       ga.start(GUEST, List.of(), Guests.Attach.DETACHED);
       long workingSet = startHog(a, mib);
@@ -130,7 +144,9 @@ public final class MigrationBench {
       long t2 = System.nanoTime();
       Guests gb = b.guests();
       gb.build(GUEST, "busybox");
-      gb.set(GUEST, PRIVILEGED); // the upper layer comes with host root's ids, not a range's
+      if (!unprivileged) {
+        gb.set(GUEST, PRIVILEGED); // the upper layer comes with host root's ids, not a range's
+      } // else with its range's, which b gives it again: both roots allocate in one window
       Path upper = b.dirs().guest(GUEST).resolve("upper");
       Files.delete(upper);
       Files.move(landing.resolve("upper"), upper);
