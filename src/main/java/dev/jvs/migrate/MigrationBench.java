@@ -74,14 +74,11 @@ public final class MigrationBench {
 
   private static final Map<String, String> PRIVILEGED = Map.of("security.privileged", "true");
 
-  /** Runs the benchmark with a working set of {@code mib} MiB. */
-  public Figures measure(Path init, int mib, Consumer<String> progress) {
-    return measure(init, mib, false, progress);
-  }
-
   /**
-   * As above; {@code unprivileged}: the guest keeps a user namespace of its own (jvs's default),
-   * whose post-copy needs vm.unprivileged_userfaultfd=1 (docs/migration.md).
+   * Runs the benchmark with a working set of {@code mib} MiB; {@code unprivileged}: the guest keeps
+   * a user namespace of its own (jvs's default), whose post-copy needs
+   * vm.unprivileged_userfaultfd=1 (docs/migration.md), else it is set privileged, as the figures
+   * there were measured.
    */
   public Figures measure(Path init, int mib, boolean unprivileged, Consumer<String> progress) {
     JvmCli cli =
