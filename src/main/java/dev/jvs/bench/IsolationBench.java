@@ -1,10 +1,17 @@
 package dev.jvs.bench;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.CgroupUsage;
 import dev.jvs.cgroup.Hierarchies;
 import dev.jvs.guest.GuestName;
+import dev.jvs.guest.GuestStatus;
 import dev.jvs.guest.Guests;
 import dev.jvs.launch.Launcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,39 +21,57 @@ import java.util.function.Consumer;
 /**
  * `jvs bench isolation`, the paper's "under attack" experiment: a CPU-bound reference workload in
  * guest A, timed alone and while guest B runs a fork bomb, a memory hog and a disk writer, each
- * held by B's own limits (pids.max, memory.rss, cpu.share).
+ * held by B's own limits (pids.max, memory.rss, cpu.share). A times itself: what the host spends
+ * starting the workload is not A's, and the run's raised CPU weight for its guests (see {@link
+ * BenchHost#outweighTheHost()}) starves the host side while B is busy.
  */
 public final class IsolationBench {
   /** The guests' limits: equal shares, and B's attacks stop at its own ceilings. */
   static final Map<String, String> LIMITS =
       Map.of("pids.max", "128", "memory.rss", "256M", "memory.swap", "0");
 
+  /**
+   * The fork bomb is jvs-lmprobe's, in C: a shell's bomb exits at its first refused fork, so at
+   * pids.max it is over within a second and B sits idle for the rest of the row.
+   */
   static final List<Attack> ATTACKS =
       List.of(
-          new Attack("fork bomb", "f() { f & f & }; while :; do f 2>/dev/null; sleep 0.01; done"),
-          new Attack(
+          new Attack("fork bomb", List.of("/jvs-lmprobe", "forkbomb")),
+          Attack.shell(
               "memory hog", "while :; do head -c 600M /dev/zero | tail -c 500M >/dev/null; done"),
-          new Attack(
+          Attack.shell(
               "disk writer",
               "while :; do dd if=/dev/zero of=/jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
                   + " rm -f /jvs-bench.dat; done"));
 
-  /** Busybox shell arithmetic: CPU-bound, no I/O, about a second on the development machine. */
-  static final String REFERENCE = "i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done";
+  /**
+   * Busybox shell arithmetic, CPU-bound and about a second on the development machine, between two
+   * readings of the guest's uptime (10 ms ticks), which it prints.
+   */
+  static final String REFERENCE =
+      "read t0 x < /proc/uptime; i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done;"
+          + " read t1 x < /proc/uptime; echo $t0 $t1";
 
-  /** One attack by a shell script in guest B. */
-  public record Attack(String name, String script) {}
+  /** One attack: a command run in guest B. */
+  public record Attack(String name, List<String> argv) {
+    static Attack shell(String name, String script) {
+      return new Attack(name, List.of("sh", "-c", script));
+    }
+  }
 
   /**
    * A's median times, per row: with B idle (the baseline), and for each attack with B frozen
    * (cgroup freezer) and running, interleaved run by run so that drifting load elsewhere on the
-   * host hits both columns alike.
+   * host hits both columns alike. {@code cpuTime} is the same pairing of A's CPU time: the part of
+   * a slowdown that is A's work costing more (caches, memory bandwidth, kernel work the attack
+   * causes), where the rest is CPU time A did not get.
    */
   public record Result(
       List<String> labels,
       List<Duration> paused,
       List<Duration> attacked,
-      List<Slowdown> slowdowns) {}
+      List<Slowdown> slowdowns,
+      List<Slowdown> cpuTime) {}
 
   /**
    * A's slowdown from the pairs (B frozen, B running) run back to back: the median of the pairs'
@@ -73,6 +98,8 @@ public final class IsolationBench {
   }
 
   public Result run(int runs) throws InterruptedException {
+    LmProbe.install(
+        LmProbe.build(host.scratch().resolve("probe"), host.commands()), host.templateRootfs());
     Guests guests = host.guests();
     GuestName a = GuestName.of("jvs-ref");
     GuestName b = GuestName.of("jvs-attacker");
@@ -86,44 +113,42 @@ public final class IsolationBench {
     List<Duration> paused = new ArrayList<>();
     List<Duration> attacked = new ArrayList<>();
     List<Slowdown> slowdowns = new ArrayList<>();
+    List<Slowdown> cpuTime = new ArrayList<>();
     median(a, 2); // warm-up
     labels.add("A alone (B idle)");
     Duration alone = median(a, runs);
     paused.add(alone);
     attacked.add(alone);
     slowdowns.add(new Slowdown(0, 0, 0));
+    cpuTime.add(new Slowdown(0, 0, 0));
     progress.accept("A alone: " + alone.toMillis() + " ms");
     for (Attack attack : ATTACKS) {
       host.checkOpen();
-      Thread t =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      guests.exec(
-                          b, List.of("sh", "-c", attack.script()), false, Launcher.Stdio.none());
-                    } catch (JvsException ignored) {
-                      // ended by the restart below
-                    }
-                  });
-      Thread.sleep(3000);
       long[] frozen = new long[runs];
       long[] running = new long[runs];
-      String cgroup = guests.status(b).cgroup();
-      Hierarchies hierarchies = Hierarchies.probe();
-      for (int i = 0; i < runs; i++) {
-        // Alternating which half of a pair goes first cancels a trend within the pair.
-        for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
-          hierarchies.freeze(cgroup, frozenTurn);
-          Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
-          (frozenTurn ? frozen : running)[i] = once(a);
+      long[] frozenCpu = new long[runs];
+      long[] runningCpu = new long[runs];
+      try (AttackInB attacking = new AttackInB(b, attack)) {
+        for (int i = 0; i < runs; i++) {
+          // Alternating which half of a pair goes first cancels a trend within the pair.
+          for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
+            attacking.freeze(frozenTurn);
+            Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
+            Timing t = once(a);
+            (frozenTurn ? frozen : running)[i] = t.elapsedNanos();
+            (frozenTurn ? frozenCpu : runningCpu)[i] = t.cpuNanos();
+          }
+          attacking.freeze(false);
+          if (attacking.endedAndRestarted()) {
+            i--; // B was not attacking throughout this pair: measure it again
+          }
         }
       }
-      hierarchies.freeze(cgroup, false);
       labels.add("A while B runs a " + attack.name());
       paused.add(median(frozen));
       attacked.add(median(running));
       slowdowns.add(Slowdown.of(frozen, running));
+      cpuTime.add(Slowdown.of(frozenCpu, runningCpu));
       progress.accept(
           labels.getLast()
               + ": "
@@ -131,17 +156,115 @@ public final class IsolationBench {
               + " ms (B frozen: "
               + paused.getLast().toMillis()
               + " ms)");
-      guests.stop(b, Duration.ZERO); // ends every process of the attack
-      t.join(10_000);
+    }
+    return new Result(labels, paused, attacked, slowdowns, cpuTime);
+  }
+
+  /**
+   * An attack running in B, from its start until close, which leaves B freshly started. An attack
+   * can end B itself: the fork bomb's refused forks leave kernel memory charged to B until RCU
+   * frees it, and B's memory limit then kills its init (one of the OOM killer's few candidates
+   * there). The row goes on with B and the attack started again.
+   */
+  private final class AttackInB implements AutoCloseable {
+    /** The bomb ended B once or twice in a 9-pair row here; far more means something else. */
+    private static final int MAX_RESTARTS = 20;
+
+    private final GuestName b;
+    private final Attack attack;
+    private final Hierarchies hierarchies = Hierarchies.probe();
+    private Thread thread;
+    private String cgroup;
+    private int restarts;
+
+    AttackInB(GuestName b, Attack attack) throws InterruptedException {
+      this.b = b;
+      this.attack = attack;
+      begin();
+    }
+
+    /** Starts the attack and lets it get going; B may end at once, which is counted. */
+    private void begin() throws InterruptedException {
+      Guests guests = host.guests();
+      while (true) {
+        thread =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try {
+                        guests.exec(b, attack.argv(), false, Launcher.Stdio.none());
+                      } catch (JvsException ignored) {
+                        // ended with B
+                      }
+                    });
+        Thread.sleep(3000);
+        GuestStatus status = guests.status(b);
+        if (status.state() == GuestStatus.State.RUNNING) {
+          cgroup = status.cgroup();
+          return;
+        }
+        restart();
+      }
+    }
+
+    private void restart() throws InterruptedException {
+      if (++restarts > MAX_RESTARTS) {
+        throw new JvsException(
+            b + " ended " + restarts + " times during the " + attack.name() + " (see dmesg)");
+      }
+      progress.accept(
+          "B ended during the "
+              + attack.name()
+              + " (its own limits); restarting it and the attack");
+      thread.join(10_000);
+      host.guests().start(b, List.of(), Guests.Attach.DETACHED);
+    }
+
+    /** Freezes or thaws B; B may have ended, which the pair's end finds. */
+    void freeze(boolean frozen) {
+      try {
+        hierarchies.freeze(cgroup, frozen);
+      } catch (RuntimeException e) {
+        if (running()) {
+          throw e;
+        }
+      }
+    }
+
+    private boolean running() {
+      return host.guests().status(b).state() == GuestStatus.State.RUNNING;
+    }
+
+    /** Whether B ended since the last call; if so it runs again, attacking anew. */
+    boolean endedAndRestarted() throws InterruptedException {
+      if (running()) {
+        return false;
+      }
+      restart();
+      begin();
+      return true;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      Guests guests = host.guests();
+      try {
+        guests.stop(b, Duration.ZERO); // ends every process of the attack
+      } catch (JvsException e) {
+        if (running()) {
+          throw e;
+        }
+        // B had ended by itself
+      }
+      thread.join(10_000);
       guests.start(b, List.of(), Guests.Attach.DETACHED);
     }
-    return new Result(labels, paused, attacked, slowdowns);
   }
 
   private Duration median(GuestName g, int runs) {
     long[] nanos = new long[runs];
     for (int i = 0; i < runs; i++) {
-      nanos[i] = once(g);
+      nanos[i] = once(g).elapsedNanos();
     }
     return median(nanos);
   }
@@ -150,12 +273,51 @@ public final class IsolationBench {
     return Duration.ofNanos(Quartiles.median(nanos));
   }
 
-  private long once(GuestName g) {
-    long t0 = System.nanoTime();
-    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, Launcher.Stdio.none());
-    if (code != 0) {
-      throw new JvsException("reference workload exited with " + code);
+  /** One run of the reference: its time by the guest's clock, and its guest's CPU time. */
+  private record Timing(long elapsedNanos, long cpuNanos) {}
+
+  private Timing once(GuestName g) {
+    long cpu = cpuNanos(g);
+    Path out = host.scratch().resolve("isolation-reference.out");
+    Launcher.Stdio stdio =
+        new Launcher.Stdio(
+            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+            ProcessBuilder.Redirect.to(out.toFile()),
+            ProcessBuilder.Redirect.appendTo(out.toFile()));
+    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, stdio);
+    String said;
+    try {
+      said = Files.readString(out).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(out + ": " + e.getMessage(), e);
     }
-    return System.nanoTime() - t0;
+    if (code != 0) {
+      throw new JvsException("reference workload exited with " + code + ": " + said);
+    }
+    return new Timing(elapsedNanos(said), cpuNanos(g) - cpu);
+  }
+
+  private long cpuNanos(GuestName g) {
+    CgroupUsage usage = host.guests().status(g).usage();
+    if (usage == null) {
+      throw new JvsException(g + ": not running");
+    }
+    return usage.cpuNanos();
+  }
+
+  /** "T0 T1", two uptimes in seconds, as the time between them; throws naming the text. */
+  static long elapsedNanos(String said) {
+    String[] f = said.split("\\s+");
+    try {
+      if (f.length == 2) {
+        return new BigDecimal(f[1])
+            .subtract(new BigDecimal(f[0]))
+            .movePointRight(9)
+            .longValueExact();
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      // reported below
+    }
+    throw new JvsException("reference workload: expected two uptimes, got '" + said + "'");
   }
 }

@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
     description = {
       "Guest A's slowdown while guest B attacks within its own limits.",
       "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and"
-          + " while guest B runs a fork bomb, a memory hog, a disk writer (each within B's"
-          + " limits). Prints A's median times with B frozen and running, paired, and the"
-          + " slowdown. Needs root; leaves nothing behind."
+          + " while guest B runs a fork bomb (in C: it keeps forking at B's pids.max), a memory"
+          + " hog, a disk writer (each within B's limits). Prints A's median times, by A's own"
+          + " clock, with B frozen and running, paired, and the slowdown. Needs root and gcc;"
+          + " leaves nothing behind."
     })
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -36,8 +37,8 @@ final class BenchIsolationCommand implements Callable<Integer> {
         BenchCommand.measure(host -> new IsolationBench(host, progress).run(runs));
     IsolationBench.Result r = measured.result();
     PrintWriter o = spec.commandLine().getOut();
-    String format = "%-36s %10s %10s %9s %18s %6s%n";
-    o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal");
+    String format = "%-36s %10s %10s %9s %18s %6s %9s%n";
+    o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal", "A's cpu");
     for (int i = 0; i < r.labels().size(); i++) {
       Duration p = r.paused().get(i);
       Duration a = r.attacked().get(i);
@@ -49,14 +50,18 @@ final class BenchIsolationCommand implements Callable<Integer> {
           a.toMillis() + " ms",
           i == 0 ? "-" : percent(s.median()),
           i == 0 ? "" : percent(s.lowerQuartile()) + " .. " + percent(s.upperQuartile()),
-          i == 0 ? "" : "≤ 5 %");
+          i == 0 ? "" : "≤ 5 %",
+          i == 0 ? "" : percent(r.cpuTime().get(i).median()));
     }
     o.println(
-        "A's median times over "
+        "A's median times (by the guest's uptime) over "
             + runs
             + " pairs run back to back with B frozen (cgroup"
             + " freezer) and B running, in alternating order;");
-    o.println("slowdown = median of the pairs' running/frozen ratios, with their quartiles");
+    o.println("slowdown = median of the pairs' running/frozen ratios, with their quartiles;");
+    o.println(
+        "A's cpu = the same for A's CPU time: A's work costing more; the rest of a slowdown is"
+            + " CPU time A did not get");
     o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
     o.flush();
     return measured.exitAfterPrinting();

@@ -4,6 +4,7 @@
  *
  *   jvs-lmprobe DIR BUDGET_MS TEST...   prints "TEST NANOS_PER_OP" for each TEST
  *   jvs-lmprobe hello                   exits 0 (the target of exec and sh)
+ *   jvs-lmprobe forkbomb                forks for ever: `jvs bench isolation`'s attacker
  *
  * Each test repeats its operation for BUDGET_MS in five parts and prints the cost of one
  * operation in the best part. Bandwidth tests print nanoseconds per MiB moved, so that for every row a higher
@@ -330,10 +331,30 @@ static void op_sig_catch(long n) {
   for (long i = 0; i < n; i++) kill(me, SIGUSR1);
 }
 
+/*
+ * A fork bomb that outlasts its limit: every process forks for ever and retries a refused fork.
+ * A shell's bomb cannot: ash exits at its first "can't fork", so at pids.max a shell bomb is
+ * over within a second. A shared count stops the forking at FORKBOMB_CAP processes (they spin
+ * on), a net should the bomb ever run outside a guest with a process limit below it.
+ */
+#define FORKBOMB_CAP 1024
+static void forkbomb(void) {
+  long *alive =
+      mmap(NULL, sizeof *alive, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (alive == MAP_FAILED) die("mmap");
+  *alive = 1;
+  for (;;) {
+    if (__atomic_load_n(alive, __ATOMIC_RELAXED) < FORKBOMB_CAP && fork() == 0) {
+      __atomic_add_fetch(alive, 1, __ATOMIC_RELAXED);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "hello") == 0) return 0;
+  if (argc == 2 && strcmp(argv[1], "forkbomb") == 0) forkbomb();
   if (argc < 4) {
-    fprintf(stderr, "usage: jvs-lmprobe DIR BUDGET_MS TEST... | jvs-lmprobe hello\n");
+    fprintf(stderr, "usage: jvs-lmprobe DIR BUDGET_MS TEST... | hello | forkbomb\n");
     return 2;
   }
   dir = argv[1];
