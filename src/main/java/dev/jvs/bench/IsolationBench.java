@@ -279,12 +279,8 @@ public final class IsolationBench {
   private Timing once(GuestName g) {
     long cpu = cpuNanos(g);
     Path out = host.scratch().resolve("isolation-reference.out");
-    Launcher.Stdio stdio =
-        new Launcher.Stdio(
-            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-            ProcessBuilder.Redirect.to(out.toFile()),
-            ProcessBuilder.Redirect.appendTo(out.toFile()));
-    int code = host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, stdio);
+    int code =
+        host.guests().exec(g, List.of("sh", "-c", REFERENCE), false, Launcher.Stdio.toFile(out));
     String said;
     try {
       said = Files.readString(out).strip();

@@ -291,11 +291,7 @@ final class PaperNetExperiment implements PaperExperiment {
 
   private static IperfReceive exec(BenchHost host, GuestName g, String args) {
     Path file = host.scratch().resolve("iperf-" + g + ".json");
-    Launcher.Stdio stdio =
-        new Launcher.Stdio(
-            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-            ProcessBuilder.Redirect.to(file.toFile()),
-            ProcessBuilder.Redirect.appendTo(file.toFile()));
+    Launcher.Stdio stdio = Launcher.Stdio.toFile(file);
     List<String> argv = new ArrayList<>(List.of(IPERF));
     argv.addAll(List.of(args.split(" ")));
     host.guests().exec(g, argv, false, stdio);

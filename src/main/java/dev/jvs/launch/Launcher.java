@@ -84,6 +84,14 @@ public final class Launcher {
           ProcessBuilder.Redirect.to(devNull));
     }
 
+    /** /dev/null in, stdout and stderr together into {@code file} (emptied first). */
+    public static Stdio toFile(Path file) {
+      return new Stdio(
+          ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+          ProcessBuilder.Redirect.to(file.toFile()),
+          ProcessBuilder.Redirect.appendTo(file.toFile()));
+    }
+
     /**
      * These three fds of this process. Handed over as they are where another process forks the
      * monitor (a guest's monitor for an exec, through {@link StdioFds}; their owner); a monitor

@@ -100,7 +100,7 @@ public final class TestHost implements AutoCloseable {
   public Run exec(GuestName guest, String... argv) {
     Path out = tempFile();
     try {
-      int code = guests.exec(guest, List.of(argv), false, toFile(out));
+      int code = guests.exec(guest, List.of(argv), false, Launcher.Stdio.toFile(out));
       return new Run(code, Files.readString(out, java.nio.charset.StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -113,20 +113,14 @@ public final class TestHost implements AutoCloseable {
   public Run runApplication(GuestName guest, String... argv) {
     Path out = tempFile();
     try {
-      int code = guests.start(guest, List.of(argv), Guests.Attach.FOREGROUND, toFile(out));
+      int code =
+          guests.start(guest, List.of(argv), Guests.Attach.FOREGROUND, Launcher.Stdio.toFile(out));
       return new Run(code, Files.readString(out, java.nio.charset.StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
       deleteQuietly(out);
     }
-  }
-
-  private static Launcher.Stdio toFile(Path out) {
-    return new Launcher.Stdio(
-        ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-        ProcessBuilder.Redirect.to(out.toFile()),
-        ProcessBuilder.Redirect.appendTo(out.toFile()));
   }
 
   private Path tempFile() {

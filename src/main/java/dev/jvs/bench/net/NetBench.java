@@ -313,11 +313,7 @@ public final class NetBench {
 
   private Iperf iperf(GuestName g, int port, int seconds, String before) {
     Path file = host.scratch().resolve("iperf-" + g + "-" + port + ".json");
-    Launcher.Stdio stdio =
-        new Launcher.Stdio(
-            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
-            ProcessBuilder.Redirect.to(file.toFile()),
-            ProcessBuilder.Redirect.appendTo(file.toFile()));
+    Launcher.Stdio stdio = Launcher.Stdio.toFile(file);
     guests.exec(
         g,
         List.of(
