@@ -30,7 +30,8 @@ final class GuestWatcher implements AutoCloseable {
       long stoppedPid,
       long configModified,
       long oomKills,
-      long pidsHits) {}
+      long pidsHits,
+      boolean atPidsLimit) {}
 
   private final Guests guests;
   private final StateStore store = new StateStore();
@@ -109,7 +110,7 @@ final class GuestWatcher implements AutoCloseable {
       Seen before = last.get(name);
       if (before == null) {
         publish(name, "created", Map.of());
-        before = new Seen(false, 0, s.exit(), 0, s.configModified(), 0, 0);
+        before = new Seen(false, 0, s.exit(), 0, s.configModified(), 0, 0, false);
       }
       boolean restarted = before.running() && s.running() && before.pid() != s.pid();
       if (restarted) {
@@ -126,7 +127,11 @@ final class GuestWatcher implements AutoCloseable {
       if (s.oomKills() > before.oomKills() && !restarted && before.running()) {
         publish(name, "oom-kill", Map.of("count", s.oomKills() - before.oomKills()));
       }
-      if (s.pidsHits() > before.pidsHits() && !restarted && before.running()) {
+      // Forks refused by the pids controller, or the guest's count reaching pids.max: an
+      // unprivileged guest's forks at its limit are refused earlier, by RLIMIT_NPROC, which
+      // counts nowhere (guest/ProcessCap).
+      boolean reached = s.atPidsLimit() && !before.atPidsLimit();
+      if ((s.pidsHits() > before.pidsHits() || reached) && !restarted && before.running()) {
         publish(name, "pids-max", Map.of("count", s.pidsHits() - before.pidsHits()));
       }
     }
@@ -174,11 +179,14 @@ final class GuestWatcher implements AutoCloseable {
       boolean up = s.state() == GuestStatus.State.RUNNING;
       long oom = 0;
       long pidsHits = 0;
+      boolean atPidsLimit = false;
       if (up) {
         var c = look.counters(s.name());
         if (c.isPresent()) {
           oom = Math.max(0, c.get().usage().oomKills());
           pidsHits = Math.max(0, c.get().pidsMaxHits());
+          String max = s.resources().get("pids.max");
+          atPidsLimit = max != null && c.get().usage().pids() >= Long.parseLong(max);
         }
       }
       seen.put(
@@ -190,7 +198,8 @@ final class GuestWatcher implements AutoCloseable {
               up ? 0 : store.stoppedInitPid(guests.dirs().runGuest(GuestName.of(s.name()))),
               modified(s.name()),
               oom,
-              pidsHits));
+              pidsHits,
+              atPidsLimit));
     }
     return seen;
   }

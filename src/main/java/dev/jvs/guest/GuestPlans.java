@@ -78,10 +78,11 @@ public final class GuestPlans {
 
   /**
    * Per-user kernel quotas of host root that the kernel checks against the using process's rlimit:
-   * guests get these limits (-1: unlimited), below host root's own.
+   * guests get these limits (-1: unlimited), below host root's own. {@code processesHard} is the
+   * hard RLIMIT_NPROC jvs runs with, which an unprivileged guest keeps ({@link ProcessCap}).
    */
-  public record SharedQuotas(long msgqueueBytes, long pendingSignals) {
-    public static final SharedQuotas NONE = new SharedQuotas(-1, -1);
+  public record SharedQuotas(long msgqueueBytes, long pendingSignals, long processesHard) {
+    public static final SharedQuotas NONE = new SharedQuotas(-1, -1, -1);
   }
 
   public GuestPlans(byte[] seccompFilter) {
@@ -219,7 +220,7 @@ public final class GuestPlans {
             restricted(config, root),
             true,
             seccomp,
-            rlimits(config),
+            rlimits(config, ids != null),
             null),
         detached
             ? new Plan.Log(layout.console(), log.maxBytes(), log.files(), owner)
@@ -284,7 +285,7 @@ public final class GuestPlans {
             restricted(config, true),
             true,
             seccomp,
-            rlimits(config),
+            rlimits(config, userNs),
             null);
     return new PlanProgram.Exec(
         initPid, join, process, tty ? new Plan.Terminal() : new Plan.Relay(root), false, true);
@@ -358,9 +359,10 @@ public final class GuestPlans {
   /**
    * memory.memlock, and the per-user quotas guest root shares with host root: the kernel checks
    * those totals against the user's (or receiver's) limit, so guests below host root's limits can
-   * never take the whole (docs/security.md).
+   * never take the whole (docs/security.md); in a user namespace of its own ({@code userNs}), its
+   * pids.max as RLIMIT_NPROC ({@link ProcessCap}).
    */
-  private List<ProcessSpec.Rlimit> rlimits(GuestConfig config) {
+  private List<ProcessSpec.Rlimit> rlimits(GuestConfig config, boolean userNs) {
     List<ProcessSpec.Rlimit> r = new ArrayList<>();
     GuestResources.memlock(config.resources())
         .ifPresent(
@@ -371,6 +373,9 @@ public final class GuestPlans {
     r.add(
         new ProcessSpec.Rlimit(
             ProcessSpec.Rlimit.SIGPENDING, quotas.pendingSignals(), quotas.pendingSignals()));
+    if (userNs) {
+      ProcessCap.rlimit(config.resources(), quotas.processesHard()).ifPresent(r::add);
+    }
     return r;
   }
 

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -177,21 +178,26 @@ public final class Guests {
             } catch (IllegalArgumentException e) {
               throw new ConfigException(name + ": " + e.getMessage());
             }
-            if (reconcile(name).isPresent()) {
+            Optional<InstanceState> running = reconcile(name);
+            if (running.isPresent()) {
               try {
-                instances.apply(
-                    runs.instance(name), liveLimits(name, updated, changes), CgroupTuning.none());
+                applyLive(
+                    name,
+                    running.get(),
+                    liveLimits(name, updated, changes),
+                    updated.resources(),
+                    changes.keySet());
               } catch (RuntimeException refused) {
                 // the kernel said no (EBUSY, a missing controller): keep the old file and limits
                 AtomicFiles.write(configPath(name), before);
                 try {
-                  instances.apply(
-                      runs.instance(name),
-                      CpuView.narrowed(
-                          name,
-                          files.config(name).resources(),
-                          GuestResources.limits(files.config(name).resources())),
-                      CgroupTuning.none());
+                  Map<String, String> old = files.config(name).resources();
+                  applyLive(
+                      name,
+                      running.get(),
+                      CpuView.narrowed(name, old, GuestResources.limits(old)),
+                      old,
+                      changes.keySet());
                 } catch (RuntimeException again) {
                   refused.addSuppressed(again);
                 }
@@ -711,7 +717,22 @@ public final class Guests {
     return runs.reconcile(name);
   }
 
-  /** Reservations are promises: their sum over all guests must fit the host's CPUs. */
+  /**
+   * A running guest's new limits: its cgroup's, and when {@code changed} keys include pids.max, an
+   * unprivileged guest's processes' RLIMIT_NPROC ({@link ProcessCap}).
+   */
+  private void applyLive(
+      GuestName name,
+      InstanceState state,
+      dev.jvs.limits.CgroupLimits limits,
+      Map<String, String> resources,
+      Set<String> changed) {
+    instances.apply(runs.instance(name), limits, CgroupTuning.none());
+    if (changed.contains("pids.max") && GuestOwnership.ownUserNamespace(state.initPid())) {
+      ProcessCap.applyLive(() -> instances.pids(runs.instance(name)), resources);
+    }
+  }
+
   /** A running guest's limits after `jvs set`: a removed cpu.limit gives back every CPU. */
   private static dev.jvs.limits.CgroupLimits liveLimits(
       GuestName name, GuestConfig updated, Map<String, String> changes) {
@@ -724,6 +745,7 @@ public final class Guests {
     return limits;
   }
 
+  /** Reservations are promises: their sum over all guests must fit the host's CPUs. */
   private void checkReservations(GuestName name, String value) {
     int capacity = 100 * java.lang.Runtime.getRuntime().availableProcessors();
     int total = dev.jvs.guest.config.Values.percent(value, 0, Integer.MAX_VALUE);

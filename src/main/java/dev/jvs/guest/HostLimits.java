@@ -38,11 +38,14 @@ final class HostLimits {
   /**
    * The per-user quotas guest root shares with host root that the kernel checks against an rlimit
    * of the process using them (docs/security.md, "Kernel quotas"): guests get half of what jvs
-   * itself has, so all guests together can never take the whole of host root's.
+   * itself has, so all guests together can never take the whole of host root's. With them, the hard
+   * limit of processes jvs has, under which an unprivileged guest's pids.max is its soft one.
    */
   static GuestPlans.SharedQuotas sharedQuotas() {
     return new GuestPlans.SharedQuotas(
-        half(limit("Max msgqueue size", 0)), half(limit("Max pending signals", 0)));
+        half(limit("Max msgqueue size", 0)),
+        half(limit("Max pending signals", 0)),
+        hardLimit("Max processes"));
   }
 
   private static long half(long limit) {

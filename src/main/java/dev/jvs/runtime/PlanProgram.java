@@ -131,7 +131,7 @@ public final class PlanProgram {
       b.setdomainname(p.domainname());
     }
     hooks(b, p.hooks().createContainer());
-    rlimits(b, p.process());
+    rlimits(b, p.process(), false);
     if (p.supervision() instanceof Plan.Released r && r.waitFifo() != null) {
       b.waitFifo(r.waitFifo().toString());
     }
@@ -209,7 +209,7 @@ public final class PlanProgram {
     if (e.io() instanceof Plan.Inherit) {
       b.setsid();
     }
-    rlimits(b, e.process());
+    rlimits(b, e.process(), false);
     process(b, e.process(), e.join().contains(Namespace.USER));
     return b.build();
   }
@@ -333,9 +333,12 @@ public final class PlanProgram {
     }
   }
 
-  private static void rlimits(LaunchProgram.Builder b, ProcessSpec p) {
+  /** The process's rlimits set before its user ({@code afterUser} false), or after. */
+  private static void rlimits(LaunchProgram.Builder b, ProcessSpec p, boolean afterUser) {
     for (ProcessSpec.Rlimit r : p.rlimits()) {
-      b.rlimit(r.resource(), r.soft(), r.hard());
+      if (r.afterUser() == afterUser) {
+        b.rlimit(r.resource(), r.soft(), r.hard());
+      }
     }
   }
 
@@ -365,6 +368,7 @@ public final class PlanProgram {
     }
     b.setgid(p.user().gid());
     b.setuid(p.user().uid());
+    rlimits(b, p, true);
     if (caps != null) {
       b.capset(caps.effective(), caps.permitted(), caps.inheritable());
       if (caps.ambient() != 0) {

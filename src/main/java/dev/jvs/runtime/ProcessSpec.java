@@ -70,8 +70,17 @@ public record ProcessSpec(
     }
   }
 
-  /** A resource limit by its RLIMIT_ number; -1 is unlimited. */
-  public record Rlimit(int resource, long soft, long hard) {
+  /**
+   * A resource limit by its RLIMIT_ number; -1 is unlimited. {@code afterUser}: set once the
+   * process runs as its user, not before as the OCI runtimes do: an RLIMIT_NPROC set before setuid
+   * has the kernel check the new user's count against it there and fail the execve (EAGAIN) while
+   * that user is over it, even for a moment, as a fork refused at the limit leaves it.
+   */
+  public record Rlimit(int resource, long soft, long hard, boolean afterUser) {
+    public Rlimit(int resource, long soft, long hard) {
+      this(resource, soft, hard, false);
+    }
+
     public static final int NPROC = 6;
     public static final int NOFILE = 7;
     public static final int MEMLOCK = 8;

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class GuestPlansTest {
   private final GuestPlans plans =
       new GuestPlans(
-          new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, null, new GuestPlans.SharedQuotas(409_600, 48_000));
+          new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
+          null,
+          new GuestPlans.SharedQuotas(409_600, 48_000, 96_000));
   private final GuestPlans.Layout layout =
       new GuestPlans.Layout(
           Path.of("/t/rootfs"),
@@ -293,5 +295,54 @@ class GuestPlansTest {
         assertThat(lines(p)).contains("rlimit 12 409600 409600", "rlimit 11 48000 48000");
       }
     }
+  }
+
+  /**
+   * An unprivileged guest's pids.max is its processes' soft RLIMIT_NPROC at start and exec alike,
+   * under jvs's own hard limit, set once the process is guest root in its user namespace; a
+   * privileged guest gets none (its users count with the host's).
+   */
+  @Test
+  void anUnprivilegedGuestsPidsMaxIsItsSoftProcessLimit() {
+    IdRange ids = new IdRange(1_065_536, IdRange.SIZE);
+    GuestConfig config = config(Map.of("pids.max", "128"));
+    LaunchProgram start =
+        PlanProgram.start(
+            plans.start(config, layout, List.of("/sbin/init"), true, GuestPlans.Process.ROOT, ids));
+    LaunchProgram exec =
+        PlanProgram.exec(
+            plans.exec(
+                config, 42, List.of("ps"), false, "x", true, new Plan.PipeOwner(1_065_536, 7)));
+    for (LaunchProgram p : List.of(start, exec)) {
+      assertThat(lines(p)).contains("rlimit 6 128 96000");
+      // after the user namespace exists, and once guest root (ProcessSpec.Rlimit#afterUser)
+      assertThat(lines(p).indexOf("rlimit 6 128 96000"))
+          .isGreaterThan(names(p).lastIndexOf("setuid"))
+          .isGreaterThan(index(p, "clone"));
+    }
+    LaunchProgram huge =
+        PlanProgram.start(
+            plans.start(
+                config(Map.of("pids.max", "4194304")),
+                layout,
+                List.of("/sbin/init"),
+                true,
+                GuestPlans.Process.ROOT,
+                ids));
+    assertThat(lines(huge)).contains("rlimit 6 96000 96000");
+    assertThat(lines(start(Map.of("pids.max", "128")))).noneMatch(l -> l.startsWith("rlimit 6 "));
+    assertThat(lines(PlanProgram.exec(plans.exec(config, 42, List.of("ps"), false, "x"))))
+        .noneMatch(l -> l.startsWith("rlimit 6 "));
+    assertThat(
+            lines(
+                PlanProgram.start(
+                    plans.start(
+                        config(Map.of()),
+                        layout,
+                        List.of("/sbin/init"),
+                        true,
+                        GuestPlans.Process.ROOT,
+                        ids))))
+        .noneMatch(l -> l.startsWith("rlimit 6 "));
   }
 }
