@@ -20,7 +20,7 @@ final class PaperIsolationExperiment implements PaperExperiment {
 
   @Override
   public Duration estimate(boolean quick) {
-    return Duration.ofSeconds(quick ? 60 : 240);
+    return Duration.ofSeconds(quick ? 90 : 360);
   }
 
   @Override
@@ -77,7 +77,8 @@ final class PaperIsolationExperiment implements PaperExperiment {
             + " pairs run back to back with B frozen and running, A's time by its own clock (the"
             + " guest's uptime); bars show the quartiles, not a confidence interval; B's limits:"
             + " pids.max=128 memory.rss=256M memory.swap=0; the fork bomb is jvs-lmprobe's (C),"
-            + " which keeps forking at the limit");
+            + " which keeps forking at the limit; B is unprivileged (its pids.max is its"
+            + " RLIMIT_NPROC too) but in the row that says privileged");
     BarChart chart =
         new BarChart(
             "Guest A's time while B attacks, relative to B frozen (median, quartiles)",

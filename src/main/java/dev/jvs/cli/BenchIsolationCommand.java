@@ -37,7 +37,7 @@ final class BenchIsolationCommand implements Callable<Integer> {
         BenchCommand.measure(host -> new IsolationBench(host, progress).run(runs));
     IsolationBench.Result r = measured.result();
     PrintWriter o = spec.commandLine().getOut();
-    String format = "%-36s %10s %10s %9s %18s %6s %9s%n";
+    String format = "%-42s %10s %10s %9s %18s %6s %9s%n";
     o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal", "A's cpu");
     for (int i = 0; i < r.labels().size(); i++) {
       Duration p = r.paused().get(i);
@@ -62,7 +62,9 @@ final class BenchIsolationCommand implements Callable<Integer> {
     o.println(
         "A's cpu = the same for A's CPU time: A's work costing more; the rest of a slowdown is"
             + " CPU time A did not get");
-    o.println("B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share");
+    o.println(
+        "B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share; B unprivileged"
+            + " (its pids.max is its RLIMIT_NPROC too) but in the row that says privileged");
     o.flush();
     return measured.exitAfterPrinting();
   }
