@@ -25,11 +25,10 @@ import java.util.function.Consumer;
  * host spends starting the workload is not A's.
  *
  * <p>Unlike the other benchmarks it leaves its guests' CPU weight as a user's (no {@link
- * BenchHost#outweighTheHost()}): the attacks' kernel work is finished by the host's kernel threads
- * (RCU callbacks free the fork bomb's refused tasks, the OOM reaper the memory hog's), and starved
- * by B's raised weight they fell behind until B's own memory limit killed its init within a second
- * (by hand: B's memory.usage 20-50 MB under the bomb, 256 MB and OOM at once after raising the
- * weight).
+ * BenchHost#outweighTheHost()}): part of an attack's kernel work is finished by the host's kernel
+ * threads (RCU frees the fork bomb's refused tasks), and starved by B's raised weight they fell
+ * behind until B's own memory limit killed its init within a second (by hand: B's memory.usage
+ * 20-50 MB under the bomb, 256 MB and OOM at once after raising the weight).
  */
 public final class IsolationBench {
   /** The guests' limits: equal shares, and B's attacks stop at its own ceilings. */

@@ -11,14 +11,16 @@ import java.util.function.Supplier;
  * An unprivileged guest's pids.max as its processes' soft RLIMIT_NPROC too. The pids controller
  * refuses a fork late in copy_process, after the task, its page tables and its files were copied;
  * RLIMIT_NPROC refuses it right after the task struct was, so a fork bomb pressing on its limit
- * costs the other guests far less (docs/resources.md, "Performance isolation under attack").
+ * costs the other guests far less (docs/resources.md, "An unprivileged guest's pids.max is its
+ * RLIMIT_NPROC too").
  *
  * <p>Only in a user namespace of the guest's own: there the kernel counts each user's processes in
  * that namespace alone, never above what pids.max allows. A privileged guest's root is host root,
  * whom the kernel never holds to RLIMIT_NPROC, and its other users would count with the host's. The
  * hard limit stays the one jvs has: a guest may lower its soft limit or raise it back, which only
  * gives up the cheaper refusal (pids.max still holds), and a later `jvs set pids.max` can raise it
- * without CAP_SYS_RESOURCE.
+ * without CAP_SYS_RESOURCE. It is set once the process is guest root, so that `jvs exec` still gets
+ * into a guest at its limit ({@link ProcessSpec.Rlimit#afterUser}).
  */
 final class ProcessCap {
   /** A raise reaches processes forked meanwhile from ones not yet raised on a later pass. */

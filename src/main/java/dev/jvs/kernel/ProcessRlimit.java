@@ -14,7 +14,7 @@ public final class ProcessRlimit {
   private ProcessRlimit() {}
 
   /** A process's soft and hard limit (-1: unlimited). */
-  public record Limit(long soft, long hard) {}
+  private record Limit(long soft, long hard) {}
 
   /**
    * Sets process {@code pid}'s soft limit of {@code resource} to {@code soft}, kept at most its

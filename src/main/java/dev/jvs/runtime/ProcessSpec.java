@@ -77,14 +77,14 @@ public record ProcessSpec(
    * that user is over it, even for a moment, as a fork refused at the limit leaves it.
    */
   public record Rlimit(int resource, long soft, long hard, boolean afterUser) {
-    public Rlimit(int resource, long soft, long hard) {
-      this(resource, soft, hard, false);
-    }
-
     public static final int NPROC = 6;
     public static final int NOFILE = 7;
     public static final int MEMLOCK = 8;
     public static final int SIGPENDING = 11;
     public static final int MSGQUEUE = 12;
+
+    public Rlimit(int resource, long soft, long hard) {
+      this(resource, soft, hard, false);
+    }
   }
 }
