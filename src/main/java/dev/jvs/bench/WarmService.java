@@ -1,6 +1,7 @@
 package dev.jvs.bench;
 
 import dev.jvs.base.JvsException;
+import dev.jvs.serve.RequestLog;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,11 +73,11 @@ final class WarmService implements AutoCloseable {
     return socket;
   }
 
-  /** Requests of {@code front} (jvs, jvs-oci) it logged ("TIME #N FRONT ARGS -> CODE" lines). */
+  /** Requests of {@code front} (jvs, jvs-oci) it ran to the end, as its log has them. */
   long requestsServed(String front) {
     try {
-      return Files.readAllLines(log).stream()
-          .filter(l -> l.matches("\\S+ #\\d+ " + front + " .*"))
+      return RequestLog.ran(Files.readString(log)).stream()
+          .filter(r -> r.front().equals(front))
           .count();
     } catch (IOException e) {
       return 0;

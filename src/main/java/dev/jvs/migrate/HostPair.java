@@ -2,6 +2,7 @@ package dev.jvs.migrate;
 
 import dev.jvs.base.JvsException;
 import dev.jvs.guest.JvsDirs;
+import dev.jvs.serve.RequestLog;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -152,9 +153,8 @@ public final class HostPair implements AutoCloseable {
 
     /** How many times its service has run `jvs VERB` to the end with status 0. */
     public long served(String verb) {
-      return logText()
-          .lines()
-          .filter(l -> l.matches(".*#\\d+ jvs " + verb + " .* -> 0 \\(.*"))
+      return RequestLog.ran(logText()).stream()
+          .filter(r -> r.front().equals("jvs") && r.verb().equals(verb) && r.code() == 0)
           .count();
     }
 

@@ -236,8 +236,7 @@ public final class JvsService implements AutoCloseable {
       caller.out().flush();
       caller.err().flush();
       // logged first: once the caller has its status, the log has the call
-      log.accept(
-          String.format("%s -> %d (%.1f ms)", what, code, (System.nanoTime() - start) / 1e6));
+      log.accept(RequestLog.ran(what, code, System.nanoTime() - start));
       session.send("exit", Integer.toString(code));
     } catch (IOException | RuntimeException e) {
       log.accept(what + ": client lost: " + e.getMessage());
