@@ -63,7 +63,11 @@ public final class ConfigFile {
         throw new ConfigException(where + ": " + key + ": " + e.getMessage());
       }
     }
-    return draft.build();
+    try {
+      return draft.build();
+    } catch (IllegalArgumentException e) { // keys that need each other: no one line to name
+      throw new ConfigException(source + ": " + e.getMessage());
+    }
   }
 
   /** Validates one key=value as `jvs set` receives it; throws IllegalArgumentException. */

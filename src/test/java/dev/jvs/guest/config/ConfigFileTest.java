@@ -133,6 +133,18 @@ class ConfigFileTest {
         .isEqualTo("# mine\ncpu.share = 1024\n# keep me\npids.max = 50\n");
   }
 
+  /** Found by ConfigFuzzTest: keys that need each other are named with the file, in one line. */
+  @Test
+  void keysThatNeedEachOtherFailNamingTheFile() {
+    for (String line : List.of("memory.swap = 512M", "cpu.burst = 0")) {
+      assertThatThrownBy(() -> file.parse("/g/guest.conf", List.of(line), "g"))
+          .as(line)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageStartingWith("/g/guest.conf: ")
+          .hasMessageNotContaining("\n");
+    }
+  }
+
   @Test
   void failedUpdateLeavesTheFileAlone(@TempDir Path dir) throws Exception {
     Path conf = dir.resolve("guest.conf");
