@@ -44,6 +44,18 @@ public final class ConfigFile {
 
   /** Parses lines; {@code source} names the file in errors. */
   public GuestConfig parse(String source, List<String> lines, String guestName) {
+    try {
+      return parseLines(source, lines, guestName);
+    } catch (IllegalArgumentException e) { // keys that need each other: no one line to name
+      throw new ConfigException(source + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * As {@link #parse}, but keys that need each other fail with an IllegalArgumentException: for
+   * {@link #update}, whose caller names the change it was asked for.
+   */
+  private GuestConfig parseLines(String source, List<String> lines, String guestName) {
     Draft draft = new Draft(guestName);
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
@@ -63,11 +75,7 @@ public final class ConfigFile {
         throw new ConfigException(where + ": " + key + ": " + e.getMessage());
       }
     }
-    try {
-      return draft.build();
-    } catch (IllegalArgumentException e) { // keys that need each other: no one line to name
-      throw new ConfigException(source + ": " + e.getMessage());
-    }
+    return draft.build();
   }
 
   /** Validates one key=value as `jvs set` receives it; throws IllegalArgumentException. */
@@ -116,7 +124,7 @@ public final class ConfigFile {
       }
     }
     pending.forEach((k, v) -> lines.add(k + " = " + v));
-    GuestConfig config = parse(file.toString(), lines, guestName);
+    GuestConfig config = parseLines(file.toString(), lines, guestName);
     AtomicFiles.write(file, String.join("\n", lines) + "\n");
     return config;
   }
