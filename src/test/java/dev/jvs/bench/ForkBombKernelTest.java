@@ -32,12 +32,8 @@ class ForkBombKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName b = GuestName.of("bomb");
       try (Bomb bomb = new Bomb(host, b, Map.of("security.privileged", "true"))) {
-        long refused = refusedForks(bomb.cgroup);
-        assertThat(processes(bomb.cgroup)).isEqualTo(LIMIT);
-        Thread.sleep(1000);
         // Still at the limit a second later, and still being refused forks.
-        assertThat(processes(bomb.cgroup)).isEqualTo(LIMIT);
-        assertThat(refusedForks(bomb.cgroup)).isGreaterThan(refused);
+        assertThat(refusalsWhileHeldAt(bomb.cgroup, LIMIT, 1000)).isPositive();
       }
       host.guests().delete(b, false);
     }
@@ -53,19 +49,11 @@ class ForkBombKernelTest {
     try (TestHost host = new TestHost()) {
       GuestName b = GuestName.of("bomb-u");
       try (Bomb bomb = new Bomb(host, b, Map.of("security.privileged", "false"))) {
-        long refused = refusedForks(bomb.cgroup);
-        assertThat(processes(bomb.cgroup)).isEqualTo(LIMIT);
-        Thread.sleep(2000);
-        assertThat(processes(bomb.cgroup)).isEqualTo(LIMIT);
-        assertThat(refusedForks(bomb.cgroup)).isEqualTo(refused);
+        assertThat(refusalsWhileHeldAt(bomb.cgroup, LIMIT, 2000)).isZero();
 
         host.guests().set(b, Map.of("pids.max", String.valueOf(RAISED)));
         Thread.sleep(2000);
-        refused = refusedForks(bomb.cgroup);
-        assertThat(processes(bomb.cgroup)).isEqualTo(RAISED);
-        Thread.sleep(2000);
-        assertThat(processes(bomb.cgroup)).isEqualTo(RAISED);
-        assertThat(refusedForks(bomb.cgroup)).isEqualTo(refused);
+        assertThat(refusalsWhileHeldAt(bomb.cgroup, RAISED, 2000)).isZero();
 
         // Guest root still gets in at the limit, and can end the bomb.
         for (int i = 0; i < 10; i++) {
@@ -125,6 +113,19 @@ class ForkBombKernelTest {
       thread.join(10_000);
       assertThat(thread.isAlive()).isFalse();
     }
+  }
+
+  /**
+   * Checks the guest holds {@code count} processes now and {@code millis} later; returns how many
+   * forks the pids controller refused in between.
+   */
+  private static long refusalsWhileHeldAt(String cgroup, int count, long millis)
+      throws InterruptedException {
+    long refused = refusedForks(cgroup);
+    assertThat(processes(cgroup)).isEqualTo(count);
+    Thread.sleep(millis);
+    assertThat(processes(cgroup)).isEqualTo(count);
+    return refusedForks(cgroup) - refused;
   }
 
   private static int processes(String cgroup) {
