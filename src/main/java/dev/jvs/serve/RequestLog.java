@@ -1,6 +1,7 @@
 package dev.jvs.serve;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,7 +27,8 @@ public final class RequestLog {
 
   /** The line for request {@code what} ("#N FRONT ARGS") that ended with {@code code}. */
   static String ran(String what, int code, long nanos) {
-    return String.format("%s -> %d (%.1f ms)", what, code, nanos / 1e6);
+    // Locale.ROOT: the reader's pattern expects "40.5", not a locale's "40,5"
+    return String.format(Locale.ROOT, "%s -> %d (%.1f ms)", what, code, nanos / 1e6);
   }
 
   /** The requests the service ran to the end, as its log {@code text} has them. */
