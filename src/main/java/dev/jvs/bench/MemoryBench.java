@@ -85,12 +85,14 @@ public final class MemoryBench {
     }
     try {
       beforeStart.run();
+      ProcMemory.Own ownBefore = ProcMemory.Own.collected();
       ProcMemory.Meminfo before = ProcMemory.settled();
       progress.accept("starting " + count + " system guests");
       long t0 = System.nanoTime();
       startAll(names, options.parallel());
       Duration startAll = Duration.ofNanos(System.nanoTime() - t0);
       Thread.sleep(IDLE_WAIT);
+      ProcMemory.Own ownAfter = ProcMemory.Own.collected();
       ProcMemory.Meminfo after = ProcMemory.settled();
       long monitorPss = 0;
       long guestPss = 0;
@@ -114,6 +116,8 @@ public final class MemoryBench {
           before.available(),
           after.available(),
           after.kernel() - before.kernel(),
+          ownAfter.rss() - ownBefore.rss(),
+          ownAfter.liveHeap() - ownBefore.liveHeap(),
           monitorPss,
           guestPss,
           processes,

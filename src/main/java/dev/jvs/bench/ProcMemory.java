@@ -39,6 +39,23 @@ final class ProcMemory {
     return new Meminfo(Quartiles.median(available), Quartiles.median(kernel));
   }
 
+  /**
+   * This JVM once a full collection ran: what it holds in memory and how much of its heap is live,
+   * so that a bench can tell its own garbage (heap pages touched while it worked, which the JVM
+   * keeps) from what it really retains.
+   *
+   * @param rss resident set size (VmRSS of /proc/self/status), in bytes
+   * @param liveHeap heap in use right after the collection, in bytes
+   */
+  record Own(long rss, long liveHeap) {
+    static Own collected() {
+      System.gc();
+      Runtime jvm = Runtime.getRuntime();
+      long live = jvm.totalMemory() - jvm.freeMemory();
+      return new Own(kib(read(Path.of("/proc/self/status")), "VmRSS:"), live);
+    }
+  }
+
   /** The host's page cache (Cached: of /proc/meminfo), in bytes. */
   static long pageCache() {
     return kib(read(Path.of("/proc/meminfo")), "Cached:");

@@ -71,7 +71,10 @@ final class BenchDensityCommand implements Callable<Integer> {
         r.startAll().toMillis() / 1000.0,
         atOnce == 1 ? "one after another" : atOnce + " at a time");
     out.printf(
-        "memory per guest: %d KiB (MemAvailable drop / guests)%n",
+        "memory per guest: %d KiB (MemAvailable drop / guests, without the %d KiB a guest that"
+            + " the bench's own JVM grew by beyond its live heap; %d KiB with it)%n",
+        r.memory().hostMemoryPerGuest() / 1024,
+        r.memory().benchOwnGrowthPerGuest() / 1024,
         r.memory().memAvailableDropPerGuest() / 1024);
     out.printf(
         "memory per guest: %d KiB (memory cgroup usage), of which kernel %s%n",

@@ -147,6 +147,11 @@ final class BenchStartCommand implements Callable<Integer> {
             + " after)");
     memoryLine(
         out,
+        "  without this JVM's own growth",
+        signedBytes(m.hostMemoryPerGuest()),
+        "(its RSS beyond its live heap, after a full collection each time)");
+    memoryLine(
+        out,
         "SUnreclaim + KernelStack + PageTables growth / guests",
         signedBytes(m.kernelPerGuest()),
         "");
