@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -88,6 +90,7 @@ struct opdef {
 	int (*run)(struct op *); /* 0, or -1 with errno set */
 };
 struct op {
+	char *line;                 /* the line as read, which the fields point into; ours */
 	const struct opdef *def;
 	int q;                      /* '?' prefix: ENOENT is not an error */
 	char *f[MAXF];              /* percent-decoded fields */
@@ -101,7 +104,7 @@ static int sock = -1;
 
 /* What the monitor operations set up. */
 static int status_dir = -1;
-static const char *status_name;
+static char status_name[NAME_MAX + 1]; /* copied: the program is freed once the child runs */
 static int pty_idx = -1, master = -1, slave = -1;
 static struct op *uid_op, *gid_op;
 static struct op *trees[MAX_TREES]; /* `idmap-tree`: made after the maps, sent to the child */
@@ -748,7 +751,7 @@ static int op_exec(struct op *o)
 
 /* Open the directory of PATH (split in place; its last component in *NAME) now: a later
  * `join` changes our root. */
-static int open_dir_of(char *path, const char **name)
+static int open_dir_of(char *path, char name[NAME_MAX + 1])
 {
 	char *slash = strrchr(path, '/');
 	const char *dir = ".";
@@ -757,15 +760,16 @@ static int open_dir_of(char *path, const char **name)
 		*slash = '\0';
 		dir = slash == path ? "/" : path;
 	}
-	*name = slash ? slash + 1 : path;
-	if (!**name)
+	if (snprintf(name, NAME_MAX + 1, "%s", slash ? slash + 1 : path) > NAME_MAX)
+		return errno = ENAMETOOLONG, -1;
+	if (!*name)
 		return einval();
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int op_status_file(struct op *o)
 {
-	int fd = open_dir_of(o->f[0], &status_name);
+	int fd = open_dir_of(o->f[0], status_name);
 
 	if (fd < 0)
 		return -1;
@@ -783,7 +787,7 @@ static int op_status_file(struct op *o)
  * at most SIZE × FILES bytes of the host's disk. */
 
 static int log_dir = -1, log_fd = -1, log_pipe[2] = { -1, -1 };
-static const char *log_name;
+static char log_name[NAME_MAX + 1];
 static unsigned long long log_max, log_files, log_size;
 
 static void log_open(int flags)
@@ -854,7 +858,7 @@ static int log_relay(void)
 
 static int op_log(struct op *o)
 {
-	log_dir = open_dir_of(o->f[0], &log_name);
+	log_dir = open_dir_of(o->f[0], log_name);
 	if (log_dir < 0)
 		return -1;
 	log_max = o->n[1];
@@ -1336,6 +1340,7 @@ static void read_program(void)
 			fail_early(nops, ENOMEM);
 		prog = np;
 		memset(&prog[nops], 0, sizeof *prog);
+		prog[nops].line = copy;
 		if (parse(&prog[nops], copy) < 0 && bad < 0)
 			bad = nops;
 		nops++;
@@ -1692,6 +1697,24 @@ static void let_go(void)
 	state = RELEASED;
 }
 
+/* Once the child runs, the program and its line buffer (grown for the seccomp program) are
+ * never read again: free them and hand the heap's free pages back to the host, for as long as
+ * the guest runs (an idle monitor is a cost of every guest). Nothing may point into the
+ * program after this: the names the monitor keeps are copies. */
+static void release_setup_memory(void)
+{
+	for (int i = 0; i < nops; i++)
+		free(prog[i].line);
+	free(prog);
+	prog = NULL;
+	nops = 0;
+	uid_op = gid_op = console_op = NULL;
+	ntrees = 0;
+	free(from_service.buf);
+	from_service = (struct lines){ 0 };
+	malloc_trim(0);
+}
+
 static void on_exec_report(void)
 {
 	int msg[2];
@@ -1711,6 +1734,7 @@ static void on_exec_report(void)
 	/* EOF without a report: the CLOEXEC pipe was closed by a successful exec */
 	close(err_pipe[0]);
 	state = RUNNING;
+	release_setup_memory();
 	say("ok");
 	if (release)
 		let_go();

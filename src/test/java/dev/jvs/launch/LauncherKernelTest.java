@@ -107,4 +107,48 @@ class LauncherKernelTest {
     assertThat(Path.of("/proc/" + child.get())).doesNotExist();
     assertThat(dir.resolve("s.sock")).doesNotExist();
   }
+
+  /**
+   * An idle monitor is a cost of every guest: once the child runs, the monitor frees its program
+   * and the line buffer a long line (a seccomp program, here a 48 KiB write) grew, and gives the
+   * pages back; the status and log files it still writes keep their names.
+   */
+  @Test
+  void aRunningChildsMonitorHasGivenItsProgramsMemoryBack(@TempDir Path dir) throws Exception {
+    LaunchProgram p =
+        LaunchProgram.builder()
+            .statusFile(dir.resolve("exit").toString())
+            .log(dir.resolve("console.log").toString(), 1 << 20, 2)
+            .clone(Namespace.UTS.flag())
+            .touch(dir.resolve("big").toString(), 0644)
+            .write(dir.resolve("big").toString(), "x".repeat(48 * 1024))
+            .exec(List.of("/bin/sh", "-c", "sleep 0.5; echo done"))
+            .build();
+    try (Launched l =
+        launcher.launch(p, dir.resolve("s.sock"), toFile(dir.resolve("o")), (m, c) -> {})) {
+      assertThat(heapResidentKib(l.monitorPid())).isLessThan(32);
+      assertThat(l.awaitExit()).isZero();
+    }
+    assertThat(Files.size(dir.resolve("big"))).isEqualTo(48 * 1024);
+    assertThat(Files.readString(dir.resolve("exit"))).isEqualTo("exited 0\n");
+    assertThat(Files.readString(dir.resolve("console.log"))).isEqualTo("done\n");
+  }
+
+  /** Resident KiB of a process's [heap] mapping (its malloc arena). */
+  private static long heapResidentKib(long pid) throws Exception {
+    List<String> smaps = Files.readAllLines(Path.of("/proc/" + pid + "/smaps"));
+    int at = -1;
+    for (int i = 0; i < smaps.size(); i++) {
+      if (smaps.get(i).endsWith("[heap]")) {
+        at = i;
+      }
+    }
+    assertThat(at).as("the monitor's [heap] mapping").isNotNegative();
+    for (String line : smaps.subList(at + 1, smaps.size())) {
+      if (line.startsWith("Rss:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    throw new AssertionError("no Rss line after [heap]");
+  }
 }
