@@ -56,6 +56,15 @@ public record MemoryReport(
     return Math.max(0, benchRssGrowth - Math.max(0, benchLiveHeapGrowth));
   }
 
+  /**
+   * What the guests hold, per guest: the kernel memory they pin (not reclaimable) plus the Pss of
+   * their processes and monitors. Steadier than MemAvailable's drop, which background reclaim and
+   * frees still under way from earlier work move by hundreds of KiB a guest between runs.
+   */
+  public long heldPerGuest() {
+    return kernelPerGuest() + pssPerGuest();
+  }
+
   public long kernelPerGuest() {
     return kernelGrowth / guests;
   }

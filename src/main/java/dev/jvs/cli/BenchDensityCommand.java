@@ -77,6 +77,10 @@ final class BenchDensityCommand implements Callable<Integer> {
         r.memory().benchOwnGrowthPerGuest() / 1024,
         r.memory().memAvailableDropPerGuest() / 1024);
     out.printf(
+        "memory per guest: %d KiB held (unreclaimable kernel memory growth + Pss; steadier than"
+            + " MemAvailable)%n",
+        r.memory().heldPerGuest() / 1024);
+    out.printf(
         "memory per guest: %d KiB (memory cgroup usage), of which kernel %s%n",
         r.cgroupMemoryPerGuest() / 1024,
         r.cgroupKernelPerGuest() < 0 ? "not accounted" : r.cgroupKernelPerGuest() / 1024 + " KiB");
