@@ -143,14 +143,11 @@ public final class BenchHost implements AutoCloseable {
   }
 
   /**
-   * Gives this run's parent cgroup the highest CPU weight for the run, so other load on a shared
-   * host does not eat into what its guests measure.
+   * Gives the parent cgroup of {@code dirs}'s guests the highest CPU weight for the run, so other
+   * load on a shared host does not eat into what they measure. Only for guests that spin: an
+   * attack's kernel work is finished by the host's kernel threads, which this starves
+   * (IsolationBench).
    */
-  void outweighTheHost() {
-    outweighTheHost(dirs);
-  }
-
-  /** As {@link #outweighTheHost()}, for the guests of {@code dirs} (a test's runtime too). */
   static void outweighTheHost(JvsDirs dirs) {
     Hierarchies.probe().setCpuShares("/" + dirs.cgroupParent(), MAX_CPU_SHARES);
   }

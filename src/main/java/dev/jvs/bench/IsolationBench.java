@@ -24,8 +24,8 @@ import java.util.function.Consumer;
  * writer, each held by B's own limits (pids.max, memory.rss, cpu.share). A times itself: what the
  * host spends starting the workload is not A's.
  *
- * <p>Unlike the other benchmarks it leaves its guests' CPU weight as a user's (no {@link
- * BenchHost#outweighTheHost()}): part of an attack's kernel work is finished by the host's kernel
+ * <p>Unlike the cap experiment it leaves its guests' CPU weight as a user's (no {@link
+ * BenchHost#outweighTheHost}): part of an attack's kernel work is finished by the host's kernel
  * threads (RCU frees the fork bomb's refused tasks), and starved by B's raised weight they fell
  * behind until B's own memory limit killed its init within a second (by hand: B's memory.usage
  * 20-50 MB under the bomb, 256 MB and OOM at once after raising the weight).
