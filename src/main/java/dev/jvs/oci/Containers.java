@@ -55,24 +55,46 @@ public final class Containers {
     this.warnings = warnings;
   }
 
+  /**
+   * The bundle of a container about to be made (create, restore): its absolute directory, its
+   * config (read and checked) and the instance it becomes.
+   */
+  private record NewBundle(Path dir, OciConfig config, Instance instance) {}
+
+  /**
+   * Under the instance's lock: no container {@code id} exists yet, and the bundle's rootfs is a
+   * directory, which it returns.
+   */
+  private Path checkUnused(String id, NewBundle b) {
+    if (dirs.exists(id)) {
+      throw new OciException("container with id exists: " + id);
+    }
+    Path rootfs = b.dir().resolve(b.config().root().path()).normalize();
+    if (!Files.isDirectory(rootfs)) {
+      throw new OciException("invalid rootfs: stat " + rootfs + ": no such file or directory");
+    }
+    return rootfs;
+  }
+
+  private NewBundle newBundle(String id, Path bundle) {
+    StateDir.checkId(id);
+    Path dir = bundle.toAbsolutePath().normalize();
+    OciConfig config = OciConfigReader.readBundle(dir);
+    OciValidator.check(config);
+    String[] cg = cgroupPath(id, config.linux().cgroupsPath());
+    return new NewBundle(dir, config, dirs.instance(id, cg[0], cg[1]));
+  }
+
   /** Options of {@code create} besides the id and bundle. */
   public record CreateOptions(Path pidFile, Path consoleSocket, boolean noPivot) {}
 
   public void create(String id, Path bundle, CreateOptions opts) {
-    StateDir.checkId(id);
-    Path absBundle = bundle.toAbsolutePath().normalize();
-    OciConfig config = OciConfigReader.readBundle(absBundle);
-    OciValidator.check(config);
-    String[] cg = cgroupPath(id, config.linux().cgroupsPath());
-    Instance i = dirs.instance(id, cg[0], cg[1]);
+    NewBundle b = newBundle(id, bundle);
+    Path absBundle = b.dir();
+    OciConfig config = b.config();
+    Instance i = b.instance();
     try (FileLock lock = instances.lock(i)) {
-      if (dirs.exists(id)) {
-        throw new OciException("container with id exists: " + id);
-      }
-      Path rootfs = absBundle.resolve(config.root().path()).normalize();
-      if (!Files.isDirectory(rootfs)) {
-        throw new OciException("invalid rootfs: stat " + rootfs + ": no such file or directory");
-      }
+      Path rootfs = checkUnused(id, b);
       Executable.check(rootfs, config.process());
       warnUnraisableAmbient(config.process());
       boolean terminal = Boolean.TRUE.equals(config.process().terminal());
@@ -377,20 +399,12 @@ public final class Containers {
    */
   public void restore(
       String id, Path bundle, Path imagePath, Path pidFile, List<String> criuOptions) {
-    StateDir.checkId(id);
-    Path absBundle = bundle.toAbsolutePath().normalize();
-    OciConfig config = OciConfigReader.readBundle(absBundle);
-    OciValidator.check(config);
-    String[] cg = cgroupPath(id, config.linux().cgroupsPath());
-    Instance i = dirs.instance(id, cg[0], cg[1]);
+    NewBundle b = newBundle(id, bundle);
+    Path absBundle = b.dir();
+    OciConfig config = b.config();
+    Instance i = b.instance();
     try (FileLock lock = instances.lock(i)) {
-      if (dirs.exists(id)) {
-        throw new OciException("container with id exists: " + id);
-      }
-      Path rootfs = absBundle.resolve(config.root().path()).normalize();
-      if (!Files.isDirectory(rootfs)) {
-        throw new OciException("invalid rootfs: stat " + rootfs + ": no such file or directory");
-      }
+      Path rootfs = checkUnused(id, b);
       Path images = imagePath.toAbsolutePath();
       if (!Checkpoints.exists(images)) {
         throw new OciException("no checkpoint in " + images);
