@@ -2,6 +2,7 @@ package dev.jvs.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jvs.serve.RequestLog;
 import dev.jvs.testing.Cli;
 import java.io.File;
 import java.io.IOException;
@@ -271,10 +272,11 @@ class OciWarmServiceIT {
       return Files.exists(s.socket) && Files.readString(s.log).contains("jvs and jvs-oci calls");
     }
 
-    /** The jvs-oci calls it answered ("TIME #N jvs-oci ARGS -> CODE (T ms)"). */
+    /** The jvs-oci calls it answered, each as " ARGS -> CODE". */
     List<String> served() throws IOException {
-      return Files.readAllLines(log).stream()
-          .filter(l -> l.matches("\\S+ #\\d+ jvs-oci .* -> \\d+ .*"))
+      return RequestLog.ran(Files.readString(log)).stream()
+          .filter(r -> r.front().equals("jvs-oci"))
+          .map(r -> " " + r.args() + " -> " + r.code())
           .toList();
     }
 
