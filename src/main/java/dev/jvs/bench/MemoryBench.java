@@ -23,6 +23,9 @@ public final class MemoryBench {
   /** Long enough for busybox init to run rcS and settle into waiting. */
   private static final Duration IDLE_WAIT = Duration.ofSeconds(2);
 
+  /** At most this long for the host's free memory to stop moving before the first snapshot. */
+  private static final Duration STEADY_WAIT = Duration.ofSeconds(20);
+
   /** VServer's mode: guest root is host root, no user namespace or idmapped mounts. */
   static final Map<String, String> PRIVILEGED = Map.of("security.privileged", "true");
 
@@ -86,6 +89,14 @@ public final class MemoryBench {
     try {
       beforeStart.run();
       ProcMemory.Own ownBefore = ProcMemory.Own.collected();
+      Duration waited = ProcMemory.awaitSteady(STEADY_WAIT);
+      progress.accept(
+          String.format(
+              "host memory steady after %.0f s%s",
+              waited.toMillis() / 1000.0,
+              waited.compareTo(STEADY_WAIT) >= 0
+                  ? " (still moving: the figures are noisier)"
+                  : ""));
       ProcMemory.Meminfo before = ProcMemory.settled();
       progress.accept("starting " + count + " system guests");
       long t0 = System.nanoTime();

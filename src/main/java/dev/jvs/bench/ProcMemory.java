@@ -5,10 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Memory figures from /proc, in bytes. */
 final class ProcMemory {
   private static final int SAMPLES = 5;
+
+  /** A move of MemAvailable in a second that counts as steady: 2 KiB a guest at 1000. */
+  private static final long STEADY_BYTES = 2L << 20;
 
   private ProcMemory() {}
 
@@ -54,6 +58,30 @@ final class ProcMemory {
       long live = jvm.totalMemory() - jvm.freeMemory();
       return new Own(kib(read(Path.of("/proc/self/status")), "VmRSS:"), live);
     }
+  }
+
+  /**
+   * Waits, at most {@code max}, until MemAvailable moves by less than {@link #STEADY_BYTES} in a
+   * second: after a run the host frees what the run left (its JVM, dying cgroups, RCU) for seconds,
+   * and background reclaim moves it too, so a snapshot taken then starts from a moving base.
+   * Returns how long it waited.
+   */
+  static Duration awaitSteady(Duration max) throws InterruptedException {
+    long t0 = System.nanoTime();
+    long last = available();
+    while (System.nanoTime() - t0 < max.toNanos()) {
+      Thread.sleep(1000);
+      long now = available();
+      if (Math.abs(now - last) < STEADY_BYTES) {
+        break;
+      }
+      last = now;
+    }
+    return Duration.ofNanos(System.nanoTime() - t0);
+  }
+
+  private static long available() {
+    return kib(read(Path.of("/proc/meminfo")), "MemAvailable:");
   }
 
   /** The host's page cache (Cached: of /proc/meminfo), in bytes. */
