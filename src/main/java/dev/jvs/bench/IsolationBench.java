@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * `jvs bench isolation`, the paper's "under attack" experiment: a CPU-bound reference workload in
@@ -43,8 +44,8 @@ public final class IsolationBench {
    */
   static final List<Attack> ATTACKS =
       List.of(
-          new Attack("fork bomb", List.of("/jvs-lmprobe", "forkbomb"), false),
-          new Attack("fork bomb (B privileged)", List.of("/jvs-lmprobe", "forkbomb"), true),
+          new Attack("fork bomb", List.of("/jvs-lmprobe", "forkbomb"), false, false),
+          new Attack("fork bomb (B privileged)", List.of("/jvs-lmprobe", "forkbomb"), true, true),
           // The control: CPU time alone, in about as many runnable processes as the bomb keeps.
           Attack.shell(
               "CPU hog (120 processes)",
@@ -53,8 +54,8 @@ public final class IsolationBench {
               "memory hog", "while :; do head -c 600M /dev/zero | tail -c 500M >/dev/null; done"),
           Attack.shell(
               "disk writer",
-              "while :; do dd if=/dev/zero of=/jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
-                  + " rm -f /jvs-bench.dat; done"));
+              "while :; do dd if=/dev/zero of=jvs-bench.dat bs=1M count=256 conv=fsync 2>/dev/null;"
+                  + " rm -f jvs-bench.dat; done"));
 
   /**
    * Busybox shell arithmetic, CPU-bound and about a second on the development machine, between two
@@ -64,11 +65,26 @@ public final class IsolationBench {
       "read t0 x < /proc/uptime; i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done;"
           + " read t1 x < /proc/uptime; echo $t0 $t1";
 
-  /** One attack: a command run in guest B, unprivileged unless {@code privileged}. */
-  public record Attack(String name, List<String> argv, boolean privileged) {
+  /**
+   * One attack: a command run in guest B, unprivileged unless {@code privileged}, and with {@code
+   * nativeFloor} also by host processes ({@link NativeIsolation}), whose B is root: a privileged
+   * guest's case, or one where privilege changes nothing.
+   */
+  public record Attack(String name, List<String> argv, boolean privileged, boolean nativeFloor) {
     static Attack shell(String name, String script) {
-      return new Attack(name, List.of("sh", "-c", script), false);
+      return new Attack(name, List.of("sh", "-c", script), false, true);
     }
+  }
+
+  /** Where an attack runs, frozen and thawed between the halves of each pair. */
+  interface Attacking extends AutoCloseable {
+    void freeze(boolean frozen);
+
+    /** Whether the attack ended since the last call; if so it runs again. */
+    boolean endedAndRestarted() throws InterruptedException;
+
+    @Override
+    void close() throws InterruptedException;
   }
 
   /**
@@ -76,14 +92,18 @@ public final class IsolationBench {
    * (cgroup freezer) and running, interleaved run by run so that drifting load elsewhere on the
    * host hits both columns alike. {@code cpuTime} is the same pairing of A's CPU time: the part of
    * a slowdown that is A's work costing more (caches, memory bandwidth, kernel work the attack
-   * causes), where the rest is CPU time A did not get.
+   * causes), where the rest is CPU time A did not get. {@code nativeSlowdowns} and {@code
+   * nativeCpuTime} are the same for host processes in cgroups ({@link NativeIsolation}), measured
+   * right after each attack's guest pairs; {@link Slowdown#NONE} where not measured.
    */
   public record Result(
       List<String> labels,
       List<Duration> paused,
       List<Duration> attacked,
       List<Slowdown> slowdowns,
-      List<Slowdown> cpuTime) {}
+      List<Slowdown> cpuTime,
+      List<Slowdown> nativeSlowdowns,
+      List<Slowdown> nativeCpuTime) {}
 
   /**
    * A's slowdown from the pairs (B frozen, B running) run back to back: the median of the pairs'
@@ -91,6 +111,9 @@ public final class IsolationBench {
    * host (the same workload alone varies by tens of percent from minute to minute).
    */
   public record Slowdown(double median, double lowerQuartile, double upperQuartile) {
+    /** Not measured. */
+    public static final Slowdown NONE = new Slowdown(Double.NaN, Double.NaN, Double.NaN);
+
     static Slowdown of(long[] frozen, long[] running) {
       double[] r = new double[frozen.length];
       for (int i = 0; i < r.length; i++) {
@@ -110,8 +133,8 @@ public final class IsolationBench {
   }
 
   public Result run(int runs) throws InterruptedException {
-    LmProbe.install(
-        LmProbe.build(host.scratch().resolve("probe"), host.commands()), host.templateRootfs());
+    Path probe = LmProbe.build(host.scratch().resolve("probe"), host.commands());
+    LmProbe.install(probe, host.templateRootfs());
     Guests guests = host.guests();
     GuestName a = GuestName.of("jvs-ref");
     GuestName b = GuestName.of("jvs-attacker");
@@ -129,6 +152,9 @@ public final class IsolationBench {
     List<Duration> attacked = new ArrayList<>();
     List<Slowdown> slowdowns = new ArrayList<>();
     List<Slowdown> cpuTime = new ArrayList<>();
+    List<Slowdown> nativeSlowdowns = new ArrayList<>(List.of(new Slowdown(0, 0, 0)));
+    List<Slowdown> nativeCpuTime = new ArrayList<>(List.of(new Slowdown(0, 0, 0)));
+    NativeIsolation natives = new NativeIsolation(host, probe);
     median(a, 2); // warm-up
     labels.add("A alone (B idle)");
     Duration alone = median(a, runs);
@@ -139,31 +165,15 @@ public final class IsolationBench {
     progress.accept("A alone: " + alone.toMillis() + " ms");
     for (Attack attack : ATTACKS) {
       host.checkOpen();
-      long[] frozen = new long[runs];
-      long[] running = new long[runs];
-      long[] frozenCpu = new long[runs];
-      long[] runningCpu = new long[runs];
+      Pairs pairs;
       try (AttackInB attacking = new AttackInB(attack.privileged() ? privilegedB : b, attack)) {
-        for (int i = 0; i < runs; i++) {
-          // Alternating which half of a pair goes first cancels a trend within the pair.
-          for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
-            attacking.freeze(frozenTurn);
-            Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
-            Timing t = once(a);
-            (frozenTurn ? frozen : running)[i] = t.elapsedNanos();
-            (frozenTurn ? frozenCpu : runningCpu)[i] = t.cpuNanos();
-          }
-          attacking.freeze(false);
-          if (attacking.endedAndRestarted()) {
-            i--; // B was not attacking throughout this pair: measure it again
-          }
-        }
+        pairs = pairs(() -> once(a), attacking, runs);
       }
       labels.add("A while B runs a " + attack.name());
-      paused.add(median(frozen));
-      attacked.add(median(running));
-      slowdowns.add(Slowdown.of(frozen, running));
-      cpuTime.add(Slowdown.of(frozenCpu, runningCpu));
+      paused.add(median(pairs.frozen()));
+      attacked.add(median(pairs.running()));
+      slowdowns.add(Slowdown.of(pairs.frozen(), pairs.running()));
+      cpuTime.add(Slowdown.of(pairs.frozenCpu(), pairs.runningCpu()));
       progress.accept(
           labels.getLast()
               + ": "
@@ -171,8 +181,49 @@ public final class IsolationBench {
               + " ms (B frozen: "
               + paused.getLast().toMillis()
               + " ms)");
+      if (attack.nativeFloor()) {
+        Pairs floor;
+        try (Attacking attacking = natives.attack(attack)) {
+          floor = pairs(natives::once, attacking, runs);
+        }
+        nativeSlowdowns.add(Slowdown.of(floor.frozen(), floor.running()));
+        nativeCpuTime.add(Slowdown.of(floor.frozenCpu(), floor.runningCpu()));
+        progress.accept(
+            String.format("  host processes: %+.1f %%", 100 * nativeSlowdowns.getLast().median()));
+      } else {
+        nativeSlowdowns.add(Slowdown.NONE);
+        nativeCpuTime.add(Slowdown.NONE);
+      }
     }
-    return new Result(labels, paused, attacked, slowdowns, cpuTime);
+    natives.close();
+    return new Result(labels, paused, attacked, slowdowns, cpuTime, nativeSlowdowns, nativeCpuTime);
+  }
+
+  /** A's times over a row's pairs, B frozen and running, and A's CPU times alike. */
+  private record Pairs(long[] frozen, long[] running, long[] frozenCpu, long[] runningCpu) {}
+
+  /**
+   * {@code runs} pairs of A's reference, B frozen and B running back to back, alternating which
+   * goes first (cancels a trend within the pair); a pair during which the attack ended is run
+   * again.
+   */
+  private Pairs pairs(Supplier<Timing> reference, Attacking attacking, int runs)
+      throws InterruptedException {
+    Pairs p = new Pairs(new long[runs], new long[runs], new long[runs], new long[runs]);
+    for (int i = 0; i < runs; i++) {
+      for (boolean frozenTurn : i % 2 == 0 ? List.of(true, false) : List.of(false, true)) {
+        attacking.freeze(frozenTurn);
+        Thread.sleep(1000); // let B's in-flight work (writeback) drain, or B get going again
+        Timing t = reference.get();
+        (frozenTurn ? p.frozen() : p.running())[i] = t.elapsedNanos();
+        (frozenTurn ? p.frozenCpu() : p.runningCpu())[i] = t.cpuNanos();
+      }
+      attacking.freeze(false);
+      if (attacking.endedAndRestarted()) {
+        i--; // B was not attacking throughout this pair: measure it again
+      }
+    }
+    return p;
   }
 
   /**
@@ -181,7 +232,7 @@ public final class IsolationBench {
    * frees it, and B's memory limit then kills its init (one of the OOM killer's few candidates
    * there). The row goes on with B and the attack started again.
    */
-  private final class AttackInB implements AutoCloseable {
+  private final class AttackInB implements Attacking {
     /** The bomb ended B once or twice in a 9-pair row here; far more means something else. */
     private static final int MAX_RESTARTS = 20;
 
@@ -236,7 +287,8 @@ public final class IsolationBench {
     }
 
     /** Freezes or thaws B; B may have ended, which the pair's end finds. */
-    void freeze(boolean frozen) {
+    @Override
+    public void freeze(boolean frozen) {
       try {
         hierarchies.freeze(cgroup, frozen);
       } catch (RuntimeException e) {
@@ -251,7 +303,8 @@ public final class IsolationBench {
     }
 
     /** Whether B ended since the last call; if so it runs again, attacking anew. */
-    boolean endedAndRestarted() throws InterruptedException {
+    @Override
+    public boolean endedAndRestarted() throws InterruptedException {
       if (running()) {
         return false;
       }
@@ -289,7 +342,7 @@ public final class IsolationBench {
   }
 
   /** One run of the reference: its time by the guest's clock, and its guest's CPU time. */
-  private record Timing(long elapsedNanos, long cpuNanos) {}
+  record Timing(long elapsedNanos, long cpuNanos) {}
 
   private Timing once(GuestName g) {
     long cpu = cpuNanos(g);

@@ -239,11 +239,18 @@ public final class MicroBench implements PaperExperiment {
   static List<String> inCgroupOfItsOwn(BenchHost host, Path probe) {
     Cgroup cg = host.cgroups().create(host.dirs().cgroupParent(), "jvsnative");
     host.onClose(cg::destroy);
+    return joining(cg, List.of(probe.toString()));
+  }
+
+  /** {@code command} run by a shell that first moves itself into {@code cg} in every hierarchy. */
+  static List<String> joining(Cgroup cg, List<String> command) {
     StringBuilder join = new StringBuilder();
     for (Path dir : Hierarchies.probe().existing(cg.path())) {
       join.append("echo $$ > ").append(dir.resolve("cgroup.procs")).append(" && ");
     }
-    return List.of("/bin/sh", "-c", join + "exec \"$@\"", "sh", probe.toString());
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", join + "exec \"$@\"", "sh"));
+    argv.addAll(command);
+    return argv;
   }
 
   private Map<String, Double> runNative(

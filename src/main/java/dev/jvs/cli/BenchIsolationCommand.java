@@ -37,8 +37,17 @@ final class BenchIsolationCommand implements Callable<Integer> {
         BenchCommand.measure(host -> new IsolationBench(host, progress).run(runs));
     IsolationBench.Result r = measured.result();
     PrintWriter o = spec.commandLine().getOut();
-    String format = "%-42s %10s %10s %9s %18s %6s %9s%n";
-    o.printf(format, "", "B frozen", "B running", "slowdown", "quartiles", "goal", "A's cpu");
+    String format = "%-42s %10s %10s %9s %18s %6s %9s %10s%n";
+    o.printf(
+        format,
+        "",
+        "B frozen",
+        "B running",
+        "slowdown",
+        "quartiles",
+        "goal",
+        "A's cpu",
+        "host procs");
     for (int i = 0; i < r.labels().size(); i++) {
       Duration p = r.paused().get(i);
       Duration a = r.attacked().get(i);
@@ -51,7 +60,10 @@ final class BenchIsolationCommand implements Callable<Integer> {
           i == 0 ? "-" : percent(s.median()),
           i == 0 ? "" : percent(s.lowerQuartile()) + " .. " + percent(s.upperQuartile()),
           i == 0 ? "" : "≤ 5 %",
-          i == 0 ? "" : percent(r.cpuTime().get(i).median()));
+          i == 0 ? "" : percent(r.cpuTime().get(i).median()),
+          i == 0 || Double.isNaN(r.nativeSlowdowns().get(i).median())
+              ? ""
+              : percent(r.nativeSlowdowns().get(i).median()));
     }
     o.println(
         "A's median times (by the guest's uptime) over "
@@ -65,6 +77,9 @@ final class BenchIsolationCommand implements Callable<Integer> {
     o.println(
         "B's limits: pids.max=128 memory.rss=256M memory.swap=0; equal cpu.share; B unprivileged"
             + " (its pids.max is its RLIMIT_NPROC too) but in the row that says privileged");
+    o.println(
+        "host procs = the slowdown of the same pairs run right after by host processes, A and B"
+            + " each in a cgroup of its own with the same limits, B as root: this machine's floor");
     o.flush();
     return measured.exitAfterPrinting();
   }

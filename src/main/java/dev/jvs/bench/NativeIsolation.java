@@ -1,0 +1,138 @@
+package dev.jvs.bench;
+
+import dev.jvs.base.JvsException;
+import dev.jvs.cgroup.Cgroup;
+import dev.jvs.guest.GuestResources;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The isolation experiment's floor: A and B as plain host processes, each in a cgroup of its own
+ * beside the guests' with B's limits on B's, no namespaces, no seccomp. What an attack costs A here
+ * no container can take away on this machine; what a guest adds to it is jvs's. B runs as root, so
+ * only the pids controller holds a fork bomb: the privileged guest's case.
+ */
+final class NativeIsolation implements AutoCloseable {
+  private final Path busybox;
+  private final Path probe;
+  private final Path scratch;
+  private final Cgroup a;
+  private final Cgroup b;
+
+  NativeIsolation(BenchHost host, Path probe) {
+    this.busybox = host.templateRootfs().resolve("bin/busybox"); // the guests' very binary
+    this.probe = probe;
+    this.scratch = host.scratch();
+    String parent = host.dirs().cgroupParent();
+    this.a = host.cgroups().create(parent, "jvsnative-ref");
+    host.onClose(a::destroy);
+    this.b = host.cgroups().create(parent, "jvsnative-attacker");
+    host.onClose(b::destroy);
+    b.apply(GuestResources.limits(IsolationBench.LIMITS));
+  }
+
+  /** One run of the reference workload in A's cgroup, by the host's clock, and A's CPU time. */
+  IsolationBench.Timing once() {
+    long cpu = a.cpuNanos();
+    List<String> argv =
+        MicroBench.joining(a, List.of(busybox.toString(), "sh", "-c", IsolationBench.REFERENCE));
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      int code = p.waitFor();
+      if (code != 0) {
+        throw new JvsException("native reference workload exited with " + code + ": " + said);
+      }
+      return new IsolationBench.Timing(IsolationBench.elapsedNanos(said), a.cpuNanos() - cpu);
+    } catch (IOException e) {
+      throw new UncheckedIOException("native reference workload: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JvsException("native reference workload: interrupted");
+    }
+  }
+
+  /** Starts {@code attack} in B's cgroup; close ends every process of it. */
+  IsolationBench.Attacking attack(IsolationBench.Attack attack) {
+    return new HostAttack(attack);
+  }
+
+  /** The attack's command on the host: the probe and the shell by their host paths. */
+  private List<String> hostArgv(IsolationBench.Attack attack) {
+    List<String> argv = new ArrayList<>(attack.argv());
+    argv.set(
+        0,
+        switch (argv.getFirst()) {
+          case "/jvs-lmprobe" -> probe.toString();
+          case "sh" -> busybox.toString();
+          default -> throw new IllegalArgumentException("no host path for " + argv.getFirst());
+        });
+    if (attack.argv().getFirst().equals("sh")) {
+      argv.add(1, "sh");
+    }
+    return argv;
+  }
+
+  private final class HostAttack implements IsolationBench.Attacking {
+    private final List<String> argv;
+    private Process process;
+
+    HostAttack(IsolationBench.Attack attack) {
+      this.argv = MicroBench.joining(b, hostArgv(attack));
+      begin();
+    }
+
+    private void begin() {
+      try {
+        // in the scratch directory: the disk writer's file goes there, as into a guest's root
+        process =
+            new ProcessBuilder(argv)
+                .directory(scratch.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        Thread.sleep(3000); // let it get going, as in a guest
+      } catch (IOException e) {
+        throw new UncheckedIOException("native attack " + argv + ": " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new JvsException("native attack: interrupted");
+      }
+    }
+
+    @Override
+    public void freeze(boolean frozen) {
+      b.setFrozen(frozen);
+    }
+
+    @Override
+    public boolean endedAndRestarted() {
+      if (process.isAlive()) {
+        return false;
+      }
+      b.killAll(Duration.ofSeconds(10));
+      begin();
+      return true;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      b.setFrozen(false);
+      b.killAll(Duration.ofSeconds(10));
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    a.destroy();
+    b.destroy();
+  }
+}
