@@ -16,10 +16,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Guest A's slowdown while guest B attacks within its own limits.",
       "Performance isolation under attack: a CPU-bound reference workload in guest A, alone and"
-          + " while guest B runs a fork bomb (in C: it keeps forking at B's pids.max), a memory"
-          + " hog, a disk writer (each within B's limits). Prints A's median times, by A's own"
-          + " clock, with B frozen and running, paired, and the slowdown. Needs root and gcc;"
-          + " leaves nothing behind."
+          + " while guest B runs a fork bomb (in C: it keeps forking at B's pids.max), a CPU hog,"
+          + " a memory hog, a disk writer (each within B's limits). Prints A's median times, by"
+          + " A's own clock, with B frozen and running, paired, and the slowdown; beside it the"
+          + " same pairs with A and B as host processes in cgroups with the same limits (the"
+          + " machine's floor). Needs root and gcc; leaves nothing behind."
     })
 final class BenchIsolationCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
