@@ -64,18 +64,16 @@ final class NativeIsolation implements AutoCloseable {
   }
 
   /** The attack's command on the host: the probe and the shell by their host paths. */
-  private List<String> hostArgv(IsolationBench.Attack attack) {
-    List<String> argv = new ArrayList<>(attack.argv());
-    argv.set(
-        0,
-        switch (argv.getFirst()) {
-          case "/jvs-lmprobe" -> probe.toString();
-          case "sh" -> busybox.toString();
-          default -> throw new IllegalArgumentException("no host path for " + argv.getFirst());
-        });
-    if (attack.argv().getFirst().equals("sh")) {
-      argv.add(1, "sh");
-    }
+  static List<String> hostArgv(IsolationBench.Attack attack, Path busybox, Path probe) {
+    List<String> guest = attack.argv();
+    List<String> argv =
+        new ArrayList<>(
+            switch (guest.getFirst()) {
+              case "/jvs-lmprobe" -> List.of(probe.toString());
+              case "sh" -> List.of(busybox.toString(), "sh"); // the guests' sh is busybox's too
+              default -> throw new IllegalArgumentException("no host path for " + guest.getFirst());
+            });
+    argv.addAll(guest.subList(1, guest.size()));
     return argv;
   }
 
@@ -84,7 +82,7 @@ final class NativeIsolation implements AutoCloseable {
     private Process process;
 
     HostAttack(IsolationBench.Attack attack) {
-      this.argv = MicroBench.joining(b, hostArgv(attack));
+      this.argv = MicroBench.joining(b, hostArgv(attack, busybox, probe));
       begin();
     }
 
