@@ -5,7 +5,6 @@ import dev.jvs.cgroup.Cgroup;
 import dev.jvs.guest.GuestResources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +18,13 @@ import java.util.concurrent.TimeUnit;
  * only the pids controller holds a fork bomb: the privileged guest's case.
  */
 final class NativeIsolation implements AutoCloseable {
+  /** The reference takes about a second; a minute means something is wrong. */
+  private static final Duration REFERENCE_TIMEOUT = Duration.ofMinutes(1);
+
   private final Path busybox;
   private final Path probe;
   private final Path scratch;
+  private final HostCommands commands;
   private final Cgroup a;
   private final Cgroup b;
 
@@ -29,6 +32,7 @@ final class NativeIsolation implements AutoCloseable {
     this.busybox = host.templateRootfs().resolve("bin/busybox"); // the guests' very binary
     this.probe = probe;
     this.scratch = host.scratch();
+    this.commands = host.commands();
     String parent = host.dirs().cgroupParent();
     this.a = host.cgroups().create(parent, "jvsnative-ref");
     host.onClose(a::destroy);
@@ -40,22 +44,14 @@ final class NativeIsolation implements AutoCloseable {
   /** One run of the reference workload in A's cgroup, by the host's clock, and A's CPU time. */
   IsolationBench.Timing once() {
     long cpu = a.cpuNanos();
-    List<String> argv =
-        MicroBench.joining(a, List.of(busybox.toString(), "sh", "-c", IsolationBench.REFERENCE));
-    try {
-      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      int code = p.waitFor();
-      if (code != 0) {
-        throw new JvsException("native reference workload exited with " + code + ": " + said);
-      }
-      return new IsolationBench.Timing(IsolationBench.elapsedNanos(said), a.cpuNanos() - cpu);
-    } catch (IOException e) {
-      throw new UncheckedIOException("native reference workload: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JvsException("native reference workload: interrupted");
-    }
+    String said =
+        commands
+            .check(
+                MicroBench.joining(
+                    a, List.of(busybox.toString(), "sh", "-c", IsolationBench.REFERENCE)),
+                REFERENCE_TIMEOUT)
+            .strip();
+    return new IsolationBench.Timing(IsolationBench.elapsedNanos(said), a.cpuNanos() - cpu);
   }
 
   /** Starts {@code attack} in B's cgroup; close ends every process of it. */
